@@ -1,0 +1,25 @@
+namespace MRVS.Core.Tensors;
+
+/// <summary>Helpers over shapes stored as int[] (row-major, last index fastest).</summary>
+public static class Shape
+{
+    public static long Elements(ReadOnlySpan<int> shape)
+    {
+        long n = 1;
+        foreach (var d in shape) n *= d;
+        return n;
+    }
+
+    public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
+
+    public static bool Equal(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
+
+    /// <summary>Row-major strides in elements.</summary>
+    public static long[] Strides(ReadOnlySpan<int> shape)
+    {
+        var s = new long[shape.Length];
+        long acc = 1;
+        for (int i = shape.Length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+        return s;
+    }
+}
