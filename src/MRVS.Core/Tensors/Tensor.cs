@@ -68,6 +68,17 @@ public sealed unsafe class Tensor : IDisposable
 
     public ReadOnlySpan<byte> Bytes => new((void*)Data, checked((int)ByteLength));
 
+    /// <summary>Rows [start, start + count) of the first axis, as a view sharing this tensor's memory.</summary>
+    public Tensor SliceRows(int start, int count)
+    {
+        if (Rank == 0 || start < 0 || count < 0 || start + count > Shape[0])
+            throw new ArgumentOutOfRangeException(nameof(start), $"rows {start}..{start + count} of {this}");
+        var shape = (int[])Shape.Clone();
+        shape[0] = count;
+        long rowBytes = ByteLength / Math.Max(Shape[0], 1);
+        return new Tensor(DType, shape, Data + (nint)(start * rowBytes), null, this);
+    }
+
     /// <summary>A copy (owning its memory) with another shape of the same element count.</summary>
     public Tensor Reshaped(params int[] shape)
     {

@@ -1,0 +1,6 @@
+namespace MRVS.Backends.Cpu;
+
+internal static partial class CpuKernelCatalog
+{
+    private static ICpuKernel[] Backbone => [];
+}

@@ -1,0 +1,74 @@
+using System.Numerics.Tensors;
+using MRVS.Core.Execution;
+using MRVS.Core.Graph.Ops;
+
+namespace MRVS.Backends.Cpu.Ops;
+
+/// <summary>CPU reference of <see cref="BinaryOp"/>: a fast path for equal shapes and for a right operand that repeats along leading axes, else a general broadcast.</summary>
+public sealed unsafe class Binary : CpuKernel<BinaryOp>
+{
+    protected override void Run(BinaryOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
+    {
+        var (a, b) = (inputs[0], inputs[1]);
+        long n = output.Elements;
+        nint pa = a.Ptr, pb = b.Ptr, py = output.Ptr;
+        var kind = op.Operation;
+        if (a.Elements == n && b.Elements == n || (a.Elements == n && IsTrailing(b.Shape, output.Shape)))
+        {
+            long inner = b.Elements;
+            CpuParallel.For(n / inner, r => Apply(kind, new ReadOnlySpan<float>((float*)pa + r * inner, (int)inner),
+                new ReadOnlySpan<float>((float*)pb, (int)inner), new Span<float>((float*)py + r * inner, (int)inner)));
+            return;
+        }
+        var outShape = output.Shape;
+        var sa = BroadcastStrides(a.Shape, outShape);
+        var sb = BroadcastStrides(b.Shape, outShape);
+        int rank = outShape.Length;
+        CpuParallel.For(n, i =>
+        {
+            long rem = i, ia = 0, ib = 0;
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                long coord = rem % outShape[d];
+                rem /= outShape[d];
+                ia += coord * sa[d];
+                ib += coord * sb[d];
+            }
+            ((float*)py)[i] = Scalar(kind, ((float*)pa)[ia], ((float*)pb)[ib]);
+        }, minPerThread: 4096);
+    }
+
+    private static bool IsTrailing(int[] small, int[] full) =>
+        small.Length <= full.Length && small.AsSpan().SequenceEqual(full.AsSpan(full.Length - small.Length)) && small.Length > 0;
+
+    /// <summary>Strides of an operand broadcast to the output shape (0 along broadcast axes).</summary>
+    public static long[] BroadcastStrides(int[] shape, int[] outShape)
+    {
+        var s = new long[outShape.Length];
+        long acc = 1;
+        for (int d = shape.Length - 1, o = outShape.Length - 1; o >= 0; d--, o--)
+        {
+            if (d >= 0 && shape[d] != 1) { s[o] = acc; acc *= shape[d]; }
+        }
+        return s;
+    }
+
+    private static void Apply(BinaryKind k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        switch (k)
+        {
+            case BinaryKind.Add: TensorPrimitives.Add(a, b, y); break;
+            case BinaryKind.Sub: TensorPrimitives.Subtract(a, b, y); break;
+            case BinaryKind.Mul: TensorPrimitives.Multiply(a, b, y); break;
+            case BinaryKind.Div: TensorPrimitives.Divide(a, b, y); break;
+        }
+    }
+
+    private static float Scalar(BinaryKind k, float a, float b) => k switch
+    {
+        BinaryKind.Add => a + b,
+        BinaryKind.Sub => a - b,
+        BinaryKind.Mul => a * b,
+        _ => a / b,
+    };
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using MRVS.Core.Graph;
+using MRVS.Core.Tensors;
+
+namespace MRVS.Core.Execution;
+
+/// <summary>
+/// Runs a graph on a backend: plans the arena once for the requested outputs, uploads constants once, and on
+/// each run feeds the inputs, executes the schedule and copies each requested output to the host as soon as
+/// it is produced. Not thread-safe: one run at a time per executor.
+/// </summary>
+public sealed class Executor : IDisposable
+{
+    private readonly ComputeGraph _graph;
+    private readonly IBackend _backend;
+    private readonly Dictionary<Value, nint> _constants = [];
+    private readonly Dictionary<Value, List<string>> _outputsByValue = [];
+    private nint _arena;
+
+    public MemoryPlan Plan { get; }
+    public IBackend Backend => _backend;
+
+    /// <param name="outputs">Tap names to produce; null for every tap of the graph.</param>
+    public Executor(ComputeGraph graph, IBackend backend, IEnumerable<string>? outputs = null)
+    {
+        _graph = graph;
+        _backend = backend;
+        foreach (var name in outputs ?? graph.TapNames)
+        {
+            if (!graph.Taps.TryGetValue(name, out var v)) throw new ArgumentException($"the graph has no output named '{name}'");
+            if (!_outputsByValue.TryGetValue(v, out var names)) _outputsByValue[v] = names = [];
+            names.Add(name);
+        }
+        Plan = MemoryPlanner.Plan(graph, _outputsByValue.Keys);
+        var unsupported = Plan.Schedule.Where(n => !backend.Supports(n.Op)).Select(n => $"{n.Name} ({n.Op.Kind})").Distinct().ToList();
+        if (unsupported.Count > 0)
+            throw new NotSupportedException($"backend '{backend.Name}' cannot run: {string.Join(", ", unsupported.Take(10))}{(unsupported.Count > 10 ? ", …" : "")}");
+        _arena = backend.AllocateArena(Math.Max(Plan.ArenaBytes, MemoryPlanner.Alignment));
+        foreach (var n in Plan.Schedule)
+            foreach (var i in n.Inputs)
+                if (i.Kind == ValueKind.Constant && !_constants.ContainsKey(i))
+                    _constants[i] = backend.UploadConstant(i.Constant!);
+    }
+
+    public sealed record Result(IReadOnlyDictionary<string, Tensor> Outputs, IReadOnlyList<NodeTiming> Timings);
+
+    public Result Run(IReadOnlyDictionary<string, Tensor> inputs, bool timeNodes = false, CancellationToken cancel = default)
+    {
+        ObjectDisposedException.ThrowIf(_arena == 0, this);
+        foreach (var (name, v) in _graph.Inputs)
+        {
+            if (!Plan.Buffers.ContainsKey(v)) continue;
+            if (!inputs.TryGetValue(name, out var t)) throw new ArgumentException($"missing graph input '{name}' ({v.Type})");
+            if (t.DType != v.DType || !t.Shape.AsSpan().SequenceEqual(v.Shape))
+                throw new ArgumentException($"graph input '{name}' is {t}, expected {v.Type}");
+            _backend.CopyToDevice(t, Address(v));
+        }
+        var outputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var timings = new List<NodeTiming>();
+        Span<DeviceTensor> args = new DeviceTensor[16];
+        var sw = new Stopwatch();
+        foreach (var n in Plan.Schedule)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (!n.Op.IsView)
+            {
+                var ins = n.Inputs.Count <= args.Length ? args[..n.Inputs.Count] : new DeviceTensor[n.Inputs.Count];
+                for (int i = 0; i < n.Inputs.Count; i++) ins[i] = new DeviceTensor(Address(n.Inputs[i]), n.Inputs[i].Type);
+                if (timeNodes) { _backend.Synchronize(); sw.Restart(); }
+                _backend.Execute(n, ins, new DeviceTensor(Address(n.Output), n.Output.Type));
+                if (timeNodes) { _backend.Synchronize(); timings.Add(new NodeTiming(n.Name, n.Op.Kind, sw.Elapsed.TotalMilliseconds)); }
+            }
+            if (_outputsByValue.TryGetValue(n.Output, out var names)) CopyOut(n.Output, names, outputs);
+        }
+        foreach (var (v, names) in _outputsByValue)
+            if (v.Producer is null) CopyOut(v, names, outputs);
+        _backend.Synchronize();
+        return new Result(outputs, timings);
+    }
+
+    private void CopyOut(Value v, List<string> names, Dictionary<string, Tensor> outputs)
+    {
+        var host = Tensor.Zeros(v.DType, v.Shape);
+        if (v.Kind == ValueKind.Constant) v.Constant!.Bytes.CopyTo(HostSpan(host));
+        else _backend.CopyToHost(Address(v), host);
+        outputs[names[0]] = host;
+        for (int i = 1; i < names.Count; i++) outputs[names[i]] = host.Reshaped(host.Shape);
+    }
+
+    private static unsafe Span<byte> HostSpan(Tensor t) => new((void*)t.Data, checked((int)t.ByteLength));
+
+    private nint Address(Value v)
+    {
+        if (v.Kind == ValueKind.Constant) return _constants[v];
+        var root = MemoryPlanner.Root(v);
+        if (root.Kind == ValueKind.Constant) return _constants[root];
+        return _arena + (nint)Plan.Buffers[root].Offset;
+    }
+
+    public void Dispose()
+    {
+        if (_arena != 0) { _backend.FreeArena(_arena); _arena = 0; }
+    }
+}

@@ -1,0 +1,32 @@
+using MRVS.Core.Graph;
+using MRVS.Core.Tensors;
+
+namespace MRVS.Core.Execution;
+
+/// <summary>
+/// Where a graph runs. The executor owns the plan; a backend owns memory and runs one node at a time.
+/// Pointers are backend addresses: host addresses on the CPU, device addresses on CUDA.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    string Name { get; }
+
+    /// <summary>Allocates the executor's arena of intermediates (aligned to at least 256 bytes).</summary>
+    nint AllocateArena(long bytes);
+    void FreeArena(nint arena);
+
+    /// <summary>Makes a constant available to kernels: the host pointer itself on the CPU, a device copy on CUDA.</summary>
+    nint UploadConstant(Tensor tensor);
+
+    void CopyToDevice(Tensor source, nint destination);
+    void CopyToHost(nint source, Tensor destination);
+
+    /// <summary>Runs one node; shapes were validated when the graph was built.</summary>
+    void Execute(Node node, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output);
+
+    /// <summary>Waits until every queued operation has finished (a no-op on the CPU).</summary>
+    void Synchronize();
+
+    /// <summary>Whether this backend can run the op (used to name unsupported ops before running).</summary>
+    bool Supports(Op op);
+}

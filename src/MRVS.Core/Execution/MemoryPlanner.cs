@@ -1,0 +1,82 @@
+using MRVS.Core.Graph;
+
+namespace MRVS.Core.Execution;
+
+/// <summary>
+/// Plans intermediate memory by liveness into one arena. A buffer is live from the step that writes it to the
+/// last step that reads it or any view of it; requested outputs are copied out right after they are produced,
+/// so they need no longer life. Placement is greedy best-fit, largest buffers first.
+/// </summary>
+public static class MemoryPlanner
+{
+    public const int Alignment = 256;
+
+    public static MemoryPlan Plan(ComputeGraph graph, IReadOnlyCollection<Value> outputs)
+    {
+        var schedule = Prune(graph, outputs);
+        var position = new Dictionary<Node, int>();
+        for (int i = 0; i < schedule.Count; i++) position[schedule[i]] = i;
+
+        // Step at which each root buffer is first written (-1 for inputs, fed before step 0) and last read.
+        var first = new Dictionary<Value, int>();
+        var last = new Dictionary<Value, int>();
+        foreach (var v in graph.Inputs.Values) { first[v] = -1; last[v] = -1; }
+        for (int i = 0; i < schedule.Count; i++)
+        {
+            var n = schedule[i];
+            foreach (var input in n.Inputs)
+            {
+                var root = Root(input);
+                if (root.Kind == ValueKind.Constant) continue;
+                last[root] = Math.Max(last.GetValueOrDefault(root, i), i);
+            }
+            var outRoot = Root(n.Output);
+            if (outRoot.Kind == ValueKind.Constant) continue;
+            if (!first.ContainsKey(outRoot)) first[outRoot] = i;
+            last[outRoot] = Math.Max(last.GetValueOrDefault(outRoot, i), i);
+        }
+
+        var placed = new List<BufferPlacement>();
+        long arena = 0;
+        foreach (var (v, start) in first.OrderByDescending(kv => kv.Key.Type.Bytes).ThenBy(kv => kv.Key.Id))
+        {
+            long bytes = Align(Math.Max(v.Type.Bytes, 1));
+            int end = last[v];
+            var conflicts = placed.Where(p => p.First <= end && start <= p.Last).OrderBy(p => p.Offset).ToList();
+            long offset = 0, bestOffset = -1, bestGap = long.MaxValue;
+            foreach (var c in conflicts)
+            {
+                long gap = c.Offset - offset;
+                if (gap >= bytes && gap < bestGap) { bestGap = gap; bestOffset = offset; }
+                offset = Math.Max(offset, c.Offset + c.Bytes);
+            }
+            if (bestOffset < 0) bestOffset = offset;
+            placed.Add(new BufferPlacement(v, bestOffset, bytes, start, end));
+            arena = Math.Max(arena, bestOffset + bytes);
+        }
+        return new MemoryPlan(schedule, placed.ToDictionary(p => p.Value), arena);
+    }
+
+    /// <summary>The buffer a value's memory belongs to: itself, or for a view the value it views.</summary>
+    public static Value Root(Value v)
+    {
+        while (v.Producer is { Op.IsView: true } p) v = p.Inputs[0];
+        return v;
+    }
+
+    private static long Align(long bytes) => (bytes + Alignment - 1) / Alignment * Alignment;
+
+    /// <summary>The nodes the outputs depend on, in graph order.</summary>
+    private static List<Node> Prune(ComputeGraph graph, IReadOnlyCollection<Value> outputs)
+    {
+        var needed = new HashSet<Node>();
+        var stack = new Stack<Value>(outputs);
+        while (stack.Count > 0)
+        {
+            var v = stack.Pop();
+            if (v.Producer is not { } n || !needed.Add(n)) continue;
+            foreach (var i in n.Inputs) stack.Push(i);
+        }
+        return graph.Nodes.Where(needed.Contains).ToList();
+    }
+}

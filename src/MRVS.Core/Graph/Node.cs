@@ -1,0 +1,24 @@
+namespace MRVS.Core.Graph;
+
+/// <summary>One op applied to input values, producing one output value.</summary>
+public sealed class Node
+{
+    private Value? _output;
+
+    internal Node(int index, string name, Op op, Value[] inputs)
+    {
+        Index = index;
+        Name = name;
+        Op = op;
+        Inputs = inputs;
+    }
+
+    /// <summary>Position in the graph's node list, which is a topological order.</summary>
+    public int Index { get; }
+    public string Name { get; }
+    public Op Op { get; }
+    public IReadOnlyList<Value> Inputs { get; }
+    public Value Output { get => _output ?? throw new InvalidOperationException("node has no output yet"); internal set => _output = value; }
+
+    public override string ToString() => $"{Name} = {Op.Describe()}({string.Join(", ", Inputs.Select(i => i.Name))}) -> {Output.Type}";
+}

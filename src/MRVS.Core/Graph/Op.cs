@@ -1,0 +1,36 @@
+namespace MRVS.Core.Graph;
+
+/// <summary>
+/// An operation with its attributes. <see cref="Kind"/> names the CPU reference op and the CUDA kernel that
+/// implement it; <see cref="Infer"/> checks the inputs once, at build time, so backends can assume valid shapes.
+/// </summary>
+public abstract class Op
+{
+    public abstract string Kind { get; }
+
+    /// <summary>The output type, or a <see cref="ShapeException"/> whose message says what was expected.</summary>
+    public abstract TensorType Infer(IReadOnlyList<TensorType> inputs);
+
+    /// <summary>True when the output shares the memory of input 0 (a reshape): no kernel runs.</summary>
+    public virtual bool IsView => false;
+
+    public virtual string Describe() => Kind;
+
+    protected static ShapeException Error(string message) => new(message);
+
+    protected static void Expect(bool ok, string message)
+    {
+        if (!ok) throw new ShapeException(message);
+    }
+
+    protected static void ExpectCount(IReadOnlyList<TensorType> inputs, int min, int max, string what)
+    {
+        if (inputs.Count < min || inputs.Count > max)
+            throw new ShapeException($"{what}: {inputs.Count} inputs, expected {(min == max ? min.ToString() : $"{min} to {max}")}");
+    }
+
+    protected static void ExpectDType(TensorType t, Tensors.DType dtype, string what)
+    {
+        if (t.DType != dtype) throw new ShapeException($"{what} is {t}, expected {dtype}");
+    }
+}

@@ -1,0 +1,4 @@
+namespace MRVS.Core.Graph;
+
+/// <summary>A shape or type mismatch found while building a graph; the message names the node in model terms.</summary>
+public sealed class ShapeException(string message) : Exception(message);
