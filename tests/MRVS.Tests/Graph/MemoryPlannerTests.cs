@@ -1,0 +1,109 @@
+using MRVS.Backends.Cpu;
+using MRVS.Core.Execution;
+using MRVS.Core.Graph;
+using MRVS.Core.Graph.Ops;
+using MRVS.Core.Tensors;
+
+namespace MRVS.Tests.Graph;
+
+public class MemoryPlannerTests
+{
+    /// <summary>A chain with skip connections and a view, so lifetimes overlap in several ways.</summary>
+    private static (ComputeGraph g, Value[] outs) BuildGraph()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 4, 8);
+        var a = g.Add(new UnaryOp(UnaryKind.Relu), "a", x);
+        var b = g.Add(new UnaryOp(UnaryKind.Affine, 2f, 1f), "b", a);
+        var bv = g.Add(new ReshapeOp(32), "b_view", b);
+        var c = g.Add(new UnaryOp(UnaryKind.Tanh), "c", b);
+        var d = g.Add(new BinaryOp(BinaryKind.Add), "d", a, c);
+        var e = g.Add(new UnaryOp(UnaryKind.Sigmoid), "e", bv);
+        var f = g.Add(new ReshapeOp(4, 8), "f", e);
+        var h = g.Add(new BinaryOp(BinaryKind.Mul), "h", d, f);
+        g.Tap("h", h);
+        g.Tap("c", c);
+        return (g, [h, c]);
+    }
+
+    [Test]
+    public void LiveBuffersNeverOverlap()
+    {
+        var (g, outs) = BuildGraph();
+        var plan = MemoryPlanner.Plan(g, outs);
+        var buffers = plan.Buffers.Values.ToList();
+        Assert.That(buffers, Is.Not.Empty);
+        foreach (var p in buffers)
+            foreach (var q in buffers)
+            {
+                if (ReferenceEquals(p.Value, q.Value)) continue;
+                bool liveTogether = p.First <= q.Last && q.First <= p.Last;
+                bool memOverlap = p.Offset < q.Offset + q.Bytes && q.Offset < p.Offset + p.Bytes;
+                Assert.That(liveTogether && memOverlap, Is.False, $"{p.Value.Name} and {q.Value.Name} overlap while both live");
+            }
+        Assert.That(plan.ArenaBytes, Is.EqualTo(buffers.Max(p => p.Offset + p.Bytes)));
+    }
+
+    [Test]
+    public void ViewsKeepTheirRootAliveUntilTheLastReader()
+    {
+        var (g, outs) = BuildGraph();
+        var plan = MemoryPlanner.Plan(g, outs);
+        var b = plan.Buffers.Keys.Single(v => v.Name == "b");
+        var e = plan.Schedule.Single(n => n.Name == "e");
+        Assert.That(plan.Buffers[b].Last, Is.GreaterThanOrEqualTo(plan.Schedule.ToList().IndexOf(e)));
+    }
+
+    [Test]
+    public void ArenaIsSmallerThanTheSumOfBuffersWhenLifetimesEnd()
+    {
+        var g = new ComputeGraph();
+        Value v = g.Input("x", DType.F32, 1024);
+        for (int i = 0; i < 10; i++) v = g.Add(new UnaryOp(UnaryKind.Relu), $"r{i}", v);
+        g.Tap("out", v);
+        var plan = MemoryPlanner.Plan(g, [v]);
+        Assert.That(plan.ArenaBytes, Is.LessThanOrEqualTo(2 * 4096));
+    }
+
+    [Test]
+    public void UnrequestedBranchesArePruned()
+    {
+        var (g, _) = BuildGraph();
+        var c = g.Taps["c"];
+        var plan = MemoryPlanner.Plan(g, [c]);
+        Assert.That(plan.Schedule.Select(n => n.Name), Is.EqualTo(new[] { "a", "b", "c" }));
+    }
+
+    [Test]
+    public void ExecutorComputesThroughThePlannedArena()
+    {
+        var (g, _) = BuildGraph();
+        var x = OpRunnerData();
+        using var ex = new Executor(g, new CpuBackend());
+        var r = ex.Run(new Dictionary<string, Tensor> { ["x"] = x });
+        var xs = x.Span<float>().ToArray();
+        var h = r.Outputs["h"].Span<float>().ToArray();
+        for (int i = 0; i < xs.Length; i++)
+        {
+            double a = Math.Max(xs[i], 0), b = 2 * a + 1, c = Math.Tanh(b), e = 1 / (1 + Math.Exp(-b));
+            Assert.That(h[i], Is.EqualTo((a + c) * e).Within(1e-6));
+        }
+        Assert.That(ex.Plan.ArenaBytes, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void ShapeErrorsNameTheNode()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 3, 80);
+        var w = g.Input("w", DType.F32, 16, 96);
+        var e = Assert.Throws<ShapeException>(() => g.Add(new LinearOp(), "voc.enc_ffn.0.linear1", x, w))!;
+        Assert.That(e.Message, Does.StartWith("voc.enc_ffn.0.linear1: ").And.Contain("80").And.Contain("96"));
+    }
+
+    private static Tensor OpRunnerData()
+    {
+        var rng = new Random(3);
+        return Support.OpRunner.Random(rng, 4, 8);
+    }
+}
