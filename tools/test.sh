@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The project's test command (README, .ci/run): builds the kernel emulation library when cmake is present,
+# runs the NUnit suite, and prints one closing line "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -x tools/ci/build-kernels-emu.sh ] && command -v cmake >/dev/null 2>&1; then
+  bash tools/ci/build-kernels-emu.sh || { echo "kernel emulation build failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+fi
+
+log=$(mktemp)
+dotnet test tests/MRVS.Tests/MRVS.Tests.csproj -c Release --nologo 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+
+summary=$(grep -E '(Passed|Failed)!' "$log" | tail -n 1)
+passed=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$summary")
+failed=$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' <<<"$summary")
+skipped=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$summary")
+rm -f "$log"
+if [ -z "$passed" ]; then
+  echo "test run did not complete (exit $rc)"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+[ "$rc" -ne 0 ] && [ "${failed:-0}" -eq 0 ] && failed=1
+echo "${passed} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+[ "${failed:-0}" -eq 0 ]
