@@ -5,7 +5,7 @@ namespace MRVS.Backends.Cpu;
 /// <summary>Every CPU kernel, grouped by the part of the model that introduced it (one partial file per group).</summary>
 internal static partial class CpuKernelCatalog
 {
-    public static IEnumerable<ICpuKernel> All => [.. Basic, .. Backbone, .. Text, .. Fusion, .. Deformable, .. Heads];
+    public static IEnumerable<ICpuKernel> All => [.. Basic, .. Backbone, .. Text, .. Fusion, .. Deformable, .. Heads, .. Masks];
 
     private static ICpuKernel[] Basic =>
     [

@@ -26,19 +26,25 @@ public sealed unsafe class Interpolate : CpuKernel<InterpolateOp>
             }, minPerThread: 64);
             return;
         }
-        bool align = op.Mode == InterpolationMode.BilinearAlignCornersTrue;
-        var (y0, y1, ly) = BilinearTaps(ih, oh, align);
-        var (x0, x1, lx) = BilinearTaps(iw, ow, align);
+        Bilinear((float*)px, (float*)py, planes, ih, iw, oh, ow, op.Mode == InterpolationMode.BilinearAlignCornersTrue);
+    }
+
+    /// <summary>Bilinear resize of <paramref name="planes"/> row-major [ih, iw] planes to [oh, ow].</summary>
+    public static void Bilinear(float* src, float* dst, long planes, int ih, int iw, int oh, int ow, bool alignCorners)
+    {
+        var (y0, y1, ly) = BilinearTaps(ih, oh, alignCorners);
+        var (x0, x1, lx) = BilinearTaps(iw, ow, alignCorners);
+        nint ps = (nint)src, pd = (nint)dst;
         CpuParallel.For(planes * oh, r =>
         {
             long plane = r / oh; int oy = (int)(r % oh);
-            float* src = (float*)px + plane * ih * iw, dst = (float*)py + r * ow;
-            float* ra = src + y0[oy] * iw, rb = src + y1[oy] * iw;
+            float* s = (float*)ps + plane * ih * iw, d = (float*)pd + r * ow;
+            float* ra = s + y0[oy] * iw, rb = s + y1[oy] * iw;
             float wy1 = ly[oy], wy0 = 1f - wy1;
             for (int ox = 0; ox < ow; ox++)
             {
                 float wx1 = lx[ox], wx0 = 1f - wx1;
-                dst[ox] = wy0 * (wx0 * ra[x0[ox]] + wx1 * ra[x1[ox]]) + wy1 * (wx0 * rb[x0[ox]] + wx1 * rb[x1[ox]]);
+                d[ox] = wy0 * (wx0 * ra[x0[ox]] + wx1 * ra[x1[ox]]) + wy1 * (wx0 * rb[x0[ox]] + wx1 * rb[x1[ox]]);
             }
         }, minPerThread: 64);
     }
