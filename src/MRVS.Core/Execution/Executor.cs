@@ -56,6 +56,9 @@ public sealed class Executor : IDisposable
             _backend.CopyToDevice(t, Address(v));
         }
         var outputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        // Inputs and constants are copied out before any node can reuse an input's memory.
+        foreach (var (v, names) in _outputsByValue)
+            if (v.Producer is null) CopyOut(v, names, outputs);
         var timings = new List<NodeTiming>();
         Span<DeviceTensor> args = new DeviceTensor[16];
         var sw = new Stopwatch();
@@ -72,8 +75,6 @@ public sealed class Executor : IDisposable
             }
             if (_outputsByValue.TryGetValue(n.Output, out var names)) CopyOut(n.Output, names, outputs);
         }
-        foreach (var (v, names) in _outputsByValue)
-            if (v.Producer is null) CopyOut(v, names, outputs);
         _backend.Synchronize();
         return new Result(outputs, timings);
     }

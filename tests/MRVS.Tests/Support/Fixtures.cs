@@ -27,6 +27,9 @@ public static class Fixtures
 
     public static readonly string[] Models = ["soc-tiny", "socpp-tiny", "soc-tiny-t10"];
 
+    /// <summary>The fixtures generated with every intermediate ("full" detail); soc-tiny-t10 keeps fewer.</summary>
+    public static readonly string[] FullDetail = ["soc-tiny", "socpp-tiny"];
+
     private static string FindRepoRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
