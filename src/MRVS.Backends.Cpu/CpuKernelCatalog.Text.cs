@@ -1,6 +1,8 @@
+using MRVS.Backends.Cpu.Ops;
+
 namespace MRVS.Backends.Cpu;
 
 internal static partial class CpuKernelCatalog
 {
-    private static ICpuKernel[] Text => [];
+    private static ICpuKernel[] Text => [new RobertaPositionIds(), new SinePositionEncoding()];
 }
