@@ -1,6 +1,8 @@
+using MRVS.Backends.Cpu.Ops;
+
 namespace MRVS.Backends.Cpu;
 
 internal static partial class CpuKernelCatalog
 {
-    private static ICpuKernel[] Backbone => [];
+    private static ICpuKernel[] Backbone => [new Pad(), new SwinWindowPartition(), new SwinWindowMerge(), new WindowAttention(), new PatchMerge()];
 }

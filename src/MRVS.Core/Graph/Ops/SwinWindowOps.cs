@@ -1,0 +1,88 @@
+using MRVS.Core.Tensors;
+
+namespace MRVS.Core.Graph.Ops;
+
+/// <summary>Window geometry shared by the Swin partition and merge ops: window (wd, wh, ww) and cyclic shift (sd, sh, sw).</summary>
+public readonly record struct SwinWindow(int[] Size, int[] Shift)
+{
+    public int Tokens => Size[0] * Size[1] * Size[2];
+    public int Padded(int axis, int extent) => (extent + Size[axis] - 1) / Size[axis] * Size[axis];
+    public int Windows(int d, int h, int w) => Padded(0, d) / Size[0] * (Padded(1, h) / Size[1]) * (Padded(2, w) / Size[2]);
+    public override string ToString() => $"window ({string.Join(",", Size)}) shift ({string.Join(",", Shift)})";
+}
+
+/// <summary>
+/// Video Swin window partition: x [D, H, W, C] → zero-pad the end of D, H, W to window multiples (padded tokens are
+/// NOT masked upstream) → roll by −shift → windows [nW, wd·wh·ww, C], windows ordered (d, h, w), tokens (d, y, x).
+/// </summary>
+public sealed class SwinWindowPartitionOp(SwinWindow window) : Op
+{
+    public SwinWindow Window { get; } = window;
+    public override string Kind => "swin_window_partition";
+    public override string Describe() => $"{Kind}({Window})";
+
+    public override TensorType Infer(IReadOnlyList<TensorType> inputs)
+    {
+        ExpectCount(inputs, 1, 1, Kind);
+        var x = inputs[0];
+        Expect(x.DType == DType.F32 && x.Rank == 4, $"input is {x}, expected F32[D, H, W, C]");
+        return new TensorType(DType.F32, [Window.Windows(x[0], x[1], x[2]), Window.Tokens, x[3]]);
+    }
+}
+
+/// <summary>The inverse of <see cref="SwinWindowPartitionOp"/>: windows [nW, N, C] → roll by +shift → crop to [D, H, W, C].</summary>
+public sealed class SwinWindowMergeOp(SwinWindow window, int depth, int height, int width) : Op
+{
+    public SwinWindow Window { get; } = window;
+    public int Depth { get; } = depth;
+    public int Height { get; } = height;
+    public int Width { get; } = width;
+    public override string Kind => "swin_window_merge";
+    public override string Describe() => $"{Kind}({Window})";
+
+    public override TensorType Infer(IReadOnlyList<TensorType> inputs)
+    {
+        ExpectCount(inputs, 1, 1, Kind);
+        var x = inputs[0];
+        int nw = Window.Windows(Depth, Height, Width);
+        Expect(x.DType == DType.F32 && x.Rank == 3 && x[0] == nw && x[1] == Window.Tokens, $"windows are {x}, expected F32[{nw}, {Window.Tokens}, C]");
+        return new TensorType(DType.F32, [Depth, Height, Width, x[2]]);
+    }
+}
+
+/// <summary>
+/// Fused window self-attention of Video Swin: qkv [nW, N, 3C] (q, k, v blocks, heads inside each) → per window and
+/// head softmax((q·scale)·kᵀ + bias[head] (+ mask[window])) · v → [nW, N, C]. Inputs: qkv, bias [heads, N, N][, mask [nW, N, N]].
+/// </summary>
+public sealed class WindowAttentionOp(int heads, bool masked) : Op
+{
+    public int Heads { get; } = heads;
+    public bool Masked { get; } = masked;
+    public override string Kind => "window_attention";
+
+    public override TensorType Infer(IReadOnlyList<TensorType> inputs)
+    {
+        int n = Masked ? 3 : 2;
+        ExpectCount(inputs, n, n, Kind);
+        var (qkv, bias) = (inputs[0], inputs[1]);
+        Expect(qkv.Rank == 3 && qkv[2] % (3 * Heads) == 0, $"qkv is {qkv}, expected [windows, tokens, 3·C] with C divisible by {Heads} heads");
+        Expect(bias.Rank == 3 && bias[0] == Heads && bias[1] == qkv[1] && bias[2] == qkv[1], $"bias is {bias}, expected [{Heads}, {qkv[1]}, {qkv[1]}]");
+        if (Masked)
+            Expect(inputs[2].Rank == 3 && inputs[2][0] == qkv[0] && inputs[2][1] == qkv[1] && inputs[2][2] == qkv[1], $"mask is {inputs[2]}, expected [{qkv[0]}, {qkv[1]}, {qkv[1]}]");
+        return new TensorType(DType.F32, [qkv[0], qkv[1], qkv[2] / 3]);
+    }
+}
+
+/// <summary>Swin patch merging gather: x [D, H, W, C] → odd H/W zero-padded → [D, ⌈H/2⌉, ⌈W/2⌉, 4C] with phases (0,0), (1,0), (0,1), (1,1) (row parity first).</summary>
+public sealed class PatchMergeOp : Op
+{
+    public override string Kind => "patch_merge";
+
+    public override TensorType Infer(IReadOnlyList<TensorType> inputs)
+    {
+        ExpectCount(inputs, 1, 1, Kind);
+        var x = inputs[0];
+        Expect(x.DType == DType.F32 && x.Rank == 4, $"input is {x}, expected F32[D, H, W, C]");
+        return new TensorType(DType.F32, [x[0], (x[1] + 1) / 2, (x[2] + 1) / 2, 4 * x[3]]);
+    }
+}
