@@ -89,17 +89,19 @@ public sealed class GraphBuilder(ModelConfig config, WeightStore weights)
     /// their positional terms already; value does not. Weights from <c>{prefix}.in_proj_weight/bias</c> (rows q, k, v)
     /// and <c>{prefix}.out_proj</c>. Key padding mask Bool [B, Lk] (True = ignore) is optional.
     /// </summary>
-    public Value MultiheadAttention(Value query, Value key, Value value, string prefix, int heads, Value? keyPaddingMask = null)
+    /// <param name="name">Node names when one module runs several times (e.g. "vlf.2" for the weights of "vlf"); defaults to the prefix.</param>
+    public Value MultiheadAttention(Value query, Value key, Value value, string prefix, int heads, Value? keyPaddingMask = null, string? name = null)
     {
         int e = query.Dim(-1);
+        name ??= prefix;
         Value Part(Value t, int i, string what) => Linear(t,
             WeightRows($"{prefix}.in_proj_weight", [3 * e, e], i * e, e),
-            WeightRows($"{prefix}.in_proj_bias", [3 * e], i * e, e), $"{prefix}.{what}_proj");
+            WeightRows($"{prefix}.in_proj_bias", [3 * e], i * e, e), $"{name}.{what}_proj");
         var q = Part(query, 0, "q");
         var k = Part(key, 1, "k");
         var v = Part(value, 2, "v");
         var op = new AttentionOp(heads, AttentionScaling.ScaleQuery, keyPaddingMask: keyPaddingMask is not null);
-        var o = keyPaddingMask is null ? Add(op, $"{prefix}.attention", q, k, v) : Add(op, $"{prefix}.attention", q, k, v, keyPaddingMask);
-        return Linear(o, $"{prefix}.out_proj", e);
+        var o = keyPaddingMask is null ? Add(op, $"{name}.attention", q, k, v) : Add(op, $"{name}.attention", q, k, v, keyPaddingMask);
+        return Linear(o, Weight($"{prefix}.out_proj.weight", e, e), Weight($"{prefix}.out_proj.bias", e), $"{name}.out_proj");
     }
 }

@@ -57,6 +57,9 @@ public sealed class WeightStore(WeightSource source)
             _problems.Add($"'{key}' should be the same tensor as '{of}' but differs");
     }
 
+    /// <summary>Missing keys and mismatches found so far (not counting keys nobody asked for).</summary>
+    public IReadOnlyList<string> BindingProblems => _problems;
+
     /// <summary>Throws a <see cref="WeightBindingException"/> listing every problem, including keys nobody asked for.</summary>
     public void ThrowIfProblems()
     {

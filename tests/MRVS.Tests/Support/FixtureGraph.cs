@@ -41,6 +41,7 @@ public sealed class FixtureGraph : IDisposable
     /// <summary>Runs every tap the fixture holds and compares it; returns the names compared.</summary>
     public IReadOnlyList<string> RunAndCompare()
     {
+        Assert.That(Builder.Weights.BindingProblems, Is.Empty, "weight binding");
         var names = Builder.Graph.TapNames.Where(Outputs.Contains).ToList();
         Assert.That(names, Is.Not.Empty, "no tap of this graph is in the fixture");
         using var ex = new Executor(Builder.Graph, new CpuBackend(), names);
