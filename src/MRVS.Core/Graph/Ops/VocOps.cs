@@ -1,0 +1,55 @@
+using MRVS.Core.Tensors;
+
+namespace MRVS.Core.Graph.Ops;
+
+/// <summary>
+/// SOC++ bidirectional matching random walk (BMRW, w = 0.5, temperature 5) per batch entry n: x [n, K, d] video
+/// queries, y [n, M, d] frame queries; with n(v) = v / (‖v‖ + 1e-9): z = softmax over M of 5·n(y)·n(x)ᵀ [M, K],
+/// A = zᵀ·(z / (rowsum z + 1e-9)), out = 0.5 · (I − 0.25·A)⁻¹ · (0.5·zᵀ·y + x) → [n, K, d]. The K×K system is
+/// solved by LU with partial pivoting (torch.linalg.solve).
+/// </summary>
+public sealed class BmrwOp : Op
+{
+    public const float Walk = 0.5f, Temperature = 5f, Eps = 1e-9f;
+    public override string Kind => "bmrw";
+
+    public override TensorType Infer(IReadOnlyList<TensorType> inputs)
+    {
+        ExpectCount(inputs, 2, 2, Kind);
+        var (x, y) = (inputs[0], inputs[1]);
+        Expect(x.Rank == 3 && y.Rank == 3 && x[0] == y[0] && x[2] == y[2], $"x {x} and y {y} must be [n, K, d] and [n, M, d]");
+        return x;
+    }
+}
+
+/// <summary>
+/// NewVOC's language-matching frame score, with upstream's row order: m(t, l) = mean over queries of the cosine
+/// (plain L2 norms, no eps) between frame query [t, l, q] and the language query, computed in the order
+/// i = t·L + l but read back as i = l·T + t, so out[t′, l′] = sigmoid(m(i div L, i mod L)) with i = l′·T + t′.
+/// Inputs: frame queries [T, L, Q, C], language [1, C]. Output [T, L, 1].
+/// </summary>
+public sealed class LanguageMatchScoreOp : Op
+{
+    public override string Kind => "language_match_score";
+
+    public override TensorType Infer(IReadOnlyList<TensorType> inputs)
+    {
+        ExpectCount(inputs, 2, 2, Kind);
+        var (f, g) = (inputs[0], inputs[1]);
+        Expect(f.Rank == 4 && g.Rank == 2 && g[0] == 1 && g[1] == f[3], $"frame queries {f} / language {g} must be [T, L, Q, C] / [1, C]");
+        return new TensorType(DType.F32, [f[0], f[1], 1]);
+    }
+}
+
+/// <summary>Running mean along axis 0: y[t] = (x[0] + … + x[t]) / (t + 1), the sum accumulated in float32 like torch.cumsum.</summary>
+public sealed class CumulativeMeanOp : Op
+{
+    public override string Kind => "cumulative_mean";
+
+    public override TensorType Infer(IReadOnlyList<TensorType> inputs)
+    {
+        ExpectCount(inputs, 1, 1, Kind);
+        Expect(inputs[0].DType == DType.F32 && inputs[0].Rank >= 1, $"input is {inputs[0]}, expected F32[T, ...]");
+        return inputs[0];
+    }
+}
