@@ -1,10 +1,17 @@
+using System.CommandLine;
+using MRVS.Cli.Commands;
+
 namespace MRVS.Cli;
 
 public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("mrvs: no command yet");
-        return 2;
+        var root = new RootCommand("mrvs: referring video segmentation (SOC, SOC++) on CPU and CUDA")
+        {
+            VerifyCommand.Create(),
+            BenchCommand.Create(),
+        };
+        return root.Parse(args).Invoke();
     }
 }

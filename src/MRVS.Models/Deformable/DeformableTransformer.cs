@@ -76,6 +76,7 @@ public static class DeformableTransformer
         var tgt = target ?? zeros;
         b.Tap($"{P}.decoder.in.query_pos", queryPos);
         b.Tap($"{P}.decoder.in.tgt", tgt);
+        b.Tap($"{P}.in.tgt", b.Reshape(tgt, $"{P}.in.tgt", 1, t, q, d));
         var reference = b.Linear(queryPos, $"{P}.reference_points", 2, Core.Graph.Ops.Activation.Sigmoid);
         b.Tap($"{P}.decoder.in.reference_points", reference);
         b.Tap($"{P}.init_reference", reference);

@@ -85,8 +85,7 @@ public static class VisionLanguageFusion
             int np = cfg.NumProxyQueries;
             var pooled = b.Add(new MatMulOp(), "proxy_embeds.pooled", b.Constant("proxy_embeds.mean_weights", Enumerable.Repeat(1f / np, np).ToArray(), 1, np),
                 b.Reshape(proxies!, "proxy_embeds.rows", np, d));
-            target = b.Plus(b.Constant("transformer.zero_target", Tensor.Zeros(DType.F32, t, q, 1)), pooled, "transformer.in.tgt");
-            b.Tap("transformer.in.tgt", b.Reshape(target, "transformer.in.tgt.btqc", 1, t, q, d));
+            target = b.Plus(b.Constant("proxy_embeds.zero_target", Tensor.Zeros(DType.F32, t, q, 1)), pooled, "proxy_embeds.target");
         }
         var languageQuery = socpp ? sentence : text.Sentence;
         b.Tap("voc.in.language_query", languageQuery);

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Globalization;
+using MRVS.Core.IO;
+using MRVS.Models;
+using MRVS.Models.Building;
+using MRVS.Pipeline;
+using MRVS.Pipeline.Benchmarking;
+
+namespace MRVS.Cli.Commands;
+
+/// <summary><c>mrvs bench</c>: end-to-end forward latency and peak memory for a model config at a given input size.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var variant = new Option<string?>("--variant") { Description = "a released setting, e.g. socpp-mevis-swin-t" };
+        var config = new Option<string?>("--config") { Description = "a model config.json (e.g. a fixture's)" };
+        var weights = new Option<string?>("--weights") { Description = "weights.safetensors; random weights when omitted" };
+        var frames = new Option<int>("--frames") { Description = "frames per forward", DefaultValueFactory = _ => 8 };
+        var size = new Option<string>("--size") { Description = "frame size HxW", DefaultValueFactory = _ => "360x640" };
+        var tokens = new Option<int>("--tokens") { Description = "sentence length in tokens, <s> and </s> included", DefaultValueFactory = _ => 20 };
+        var runs = new Option<int>("--runs") { Description = "timed runs", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup") { Description = "untimed runs first", DefaultValueFactory = _ => 1 };
+        var backend = BackendOptions.Backend();
+        var cmd = new Command("bench", "Time whole forwards (random inputs) and report the per-op breakdown and peak memory")
+        {
+            variant, config, weights, frames, size, tokens, runs, warmup, backend,
+        };
+        cmd.SetAction(r => CliErrors.Guard(() =>
+        {
+            var cfg = ModelLoading.ResolveConfig(r.GetValue(variant), r.GetValue(config));
+            var (h, w) = ParseSize(r.GetValue(size)!);
+            var shape = new ForwardShape(r.GetValue(frames), h, w, r.GetValue(tokens), h, w);
+            using var file = r.GetValue(weights) is { } path ? SafeTensorsFile.Open(path) : null;
+            var store = file is null ? WeightStore.Synthetic(seed: 1) : new WeightStore(file);
+            using var be = BackendFactory.Create(r.GetValue(backend)!);
+            Print(cfg.Variant, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), Math.Max(1, r.GetValue(runs))));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static (int, int) ParseSize(string s)
+    {
+        var parts = s.Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var h) && int.TryParse(parts[1], out var w) && h > 0 && w > 0) return (h, w);
+        throw new ArgumentException($"--size '{s}' is not HxW (e.g. 360x640)");
+    }
+
+    private static void Print(string model, ForwardBenchmarkResult r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sorted = r.RunMs.Order().ToList();
+        Console.WriteLine(string.Format(c, "model {0}, backend {1}, {2} frames {3}x{4}, {5} tokens", model, r.Backend, r.Shape.Frames, r.Shape.Height, r.Shape.Width, r.Shape.TextLength));
+        Console.WriteLine(string.Format(c, "graph build + plan + upload: {0:F0} ms", r.BuildMs));
+        Console.WriteLine(string.Format(c, "forward: median {0:F1} ms, min {1:F1} ms, max {2:F1} ms over {3} runs", sorted[sorted.Count / 2], sorted[0], sorted[^1], sorted.Count));
+        Console.WriteLine(string.Format(c, "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0, r.PeakWorkingSetBytes / 1048576.0));
+        double total = r.ByOp.Sum(x => x.Ms);
+        Console.WriteLine("per op kind (one run with per-node synchronisation):");
+        foreach (var (op, ms, nodes) in r.ByOp)
+            Console.WriteLine(string.Format(c, "  {0,-22} {1,10:F1} ms {2,6:F1} %  ({3} nodes)", op, ms, 100 * ms / total, nodes));
+    }
+}

@@ -1,0 +1,67 @@
+using MRVS.Core.Config;
+using MRVS.Core.Graph;
+using MRVS.Core.Tensors;
+using MRVS.Models.Backbone;
+using MRVS.Models.Building;
+using MRVS.Models.Deformable;
+using MRVS.Models.Fusion;
+using MRVS.Models.Heads;
+using MRVS.Models.Masks;
+using MRVS.Models.Text;
+
+namespace MRVS.Models;
+
+/// <summary>The static sizes one forward is built for (B = 1): frames, padded frame size, text length, unpadded frame size.</summary>
+public sealed record ForwardShape(int Frames, int Height, int Width, int TextLength, int ImageHeight, int ImageWidth)
+{
+    public int MaskHeight => (Height + 3) / 4;
+    public int MaskWidth => (Width + 3) / 4;
+}
+
+/// <summary>
+/// SOC / SOC++ as one graph, module by module in the order of the official eval forward. Inputs carry the
+/// fixtures' names: <c>samples.tensors</c> F32 [T, 1, 3, H, W], <c>samples.mask</c> Bool [T, 1, H, W],
+/// <c>text.input_ids</c> and <c>text.attention_mask</c> I64 [1, L]. Every intermediate the fixtures hold is a tap;
+/// the executor computes only what the requested outputs need.
+/// </summary>
+public static class SocModel
+{
+    public const string Frames = "samples.tensors", PixelMask = "samples.mask", InputIds = "text.input_ids", AttentionMask = "text.attention_mask";
+    public const string PredMasks = "out.pred_masks", PredCls = "out.pred_cls";
+
+    public static ComputeGraph Build(ModelConfig config, WeightStore weights, ForwardShape shape)
+    {
+        var b = new GraphBuilder(config, weights);
+        var g = b.Graph;
+        var (t, h, w) = (shape.Frames, shape.Height, shape.Width);
+        if (t < 1 || h < 4 || w < 4) throw new ShapeException($"input: {t} frames of {h}×{w} pixels; need at least 1 frame of 4×4");
+        if (shape.TextLength < 2) throw new ShapeException($"text: {shape.TextLength} tokens; need at least <s> and </s>");
+        int maxTokens = config.Roberta.MaxPositions - config.Roberta.PadTokenId - 1;
+        if (shape.TextLength > maxTokens)
+            throw new ShapeException($"text: {shape.TextLength} tokens, but the text encoder has positions for at most {maxTokens}");
+
+        var frames = b.Reshape(g.Input(Frames, DType.F32, t, 1, 3, h, w), "samples.tensors.frames", t, 3, h, w);
+        var pixelMask = b.Reshape(g.Input(PixelMask, DType.Bool, t, 1, h, w), "samples.mask.frames", t, h, w);
+        var ids = g.Input(InputIds, DType.I64, 1, shape.TextLength);
+        var attention = g.Input(AttentionMask, DType.I64, 1, shape.TextLength);
+
+        var backbone = VideoSwinTransformer.Build(b, frames, pixelMask);
+        var encoded = RobertaEncoder.Build(b, ids, attention);
+        var text = TextFeatures.Build(b, encoded, attention);
+        var fusion = VisionLanguageFusion.Build(b, backbone.Features, backbone.Masks, pixelMask, text);
+        var transformer = DeformableTransformer.Build(b, fusion.Sources, fusion.Masks, fusion.Pos, fusion.DecoderTarget);
+        var heads = SegmentationHeads.Build(b, transformer.Hs, transformer.InitReference, transformer.InterReferences,
+            fusion.LanguageQuery, fusion.SentenceFeature);
+        var maskFeatures = FpnSpatialDecoder.Build(b, transformer.MemoryLevels, backbone.Features[0]);
+
+        int layers = heads.ControllerParams.Length;
+        for (int l = 0; l < layers; l++)
+        {
+            var masks = MaskHead.Build(b, l, maskFeatures, heads.ControllerParams[l], heads.MaskReferences[l], shape.ImageHeight, shape.ImageWidth);
+            if (l == heads.OutputLayer) b.Tap(PredMasks, masks);
+            else if (config.Family == ModelFamily.SocPlusPlus) b.Tap($"out.aux_outputs.{l}.pred_masks", masks);
+        }
+        weights.ThrowIfProblems();
+        return g;
+    }
+}

@@ -1,0 +1,15 @@
+using MRVS.Core.Config;
+
+namespace MRVS.Pipeline;
+
+/// <summary>Resolves a model config from a variant name or a config.json path (the CLI's --variant / --config).</summary>
+public static class ModelLoading
+{
+    public static ModelConfig ResolveConfig(string? variant, string? configPath)
+    {
+        if (variant is not null && configPath is not null) throw new ArgumentException("give either --variant or --config, not both");
+        if (variant is not null) return ModelVariants.Get(variant);
+        if (configPath is not null) return ModelConfig.Load(configPath);
+        throw new ArgumentException($"a model config is needed: --variant ({string.Join(", ", ModelVariants.All.Keys)}) or --config <config.json>");
+    }
+}
