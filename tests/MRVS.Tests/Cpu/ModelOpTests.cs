@@ -1,0 +1,182 @@
+using MRVS.Backends.Cpu.Ops;
+using MRVS.Core.Graph.Ops;
+using MRVS.Core.Tensors;
+using MRVS.Tests.Support;
+using static MRVS.Tests.Support.OpRunner;
+
+namespace MRVS.Tests.Cpu;
+
+/// <summary>The model-specific CPU ops against float64 references on fresh random inputs (awkward sizes).</summary>
+public class ModelOpTests
+{
+    private readonly Random _rng = new(11);
+
+    private static void Near(Tensor actual, double[] expected, double tol)
+    {
+        var a = actual.ToDoubleArray();
+        double scale = Math.Max(1, expected.Max(Math.Abs));
+        for (int i = 0; i < a.Length; i++) Assert.That(a[i], Is.EqualTo(expected[i]).Within(tol * scale), $"element {i}");
+    }
+
+    [Test]
+    public void WindowAttentionWithBiasAndMask()
+    {
+        int windows = 3, n = 5, heads = 2, c = 6, dh = c / heads;
+        var qkv = Random(_rng, windows, n, 3 * c); var bias = Random(_rng, heads, n, n); var mask = Random(_rng, windows, n, n);
+        var y = Run(new WindowAttentionOp(heads, masked: true), qkv, bias, mask);
+        var q = qkv.ToDoubleArray(); var bv = bias.ToDoubleArray(); var mv = mask.ToDoubleArray();
+        var e = new double[windows * n * c];
+        for (int w = 0; w < windows; w++)
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < n; i++)
+                {
+                    var s = new double[n];
+                    for (int j = 0; j < n; j++)
+                    {
+                        double dot = 0;
+                        for (int d = 0; d < dh; d++) dot += q[(w * n + i) * 3 * c + h * dh + d] * q[(w * n + j) * 3 * c + c + h * dh + d];
+                        s[j] = dot / Math.Sqrt(dh) + bv[(h * n + i) * n + j] + mv[(w * n + i) * n + j];
+                    }
+                    double mx = s.Max(), sum = s.Sum(v => Math.Exp(v - mx));
+                    for (int d = 0; d < dh; d++)
+                        e[(w * n + i) * c + h * dh + d] = Enumerable.Range(0, n).Sum(j => Math.Exp(s[j] - mx) / sum * q[(w * n + j) * 3 * c + 2 * c + h * dh + d]);
+                }
+        Near(y, e, 1e-5);
+    }
+
+    [Test]
+    public void BmrwSolvesItsSystem()
+    {
+        int n = 2, k = 3, m = 7, d = 5;
+        var x = Random(_rng, n, k, d); var y = Random(_rng, n, m, d);
+        var o = Run(new BmrwOp(), x, y);
+        var xv = x.ToDoubleArray(); var yv = y.ToDoubleArray();
+        var expected = new double[n * k * d];
+        for (int b = 0; b < n; b++)
+        {
+            double[] Norm(double[] v, int off, int rows) => Enumerable.Range(0, rows * d).Select(i =>
+            {
+                int r = i / d;
+                double nr = Math.Sqrt(Enumerable.Range(0, d).Sum(c => v[off + r * d + c] * v[off + r * d + c])) + 1e-9;
+                return v[off + i] / nr;
+            }).ToArray();
+            var xn = Norm(xv, b * k * d, k); var yn = Norm(yv, b * m * d, m);
+            var z = new double[m, k];
+            for (int j = 0; j < k; j++)
+            {
+                var col = Enumerable.Range(0, m).Select(i => 5 * Enumerable.Range(0, d).Sum(c => yn[i * d + c] * xn[j * d + c])).ToArray();
+                double mx = col.Max(), sum = col.Sum(v => Math.Exp(v - mx));
+                for (int i = 0; i < m; i++) z[i, j] = Math.Exp(col[i] - mx) / sum;
+            }
+            var a = new double[k, k];
+            var u = new double[k, d];
+            for (int r = 0; r < k; r++)
+            {
+                for (int c = 0; c < k; c++)
+                    a[r, c] = (r == c ? 1 : 0) - 0.25 * Enumerable.Range(0, m).Sum(i => z[i, r] * z[i, c] / (Enumerable.Range(0, k).Sum(jj => z[i, jj]) + 1e-9));
+                for (int c = 0; c < d; c++)
+                    u[r, c] = 0.5 * Enumerable.Range(0, m).Sum(i => z[i, r] * yv[b * m * d + i * d + c]) + xv[b * k * d + r * d + c];
+            }
+            Bmrw.LuSolveInPlace(a, u);
+            for (int r = 0; r < k; r++)
+                for (int c = 0; c < d; c++) expected[(b * k + r) * d + c] = 0.5 * u[r, c];
+        }
+        Near(o, expected, 1e-5);
+    }
+
+    [Test]
+    public void LuSolveWithPivoting()
+    {
+        var a = new double[,] { { 0, 2, 1 }, { 1, 1, 0 }, { 3, 0, 1 } };
+        var b = new double[,] { { 7 }, { 3 }, { 6 } };
+        Bmrw.LuSolveInPlace(a, b);
+        Assert.That(new[] { b[0, 0], b[1, 0], b[2, 0] }, Is.EqualTo(new[] { 1.0, 2.0, 3.0 }).Within(1e-12));
+    }
+
+    [Test]
+    public void CumulativeMeanAlongTime()
+    {
+        var x = Random(_rng, 5, 3, 2);
+        var y = Run(new CumulativeMeanOp(), x);
+        var v = x.ToDoubleArray();
+        Near(y, Enumerable.Range(0, 30).Select(i => Enumerable.Range(0, i / 6 + 1).Average(t => v[t * 6 + i % 6])).ToArray(), 1e-6);
+    }
+
+    [Test]
+    public void DynamicMaskHeadIsThePerQueryMlpOverFeaturesAndCoordinates()
+    {
+        int t = 2, c = 3, h = 3, w = 5, q = 2, ch = 4, layers = 3;
+        var op = new DynamicMaskHeadOp(ch, layers, imageHeight: 11, imageWidth: 19, stride: 4);
+        int np = op.ParamCount(c + 2);
+        var f = Random(_rng, t, c, h, w); var p = Random(_rng, t, q, np); var r = Random(_rng, t, q, 2);
+        var y = Run(op, f, p, r);
+        var fv = f.ToDoubleArray(); var pv = p.ToDoubleArray(); var rv = r.ToDoubleArray();
+        var e = new double[t * q * h * w];
+        var sizes = op.WeightCounts(c + 2).Concat(op.BiasCounts()).ToArray();
+        for (int ti = 0; ti < t; ti++)
+            for (int qi = 0; qi < q; qi++)
+                for (int yy = 0; yy < h; yy++)
+                    for (int xx = 0; xx < w; xx++)
+                    {
+                        int pb = (ti * q + qi) * np;
+                        var a = Enumerable.Range(0, c).Select(k => fv[((ti * c + k) * h + yy) * w + xx]).ToList();
+                        a.Add(rv[(ti * q + qi) * 2] * 19 - (4 * xx + 2));
+                        a.Add(rv[(ti * q + qi) * 2 + 1] * 11 - (4 * yy + 2));
+                        int off = 0, boff = sizes.Take(layers).Sum();
+                        for (int l = 0; l < layers; l++)
+                        {
+                            int outs = l == layers - 1 ? 1 : ch;
+                            var next = new List<double>();
+                            for (int o = 0; o < outs; o++)
+                            {
+                                double s = pv[pb + boff + o];
+                                for (int i = 0; i < a.Count; i++) s += pv[pb + off + o * a.Count + i] * a[i];
+                                next.Add(l < layers - 1 ? Math.Max(0, s) : s);
+                            }
+                            off += sizes[l];
+                            boff += sizes[layers + l];
+                            a = next;
+                        }
+                        e[((ti * q + qi) * h + yy) * w + xx] = a[0];
+                    }
+        Near(y, e, 1e-5);
+    }
+
+    [Test]
+    public void SinePositionEncoding2dWithoutPadding()
+    {
+        int h = 3, w = 4, f = 6;
+        var y = Run(new SinePositionEncodingOp(f, twoDimensional: true), Tensor.Zeros(DType.Bool, 1, h, w));
+        var e = new double[2 * f * h * w];
+        for (int k = 0; k < f; k++)
+            for (int i = 0; i < h; i++)
+                for (int j = 0; j < w; j++)
+                {
+                    double dim = Math.Pow(10000, 2 * (k / 2) / (double)f);
+                    double ey = (i + 0.5) / (h + 1e-6) * 2 * Math.PI / dim, ex = (j + 0.5) / (w + 1e-6) * 2 * Math.PI / dim;
+                    e[(k * h + i) * w + j] = k % 2 == 0 ? Math.Sin(ey) : Math.Cos(ey);
+                    e[((f + k) * h + i) * w + j] = k % 2 == 0 ? Math.Sin(ex) : Math.Cos(ex);
+                }
+        Near(y, e, 1e-5);
+    }
+
+    [Test]
+    public void SamplingLocationsBothReferenceKinds()
+    {
+        int[][] shapes = [[3, 5], [2, 2]];
+        var off = Random(_rng, 1, 2, 2 * 2 * 3 * 2);
+        var ref2 = Random(_rng, 1, 2, 2, 2);
+        var ref4 = Random(_rng, 1, 2, 2, 4);
+        var op = new DeformableSamplingLocationsOp(2, 3, shapes);
+        var y2 = Run(op, off, ref2).ToDoubleArray();
+        var y4 = Run(op, off, ref4).ToDoubleArray();
+        var o = off.ToDoubleArray(); var r2 = ref2.ToDoubleArray(); var r4 = ref4.ToDoubleArray();
+        for (int k = 0; k < 2 * 2 * 2 * 3; k++)
+        {
+            int l = k / 3 % 2, query = k / 12;
+            Assert.That(y2[2 * k], Is.EqualTo(r2[(query * 2 + l) * 2] + o[2 * k] / shapes[l][1]).Within(1e-6));
+            Assert.That(y2[2 * k + 1], Is.EqualTo(r2[(query * 2 + l) * 2 + 1] + o[2 * k + 1] / shapes[l][0]).Within(1e-6));
+            Assert.That(y4[2 * k], Is.EqualTo(r4[(query * 2 + l) * 4] + o[2 * k] / 3 * r4[(query * 2 + l) * 4 + 2] * 0.5).Within(1e-6));
+        }
+    }
+}
