@@ -1,0 +1,41 @@
+// Common header of every kernel in kernels/. Under NVRTC it only adds the project's helper macros; built by the
+// host C++ compiler with MRVS_EMULATION defined (CMakeLists.txt) it brings in the CPU emulation of CUDA.
+#pragma once
+
+#ifdef MRVS_EMULATION
+#include "mrvs_emu.h"
+#else
+// Exports a kernel for the emulation library; nothing to do for NVRTC (kernels are extern "C").
+#define MRVS_EXPORT_KERNEL(name)
+// Dynamic shared memory of the launch, viewed as an array of `type`.
+#define MRVS_DYNAMIC_SMEM(type, name) extern __shared__ __align__(16) unsigned char mrvs_dynamic_smem_##name[]; type* name = reinterpret_cast<type*>(mrvs_dynamic_smem_##name)
+#endif
+
+#define MRVS_WARP 32
+#define MRVS_NEG_INF (__int_as_float(0xff800000))
+
+// Sum of `v` over the 32 lanes of a warp (every lane gets the total).
+__device__ __forceinline__ float mrvs_warp_sum(float v)
+{
+    for (int offset = MRVS_WARP / 2; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    return v;
+}
+
+__device__ __forceinline__ float mrvs_warp_max(float v)
+{
+    for (int offset = MRVS_WARP / 2; offset > 0; offset >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
+    return v;
+}
+
+// Sum over the block (blockDim.x a multiple of 32, at most 1024): warp sums, then the first warp sums those.
+// `scratch` holds 32 floats of shared memory; every thread gets the total.
+__device__ __forceinline__ float mrvs_block_sum(float v, float* scratch)
+{
+    const int lane = threadIdx.x % MRVS_WARP, warp = threadIdx.x / MRVS_WARP, warps = blockDim.x / MRVS_WARP;
+    v = mrvs_warp_sum(v);
+    __syncthreads();
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    v = lane < warps ? scratch[lane] : 0.0f;
+    return mrvs_warp_sum(v);
+}

@@ -1,0 +1,37 @@
+// window_attention: Video Swin window self-attention with relative position bias and (optionally) the shifted-
+// window mask. Layout: qkv [W, N, 3C] (q, k, v blocks; heads inside each), bias [H, N, N], mask [W, N, N] or
+// null, y [W, N, C]. Launch: grid (W * H), block (128): one (window, head) per block, one query row per thread
+// (rows strided by blockDim), online softmax in registers. Limits: head dim at most 64.
+#include "mrvs_cuda.h"
+
+extern "C" __global__ void window_attention(const float* __restrict__ qkv, const float* __restrict__ bias, const float* __restrict__ mask,
+                                            float* __restrict__ y, int n, int c, int heads)
+{
+    const int window = blockIdx.x / heads, h = blockIdx.x % heads, dh = c / heads;
+    const float scale = rsqrtf((float)dh);
+    const float* rows = qkv + (long long)window * n * 3 * c;
+    for (int i = threadIdx.x; i < n; i += blockDim.x)
+    {
+        float qs[64], acc[64];
+        for (int d = 0; d < dh; d++) { qs[d] = rows[(long long)i * 3 * c + h * dh + d] * scale; acc[d] = 0.0f; }
+        const float* bias_row = bias + ((long long)h * n + i) * n;
+        const float* mask_row = mask ? mask + ((long long)window * n + i) * n : nullptr;
+        float m = MRVS_NEG_INF, sum = 0.0f;
+        for (int j = 0; j < n; j++)
+        {
+            const float* kr = rows + (long long)j * 3 * c + c + h * dh;
+            float s = 0.0f;
+            for (int d = 0; d < dh; d++) s += qs[d] * kr[d];
+            s += bias_row[j];
+            if (mask_row) s += mask_row[j];
+            const float m2 = fmaxf(m, s), correction = expf(m - m2), p = expf(s - m2);
+            const float* vr = rows + (long long)j * 3 * c + 2 * c + h * dh;
+            for (int d = 0; d < dh; d++) acc[d] = acc[d] * correction + p * vr[d];
+            sum = sum * correction + p;
+            m = m2;
+        }
+        float* yr = y + ((long long)window * n + i) * c + h * dh;
+        for (int d = 0; d < dh; d++) yr[d] = acc[d] / sum;
+    }
+}
+MRVS_EXPORT_KERNEL(window_attention)

@@ -1,0 +1,59 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace MRVS.Backends.Cuda.Interop;
+
+/// <summary>
+/// Resolves the library names used by the LibraryImport declarations ("cuda", "nvrtc", "cublas") to the first
+/// versioned shared object found (CUDA 13, 12, then 11), or to the path in MRVS_LIBCUDA / MRVS_LIBNVRTC / MRVS_LIBCUBLAS.
+/// </summary>
+public static class NativeLibraries
+{
+    public const string Cuda = "cuda", Nvrtc = "nvrtc", Cublas = "cublas";
+
+    private static readonly Dictionary<string, (string Env, string[] Names)> Candidates = new()
+    {
+        [Cuda] = ("MRVS_LIBCUDA", ["libcuda.so.1", "libcuda.so"]),
+        [Nvrtc] = ("MRVS_LIBNVRTC", ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so"]),
+        [Cublas] = ("MRVS_LIBCUBLAS", ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"]),
+    };
+
+    private static readonly Dictionary<string, nint> Loaded = [];
+    private static int _registered;
+
+    public static void EnsureResolver()
+    {
+        if (Interlocked.Exchange(ref _registered, 1) == 0)
+            NativeLibrary.SetDllImportResolver(typeof(NativeLibraries).Assembly, Resolve);
+    }
+
+    /// <summary>Whether the library can be loaded, without throwing.</summary>
+    public static bool IsAvailable(string library) => TryLoad(library, out _);
+
+    /// <summary>Loads the library or throws <see cref="CudaUnavailableException"/> with one clear sentence.</summary>
+    public static nint Require(string library)
+    {
+        if (TryLoad(library, out var handle)) return handle;
+        var (env, names) = Candidates[library];
+        string what = library == Cuda ? "no CUDA driver found" : $"lib{library} not found";
+        throw new CudaUnavailableException($"{what} (tried {string.Join(", ", names)}; set {env} to its path); the CPU backend remains available (--backend cpu)");
+    }
+
+    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path) =>
+        Candidates.ContainsKey(name) ? Require(name) : 0;
+
+    private static bool TryLoad(string library, out nint handle)
+    {
+        lock (Loaded)
+        {
+            if (Loaded.TryGetValue(library, out handle)) return handle != 0;
+            var (env, names) = Candidates[library];
+            var overridden = Environment.GetEnvironmentVariable(env);
+            handle = 0;
+            foreach (var n in string.IsNullOrEmpty(overridden) ? names : [overridden])
+                if (NativeLibrary.TryLoad(n, out handle)) break;
+            Loaded[library] = handle;
+            return handle != 0;
+        }
+    }
+}
