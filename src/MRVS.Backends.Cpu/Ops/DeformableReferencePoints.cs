@@ -10,10 +10,10 @@ public sealed unsafe class DeformableReferencePoints : CpuKernel<DeformableRefer
     {
         var shapes = op.LevelShapes;
         int n = inputs[0].Dim(0), levels = shapes.Length, s = output.Dim(1);
-        float* vr = (float*)inputs[0].Ptr, y = (float*)output.Ptr;
-        for (int b = 0; b < n; b++)
+        nint pvr = inputs[0].Ptr, py = output.Ptr;
+        CpuParallel.For(n, b =>
         {
-            float* vrb = vr + (long)b * levels * 2;
+            float* vrb = (float*)pvr + b * levels * 2, y = (float*)py;
             long token = 0;
             for (int l = 0; l < levels; l++)
             {
@@ -22,7 +22,7 @@ public sealed unsafe class DeformableReferencePoints : CpuKernel<DeformableRefer
                     for (int j = 0; j < w; j++, token++)
                     {
                         float rx = (j + 0.5f) / (vrb[2 * l] * w), ry = (i + 0.5f) / (vrb[2 * l + 1] * h);
-                        float* dst = y + (((long)b * s + token) * levels) * 2;
+                        float* dst = y + ((b * s + token) * levels) * 2;
                         for (int t = 0; t < levels; t++)
                         {
                             dst[2 * t] = rx * vrb[2 * t];
@@ -30,6 +30,6 @@ public sealed unsafe class DeformableReferencePoints : CpuKernel<DeformableRefer
                         }
                     }
             }
-        }
+        });
     }
 }

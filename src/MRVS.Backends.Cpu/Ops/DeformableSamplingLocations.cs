@@ -10,24 +10,28 @@ public sealed unsafe class DeformableSamplingLocations : CpuKernel<DeformableSam
     {
         var (off, r) = (inputs[0], inputs[1]);
         int n = off.Dim(0), lq = off.Dim(1), m = op.Heads, levels = op.LevelShapes.Length, points = op.Points, rd = r.Dim(3);
-        float* o = (float*)off.Ptr, refp = (float*)r.Ptr, y = (float*)output.Ptr;
-        long total = (long)n * lq * m * levels * points;
-        for (long k = 0; k < total; k++)
+        nint po = off.Ptr, pr = r.Ptr, py = output.Ptr;
+        int perQuery = m * levels * points;
+        CpuParallel.For((long)n * lq, query =>
         {
-            int l = (int)(k / points % levels);
-            long query = k / ((long)points * levels * m);
-            float* rr = refp + (query * levels + l) * rd;
-            float ox = o[2 * k], oy = o[2 * k + 1];
-            if (rd == 2)
+            float* rq = (float*)pr + query * levels * rd;
+            for (long k = query * perQuery, end = k + perQuery; k < end; k++)
             {
-                y[2 * k] = rr[0] + ox / op.LevelShapes[l][1];
-                y[2 * k + 1] = rr[1] + oy / op.LevelShapes[l][0];
+                int l = (int)(k / points % levels);
+                float* rr = rq + l * rd;
+                float ox = ((float*)po)[2 * k], oy = ((float*)po)[2 * k + 1];
+                float* y = (float*)py + 2 * k;
+                if (rd == 2)
+                {
+                    y[0] = rr[0] + ox / op.LevelShapes[l][1];
+                    y[1] = rr[1] + oy / op.LevelShapes[l][0];
+                }
+                else
+                {
+                    y[0] = rr[0] + ox / points * rr[2] * 0.5f;
+                    y[1] = rr[1] + oy / points * rr[3] * 0.5f;
+                }
             }
-            else
-            {
-                y[2 * k] = rr[0] + ox / points * rr[2] * 0.5f;
-                y[2 * k + 1] = rr[1] + oy / points * rr[3] * 0.5f;
-            }
-        }
+        }, minPerThread: 256);
     }
 }

@@ -1,3 +1,4 @@
+using MRVS.Core.Config;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
@@ -22,6 +23,7 @@ public static class DeformableTransformer
     /// <param name="target">Decoder input [T, Q, d]; null for zeros (SOC).</param>
     public static DeformableOutput Build(GraphBuilder b, Value[] sources, Value[] masks, Value[] pos, Value? target)
     {
+        CheckInputs(b.Config.Transformer, sources, masks, pos, target);
         var cfg = b.Config.Transformer;
         int t = sources[0].Dim(0), d = cfg.DModel, levels = sources.Length, q = cfg.NumQueries;
         var shapes = sources.Select(s => new[] { s.Dim(2), s.Dim(3) }).ToArray();
@@ -65,6 +67,27 @@ public static class DeformableTransformer
         return new DeformableOutput(memory, memoryLevels, hs, init, inter);
     }
 
+    private static void CheckInputs(DeformableConfig cfg, Value[] sources, Value[] masks, Value[] pos, Value? target)
+    {
+        int levels = cfg.NumFeatureLevels;
+        if (sources.Length != levels || masks.Length != levels || pos.Length != levels)
+            throw new ShapeException($"{P}: {sources.Length} sources, {masks.Length} masks and {pos.Length} position encodings for num_feature_levels = {levels}");
+        if (cfg.DModel % cfg.NHeads != 0) throw new ShapeException($"{P}: d_model {cfg.DModel} is not a multiple of nheads {cfg.NHeads}");
+        int t = sources[0].Dim(0);
+        for (int l = 0; l < levels; l++)
+        {
+            var (src, mask, p) = (sources[l], masks[l], pos[l]);
+            if (src.DType != DType.F32 || src.Rank != 4 || src.Dim(0) != t || src.Dim(1) != cfg.DModel)
+                throw new ShapeException($"{P}: source of level {l} is {src.Type}, expected F32[{t}, {cfg.DModel}, h, w] (frames, d_model, height, width)");
+            int h = src.Dim(2), w = src.Dim(3);
+            if (mask.DType != DType.Bool || !mask.Shape.AsSpan().SequenceEqual([t, h, w]))
+                throw new ShapeException($"{P}: mask of level {l} is {mask.Type}, expected Bool[{t}, {h}, {w}] like its source");
+            if (!p.Type.Equals(src.Type)) throw new ShapeException($"{P}: position encoding of level {l} is {p.Type}, expected {src.Type} like its source");
+        }
+        if (target is not null && (target.DType != DType.F32 || !target.Shape.AsSpan().SequenceEqual([t, cfg.NumQueries, cfg.DModel])))
+            throw new ShapeException($"{P}: decoder target is {target.Type}, expected F32[{t}, {cfg.NumQueries}, {cfg.DModel}] (frames, num_queries, d_model)");
+    }
+
     private static (Value Hs, Value Init, Value Inter) Decoder(GraphBuilder b, Value memory, Value keep, Value validRatios, int[][] shapes, Value? target, int t, int q)
     {
         var cfg = b.Config.Transformer;
@@ -78,8 +101,9 @@ public static class DeformableTransformer
         b.Tap($"{P}.decoder.in.tgt", tgt);
         b.Tap($"{P}.in.tgt", b.Reshape(tgt, $"{P}.in.tgt", 1, t, q, d));
         var reference = b.Linear(queryPos, $"{P}.reference_points", 2, Core.Graph.Ops.Activation.Sigmoid);
-        b.Tap($"{P}.decoder.in.reference_points", reference);
-        b.Tap($"{P}.init_reference", reference);
+        var init = reference;
+        b.Tap($"{P}.decoder.in.reference_points", init);
+        b.Tap($"{P}.init_reference", init);
         var ratios4 = b.Concat(2, $"{P}.decoder.valid_ratios4", validRatios, validRatios);
         var states = new Value[cfg.DecLayers];
         var refs = new Value[cfg.DecLayers];
@@ -114,7 +138,7 @@ public static class DeformableTransformer
         var inter = b.Reshape(b.Concat(0, $"{P}.inter_references", refs), $"{P}.inter_references.view", cfg.DecLayers, t, q, 4);
         b.Tap($"{P}.hs", hs);
         b.Tap($"{P}.inter_references", inter);
-        return (hs, b.Graph.Taps[$"{P}.init_reference"], inter);
+        return (hs, init, inter);
     }
 
     /// <summary>bbox_embed[i]: MLP d → d → d → 4 with ReLU, shared with the prediction heads (the decoder's keys are aliases).</summary>

@@ -26,8 +26,8 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
         var (v, loc, w) = (inputs[0], inputs[1], inputs[2]);
         int levels = LevelShapes.Length, s = LevelShapes.Sum(x => x[0] * x[1]);
         Expect(v.DType == DType.F32 && v.Rank == 4 && v[1] == s, $"value is {v}, expected F32[N, {s}, M, D] (levels {string.Join(" + ", LevelShapes.Select(x => $"{x[0]}×{x[1]}"))})");
-        Expect(loc.Rank == 6 && loc[0] == v[0] && loc[2] == v[2] && loc[3] == levels && loc[5] == 2, $"sampling locations are {loc}, expected [{v[0]}, Lq, {v[2]}, {levels}, P, 2]");
-        Expect(w.Rank == 5 && Enumerable.Range(0, 5).All(i => w[i] == loc[i]), $"attention weights are {w}, expected {Shape.Format(loc.Shape[..5])}");
+        Expect(loc.DType == DType.F32 && loc.Rank == 6 && loc[0] == v[0] && loc[2] == v[2] && loc[3] == levels && loc[5] == 2, $"sampling locations are {loc}, expected [{v[0]}, Lq, {v[2]}, {levels}, P, 2]");
+        Expect(w.DType == DType.F32 && w.Rank == 5 && Enumerable.Range(0, 5).All(i => w[i] == loc[i]), $"attention weights are {w}, expected {Shape.Format(loc.Shape[..5])}");
         return new TensorType(DType.F32, [v[0], loc[1], v[2] * v[3]]);
     }
 }
@@ -49,8 +49,8 @@ public sealed class DeformableSamplingLocationsOp(int heads, int points, int[][]
         ExpectCount(inputs, 2, 2, Kind);
         var (off, r) = (inputs[0], inputs[1]);
         int levels = LevelShapes.Length;
-        Expect(off.Rank == 3 && off[2] == Heads * levels * Points * 2, $"offsets are {off}, expected [N, Lq, {Heads * levels * Points * 2}]");
-        Expect(r.Rank == 4 && r[0] == off[0] && r[1] == off[1] && r[2] == levels && (r[3] == 2 || r[3] == 4), $"reference points are {r}, expected [{off[0]}, {off[1]}, {levels}, 2 or 4]");
+        Expect(off.DType == DType.F32 && off.Rank == 3 && off[2] == Heads * levels * Points * 2, $"offsets are {off}, expected [N, Lq, {Heads * levels * Points * 2}]");
+        Expect(r.DType == DType.F32 && r.Rank == 4 && r[0] == off[0] && r[1] == off[1] && r[2] == levels && (r[3] == 2 || r[3] == 4), $"reference points are {r}, expected [{off[0]}, {off[1]}, {levels}, 2 or 4]");
         return new TensorType(DType.F32, [off[0], off[1], Heads, levels, Points, 2]);
     }
 }
@@ -81,7 +81,7 @@ public sealed class DeformableReferencePointsOp(int[][] levelShapes) : Op
     {
         ExpectCount(inputs, 1, 1, Kind);
         var vr = inputs[0];
-        Expect(vr.Rank == 3 && vr[1] == LevelShapes.Length && vr[2] == 2, $"valid ratios are {vr}, expected [N, {LevelShapes.Length}, 2]");
+        Expect(vr.DType == DType.F32 && vr.Rank == 3 && vr[1] == LevelShapes.Length && vr[2] == 2, $"valid ratios are {vr}, expected [N, {LevelShapes.Length}, 2]");
         return new TensorType(DType.F32, [vr[0], LevelShapes.Sum(s => s[0] * s[1]), LevelShapes.Length, 2]);
     }
 }
