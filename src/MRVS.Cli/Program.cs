@@ -11,6 +11,7 @@ public static class Program
         {
             VerifyCommand.Create(),
             BenchCommand.Create(),
+            KernelsCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

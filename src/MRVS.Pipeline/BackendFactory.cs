@@ -1,15 +1,26 @@
 using MRVS.Backends.Cpu;
+using MRVS.Backends.Cuda;
+using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Interop;
 using MRVS.Core.Execution;
 
 namespace MRVS.Pipeline;
 
-/// <summary>Creates a backend by its CLI name.</summary>
+/// <summary>Creates a backend by its CLI name: cpu, cuda (GPU), cuda-emu (the CUDA kernels emulated on the CPU), or auto (cuda when a GPU is usable, else cpu).</summary>
 public static class BackendFactory
 {
     public static IBackend Create(string name) => name switch
     {
-        "cpu" or "auto" => new CpuBackend(),
-        "cuda" or "cuda-emu" => throw new NotSupportedException($"backend '{name}' is not available in this build yet; the CPU backend remains available (--backend cpu)"),
+        "cpu" => new CpuBackend(),
+        "cuda" => new CudaBackend(new CudaDevice()),
+        "cuda-emu" => new CudaBackend(new EmulatedDevice()),
+        "auto" => TryCuda() ?? new CpuBackend(),
         _ => throw new ArgumentException($"unknown backend '{name}' (expected cpu, cuda, cuda-emu or auto)"),
     };
+
+    private static IBackend? TryCuda()
+    {
+        try { return new CudaBackend(new CudaDevice()); }
+        catch (CudaUnavailableException) { return null; }
+    }
 }

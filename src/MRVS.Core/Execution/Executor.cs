@@ -32,9 +32,9 @@ public sealed class Executor : IDisposable
             names.Add(name);
         }
         Plan = MemoryPlanner.Plan(graph, _outputsByValue.Keys);
-        var unsupported = Plan.Schedule.Where(n => !backend.Supports(n.Op)).Select(n => $"{n.Name} ({n.Op.Kind})").Distinct().ToList();
+        var unsupported = Plan.Schedule.Where(n => !backend.Supports(n.Op)).GroupBy(n => n.Op.Kind).Select(g => $"{g.Key} (e.g. {g.First().Name})").ToList();
         if (unsupported.Count > 0)
-            throw new NotSupportedException($"backend '{backend.Name}' cannot run: {string.Join(", ", unsupported.Take(10))}{(unsupported.Count > 10 ? ", …" : "")}");
+            throw new NotSupportedException($"backend '{backend.Name}' has no kernel for {unsupported.Count} op kind(s): {string.Join(", ", unsupported)}");
         _arena = backend.AllocateArena(Math.Max(Plan.ArenaBytes, MemoryPlanner.Alignment));
         foreach (var n in Plan.Schedule)
             foreach (var i in n.Inputs)

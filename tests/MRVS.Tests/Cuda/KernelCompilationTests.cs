@@ -16,7 +16,7 @@ public class KernelCompilationTests
         foreach (var k in compiled)
         {
             var ptx = System.Text.Encoding.ASCII.GetString(k.Ptx);
-            Assert.That(ptx, Does.Contain($".entry {k.Name}("), $"{k.Name}: PTX has no entry point of that name");
+            Assert.That(ptx, Does.Contain($".entry {k.Name}"), $"{k.Name}: PTX has no entry point named after the file");
             Assert.That(ptx, Does.Contain($".target sm_{arch[8..]}"), $"{k.Name}: wrong target");
         }
     }
@@ -29,7 +29,7 @@ public class KernelCompilationTests
         {
             Assert.That(source.TrimStart(), Does.StartWith($"// {name}:"), $"{name}.cu must start with what it computes");
             Assert.That(source, Does.Contain("Launch:"), $"{name}.cu must state its launch shape");
-            Assert.That(source, Does.Contain($"MRVS_EXPORT_KERNEL({name})"), $"{name}.cu must export itself to the emulation");
+            Assert.That(source, Does.Contain($"MRVS_EXPORT_KERNEL({name}"), $"{name}.cu must export its kernels to the emulation");
         }
     }
 

@@ -1,0 +1,51 @@
+using System.Runtime.InteropServices;
+
+namespace MRVS.Backends.Cuda.Devices;
+
+/// <summary>
+/// Kernel arguments packed the way cuLaunchKernel takes them (and the emulation library unpacks them): an array of
+/// pointers, one per parameter, each to a copy of the value. Values are appended in parameter order.
+/// </summary>
+public sealed unsafe class KernelArgs : IDisposable
+{
+    private const int SlotBytes = 128;
+    private readonly List<nint> _slots = [];
+    private nint* _pointers;
+
+    public KernelArgs Add<T>(T value) where T : unmanaged
+    {
+        if (sizeof(T) > SlotBytes) throw new ArgumentException($"kernel argument of {sizeof(T)} bytes exceeds {SlotBytes}");
+        var slot = (nint)NativeMemory.AlignedAlloc(SlotBytes, 16);
+        *(T*)slot = value;
+        _slots.Add(slot);
+        return this;
+    }
+
+    public KernelArgs Ptr(nint devicePointer) => Add(devicePointer);
+
+    public int Count => _slots.Count;
+
+    /// <summary>The void** kernelParams array.</summary>
+    public nint Pointers
+    {
+        get
+        {
+            if (_pointers != null) NativeMemory.Free(_pointers);
+            _pointers = (nint*)NativeMemory.Alloc((nuint)Math.Max(1, _slots.Count), (nuint)sizeof(nint));
+            for (int i = 0; i < _slots.Count; i++) _pointers[i] = _slots[i];
+            return (nint)_pointers;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _slots) NativeMemory.AlignedFree((void*)s);
+        _slots.Clear();
+        if (_pointers != null) { NativeMemory.Free(_pointers); _pointers = null; }
+    }
+}
+
+public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
+{
+    public static Dim3 Blocks(long work, uint perBlock) => new((uint)Math.Max(1, (work + perBlock - 1) / perBlock));
+}

@@ -1,0 +1,89 @@
+using MRVS.Backends.Cuda;
+using MRVS.Backends.Cuda.Devices;
+using MRVS.Core.Graph;
+using MRVS.Core.Graph.Ops;
+using MRVS.Core.IO;
+using MRVS.Core.Tensors;
+using MRVS.Tests.Support;
+using static MRVS.Tests.Support.OpRunner;
+
+namespace MRVS.Tests.Cuda;
+
+/// <summary>
+/// Each CUDA kernel, run through the CPU emulation of the CUDA backend, against its CPU reference op on fresh random
+/// inputs with awkward sizes (1, odd, not multiples of the block).
+/// </summary>
+public class EmulatedKernelParityTests
+{
+    private static readonly Random Rng = new(2026);
+
+    private static Tensor Rand(params int[] shape) => Random(Rng, shape);
+
+    private static Tensor Mask(double density, params int[] shape)
+    {
+        var t = Tensor.Zeros(DType.Bool, shape);
+        var s = t.Span<byte>();
+        for (int i = 0; i < s.Length; i++) s[i] = (byte)(Rng.NextDouble() < density ? 1 : 0);
+        return t;
+    }
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        TestCaseData Case(string name, Op op, params Tensor[] inputs) => new TestCaseData(op, inputs).SetName(name);
+        foreach (var (rows, n) in new[] { (1, 1), (3, 7), (5, 129), (2, 1000) })
+        {
+            yield return Case($"layer_norm {rows}x{n}", new LayerNormOp(1e-5f), Rand(rows, n), Rand(n), Rand(n));
+            yield return Case($"layer_norm+residual {rows}x{n}", new LayerNormOp(1e-12f, residual: true), Rand(rows, n), Rand(rows, n), Rand(n), Rand(n));
+            yield return Case($"softmax {rows}x{n}", new SoftmaxOp(), Rand(rows, n));
+        }
+        foreach (var kind in Enum.GetValues<UnaryKind>())
+            yield return Case($"unary {kind}", new UnaryOp(kind, 0.7f, -0.2f), Rand(3, 257));
+        yield return Case("binary add broadcast", new BinaryOp(BinaryKind.Add), Rand(2, 3, 5), Rand(3, 1));
+        yield return Case("binary div trailing", new BinaryOp(BinaryKind.Div), Rand(4, 7), Rand(7));
+        yield return Case("binary mul both ways", new BinaryOp(BinaryKind.Mul), Rand(5, 1, 3), Rand(1, 4, 3));
+        yield return Case("group_norm", new GroupNormOp(4, 1e-5f), Rand(2, 8, 3, 5), Rand(8), Rand(8));
+        yield return Case("group_norm+relu", new GroupNormOp(1, 1e-5f, relu: true), Rand(1, 3, 1, 7), Rand(3), Rand(3));
+        yield return Case("permute 4d", new PermuteOp(0, 2, 3, 1), Rand(2, 3, 5, 7));
+        yield return Case("permute bool", new PermuteOp(1, 0), Mask(0.5, 3, 9));
+        yield return Case("linear gelu", new LinearOp(Activation.Gelu), Rand(7, 33), Rand(5, 33), Rand(5));
+        yield return Case("linear no bias", new LinearOp(), Rand(1, 3, 9), Rand(4, 9));
+        yield return Case("matmul transposed", new MatMulOp(transposeB: true, alpha: 0.5f), Rand(3, 4, 5), Rand(3, 6, 5));
+        yield return Case("attention masks", new AttentionOp(4, AttentionScaling.ScaleQuery, true, true), Rand(2, 5, 16), Rand(2, 9, 16), Rand(2, 9, 12), Mask(0.3, 2, 9), Rand(5, 9));
+        yield return Case("attention roberta", new AttentionOp(3, AttentionScaling.ScaleScores), Rand(1, 1, 12), Rand(1, 1, 12), Rand(1, 1, 12));
+        yield return Case("window_attention masked", new WindowAttentionOp(2, masked: true), Rand(3, 49, 3 * 8), Rand(2, 49, 49), Rand(3, 49, 49));
+        yield return Case("window_attention", new WindowAttentionOp(1, masked: false), Rand(2, 7, 3 * 5), Rand(1, 7, 7));
+        int[][] levels = [[3, 7], [1, 1], [2, 5]];
+        var loc = Rand(2, 3, 2, 3, 2, 2);
+        foreach (ref var v in loc.Span<float>()) v = v * 0.7f + 0.5f;
+        yield return Case("ms_deform_attn", new MsDeformAttnOp(levels), Rand(2, 21 + 1 + 10, 2, 5), loc, Rand(2, 3, 2, 3, 2));
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void KernelMatchesCpuReference(Op op, Tensor[] inputs)
+    {
+        var expected = Run(op, inputs);
+        var actual = Run(Emulated(), op, inputs);
+        if (expected.DType.IsFloat()) TensorAssert.Close(actual, expected, op.Kind, relativeToScale: 1e-5);
+        else TensorAssert.Equal(actual, expected, op.Kind);
+    }
+
+    [TestCase("small")]
+    [TestCase("tiny-model-shapes")]
+    [TestCase("realistic-360x640")]
+    public void MsDeformAttnKernelMatchesTheFloat64Reference(string name)
+    {
+        using var file = SafeTensorsFile.Open(Fixtures.File("ops/msda", $"{name}.safetensors"));
+        var s = file.Get("spatial_shapes").Span<long>().ToArray();
+        var levels = Enumerable.Range(0, s.Length / 2).Select(l => new[] { (int)s[2 * l], (int)s[2 * l + 1] }).ToArray();
+        var y = Run(Emulated(), new MsDeformAttnOp(levels), file.Get("value"), file.Get("sampling_locations"), file.Get("attention_weights"));
+        using var expected = file.Get("output_f64");
+        Assert.That(TensorAssert.MaxAbsDiff(y, expected), Is.LessThanOrEqualTo(2e-5 * Math.Max(1, expected.ToDoubleArray().Max(Math.Abs))));
+    }
+
+    private static CudaBackend Emulated()
+    {
+        if (EmulatedDevice.FindLibrary() is null)
+            Assert.Ignore($"skipped: {EmulatedDevice.LibraryName} not built (tools/ci/build-kernels-emu.sh)");
+        return new CudaBackend(new EmulatedDevice());
+    }
+}
