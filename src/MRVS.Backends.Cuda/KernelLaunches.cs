@@ -18,6 +18,10 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
     [
         typeof(LinearOp), typeof(MatMulOp), typeof(LayerNormOp), typeof(SoftmaxOp), typeof(UnaryOp), typeof(BinaryOp),
         typeof(GroupNormOp), typeof(PermuteOp), typeof(AttentionOp), typeof(WindowAttentionOp), typeof(MsDeformAttnOp),
+        typeof(PadOp), typeof(SliceOp), typeof(ConcatOp), typeof(CastOp), typeof(EmbeddingOp), typeof(InterpolateOp),
+        typeof(SwinWindowPartitionOp), typeof(SwinWindowMergeOp), typeof(PatchMergeOp), typeof(Conv2dOp), typeof(SinePositionEncodingOp),
+        typeof(RobertaPositionIdsOp), typeof(DeformableSamplingLocationsOp), typeof(ValidRatioOp), typeof(DeformableReferencePointsOp),
+        typeof(CumulativeMeanOp), typeof(DynamicMaskHeadOp), typeof(LanguageMatchScoreOp), typeof(BmrwOp),
     ];
 
     public static bool Supports(Op op) => Kernelized.Contains(op.GetType());
@@ -37,6 +41,25 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
             case AttentionOp op: Attention(op, x, y); break;
             case WindowAttentionOp op: WindowAttention(op, x, y); break;
             case MsDeformAttnOp op: MsDeformAttn(op, x, y); break;
+            case PadOp op: Pad(op, x[0], y); break;
+            case SliceOp op: Slice(op, x[0], y); break;
+            case ConcatOp op: Concat(op, x, y); break;
+            case CastOp op: Cast(x[0], y); break;
+            case EmbeddingOp: Embedding(x[0], x[1], y); break;
+            case InterpolateOp op: Interpolate(op, x[0], y); break;
+            case SwinWindowPartitionOp op: SwinWindow("swin_window_partition", op.Window, x[0].Shape, x[0].Ptr, y); break;
+            case SwinWindowMergeOp op: SwinWindow("swin_window_merge", op.Window, y.Shape, x[0].Ptr, y); break;
+            case PatchMergeOp: PatchMerge(x[0], y); break;
+            case Conv2dOp op: Conv2d(op, x, y); break;
+            case SinePositionEncodingOp op: SinePositionEncoding(op, x[0], y); break;
+            case RobertaPositionIdsOp op: PositionIds(op, x[0], y); break;
+            case DeformableSamplingLocationsOp op: SamplingLocations(op, x, y); break;
+            case ValidRatioOp: ValidRatio(x[0], y); break;
+            case DeformableReferencePointsOp op: ReferencePoints(op, x[0], y); break;
+            case CumulativeMeanOp: CumulativeMean(x[0], y); break;
+            case DynamicMaskHeadOp op: DynamicMaskHead(op, x, y); break;
+            case LanguageMatchScoreOp: LanguageMatch(x[0], x[1], y); break;
+            case BmrwOp op: Bmrw(op, x[0], x[1], y); break;
             default: throw new NotSupportedException($"{node.Name}: no CUDA kernel for '{node.Op.Kind}' yet");
         }
     }
@@ -130,20 +153,164 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
     {
         var (v, loc) = (x[0], x[1]);
         int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = loc.Dim(1), levels = loc.Dim(3), points = loc.Dim(4);
-        nint table = LevelTable(op);
+        nint table = LevelTable(op, op.LevelShapes);
         nint pv = v.Ptr, pl = loc.Ptr, pw = x[2].Ptr;
         Launch("ms_deform_attn", new Dim3((uint)((long)n * lq * m)), new Dim3(32),
             a => a.Ptr(pv).Ptr(table).Ptr(table + 8 * levels).Ptr(pl).Ptr(pw).Ptr(y.Ptr).Add(s).Add(m).Add(d).Add(lq).Add(levels).Add(points));
     }
 
     /// <summary>The level shapes (h, w) and start offsets as int32 in device memory, uploaded once per op.</summary>
-    private nint LevelTable(MsDeformAttnOp op)
+    private nint LevelTable(Op op, int[][] shapes)
     {
         if (_tables.TryGetValue(op, out var p)) return p;
-        var values = op.LevelShapes.SelectMany(s => s).Concat(op.LevelStarts()).ToArray();
+        var starts = new int[shapes.Length];
+        for (int l = 1; l < starts.Length; l++) starts[l] = starts[l - 1] + shapes[l - 1][0] * shapes[l - 1][1];
+        var values = shapes.SelectMany(s => s).Concat(starts).ToArray();
         p = device.Allocate(values.Length * sizeof(int));
         device.CopyToDevice(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()), p);
         return _tables[op] = p;
+    }
+
+    /// <summary>Per-op device scratch, allocated on first use and kept (the sizes are static).</summary>
+    private nint Scratch(Op op, long bytes) => _tables.TryGetValue(op, out var p) ? p : _tables[op] = device.Allocate(bytes);
+
+    private static Dim3 Grid(long work) => Dim3.Blocks(work, Threads);
+
+    private void Pad(PadOp op, DeviceTensor x, DeviceTensor y)
+    {
+        var s = new PadShape { Rank = x.Shape.Length };
+        for (int d = 0; d < s.Rank; d++) { s.InDims[d] = x.Shape[d]; s.OutDims[d] = y.Shape[d]; }
+        Launch("pad", Grid(y.Elements), new Dim3(Threads), a => a.Ptr(x.Ptr).Ptr(y.Ptr).Add(y.Elements).Add(y.Type.DType.Size()).Add(s));
+    }
+
+    private void Slice(SliceOp op, DeviceTensor x, DeviceTensor y) =>
+        CopyAlongAxis(x, y, op.Axis, op.Start, op.Length, op.Step, 0);
+
+    private void Concat(ConcatOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    {
+        int offset = 0;
+        foreach (var t in x)
+        {
+            CopyAlongAxis(t, y, op.Axis, 0, t.Dim(op.Axis), 1, offset);
+            offset += t.Dim(op.Axis);
+        }
+    }
+
+    /// <summary>The slice kernel: rows [start, start + length·step) of x's axis into rows [offset, offset + length) of y's.</summary>
+    private void CopyAlongAxis(DeviceTensor x, DeviceTensor y, int axis, int start, int length, int step, int offset)
+    {
+        long outer = Shape.Elements(x.Shape.AsSpan(0, axis));
+        long innerBytes = Shape.Elements(x.Shape.AsSpan(axis + 1)) * x.Type.DType.Size();
+        int axisIn = x.Dim(axis), axisOut = y.Dim(axis);
+        Launch("slice", Grid(outer * length * innerBytes), new Dim3(Threads),
+            a => a.Ptr(x.Ptr).Ptr(y.Ptr).Add(outer).Add(axisIn).Add(start).Add(length).Add(step).Add(innerBytes).Add(axisOut).Add(offset));
+    }
+
+    private static int CastCode(DType t) => t switch { DType.F32 => 0, DType.I64 => 1, DType.Bool => 2, _ => 3 };
+
+    private void Cast(DeviceTensor x, DeviceTensor y) =>
+        Launch("cast", Grid(y.Elements), new Dim3(Threads), a => a.Ptr(x.Ptr).Ptr(y.Ptr).Add(y.Elements).Add(CastCode(x.Type.DType)).Add(CastCode(y.Type.DType)));
+
+    private void Embedding(DeviceTensor table, DeviceTensor ids, DeviceTensor y) =>
+        Launch("embedding", Grid(y.Elements), new Dim3(Threads), a => a.Ptr(table.Ptr).Ptr(ids.Ptr).Ptr(y.Ptr).Add(ids.Elements).Add(table.Dim(0)).Add(table.Dim(1)));
+
+    private void Interpolate(InterpolateOp op, DeviceTensor x, DeviceTensor y)
+    {
+        int ih = x.Dim(-2), iw = x.Dim(-1);
+        long planes = x.Elements / ((long)ih * iw);
+        Launch("interpolate", Grid(y.Elements), new Dim3(Threads),
+            a => a.Ptr(x.Ptr).Ptr(y.Ptr).Add(planes).Add(ih).Add(iw).Add(op.Height).Add(op.Width).Add((int)op.Mode).Add(x.Type.DType.Size()));
+    }
+
+    private void SwinWindow(string kernel, SwinWindow window, int[] volume, nint input, DeviceTensor y)
+    {
+        var g = new WindowGeometry();
+        for (int i = 0; i < 3; i++) { g.Size[i] = window.Size[i]; g.Shift[i] = window.Shift[i]; g.Padded[i] = window.Padded(i, volume[i]); }
+        Launch(kernel, Grid(y.Elements), new Dim3(Threads), a => a.Ptr(input).Ptr(y.Ptr).Add(y.Elements).Add(volume[0]).Add(volume[1]).Add(volume[2]).Add(volume[3]).Add(g));
+    }
+
+    private void PatchMerge(DeviceTensor x, DeviceTensor y) =>
+        Launch("patch_merge", Grid(y.Elements), new Dim3(Threads), a => a.Ptr(x.Ptr).Ptr(y.Ptr).Add(y.Elements).Add(x.Dim(1)).Add(x.Dim(2)).Add(x.Dim(3)));
+
+    private void Conv2d(Conv2dOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    {
+        var (input, w) = (x[0], x[1]);
+        int n = input.Dim(0), cin = input.Dim(1), h = input.Dim(2), wd = input.Dim(3), cout = w.Dim(0), kh = w.Dim(2), kw = w.Dim(3), oh = y.Dim(2), ow = y.Dim(3);
+        long cols = (long)cin * kh * kw * oh * ow;
+        nint colBuffer = Scratch(op, cols * sizeof(float));
+        for (int img = 0; img < n; img++)
+        {
+            nint src = input.Ptr + (nint)((long)img * cin * h * wd * sizeof(float));
+            nint dst = y.Ptr + (nint)((long)img * cout * oh * ow * sizeof(float));
+            Launch("conv2d", Grid(cols), new Dim3(Threads), a => a.Ptr(src).Ptr(colBuffer).Add(cin).Add(h).Add(wd).Add(kh).Add(kw).Add(op.Stride).Add(op.Padding).Add(oh).Add(ow));
+            device.Gemm(w.Ptr, colBuffer, dst, cout, oh * ow, cin * kh * kw, transposeB: false, 1f, 1, 0, 0, 0);
+        }
+        if (x.Length == 3)
+        {
+            nint bias = x[2].Ptr;
+            Launch("conv2d_bias", Grid(y.Elements), new Dim3(Threads), a => a.Ptr(y.Ptr).Ptr(bias).Add(y.Elements).Add((long)oh * ow).Add(cout));
+        }
+    }
+
+    private void SinePositionEncoding(SinePositionEncodingOp op, DeviceTensor mask, DeviceTensor y)
+    {
+        long positions = mask.Elements;
+        if (op.TwoDimensional)
+            Launch("sine_position_encoding_2d", Dim3.Blocks(positions, 128), new Dim3(128), a => a.Ptr(mask.Ptr).Ptr(y.Ptr).Add(mask.Dim(0)).Add(mask.Dim(1)).Add(mask.Dim(2)).Add(op.NumPosFeats));
+        else
+            Launch("sine_position_encoding_1d", Dim3.Blocks(positions, 128), new Dim3(128), a => a.Ptr(mask.Ptr).Ptr(y.Ptr).Add(mask.Dim(0)).Add(mask.Dim(1)).Add(op.NumPosFeats));
+    }
+
+    private void PositionIds(RobertaPositionIdsOp op, DeviceTensor ids, DeviceTensor y)
+    {
+        if (ids.Dim(0) > 1024) throw new NotSupportedException($"roberta_position_ids for {ids.Dim(0)} sentences (the kernel takes at most 1024)");
+        Launch("roberta_position_ids", new Dim3(1), new Dim3((uint)ids.Dim(0)), a => a.Ptr(ids.Ptr).Ptr(y.Ptr).Add(ids.Dim(0)).Add(ids.Dim(1)).Add(op.PadTokenId));
+    }
+
+    private void SamplingLocations(DeformableSamplingLocationsOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    {
+        nint off = x[0].Ptr, r = x[1].Ptr, table = LevelTable(op, op.LevelShapes);
+        long samples = y.Elements / 2;
+        int refDims = x[1].Dim(3);
+        Launch("deformable_sampling_locations", Grid(samples), new Dim3(Threads),
+            a => a.Ptr(off).Ptr(r).Ptr(table).Ptr(y.Ptr).Add(samples).Add(op.Heads).Add(op.LevelShapes.Length).Add(op.Points).Add(refDims));
+    }
+
+    private void ValidRatio(DeviceTensor mask, DeviceTensor y) =>
+        Launch("valid_ratio", Dim3.Blocks(mask.Dim(0), 128), new Dim3(128), a => a.Ptr(mask.Ptr).Ptr(y.Ptr).Add(mask.Dim(0)).Add(mask.Dim(1)).Add(mask.Dim(2)));
+
+    private void ReferencePoints(DeformableReferencePointsOp op, DeviceTensor vr, DeviceTensor y)
+    {
+        nint table = LevelTable(op, op.LevelShapes);
+        int levels = op.LevelShapes.Length;
+        Launch("deformable_reference_points", Dim3.Blocks((long)y.Dim(0) * y.Dim(1), 128), new Dim3(128),
+            a => a.Ptr(vr.Ptr).Ptr(table).Ptr(table + 8 * levels).Ptr(y.Ptr).Add(y.Dim(0)).Add(y.Dim(1)).Add(levels));
+    }
+
+    private void CumulativeMean(DeviceTensor x, DeviceTensor y)
+    {
+        long inner = x.Elements / x.Dim(0);
+        Launch("cumulative_mean", Grid(inner), new Dim3(Threads), a => a.Ptr(x.Ptr).Ptr(y.Ptr).Add(x.Dim(0)).Add(inner));
+    }
+
+    private void DynamicMaskHead(DynamicMaskHeadOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    {
+        var (f, p, r) = (x[0], x[1], x[2]);
+        if (f.Dim(1) + 2 > 32 || op.Channels > 32) throw new NotSupportedException("dynamic_mask_head wider than 32 channels");
+        Launch("dynamic_mask_head", Dim3.Blocks(y.Elements, 128), new Dim3(128), a => a.Ptr(f.Ptr).Ptr(p.Ptr).Ptr(r.Ptr).Ptr(y.Ptr)
+            .Add(f.Dim(0)).Add(f.Dim(1)).Add(f.Dim(2)).Add(f.Dim(3)).Add(p.Dim(1)).Add(p.Dim(2)).Add(op.Channels).Add(op.Layers)
+            .Add((float)op.ImageHeight).Add((float)op.ImageWidth).Add(op.Stride));
+    }
+
+    private void LanguageMatch(DeviceTensor f, DeviceTensor g, DeviceTensor y) =>
+        Launch("language_match_score", new Dim3((uint)(f.Dim(0) * f.Dim(1))), new Dim3(32),
+            a => a.Ptr(f.Ptr).Ptr(g.Ptr).Ptr(y.Ptr).Add(f.Dim(0)).Add(f.Dim(1)).Add(f.Dim(2)).Add(f.Dim(3)));
+
+    private void Bmrw(BmrwOp op, DeviceTensor x, DeviceTensor yv, DeviceTensor y)
+    {
+        int n = x.Dim(0), k = x.Dim(1), m = yv.Dim(1), d = x.Dim(2);
+        nint scratch = Scratch(op, (long)n * ((long)m * k + 2L * k * k + (long)k * d) * sizeof(float));
+        Launch("bmrw", new Dim3((uint)n), new Dim3(32), a => a.Ptr(x.Ptr).Ptr(yv.Ptr).Ptr(y.Ptr).Ptr(scratch).Add(k).Add(m).Add(d));
     }
 
     public void Dispose()
@@ -167,6 +334,28 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
         public int Rank;
         public Six<int> OutDims;
         public Six<long> SourceStride;
+    }
+
+    /// <summary>Mirrors struct mrvs_pad_shape in kernels/pad.cu.</summary>
+    private struct PadShape
+    {
+        public int Rank;
+        public Six<int> InDims;
+        public Six<int> OutDims;
+    }
+
+    /// <summary>Mirrors struct mrvs_window in kernels/swin_window.cu.</summary>
+    private struct WindowGeometry
+    {
+        public Three Size;
+        public Three Shift;
+        public Three Padded;
+    }
+
+    [InlineArray(3)]
+    private struct Three
+    {
+        private int _element;
     }
 
     [InlineArray(6)]

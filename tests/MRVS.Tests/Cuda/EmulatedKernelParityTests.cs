@@ -56,6 +56,39 @@ public class EmulatedKernelParityTests
         var loc = Rand(2, 3, 2, 3, 2, 2);
         foreach (ref var v in loc.Span<float>()) v = v * 0.7f + 0.5f;
         yield return Case("ms_deform_attn", new MsDeformAttnOp(levels), Rand(2, 21 + 1 + 10, 2, 5), loc, Rand(2, 3, 2, 3, 2));
+        yield return Case("pad", new PadOp(0, 1, 0, 3), Rand(2, 3, 1, 5));
+        yield return Case("slice step", new SliceOp(1, 1, 3, 2), Rand(2, 7, 3));
+        yield return Case("concat", new ConcatOp(1), Rand(2, 3, 4), Rand(2, 1, 4), Rand(2, 5, 4));
+        yield return Case("cast bool→f32", new CastOp(DType.F32), Mask(0.5, 3, 5));
+        yield return Case("cast f32→bool", new CastOp(DType.Bool), Rand(17));
+        var ids = Tensor.FromSpan<long>([0L, 4L, 2L, 2L, 1L], 1, 5);
+        yield return Case("embedding", new EmbeddingOp(), Rand(5, 7), ids);
+        yield return Case("cast i64→f32", new CastOp(DType.F32), ids);
+        yield return Case("roberta_position_ids", new RobertaPositionIdsOp(1), ids);
+        yield return Case("nearest 12x20→23x40", new InterpolateOp(InterpolationMode.Nearest, 23, 40), Rand(2, 12, 20));
+        yield return Case("nearest bool", new InterpolateOp(InterpolationMode.Nearest, 7, 3), Mask(0.4, 2, 13, 9));
+        yield return Case("bilinear", new InterpolateOp(InterpolationMode.BilinearAlignCornersFalse, 11, 6), Rand(3, 4, 9));
+        yield return Case("bilinear align", new InterpolateOp(InterpolationMode.BilinearAlignCornersTrue, 9, 17), Rand(1, 5, 9));
+        var window = new SwinWindow([2, 7, 7], [1, 3, 3]);
+        yield return Case("swin_window_partition", new SwinWindowPartitionOp(window), Rand(3, 9, 10, 4));
+        yield return Case("swin_window_merge", new SwinWindowMergeOp(window, 3, 9, 10), Rand(8, 98, 4));
+        yield return Case("patch_merge odd", new PatchMergeOp(), Rand(2, 5, 7, 3));
+        yield return Case("conv2d 3x3 s2", new Conv2dOp(2, 1), Rand(2, 3, 7, 6), Rand(5, 3, 3, 3), Rand(5));
+        yield return Case("conv2d 1x1", new Conv2dOp(), Rand(1, 4, 3, 5), Rand(2, 4, 1, 1));
+        yield return Case("sine 1d", new SinePositionEncodingOp(16, twoDimensional: false), Mask(0.3, 2, 9));
+        yield return Case("sine 2d", new SinePositionEncodingOp(8, twoDimensional: true), Mask(0.2, 2, 5, 7));
+        int[][] two = [[3, 5], [2, 2]];
+        yield return Case("sampling locations 2d", new DeformableSamplingLocationsOp(2, 3, two), Rand(2, 4, 24), Rand(2, 4, 2, 2));
+        yield return Case("sampling locations 4d", new DeformableSamplingLocationsOp(2, 3, two), Rand(2, 4, 24), Rand(2, 4, 2, 4));
+        yield return Case("valid_ratio", new ValidRatioOp(), Mask(0.3, 3, 4, 6));
+        var ratios = Rand(2, 2, 2);
+        foreach (ref var v in ratios.Span<float>()) v = 0.6f + 0.2f * v;
+        yield return Case("deformable_reference_points", new DeformableReferencePointsOp(two), ratios);
+        yield return Case("cumulative_mean", new CumulativeMeanOp(), Rand(5, 3, 7));
+        var head = new DynamicMaskHeadOp(4, 3, imageHeight: 11, imageWidth: 19, stride: 4);
+        yield return Case("dynamic_mask_head", head, Rand(2, 3, 3, 5), Rand(2, 2, head.ParamCount(5)), Rand(2, 2, 2));
+        yield return Case("language_match_score", new LanguageMatchScoreOp(), Rand(3, 2, 5, 40), Rand(1, 40));
+        yield return Case("bmrw", new BmrwOp(), Rand(2, 3, 5), Rand(2, 7, 5));
     }
 
     [TestCaseSource(nameof(Cases))]

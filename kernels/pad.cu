@@ -1,0 +1,28 @@
+// pad: zero padding at the end of each axis (up to 6). Layout: x [in_dims] row-major, y [out_dims] row-major.
+// Launch: grid (ceil(count(y) / 256)), block (256): one output element per thread (zero when outside x).
+#include "mrvs_cuda.h"
+
+struct mrvs_pad_shape
+{
+    int rank;
+    int in_dims[6];
+    int out_dims[6];
+};
+
+extern "C" __global__ void pad(const unsigned char* __restrict__ x, unsigned char* __restrict__ y, long long count, int element_bytes, mrvs_pad_shape s)
+{
+    const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= count) return;
+    long long rem = i, src = 0, stride = 1;
+    bool inside = true;
+    for (int d = s.rank - 1; d >= 0; d--)
+    {
+        const int c = (int)(rem % s.out_dims[d]);
+        rem /= s.out_dims[d];
+        inside = inside && c < s.in_dims[d];
+        src += c * stride;
+        stride *= s.in_dims[d];
+    }
+    for (int k = 0; k < element_bytes; k++) y[i * element_bytes + k] = inside ? x[src * element_bytes + k] : 0;
+}
+MRVS_EXPORT_KERNEL(pad)
