@@ -3,15 +3,18 @@ using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cpu.Ops;
 
-/// <summary>CPU reference of <see cref="BmrwOp"/>: float32 products as upstream, the K×K solve by LU with partial pivoting in double.</summary>
+/// <summary>
+/// CPU reference of <see cref="BmrwOp"/>, one batch entry per thread: float32 products as upstream, then
+/// (I − w²A)·X = U solved for X directly (rather than inverting, as upstream does) by LU with partial pivoting in double.
+/// </summary>
 public sealed unsafe class Bmrw : CpuKernel<BmrwOp>
 {
     protected override void Run(BmrwOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
     {
         var (x, y) = (inputs[0], inputs[1]);
         int n = x.Dim(0), k = x.Dim(1), m = y.Dim(1), d = x.Dim(2);
-        for (int b = 0; b < n; b++)
-            Solve((float*)x.Ptr + (long)b * k * d, (float*)y.Ptr + (long)b * m * d, (float*)output.Ptr + (long)b * k * d, k, m, d);
+        nint px = x.Ptr, py = y.Ptr, po = output.Ptr;
+        CpuParallel.For(n, b => Solve((float*)px + b * k * d, (float*)py + b * m * d, (float*)po + b * k * d, k, m, d));
     }
 
     private static void Solve(float* x, float* y, float* o, int k, int m, int d)

@@ -13,11 +13,11 @@ public sealed unsafe class CumulativeMean : CpuKernel<CumulativeMeanOp>
         nint px = inputs[0].Ptr, py = output.Ptr;
         CpuParallel.For(inner, j =>
         {
-            float sum = 0f;
+            double sum = 0;
             for (int i = 0; i < t; i++)
             {
                 sum += ((float*)px)[i * inner + j];
-                ((float*)py)[i * inner + j] = sum / (i + 1);
+                ((float*)py)[i * inner + j] = (float)sum / (i + 1);
             }
         }, minPerThread: 1024);
     }

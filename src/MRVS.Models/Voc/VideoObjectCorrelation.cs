@@ -1,6 +1,5 @@
 using MRVS.Core.Config;
 using MRVS.Core.Graph;
-using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Models.Building;
 
@@ -9,9 +8,9 @@ namespace MRVS.Models.Voc;
 /// <summary>
 /// VOC (SOC) and NewVOC (SOC++), eval path with window_size 0. Frame queries F [n, T, Q, C] (n = decoder layers
 /// taken: the last one for SOC, all for SOC++; B = 1, so upstream's reshape needs no reordering) are encoded over
-/// all T·Q tokens jointly, then Q video queries started from the language query decode them. SOC encodes with
-/// self-attention; NewVOC attends from F to a copy of F scaled by a per-frame score (visibility + language match
-/// (with upstream's scrambled order) + 0.5 · temporal variance), computed once from the encoder input.
+/// all T·Q tokens jointly, then Q video queries started from the language query decode them (cross → self → FFN,
+/// post-norm). SOC encodes with self-attention; NewVOC attends from F to F scaled by its per-frame score
+/// (<see cref="NewVocFrameScore"/>), scaled once from the encoder input and reused by every encoder layer.
 /// Returns the video queries [n, Q, C].
 /// </summary>
 public static class VideoObjectCorrelation
@@ -23,12 +22,18 @@ public static class VideoObjectCorrelation
         var cfg = b.Config;
         var voc = cfg.Voc;
         bool socpp = cfg.Family == ModelFamily.SocPlusPlus;
+        CheckInputs(cfg, frameQueries, languageQuery);
         int n = frameQueries.Dim(0), t = frameQueries.Dim(1), q = frameQueries.Dim(2), c = frameQueries.Dim(3);
+        b.Tap($"{P}.in.language_query", languageQuery);
         b.Tap($"{P}.encode_frame_query.in", b.Permute(frameQueries, $"{P}.encode_frame_query.in", 1, 2, 0, 3));
 
         var x = b.Reshape(frameQueries, $"{P}.tokens", n, t * q, c);
-        Value? scored = socpp ? b.Reshape(b.Times(b.Reshape(frameQueries, $"{P}.scored.input", n, t, q, c),
-            FrameScore(b, frameQueries, languageQuery), $"{P}.scored"), $"{P}.scored.tokens", n, t * q, c) : null;
+        Value? scored = null;
+        if (socpp)
+        {
+            var score = NewVocFrameScore.Build(b, frameQueries, languageQuery);
+            scored = b.Reshape(b.Times(frameQueries, score, $"{P}.scored"), $"{P}.scored.tokens", n, t * q, c);
+        }
         for (int k = 0; k < voc.EncLayers; k++)
         {
             x = scored is null
@@ -40,10 +45,12 @@ public static class VideoObjectCorrelation
         }
         b.Tap($"{P}.encode_frame_query.out", b.Permute(b.Reshape(x, $"{P}.encode_frame_query.out.view", n, t, q, c), $"{P}.encode_frame_query.out", 1, 2, 0, 3));
 
-        var zeros = b.Constant($"{P}.zero_queries", Tensor.Zeros(DType.F32, n, q, 1));
+        // Decoder start: the language query (SOC++: plus video_query_embed) for every video query of every batch entry.
         var start = socpp ? b.Plus(languageQuery, b.Weight($"{P}.video_query_embed.weight", q, c), $"{P}.video_query_start") : languageQuery;
-        var output = b.Plus(zeros, start, $"{P}.decoder.start");
-        var framePos = b.Reshape(b.Plus(b.Constant($"{P}.zero_frames", Tensor.Zeros(DType.F32, t, 1, 1)), b.Weight($"{P}.fq_pos.weight", q, c), $"{P}.fq_pos.frames"), $"{P}.fq_pos.tokens", 1, t * q, c);
+        var output = b.Plus(b.Constant($"{P}.zero_queries", Tensor.Zeros(DType.F32, n, q, 1)), start, $"{P}.decoder.start");
+        // Key positions: fq_pos of the token's frame query, the same for every frame (no temporal encoding).
+        var framePos = b.Reshape(b.Plus(b.Constant($"{P}.zero_frames", Tensor.Zeros(DType.F32, t, 1, 1)), b.Weight($"{P}.fq_pos.weight", q, c), $"{P}.fq_pos.frames"),
+            $"{P}.fq_pos.tokens", 1, t * q, c);
         var queryPos = b.Weight($"{P}.query_embed.weight", q, c);
         for (int i = 0; i < voc.DecLayers; i++)
         {
@@ -60,28 +67,15 @@ public static class VideoObjectCorrelation
         return normed;
     }
 
-    /// <summary>NewVOC's per-frame score [n, T, 1, 1] (as a multiplier of F [n, T, Q, C]); taps use upstream's [T, n, 1].</summary>
-    private static Value FrameScore(GraphBuilder b, Value frameQueries, Value languageQuery)
+    private static void CheckInputs(ModelConfig cfg, Value frameQueries, Value languageQuery)
     {
-        int n = frameQueries.Dim(0), t = frameQueries.Dim(1), q = frameQueries.Dim(2), c = frameQueries.Dim(3);
-        var timeMajor = b.Permute(frameQueries, $"{P}.frame_query.time_major", 1, 0, 2, 3);
-        var flat = b.Reshape(timeMajor, $"{P}.frame_query.flat", t, n, q * c);
-        var visibility = ScoreHead(b, flat, $"{P}.score_embd");
-        b.Tap($"{P}.score_embd.out", visibility);
-        var match = b.Add(new LanguageMatchScoreOp(), $"{P}.frame_score_match", timeMajor, languageQuery);
-        b.Tap($"{P}.frame_score_match", match);
-        var variation = b.Binary(BinaryKind.Sub, flat, b.Add(new CumulativeMeanOp(), $"{P}.frame_query.running_mean", flat), $"{P}.frame_query.variation");
-        var variance = ScoreHead(b, variation, $"{P}.diff_embd");
-        b.Tap($"{P}.diff_embd.out", variance);
-        var score = b.Plus(b.Plus(visibility, match, $"{P}.frame_score.vis_match"), b.Scale(variance, 0.5f, $"{P}.frame_score.half_variance"), $"{P}.frame_score");
-        b.Tap($"{P}.frame_score", score);
-        return b.Reshape(b.Permute(score, $"{P}.frame_score.layer_major", 1, 0, 2), $"{P}.frame_score.multiplier", n, t, 1, 1);
-    }
-
-    /// <summary>score_embd / diff_embd: FFNLayer over the Q·C-wide frame vector, Linear to 1, sigmoid.</summary>
-    private static Value ScoreHead(GraphBuilder b, Value x, string prefix)
-    {
-        var h = VocLayers.Ffn(b, x, $"{prefix}.0", b.Config.Voc.DimFeedforward);
-        return b.Linear(h, $"{prefix}.1", 1, Activation.Sigmoid);
+        if (frameQueries.Shape.Length != 4)
+            throw new ShapeException($"VOC: frame queries are {frameQueries.Type}, expected [layers, T, queries, d_model]");
+        int q = frameQueries.Dim(2), c = frameQueries.Dim(3);
+        if (languageQuery.Shape.Length != 2 || languageQuery.Dim(0) != 1 || languageQuery.Dim(1) != c)
+            throw new ShapeException($"VOC: language query is {languageQuery.Type}, expected [1, {c}] (one sentence of the frame queries' width)");
+        // Video queries and frame queries must coincide: SOC adds them to the frame queries, NewVOC's score FFNs are num_queries·d wide.
+        if (cfg.Voc.NumQueries != q)
+            throw new ShapeException($"VOC: num_queries {cfg.Voc.NumQueries} ≠ {q} frame queries per frame; the video queries pair with the frame queries");
     }
 }

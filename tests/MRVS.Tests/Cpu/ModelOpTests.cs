@@ -45,64 +45,6 @@ public class ModelOpTests
     }
 
     [Test]
-    public void BmrwSolvesItsSystem()
-    {
-        int n = 2, k = 3, m = 7, d = 5;
-        var x = Random(_rng, n, k, d); var y = Random(_rng, n, m, d);
-        var o = Run(new BmrwOp(), x, y);
-        var xv = x.ToDoubleArray(); var yv = y.ToDoubleArray();
-        var expected = new double[n * k * d];
-        for (int b = 0; b < n; b++)
-        {
-            double[] Norm(double[] v, int off, int rows) => Enumerable.Range(0, rows * d).Select(i =>
-            {
-                int r = i / d;
-                double nr = Math.Sqrt(Enumerable.Range(0, d).Sum(c => v[off + r * d + c] * v[off + r * d + c])) + 1e-9;
-                return v[off + i] / nr;
-            }).ToArray();
-            var xn = Norm(xv, b * k * d, k); var yn = Norm(yv, b * m * d, m);
-            var z = new double[m, k];
-            for (int j = 0; j < k; j++)
-            {
-                var col = Enumerable.Range(0, m).Select(i => 5 * Enumerable.Range(0, d).Sum(c => yn[i * d + c] * xn[j * d + c])).ToArray();
-                double mx = col.Max(), sum = col.Sum(v => Math.Exp(v - mx));
-                for (int i = 0; i < m; i++) z[i, j] = Math.Exp(col[i] - mx) / sum;
-            }
-            var a = new double[k, k];
-            var u = new double[k, d];
-            for (int r = 0; r < k; r++)
-            {
-                for (int c = 0; c < k; c++)
-                    a[r, c] = (r == c ? 1 : 0) - 0.25 * Enumerable.Range(0, m).Sum(i => z[i, r] * z[i, c] / (Enumerable.Range(0, k).Sum(jj => z[i, jj]) + 1e-9));
-                for (int c = 0; c < d; c++)
-                    u[r, c] = 0.5 * Enumerable.Range(0, m).Sum(i => z[i, r] * yv[b * m * d + i * d + c]) + xv[b * k * d + r * d + c];
-            }
-            Bmrw.LuSolveInPlace(a, u);
-            for (int r = 0; r < k; r++)
-                for (int c = 0; c < d; c++) expected[(b * k + r) * d + c] = 0.5 * u[r, c];
-        }
-        Near(o, expected, 1e-5);
-    }
-
-    [Test]
-    public void LuSolveWithPivoting()
-    {
-        var a = new double[,] { { 0, 2, 1 }, { 1, 1, 0 }, { 3, 0, 1 } };
-        var b = new double[,] { { 7 }, { 3 }, { 6 } };
-        Bmrw.LuSolveInPlace(a, b);
-        Assert.That(new[] { b[0, 0], b[1, 0], b[2, 0] }, Is.EqualTo(new[] { 1.0, 2.0, 3.0 }).Within(1e-12));
-    }
-
-    [Test]
-    public void CumulativeMeanAlongTime()
-    {
-        var x = Random(_rng, 5, 3, 2);
-        var y = Run(new CumulativeMeanOp(), x);
-        var v = x.ToDoubleArray();
-        Near(y, Enumerable.Range(0, 30).Select(i => Enumerable.Range(0, i / 6 + 1).Average(t => v[t * 6 + i % 6])).ToArray(), 1e-6);
-    }
-
-    [Test]
     public void DynamicMaskHeadIsThePerQueryMlpOverFeaturesAndCoordinates()
     {
         int t = 2, c = 3, h = 3, w = 5, q = 2, ch = 4, layers = 3;

@@ -17,7 +17,8 @@ public sealed class BmrwOp : Op
     {
         ExpectCount(inputs, 2, 2, Kind);
         var (x, y) = (inputs[0], inputs[1]);
-        Expect(x.Rank == 3 && y.Rank == 3 && x[0] == y[0] && x[2] == y[2], $"x {x} and y {y} must be [n, K, d] and [n, M, d]");
+        Expect(x.DType == DType.F32 && y.DType == DType.F32 && x.Rank == 3 && y.Rank == 3 && x[0] == y[0] && x[2] == y[2],
+            $"BMRW: video queries {x} and frame queries {y} must be F32 [n, K, d] and [n, M, d]");
         return x;
     }
 }
@@ -36,12 +37,16 @@ public sealed class LanguageMatchScoreOp : Op
     {
         ExpectCount(inputs, 2, 2, Kind);
         var (f, g) = (inputs[0], inputs[1]);
-        Expect(f.Rank == 4 && g.Rank == 2 && g[0] == 1 && g[1] == f[3], $"frame queries {f} / language {g} must be [T, L, Q, C] / [1, C]");
+        Expect(f.DType == DType.F32 && g.DType == DType.F32 && f.Rank == 4 && g.Rank == 2 && g[0] == 1 && g[1] == f[3],
+            $"language match score: frame queries {f} / language query {g} must be F32 [T, L, Q, C] / [1, C]");
         return new TensorType(DType.F32, [f[0], f[1], 1]);
     }
 }
 
-/// <summary>Running mean along axis 0: y[t] = (x[0] + … + x[t]) / (t + 1), the sum accumulated in float32 like torch.cumsum.</summary>
+/// <summary>
+/// Running mean along axis 0: y[t] = float32(x[0] + … + x[t]) / (t + 1), the sum accumulated in double and rounded
+/// per step like torch.cumsum on the CPU, the division in float32 (upstream divides by a float32 1..T tensor).
+/// </summary>
 public sealed class CumulativeMeanOp : Op
 {
     public override string Kind => "cumulative_mean";
