@@ -2,12 +2,11 @@
 // libmrvs_kernels_emu.so). The threads of a block run as cooperative fibers (ucontext) on one OS thread, so
 // __syncthreads and warp shuffles are real barriers with CUDA's semantics; blocks of a grid run in parallel on
 // OpenMP threads. __shared__ variables are thread_local statics: one copy per OS thread, i.e. per running block.
-// Limits: at most 1024 threads per block; a fiber stack of 256 KiB.
+// Limits: at most 1024 threads per block; a fiber stack of 64 KiB. C++17, like NVRTC's -std=c++17.
 #pragma once
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <atomic>
 #include <type_traits>
 #include <utility>
 
@@ -85,39 +84,86 @@ inline void invoke(void (*kernel)(A...), void** args)
 inline void __syncthreads() { mrvs_emu::syncthreads(); }
 inline void __syncwarp(unsigned int = 0xffffffffu) { mrvs_emu::syncwarp(); }
 
-template <typename T> inline T __shfl_sync(unsigned int, T v, int src) { return mrvs_emu::shuffle(v, src); }
-template <typename T> inline T __shfl_xor_sync(unsigned int, T v, int mask) { return mrvs_emu::shuffle(v, mrvs_emu::lane_id() ^ mask); }
-template <typename T> inline T __shfl_down_sync(unsigned int, T v, unsigned int d)
+// Shuffles within segments of `width` lanes (a power of two up to 32), with CUDA's rule that a source outside the
+// caller's segment (down/up past its edge, xor into a later segment) returns the caller's own value.
+template <typename T> inline T __shfl_sync(unsigned int, T v, int src, int width = 32)
 {
-    int src = mrvs_emu::lane_id() + (int)d;
-    T r = mrvs_emu::shuffle(v, src < 32 ? src : mrvs_emu::lane_id());
-    return r;
+    return mrvs_emu::shuffle(v, (mrvs_emu::lane_id() & ~(width - 1)) + (src & (width - 1)));
+}
+template <typename T> inline T __shfl_xor_sync(unsigned int, T v, int lane_mask, int width = 32)
+{
+    const int lane = mrvs_emu::lane_id(), src = lane ^ lane_mask;
+    return mrvs_emu::shuffle(v, src < (lane & ~(width - 1)) + width ? src : lane);
+}
+template <typename T> inline T __shfl_down_sync(unsigned int, T v, unsigned int delta, int width = 32)
+{
+    const int lane = mrvs_emu::lane_id();
+    return mrvs_emu::shuffle(v, (lane & (width - 1)) + (int)delta < width ? lane + (int)delta : lane);
+}
+template <typename T> inline T __shfl_up_sync(unsigned int, T v, unsigned int delta, int width = 32)
+{
+    const int lane = mrvs_emu::lane_id();
+    return mrvs_emu::shuffle(v, (lane & (width - 1)) >= (int)delta ? lane - (int)delta : lane);
 }
 inline unsigned int __ballot_sync(unsigned int, int p) { return mrvs_emu::ballot(p != 0); }
 inline int __any_sync(unsigned int, int p) { return mrvs_emu::ballot(p != 0) != 0; }
 inline int __all_sync(unsigned int, int p) { return mrvs_emu::ballot(p != 0) == 0xffffffffu; }
 
-inline float atomicAdd(float* address, float v) { return std::atomic_ref<float>(*address).fetch_add(v); }
-inline int atomicAdd(int* address, int v) { return std::atomic_ref<int>(*address).fetch_add(v); }
-inline int atomicMax(int* address, int v)
+inline int __popc(unsigned int x) { return __builtin_popcount(x); }
+inline int __ffs(int x) { return __builtin_ffs(x); }
+
+// Atomics as GCC builtins (C++17 has no std::atomic_ref); sequentially consistent, stronger than CUDA's relaxed ones.
+template <typename T> inline T mrvs_emu_cas(T* address, T compare, T v)
 {
-    std::atomic_ref<int> a(*address);
-    int old = a.load();
-    while (old < v && !a.compare_exchange_weak(old, v)) {}
-    return old;
-}
-inline int atomicCAS(int* address, int compare, int v)
-{
-    std::atomic_ref<int>(*address).compare_exchange_strong(compare, v);
+    __atomic_compare_exchange_n(address, &compare, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     return compare;
 }
+inline int atomicCAS(int* address, int compare, int v) { return mrvs_emu_cas(address, compare, v); }
+inline unsigned int atomicCAS(unsigned int* address, unsigned int compare, unsigned int v) { return mrvs_emu_cas(address, compare, v); }
+inline unsigned long long atomicCAS(unsigned long long* address, unsigned long long compare, unsigned long long v) { return mrvs_emu_cas(address, compare, v); }
+inline int atomicAdd(int* address, int v) { return __atomic_fetch_add(address, v, __ATOMIC_SEQ_CST); }
+inline unsigned int atomicAdd(unsigned int* address, unsigned int v) { return __atomic_fetch_add(address, v, __ATOMIC_SEQ_CST); }
+inline float atomicAdd(float* address, float v)
+{
+    unsigned int* bits = reinterpret_cast<unsigned int*>(address);
+    unsigned int old = __atomic_load_n(bits, __ATOMIC_SEQ_CST), assumed;
+    do
+    {
+        assumed = old;
+        float sum;
+        std::memcpy(&sum, &assumed, 4);
+        sum += v;
+        unsigned int desired;
+        std::memcpy(&desired, &sum, 4);
+        old = mrvs_emu_cas(bits, assumed, desired);
+    } while (old != assumed);
+    float r;
+    std::memcpy(&r, &old, 4);
+    return r;
+}
+inline int atomicMax(int* address, int v)
+{
+    int old = __atomic_load_n(address, __ATOMIC_SEQ_CST);
+    while (old < v && !__atomic_compare_exchange_n(address, &old, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {}
+    return old;
+}
+inline void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
-inline float __int_as_float(unsigned int bits)
+inline unsigned int __float_as_uint(float f)
+{
+    unsigned int bits;
+    std::memcpy(&bits, &f, 4);
+    return bits;
+}
+inline int __float_as_int(float f) { return (int)__float_as_uint(f); }
+inline float __uint_as_float(unsigned int bits)
 {
     float f;
     std::memcpy(&f, &bits, 4);
     return f;
 }
+
+inline float __int_as_float(unsigned int bits) { return __uint_as_float(bits); }
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 inline float __expf(float x) { return std::exp(x); }
 inline float __fdividef(float a, float b) { return a / b; }

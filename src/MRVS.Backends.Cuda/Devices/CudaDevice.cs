@@ -1,94 +1,241 @@
 using MRVS.Backends.Cuda.Interop;
 using MRVS.Backends.Cuda.Kernels;
+using MRVS.Core.Tensors;
 
 namespace MRVS.Backends.Cuda.Devices;
 
 /// <summary>
-/// An NVIDIA GPU through the driver API: the primary context of device 0, kernels compiled by NVRTC for the
-/// device's compute capability and loaded once per process, cuBLAS SGEMM (no TF32 unless asked) for GEMMs.
-/// Launches go to the default stream; every call is checked.
+/// An NVIDIA GPU through the driver API: the primary context of device 0 and one non-blocking stream for all work,
+/// usable from any thread (one at a time); kernels compiled by NVRTC for the device (a CUBIN for sm_XX where NVRTC
+/// emits one, else PTX for compute_XX) and loaded once per file; cuBLAS for GEMMs (no TF32 unless asked).
+/// Every call is checked.
 /// </summary>
 public sealed unsafe class CudaDevice : IGpuDevice
 {
+    private const int DefaultDynamicSharedLimit = 48 * 1024;
+
     private readonly int _device;
     private readonly nint _context;
+    private readonly nint _stream;
     private readonly nint _cublas;
-    private readonly Dictionary<string, (nint Module, nint Function)> _kernels = [];
+    private readonly bool _allowTf32;
+    private readonly int _sharedOptinLimit;
+    private readonly Dictionary<string, nint> _modules = [];
+    private readonly Dictionary<string, KernelFunction> _functions = [];
 
     public string Name { get; }
+
+    /// <summary>The device's architecture, e.g. sm_90; kernels are compiled for it or its compute_XX.</summary>
     public string Arch { get; }
 
+    /// <exception cref="CudaUnavailableException">no driver, NVRTC or cuBLAS library, or no device.</exception>
     public CudaDevice(bool allowTf32 = false)
     {
         NativeLibraries.EnsureResolver();
         NativeLibraries.Require(NativeLibraries.Cuda);
         NativeLibraries.Require(NativeLibraries.Nvrtc);
         NativeLibraries.Require(NativeLibraries.Cublas);
+        _allowTf32 = allowTf32;
         CudaDriver.Check(CudaDriver.Init(0), "cuInit", "initialising the CUDA driver");
         CudaDriver.Check(CudaDriver.DeviceGetCount(out var count), "cuDeviceGetCount", "counting devices");
         if (count == 0) throw new CudaUnavailableException("the CUDA driver reports no device; the CPU backend remains available (--backend cpu)");
         CudaDriver.Check(CudaDriver.DeviceGet(out _device, 0), "cuDeviceGet", "opening device 0");
-        CudaDriver.Check(CudaDriver.DeviceGetAttribute(out var major, CudaDriver.AttributeComputeCapabilityMajor, _device), "cuDeviceGetAttribute", "reading the compute capability");
-        CudaDriver.Check(CudaDriver.DeviceGetAttribute(out var minor, CudaDriver.AttributeComputeCapabilityMinor, _device), "cuDeviceGetAttribute", "reading the compute capability");
+        int major = Attribute(CudaDriver.AttributeComputeCapabilityMajor, "the compute capability");
+        int minor = Attribute(CudaDriver.AttributeComputeCapabilityMinor, "the compute capability");
+        _sharedOptinLimit = Attribute(CudaDriver.AttributeMaxSharedMemoryPerBlockOptin, "the shared memory limit");
         var name = new byte[256];
         CudaDriver.Check(CudaDriver.DeviceGetName(name, name.Length, _device), "cuDeviceGetName", "reading the device name");
         Name = System.Text.Encoding.ASCII.GetString(name).TrimEnd('\0');
-        Arch = $"compute_{major}{minor}";
+        Arch = $"sm_{major}{minor}";
         CudaDriver.Check(CudaDriver.PrimaryCtxRetain(out _context, _device), "cuDevicePrimaryCtxRetain", "creating the context");
-        CudaDriver.Check(CudaDriver.CtxSetCurrent(_context), "cuCtxSetCurrent", "making the context current");
+        MakeCurrent();
+        CudaDriver.Check(CudaDriver.StreamCreate(out _stream, CudaDriver.StreamNonBlocking), "cuStreamCreate", "creating the stream");
         Cublas.Check(Cublas.Create(out _cublas), "cublasCreate_v2", "creating the cuBLAS handle");
+        Cublas.Check(Cublas.SetStream(_cublas, _stream), "cublasSetStream_v2", "putting cuBLAS on the device's stream");
         Cublas.Check(Cublas.SetMathMode(_cublas, allowTf32 ? Cublas.Tf32TensorOpMath : Cublas.DefaultMath), "cublasSetMathMode", "choosing the math mode");
+    }
+
+    /// <summary>
+    /// Every entry point makes the context current first, so the device may be used from any thread (one at a time);
+    /// a thread-local store in the driver, cheap next to any call that follows it.
+    /// </summary>
+    private void MakeCurrent() => CudaDriver.Check(CudaDriver.CtxSetCurrent(_context), "cuCtxSetCurrent", "making the context current");
+
+    private int Attribute(int attribute, string what)
+    {
+        CudaDriver.Check(CudaDriver.DeviceGetAttribute(out var value, attribute, _device), "cuDeviceGetAttribute", $"reading {what}");
+        return value;
     }
 
     public nint Allocate(long bytes)
     {
+        MakeCurrent();
         CudaDriver.Check(CudaDriver.MemAlloc(out var p, (nuint)Math.Max(bytes, 1)), "cuMemAlloc_v2", $"allocating {bytes} bytes");
         return p;
     }
 
-    public void Free(nint pointer) => CudaDriver.Check(CudaDriver.MemFree(pointer), "cuMemFree_v2", "freeing device memory");
+    public void Free(nint pointer)
+    {
+        MakeCurrent();
+        CudaDriver.Check(CudaDriver.MemFree(pointer), "cuMemFree_v2", "freeing device memory");
+    }
 
     public void CopyToDevice(ReadOnlySpan<byte> source, nint destination)
     {
+        MakeCurrent();
+        // From pageable memory the driver stages the bytes before returning, so the span may be reused at once.
         fixed (byte* s = source)
-            CudaDriver.Check(CudaDriver.MemcpyHtoD(destination, s, (nuint)source.Length), "cuMemcpyHtoD_v2", $"uploading {source.Length} bytes");
+            CudaDriver.Check(CudaDriver.MemcpyHtoDAsync(destination, s, (nuint)source.Length, _stream), "cuMemcpyHtoDAsync_v2", $"uploading {source.Length} bytes");
     }
 
     public void CopyToHost(nint source, Span<byte> destination)
     {
+        MakeCurrent();
         fixed (byte* d = destination)
-            CudaDriver.Check(CudaDriver.MemcpyDtoH(d, source, (nuint)destination.Length), "cuMemcpyDtoH_v2", $"downloading {destination.Length} bytes");
+            CudaDriver.Check(CudaDriver.MemcpyDtoHAsync(d, source, (nuint)destination.Length, _stream), "cuMemcpyDtoHAsync_v2", $"downloading {destination.Length} bytes");
+        CudaDriver.Check(CudaDriver.StreamSynchronize(_stream), "cuStreamSynchronize", $"waiting for a download of {destination.Length} bytes");
+    }
+
+    public void CopyOnDevice(nint source, nint destination, long bytes)
+    {
+        MakeCurrent();
+        CudaDriver.Check(CudaDriver.MemcpyDtoDAsync(destination, source, (nuint)bytes, _stream), "cuMemcpyDtoDAsync_v2", $"copying {bytes} bytes on the device");
+    }
+
+    public void Fill(nint destination, byte value, long bytes)
+    {
+        MakeCurrent();
+        CudaDriver.Check(CudaDriver.MemsetD8Async(destination, value, (nuint)bytes, _stream), "cuMemsetD8Async", $"filling {bytes} bytes with {value}");
     }
 
     public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args)
     {
-        if (!_kernels.TryGetValue(kernel, out var k))
+        Dim3.CheckLaunch(kernel, grid, block, sharedBytes);
+        MakeCurrent();
+        var f = Function(kernel);
+        if (block.Volume > f.MaxThreadsPerBlock)
+            throw new ArgumentException($"launch of {kernel} with block {block}: the compiled kernel takes at most {f.MaxThreadsPerBlock} threads per block");
+        if (sharedBytes > f.DynamicSharedLimit)
         {
-            var ptx = KernelCompiler.Compile(kernel, Arch).Ptx;
-            nint module;
-            fixed (byte* image = ptx)
-                CudaDriver.Check(CudaDriver.ModuleLoadData(out module, image), "cuModuleLoadData", $"loading {kernel} for {Arch}");
-            CudaDriver.Check(CudaDriver.ModuleGetFunction(out var function, module, kernel), "cuModuleGetFunction", $"finding {kernel}");
-            _kernels[kernel] = k = (module, function);
+            if (f.StaticSharedBytes + sharedBytes > _sharedOptinLimit)
+                throw new ArgumentException($"launch of {kernel}: {sharedBytes} bytes of dynamic shared memory plus {f.StaticSharedBytes} static exceed the device's {_sharedOptinLimit}");
+            CudaDriver.Check(CudaDriver.FuncSetAttribute(f.Handle, CudaDriver.FunctionAttributeMaxDynamicSharedSizeBytes, sharedBytes),
+                "cuFuncSetAttribute", $"allowing {kernel} {sharedBytes} bytes of dynamic shared memory");
+            _functions[kernel] = f = f with { DynamicSharedLimit = sharedBytes };
         }
-        CudaDriver.Check(CudaDriver.LaunchKernel(k.Function, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes, 0, args.Pointers, 0),
-            "cuLaunchKernel", $"launching {kernel}");
+        CudaDriver.Check(CudaDriver.LaunchKernel(f.Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes, _stream, args.Pointers, 0),
+            "cuLaunchKernel", $"launching {kernel} with grid {grid}, block {block}, {sharedBytes} bytes of shared memory");
+    }
+
+    private readonly record struct KernelFunction(nint Handle, int MaxThreadsPerBlock, int StaticSharedBytes, int DynamicSharedLimit);
+
+    private KernelFunction Function(string kernel)
+    {
+        if (_functions.TryGetValue(kernel, out var f)) return f;
+        nint module = Module(KernelSources.FileDefining(kernel));
+        CudaDriver.Check(CudaDriver.ModuleGetFunction(out var handle, module, kernel), "cuModuleGetFunction", $"finding {kernel}");
+        CudaDriver.Check(CudaDriver.FuncGetAttribute(out var maxThreads, CudaDriver.FunctionAttributeMaxThreadsPerBlock, handle), "cuFuncGetAttribute", $"reading the block limit of {kernel}");
+        CudaDriver.Check(CudaDriver.FuncGetAttribute(out var staticShared, CudaDriver.FunctionAttributeSharedSizeBytes, handle), "cuFuncGetAttribute", $"reading the shared memory of {kernel}");
+        return _functions[kernel] = new KernelFunction(handle, maxThreads, staticShared, DefaultDynamicSharedLimit - staticShared);
+    }
+
+    private nint Module(string file)
+    {
+        if (_modules.TryGetValue(file, out var module)) return module;
+        var compiled = KernelCompiler.Compile(file, Nvrtc.CanEmitCubin ? Arch : "compute_" + Arch[3..]);
+        fixed (byte* image = compiled.Image)
+            CudaDriver.Check(CudaDriver.ModuleLoadData(out module, image), "cuModuleLoadData", $"loading {file}.cu for {compiled.Target}");
+        return _modules[file] = module;
     }
 
     /// <summary>Row-major GEMM as the column-major C^T = op(B)^T · A^T.</summary>
-    public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC)
+    public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC,
+        DType inputs = DType.F32, DType output = DType.F32)
     {
-        Cublas.Check(Cublas.SgemmStridedBatched(_cublas, transposeB ? Cublas.OpT : Cublas.OpN, Cublas.OpN, n, m, k, alpha,
-            b, transposeB ? k : n, strideB, a, k, strideA, 0f, c, n, strideC, batch), "cublasSgemmStridedBatched", $"GEMM {m}x{n}x{k} (batch {batch})");
+        GemmTypes.Check(inputs, output);
+        MakeCurrent();
+        int opB = transposeB ? Cublas.OpT : Cublas.OpN, ldb = transposeB ? k : n;
+        string what = $"GEMM {m}x{n}x{k} (batch {batch}, {inputs} → {output})";
+        if (inputs == DType.F32)
+        {
+            Cublas.Check(Cublas.SgemmStridedBatched(_cublas, opB, Cublas.OpN, n, m, k, alpha, b, ldb, strideB, a, k, strideA, 0f, c, n, strideC, batch),
+                "cublasSgemmStridedBatched", what);
+            return;
+        }
+        int type = inputs == DType.F16 ? Cublas.DataF16 : Cublas.DataBF16, cType = output == DType.F32 ? Cublas.DataF32 : type;
+        int compute = _allowTf32 ? Cublas.ComputeF32FastTf32 : Cublas.ComputeF32;
+        if (batch == 1)
+            Cublas.Check(Cublas.GemmEx(_cublas, opB, Cublas.OpN, n, m, k, alpha, b, type, ldb, a, type, k, 0f, c, cType, n, compute, Cublas.GemmDefault),
+                "cublasGemmEx", what);
+        else
+            Cublas.Check(Cublas.GemmStridedBatchedEx(_cublas, opB, Cublas.OpN, n, m, k, alpha, b, type, ldb, strideB, a, type, k, strideA, 0f,
+                c, cType, n, strideC, batch, compute, Cublas.GemmDefault), "cublasGemmStridedBatchedEx", what);
     }
 
-    public void Synchronize() => CudaDriver.Check(CudaDriver.CtxSynchronize(), "cuCtxSynchronize", "waiting for the GPU");
+    public double Time(Action enqueue)
+    {
+        MakeCurrent();
+        CudaDriver.Check(CudaDriver.EventCreate(out var start, CudaDriver.EventDefault), "cuEventCreate", "creating a timing event");
+        nint end = 0;
+        try
+        {
+            CudaDriver.Check(CudaDriver.EventCreate(out end, CudaDriver.EventDefault), "cuEventCreate", "creating a timing event");
+            CudaDriver.Check(CudaDriver.EventRecord(start, _stream), "cuEventRecord", "marking the start of timed work");
+            enqueue();
+            CudaDriver.Check(CudaDriver.EventRecord(end, _stream), "cuEventRecord", "marking the end of timed work");
+            Synchronize();
+            CudaDriver.Check(CudaDriver.EventElapsedTime(out var ms, start, end), "cuEventElapsedTime", "reading the time of timed work");
+            return ms;
+        }
+        finally
+        {
+            Release.All(
+                () => CudaDriver.Check(CudaDriver.EventDestroy(start), "cuEventDestroy_v2", "releasing a timing event"),
+                () => { if (end != 0) CudaDriver.Check(CudaDriver.EventDestroy(end), "cuEventDestroy_v2", "releasing a timing event"); });
+        }
+    }
+
+    public IGpuGraph Capture(Action enqueue)
+    {
+        MakeCurrent();
+        CudaDriver.Check(CudaDriver.StreamBeginCapture(_stream, CudaDriver.StreamCaptureModeThreadLocal), "cuStreamBeginCapture_v2", "starting a graph capture");
+        try
+        {
+            enqueue();
+        }
+        catch
+        {
+            // End the capture so the stream stays usable; its own error (the capture was invalidated) would only hide this one.
+            if (CudaDriver.StreamEndCapture(_stream, out var broken) == 0 && broken != 0) CudaDriver.GraphDestroy(broken);
+            throw;
+        }
+        CudaDriver.Check(CudaDriver.StreamEndCapture(_stream, out var graph), "cuStreamEndCapture", "ending a graph capture");
+        try
+        {
+            CudaDriver.Check(CudaDriver.GraphInstantiateWithFlags(out var executable, graph, 0), "cuGraphInstantiateWithFlags", "instantiating a captured graph");
+            return new CudaGraph(executable, _stream, MakeCurrent);
+        }
+        finally
+        {
+            CudaDriver.Check(CudaDriver.GraphDestroy(graph), "cuGraphDestroy", "releasing a captured graph after instantiation");
+        }
+    }
+
+    public void Synchronize()
+    {
+        MakeCurrent();
+        CudaDriver.Check(CudaDriver.StreamSynchronize(_stream), "cuStreamSynchronize", "waiting for the GPU");
+    }
 
     public void Dispose()
     {
-        foreach (var (module, _) in _kernels.Values) CudaDriver.ModuleUnload(module);
-        _kernels.Clear();
-        Cublas.Destroy(_cublas);
-        CudaDriver.PrimaryCtxRelease(_device);
+        MakeCurrent();
+        var releases = _modules.Values.Select(m => (Action)(() => CudaDriver.Check(CudaDriver.ModuleUnload(m), "cuModuleUnload", "unloading a kernel module"))).ToList();
+        _modules.Clear();
+        _functions.Clear();
+        releases.Add(() => Cublas.Check(Cublas.Destroy(_cublas), "cublasDestroy_v2", "releasing the cuBLAS handle"));
+        releases.Add(() => CudaDriver.Check(CudaDriver.StreamDestroy(_stream), "cuStreamDestroy_v2", "releasing the stream"));
+        releases.Add(() => CudaDriver.Check(CudaDriver.PrimaryCtxRelease(_device), "cuDevicePrimaryCtxRelease_v2", "releasing the context"));
+        Release.All([.. releases]);
     }
 }

@@ -1,39 +1,41 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
-using MRVS.Backends.Cpu;
+using MRVS.Core.Tensors;
 
 namespace MRVS.Backends.Cuda.Devices;
 
 /// <summary>
-/// The `cuda-emu` device: kernels from libmrvs_kernels_emu.so (built by CMakeLists.txt from the same .cu files),
-/// host memory as device memory, the CPU GEMM for cuBLAS. The library is found through MRVS_KERNELS_EMU, next to the
-/// application, or in build/emu of the source tree above it.
+/// The `cuda-emu` device: kernels from libmrvs_kernels_emu.so (built by CMakeLists.txt from the same .cu files), host
+/// memory as device memory, the CPU GEMM for cuBLAS. Work runs when it is queued, so the stream is always idle.
+/// The library is found through MRVS_KERNELS_EMU, next to the application, or in build/emu of the source tree above it.
 /// </summary>
 public sealed unsafe class EmulatedDevice : IGpuDevice
 {
-    public const string LibraryName = "libmrvs_kernels_emu.so";
+    public const string LibraryName = "libmrvs_kernels_emu.so", LibraryVariable = "MRVS_KERNELS_EMU";
     private readonly nint _library;
     private readonly Dictionary<string, nint> _entries = [];
 
-    public EmulatedDevice()
+    /// <param name="libraryPath">An emulation library to use instead of the kernels' (the tests' own kernels).</param>
+    public EmulatedDevice(string? libraryPath = null)
     {
-        var path = FindLibrary() ?? throw new FileNotFoundException(
-            $"{LibraryName} not found (set MRVS_KERNELS_EMU, or build it: tools/ci/build-kernels-emu.sh); the CPU backend remains available");
-        _library = NativeLibrary.Load(path);
-        LibraryPath = path;
+        LibraryPath = libraryPath ?? FindLibrary() ?? throw new FileNotFoundException(
+            $"{LibraryName} not found (set {LibraryVariable}, or build it: tools/ci/build-kernels-emu.sh); the CPU backend remains available");
+        _library = NativeLibrary.Load(LibraryPath);
     }
 
     public string Name => "cuda-emu";
     public string LibraryPath { get; }
 
-    public static string? FindLibrary()
+    /// <summary>The path in <paramref name="variable"/> if set, else the file beside the application or in build/emu of a directory above it.</summary>
+    public static string? FindLibrary(string fileName = LibraryName, string variable = LibraryVariable)
     {
-        var env = Environment.GetEnvironmentVariable("MRVS_KERNELS_EMU");
+        var env = Environment.GetEnvironmentVariable(variable);
         if (!string.IsNullOrEmpty(env)) return File.Exists(env) ? env : null;
-        var beside = Path.Combine(AppContext.BaseDirectory, LibraryName);
+        var beside = Path.Combine(AppContext.BaseDirectory, fileName);
         if (File.Exists(beside)) return beside;
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
         {
-            var p = Path.Combine(d.FullName, "build", "emu", LibraryName);
+            var p = Path.Combine(d.FullName, "build", "emu", fileName);
             if (File.Exists(p)) return p;
         }
         return null;
@@ -43,10 +45,13 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
     public void Free(nint pointer) => NativeMemory.AlignedFree((void*)pointer);
     public void CopyToDevice(ReadOnlySpan<byte> source, nint destination) => source.CopyTo(new Span<byte>((void*)destination, source.Length));
     public void CopyToHost(nint source, Span<byte> destination) => new ReadOnlySpan<byte>((void*)source, destination.Length).CopyTo(destination);
+    public void CopyOnDevice(nint source, nint destination, long bytes) => Buffer.MemoryCopy((void*)source, (void*)destination, bytes, bytes);
+    public void Fill(nint destination, byte value, long bytes) => NativeMemory.Fill((void*)destination, (nuint)bytes, value);
     public void Synchronize() { }
 
     public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args)
     {
+        Dim3.CheckLaunch(kernel, grid, block, sharedBytes);
         if (!_entries.TryGetValue(kernel, out var entry))
         {
             if (!NativeLibrary.TryGetExport(_library, $"mrvs_emu_{kernel}", out entry))
@@ -57,11 +62,44 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         fn(grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes, args.Pointers);
     }
 
-    public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC)
+    public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC,
+        DType inputs = DType.F32, DType output = DType.F32)
     {
+        GemmTypes.Check(inputs, output);
         for (int i = 0; i < batch; i++)
-            MRVS.Backends.Cpu.Gemm.Run((float*)a + i * strideA, (float*)b + i * strideB, (float*)c + i * strideC, m, n, k, transposeB, alpha);
+        {
+            if (inputs == DType.F32)
+            {
+                Cpu.Gemm.Run((float*)a + i * strideA, (float*)b + i * strideB, (float*)c + i * strideC, m, n, k, transposeB, alpha);
+                continue;
+            }
+            // Reduced-precision inputs are widened exactly, so the float32 GEMM accumulates what cuBLAS's compute type F32 does.
+            var wa = Widen((ushort*)a + i * strideA, (long)m * k, inputs);
+            var wb = Widen((ushort*)b + i * strideB, (long)k * n, inputs);
+            var wc = new float[(long)m * n];
+            fixed (float* pa = wa, pb = wb, pc = wc)
+                Cpu.Gemm.Run(pa, pb, pc, m, n, k, transposeB, alpha);
+            if (output == DType.F32) wc.CopyTo(new Span<float>((float*)c + i * strideC, wc.Length));
+            else
+                for (int j = 0; j < wc.Length; j++) ((ushort*)c)[i * strideC + j] = ReducedPrecision.Narrow(wc[j], output);
+        }
     }
+
+    private static float[] Widen(ushort* bits, long count, DType type)
+    {
+        var r = new float[count];
+        for (long j = 0; j < count; j++) r[j] = ReducedPrecision.Widen(bits[j], type);
+        return r;
+    }
+
+    public double Time(Action enqueue)
+    {
+        long start = Stopwatch.GetTimestamp();
+        enqueue();
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    public IGpuGraph Capture(Action enqueue) => new RecordedGraph(enqueue);
 
     public void Dispose() => NativeLibrary.Free(_library);
 }

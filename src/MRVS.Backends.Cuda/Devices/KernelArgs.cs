@@ -44,8 +44,3 @@ public sealed unsafe class KernelArgs : IDisposable
         if (_pointers != null) { NativeMemory.Free(_pointers); _pointers = null; }
     }
 }
-
-public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
-{
-    public static Dim3 Blocks(long work, uint perBlock) => new((uint)Math.Max(1, (work + perBlock - 1) / perBlock));
-}

@@ -34,23 +34,35 @@ public static class NativeLibraries
     public static nint Require(string library)
     {
         if (TryLoad(library, out var handle)) return handle;
-        var (env, names) = Candidates[library];
+        var (env, _) = Candidates[library];
         string what = library == Cuda ? "no CUDA driver found" : $"lib{library} not found";
-        throw new CudaUnavailableException($"{what} (tried {string.Join(", ", names)}; set {env} to its path); the CPU backend remains available (--backend cpu)");
+        string tried = string.IsNullOrEmpty(Environment.GetEnvironmentVariable(env))
+            ? $"tried {string.Join(", ", SearchList(library))}; set {env} to its path"
+            : $"tried {SearchList(library)[0]} from {env}";
+        throw new CudaUnavailableException($"{what} ({tried}); the CPU backend remains available (--backend cpu)");
     }
+
+    /// <summary>Whether the library loads and exports <paramref name="symbol"/> (for calls newer than the oldest supported version).</summary>
+    public static bool HasExport(string library, string symbol) => TryLoad(library, out var handle) && NativeLibrary.TryGetExport(handle, symbol, out _);
 
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path) =>
         Candidates.ContainsKey(name) ? Require(name) : 0;
+
+    /// <summary>The override's path when set, else the versioned names from newest to oldest.</summary>
+    private static string[] SearchList(string library)
+    {
+        var (env, names) = Candidates[library];
+        var overridden = Environment.GetEnvironmentVariable(env);
+        return string.IsNullOrEmpty(overridden) ? names : [overridden];
+    }
 
     private static bool TryLoad(string library, out nint handle)
     {
         lock (Loaded)
         {
             if (Loaded.TryGetValue(library, out handle)) return handle != 0;
-            var (env, names) = Candidates[library];
-            var overridden = Environment.GetEnvironmentVariable(env);
             handle = 0;
-            foreach (var n in string.IsNullOrEmpty(overridden) ? names : [overridden])
+            foreach (var n in SearchList(library))
                 if (NativeLibrary.TryLoad(n, out handle)) break;
             Loaded[library] = handle;
             return handle != 0;

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Runtime.InteropServices.Marshalling;
 
 namespace MRVS.Backends.Cuda.Interop;
 
@@ -15,6 +14,8 @@ public static partial class Nvrtc
     [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetProgramLog")] private static partial int GetProgramLog(nint program, [Out] byte[] log);
     [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetPTXSize")] private static partial int GetPtxSize(nint program, out nuint size);
     [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetPTX")] private static partial int GetPtx(nint program, [Out] byte[] ptx);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetCUBINSize")] private static partial int GetCubinSize(nint program, out nuint size);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetCUBIN")] private static partial int GetCubin(nint program, [Out] byte[] cubin);
     [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcDestroyProgram")] private static partial int DestroyProgram(ref nint program);
 
     private static void Check(int result, string call, string context)
@@ -29,8 +30,14 @@ public static partial class Nvrtc
         return (major, minor);
     }
 
-    /// <summary>Compiles one translation unit to PTX; a compile error becomes an exception carrying NVRTC's log.</summary>
-    public static byte[] CompileToPtx(string name, string source, IReadOnlyDictionary<string, string> headers, IReadOnlyList<string> options)
+    /// <summary>Whether this NVRTC can emit CUBINs (nvrtcGetCUBIN, from CUDA 11.1 on); otherwise only PTX.</summary>
+    public static bool CanEmitCubin => NativeLibraries.HasExport(NativeLibraries.Nvrtc, "nvrtcGetCUBIN");
+
+    /// <summary>
+    /// Compiles one translation unit: PTX when the options name a virtual architecture (compute_XX), a CUBIN when they
+    /// name a real one (sm_XX, <paramref name="cubin"/> true). A compile error becomes a <see cref="KernelCompilationException"/> carrying NVRTC's log.
+    /// </summary>
+    public static byte[] Compile(string name, string source, IReadOnlyDictionary<string, string> headers, IReadOnlyList<string> options, bool cubin = false)
     {
         NativeLibraries.EnsureResolver();
         var allocated = new List<nint>();
@@ -45,19 +52,17 @@ public static partial class Nvrtc
                 int result = CompileProgram(program, options.Count, options.Select(Utf8).ToArray());
                 if (result != 0)
                 {
-                    GetProgramLogSize(program, out var logSize);
-                    var log = new byte[(int)logSize];
-                    GetProgramLog(program, log);
-                    throw new KernelCompilationException(name, System.Text.Encoding.UTF8.GetString(log).TrimEnd('\0', '\n'));
+                    string log = Log(program, name);
+                    if (result == 6) throw new KernelCompilationException(name, log); // NVRTC_ERROR_COMPILATION
+                    Check(result, "nvrtcCompileProgram", $"compiling {name} ({string.Join(' ', options)}): {log}");
                 }
-                Check(GetPtxSize(program, out var size), "nvrtcGetPTXSize", $"reading the PTX of {name}");
-                var ptx = new byte[(int)size];
-                Check(GetPtx(program, ptx), "nvrtcGetPTX", $"reading the PTX of {name}");
-                return ptx;
+                return cubin
+                    ? Output(program, GetCubinSize, GetCubin, "nvrtcGetCUBINSize", "nvrtcGetCUBIN", $"reading the CUBIN of {name}")
+                    : Output(program, GetPtxSize, GetPtx, "nvrtcGetPTXSize", "nvrtcGetPTX", $"reading the PTX of {name}");
             }
             finally
             {
-                DestroyProgram(ref program);
+                Check(DestroyProgram(ref program), "nvrtcDestroyProgram", $"releasing the program of {name}");
             }
         }
         finally
@@ -65,10 +70,29 @@ public static partial class Nvrtc
             foreach (var p in allocated) Marshal.FreeCoTaskMem(p);
         }
     }
+
+    private static string Log(nint program, string name)
+    {
+        Check(GetProgramLogSize(program, out var size), "nvrtcGetProgramLogSize", $"reading the compile log of {name}");
+        var log = new byte[(int)size];
+        Check(GetProgramLog(program, log), "nvrtcGetProgramLog", $"reading the compile log of {name}");
+        return System.Text.Encoding.UTF8.GetString(log).TrimEnd('\0', '\n');
+    }
+
+    private delegate int SizeQuery(nint program, out nuint size);
+
+    private static byte[] Output(nint program, SizeQuery size, Func<nint, byte[], int> read, string sizeCall, string readCall, string context)
+    {
+        Check(size(program, out var bytes), sizeCall, context);
+        var output = new byte[(int)bytes];
+        Check(read(program, output), readCall, context);
+        return output;
+    }
 }
 
 /// <summary>A kernel that NVRTC rejected: the file name and NVRTC's log.</summary>
 public sealed class KernelCompilationException(string kernel, string log) : Exception($"NVRTC could not compile {kernel}:\n{log}")
 {
     public string Kernel { get; } = kernel;
+    public string Log { get; } = log;
 }

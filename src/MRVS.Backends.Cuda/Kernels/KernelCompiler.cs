@@ -4,16 +4,31 @@ using MRVS.Backends.Cuda.Interop;
 
 namespace MRVS.Backends.Cuda.Kernels;
 
-public sealed record CompiledKernel(string Name, string Arch, byte[] Ptx, bool FromCache);
+/// <summary>A kernel file compiled for one target: PTX for a virtual architecture (compute_XX), a CUBIN for a real one (sm_XX).</summary>
+public sealed record CompiledKernel(string Name, string Target, byte[] Image, bool FromCache)
+{
+    public bool IsCubin => KernelCompiler.IsRealArchitecture(Target);
+}
 
 /// <summary>
-/// Compiles the embedded kernels with NVRTC for one virtual architecture (compute_XX), with fixed options and no
-/// fast-math, caching the PTX on disk: $XDG_CACHE_HOME/mrvs/kernels (or ~/.cache/mrvs/kernels), keyed by a hash of
-/// the source, the headers, the options, the architecture and the NVRTC version.
+/// Compiles the embedded kernels with NVRTC for one target, with fixed options and no fast-math unless the kernel
+/// file opts in with a line <see cref="FastMathMarker"/>, caching the output on disk: $XDG_CACHE_HOME/mrvs/kernels
+/// (or ~/.cache/mrvs/kernels), keyed by a hash of the source, the headers, the options and the NVRTC version.
 /// </summary>
 public static class KernelCompiler
 {
-    public static IReadOnlyList<string> Options(string arch) => [$"--gpu-architecture={arch}", "-std=c++17", "-default-device"];
+    /// <summary>A kernel file with this line is compiled with --use_fast_math (approximate division, exp, log; denormals flushed).</summary>
+    public const string FastMathMarker = "// mrvs: fast-math";
+
+    public static IReadOnlyList<string> Options(string source, string target)
+    {
+        CheckTarget(target);
+        List<string> options = [$"--gpu-architecture={target}", "-std=c++17", "-default-device"];
+        if (source.Split('\n').Any(line => line.Trim() == FastMathMarker)) options.Add("--use_fast_math");
+        return options;
+    }
+
+    public static bool IsRealArchitecture(string target) => target.StartsWith("sm_", StringComparison.Ordinal);
 
     public static string CacheDirectory
     {
@@ -25,22 +40,29 @@ public static class KernelCompiler
         }
     }
 
-    public static IReadOnlyList<CompiledKernel> CompileAll(string arch) => KernelSources.Kernels.Keys.Select(k => Compile(k, arch)).ToList();
+    /// <summary>Every kernel file for one target: what <c>mrvs kernels compile --arch</c> prints.</summary>
+    public static IReadOnlyList<CompiledKernel> CompileAll(string target) => KernelSources.Kernels.Keys.Select(k => Compile(k, target)).ToList();
 
-    public static CompiledKernel Compile(string kernel, string arch)
+    /// <summary>One kernel file (by name, without .cu) for compute_XX (PTX) or sm_XX (CUBIN).</summary>
+    public static CompiledKernel Compile(string kernel, string target)
     {
         if (!KernelSources.Kernels.TryGetValue(kernel, out var source))
-            throw new ArgumentException($"no kernel named '{kernel}' (have: {string.Join(", ", KernelSources.Kernels.Keys)})");
-        if (!arch.StartsWith("compute_", StringComparison.Ordinal))
-            throw new ArgumentException($"architecture '{arch}' is not of the form compute_XX (e.g. compute_80, compute_90)");
+            throw new ArgumentException($"no kernel file named '{kernel}.cu' (have: {string.Join(", ", KernelSources.Kernels.Keys)})");
+        var options = Options(source, target);
         var (major, minor) = Nvrtc.GetVersion();
-        var options = Options(arch);
-        string key = Key(source, options, $"{major}.{minor}");
-        string path = Path.Combine(CacheDirectory, $"{kernel}-{arch}-{key}.ptx");
-        if (File.Exists(path)) return new CompiledKernel(kernel, arch, File.ReadAllBytes(path), true);
-        var ptx = Nvrtc.CompileToPtx($"{kernel}.cu", source, KernelSources.Headers, options);
-        TryWriteCache(path, ptx);
-        return new CompiledKernel(kernel, arch, ptx, false);
+        bool cubin = IsRealArchitecture(target);
+        string path = Path.Combine(CacheDirectory, $"{kernel}-{target}-{Key(source, options, $"{major}.{minor}")}.{(cubin ? "cubin" : "ptx")}");
+        if (File.Exists(path)) return new CompiledKernel(kernel, target, File.ReadAllBytes(path), true);
+        var image = Nvrtc.Compile($"{kernel}.cu", source, KernelSources.Headers, options, cubin);
+        TryWriteCache(path, image);
+        return new CompiledKernel(kernel, target, image, false);
+    }
+
+    private static void CheckTarget(string target)
+    {
+        int digits = target.StartsWith("compute_", StringComparison.Ordinal) ? 8 : IsRealArchitecture(target) ? 3 : -1;
+        if (digits < 0 || target.Length < digits + 2 || !target[digits..].All(char.IsAsciiDigit))
+            throw new ArgumentException($"target '{target}' is neither compute_XX (PTX) nor sm_XX (CUBIN), e.g. compute_80 or sm_90");
     }
 
     private static string Key(string source, IReadOnlyList<string> options, string nvrtcVersion)
@@ -52,13 +74,13 @@ public static class KernelCompiler
     }
 
     /// <summary>The cache is an optimisation: a read-only or full disk must not stop compilation.</summary>
-    private static void TryWriteCache(string path, byte[] ptx)
+    private static void TryWriteCache(string path, byte[] image)
     {
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var tmp = $"{path}.{Environment.ProcessId}.tmp";
-            File.WriteAllBytes(tmp, ptx);
+            File.WriteAllBytes(tmp, image);
             File.Move(tmp, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

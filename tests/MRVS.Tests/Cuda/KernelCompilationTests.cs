@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Interop;
 using MRVS.Backends.Cuda.Kernels;
 
@@ -15,7 +17,7 @@ public class KernelCompilationTests
         Assert.That(compiled.Select(k => k.Name), Is.EquivalentTo(KernelSources.Kernels.Keys));
         foreach (var k in compiled)
         {
-            var ptx = System.Text.Encoding.ASCII.GetString(k.Ptx);
+            var ptx = System.Text.Encoding.ASCII.GetString(k.Image);
             Assert.That(ptx, Does.Contain($".entry {k.Name}"), $"{k.Name}: PTX has no entry point named after the file");
             Assert.That(ptx, Does.Contain($".target sm_{arch[8..]}"), $"{k.Name}: wrong target");
         }
@@ -38,7 +40,99 @@ public class KernelCompilationTests
     {
         if (!NativeLibraries.IsAvailable(NativeLibraries.Nvrtc)) Assert.Ignore("skipped: libnvrtc not found");
         var e = Assert.Throws<KernelCompilationException>(() =>
-            Nvrtc.CompileToPtx("broken.cu", "extern \"C\" __global__ void broken() { undefined_symbol(); }", KernelSources.Headers, KernelCompiler.Options("compute_80")))!;
+            Nvrtc.Compile("broken.cu", Broken, KernelSources.Headers, KernelCompiler.Options(Broken, "compute_80")))!;
         Assert.That(e.Message, Does.Contain("broken.cu").And.Contain("undefined_symbol"));
+    }
+
+    private const string Broken = "extern \"C\" __global__ void broken() { undefined_symbol(); }";
+
+    [TestCase("compute_80")]
+    [TestCase("compute_90")]
+    public void EveryEntryPointIsInThePtxOfTheFileDefiningIt(string arch)
+    {
+        RequireNvrtc();
+        foreach (var (entry, file) in KernelSources.EntryPoints)
+        {
+            var ptx = System.Text.Encoding.ASCII.GetString(KernelCompiler.Compile(file, arch).Image);
+            Assert.That(ptx, Does.Contain($".entry {entry}("), $"{file}.cu: PTX has no entry point {entry}");
+        }
+        Assert.That(KernelSources.FileDefining("swin_window_partition"), Is.EqualTo("swin_window"));
+        Assert.That(KernelSources.FileDefining("conv2d_bias"), Is.EqualTo("conv2d"));
+        Assert.Throws<ArgumentException>(() => KernelSources.FileDefining("no_such_kernel"));
+    }
+
+    [TestCase("sm_80")]
+    [TestCase("sm_90")]
+    public void EveryKernelCompilesToACubin(string arch)
+    {
+        RequireNvrtc();
+        if (!Nvrtc.CanEmitCubin) Assert.Ignore("skipped: this libnvrtc has no nvrtcGetCUBIN");
+        foreach (var k in KernelCompiler.CompileAll(arch))
+        {
+            Assert.That(k.IsCubin, k.Name);
+            Assert.That(k.Image.Take(4), Is.EqualTo(new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' }), $"{k.Name}: a CUBIN is an ELF image");
+        }
+    }
+
+    [Test]
+    public void TargetsOtherThanComputeOrSmAreRejected()
+    {
+        foreach (var target in new[] { "sm80", "compute_", "compute_8x", "80" })
+            Assert.Throws<ArgumentException>(() => KernelCompiler.Options("", target), target);
+    }
+
+    [Test]
+    public void EveryEntryPointIsExportedToTheEmulation()
+    {
+        var path = EmulatedDevice.FindLibrary();
+        if (path is null) Assert.Ignore("skipped: the kernel emulation library is not built (tools/ci/build-kernels-emu.sh)");
+        var library = NativeLibrary.Load(path);
+        try
+        {
+            foreach (var (entry, file) in KernelSources.EntryPoints)
+            {
+                Assert.That(KernelSources.Kernels[file], Does.Match($@"MRVS_EXPORT_(INDEPENDENT_)?KERNEL\({entry}\)"), $"{file}.cu must export {entry}");
+                Assert.That(NativeLibrary.TryGetExport(library, $"mrvs_emu_{entry}", out _), $"{path} lacks {entry} (rebuild it)");
+            }
+        }
+        finally
+        {
+            NativeLibrary.Free(library);
+        }
+    }
+
+    [Test]
+    public void FastMathOnlyWhenTheKernelOptsIn()
+    {
+        const string body = "\nextern \"C\" __global__ void e(float* x) { x[0] = expf(x[0]) / x[1]; }\n";
+        string plain = "// e: exp\n" + body, fast = $"// e: exp\n{KernelCompiler.FastMathMarker}\n" + body;
+        Assert.That(KernelCompiler.Options(plain, "compute_80"), Does.Not.Contain("--use_fast_math"));
+        Assert.That(KernelCompiler.Options(fast, "compute_80"), Does.Contain("--use_fast_math"));
+        foreach (var (name, source) in KernelSources.Kernels)
+            Assert.That(KernelCompiler.Options(source, "compute_80"), Does.Not.Contain("--use_fast_math"), $"{name}.cu opts into fast math");
+        RequireNvrtc();
+        string Ptx(string source) => System.Text.Encoding.ASCII.GetString(Nvrtc.Compile("e.cu", source, KernelSources.Headers, KernelCompiler.Options(source, "compute_80")));
+        Assert.That(Ptx(plain), Does.Contain("div.rn.f32"), "IEEE division");
+        Assert.That(Ptx(fast), Does.Not.Contain("div.rn.f32").And.Contain(".ftz.f32"), "approximate division, denormals flushed");
+    }
+
+    [TestCase("compute_70")]
+    [TestCase("compute_80")]
+    [TestCase("compute_90")]
+    public void TestKernelsCompileWithNvrtc(string arch)
+    {
+        RequireNvrtc();
+        Assert.That(TestDevices.TestKernelSources.Keys, Is.EquivalentTo(new[] { "emulation_semantics", "half_conversion" }));
+        foreach (var (name, source) in TestDevices.TestKernelSources)
+        {
+            var ptx = System.Text.Encoding.ASCII.GetString(Nvrtc.Compile($"{name}.cu", source, KernelSources.Headers, KernelCompiler.Options(source, arch)));
+            foreach (var entry in KernelSources.EntryPointsOf(source))
+                Assert.That(ptx, Does.Contain($".entry {entry}("), $"{name}.cu for {arch}");
+        }
+    }
+
+    private static void RequireNvrtc()
+    {
+        if (!NativeLibraries.IsAvailable(NativeLibraries.Nvrtc)) Assert.Ignore("skipped: libnvrtc not found (tools/ci/install-nvrtc.sh installs it)");
     }
 }

@@ -1,0 +1,99 @@
+// Half (IEEE binary16) and bfloat16 storage types with conversions to and from float, because NVRTC without the
+// CUDA toolkit has no cuda_fp16.h / cuda_bf16.h. Narrowing rounds to nearest even, overflows to infinity and keeps
+// NaN a NaN; widening is exact. Under NVRTC the conversions are single cvt instructions (bf16 narrowing needs
+// sm_80); the emulation and older architectures use the equivalent bit manipulation.
+#pragma once
+#include "mrvs_cuda.h"
+
+struct mrvs_half
+{
+    unsigned short bits;
+};
+
+struct mrvs_bf16
+{
+    unsigned short bits;
+};
+
+__device__ __forceinline__ unsigned short mrvs_float_to_half_bits(float f)
+{
+    const unsigned int x = __float_as_uint(f), sign = (x >> 16) & 0x8000u, abs = x & 0x7fffffffu;
+    if (abs >= 0x7f800000u) return (unsigned short)(sign | (abs > 0x7f800000u ? 0x7e00u : 0x7c00u));
+    if (abs >= 0x477ff000u) return (unsigned short)(sign | 0x7c00u); // 65520 and above round to infinity
+    if (abs < 0x33000000u) return (unsigned short)sign;               // below 2^-25: rounds to zero
+    unsigned int h, rest, halfway;
+    if (abs < 0x38800000u)
+    {
+        // Subnormal half: the float's 24-bit significand shifted down to units of 2^-24.
+        const unsigned int significand = (abs & 0x7fffffu) | 0x800000u, shift = 126u - (abs >> 23);
+        h = significand >> shift;
+        rest = significand & ((1u << shift) - 1u);
+        halfway = 1u << (shift - 1u);
+    }
+    else
+    {
+        h = (abs - 0x38000000u) >> 13; // rebias the exponent (127 to 15), keep 10 mantissa bits
+        rest = abs & 0x1fffu;
+        halfway = 0x1000u;
+    }
+    if (rest > halfway || (rest == halfway && (h & 1u))) h++; // a carry into the exponent is the right result
+    return (unsigned short)(sign | h);
+}
+
+__device__ __forceinline__ float mrvs_half_bits_to_float(unsigned short h)
+{
+    const unsigned int sign = (unsigned int)(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1fu;
+    unsigned int mantissa = h & 0x3ffu;
+    if (exponent == 0x1fu) return __uint_as_float(sign | 0x7f800000u | (mantissa << 13));
+    if (exponent != 0) return __uint_as_float(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+    if (mantissa == 0) return __uint_as_float(sign);
+    unsigned int e = 113u; // normalise a subnormal: 2^-14 · 0.m
+    while (!(mantissa & 0x400u))
+    {
+        mantissa <<= 1;
+        e--;
+    }
+    return __uint_as_float(sign | (e << 23) | ((mantissa & 0x3ffu) << 13));
+}
+
+__device__ __forceinline__ unsigned short mrvs_float_to_bf16_bits(float f)
+{
+    const unsigned int x = __float_as_uint(f);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((x >> 16) | 0x40u);
+    return (unsigned short)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+}
+
+__device__ __forceinline__ float mrvs_half_to_float(mrvs_half h)
+{
+#ifdef MRVS_EMULATION
+    return mrvs_half_bits_to_float(h.bits);
+#else
+    float f;
+    asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h.bits));
+    return f;
+#endif
+}
+
+__device__ __forceinline__ mrvs_half mrvs_float_to_half(float f)
+{
+    mrvs_half h;
+#ifdef MRVS_EMULATION
+    h.bits = mrvs_float_to_half_bits(f);
+#else
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h.bits) : "f"(f));
+#endif
+    return h;
+}
+
+__device__ __forceinline__ float mrvs_bf16_to_float(mrvs_bf16 b) { return __uint_as_float((unsigned int)b.bits << 16); }
+
+__device__ __forceinline__ mrvs_bf16 mrvs_float_to_bf16(float f)
+{
+    mrvs_bf16 b;
+#if !defined(MRVS_EMULATION) && __CUDA_ARCH__ >= 800
+    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(b.bits) : "f"(f));
+#else
+    b.bits = mrvs_float_to_bf16_bits(f);
+#endif
+    return b;
+}

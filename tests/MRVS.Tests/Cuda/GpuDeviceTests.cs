@@ -1,0 +1,147 @@
+using System.Runtime.InteropServices;
+using MRVS.Backends.Cuda.Devices;
+using MRVS.Core.Tensors;
+
+namespace MRVS.Tests.Cuda;
+
+/// <summary>
+/// The <see cref="IGpuDevice"/> contract on the emulation and on a GPU when there is one: fills and device copies,
+/// GEMMs in every supported type combination against float64, launch checks, timing and graph capture/replay.
+/// </summary>
+[TestFixture("cuda-emu")]
+[TestFixture("cuda")]
+public class GpuDeviceTests(string kind)
+{
+    private readonly Random _rng = new(99);
+
+    [Test]
+    public void FillsAndCopiesBytesOnTheDevice()
+    {
+        using var device = TestDevices.Create(kind);
+        using var a = new DeviceArray<byte>(device, 1000);
+        using var b = new DeviceArray<byte>(device, 1000);
+        device.Fill(a.Ptr, 0xab, 1000);
+        device.Fill(b.Ptr, 0, 1000);
+        device.Fill(a.Ptr + 10, 7, 5);
+        device.CopyOnDevice(a.Ptr + 8, b.Ptr + 100, 9);
+        var expectedA = Enumerable.Repeat((byte)0xab, 1000).ToArray();
+        for (int i = 10; i < 15; i++) expectedA[i] = 7;
+        var expectedB = new byte[1000];
+        Array.Copy(expectedA, 8, expectedB, 100, 9);
+        Assert.That(a.Download(), Is.EqualTo(expectedA));
+        Assert.That(b.Download(), Is.EqualTo(expectedB));
+    }
+
+    [TestCase(DType.F32, DType.F32, 1, false)]
+    [TestCase(DType.F32, DType.F32, 3, true)]
+    [TestCase(DType.F16, DType.F32, 1, true)]
+    [TestCase(DType.F16, DType.F16, 2, false)]
+    [TestCase(DType.BF16, DType.F32, 3, false)]
+    [TestCase(DType.BF16, DType.BF16, 1, true)]
+    public void GemmMatchesFloat64(DType inputs, DType output, int batch, bool transposeB)
+    {
+        using var device = TestDevices.Create(kind);
+        const int m = 5, n = 19, k = 37;
+        const float alpha = 0.75f;
+        // B shared across the batch (stride 0) when batched, to cover broadcast weights.
+        var a = RandomValues(batch * m * k, inputs);
+        var b = RandomValues(k * n, inputs);
+        using var da = Upload(device, a, inputs);
+        using var db = Upload(device, b, inputs);
+        using var dc = new DeviceArray<byte>(device, batch * m * n * output.Size());
+        device.Gemm(da.Ptr, db.Ptr, dc.Ptr, m, n, k, transposeB, alpha, batch, m * k, 0, m * n, inputs, output);
+        var c = Values(dc.Download(), output);
+
+        double roundoff = output == DType.F32 ? 1e-5 : output == DType.F16 ? 1e-3 : 8e-3;
+        for (int i = 0; i < batch; i++)
+            for (int row = 0; row < m; row++)
+                for (int col = 0; col < n; col++)
+                {
+                    double sum = 0, magnitude = 0;
+                    for (int j = 0; j < k; j++)
+                    {
+                        double product = a[i * m * k + row * k + j] * b[transposeB ? col * k + j : j * n + col];
+                        sum += product;
+                        magnitude += Math.Abs(product);
+                    }
+                    Assert.That(c[i * m * n + row * n + col], Is.EqualTo(alpha * sum).Within(roundoff * alpha * magnitude + 1e-6), $"C[{i}, {row}, {col}]");
+                }
+    }
+
+    [Test]
+    public void GemmRejectsUnsupportedTypes()
+    {
+        using var device = TestDevices.Create(kind);
+        var e = Assert.Throws<NotSupportedException>(() => device.Gemm(0, 0, 0, 1, 1, 1, false, 1, 1, 0, 0, 0, DType.F16, DType.BF16))!;
+        Assert.That(e.Message, Does.Contain("F16").And.Contain("BF16"));
+    }
+
+    [Test]
+    public void LaunchesOutsideCudaLimitsAreRefusedWithTheKernelName()
+    {
+        using var device = TestDevices.Create(kind);
+        using var args = new KernelArgs();
+        var e = Assert.Throws<ArgumentException>(() => device.Launch("layer_norm", new Dim3(1), new Dim3(1025), 0, args))!;
+        Assert.That(e.Message, Does.Contain("layer_norm").And.Contain("1024 threads"));
+        e = Assert.Throws<ArgumentException>(() => device.Launch("softmax", new Dim3(0), new Dim3(32), 0, args))!;
+        Assert.That(e.Message, Does.Contain("softmax").And.Contain("empty grid"));
+    }
+
+    [Test]
+    public void CapturedWorkRunsOnlyWhenReplayedAndReadsCurrentMemory()
+    {
+        using var device = TestDevices.Create(kind);
+        const int n = 6;
+        using var x = new DeviceArray<float>(device, [1, 2, 3, 4, 5, 6]);
+        using var g = new DeviceArray<float>(device, Enumerable.Repeat(1f, n).ToArray());
+        using var b = new DeviceArray<float>(device, new float[n]);
+        using var y = new DeviceArray<float>(device, n);
+        device.Fill(y.Ptr, 0, n * sizeof(float));
+        void Normalize()
+        {
+            using var args = new KernelArgs();
+            args.Ptr(x.Ptr).Ptr(0).Ptr(g.Ptr).Ptr(b.Ptr).Ptr(y.Ptr).Add(n).Add(0f);
+            device.Launch("layer_norm", new Dim3(1), new Dim3(32), 0, args);
+        }
+        Normalize(); // warm-up: loads the kernel outside the capture
+        device.Synchronize();
+        device.Fill(y.Ptr, 0, n * sizeof(float));
+
+        using var graph = device.Capture(Normalize);
+        Assert.That(y.Download(), Is.All.EqualTo(0f), "capturing must not run the work");
+        graph.Launch();
+        var first = y.Download();
+        device.CopyToDevice(MemoryMarshal.AsBytes<float>([6, 5, 4, 3, 2, 1]), x.Ptr);
+        graph.Launch();
+        var second = y.Download();
+        Assert.That(first[0], Is.LessThan(0f).And.EqualTo(-second[0]).Within(1e-6), "each replay normalises the input's current values");
+        Assert.That(second.Reverse(), Is.EqualTo(first).Within(1e-6));
+    }
+
+    [Test]
+    public void TimingWaitsForTheTimedWork()
+    {
+        using var device = TestDevices.Create(kind);
+        using var a = new DeviceArray<int>(device, 1 << 16);
+        double ms = device.Time(() => device.Fill(a.Ptr, 1, 4 << 16));
+        Assert.That(ms, Is.GreaterThanOrEqualTo(0).And.Not.NaN);
+        Assert.That(a.Download(), Is.All.EqualTo(0x01010101));
+    }
+
+    private double[] RandomValues(int count, DType type) =>
+        Enumerable.Range(0, count).Select(_ => Round((float)(_rng.NextDouble() * 2 - 1), type)).ToArray();
+
+    private static double Round(float value, DType type) => type == DType.F32 ? value : ReducedPrecision.Widen(ReducedPrecision.Narrow(value, type), type);
+
+    private static DeviceArray<byte> Upload(IGpuDevice device, double[] values, DType type)
+    {
+        byte[] bytes = type == DType.F32
+            ? MemoryMarshal.AsBytes(values.Select(v => (float)v).ToArray().AsSpan()).ToArray()
+            : MemoryMarshal.AsBytes(values.Select(v => ReducedPrecision.Narrow((float)v, type)).ToArray().AsSpan()).ToArray();
+        return new DeviceArray<byte>(device, bytes);
+    }
+
+    private static double[] Values(byte[] bytes, DType type) => type == DType.F32
+        ? MemoryMarshal.Cast<byte, float>(bytes).ToArray().Select(v => (double)v).ToArray()
+        : MemoryMarshal.Cast<byte, ushort>(bytes).ToArray().Select(v => (double)ReducedPrecision.Widen(v, type)).ToArray();
+}
