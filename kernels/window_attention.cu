@@ -34,4 +34,4 @@ extern "C" __global__ void window_attention(const float* __restrict__ qkv, const
         for (int d = 0; d < dh; d++) yr[d] = acc[d] / sum;
     }
 }
-MRVS_EXPORT_KERNEL(window_attention)
+MRVS_EXPORT_INDEPENDENT_KERNEL(window_attention)
