@@ -37,4 +37,4 @@ extern "C" __global__ void attention(const float* __restrict__ q, const float* _
     float* yr = y + ((long long)b * lq + i) * ev + h * dv;
     for (int c = 0; c < dv; c++) yr[c] = acc[c] / sum;
 }
-MRVS_EXPORT_KERNEL(attention)
+MRVS_EXPORT_INDEPENDENT_KERNEL(attention)

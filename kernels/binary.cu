@@ -27,4 +27,4 @@ extern "C" __global__ void binary(const float* __restrict__ a, const float* __re
     const float u = a[ia], v = b[ib];
     y[i] = op == 0 ? u + v : op == 1 ? u - v : op == 2 ? u * v : u / v;
 }
-MRVS_EXPORT_KERNEL(binary)
+MRVS_EXPORT_INDEPENDENT_KERNEL(binary)

@@ -82,4 +82,4 @@ extern "C" __global__ void bmrw(const float* __restrict__ x, const float* __rest
     float* ob = out + b * k * d;
     for (long long e = 0; e < (long long)k * d; e++) ob[e] = 0.5f * u[e];
 }
-MRVS_EXPORT_KERNEL(bmrw)
+MRVS_EXPORT_INDEPENDENT_KERNEL(bmrw)

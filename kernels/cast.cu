@@ -11,4 +11,4 @@ extern "C" __global__ void cast(const void* __restrict__ x, void* __restrict__ y
     else if (to == 1) ((long long*)y)[i] = (long long)v;
     else ((unsigned char*)y)[i] = to == 2 ? (unsigned char)(v != 0.0) : (unsigned char)v;
 }
-MRVS_EXPORT_KERNEL(cast)
+MRVS_EXPORT_INDEPENDENT_KERNEL(cast)

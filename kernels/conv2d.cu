@@ -22,5 +22,5 @@ extern "C" __global__ void conv2d_bias(float* __restrict__ y, const float* __res
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i < count) y[i] += bias[i / plane % cout];
 }
-MRVS_EXPORT_KERNEL(conv2d)
-MRVS_EXPORT_KERNEL(conv2d_bias)
+MRVS_EXPORT_INDEPENDENT_KERNEL(conv2d)
+MRVS_EXPORT_INDEPENDENT_KERNEL(conv2d_bias)

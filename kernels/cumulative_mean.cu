@@ -13,4 +13,4 @@ extern "C" __global__ void cumulative_mean(const float* __restrict__ x, float* _
         y[i * inner + j] = sum / (i + 1);
     }
 }
-MRVS_EXPORT_KERNEL(cumulative_mean)
+MRVS_EXPORT_INDEPENDENT_KERNEL(cumulative_mean)

@@ -23,4 +23,4 @@ extern "C" __global__ void deformable_reference_points(const float* __restrict__
         dst[2 * t + 1] = ry * v[2 * t + 1];
     }
 }
-MRVS_EXPORT_KERNEL(deformable_reference_points)
+MRVS_EXPORT_INDEPENDENT_KERNEL(deformable_reference_points)

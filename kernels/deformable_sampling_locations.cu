@@ -24,4 +24,4 @@ extern "C" __global__ void deformable_sampling_locations(const float* __restrict
         y[2 * k + 1] = r[1] + oy / points * r[3] * 0.5f;
     }
 }
-MRVS_EXPORT_KERNEL(deformable_sampling_locations)
+MRVS_EXPORT_INDEPENDENT_KERNEL(deformable_sampling_locations)

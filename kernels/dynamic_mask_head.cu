@@ -41,4 +41,4 @@ extern "C" __global__ void dynamic_mask_head(const float* __restrict__ features,
     }
     y[i] = a[0];
 }
-MRVS_EXPORT_KERNEL(dynamic_mask_head)
+MRVS_EXPORT_INDEPENDENT_KERNEL(dynamic_mask_head)

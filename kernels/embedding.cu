@@ -10,4 +10,4 @@ extern "C" __global__ void embedding(const float* __restrict__ table, const long
     const long long id = ids[i / e];
     y[i] = id >= 0 && id < vocab ? table[id * e + i % e] : 0.0f;
 }
-MRVS_EXPORT_KERNEL(embedding)
+MRVS_EXPORT_INDEPENDENT_KERNEL(embedding)

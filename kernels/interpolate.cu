@@ -42,4 +42,4 @@ extern "C" __global__ void interpolate(const unsigned char* __restrict__ x, unsi
     const float* rb = p + (long long)y1 * iw;
     ((float*)y)[i] = (1.0f - ly) * ((1.0f - lx) * ra[x0] + lx * ra[x1]) + ly * ((1.0f - lx) * rb[x0] + lx * rb[x1]);
 }
-MRVS_EXPORT_KERNEL(interpolate)
+MRVS_EXPORT_INDEPENDENT_KERNEL(interpolate)

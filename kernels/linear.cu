@@ -19,4 +19,4 @@ extern "C" __global__ void linear(float* __restrict__ y, const float* __restrict
     }
     y[i] = v;
 }
-MRVS_EXPORT_KERNEL(linear)
+MRVS_EXPORT_INDEPENDENT_KERNEL(linear)

@@ -43,4 +43,4 @@ extern "C" __global__ void ms_deform_attn(const float* __restrict__ value, const
         y[((b * lq + q) * m + head) * d + ch] = acc;
     }
 }
-MRVS_EXPORT_KERNEL(ms_deform_attn)
+MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn)

@@ -25,4 +25,4 @@ extern "C" __global__ void pad(const unsigned char* __restrict__ x, unsigned cha
     }
     for (int k = 0; k < element_bytes; k++) y[i * element_bytes + k] = inside ? x[src * element_bytes + k] : 0;
 }
-MRVS_EXPORT_KERNEL(pad)
+MRVS_EXPORT_INDEPENDENT_KERNEL(pad)

@@ -14,4 +14,4 @@ extern "C" __global__ void patch_merge(const float* __restrict__ x, float* __res
     const int yy = 2 * r + (phase & 1), xx = 2 * j + (phase >> 1);
     y[i] = yy < h && xx < w ? x[((z * h + yy) * w + xx) * c + ch] : 0.0f;
 }
-MRVS_EXPORT_KERNEL(patch_merge)
+MRVS_EXPORT_INDEPENDENT_KERNEL(patch_merge)

@@ -23,4 +23,4 @@ extern "C" __global__ void permute(const unsigned char* __restrict__ x, unsigned
     }
     for (int k = 0; k < element_bytes; k++) y[i * element_bytes + k] = x[src * element_bytes + k];
 }
-MRVS_EXPORT_KERNEL(permute)
+MRVS_EXPORT_INDEPENDENT_KERNEL(permute)

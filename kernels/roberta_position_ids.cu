@@ -14,4 +14,4 @@ extern "C" __global__ void roberta_position_ids(const long long* __restrict__ id
         y[(long long)b * len + j] = (real ? count : 0) + pad;
     }
 }
-MRVS_EXPORT_KERNEL(roberta_position_ids)
+MRVS_EXPORT_INDEPENDENT_KERNEL(roberta_position_ids)

@@ -44,5 +44,5 @@ extern "C" __global__ void sine_position_encoding_2d(const unsigned char* __rest
     mrvs_encode((cy - 0.5f) / (ly + 1e-6f) * MRVS_TWO_PI, f, base, (long long)h * w);
     mrvs_encode((cx - 0.5f) / (lx + 1e-6f) * MRVS_TWO_PI, f, base + (long long)f * h * w, (long long)h * w);
 }
-MRVS_EXPORT_KERNEL(sine_position_encoding_1d)
-MRVS_EXPORT_KERNEL(sine_position_encoding_2d)
+MRVS_EXPORT_INDEPENDENT_KERNEL(sine_position_encoding_1d)
+MRVS_EXPORT_INDEPENDENT_KERNEL(sine_position_encoding_2d)

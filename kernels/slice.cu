@@ -12,4 +12,4 @@ extern "C" __global__ void slice(const unsigned char* __restrict__ x, unsigned c
     const long long a = row % length, o = row / length;
     y[(o * axis_out + dst_offset + a) * inner_bytes + byte] = x[(o * axis_in + start + a * step) * inner_bytes + byte];
 }
-MRVS_EXPORT_KERNEL(slice)
+MRVS_EXPORT_INDEPENDENT_KERNEL(slice)

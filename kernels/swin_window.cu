@@ -39,5 +39,5 @@ extern "C" __global__ void swin_window_merge(const float* __restrict__ x, float*
     const int k = ((sd % g.size[0]) * g.size[1] + sh % g.size[1]) * g.size[2] + sw % g.size[2];
     y[i] = x[((long long)window * g.size[0] * g.size[1] * g.size[2] + k) * c + ch];
 }
-MRVS_EXPORT_KERNEL(swin_window_partition)
-MRVS_EXPORT_KERNEL(swin_window_merge)
+MRVS_EXPORT_INDEPENDENT_KERNEL(swin_window_partition)
+MRVS_EXPORT_INDEPENDENT_KERNEL(swin_window_merge)

@@ -27,4 +27,4 @@ extern "C" __global__ void unary(const float* __restrict__ x, float* __restrict_
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i < count) y[i] = mrvs_unary(kind, x[i], alpha, beta);
 }
-MRVS_EXPORT_KERNEL(unary)
+MRVS_EXPORT_INDEPENDENT_KERNEL(unary)

@@ -13,4 +13,4 @@ extern "C" __global__ void valid_ratio(const unsigned char* __restrict__ mask, f
     y[2 * i] = (float)cols / w;
     y[2 * i + 1] = (float)rows / h;
 }
-MRVS_EXPORT_KERNEL(valid_ratio)
+MRVS_EXPORT_INDEPENDENT_KERNEL(valid_ratio)

@@ -2,9 +2,39 @@
 // shuffles and votes through per-lane slots, OpenMP across blocks.
 #include "../include/mrvs_emu.h"
 #include <ucontext.h>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <vector>
+
+#if defined(__x86_64__)
+// Saves the callee-saved registers and the stack pointer in *from, resumes `to` (no signal-mask syscalls,
+// unlike swapcontext, which dominated the emulation's run time).
+extern "C" void mrvs_emu_switch(void** from, void* to);
+asm(R"(
+    .text
+    .globl mrvs_emu_switch
+    .type mrvs_emu_switch, @function
+mrvs_emu_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size mrvs_emu_switch, .-mrvs_emu_switch
+)");
+#endif
 
 namespace mrvs_emu
 {
@@ -24,9 +54,28 @@ struct Barrier
 };
 } // namespace
 
+// An execution context: a saved stack pointer on x86-64, a ucontext elsewhere.
+struct Context
+{
+#if defined(__x86_64__)
+    void* sp = nullptr;
+#else
+    ucontext_t uc;
+#endif
+};
+
+static void switch_context(Context& from, Context& to)
+{
+#if defined(__x86_64__)
+    mrvs_emu_switch(&from.sp, to.sp);
+#else
+    swapcontext(&from.uc, &to.uc);
+#endif
+}
+
 struct Fiber
 {
-    ucontext_t context;
+    Context context;
     ThreadState state;
     bool done = false;
     int linear = 0;
@@ -34,7 +83,7 @@ struct Fiber
 
 struct Block
 {
-    ucontext_t scheduler;
+    Context scheduler;
     std::vector<Fiber> fibers;
     std::vector<std::unique_ptr<char[]>> stacks;
     Barrier block;
@@ -51,7 +100,7 @@ namespace
 void yield()
 {
     Block* b = current_block;
-    swapcontext(&b->running->context, &b->scheduler);
+    switch_context(b->running->context, b->scheduler);
 }
 
 void arrive(Barrier& bar)
@@ -77,6 +126,7 @@ void leave(Barrier& bar)
     }
 }
 
+// A fiber's whole life: run the kernel for its thread, leave the barriers, hand control back for good.
 void fiber_main()
 {
     Block* b = current_block;
@@ -85,6 +135,26 @@ void fiber_main()
     f->done = true;
     leave(b->block);
     leave(b->warps[f->linear / 32]);
+    switch_context(f->context, b->scheduler);
+}
+
+void start_fiber(Fiber& f, char* stack, Block& b)
+{
+#if defined(__x86_64__)
+    (void)b;
+    auto top = reinterpret_cast<std::uintptr_t>(stack + StackBytes) & ~std::uintptr_t(15);
+    auto* sp = reinterpret_cast<void**>(top);
+    *--sp = nullptr;                                    // fiber_main never returns
+    *--sp = reinterpret_cast<void*>(&fiber_main);       // popped by mrvs_emu_switch's ret
+    for (int i = 0; i < 6; i++) *--sp = nullptr;        // rbp, rbx, r12–r15
+    f.context.sp = sp;
+#else
+    getcontext(&f.context.uc);
+    f.context.uc.uc_stack.ss_sp = stack;
+    f.context.uc.uc_stack.ss_size = StackBytes;
+    f.context.uc.uc_link = &b.scheduler.uc;
+    makecontext(&f.context.uc, fiber_main, 0);
+#endif
 }
 
 Block& thread_block()
@@ -107,11 +177,7 @@ void run_block(Block& b, uint3 block_index, dim3 grid, dim3 dims, unsigned int s
         f.done = false;
         f.linear = i;
         f.state = ThreadState{uint3{(unsigned)(i % dims.x), (unsigned)(i / dims.x % dims.y), (unsigned)(i / (dims.x * dims.y))}, block_index, dims, grid};
-        getcontext(&f.context);
-        f.context.uc_stack.ss_sp = b.stacks[i].get();
-        f.context.uc_stack.ss_size = StackBytes;
-        f.context.uc_link = &b.scheduler;
-        makecontext(&f.context, fiber_main, 0);
+        start_fiber(f, b.stacks[i].get(), b);
     }
     current_block = &b;
     for (int remaining = threads; remaining > 0;)
@@ -122,22 +188,33 @@ void run_block(Block& b, uint3 block_index, dim3 grid, dim3 dims, unsigned int s
             if (f.done) continue;
             b.running = &f;
             current = &f.state;
-            swapcontext(&b.scheduler, &f.context);
+            switch_context(b.scheduler, f.context);
             if (!f.done) remaining++;
         }
     }
 }
 } // namespace
 
-void syncthreads() { arrive(current_block->block); }
+// Barriers need fibers: a kernel exported as independent that synchronises is a bug in the kernel's export.
+static Block& cooperative_block()
+{
+    if (current_block == nullptr || current_block->running == nullptr)
+    {
+        std::fprintf(stderr, "mrvs_emu: a kernel exported with MRVS_EXPORT_INDEPENDENT_KERNEL synchronises; export it with MRVS_EXPORT_KERNEL\n");
+        std::abort();
+    }
+    return *current_block;
+}
 
-void syncwarp() { arrive(current_block->warps[current_block->running->linear / 32]); }
+void syncthreads() { arrive(cooperative_block().block); }
 
-int lane_id() { return current_block->running->linear % 32; }
+void syncwarp() { Block& b = cooperative_block(); arrive(b.warps[b.running->linear / 32]); }
+
+int lane_id() { return cooperative_block().running->linear % 32; }
 
 unsigned long long exchange(unsigned long long value, int src_lane)
 {
-    Block* b = current_block;
+    Block* b = &cooperative_block();
     const int linear = b->running->linear, base = linear / 32 * 32;
     b->slots[linear] = value;
     syncwarp();
@@ -148,7 +225,7 @@ unsigned long long exchange(unsigned long long value, int src_lane)
 
 unsigned int ballot(bool predicate)
 {
-    Block* b = current_block;
+    Block* b = &cooperative_block();
     const int linear = b->running->linear, base = linear / 32 * 32;
     b->slots[linear] = predicate ? 1 : 0;
     syncwarp();
@@ -161,7 +238,24 @@ unsigned int ballot(bool predicate)
 
 unsigned char* dynamic_smem() { return current_block->smem.data(); }
 
-void run_grid(dim3 grid, dim3 block, unsigned int smem_bytes, void** args, void (*invoke)(void** args))
+// Runs each thread of an independent kernel to completion in turn, without fibers.
+static void run_block_sequential(Block& b, uint3 block_index, dim3 grid, dim3 dims, unsigned int smem_bytes)
+{
+    const int threads = (int)(dims.x * dims.y * dims.z);
+    b.smem.resize(smem_bytes);
+    b.running = nullptr;
+    current_block = &b;
+    ThreadState state{uint3{0, 0, 0}, block_index, dims, grid};
+    current = &state;
+    for (int i = 0; i < threads; i++)
+    {
+        state = ThreadState{uint3{(unsigned)(i % dims.x), (unsigned)(i / dims.x % dims.y), (unsigned)(i / (dims.x * dims.y))}, block_index, dims, grid};
+        b.invoke(b.args);
+    }
+    current = nullptr;
+}
+
+void run_grid(dim3 grid, dim3 block, unsigned int smem_bytes, void** args, void (*invoke)(void** args), bool cooperative)
 {
     if (block.x * block.y * block.z > (unsigned)MaxThreads) throw std::invalid_argument("more than 1024 threads per block");
     const long long blocks = (long long)grid.x * grid.y * grid.z;
@@ -172,7 +266,8 @@ void run_grid(dim3 grid, dim3 block, unsigned int smem_bytes, void** args, void 
         b.invoke = invoke;
         b.args = args;
         uint3 index{(unsigned)(i % grid.x), (unsigned)(i / grid.x % grid.y), (unsigned)(i / ((long long)grid.x * grid.y))};
-        run_block(b, index, grid, block, smem_bytes);
+        if (cooperative) run_block(b, index, grid, block, smem_bytes);
+        else run_block_sequential(b, index, grid, block, smem_bytes);
     }
 }
 } // namespace mrvs_emu

@@ -5,8 +5,9 @@
 #ifdef MRVS_EMULATION
 #include "mrvs_emu.h"
 #else
-// Exports a kernel for the emulation library; nothing to do for NVRTC (kernels are extern "C").
+// Export a kernel to the emulation library (cooperative or independent threads); nothing to do for NVRTC.
 #define MRVS_EXPORT_KERNEL(name)
+#define MRVS_EXPORT_INDEPENDENT_KERNEL(name)
 // Dynamic shared memory of the launch, viewed as an array of `type`.
 #define MRVS_DYNAMIC_SMEM(type, name) extern __shared__ __align__(16) unsigned char mrvs_dynamic_smem_##name[]; type* name = reinterpret_cast<type*>(mrvs_dynamic_smem_##name)
 #endif

@@ -60,7 +60,9 @@ inline T shuffle(T v, int src_lane)
 
 using Launcher = void (*)(void** args);
 
-void run_grid(dim3 grid, dim3 block, unsigned int smem_bytes, void** args, void (*invoke)(void** args));
+// cooperative: the kernel's threads synchronise (barriers, shuffles, votes), so they run as fibers; otherwise each
+// thread runs to completion in turn, which is far cheaper.
+void run_grid(dim3 grid, dim3 block, unsigned int smem_bytes, void** args, void (*invoke)(void** args), bool cooperative);
 
 template <typename... A, std::size_t... I>
 inline void invoke_unpacked(void (*kernel)(A...), void** args, std::index_sequence<I...>)
@@ -171,10 +173,14 @@ inline float __fdividef(float a, float b) { return a / b; }
 #define MRVS_DYNAMIC_SMEM(type, name) type* name = reinterpret_cast<type*>(mrvs_emu::dynamic_smem())
 
 // extern "C" entry point of the emulation library for one kernel: unpacks cuLaunchKernel-style arguments.
-#define MRVS_EXPORT_KERNEL(name)                                                                                   \
+#define MRVS_EMU_ENTRY(name, cooperative)                                                                          \
     extern "C" void mrvs_emu_##name(unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, \
                                     unsigned smem, void** args)                                                    \
     {                                                                                                              \
         mrvs_emu::run_grid(dim3{gx, gy, gz}, dim3{bx, by, bz}, smem, args,                                         \
-                           [](void** a) { mrvs_emu::invoke(name, a); });                                           \
+                           [](void** a) { mrvs_emu::invoke(name, a); }, cooperative);                              \
     }
+// A kernel whose threads synchronise (__syncthreads, shuffles, votes).
+#define MRVS_EXPORT_KERNEL(name) MRVS_EMU_ENTRY(name, true)
+// A kernel whose threads never synchronise: emulated without fibers (a barrier in it aborts with a message).
+#define MRVS_EXPORT_INDEPENDENT_KERNEL(name) MRVS_EMU_ENTRY(name, false)

@@ -145,8 +145,8 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
     {
         int windows = y.Dim(0), n = y.Dim(1), c = y.Dim(2);
         if (c / op.Heads > 64) throw new NotSupportedException($"window attention head dim {c / op.Heads} exceeds the kernel's 64");
-        nint qkv = x[0].Ptr, bias = x[1].Ptr, mask = op.Masked ? x[2].Ptr : 0;
-        Launch("window_attention", new Dim3((uint)(windows * op.Heads)), new Dim3(128), a => a.Ptr(qkv).Ptr(bias).Ptr(mask).Ptr(y.Ptr).Add(n).Add(c).Add(op.Heads));
+        nint qkv = x[0].Ptr, bias = x[1].Ptr, regions = op.Masked ? x[2].Ptr : 0;
+        Launch("window_attention", new Dim3((uint)(windows * op.Heads)), new Dim3(128), a => a.Ptr(qkv).Ptr(bias).Ptr(regions).Ptr(y.Ptr).Add(n).Add(c).Add(op.Heads));
     }
 
     private void MsDeformAttn(MsDeformAttnOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)

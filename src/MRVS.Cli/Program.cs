@@ -12,6 +12,8 @@ public static class Program
             VerifyCommand.Create(),
             BenchCommand.Create(),
             KernelsCommand.Create(),
+            ModelCommands.Convert(),
+            ModelCommands.Info(),
         };
         return root.Parse(args).Invoke();
     }

@@ -3,22 +3,22 @@ using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cpu.Ops;
 
-/// <summary>CPU reference of <see cref="RobertaPositionIdsOp"/>.</summary>
+/// <summary>CPU reference of <see cref="RobertaPositionIdsOp"/>: one running count per sentence.</summary>
 public sealed unsafe class RobertaPositionIds : CpuKernel<RobertaPositionIdsOp>
 {
     protected override void Run(RobertaPositionIdsOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
     {
-        int batch = inputs[0].Dim(0), len = inputs[0].Dim(1);
+        int len = inputs[0].Dim(1);
         long* ids = (long*)inputs[0].Ptr, pos = (long*)output.Ptr;
-        for (int b = 0; b < batch; b++)
+        CpuParallel.For(inputs[0].Dim(0), b =>
         {
             long count = 0;
-            for (int j = 0; j < len; j++)
+            for (long j = b * len; j < (b + 1) * len; j++)
             {
-                bool real = ids[b * len + j] != op.PadTokenId;
+                bool real = ids[j] != op.PadTokenId;
                 if (real) count++;
-                pos[b * len + j] = (real ? count : 0) + op.PadTokenId;
+                pos[j] = (real ? count : 0) + op.PadTokenId;
             }
-        }
+        });
     }
 }

@@ -1,9 +1,10 @@
+using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Models.Backbone;
 
-/// <summary>Build-time tables of Video Swin window attention: the relative position bias and the shifted-window mask.</summary>
+/// <summary>Build-time tables of Video Swin window attention: the clipped window, the relative position bias and the shift-mask regions.</summary>
 public static class SwinWindowTables
 {
     /// <summary>Per-axis window and shift after clipping: an axis no longer than its window uses its size and no shift.</summary>
@@ -21,31 +22,35 @@ public static class SwinWindowTables
     }
 
     /// <summary>
-    /// bias[head, i, j] = table[index[i, j], head] for the first N = tokens-of-the-window rows and columns of the
-    /// FULL window's index, as upstream slices it even when h or w is clipped (not the clipped window's own index).
+    /// bias[head, i, j] = table[index[i, j], head] for the first N rows and columns of the FULL window's index (N =
+    /// tokens of the clipped window), as upstream slices it even when h or w is clipped (not the clipped window's own
+    /// index). Table [R, heads], index I64 [N_full, N_full]; <paramref name="indexName"/> names the index in errors.
     /// </summary>
-    public static Tensor RelativeBias(Tensor table, Tensor index, int heads, int n)
+    public static Tensor RelativeBias(Tensor table, Tensor index, int n, string indexName)
     {
+        int rows = table.Shape[0], heads = table.Shape[1], full = index.Shape[1];
+        if (n > index.Shape[0] || n > full) throw new ShapeException($"{indexName} is {Shape.Format(index.Shape)}, too small for a {n}-token window");
         var bias = Tensor.Zeros(DType.F32, heads, n, n);
         var t = table.Span<float>();
         var idx = index.Span<long>();
         var b = bias.Span<float>();
-        int full = index.Shape[1];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
             {
                 long row = idx[i * full + j];
+                if (row < 0 || row >= rows) throw new InvalidDataException($"{indexName}[{i}, {j}] = {row} is outside the bias table's {rows} rows");
                 for (int h = 0; h < heads; h++) b[(h * n + i) * n + j] = t[(int)row * heads + h];
             }
         return bias;
     }
 
     /// <summary>
-    /// The shifted-window mask [nW, N, N] built on the padded volume: region labels 9·r_d + 3·r_h + r_w from the
-    /// slices [0, P−w), [P−w, P−s), [P−s, P) per axis (later slices win, so an unshifted axis is all region 2);
-    /// 0 between tokens of one region, −100 otherwise.
+    /// The shifted-window mask's region labels [nW, N], one per token of each window of the padded volume: 9·r_d +
+    /// 3·r_h + r_w from the slices [0, P−w), [P−w, P−s), [P−s, P) per axis, as upstream's compute_mask assigns them
+    /// (later slices win, so an unshifted axis is all region 2) and partitions them (as is, without a roll). The window
+    /// attention adds −100 between tokens of different labels.
     /// </summary>
-    public static Tensor ShiftMask(SwinWindow win, int d, int h, int w)
+    public static Tensor ShiftRegions(SwinWindow win, int d, int h, int w)
     {
         int dp = win.Padded(0, d), hp = win.Padded(1, h), wp = win.Padded(2, w);
         int Region(int axis, int p, int extent)
@@ -54,10 +59,9 @@ public static class SwinWindowTables
             if (s == 0) return 2;
             return p < extent - size ? 0 : p < extent - s ? 1 : 2;
         }
-        int nh = hp / win.Size[1], nw = wp / win.Size[2], windows = dp / win.Size[0] * nh * nw, n = win.Tokens;
-        var labels = new int[n];
-        var mask = Tensor.Zeros(DType.F32, windows, n, n);
-        var m = mask.Span<float>();
+        int nh = hp / win.Size[1], nw = wp / win.Size[2], windows = win.Windows(d, h, w), n = win.Tokens;
+        var regions = Tensor.Zeros(DType.F32, windows, n);
+        var r = regions.Span<float>();
         for (int wi = 0; wi < windows; wi++)
         {
             int wz = wi / (nh * nw), wy = wi / nw % nh, wx = wi % nw;
@@ -66,12 +70,9 @@ public static class SwinWindowTables
                 int z = wz * win.Size[0] + k / (win.Size[1] * win.Size[2]);
                 int y = wy * win.Size[1] + k / win.Size[2] % win.Size[1];
                 int x = wx * win.Size[2] + k % win.Size[2];
-                labels[k] = 9 * Region(0, z, dp) + 3 * Region(1, y, hp) + Region(2, x, wp);
+                r[wi * n + k] = 9 * Region(0, z, dp) + 3 * Region(1, y, hp) + Region(2, x, wp);
             }
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < n; j++)
-                    m[(wi * n + i) * n + j] = labels[i] == labels[j] ? 0f : -100f;
         }
-        return mask;
+        return regions;
     }
 }

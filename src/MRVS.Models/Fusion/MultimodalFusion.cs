@@ -1,3 +1,4 @@
+using MRVS.Core.Config;
 using MRVS.Core.Graph;
 using MRVS.Models.Building;
 
@@ -14,7 +15,10 @@ public static class MultimodalFusion
     public static Value Build(GraphBuilder b, string module, string name, Value target, Value memory, Value? memoryPos, Value? memoryPaddingMask)
     {
         var key = memoryPos is null ? memory : b.Plus(memory, memoryPos, $"{name}.key");
-        var attended = b.MultiheadAttention(target, key, memory, $"{module}.multihead_attn", Core.Config.ModelConfig.FusionHeads, memoryPaddingMask, name);
+        var attended = b.MultiheadAttention(target, key, memory, $"{module}.multihead_attn", ModelConfig.FusionHeads, memoryPaddingMask, name);
         return b.Times(target, attended, $"{name}.gate");
     }
+
+    /// <summary>A sequence [1, S, d] viewed as the fixtures' sequence-first [S, 1, d].</summary>
+    public static Value SequenceFirst(GraphBuilder b, Value x, string name) => b.Reshape(x, name, x.Dim(1), 1, x.Dim(2));
 }

@@ -1,3 +1,4 @@
+using MRVS.Core.Config;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
@@ -21,7 +22,8 @@ public static class RobertaEncoder
     public static TextEncoderOutput Build(GraphBuilder b, Value inputIds, Value attentionMask)
     {
         var c = b.Config.Roberta;
-        int len = inputIds.Dim(1), hidden = c.HiddenSize;
+        CheckInputs(c, inputIds, attentionMask);
+        int hidden = c.HiddenSize;
         float eps = (float)c.LayerNormEps;
         b.Tap($"{P}.in.input_ids", inputIds);
         b.Tap($"{P}.in.attention_mask", attentionMask);
@@ -53,6 +55,18 @@ public static class RobertaEncoder
         var pooler = b.Linear(first, $"{P}.pooler.dense", hidden, Activation.Tanh);
         b.Tap($"{P}.pooler_output", pooler);
         return new TextEncoderOutput(h, pooler);
+    }
+
+    private static void CheckInputs(RobertaConfig c, Value inputIds, Value attentionMask)
+    {
+        if (inputIds.DType != DType.I64 || inputIds.Rank != 2 || inputIds.Dim(0) != 1 || inputIds.Dim(1) < 1)
+            throw new ShapeException($"{P}: input ids are {inputIds.Type}, expected I64[1, L] (one sentence of L tokens)");
+        if (!attentionMask.Type.Equals(inputIds.Type))
+            throw new ShapeException($"{P}: attention mask is {attentionMask.Type}, expected {inputIds.Type} like the input ids");
+        // Position ids run from pad + 1 to pad + L, and the table has MaxPositions rows.
+        int maxTokens = c.MaxPositions - c.PadTokenId - 1;
+        if (inputIds.Dim(1) > maxTokens)
+            throw new ShapeException($"{P}: {inputIds.Dim(1)} tokens, but the position table has room for at most {maxTokens}");
     }
 
     /// <summary>Bool [1, L], True where the attention mask is 0 (padding), the convention of every other mask in the model.</summary>

@@ -21,7 +21,9 @@ public sealed record TextFeatures(Value Memory, Value Pos, Value PaddingMask, Va
 
     public static TextFeatures Build(GraphBuilder b, TextEncoderOutput encoded, Value attentionMask)
     {
-        int d = b.Config.Transformer.DModel, len = attentionMask.Dim(1);
+        int d = b.Config.Transformer.DModel, len = encoded.LastHidden.Dim(1);
+        if (!attentionMask.Shape.AsSpan().SequenceEqual([1, len]))
+            throw new ShapeException($"text features: attention mask is {attentionMask.Type}, expected [1, {len}] like the {len} encoded tokens");
         var memory = TxtProj(b, encoded.LastHidden, "txt_proj.word");
         b.Tap("txt_proj.word.out", b.Reshape(memory, "txt_proj.word.out", len, 1, d));
         var sentence = TxtProj(b, encoded.Pooler, "txt_proj.sentence");

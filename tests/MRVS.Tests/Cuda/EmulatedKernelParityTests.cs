@@ -50,7 +50,9 @@ public class EmulatedKernelParityTests
         yield return Case("matmul transposed", new MatMulOp(transposeB: true, alpha: 0.5f), Rand(3, 4, 5), Rand(3, 6, 5));
         yield return Case("attention masks", new AttentionOp(4, AttentionScaling.ScaleQuery, true, true), Rand(2, 5, 16), Rand(2, 9, 16), Rand(2, 9, 12), Mask(0.3, 2, 9), Rand(5, 9));
         yield return Case("attention roberta", new AttentionOp(3, AttentionScaling.ScaleScores), Rand(1, 1, 12), Rand(1, 1, 12), Rand(1, 1, 12));
-        yield return Case("window_attention masked", new WindowAttentionOp(2, masked: true), Rand(3, 49, 3 * 8), Rand(2, 49, 49), Rand(3, 49, 49));
+        var regions = Tensor.Zeros(DType.F32, 3, 49);
+        foreach (ref var v in regions.Span<float>()) v = Rng.Next(3);
+        yield return Case("window_attention masked", new WindowAttentionOp(2, masked: true), Rand(3, 49, 3 * 8), Rand(2, 49, 49), regions);
         yield return Case("window_attention", new WindowAttentionOp(1, masked: false), Rand(2, 7, 3 * 5), Rand(1, 7, 7));
         int[][] levels = [[3, 7], [1, 1], [2, 5]];
         var loc = Rand(2, 3, 2, 3, 2, 2);

@@ -9,6 +9,18 @@ public readonly record struct SwinWindow(int[] Size, int[] Shift)
     public int Padded(int axis, int extent) => (extent + Size[axis] - 1) / Size[axis] * Size[axis];
     public int Windows(int d, int h, int w) => Padded(0, d) / Size[0] * (Padded(1, h) / Size[1]) * (Padded(2, w) / Size[2]);
     public override string ToString() => $"window ({string.Join(",", Size)}) shift ({string.Join(",", Shift)})";
+
+    /// <summary>Upstream's block assertion 0 ≤ shift &lt; window, per axis of the three.</summary>
+    public bool IsValid
+    {
+        get
+        {
+            if (Size is not { Length: 3 } || Shift is not { Length: 3 }) return false;
+            for (int i = 0; i < 3; i++)
+                if (Size[i] <= 0 || Shift[i] < 0 || Shift[i] >= Size[i]) return false;
+            return true;
+        }
+    }
 }
 
 /// <summary>
@@ -25,6 +37,7 @@ public sealed class SwinWindowPartitionOp(SwinWindow window) : Op
     {
         ExpectCount(inputs, 1, 1, Kind);
         var x = inputs[0];
+        Expect(Window.IsValid, $"{Window}: expected 3 window sizes > 0 and shifts 0 ≤ shift < window");
         Expect(x.DType == DType.F32 && x.Rank == 4, $"input is {x}, expected F32[D, H, W, C]");
         return new TensorType(DType.F32, [Window.Windows(x[0], x[1], x[2]), Window.Tokens, x[3]]);
     }
@@ -44,6 +57,8 @@ public sealed class SwinWindowMergeOp(SwinWindow window, int depth, int height, 
     {
         ExpectCount(inputs, 1, 1, Kind);
         var x = inputs[0];
+        Expect(Window.IsValid, $"{Window}: expected 3 window sizes > 0 and shifts 0 ≤ shift < window");
+        Expect(Depth > 0 && Height > 0 && Width > 0, $"output volume {Depth}×{Height}×{Width} is empty");
         int nw = Window.Windows(Depth, Height, Width);
         Expect(x.DType == DType.F32 && x.Rank == 3 && x[0] == nw && x[1] == Window.Tokens, $"windows are {x}, expected F32[{nw}, {Window.Tokens}, C]");
         return new TensorType(DType.F32, [Depth, Height, Width, x[2]]);
@@ -52,23 +67,34 @@ public sealed class SwinWindowMergeOp(SwinWindow window, int depth, int height, 
 
 /// <summary>
 /// Fused window self-attention of Video Swin: qkv [nW, N, 3C] (q, k, v blocks, heads inside each) → per window and
-/// head softmax((q·scale)·kᵀ + bias[head] (+ mask[window])) · v → [nW, N, C]. Inputs: qkv, bias [heads, N, N][, mask [nW, N, N]].
+/// head softmax((q·scale)·kᵀ + bias[head] (+ shift mask)) · v → [nW, N, C], scale = (C/heads)^−½.
+/// Inputs: qkv, bias [heads, N, N][, regions [nW, N]]. The shifted-window mask is given by its region labels (one per
+/// token of each window, as upstream's compute_mask labels the padded volume): −100 between tokens of different
+/// regions, 0 within one, added after the bias. Labels instead of the [nW, N, N] mask keep the table N times smaller.
 /// </summary>
 public sealed class WindowAttentionOp(int heads, bool masked) : Op
 {
+    /// <summary>What the shifted-window mask adds between tokens of different regions (upstream: −100, not −inf).</summary>
+    public const float ShiftMaskValue = -100f;
+
     public int Heads { get; } = heads;
     public bool Masked { get; } = masked;
     public override string Kind => "window_attention";
+    public override string Describe() => $"{Kind}(heads {Heads}{(Masked ? ", shift mask" : "")})";
 
     public override TensorType Infer(IReadOnlyList<TensorType> inputs)
     {
         int n = Masked ? 3 : 2;
         ExpectCount(inputs, n, n, Kind);
         var (qkv, bias) = (inputs[0], inputs[1]);
-        Expect(qkv.Rank == 3 && qkv[2] % (3 * Heads) == 0, $"qkv is {qkv}, expected [windows, tokens, 3·C] with C divisible by {Heads} heads");
-        Expect(bias.Rank == 3 && bias[0] == Heads && bias[1] == qkv[1] && bias[2] == qkv[1], $"bias is {bias}, expected [{Heads}, {qkv[1]}, {qkv[1]}]");
+        Expect(Heads > 0, $"{Heads} heads");
+        Expect(qkv.DType == DType.F32 && qkv.Rank == 3 && qkv[2] % (3 * Heads) == 0, $"qkv is {qkv}, expected F32[windows, tokens, 3·C] with C divisible by {Heads} heads");
+        Expect(bias.DType == DType.F32 && bias.Rank == 3 && bias[0] == Heads && bias[1] == qkv[1] && bias[2] == qkv[1], $"relative position bias is {bias}, expected F32[{Heads}, {qkv[1]}, {qkv[1]}]");
         if (Masked)
-            Expect(inputs[2].Rank == 3 && inputs[2][0] == qkv[0] && inputs[2][1] == qkv[1] && inputs[2][2] == qkv[1], $"mask is {inputs[2]}, expected [{qkv[0]}, {qkv[1]}, {qkv[1]}]");
+        {
+            var regions = inputs[2];
+            Expect(regions.DType == DType.F32 && regions.Rank == 2 && regions[0] == qkv[0] && regions[1] == qkv[1], $"shift-mask regions are {regions}, expected F32[{qkv[0]}, {qkv[1]}] (windows, tokens)");
+        }
         return new TensorType(DType.F32, [qkv[0], qkv[1], qkv[2] / 3]);
     }
 }

@@ -1,7 +1,8 @@
 // emulation_semantics: test-only kernels that pin down the CUDA semantics the emulation (kernels/include/mrvs_emu.h)
 // must reproduce: built-in indices, warp shuffles and votes, block barriers with shared memory (static and
 // dynamic), atomics and the math functions kernels use. EmulationSemanticsTests.cs computes what CUDA defines.
-// Launch: each kernel states its own; all compile with NVRTC too, so they stay real CUDA.
+// Launch: each kernel states its own; all compile with NVRTC too, so they stay real CUDA. Kernels whose threads
+// never synchronise are exported as independent, so both ways the emulation runs blocks are covered.
 #include "mrvs_cuda.h"
 
 // Launch: any grid and block. out[4 · global thread]: blockIdx, threadIdx, blockDim, gridDim, each packed x | y << 8 | z << 16.
@@ -15,7 +16,7 @@ extern "C" __global__ void test_indices(unsigned int* out)
     o[2] = blockDim.x | blockDim.y << 8 | blockDim.z << 16;
     o[3] = gridDim.x | gridDim.y << 8 | gridDim.z << 16;
 }
-MRVS_EXPORT_KERNEL(test_indices)
+MRVS_EXPORT_INDEPENDENT_KERNEL(test_indices)
 
 // Launch: grid (1), block (n), n a multiple of 32. in [n], 0 ≤ in < 2^18 (warp sums exact in float); out [10, n]: the shuffles below, in order.
 extern "C" __global__ void test_shuffles(const int* in, int* out)
@@ -90,7 +91,7 @@ extern "C" __global__ void test_atomics(const int* values, int n, float* float_s
         tickets[i] = atomicAdd(&counters[3], 1);
     }
 }
-MRVS_EXPORT_KERNEL(test_atomics)
+MRVS_EXPORT_INDEPENDENT_KERNEL(test_atomics)
 
 // Launch: grid (ceil(n / 128)), block (128). out [12, n]: the math functions kernels use, in the order below.
 extern "C" __global__ void test_math(const float* x, float* out, int n)
@@ -102,4 +103,4 @@ extern "C" __global__ void test_math(const float* x, float* out, int n)
                                fminf(v, 0.25f), floorf(v), __expf(v), fmaf(v, 3.0f, 0.5f), __fdividef(v, 3.0f)};
     for (int k = 0; k < 12; k++) out[k * n + i] = results[k];
 }
-MRVS_EXPORT_KERNEL(test_math)
+MRVS_EXPORT_INDEPENDENT_KERNEL(test_math)

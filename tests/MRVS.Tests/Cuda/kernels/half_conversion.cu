@@ -10,7 +10,7 @@ extern "C" __global__ void test_widen(const unsigned short* bits, float* from_ha
     from_half[i] = mrvs_half_to_float(mrvs_half{bits[i]});
     from_bf16[i] = mrvs_bf16_to_float(mrvs_bf16{bits[i]});
 }
-MRVS_EXPORT_KERNEL(test_widen)
+MRVS_EXPORT_INDEPENDENT_KERNEL(test_widen)
 
 extern "C" __global__ void test_narrow(const float* x, mrvs_half* to_half, mrvs_bf16* to_bf16, int n)
 {
@@ -19,4 +19,4 @@ extern "C" __global__ void test_narrow(const float* x, mrvs_half* to_half, mrvs_
     to_half[i] = mrvs_float_to_half(x[i]);
     to_bf16[i] = mrvs_float_to_bf16(x[i]);
 }
-MRVS_EXPORT_KERNEL(test_narrow)
+MRVS_EXPORT_INDEPENDENT_KERNEL(test_narrow)

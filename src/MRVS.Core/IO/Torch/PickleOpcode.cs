@@ -1,0 +1,52 @@
+namespace MRVS.Core.IO.Torch;
+
+/// <summary>
+/// The pickle opcodes <see cref="SafeUnpickler"/> understands: those torch.save (protocol 2) emits, plus the
+/// protocol 4 framing, memo and string forms. Values are the opcode bytes of CPython's pickle module.
+/// </summary>
+internal enum PickleOpcode : byte
+{
+    Mark = (byte)'(',
+    Stop = (byte)'.',
+    Pop = (byte)'0',
+    PopMark = (byte)'1',
+    BinInt = (byte)'J',
+    BinInt1 = (byte)'K',
+    BinInt2 = (byte)'M',
+    None = (byte)'N',
+    BinPersId = (byte)'Q',
+    Reduce = (byte)'R',
+    BinUnicode = (byte)'X',
+    BinBytes = (byte)'B',
+    ShortBinBytes = (byte)'C',
+    BinFloat = (byte)'G',
+    Append = (byte)'a',
+    Build = (byte)'b',
+    Global = (byte)'c',
+    Appends = (byte)'e',
+    BinGet = (byte)'h',
+    LongBinGet = (byte)'j',
+    BinPut = (byte)'q',
+    LongBinPut = (byte)'r',
+    SetItem = (byte)'s',
+    Tuple = (byte)'t',
+    SetItems = (byte)'u',
+    EmptyList = (byte)']',
+    EmptyTuple = (byte)')',
+    EmptyDict = (byte)'}',
+    Proto = 0x80,
+    NewObj = 0x81,
+    Tuple1 = 0x85,
+    Tuple2 = 0x86,
+    Tuple3 = 0x87,
+    NewTrue = 0x88,
+    NewFalse = 0x89,
+    Long1 = 0x8a,
+    Long4 = 0x8b,
+    ShortBinUnicode = 0x8c,
+    BinUnicode8 = 0x8d,
+    BinBytes8 = 0x8e,
+    StackGlobal = 0x93,
+    Memoize = 0x94,
+    Frame = 0x95,
+}

@@ -1,0 +1,54 @@
+using MRVS.Core.Config;
+using MRVS.Core.IO;
+using MRVS.Core.IO.Torch;
+using MRVS.Core.Tensors;
+using MRVS.Models;
+using MRVS.Models.Building;
+
+namespace MRVS.Pipeline.Conversion;
+
+/// <summary>
+/// Official checkpoint (.pth.tar) → model folder: every key of <c>model_state_dict</c> is validated against the
+/// model the config describes (all missing keys, shape mismatches and unexpected keys reported at once), then
+/// written unchanged to model.safetensors with config.json beside it, optionally with the tokenizer files.
+/// The folder is assembled in a temporary directory and moved into place, so a failure leaves nothing behind.
+/// </summary>
+public static class CheckpointConverter
+{
+    public const string WeightsFile = "model.safetensors", ConfigFile = "config.json", VocabFile = "vocab.json", MergesFile = "merges.txt";
+
+    public static void Convert(string checkpointPath, ModelConfig config, string outputDir, string? vocabPath = null, string? mergesPath = null)
+    {
+        if (File.Exists(outputDir) || (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any()))
+            throw new IOException($"{outputDir}: the output folder exists and is not empty");
+        if ((vocabPath is null) != (mergesPath is null)) throw new ArgumentException("give both --vocab and --merges, or neither");
+        foreach (var p in new[] { vocabPath, mergesPath })
+            if (p is not null && !File.Exists(p)) throw new FileNotFoundException($"{p}: tokenizer file not found", p);
+
+        using var checkpoint = TorchCheckpoint.Open(checkpointPath);
+        var stateDict = checkpoint.StateDict();
+        SocModel.Build(config, new WeightStore(stateDict, $"{checkpointPath} (model_state_dict)"), ValidationShape);
+
+        var parent = Path.GetDirectoryName(Path.GetFullPath(outputDir))!;
+        Directory.CreateDirectory(parent);
+        var staging = Path.Combine(parent, $".{Path.GetFileName(Path.GetFullPath(outputDir))}.{Environment.ProcessId}.partial");
+        try
+        {
+            Directory.CreateDirectory(staging);
+            SafeTensorsWriter.Write(Path.Combine(staging, WeightsFile), stateDict,
+                new Dictionary<string, string> { ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp", ["variant"] = config.Variant, ["source"] = Path.GetFileName(checkpointPath) });
+            File.WriteAllText(Path.Combine(staging, ConfigFile), config.ToJson());
+            if (vocabPath is not null) File.Copy(vocabPath, Path.Combine(staging, VocabFile));
+            if (mergesPath is not null) File.Copy(mergesPath, Path.Combine(staging, MergesFile));
+            if (Directory.Exists(outputDir)) Directory.Delete(outputDir);
+            Directory.Move(staging, outputDir);
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>The smallest input the model builds for: enough to bind and check every weight.</summary>
+    private static readonly ForwardShape ValidationShape = new(1, 64, 64, 2, 64, 64);
+}
