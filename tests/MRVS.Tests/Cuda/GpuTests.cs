@@ -1,7 +1,6 @@
 using MRVS.Backends.Cuda;
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Interop;
-using MRVS.Pipeline.Verification;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Cuda;
@@ -16,8 +15,7 @@ public class GpuTests
         try { device = new CudaDevice(); }
         catch (CudaUnavailableException) { Assert.Ignore("skipped: no CUDA device"); return; }
         using var backend = new CudaBackend(device);
-        var report = FixtureVerifier.Run(Fixtures.Dir(fixture), backend);
-        Assert.That(report.Checks.Where(c => !c.Passed).Select(c => c.Name), Is.Empty, report.Summary);
+        FixtureVerification.AssertPasses(fixture, backend);
     }
 
     [Test]

@@ -1,19 +1,25 @@
 using MRVS.Backends.Cpu;
-using MRVS.Pipeline.Verification;
+using MRVS.Backends.Cuda;
+using MRVS.Backends.Cuda.Devices;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.EndToEnd;
 
-/// <summary>Every model fixture end to end on the CPU backend: every reference tensor, masks included, by name.</summary>
+/// <summary>Every model fixture end to end, every reference tensor (masks included) by name: on the CPU backend, and through the CUDA backend with the kernels emulated on the CPU.</summary>
 public class FixtureVerificationTests
 {
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
     public void CpuBackendReproducesEveryFixtureTensor(string fixture)
     {
         using var backend = new CpuBackend();
-        var report = FixtureVerifier.Run(Fixtures.Dir(fixture), backend);
-        var failed = report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: abs {c.MaxAbsError:E3} {c.Note}").ToList();
-        Assert.That(failed, Is.Empty, $"{report.Summary}\n{string.Join("\n", failed)}");
-        Assert.That(report.Checks, Has.Count.GreaterThan(100));
+        FixtureVerification.AssertPasses(fixture, backend);
+    }
+
+    [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
+    public void CudaEmulationReproducesEveryFixtureTensor(string fixture)
+    {
+        if (EmulatedDevice.FindLibrary() is null) Assert.Ignore($"skipped: {EmulatedDevice.LibraryName} not built (tools/ci/build-kernels-emu.sh)");
+        using var backend = new CudaBackend(new EmulatedDevice());
+        Assert.That(FixtureVerification.AssertPasses(fixture, backend).Backend, Is.EqualTo("cuda-emu"));
     }
 }
