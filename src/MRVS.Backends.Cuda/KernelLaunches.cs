@@ -163,9 +163,7 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
     private nint LevelTable(Op op, int[][] shapes)
     {
         if (_tables.TryGetValue(op, out var p)) return p;
-        var starts = new int[shapes.Length];
-        for (int l = 1; l < starts.Length; l++) starts[l] = starts[l - 1] + shapes[l - 1][0] * shapes[l - 1][1];
-        var values = shapes.SelectMany(s => s).Concat(starts).ToArray();
+        var values = shapes.SelectMany(s => s).Concat(MsDeformAttnOp.LevelStarts(shapes)).ToArray();
         p = device.Allocate(values.Length * sizeof(int));
         device.CopyToDevice(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()), p);
         return _tables[op] = p;

@@ -36,9 +36,6 @@ public static class SocModel
         var (t, h, w) = (shape.Frames, shape.Height, shape.Width);
         if (t < 1 || h < 4 || w < 4) throw new ShapeException($"input: {t} frames of {h}×{w} pixels; need at least 1 frame of 4×4");
         if (shape.TextLength < 2) throw new ShapeException($"text: {shape.TextLength} tokens; need at least <s> and </s>");
-        int maxTokens = config.Roberta.MaxPositions - config.Roberta.PadTokenId - 1;
-        if (shape.TextLength > maxTokens)
-            throw new ShapeException($"text: {shape.TextLength} tokens, but the text encoder has positions for at most {maxTokens}");
 
         var frames = b.Reshape(g.Input(Frames, DType.F32, t, 1, 3, h, w), "samples.tensors.frames", t, 3, h, w);
         var pixelMask = b.Reshape(g.Input(PixelMask, DType.Bool, t, 1, h, w), "samples.mask.frames", t, h, w);

@@ -11,7 +11,7 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
         var (v, loc) = (inputs[0], inputs[1]);
         int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = loc.Dim(1), levels = loc.Dim(3), points = loc.Dim(4);
         var shapes = op.LevelShapes;
-        var starts = op.LevelStarts();
+        var starts = MsDeformAttnOp.LevelStarts(op.LevelShapes);
         nint pv = v.Ptr, pl = loc.Ptr, pw = inputs[2].Ptr, py = output.Ptr;
         CpuParallel.For((long)n * lq * m, idx =>
         {

@@ -37,8 +37,7 @@ public static class DeformableTransformer
         var validRatios = b.Concat(1, $"{P}.encoder.in.valid_ratios",
             masks.Select((m, l) => b.Reshape(b.Add(new ValidRatioOp(), $"{P}.valid_ratio.{l}", m), $"{P}.valid_ratio.{l}.view", t, 1, 2)).ToArray());
         b.Tap($"{P}.encoder.in.spatial_shapes", b.Constant($"{P}.spatial_shapes", Tensor.FromSpan<long>(shapes.SelectMany(x => new long[] { x[0], x[1] }).ToArray(), levels, 2)));
-        var starts = new long[levels];
-        for (int l = 1; l < levels; l++) starts[l] = starts[l - 1] + shapes[l - 1][0] * shapes[l - 1][1];
+        var starts = MsDeformAttnOp.LevelStarts(shapes).Select(x => (long)x).ToArray();
         b.Tap($"{P}.encoder.in.level_start_index", b.Constant($"{P}.level_start_index", Tensor.FromSpan<long>(starts, levels)));
         b.Tap($"{P}.encoder.in.padding_mask", padding);
         b.Tap($"{P}.encoder.in.valid_ratios", validRatios);

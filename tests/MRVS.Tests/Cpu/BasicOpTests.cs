@@ -12,14 +12,6 @@ public class BasicOpTests
 
     [SetUp] public void Seed() => _rng = new Random(TestContext.CurrentContext.Test.Name.GetHashCode());
 
-    private static void Near(Tensor actual, double[] expected, double tol = 1e-5)
-    {
-        var a = actual.ToDoubleArray();
-        Assert.That(a, Has.Length.EqualTo(expected.Length));
-        double scale = Math.Max(1, expected.Length == 0 ? 0 : expected.Max(Math.Abs));
-        for (int i = 0; i < a.Length; i++)
-            Assert.That(a[i], Is.EqualTo(expected[i]).Within(tol * scale), $"element {i}");
-    }
 
     [TestCase(1, 1, 1)]
     [TestCase(7, 33, 5)]
@@ -46,7 +38,7 @@ public class BasicOpTests
                         _ => s,
                     };
                 }
-            Near(y, e);
+            TensorAssert.Near(y, e);
         }
     }
 
@@ -78,7 +70,7 @@ public class BasicOpTests
                         s += av[(z * m + i) * k + t] * (transposeB ? bv[(z * n + j) * k + t] : bv[(z * k + t) * n + j]);
                     e[(z * m + i) * n + j] = 0.5 * s;
                 }
-        Near(y, e);
+        TensorAssert.Near(y, e);
     }
 
     [TestCase(1, 1, 1, 8)]
@@ -108,7 +100,7 @@ public class BasicOpTests
                     for (int c = 0; c < dh; c++)
                         exp[(b * lq + i) * e + h * dh + c] = Enumerable.Range(0, lk).Sum(j => Math.Exp(s[j] - mx) / sum * vv[(b * lk + j) * e + h * dh + c]);
                 }
-        Near(y, exp);
+        TensorAssert.Near(y, exp);
     }
 
     [TestCase(1, 1)]
@@ -125,7 +117,7 @@ public class BasicOpTests
             double mean = row.Average(), var_ = row.Select(z => (z - mean) * (z - mean)).Average();
             for (int j = 0; j < n; j++) e[i * n + j] = (row[j] - mean) / Math.Sqrt(var_ + 1e-5) * gv[j] + bv[j];
         }
-        Near(y, e, 1e-4);
+        TensorAssert.Near(y, e, 1e-4);
     }
 
     [Test]
@@ -148,7 +140,7 @@ public class BasicOpTests
                     e[t] = Math.Max(0, (xv[t] - mean) / Math.Sqrt(v + 1e-5) * gv[ch] + bv[ch]);
                 }
             }
-        Near(y, e, 1e-4);
+        TensorAssert.Near(y, e, 1e-4);
     }
 
     [Test]
@@ -157,11 +149,11 @@ public class BasicOpTests
         var a = Random(_rng, 2, 3, 5); var b = Random(_rng, 3, 1);
         var y = Run(new BinaryOp(BinaryKind.Sub), a, b);
         var av = a.ToDoubleArray(); var bv = b.ToDoubleArray();
-        Near(y, Enumerable.Range(0, 30).Select(i => av[i] - bv[i / 5 % 3]).ToArray());
+        TensorAssert.Near(y, Enumerable.Range(0, 30).Select(i => av[i] - bv[i / 5 % 3]).ToArray());
         var c = Random(_rng, 3, 5);
         var z = Run(new BinaryOp(BinaryKind.Mul), a, c);
         var cv = c.ToDoubleArray();
-        Near(z, Enumerable.Range(0, 30).Select(i => av[i] * cv[i % 15]).ToArray());
+        TensorAssert.Near(z, Enumerable.Range(0, 30).Select(i => av[i] * cv[i % 15]).ToArray());
     }
 
     [Test]
@@ -170,7 +162,7 @@ public class BasicOpTests
         var x = Tensor.FromSpan<float>([0f, 1f, 0.5f, 0.25f, -3f, 2f], 6);
         var y = Run(new UnaryOp(UnaryKind.InverseSigmoid), x);
         double Inv(double v) { v = Math.Clamp(v, 0, 1); return Math.Log(Math.Max(v, 1e-5) / Math.Max(1 - v, 1e-5)); }
-        Near(y, new[] { 0.0, 1, 0.5, 0.25, -3, 2 }.Select(Inv).ToArray());
+        TensorAssert.Near(y, new[] { 0.0, 1, 0.5, 0.25, -3, 2 }.Select(Inv).ToArray());
     }
 
     [Test]
@@ -185,7 +177,7 @@ public class BasicOpTests
             double s = Enumerable.Range(0, 11).Sum(j => Math.Exp(xv[r * 11 + j]));
             for (int j = 0; j < 11; j++) e[r * 11 + j] = Math.Exp(xv[r * 11 + j]) / s;
         }
-        Near(y, e);
+        TensorAssert.Near(y, e);
     }
 
     [Test]
@@ -195,12 +187,12 @@ public class BasicOpTests
         var xv = x.ToDoubleArray();
         var p = Run(new PermuteOp(2, 0, 1), x);
         Assert.That(p.Shape, Is.EqualTo(new[] { 4, 2, 3 }));
-        Near(p, Enumerable.Range(0, 24).Select(i => xv[(i / 3 % 2) * 12 + (i % 3) * 4 + i / 6]).ToArray(), 0);
+        TensorAssert.Near(p, Enumerable.Range(0, 24).Select(i => xv[(i / 3 % 2) * 12 + (i % 3) * 4 + i / 6]).ToArray(), 0);
         var s = Run(new SliceOp(2, 1, 2, 2), x);
-        Near(s, Enumerable.Range(0, 12).Select(i => xv[(i / 2) * 4 + 1 + (i % 2) * 2]).ToArray(), 0);
+        TensorAssert.Near(s, Enumerable.Range(0, 12).Select(i => xv[(i / 2) * 4 + 1 + (i % 2) * 2]).ToArray(), 0);
         var c = Run(new ConcatOp(1), x, x);
         Assert.That(c.Shape, Is.EqualTo(new[] { 2, 6, 4 }));
-        Near(c, Enumerable.Range(0, 48).Select(i => xv[(i / 24) * 12 + (i % 12)]).ToArray(), 0);
+        TensorAssert.Near(c, Enumerable.Range(0, 48).Select(i => xv[(i / 24) * 12 + (i % 12)]).ToArray(), 0);
     }
 
     [TestCase(1, 0, 1)]
@@ -230,7 +222,7 @@ public class BasicOpTests
                                 }
                         e[((i * cout + o) * oh + yy) * ow + xx] = s;
                     }
-        Near(y, e);
+        TensorAssert.Near(y, e);
     }
 
     [Test]
@@ -267,7 +259,7 @@ public class BasicOpTests
                     double V(int yy, int xx) => xv[(p * ih + yy) * iw + xx];
                     e[(p * oh + r) * ow + c] = (1 - ly) * ((1 - lx) * V(y0, x0) + lx * V(y0, x1)) + ly * ((1 - lx) * V(y1, x0) + lx * V(y1, x1));
                 }
-        Near(y, e, 1e-5);
+        TensorAssert.Near(y, e, 1e-5);
     }
 
     [Test]
@@ -277,7 +269,7 @@ public class BasicOpTests
         var ids = Tensor.FromSpan<long>([3L, 0L, 3L], 1, 3);
         var y = Run(new EmbeddingOp(), table, ids);
         var tv = table.ToDoubleArray();
-        Near(y, new[] { 3, 0, 3 }.SelectMany(i => tv.Skip(i * 3).Take(3)).ToArray(), 0);
+        TensorAssert.Near(y, new[] { 3, 0, 3 }.SelectMany(i => tv.Skip(i * 3).Take(3)).ToArray(), 0);
         var bad = Tensor.FromSpan<long>([4L], 1);
         Assert.That(() => Run(new EmbeddingOp(), table, bad), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("token id 4"));
     }

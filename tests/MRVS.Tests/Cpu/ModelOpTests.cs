@@ -11,12 +11,6 @@ public class ModelOpTests
 {
     private readonly Random _rng = new(11);
 
-    private static void Near(Tensor actual, double[] expected, double tol)
-    {
-        var a = actual.ToDoubleArray();
-        double scale = Math.Max(1, expected.Max(Math.Abs));
-        for (int i = 0; i < a.Length; i++) Assert.That(a[i], Is.EqualTo(expected[i]).Within(tol * scale), $"element {i}");
-    }
 
     [Test]
     public void DynamicMaskHeadIsThePerQueryMlpOverFeaturesAndCoordinates()
@@ -55,7 +49,7 @@ public class ModelOpTests
                         }
                         e[((ti * q + qi) * h + yy) * w + xx] = a[0];
                     }
-        Near(y, e, 1e-5);
+        TensorAssert.Near(y, e, 1e-5);
     }
 
     [Test]
@@ -73,7 +67,7 @@ public class ModelOpTests
                     e[(k * h + i) * w + j] = k % 2 == 0 ? Math.Sin(ey) : Math.Cos(ey);
                     e[((f + k) * h + i) * w + j] = k % 2 == 0 ? Math.Sin(ex) : Math.Cos(ex);
                 }
-        Near(y, e, 1e-5);
+        TensorAssert.Near(y, e, 1e-5);
     }
 
     [Test]

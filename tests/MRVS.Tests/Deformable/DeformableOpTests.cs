@@ -10,14 +10,6 @@ public class DeformableOpTests
 {
     private readonly Random _rng = new(7);
 
-    private static void Near(Tensor actual, double[] expected, double tol)
-    {
-        Assert.That(actual.ElementCount, Is.EqualTo(expected.Length), "element count");
-        var a = actual.ToDoubleArray();
-        double scale = Math.Max(1, expected.Max(Math.Abs)), worst = 0;
-        for (int i = 0; i < a.Length; i++) worst = Math.Max(worst, Math.Abs(a[i] - expected[i]));
-        Assert.That(worst, Is.LessThanOrEqualTo(tol * scale), $"max abs diff (scale {scale:E3})");
-    }
 
     private Tensor Uniform(double lo, double hi, params int[] shape)
     {
@@ -68,7 +60,7 @@ public class DeformableOpTests
         var weights = Uniform(-1, 1, n, lq, m, shapes.Length, points);
         var y = Run(new MsDeformAttnOp(shapes), value, locations, weights);
         Assert.That(y.Shape, Is.EqualTo(new[] { n, lq, m * d }));
-        Near(y, MsDeformAttnReference(value, locations, weights, shapes), 2e-5);
+        TensorAssert.Near(y, MsDeformAttnReference(value, locations, weights, shapes), 2e-5);
     }
 
     [Test]
@@ -79,7 +71,7 @@ public class DeformableOpTests
         var locations = Uniform(-0.6, 1.6, 1, 9, 1, 1, 1, 2);
         var weights = Uniform(0, 1, 1, 9, 1, 1, 1);
         var y = Run(new MsDeformAttnOp(shapes), value, locations, weights);
-        Near(y, MsDeformAttnReference(value, locations, weights, shapes), 2e-5);
+        TensorAssert.Near(y, MsDeformAttnReference(value, locations, weights, shapes), 2e-5);
     }
 
     [Test]
@@ -143,6 +135,6 @@ public class DeformableOpTests
                             e[((b * s + token) * levels + t) * 2 + 1] = ry * vr[(b * levels + t) * 2 + 1];
                         }
                     }
-        Near(y, e, 1e-6);
+        TensorAssert.Near(y, e, 1e-6);
     }
 }

@@ -30,4 +30,13 @@ public static class TensorAssert
         Assert.That(actual.Shape, Is.EqualTo(expected.Shape), $"{name}: shape");
         Assert.That(actual.ToDoubleArray(), Is.EqualTo(expected.ToDoubleArray()), $"{name}: values");
     }
+
+    /// <summary>Element-wise against a float64 reference: |a − e| ≤ tol · max(1, max|e|).</summary>
+    public static void Near(Tensor actual, double[] expected, double tol = 1e-5)
+    {
+        var a = actual.ToDoubleArray();
+        Assert.That(a, Has.Length.EqualTo(expected.Length), "element count");
+        double scale = Math.Max(1, expected.Length == 0 ? 0 : expected.Max(Math.Abs));
+        for (int i = 0; i < a.Length; i++) Assert.That(a[i], Is.EqualTo(expected[i]).Within(tol * scale), $"element {i}");
+    }
 }

@@ -4,6 +4,8 @@ using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using static MRVS.Tests.Support.OpRunner;
 
+using MRVS.Tests.Support;
+
 namespace MRVS.Tests.Voc;
 
 /// <summary>The VOC ops (bmrw, language_match_score, cumulative_mean) against float64 references on fresh random inputs.</summary>
@@ -11,13 +13,6 @@ public class VocOpTests
 {
     private readonly Random _rng = new(23);
 
-    private static void Near(Tensor actual, double[] expected, double tol)
-    {
-        var a = actual.ToDoubleArray();
-        Assert.That(a, Has.Length.EqualTo(expected.Length));
-        double scale = Math.Max(1, expected.Max(Math.Abs));
-        for (int i = 0; i < a.Length; i++) Assert.That(a[i], Is.EqualTo(expected[i]).Within(tol * scale), $"element {i}");
-    }
 
     [TestCase(1, 1, 1, 1)]
     [TestCase(2, 3, 7, 5)]
@@ -29,7 +24,7 @@ public class VocOpTests
         var y = Random(_rng, n, m, d);
         var o = Run(new BmrwOp(), x, y);
         Assert.That(o.Shape, Is.EqualTo(new[] { n, k, d }));
-        Near(o, BmrwReference(x.ToDoubleArray(), y.ToDoubleArray(), n, k, m, d), 1e-5);
+        TensorAssert.Near(o, BmrwReference(x.ToDoubleArray(), y.ToDoubleArray(), n, k, m, d), 1e-5);
     }
 
     [Test]
@@ -64,7 +59,7 @@ public class VocOpTests
         });
         // Output (t′, l′) gets row i = l′·T + t′ of the (t, l)-ordered rows, i.e. frame i div L, layer i mod L.
         var expected = Enumerable.Range(0, t * l).Select(o => 1 / (1 + Math.Exp(-Mean(o % l * t + o / l)))).ToArray();
-        Near(o, expected, 1e-6);
+        TensorAssert.Near(o, expected, 1e-6);
     }
 
     [TestCase(1, 4)]
@@ -75,7 +70,7 @@ public class VocOpTests
         var x = Random(_rng, t, inner);
         var y = Run(new CumulativeMeanOp(), x);
         var v = x.ToDoubleArray();
-        Near(y, Enumerable.Range(0, t * inner).Select(i => Enumerable.Range(0, i / inner + 1).Average(s => v[s * inner + i % inner])).ToArray(), 1e-6);
+        TensorAssert.Near(y, Enumerable.Range(0, t * inner).Select(i => Enumerable.Range(0, i / inner + 1).Average(s => v[s * inner + i % inner])).ToArray(), 1e-6);
     }
 
     [Test]

@@ -13,10 +13,11 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
     public int[][] LevelShapes { get; } = levelShapes;
     public override string Kind => "ms_deform_attn";
 
-    public int[] LevelStarts()
+    /// <summary>Offset of each level in the flattened sequence (level_start_index) for level shapes (h, w).</summary>
+    public static int[] LevelStarts(int[][] levelShapes)
     {
-        var s = new int[LevelShapes.Length];
-        for (int l = 1; l < s.Length; l++) s[l] = s[l - 1] + LevelShapes[l - 1][0] * LevelShapes[l - 1][1];
+        var s = new int[levelShapes.Length];
+        for (int l = 1; l < s.Length; l++) s[l] = s[l - 1] + levelShapes[l - 1][0] * levelShapes[l - 1][1];
         return s;
     }
 
