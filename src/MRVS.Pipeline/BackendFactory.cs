@@ -9,7 +9,16 @@ namespace MRVS.Pipeline;
 /// <summary>Creates a backend by its CLI name: cpu, cuda (GPU), cuda-emu (the CUDA kernels emulated on the CPU), or auto (cuda when a GPU is usable, else cpu).</summary>
 public static class BackendFactory
 {
-    public static IBackend Create(string name) => name switch
+    public static IBackend Create(string name, Precision precision = Precision.Fp32)
+    {
+        if (precision != Precision.Fp32 && name is "cpu")
+            throw new ArgumentException($"precision {precision.Name()} needs the cuda or cuda-emu backend; the cpu backend computes in fp32");
+        if (precision != Precision.Fp32)
+            throw new NotSupportedException($"precision {precision.Name()} is not implemented yet; use fp32");
+        return CreateFp32(name);
+    }
+
+    private static IBackend CreateFp32(string name) => name switch
     {
         "cpu" => new CpuBackend(),
         "cuda" => new CudaBackend(new CudaDevice()),

@@ -10,4 +10,11 @@ public static class BackendOptions
         o.AcceptOnlyFromAmong("auto", "cpu", "cuda", "cuda-emu");
         return o;
     }
+
+    public static Option<string> Precision()
+    {
+        var o = new Option<string>("--precision") { Description = "GEMM arithmetic: fp32, or fp16 / bf16 inputs with fp32 accumulation (cuda backends)", DefaultValueFactory = _ => "fp32" };
+        o.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
+        return o;
+    }
 }
