@@ -9,6 +9,7 @@ public static class Program
     {
         var root = new RootCommand("mrvs: referring video segmentation (SOC, SOC++) on CPU and CUDA")
         {
+            SegmentCommand.Create(),
             VerifyCommand.Create(),
             BenchCommand.Create(),
             KernelsCommand.Create(),

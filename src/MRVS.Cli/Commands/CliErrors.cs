@@ -8,7 +8,8 @@ public static class CliErrors
         try { return body(); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Console.Error.WriteLine($"mrvs: {e.Message}");
+            // One line, so scripts and logs get the whole reason from the last line of stderr.
+            Console.Error.WriteLine($"mrvs: {string.Join("; ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
             return 2;
         }
     }

@@ -31,7 +31,13 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         Path = path;
         FileInfo fi;
-        try { fi = new FileInfo(path); if (!fi.Exists) throw new FileNotFoundException(); }
+        try
+        {
+            fi = new FileInfo(path);
+            // A symbolic link's own length is that of its target's name; the mapping needs the target's.
+            if (fi.LinkTarget != null) fi = (FileInfo)(fi.ResolveLinkTarget(returnFinalTarget: true) ?? fi);
+            if (!fi.Exists) throw new FileNotFoundException();
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new SafeTensorsFormatException($"{path}: file not found or unreadable");

@@ -57,14 +57,16 @@ public static class RobertaEncoder
         return new TextEncoderOutput(h, pooler);
     }
 
+    /// <summary>The longest sentence, &lt;s&gt; and &lt;/s&gt; included: position ids run from pad + 1 to pad + L in a table of MaxPositions rows.</summary>
+    public static int MaxTokens(RobertaConfig c) => c.MaxPositions - c.PadTokenId - 1;
+
     private static void CheckInputs(RobertaConfig c, Value inputIds, Value attentionMask)
     {
         if (inputIds.DType != DType.I64 || inputIds.Rank != 2 || inputIds.Dim(0) != 1 || inputIds.Dim(1) < 1)
             throw new ShapeException($"{P}: input ids are {inputIds.Type}, expected I64[1, L] (one sentence of L tokens)");
         if (!attentionMask.Type.Equals(inputIds.Type))
             throw new ShapeException($"{P}: attention mask is {attentionMask.Type}, expected {inputIds.Type} like the input ids");
-        // Position ids run from pad + 1 to pad + L, and the table has MaxPositions rows.
-        int maxTokens = c.MaxPositions - c.PadTokenId - 1;
+        int maxTokens = MaxTokens(c);
         if (inputIds.Dim(1) > maxTokens)
             throw new ShapeException($"{P}: {inputIds.Dim(1)} tokens, but the position table has room for at most {maxTokens}");
     }

@@ -1,3 +1,6 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
 namespace MRVS.Pipeline.Media;
 
 /// <summary>One decoded frame: 8-bit RGB pixels, row-major HWC (Height × Width × 3 bytes).</summary>
@@ -19,6 +22,15 @@ public sealed class RgbFrame
         Width = width;
         Height = height;
         Rgb = rgb;
+    }
+
+    /// <summary>A copy of an ImageSharp image's pixels.</summary>
+    public static RgbFrame FromImage(Image<Rgb24> image, string name)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var rgb = new byte[image.Width * image.Height * 3];
+        image.CopyPixelDataTo(rgb);
+        return new RgbFrame(name, image.Width, image.Height, rgb);
     }
 
     public override string ToString() => $"{Name} ({Width}x{Height})";

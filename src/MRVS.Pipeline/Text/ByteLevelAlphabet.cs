@@ -7,9 +7,12 @@ namespace MRVS.Pipeline.Text;
 /// bytes (controls, space, soft hyphen, ...) for U+0100 onwards in byte order, so every UTF-8 byte string becomes a
 /// whitespace-free string that vocab and merges entries can spell (space is "Ġ", newline "Ċ").
 /// </summary>
-internal static class ByteLevelAlphabet
+public static class ByteLevelAlphabet
 {
     private static readonly char[] CharOfByte = BuildTable();
+
+    /// <summary>The character that stands for byte <paramref name="b"/> (the 256 base entries of every byte-level vocab).</summary>
+    public static char Symbol(byte b) => CharOfByte[b];
 
     /// <summary>The UTF-8 bytes of <paramref name="text"/>, one table character per byte.</summary>
     public static string Encode(string text)

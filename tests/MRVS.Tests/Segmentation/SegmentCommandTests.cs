@@ -1,0 +1,150 @@
+using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Interop;
+using MRVS.Cli;
+using MRVS.Pipeline.Media;
+
+namespace MRVS.Tests.Segmentation;
+
+/// <summary>
+/// `mrvs segment` end to end through the CLI's entry point: one good run, and every kind of bad input giving one
+/// line on stderr that names the culprit, a non-zero exit code and no output folder.
+/// </summary>
+[NonParallelizable]
+public class SegmentCommandTests
+{
+    private TestModelFolder _model = null!;
+    private string _dir = "";
+    private string _out = "";
+
+    [OneTimeSetUp] public void OneTimeSetUp() => _model = new TestModelFolder("socpp-tiny");
+    [OneTimeTearDown] public void OneTimeTearDown() => _model.Dispose();
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = Directory.CreateTempSubdirectory("mrvs-cli-").FullName;
+        _out = Path.Combine(_dir, "out");
+    }
+
+    [TearDown] public void TearDown() => Directory.Delete(_dir, true);
+
+    private (int Code, string Stdout, string Stderr) Mrvs(params string[] args)
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
+    private (int Code, string Stdout, string Stderr) Segment(string input, string text = "the red ball", string? model = null, params string[] more) =>
+        Mrvs(["segment", "--model", model ?? _model.Path, "--text", text, "--input", input, "--out", _out, "--backend", "cpu", .. more]);
+
+    private string File(string name, byte[] bytes)
+    {
+        var p = Path.Combine(_dir, name);
+        System.IO.File.WriteAllBytes(p, bytes);
+        return p;
+    }
+
+    private string Gif(int frames = 2, int width = 24, int height = 18)
+    {
+        var p = Path.Combine(_dir, "clip.gif");
+        AnimatedGifWriter.Write(p, TestFrames.Noise(frames, width, height), 10);
+        return p;
+    }
+
+    private void AssertOneLineError((int Code, string Stdout, string Stderr) r, params string[] mentions)
+    {
+        Assert.That(r.Code, Is.Not.Zero, "exit code");
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), $"stderr: {r.Stderr}");
+        foreach (var m in mentions) Assert.That(lines[0], Does.Contain(m));
+        Assert.That(Directory.Exists(_out), Is.False, "no output folder");
+        Assert.That(Directory.GetDirectories(_dir, ".out.partial-*"), Is.Empty, "no staging folder");
+    }
+
+    [Test]
+    public void SegmentsAGifIntoMasksOverlayAndResult()
+    {
+        var r = Segment(Gif(3), more: ["--clip", "2"]);
+        Assert.That(r.Code, Is.Zero, r.Stderr);
+        Assert.That(Directory.GetFiles(Path.Combine(_out, "masks")), Has.Length.EqualTo(3));
+        Assert.That(System.IO.File.Exists(Path.Combine(_out, "overlay.gif")));
+        Assert.That(System.IO.File.Exists(Path.Combine(_out, "result.json")));
+        Assert.That(r.Stdout, Does.Contain("3 frames in 2 clip(s)"));
+        Assert.That(r.Stderr, Does.Contain("clip 2 done, 3/3 frames"), "plain progress lines when stderr is not a terminal");
+    }
+
+    [Test]
+    public void MissingInput() => AssertOneLineError(Segment(Path.Combine(_dir, "nowhere.mp4")), "nowhere.mp4", "does not exist");
+
+    [Test]
+    public void UnknownFormat() => AssertOneLineError(Segment(File("notes.xyz", [1, 2, 3])), "notes.xyz", ".xyz");
+
+    [Test]
+    public void CorruptImage() => AssertOneLineError(Segment(File("frame.png", [0x89, 0x50, 0x4E, 0x47, 0, 0, 0])), "frame.png");
+
+    [Test]
+    public void CorruptGif() => AssertOneLineError(Segment(File("clip.gif", "GIF89a garbage"u8.ToArray())), "clip.gif");
+
+    [Test]
+    public void CorruptVideo() =>
+        // Without ffmpeg the message says ffmpeg is needed; with it, that the file cannot be decoded. Both name the file.
+        AssertOneLineError(Segment(File("clip.mp4", new byte[1000])), "clip.mp4");
+
+    [Test]
+    public void EmptySentence() => AssertOneLineError(Segment(Gif(), text: ""), "sentence is empty");
+
+    [Test]
+    public void TooLongSentence() => AssertOneLineError(Segment(Gif(), text: string.Join(' ', Enumerable.Repeat("word", 40))), "tokens", "at most");
+
+    [Test]
+    public void MissingModelFolder() => AssertOneLineError(Segment(Gif(), model: Path.Combine(_dir, "no-model")), "no-model", "not found");
+
+    [Test]
+    public void ModelFolderWithoutTokenizer()
+    {
+        var model = Directory.CreateDirectory(Path.Combine(_dir, "model")).FullName;
+        foreach (var f in new[] { "config.json", "model.safetensors" }) System.IO.File.Copy(_model.Combine(f), Path.Combine(model, f));
+        AssertOneLineError(Segment(Gif(), model: model), "vocab.json", "missing");
+    }
+
+    [Test]
+    public void ModelFolderWithMismatchedWeights()
+    {
+        var model = Directory.CreateDirectory(Path.Combine(_dir, "model")).FullName;
+        foreach (var f in new[] { "model.safetensors", "vocab.json", "merges.txt" }) System.IO.File.Copy(_model.Combine(f), Path.Combine(model, f));
+        System.IO.File.Copy(Support.Fixtures.File("soc-tiny", "config.json"), Path.Combine(model, "config.json"));
+        AssertOneLineError(Segment(Gif(), model: model), "model.safetensors", "does not match");
+    }
+
+    [Test]
+    public void CudaWithoutAGpu()
+    {
+        if (CudaAvailable()) Assert.Ignore("a CUDA device is present: this test covers machines without one");
+        AssertOneLineError(Mrvs("segment", "--model", _model.Path, "--text", "the cat", "--input", Gif(), "--out", _out, "--backend", "cuda"), "CUDA");
+    }
+
+    [Test]
+    public void ExistingOutputIsNotTouched()
+    {
+        Directory.CreateDirectory(_out);
+        System.IO.File.WriteAllText(Path.Combine(_out, "mine.txt"), "keep");
+        var r = Segment(Gif());
+        Assert.That(r.Code, Is.Not.Zero);
+        Assert.That(r.Stderr, Does.Contain("--overwrite"));
+        Assert.That(Directory.GetFiles(_out).Select(Path.GetFileName), Is.EqualTo(new[] { "mine.txt" }));
+    }
+
+    private static bool CudaAvailable()
+    {
+        try { using var d = new CudaDevice(); return true; }
+        catch (CudaUnavailableException) { return false; }
+    }
+}
