@@ -7,7 +7,7 @@ namespace MRVS.Pipeline.Text;
 /// bytes (controls, space, soft hyphen, ...) for U+0100 onwards in byte order, so every UTF-8 byte string becomes a
 /// whitespace-free string that vocab and merges entries can spell (space is "Ġ", newline "Ċ").
 /// </summary>
-internal static class ByteLevelAlphabet
+public static class ByteLevelAlphabet
 {
     private static readonly char[] CharOfByte = BuildTable();
 
@@ -20,6 +20,9 @@ internal static class ByteLevelAlphabet
             for (int i = 0; i < b.Length; i++) chars[i] = CharOfByte[b[i]];
         });
     }
+
+    /// <summary>The character that stands for <paramref name="b"/>; every vocab holds all 256 of them.</summary>
+    public static char Symbol(byte b) => CharOfByte[b];
 
     private static char[] BuildTable()
     {
