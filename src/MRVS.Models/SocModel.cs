@@ -16,6 +16,9 @@ public sealed record ForwardShape(int Frames, int Height, int Width, int TextLen
 {
     public int MaskHeight => (Height + 3) / 4;
     public int MaskWidth => (Width + 3) / 4;
+
+    /// <summary>The smallest input the model builds for: enough to bind and check every weight.</summary>
+    public static ForwardShape WeightBinding { get; } = new(1, 64, 64, 2, 64, 64);
 }
 
 /// <summary>

@@ -83,7 +83,7 @@ public sealed class ModelFolder : IDisposable
     {
         try
         {
-            SocModel.Build(config, new WeightStore(weights), new ForwardShape(1, 64, 64, 2, 64, 64));
+            SocModel.Build(config, new WeightStore(weights), ForwardShape.WeightBinding);
         }
         catch (WeightBindingException e)
         {

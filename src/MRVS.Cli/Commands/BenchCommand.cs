@@ -32,7 +32,7 @@ public static class BenchCommand
             var (h, w) = ParseSize(r.GetValue(size)!);
             var shape = new ForwardShape(r.GetValue(frames), h, w, r.GetValue(tokens), h, w);
             using var file = r.GetValue(weights) is { } path ? SafeTensorsFile.Open(path) : null;
-            var store = file is null ? WeightStore.Synthetic(seed: 1) : new WeightStore(file);
+            var store = file is null ? WeightStore.Synthetic(seed: 1, cfg.Swin.WindowSize) : new WeightStore(file);
             using var be = BackendFactory.Create(r.GetValue(backend)!);
             Print(cfg.Variant, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), Math.Max(1, r.GetValue(runs))));
             return 0;

@@ -16,7 +16,8 @@ public abstract class WeightSource
 
     public static WeightSource From(SafeTensorsFile file) => new FileSource(file);
     public static WeightSource From(IReadOnlyDictionary<string, Tensor> tensors, string name) => new DictionarySource(tensors, name);
-    public static WeightSource Synthetic(int seed) => new SyntheticSource(seed);
+    /// <param name="swinWindow">The Swin window the made-up relative_position_index buffers index; the released (8, 7, 7) when null.</param>
+    public static WeightSource Synthetic(int seed, int[]? swinWindow = null) => new SyntheticSource(seed, swinWindow ?? [8, 7, 7]);
 
     private sealed class FileSource(SafeTensorsFile file) : WeightSource
     {
@@ -33,12 +34,12 @@ public abstract class WeightSource
         public override Tensor? Find(string key, DType expectedDType, int[] expectedShape) => tensors.GetValueOrDefault(key);
     }
 
-    private sealed class SyntheticSource(int seed) : WeightSource
+    private sealed class SyntheticSource(int seed, int[] swinWindow) : WeightSource
     {
         private readonly Dictionary<string, Tensor> _made = new(StringComparer.Ordinal);
         public override string Name => $"synthetic weights (seed {seed})";
         public override IReadOnlyCollection<string> Keys => [];
         public override Tensor? Find(string key, DType expectedDType, int[] expectedShape) =>
-            _made.TryGetValue(key, out var t) ? t : _made[key] = SyntheticWeights.Make(key, expectedDType, expectedShape, seed);
+            _made.TryGetValue(key, out var t) ? t : _made[key] = SyntheticWeights.Make(key, expectedDType, expectedShape, seed, swinWindow);
     }
 }

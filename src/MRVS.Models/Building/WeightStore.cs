@@ -11,13 +11,16 @@ public sealed class WeightStore(WeightSource source)
 {
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
     private readonly List<string> _problems = [];
+    private readonly OrderedDictionary<string, WeightSpec> _specs = new(StringComparer.Ordinal);
+    private readonly OrderedDictionary<string, string> _aliases = new(StringComparer.Ordinal);
 
     public WeightStore(SafeTensorsFile file) : this(WeightSource.From(file)) { }
 
     public WeightStore(IReadOnlyDictionary<string, Tensor> tensors, string name) : this(WeightSource.From(tensors, name)) { }
 
     /// <summary>Made-up weights (see <see cref="SyntheticWeights"/>) for benchmarks and demos without a checkpoint.</summary>
-    public static WeightStore Synthetic(int seed) => new(WeightSource.Synthetic(seed));
+    /// <param name="swinWindow">The config's Swin window, which the made-up relative_position_index buffers index; the released (8, 7, 7) when null.</param>
+    public static WeightStore Synthetic(int seed, int[]? swinWindow = null) => new(WeightSource.Synthetic(seed, swinWindow));
 
     public string Source => source.Name;
     public IReadOnlyCollection<string> Keys => source.Keys;
@@ -26,6 +29,7 @@ public sealed class WeightStore(WeightSource source)
     public Tensor Get(string key, DType dtype, params int[] shape)
     {
         _used.Add(key);
+        _specs.TryAdd(key, new WeightSpec(key, dtype, shape));
         var t = source.Find(key, dtype, shape);
         if (t is null)
         {
@@ -42,13 +46,18 @@ public sealed class WeightStore(WeightSource source)
 
     public Tensor F32(string key, params int[] shape) => Get(key, DType.F32, shape);
 
-    /// <summary>Marks keys the model knowingly ignores (recomputed buffers).</summary>
-    public void Ignore(string key) => _used.Add(key);
+    /// <summary>Marks a buffer the model recomputes, so it may be present or absent; its official dtype and shape go into <see cref="Layout"/>.</summary>
+    public void Ignore(string key, DType dtype, params int[] shape)
+    {
+        _used.Add(key);
+        _specs.TryAdd(key, new WeightSpec(key, dtype, shape));
+    }
 
     /// <summary>A key whose tensor must equal another key's (an alias in the state dict, e.g. transformer.decoder.bbox_embed.*).</summary>
     public void Alias(string key, string of)
     {
         _used.Add(key);
+        _aliases.TryAdd(key, of);
         if (!source.Keys.Contains(of)) return;
         var b = source.Find(of, DType.F32, [])!;
         var a = source.Find(key, b.DType, b.Shape);
@@ -56,6 +65,18 @@ public sealed class WeightStore(WeightSource source)
         if (!a.Shape.AsSpan().SequenceEqual(b.Shape) || !a.Bytes.SequenceEqual(b.Bytes))
             _problems.Add($"'{key}' should be the same tensor as '{of}' but differs");
     }
+
+    /// <summary>
+    /// Every key asked for so far, as the official state dict holds it: bound weights and recomputed buffers in the
+    /// order asked, then aliases with their target's dtype and shape.
+    /// </summary>
+    public IReadOnlyList<WeightSpec> Layout =>
+    [
+        .. _specs.Values,
+        .. _aliases.Select(a => _specs.TryGetValue(a.Value, out var target)
+            ? target with { Key = a.Key, AliasOf = a.Value }
+            : throw new InvalidOperationException($"alias '{a.Key}' of '{a.Value}', which the model never bound")),
+    ];
 
     /// <summary>Missing keys and mismatches found so far (not counting keys nobody asked for).</summary>
     public IReadOnlyList<string> BindingProblems => _problems;

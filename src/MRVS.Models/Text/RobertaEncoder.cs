@@ -27,7 +27,8 @@ public static class RobertaEncoder
         float eps = (float)c.LayerNormEps;
         b.Tap($"{P}.in.input_ids", inputIds);
         b.Tap($"{P}.in.attention_mask", attentionMask);
-        b.Weights.Ignore($"{P}.embeddings.position_ids");
+        // HF's position_ids buffer 0 … max_positions − 1; the positions are recomputed from the ids instead.
+        b.Weights.Ignore($"{P}.embeddings.position_ids", DType.I64, 1, c.MaxPositions);
 
         var positions = b.Add(new RobertaPositionIdsOp(c.PadTokenId), $"{P}.embeddings.position_ids", inputIds);
         var words = b.Add(new EmbeddingOp(), $"{P}.embeddings.word_embeddings", b.Weight($"{P}.embeddings.word_embeddings.weight", c.VocabSize, hidden), inputIds);

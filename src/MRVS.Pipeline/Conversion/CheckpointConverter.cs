@@ -27,7 +27,7 @@ public static class CheckpointConverter
 
         using var checkpoint = TorchCheckpoint.Open(checkpointPath);
         var stateDict = checkpoint.StateDict();
-        SocModel.Build(config, new WeightStore(stateDict, $"{checkpointPath} (model_state_dict)"), ValidationShape);
+        SocModel.Build(config, new WeightStore(stateDict, $"{checkpointPath} (model_state_dict)"), ForwardShape.WeightBinding);
 
         var parent = Path.GetDirectoryName(Path.GetFullPath(outputDir))!;
         Directory.CreateDirectory(parent);
@@ -48,7 +48,4 @@ public static class CheckpointConverter
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
     }
-
-    /// <summary>The smallest input the model builds for: enough to bind and check every weight.</summary>
-    private static readonly ForwardShape ValidationShape = new(1, 64, 64, 2, 64, 64);
 }

@@ -36,6 +36,43 @@ public class WeightBindingTests
         Assert.DoesNotThrow(() => SocModel.Build(config, new WeightStore(file), Shape));
     }
 
+    /// <summary>The layout a build asks for is the official state dict (keys.txt): names, dtypes, shapes, aliases.</summary>
+    [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
+    public void LayoutIsTheOfficialStateDict(string fixture)
+    {
+        var store = WeightStore.Synthetic(1);
+        SocModel.Build(ModelConfig.Load(Fixtures.File(fixture, "config.json")), store, ForwardShape.WeightBinding);
+        static string Row(string key, string dtype, string shape, string? alias) => $"{key}\t{dtype}\t{shape}{(alias is null ? "" : $"\talias-of:{alias}")}";
+        var expected = File.ReadAllLines(Fixtures.File(fixture, "keys.txt")).Where(l => l.Length > 0).Order(StringComparer.Ordinal);
+        var layout = store.Layout.Select(s => Row(s.Key, s.DType == DType.F32 ? "float32" : "int64", MRVS.Core.Tensors.Shape.Format(s.Shape), s.AliasOf)).Order(StringComparer.Ordinal);
+        Assert.That(layout, Is.EqualTo(expected));
+    }
+
+    /// <summary>A synthetic state dict has the fixture's keys, dtypes and shapes, its int64 buffers' values, and aliases share their target's tensor.</summary>
+    [Test]
+    public void SyntheticStateDictMatchesTheCheckpointLayout()
+    {
+        var config = ModelConfig.Load(Fixtures.File("socpp-tiny", "config.json"));
+        using var file = SafeTensorsFile.Open(Fixtures.File("socpp-tiny", "weights.safetensors"));
+        var made = SyntheticStateDict.Create(config, seed: 5);
+        Assert.That(made.Keys.Order(StringComparer.Ordinal), Is.EqualTo(file.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal)));
+        foreach (var info in file.Tensors)
+        {
+            Assert.That((made[info.Name].DType, made[info.Name].Shape), Is.EqualTo((info.DType, info.Shape)), info.Name);
+            if (info.DType == DType.I64) Assert.That(made[info.Name].Bytes.ToArray(), Is.EqualTo(file.Get(info.Name).Bytes.ToArray()), info.Name);
+        }
+        Assert.That(made["transformer.decoder.bbox_embed.1.layers.2.weight"], Is.SameAs(made["bbox_embed.1.layers.2.weight"]));
+    }
+
+    [Test]
+    public void SyntheticWeightsIndexTheConfiguredSwinWindow()
+    {
+        var fixture = ModelConfig.Load(Fixtures.File("socpp-tiny", "config.json"));
+        var config = fixture with { Swin = fixture.Swin with { WindowSize = [2, 3, 3] } };
+        Assert.DoesNotThrow(() => SocModel.Build(config, WeightStore.Synthetic(1, config.Swin.WindowSize), Shape));
+        Assert.Throws<ArgumentException>(() => SocModel.Build(config, WeightStore.Synthetic(1), Shape), "the released (8, 7, 7) index does not fit");
+    }
+
     [TestCase("socpp-mevis-swin-t")]
     [TestCase("socpp-ytvos-swin-b")]
     public void ReleasedVariantsBuildAtTheEvalSize(string variant)
