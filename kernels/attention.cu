@@ -28,11 +28,10 @@ extern "C" __global__ void attention(const float* __restrict__ q, const float* _
         for (int c = 0; c < dh; c++) s += qs[c] * kr[c];
         if (scale_scores) s *= scale;
         if (additive) s += additive[(long long)i * lk + j];
-        const float m2 = fmaxf(m, s), correction = expf(m - m2), p = expf(s - m2);
+        float p;
+        const float correction = mrvs_online_softmax(s, m, sum, p);
         const float* vr = v + ((long long)b * lk + j) * ev + h * dv;
         for (int c = 0; c < dv; c++) acc[c] = acc[c] * correction + p * vr[c];
-        sum = sum * correction + p;
-        m = m2;
     }
     float* yr = y + ((long long)b * lq + i) * ev + h * dv;
     for (int c = 0; c < dv; c++) yr[c] = acc[c] / sum;

@@ -25,11 +25,10 @@ extern "C" __global__ void window_attention(const float* __restrict__ qkv, const
             for (int d = 0; d < dh; d++) s += qs[d] * kr[d];
             s += bias_row[j];
             if (region) s += region[j] == region[i] ? 0.0f : -100.0f;
-            const float m2 = fmaxf(m, s), correction = expf(m - m2), p = expf(s - m2);
+            float p;
+            const float correction = mrvs_online_softmax(s, m, sum, p);
             const float* vr = rows + (long long)j * 3 * c + 2 * c + h * dh;
             for (int d = 0; d < dh; d++) acc[d] = acc[d] * correction + p * vr[d];
-            sum = sum * correction + p;
-            m = m2;
         }
         float* yr = y + ((long long)window * n + i) * c + h * dh;
         for (int d = 0; d < dh; d++) yr[d] = acc[d] / sum;

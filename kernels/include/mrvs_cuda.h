@@ -28,6 +28,18 @@ __device__ __forceinline__ float mrvs_warp_max(float v)
     return v;
 }
 
+// One key of an online (streaming) softmax: folds score s into the running max m and sum, sets p to the key's
+// weight relative to the new max and returns the factor that rescales what was accumulated so far. The first
+// finite score gives correction 0 (m starts at -inf), so accumulators need no special first step.
+__device__ __forceinline__ float mrvs_online_softmax(float s, float& m, float& sum, float& p)
+{
+    const float m2 = fmaxf(m, s), correction = expf(m - m2);
+    p = expf(s - m2);
+    sum = sum * correction + p;
+    m = m2;
+    return correction;
+}
+
 // Sum over the block (blockDim.x a multiple of 32, at most 1024): warp sums, then the first warp sums those.
 // `scratch` holds 32 floats of shared memory; every thread gets the total.
 __device__ __forceinline__ float mrvs_block_sum(float v, float* scratch)

@@ -1,6 +1,8 @@
+using MRVS.Backends.Cpu.Ops;
+
 namespace MRVS.Backends.Cpu;
 
 internal static partial class CpuKernelCatalog
 {
-    private static ICpuKernel[] Fusion => [];
+    private static ICpuKernel[] Fusion => [new CrossModalFusion()];
 }

@@ -4,5 +4,5 @@ namespace MRVS.Backends.Cpu;
 
 internal static partial class CpuKernelCatalog
 {
-    private static ICpuKernel[] Heads => [new Bmrw(), new LanguageMatchScore(), new CumulativeMean()];
+    private static ICpuKernel[] Heads => [new Bmrw(), new LanguageMatchScore(), new CumulativeMean(), new FrameScoreAggregation()];
 }

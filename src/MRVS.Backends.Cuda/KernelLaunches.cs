@@ -22,6 +22,7 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
         typeof(SwinWindowPartitionOp), typeof(SwinWindowMergeOp), typeof(PatchMergeOp), typeof(Conv2dOp), typeof(SinePositionEncodingOp),
         typeof(RobertaPositionIdsOp), typeof(DeformableSamplingLocationsOp), typeof(ValidRatioOp), typeof(DeformableReferencePointsOp),
         typeof(CumulativeMeanOp), typeof(DynamicMaskHeadOp), typeof(LanguageMatchScoreOp), typeof(BmrwOp),
+        typeof(CrossModalFusionOp), typeof(FrameScoreAggregationOp),
     ];
 
     public static bool Supports(Op op) => Kernelized.Contains(op.GetType());
@@ -60,6 +61,8 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
             case DynamicMaskHeadOp op: DynamicMaskHead(op, x, y); break;
             case LanguageMatchScoreOp: LanguageMatch(x[0], x[1], y); break;
             case BmrwOp op: Bmrw(op, x[0], x[1], y); break;
+            case CrossModalFusionOp op: CrossModalFusion(op, x, y); break;
+            case FrameScoreAggregationOp: FrameScoreAggregation(x, y); break;
             default: throw new NotSupportedException($"{node.Name}: no CUDA kernel for '{node.Op.Kind}' yet");
         }
     }
@@ -309,6 +312,27 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
         int n = x.Dim(0), k = x.Dim(1), m = yv.Dim(1), d = x.Dim(2);
         nint scratch = Scratch(op, (long)n * ((long)m * k + 2L * k * k + (long)k * d) * sizeof(float));
         Launch("bmrw", new Dim3((uint)n), new Dim3(32), a => a.Ptr(x.Ptr).Ptr(yv.Ptr).Ptr(y.Ptr).Ptr(scratch).Add(k).Add(m).Add(d));
+    }
+
+    /// <summary>kernels/cross_modal_fusion.cu: attention into per-op scratch, the out_proj GEMM into y, then bias and gate in place.</summary>
+    private void CrossModalFusion(CrossModalFusionOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    {
+        int batch = y.Dim(0), lq = y.Dim(1), lk = x[1].Dim(1), e = y.Dim(2), dh = e / op.Heads;
+        if (dh > 128) throw new NotSupportedException($"cross-modal fusion head dim {dh} exceeds the kernel's 128");
+        nint q = x[0].Ptr, k = x[1].Ptr, v = x[2].Ptr, w = x[3].Ptr, bias = x[4].Ptr, target = x[5].Ptr;
+        nint kpm = op.HasKeyPaddingMask ? x[6].Ptr : 0, attended = Scratch(op, y.Type.Bytes);
+        Launch(dh <= 32 ? "cross_modal_fusion" : "cross_modal_fusion_wide", new Dim3((uint)((lq + 127) / 128), (uint)(batch * op.Heads)), new Dim3(128),
+            a => a.Ptr(q).Ptr(k).Ptr(v).Ptr(kpm).Ptr(attended).Add(lq).Add(lk).Add(e).Add(op.Heads));
+        device.Gemm(attended, w, y.Ptr, batch * lq, e, e, transposeB: true, 1f, 1, 0, 0, 0);
+        Launch("cross_modal_fusion_gate", Grid(y.Elements), new Dim3(Threads), a => a.Ptr(y.Ptr).Ptr(bias).Ptr(target).Add(y.Elements).Add(e));
+    }
+
+    private void FrameScoreAggregation(ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    {
+        var f = x[0];
+        nint visibility = x[1].Ptr, match = x[2].Ptr, variance = x[3].Ptr;
+        Launch("frame_score_aggregation", Grid(y.Elements), new Dim3(Threads), a => a.Ptr(f.Ptr).Ptr(visibility).Ptr(match).Ptr(variance).Ptr(y.Ptr)
+            .Add(y.Elements).Add((long)f.Dim(2) * f.Dim(3)).Add(f.Dim(0)).Add(f.Dim(1)).Add(FrameScoreAggregationOp.VarianceWeight));
     }
 
     public void Dispose()

@@ -13,14 +13,21 @@ public sealed unsafe class Attention : CpuKernel<AttentionOp>
     protected override void Run(AttentionOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
     {
         var (q, k, v) = (inputs[0], inputs[1], inputs[2]);
-        int batch = q.Dim(0), lq = q.Dim(1), lk = k.Dim(1), e = q.Dim(2), ev = v.Dim(2), heads = op.Heads;
-        int dh = e / heads, dv = ev / heads;
         int next = 3;
         nint kpm = op.HasKeyPaddingMask ? inputs[next++].Ptr : 0;
         nint add = op.HasAdditiveMask ? inputs[next].Ptr : 0;
+        Compute(q.Ptr, k.Ptr, v.Ptr, kpm, add, output.Ptr, q.Dim(0), op.Heads, q.Dim(1), k.Dim(1), q.Dim(2), v.Dim(2), op.Scaling == AttentionScaling.ScaleQuery);
+    }
+
+    /// <summary>
+    /// The attention of <see cref="AttentionOp"/> on raw buffers (also the first step of <see cref="CrossModalFusion"/>):
+    /// q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev] → y [B, Lq, Ev]; <paramref name="keyPadding"/> Bool [B, Lk] and
+    /// <paramref name="additive"/> F32 [Lq, Lk] are optional (0).
+    /// </summary>
+    public static void Compute(nint pq, nint pk, nint pv, nint kpm, nint add, nint po, int batch, int heads, int lq, int lk, int e, int ev, bool scaleQuery)
+    {
+        int dh = e / heads, dv = ev / heads;
         float scale = 1f / MathF.Sqrt(dh);
-        bool scaleQuery = op.Scaling == AttentionScaling.ScaleQuery;
-        nint pq = q.Ptr, pk = k.Ptr, pv = v.Ptr, po = output.Ptr;
         CpuParallel.For((long)batch * heads * lq, idx =>
         {
             int i = (int)(idx % lq), h = (int)(idx / lq % heads), b = (int)(idx / lq / heads);

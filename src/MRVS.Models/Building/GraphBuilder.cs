@@ -94,14 +94,19 @@ public sealed class GraphBuilder(ModelConfig config, WeightStore weights)
     {
         int e = query.Dim(-1);
         name ??= prefix;
-        Value Part(Value t, int i, string what) => Linear(t,
-            WeightRows($"{prefix}.in_proj_weight", [3 * e, e], i * e, e),
-            WeightRows($"{prefix}.in_proj_bias", [3 * e], i * e, e), $"{name}.{what}_proj");
-        var q = Part(query, 0, "q");
-        var k = Part(key, 1, "k");
-        var v = Part(value, 2, "v");
+        var (q, k, v) = InputProjections(query, key, value, prefix, name);
         var op = new AttentionOp(heads, AttentionScaling.ScaleQuery, keyPaddingMask: keyPaddingMask is not null);
         var o = keyPaddingMask is null ? Add(op, $"{name}.attention", q, k, v) : Add(op, $"{name}.attention", q, k, v, keyPaddingMask);
         return Linear(o, Weight($"{prefix}.out_proj.weight", e, e), Weight($"{prefix}.out_proj.bias", e), $"{name}.out_proj");
+    }
+
+    /// <summary>nn.MultiheadAttention's q, k and v projections (rows of <c>{prefix}.in_proj_weight/bias</c>), nodes named <c>{name}.q_proj</c> etc.</summary>
+    public (Value Q, Value K, Value V) InputProjections(Value query, Value key, Value value, string prefix, string name)
+    {
+        int e = query.Dim(-1);
+        Value Part(Value t, int i, string what) => Linear(t,
+            WeightRows($"{prefix}.in_proj_weight", [3 * e, e], i * e, e),
+            WeightRows($"{prefix}.in_proj_bias", [3 * e], i * e, e), $"{name}.{what}_proj");
+        return (Part(query, 0, "q"), Part(key, 1, "k"), Part(value, 2, "v"));
     }
 }

@@ -5,10 +5,11 @@ using MRVS.Models.Building;
 namespace MRVS.Models.Voc;
 
 /// <summary>
-/// NewVOC's per-frame score s = visibility + language match + 0.5 · temporal variance, each a sigmoid in (0, 1).
-/// Visibility and variance are FFNs over the whole frame (Q·C wide, query-major); the language match is the mean
-/// cosine of the frame queries with the sentence, read back in upstream's scrambled row order
-/// (<see cref="LanguageMatchScoreOp"/>). Taps use upstream's [T, n, 1]; the result is a multiplier [n, T, 1, 1].
+/// NewVOC's scored memory: the frame queries weighted by their frame's score s = visibility + language match + 0.5 ·
+/// temporal variance, each a sigmoid in (0, 1). Visibility and variance are FFNs over the whole frame (Q·C wide,
+/// query-major); the language match is the mean cosine of the frame queries with the sentence, read back in
+/// upstream's scrambled row order (<see cref="LanguageMatchScoreOp"/>). The sum and the weighting are one
+/// <see cref="FrameScoreAggregationOp"/>. Taps use upstream's [T, n, 1]; the result is the token sequence [n, T·Q, C].
 /// </summary>
 public static class NewVocFrameScore
 {
@@ -28,9 +29,10 @@ public static class NewVocFrameScore
         var variance = ScoreHead(b, change, $"{P}.diff_embd");
         b.Tap($"{P}.diff_embd.out", variance);
 
-        var score = b.Plus(b.Plus(visibility, match, $"{P}.frame_score.vis_match"), b.Scale(variance, 0.5f, $"{P}.frame_score.half_variance"), $"{P}.frame_score");
-        b.Tap($"{P}.frame_score", score);
-        return b.Reshape(b.Permute(score, $"{P}.frame_score.layer_major", 1, 0, 2), $"{P}.frame_score.multiplier", n, t, 1, 1);
+        // s itself only feeds the voc.frame_score tap: the schedule leaves these nodes out unless that tap is asked for.
+        b.Tap($"{P}.frame_score", b.Plus(b.Plus(visibility, match, $"{P}.frame_score.vis_match"),
+            b.Scale(variance, FrameScoreAggregationOp.VarianceWeight, $"{P}.frame_score.weighted_variance"), $"{P}.frame_score"));
+        return b.Add(new FrameScoreAggregationOp(), $"{P}.scored", frameQueries, visibility, match, variance);
     }
 
     /// <summary>score_embd / diff_embd: FFNLayer over the Q·C-wide frame vector, then Linear to 1 and sigmoid.</summary>

@@ -10,7 +10,7 @@ namespace MRVS.Models.Voc;
 /// taken: the last one for SOC, all for SOC++; B = 1, so upstream's reshape needs no reordering) are encoded over
 /// all T·Q tokens jointly, then Q video queries started from the language query decode them (cross → self → FFN,
 /// post-norm). SOC encodes with self-attention; NewVOC attends from F to F scaled by its per-frame score
-/// (<see cref="NewVocFrameScore"/>), scaled once from the encoder input and reused by every encoder layer.
+/// (<see cref="NewVocFrameScore"/>), scored once from the encoder input and reused by every encoder layer.
 /// Returns the video queries [n, Q, C].
 /// </summary>
 public static class VideoObjectCorrelation
@@ -28,12 +28,7 @@ public static class VideoObjectCorrelation
         b.Tap($"{P}.encode_frame_query.in", b.Permute(frameQueries, $"{P}.encode_frame_query.in", 1, 2, 0, 3));
 
         var x = b.Reshape(frameQueries, $"{P}.tokens", n, t * q, c);
-        Value? scored = null;
-        if (socpp)
-        {
-            var score = NewVocFrameScore.Build(b, frameQueries, languageQuery);
-            scored = b.Reshape(b.Times(frameQueries, score, $"{P}.scored"), $"{P}.scored.tokens", n, t * q, c);
-        }
+        var scored = socpp ? NewVocFrameScore.Build(b, frameQueries, languageQuery) : null;
         for (int k = 0; k < voc.EncLayers; k++)
         {
             x = scored is null

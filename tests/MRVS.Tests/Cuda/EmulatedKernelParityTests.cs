@@ -91,6 +91,17 @@ public class EmulatedKernelParityTests
         yield return Case("dynamic_mask_head", head, Rand(2, 3, 3, 5), Rand(2, 2, head.ParamCount(5)), Rand(2, 2, 2));
         yield return Case("language_match_score", new LanguageMatchScoreOp(), Rand(3, 2, 5, 40), Rand(1, 40));
         yield return Case("bmrw", new BmrwOp(), Rand(2, 3, 5), Rand(2, 7, 5));
+        // (batch, target rows, memory tokens, width, heads): one of each; rows past the 128-thread block; keys past the
+        // 64-key tile at head dim 32; the wide entry (head dim 40, 16-key tiles); tiny heads without a mask.
+        foreach (var (batch, lq, lk, e, heads, masked) in new[] { (1, 1, 1, 4, 1, true), (2, 131, 7, 24, 2, true), (1, 5, 69, 96, 3, true), (1, 129, 37, 80, 2, true), (1, 3, 9, 16, 8, false) })
+        {
+            var mask = Mask(0.3, batch, lk);
+            for (int b = 0; b < batch; b++) mask.Span<byte>()[b * lk] = 0;
+            Tensor[] inputs = [Rand(batch, lq, e), Rand(batch, lk, e), Rand(batch, lk, e), Rand(e, e), Rand(e), Rand(batch, lq, e)];
+            yield return Case($"cross_modal_fusion {batch}x{lq} over {lk}, {heads} heads of {e / heads}", new CrossModalFusionOp(heads, masked), masked ? [.. inputs, mask] : inputs);
+        }
+        foreach (var (n, t, q, c) in new[] { (1, 1, 1, 1), (3, 4, 5, 7), (2, 9, 1, 257) })
+            yield return Case($"frame_score_aggregation {n}x{t}x{q}x{c}", new FrameScoreAggregationOp(), Rand(n, t, q, c), Rand(t, n, 1), Rand(t, n, 1), Rand(t, n, 1));
     }
 
     [TestCaseSource(nameof(Cases))]

@@ -58,6 +58,9 @@ public class FusionModuleTests
         Assert.That(compared, Is.SupersetOf(expected));
         Assert.That(fusion.DecoderTarget is null, Is.EqualTo(!socpp), "decoder target only for SOC++");
         Assert.That(fusion.LanguageQuery, Is.SameAs(socpp ? fusion.SentenceFeature : text.Sentence));
+        var fusions = f.Builder.Graph.Nodes.Where(n => n.Op.Kind == "cross_modal_fusion").Select(n => n.Name);
+        Assert.That(fusions, Is.SupersetOf(Enumerable.Range(0, 4).Select(l => $"vlf.{l}")), "every MMF call is one fused op after its projections");
+        Assert.That(f.Builder.Graph.Nodes.Where(n => n.Op.Kind == "attention"), Is.Empty, "no unfused attention is left in the fusion stage");
     }
 
     /// <summary>
@@ -111,5 +114,19 @@ public class FusionModuleTests
         (masks[1], masks[2]) = (masks[2], masks[1]);
         var ex = Assert.Throws<ShapeException>(() => VisionLanguageFusion.Build(f.Builder, Stages(f, "backbone.out"), masks, PixelMask(f), FixtureText(f)));
         Assert.That(ex!.Message, Does.Contain("mask of Swin stage 1"));
+    }
+
+    [Test]
+    public void MultimodalFusionShapeProblemsNameTheTokens()
+    {
+        using var f = new FixtureGraph("soc-tiny");
+        var g = f.Builder.Graph;
+        int d = f.Builder.Config.Transformer.DModel;
+        var visual = g.Input("visual", DType.F32, 1, 12, d);
+        var words = g.Input("words", DType.F32, 1, 5, d);
+        var ex = Assert.Throws<ShapeException>(() => MultimodalFusion.Build(f.Builder, "vlf", "vlf.0", visual, g.Input("narrow", DType.F32, 1, 5, d - 1), null, null));
+        Assert.That(ex!.Message, Does.StartWith("vlf.0: words are"));
+        ex = Assert.Throws<ShapeException>(() => MultimodalFusion.Build(f.Builder, "v2p", "v2p.1", words, visual, null, g.Input("mask", DType.Bool, 1, 11)));
+        Assert.That(ex!.Message, Does.Contain("padding mask of the fused visual tokens").And.Contain("Bool[1, 12]"));
     }
 }

@@ -1,4 +1,5 @@
 using MRVS.Core.Config;
+using MRVS.Core.Execution;
 using MRVS.Models.Voc;
 using MRVS.Tests.Support;
 
@@ -21,6 +22,19 @@ public class VideoObjectCorrelationTests
         var compared = f.RunAndCompare();
         Assert.That(compared, Does.Contain("voc.out").And.Contain("voc.encode_frame_query.out"));
         if (socpp) Assert.That(compared, Is.SupersetOf(new[] { "voc.score_embd.out", "voc.diff_embd.out", "voc.frame_score_match", "voc.frame_score" }));
+    }
+
+    /// <summary>NewVOC scores its memory in one fused op; the score s itself is computed only when its tap is asked for.</summary>
+    [Test]
+    public void FrameScoreNodesRunOnlyForTheirTap()
+    {
+        using var f = new FixtureGraph("socpp-tiny");
+        var b = f.Builder;
+        VideoObjectCorrelation.Build(b, f.Feed("transformer.hs"), f.Feed("voc.in.language_query"));
+        IEnumerable<string> Scheduled(params string[] taps) => MemoryPlanner.Plan(b.Graph, taps.Select(t => b.Graph.Taps[t]).ToList()).Schedule.Select(n => n.Name);
+        Assert.That(Scheduled("voc.out"), Does.Contain("voc.scored").And.Not.Contain("voc.frame_score"));
+        Assert.That(Scheduled("voc.out", "voc.frame_score"), Does.Contain("voc.scored").And.Contain("voc.frame_score"));
+        Assert.That(b.Graph.Nodes.Single(n => n.Name == "voc.scored").Op.Kind, Is.EqualTo("frame_score_aggregation"));
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Voc;
 
-/// <summary>The VOC ops (bmrw, language_match_score, cumulative_mean) against float64 references on fresh random inputs.</summary>
+/// <summary>The VOC ops (bmrw, language_match_score, cumulative_mean, frame_score_aggregation) against float64 references on fresh random inputs.</summary>
 public class VocOpTests
 {
     private readonly Random _rng = new(23);
@@ -73,9 +73,33 @@ public class VocOpTests
         TensorAssert.Near(y, Enumerable.Range(0, t * inner).Select(i => Enumerable.Range(0, i / inner + 1).Average(s => v[s * inner + i % inner])).ToArray(), 1e-6);
     }
 
+    [TestCase(1, 1, 1, 1)]
+    [TestCase(3, 4, 5, 7)]
+    [TestCase(2, 9, 1, 33)]
+    public void FrameScoreAggregationWeightsEachFrameBlockByItsScore(int n, int t, int q, int c)
+    {
+        var f = Random(_rng, n, t, q, c);
+        Tensor[] scores = [Random(_rng, t, n, 1), Random(_rng, t, n, 1), Random(_rng, t, n, 1)];
+        var y = Run(new FrameScoreAggregationOp(), [f, .. scores]);
+        Assert.That(y.Shape, Is.EqualTo(new[] { n, t * q, c }));
+        var fv = f.ToDoubleArray();
+        var (vis, match, variance) = (scores[0].ToDoubleArray(), scores[1].ToDoubleArray(), scores[2].ToDoubleArray());
+        // Element (l, t, q, c) of the frame queries, scored by frame t of layer l: scores are [T, n, 1].
+        var expected = Enumerable.Range(0, fv.Length).Select(i =>
+        {
+            int l = i / (t * q * c), ti = i / (q * c) % t, s = ti * n + l;
+            return fv[i] * (vis[s] + match[s] + 0.5 * variance[s]);
+        }).ToArray();
+        TensorAssert.Near(y, expected, 1e-6);
+    }
+
     [Test]
     public void ShapeProblemsAreReportedAtBuildTime()
     {
+        Assert.That(new FrameScoreAggregationOp().Infer([TensorType.F32(3, 4, 5, 8), TensorType.F32(4, 3, 1), TensorType.F32(4, 3, 1), TensorType.F32(4, 3, 1)]).Shape,
+            Is.EqualTo(new[] { 3, 20, 8 }));
+        Assert.Throws<ShapeException>(() => new FrameScoreAggregationOp().Infer([TensorType.F32(3, 4, 5, 8), TensorType.F32(3, 4, 1), TensorType.F32(4, 3, 1), TensorType.F32(4, 3, 1)]));
+        Assert.Throws<ShapeException>(() => new FrameScoreAggregationOp().Infer([TensorType.F32(3, 4, 5, 8), TensorType.F32(4, 3, 1), TensorType.F32(4, 3, 1)]));
         Assert.Throws<ShapeException>(() => new BmrwOp().Infer([TensorType.F32(2, 5, 8), TensorType.F32(2, 20, 7)]));
         Assert.Throws<ShapeException>(() => new BmrwOp().Infer([TensorType.F32(3, 5, 8), TensorType.F32(2, 20, 8)]));
         Assert.Throws<ShapeException>(() => new LanguageMatchScoreOp().Infer([TensorType.F32(4, 3, 5, 8), TensorType.F32(1, 7)]));
