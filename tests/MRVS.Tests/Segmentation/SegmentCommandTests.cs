@@ -82,6 +82,38 @@ public class SegmentCommandTests
     }
 
     [Test]
+    public void ReadmeFirstCommandSegmentsTheDemoClip()
+    {
+        const string prefix = "dotnet run --project src/MRVS.Cli -c Release -- ";
+        var line = System.IO.File.ReadLines(Path.Combine(Support.Fixtures.RepoRoot, "README.md")).First(l => l.StartsWith("dotnet run", StringComparison.Ordinal));
+        Assert.That(line, Does.StartWith(prefix + "segment "), "the README's first command runs segment");
+        var args = Arguments(line[prefix.Length..line.IndexOf(" #", StringComparison.Ordinal)]);
+        args[args.IndexOf("--out") + 1] = _out;
+
+        var cwd = Environment.CurrentDirectory;
+        Environment.CurrentDirectory = Support.Fixtures.RepoRoot;
+        (int Code, string Stdout, string Stderr) r;
+        try { r = Mrvs([.. args]); }
+        finally { Environment.CurrentDirectory = cwd; }
+
+        Assert.That(r.Code, Is.Zero, r.Stderr);
+        int frames = FrameSource.Open(Path.Combine(Support.Fixtures.RepoRoot, "samples", "demo", "clip.gif")).ReadFrames().Count();
+        Assert.That(Directory.GetFiles(Path.Combine(_out, "masks")), Has.Length.EqualTo(frames));
+        Assert.That(System.IO.File.Exists(Path.Combine(_out, "overlay.gif")) && System.IO.File.Exists(Path.Combine(_out, "result.json")));
+    }
+
+    /// <summary>Splits a shell command line at spaces outside double quotes (all the README's first command uses).</summary>
+    private static List<string> Arguments(string commandLine)
+    {
+        var parts = commandLine.Split('"');
+        var args = new List<string>();
+        for (int i = 0; i < parts.Length; i++)
+            if (i % 2 == 1) args.Add(parts[i]);
+            else args.AddRange(parts[i].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return args;
+    }
+
+    [Test]
     public void MissingInput() => AssertOneLineError(Segment(Path.Combine(_dir, "nowhere.mp4")), "nowhere.mp4", "does not exist");
 
     [Test]
