@@ -58,7 +58,7 @@ public static class BenchCommand
         Console.WriteLine(string.Format(c, "forward: median {0:F1} ms, min {1:F1} ms, max {2:F1} ms over {3} runs", sorted[sorted.Count / 2], sorted[0], sorted[^1], sorted.Count));
         Console.WriteLine(string.Format(c, "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0, r.PeakWorkingSetBytes / 1048576.0));
         double total = r.ByOp.Sum(x => x.Ms);
-        Console.WriteLine("per op kind (one run timed node by node: device events on cuda, else synchronised wall time):");
+        Console.WriteLine("per op kind (one run timed node by node, with device events where the backend has them):");
         foreach (var (op, ms, nodes) in r.ByOp)
             Console.WriteLine(string.Format(c, "  {0,-22} {1,10:F1} ms {2,6:F1} %  ({3} nodes)", op, ms, 100 * ms / total, nodes));
     }
