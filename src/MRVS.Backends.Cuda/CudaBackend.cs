@@ -7,42 +7,50 @@ namespace MRVS.Backends.Cuda;
 
 /// <summary>
 /// Runs graphs on an <see cref="IGpuDevice"/>: the GPU (`cuda`) or its CPU emulation (`cuda-emu`). One device
-/// allocation holds the executor's arena; constants are uploaded once; each node becomes kernel launches and/or a
-/// GEMM (<see cref="KernelLaunches"/>). Ops without a kernel yet are reported by <see cref="Supports"/>.
+/// allocation holds each executor's arena; constants are uploaded once per backend, whichever executors use them
+/// (<see cref="DeviceConstants"/>); each node becomes kernel launches and/or a GEMM (<see cref="KernelLaunches"/>),
+/// GEMMs in the backend's <see cref="Precision"/> (<see cref="PrecisionGemm"/>). Nodes are timed with device events,
+/// and repeated runs are replayed from a captured graph. Ops without a kernel yet are reported by <see cref="Supports"/>.
 /// </summary>
-public sealed class CudaBackend(IGpuDevice device) : IBackend
+public sealed class CudaBackend : IBackend
 {
-    private readonly List<nint> _owned = [];
-    private readonly KernelLaunches _launches = new(device);
+    private readonly IGpuDevice _device;
+    private readonly DeviceConstants _constants;
+    private readonly PrecisionGemm _gemm;
+    private readonly KernelLaunches _launches;
 
-    public string Name => device.Name;
-    public IGpuDevice Device => device;
-
-    public nint AllocateArena(long bytes) => device.Allocate(bytes);
-    public void FreeArena(nint arena) => device.Free(arena);
-
-    public nint UploadConstant(Tensor tensor)
+    public CudaBackend(IGpuDevice device, Precision precision = Precision.Fp32)
     {
-        var p = device.Allocate(tensor.ByteLength);
-        device.CopyToDevice(tensor.Bytes, p);
-        _owned.Add(p);
-        return p;
+        _device = device;
+        _constants = new DeviceConstants(device);
+        _gemm = new PrecisionGemm(device, precision, _constants);
+        _launches = new KernelLaunches(device, _gemm);
     }
 
-    public void CopyToDevice(Tensor source, nint destination) => device.CopyToDevice(source.Bytes, destination);
+    public string Name => _device.Name;
+    public IGpuDevice Device => _device;
+    public Precision Precision => _gemm.Precision;
+
+    public nint AllocateArena(long bytes) => _device.Allocate(bytes);
+    public void FreeArena(nint arena) => _device.Free(arena);
+    public nint UploadConstant(Tensor tensor) => _constants.Upload(tensor);
+    public void CopyToDevice(Tensor source, nint destination) => _device.CopyToDevice(source.Bytes, destination);
 
     public unsafe void CopyToHost(nint source, Tensor destination) =>
-        device.CopyToHost(source, new Span<byte>((void*)destination.Data, checked((int)destination.ByteLength)));
+        _device.CopyToHost(source, new Span<byte>((void*)destination.Data, checked((int)destination.ByteLength)));
 
-    public void Synchronize() => device.Synchronize();
+    public void Synchronize() => _device.Synchronize();
     public bool Supports(Op op) => op.IsView || KernelLaunches.Supports(op);
     public void Execute(Node node, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output) => _launches.Run(node, inputs, output);
+    public INodeTimer CreateNodeTimer() => new EventNodeTimer(_device);
+    public bool CanCapture => true;
+    public ICapturedWork Capture(Action enqueue) => _device.Capture(enqueue);
 
     public void Dispose()
     {
-        foreach (var p in _owned) device.Free(p);
-        _owned.Clear();
         _launches.Dispose();
-        device.Dispose();
+        _gemm.Dispose();
+        _constants.Dispose();
+        _device.Dispose();
     }
 }

@@ -8,8 +8,8 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Backends.Cuda;
 
-/// <summary>How each op runs on a GPU device: grid, block and arguments of its kernel in kernels/ (and GEMMs).</summary>
-public sealed class KernelLaunches(IGpuDevice device) : IDisposable
+/// <summary>How each op runs on a GPU device: grid, block and arguments of its kernel in kernels/ (and GEMMs, in the backend's precision).</summary>
+public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDisposable
 {
     private const uint Threads = 256;
     private readonly Dictionary<Op, nint> _tables = [];
@@ -83,7 +83,7 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
     private void Linear(LinearOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         int n = x[1].Dim(0), k = x[1].Dim(1), m = (int)(x[0].Elements / k);
-        device.Gemm(x[0].Ptr, x[1].Ptr, y.Ptr, m, n, k, transposeB: true, 1f, 1, 0, 0, 0);
+        gemm.Run(x[0].Ptr, x[1].Ptr, y.Ptr, m, n, k, transposeB: true, 1f, 1, 0, 0, 0);
         nint bias = x.Length == 3 ? x[2].Ptr : 0;
         if (bias == 0 && op.Activation == Activation.None) return;
         Launch("linear", Dim3.Blocks(y.Elements, Threads), new Dim3(Threads), a => a.Ptr(y.Ptr).Ptr(bias).Add(y.Elements).Add(n).Add((int)op.Activation));
@@ -93,7 +93,7 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
     {
         int m = x[0].Dim(-2), k = x[0].Dim(-1), n = y.Dim(-1), batch = MatMulOp.Batch(x[0].Type);
         long strideB = x[1].Type.Rank == 2 ? 0 : (long)k * n;
-        device.Gemm(x[0].Ptr, x[1].Ptr, y.Ptr, m, n, k, op.TransposeB, op.Alpha, batch, (long)m * k, strideB, (long)m * n);
+        gemm.Run(x[0].Ptr, x[1].Ptr, y.Ptr, m, n, k, op.TransposeB, op.Alpha, batch, (long)m * k, strideB, (long)m * n);
     }
 
     private void LayerNorm(LayerNormOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
@@ -244,7 +244,7 @@ public sealed class KernelLaunches(IGpuDevice device) : IDisposable
             nint src = input.Ptr + (nint)((long)img * cin * h * wd * sizeof(float));
             nint dst = y.Ptr + (nint)((long)img * cout * oh * ow * sizeof(float));
             Launch("conv2d", Grid(cols), new Dim3(Threads), a => a.Ptr(src).Ptr(colBuffer).Add(cin).Add(h).Add(wd).Add(kh).Add(kw).Add(op.Stride).Add(op.Padding).Add(oh).Add(ow));
-            device.Gemm(w.Ptr, colBuffer, dst, cout, oh * ow, cin * kh * kw, transposeB: false, 1f, 1, 0, 0, 0);
+            gemm.Run(w.Ptr, colBuffer, dst, cout, oh * ow, cin * kh * kw, transposeB: false, 1f, 1, 0, 0, 0);
         }
         if (x.Length == 3)
         {

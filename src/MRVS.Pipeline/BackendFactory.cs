@@ -6,26 +6,25 @@ using MRVS.Core.Execution;
 
 namespace MRVS.Pipeline;
 
-/// <summary>Creates a backend by its CLI name: cpu, cuda (GPU), cuda-emu (the CUDA kernels emulated on the CPU), or auto (cuda when a GPU is usable, else cpu).</summary>
+/// <summary>
+/// Creates a backend by its CLI name: cpu, cuda (GPU), cuda-emu (the CUDA kernels emulated on the CPU), or auto (cuda
+/// when a GPU is usable, else cpu). fp16 / bf16 GEMMs exist on the cuda backends only; auto falls back to cpu only in fp32.
+/// </summary>
 public static class BackendFactory
 {
     public static IBackend Create(string name, Precision precision = Precision.Fp32)
     {
         if (precision != Precision.Fp32 && name is "cpu")
             throw new ArgumentException($"precision {precision.Name()} needs the cuda or cuda-emu backend; the cpu backend computes in fp32");
-        if (precision != Precision.Fp32)
-            throw new NotSupportedException($"precision {precision.Name()} is not implemented yet; use fp32");
-        return CreateFp32(name);
+        return name switch
+        {
+            "cpu" => new CpuBackend(),
+            "cuda" => new CudaBackend(new CudaDevice(), precision),
+            "cuda-emu" => new CudaBackend(new EmulatedDevice(), precision),
+            "auto" => precision == Precision.Fp32 ? TryCuda() ?? new CpuBackend() : new CudaBackend(new CudaDevice(), precision),
+            _ => throw new ArgumentException($"unknown backend '{name}' (expected cpu, cuda, cuda-emu or auto)"),
+        };
     }
-
-    private static IBackend CreateFp32(string name) => name switch
-    {
-        "cpu" => new CpuBackend(),
-        "cuda" => new CudaBackend(new CudaDevice()),
-        "cuda-emu" => new CudaBackend(new EmulatedDevice()),
-        "auto" => TryCuda() ?? new CpuBackend(),
-        _ => throw new ArgumentException($"unknown backend '{name}' (expected cpu, cuda, cuda-emu or auto)"),
-    };
 
     private static IBackend? TryCuda()
     {

@@ -23,6 +23,9 @@ public sealed unsafe class CudaDevice : IGpuDevice
     private readonly Dictionary<string, nint> _modules = [];
     private readonly Dictionary<string, KernelFunction> _functions = [];
 
+    /// <summary>The context, stream and cuBLAS handle, released newest first by Dispose or by a constructor that fails partway.</summary>
+    private readonly ReleaseStack _resources = new();
+
     public string Name { get; }
 
     /// <summary>The device's architecture, e.g. sm_90; kernels are compiled for it or its compute_XX.</summary>
@@ -48,11 +51,22 @@ public sealed unsafe class CudaDevice : IGpuDevice
         Name = System.Text.Encoding.ASCII.GetString(name).TrimEnd('\0');
         Arch = $"sm_{major}{minor}";
         CudaDriver.Check(CudaDriver.PrimaryCtxRetain(out _context, _device), "cuDevicePrimaryCtxRetain", "creating the context");
-        MakeCurrent();
-        CudaDriver.Check(CudaDriver.StreamCreate(out _stream, CudaDriver.StreamNonBlocking), "cuStreamCreate", "creating the stream");
-        Cublas.Check(Cublas.Create(out _cublas), "cublasCreate_v2", "creating the cuBLAS handle");
-        Cublas.Check(Cublas.SetStream(_cublas, _stream), "cublasSetStream_v2", "putting cuBLAS on the device's stream");
-        Cublas.Check(Cublas.SetMathMode(_cublas, allowTf32 ? Cublas.Tf32TensorOpMath : Cublas.DefaultMath), "cublasSetMathMode", "choosing the math mode");
+        _resources.Push(() => CudaDriver.Check(CudaDriver.PrimaryCtxRelease(_device), "cuDevicePrimaryCtxRelease_v2", "releasing the context"));
+        try
+        {
+            MakeCurrent();
+            CudaDriver.Check(CudaDriver.StreamCreate(out _stream, CudaDriver.StreamNonBlocking), "cuStreamCreate", "creating the stream");
+            _resources.Push(() => CudaDriver.Check(CudaDriver.StreamDestroy(_stream), "cuStreamDestroy_v2", "releasing the stream"));
+            Cublas.Check(Cublas.Create(out _cublas), "cublasCreate_v2", "creating the cuBLAS handle");
+            _resources.Push(() => Cublas.Check(Cublas.Destroy(_cublas), "cublasDestroy_v2", "releasing the cuBLAS handle"));
+            Cublas.Check(Cublas.SetStream(_cublas, _stream), "cublasSetStream_v2", "putting cuBLAS on the device's stream");
+            Cublas.Check(Cublas.SetMathMode(_cublas, allowTf32 ? Cublas.Tf32TensorOpMath : Cublas.DefaultMath), "cublasSetMathMode", "choosing the math mode");
+        }
+        catch
+        {
+            _resources.ReleaseAfterFailure();
+            throw;
+        }
     }
 
     /// <summary>
@@ -172,28 +186,7 @@ public sealed unsafe class CudaDevice : IGpuDevice
                 c, cType, n, strideC, batch, compute, Cublas.GemmDefault), "cublasGemmStridedBatchedEx", what);
     }
 
-    public double Time(Action enqueue)
-    {
-        MakeCurrent();
-        CudaDriver.Check(CudaDriver.EventCreate(out var start, CudaDriver.EventDefault), "cuEventCreate", "creating a timing event");
-        nint end = 0;
-        try
-        {
-            CudaDriver.Check(CudaDriver.EventCreate(out end, CudaDriver.EventDefault), "cuEventCreate", "creating a timing event");
-            CudaDriver.Check(CudaDriver.EventRecord(start, _stream), "cuEventRecord", "marking the start of timed work");
-            enqueue();
-            CudaDriver.Check(CudaDriver.EventRecord(end, _stream), "cuEventRecord", "marking the end of timed work");
-            Synchronize();
-            CudaDriver.Check(CudaDriver.EventElapsedTime(out var ms, start, end), "cuEventElapsedTime", "reading the time of timed work");
-            return ms;
-        }
-        finally
-        {
-            Release.All(
-                () => CudaDriver.Check(CudaDriver.EventDestroy(start), "cuEventDestroy_v2", "releasing a timing event"),
-                () => { if (end != 0) CudaDriver.Check(CudaDriver.EventDestroy(end), "cuEventDestroy_v2", "releasing a timing event"); });
-        }
-    }
+    public IGpuEvent RecordEvent() => new CudaEvent(_stream, MakeCurrent);
 
     public IGpuGraph Capture(Action enqueue)
     {
@@ -233,9 +226,7 @@ public sealed unsafe class CudaDevice : IGpuDevice
         var releases = _modules.Values.Select(m => (Action)(() => CudaDriver.Check(CudaDriver.ModuleUnload(m), "cuModuleUnload", "unloading a kernel module"))).ToList();
         _modules.Clear();
         _functions.Clear();
-        releases.Add(() => Cublas.Check(Cublas.Destroy(_cublas), "cublasDestroy_v2", "releasing the cuBLAS handle"));
-        releases.Add(() => CudaDriver.Check(CudaDriver.StreamDestroy(_stream), "cuStreamDestroy_v2", "releasing the stream"));
-        releases.Add(() => CudaDriver.Check(CudaDriver.PrimaryCtxRelease(_device), "cuDevicePrimaryCtxRelease_v2", "releasing the context"));
+        releases.Add(_resources.Dispose);
         Release.All([.. releases]);
     }
 }

@@ -7,7 +7,7 @@ internal sealed class CudaGraph(nint executable, nint stream, Action makeCurrent
 {
     private nint _executable = executable;
 
-    public void Launch()
+    public void Replay()
     {
         ObjectDisposedException.ThrowIf(_executable == 0, this);
         makeCurrent();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using MRVS.Core.Tensors;
 
@@ -6,7 +5,9 @@ namespace MRVS.Backends.Cuda.Devices;
 
 /// <summary>
 /// The `cuda-emu` device: kernels from libmrvs_kernels_emu.so (built by CMakeLists.txt from the same .cu files), host
-/// memory as device memory, the CPU GEMM for cuBLAS. Work runs when it is queued, so the stream is always idle.
+/// memory as device memory, the CPU GEMM for cuBLAS. Work runs when it is queued, so the stream is always idle;
+/// while capturing, kernel launches, GEMMs, fills and device copies are recorded instead (with copies of their
+/// arguments) for replay, and what CUDA forbids during a capture (allocating, host copies, waiting) throws.
 /// The library is found through MRVS_KERNELS_EMU, next to the application, or in build/emu of the source tree above it.
 /// </summary>
 public sealed unsafe class EmulatedDevice : IGpuDevice
@@ -14,6 +15,7 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
     public const string LibraryName = "libmrvs_kernels_emu.so", LibraryVariable = "MRVS_KERNELS_EMU";
     private readonly nint _library;
     private readonly Dictionary<string, nint> _entries = [];
+    private RecordedGraph? _capturing;
 
     /// <param name="libraryPath">An emulation library to use instead of the kernels' (the tests' own kernels).</param>
     public EmulatedDevice(string? libraryPath = null)
@@ -41,13 +43,36 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         return null;
     }
 
-    public nint Allocate(long bytes) => (nint)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 256);
-    public void Free(nint pointer) => NativeMemory.AlignedFree((void*)pointer);
-    public void CopyToDevice(ReadOnlySpan<byte> source, nint destination) => source.CopyTo(new Span<byte>((void*)destination, source.Length));
-    public void CopyToHost(nint source, Span<byte> destination) => new ReadOnlySpan<byte>((void*)source, destination.Length).CopyTo(destination);
-    public void CopyOnDevice(nint source, nint destination, long bytes) => Buffer.MemoryCopy((void*)source, (void*)destination, bytes, bytes);
-    public void Fill(nint destination, byte value, long bytes) => NativeMemory.Fill((void*)destination, (nuint)bytes, value);
-    public void Synchronize() { }
+    public nint Allocate(long bytes)
+    {
+        RefuseWhileCapturing("allocating");
+        return (nint)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 256);
+    }
+
+    public void Free(nint pointer)
+    {
+        RefuseWhileCapturing("freeing");
+        NativeMemory.AlignedFree((void*)pointer);
+    }
+
+    public void CopyToDevice(ReadOnlySpan<byte> source, nint destination)
+    {
+        RefuseWhileCapturing("uploading from the host");
+        source.CopyTo(new Span<byte>((void*)destination, source.Length));
+    }
+
+    public void CopyToHost(nint source, Span<byte> destination)
+    {
+        RefuseWhileCapturing("downloading to the host");
+        new ReadOnlySpan<byte>((void*)source, destination.Length).CopyTo(destination);
+    }
+
+    public void CopyOnDevice(nint source, nint destination, long bytes) =>
+        Run(() => Buffer.MemoryCopy((void*)source, (void*)destination, bytes, bytes));
+
+    public void Fill(nint destination, byte value, long bytes) => Run(() => NativeMemory.Fill((void*)destination, (nuint)bytes, value));
+
+    public void Synchronize() => RefuseWhileCapturing("synchronising");
 
     public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args)
     {
@@ -59,13 +84,25 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
             _entries[kernel] = entry;
         }
         var fn = (delegate* unmanaged<uint, uint, uint, uint, uint, uint, uint, nint, void>)entry;
-        fn(grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes, args.Pointers);
+        if (_capturing is null)
+        {
+            fn(grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes, args.Pointers);
+            return;
+        }
+        var recorded = _capturing.Own(args.Clone());
+        _capturing.Add(() => fn(grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes, recorded.Pointers));
     }
 
     public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC,
         DType inputs = DType.F32, DType output = DType.F32)
     {
         GemmTypes.Check(inputs, output);
+        Run(() => EmulatedGemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, inputs, output));
+    }
+
+    private static void EmulatedGemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC,
+        DType inputs, DType output)
+    {
         for (int i = 0; i < batch; i++)
         {
             if (inputs == DType.F32)
@@ -92,14 +129,39 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         return r;
     }
 
-    public double Time(Action enqueue)
+    public IGpuEvent RecordEvent() => new HostEvent();
+
+    public IGpuGraph Capture(Action enqueue)
     {
-        long start = Stopwatch.GetTimestamp();
-        enqueue();
-        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        if (_capturing is not null) throw new InvalidOperationException("cuda-emu: a capture is already under way");
+        var graph = _capturing = new RecordedGraph();
+        try
+        {
+            enqueue();
+            return graph;
+        }
+        catch
+        {
+            graph.Dispose();
+            throw;
+        }
+        finally
+        {
+            _capturing = null;
+        }
     }
 
-    public IGpuGraph Capture(Action enqueue) => new RecordedGraph(enqueue);
+    /// <summary>Runs queued work now, or records it while capturing.</summary>
+    private void Run(Action work)
+    {
+        if (_capturing is null) work();
+        else _capturing.Add(work);
+    }
+
+    private void RefuseWhileCapturing(string what)
+    {
+        if (_capturing is not null) throw new InvalidOperationException($"cuda-emu: {what} while capturing a graph (CUDA forbids it during stream capture)");
+    }
 
     public void Dispose() => NativeLibrary.Free(_library);
 }

@@ -35,11 +35,21 @@ public interface IGpuDevice : IDisposable
     void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC,
         DType inputs = DType.F32, DType output = DType.F32);
 
+    /// <summary>Marks the point in the stream after the work queued so far; its time is known once the device reaches it.</summary>
+    IGpuEvent RecordEvent();
+
     /// <summary>Milliseconds the device spent on the work <paramref name="enqueue"/> queues (waits for it).</summary>
-    double Time(Action enqueue);
+    double Time(Action enqueue)
+    {
+        using var start = RecordEvent();
+        enqueue();
+        using var end = RecordEvent();
+        Synchronize();
+        return end.MillisecondsSince(start);
+    }
 
     /// <summary>
-    /// Records the work <paramref name="enqueue"/> queues, without running it, for replay with <see cref="IGpuGraph.Launch"/>:
+    /// Records the work <paramref name="enqueue"/> queues, without running it, for replay with <see cref="Core.Execution.ICapturedWork.Replay"/>:
     /// the same kernels, arguments and addresses each time. Run the work once before capturing, so that modules are loaded
     /// and scratch memory is allocated: allocating, synchronising or downloading while capturing is an error.
     /// </summary>

@@ -25,6 +25,19 @@ public sealed unsafe class KernelArgs : IDisposable
 
     public int Count => _slots.Count;
 
+    /// <summary>A copy of every value, for work recorded now and launched later (the caller disposes its arguments after queuing).</summary>
+    public KernelArgs Clone()
+    {
+        var copy = new KernelArgs();
+        foreach (var s in _slots)
+        {
+            var slot = (nint)NativeMemory.AlignedAlloc(SlotBytes, 16);
+            NativeMemory.Copy((void*)s, (void*)slot, SlotBytes);
+            copy._slots.Add(slot);
+        }
+        return copy;
+    }
+
     /// <summary>The void** kernelParams array.</summary>
     public nint Pointers
     {

@@ -1,15 +1,32 @@
 namespace MRVS.Backends.Cuda.Devices;
 
-/// <summary>The emulated device's graph: the captured work itself, run again on each launch (the emulation runs work as it is queued).</summary>
-internal sealed class RecordedGraph(Action enqueue) : IGpuGraph
+/// <summary>The emulated device's graph: the work recorded during a capture (with copies of kernel arguments), run again in order on each replay.</summary>
+internal sealed class RecordedGraph : IGpuGraph
 {
-    private Action? _enqueue = enqueue;
+    private readonly List<Action> _work = [];
+    private readonly List<KernelArgs> _arguments = [];
+    private bool _disposed;
 
-    public void Launch()
+    public void Add(Action work) => _work.Add(work);
+
+    /// <summary>Keeps recorded kernel arguments alive until the graph is disposed.</summary>
+    public KernelArgs Own(KernelArgs arguments)
     {
-        ObjectDisposedException.ThrowIf(_enqueue is null, this);
-        _enqueue();
+        _arguments.Add(arguments);
+        return arguments;
     }
 
-    public void Dispose() => _enqueue = null;
+    public void Replay()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        foreach (var w in _work) w();
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _work.Clear();
+        foreach (var a in _arguments) a.Dispose();
+        _arguments.Clear();
+    }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MRVS.Core.Execution;
 using MRVS.Core.IO;
 using MRVS.Models;
 using MRVS.Models.Building;
@@ -22,9 +23,10 @@ public static class BenchCommand
         var runs = new Option<int>("--runs") { Description = "timed runs", DefaultValueFactory = _ => 3 };
         var warmup = new Option<int>("--warmup") { Description = "untimed runs first", DefaultValueFactory = _ => 1 };
         var backend = BackendOptions.Backend();
+        var precision = BackendOptions.Precision();
         var cmd = new Command("bench", "Time whole forwards (random inputs) and report the per-op breakdown and peak memory")
         {
-            variant, config, weights, frames, size, tokens, runs, warmup, backend,
+            variant, config, weights, frames, size, tokens, runs, warmup, backend, precision,
         };
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
@@ -33,8 +35,8 @@ public static class BenchCommand
             var shape = new ForwardShape(r.GetValue(frames), h, w, r.GetValue(tokens), h, w);
             using var file = r.GetValue(weights) is { } path ? SafeTensorsFile.Open(path) : null;
             var store = file is null ? WeightStore.Synthetic(seed: 1, cfg.Swin.WindowSize) : new WeightStore(file);
-            using var be = BackendFactory.Create(r.GetValue(backend)!);
-            Print(cfg.Variant, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), Math.Max(1, r.GetValue(runs))));
+            using var be = BackendFactory.Create(r.GetValue(backend)!, PrecisionNames.Parse(r.GetValue(precision)!));
+            Print(cfg.Variant, be.Precision, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), Math.Max(1, r.GetValue(runs))));
             return 0;
         }));
         return cmd;
@@ -47,16 +49,16 @@ public static class BenchCommand
         throw new ArgumentException($"--size '{s}' is not HxW (e.g. 360x640)");
     }
 
-    private static void Print(string model, ForwardBenchmarkResult r)
+    private static void Print(string model, Precision precision, ForwardBenchmarkResult r)
     {
         var c = CultureInfo.InvariantCulture;
         var sorted = r.RunMs.Order().ToList();
-        Console.WriteLine(string.Format(c, "model {0}, backend {1}, {2} frames {3}x{4}, {5} tokens", model, r.Backend, r.Shape.Frames, r.Shape.Height, r.Shape.Width, r.Shape.TextLength));
+        Console.WriteLine(string.Format(c, "model {0}, backend {1} ({2}), {3} frames {4}x{5}, {6} tokens", model, r.Backend, precision.Name(), r.Shape.Frames, r.Shape.Height, r.Shape.Width, r.Shape.TextLength));
         Console.WriteLine(string.Format(c, "graph build + plan + upload: {0:F0} ms", r.BuildMs));
         Console.WriteLine(string.Format(c, "forward: median {0:F1} ms, min {1:F1} ms, max {2:F1} ms over {3} runs", sorted[sorted.Count / 2], sorted[0], sorted[^1], sorted.Count));
         Console.WriteLine(string.Format(c, "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0, r.PeakWorkingSetBytes / 1048576.0));
         double total = r.ByOp.Sum(x => x.Ms);
-        Console.WriteLine("per op kind (one run with per-node synchronisation):");
+        Console.WriteLine("per op kind (one run timed node by node, with device events where the backend has them):");
         foreach (var (op, ms, nodes) in r.ByOp)
             Console.WriteLine(string.Format(c, "  {0,-22} {1,10:F1} ms {2,6:F1} %  ({3} nodes)", op, ms, 100 * ms / total, nodes));
     }

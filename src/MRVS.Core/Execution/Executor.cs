@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MRVS.Core.Graph;
 using MRVS.Core.Tensors;
 
@@ -6,8 +5,11 @@ namespace MRVS.Core.Execution;
 
 /// <summary>
 /// Runs a graph on a backend: plans the arena once for the requested outputs, uploads constants once, and on
-/// each run feeds the inputs, executes the schedule and copies each requested output to the host as soon as
-/// it is produced. Not thread-safe: one run at a time per executor.
+/// each run feeds the inputs, executes the schedule and copies the requested outputs to the host. On a backend
+/// that can capture work (<see cref="IBackend.CanCapture"/>) the second run records the schedule and every later
+/// run replays the recording instead of dispatching node by node; outputs then live to the end of the schedule and
+/// are copied out after it, since a recording cannot copy to the host midway. Elsewhere each output is copied out
+/// as soon as it is produced. Not thread-safe: one run at a time per executor.
 /// </summary>
 public sealed class Executor : IDisposable
 {
@@ -15,7 +17,10 @@ public sealed class Executor : IDisposable
     private readonly IBackend _backend;
     private readonly Dictionary<Value, nint> _constants = [];
     private readonly Dictionary<Value, List<string>> _outputsByValue = [];
+    private readonly bool _replays;
     private nint _arena;
+    private int _dispatchedRuns;
+    private ICapturedWork? _recording;
 
     public MemoryPlan Plan { get; }
     public IBackend Backend => _backend;
@@ -31,7 +36,8 @@ public sealed class Executor : IDisposable
             if (!_outputsByValue.TryGetValue(v, out var names)) _outputsByValue[v] = names = [];
             names.Add(name);
         }
-        Plan = MemoryPlanner.Plan(graph, _outputsByValue.Keys);
+        _replays = backend.CanCapture;
+        Plan = MemoryPlanner.Plan(graph, _outputsByValue.Keys, keepOutputs: _replays);
         var unsupported = Plan.Schedule.Where(n => !backend.Supports(n.Op)).GroupBy(n => n.Op.Kind).Select(g => $"{g.Key} (e.g. {g.First().Name})").ToList();
         if (unsupported.Count > 0)
             throw new NotSupportedException($"backend '{backend.Name}' has no kernel for {unsupported.Count} op kind(s): {string.Join(", ", unsupported)}");
@@ -44,6 +50,7 @@ public sealed class Executor : IDisposable
 
     public sealed record Result(IReadOnlyDictionary<string, Tensor> Outputs, IReadOnlyList<NodeTiming> Timings);
 
+    /// <param name="timeNodes">Time every node (<see cref="IBackend.CreateNodeTimer"/>); such a run is dispatched node by node.</param>
     public Result Run(IReadOnlyDictionary<string, Tensor> inputs, bool timeNodes = false, CancellationToken cancel = default)
     {
         ObjectDisposedException.ThrowIf(_arena == 0, this);
@@ -59,9 +66,29 @@ public sealed class Executor : IDisposable
         // Inputs and constants are copied out before any node can reuse an input's memory.
         foreach (var (v, names) in _outputsByValue)
             if (v.Producer is null) CopyOut(v, names, outputs);
-        var timings = new List<NodeTiming>();
+        using var timer = timeNodes ? _backend.CreateNodeTimer() : null;
+        cancel.ThrowIfCancellationRequested();
+        if (timer is null && _replays && _dispatchedRuns > 0)
+        {
+            _recording ??= _backend.Capture(() => Dispatch(null, null, cancel));
+            _recording.Replay();
+        }
+        else
+        {
+            Dispatch(timer, _replays ? null : outputs, cancel);
+            _dispatchedRuns++;
+        }
+        if (_replays)
+            foreach (var (v, names) in _outputsByValue)
+                if (v.Producer is not null) CopyOut(v, names, outputs);
+        _backend.Synchronize();
+        return new Result(outputs, timer?.Read() ?? []);
+    }
+
+    /// <summary>Queues every node of the schedule; with <paramref name="outputs"/>, copies each requested output out once produced.</summary>
+    private void Dispatch(INodeTimer? timer, Dictionary<string, Tensor>? outputs, CancellationToken cancel)
+    {
         Span<DeviceTensor> args = new DeviceTensor[16];
-        var sw = new Stopwatch();
         foreach (var n in Plan.Schedule)
         {
             cancel.ThrowIfCancellationRequested();
@@ -69,14 +96,12 @@ public sealed class Executor : IDisposable
             {
                 var ins = n.Inputs.Count <= args.Length ? args[..n.Inputs.Count] : new DeviceTensor[n.Inputs.Count];
                 for (int i = 0; i < n.Inputs.Count; i++) ins[i] = new DeviceTensor(Address(n.Inputs[i]), n.Inputs[i].Type);
-                if (timeNodes) { _backend.Synchronize(); sw.Restart(); }
+                timer?.Begin();
                 _backend.Execute(n, ins, new DeviceTensor(Address(n.Output), n.Output.Type));
-                if (timeNodes) { _backend.Synchronize(); timings.Add(new NodeTiming(n.Name, n.Op.Kind, sw.Elapsed.TotalMilliseconds)); }
+                timer?.End(n);
             }
-            if (_outputsByValue.TryGetValue(n.Output, out var names)) CopyOut(n.Output, names, outputs);
+            if (outputs is not null && _outputsByValue.TryGetValue(n.Output, out var names)) CopyOut(n.Output, names, outputs);
         }
-        _backend.Synchronize();
-        return new Result(outputs, timings);
     }
 
     private void CopyOut(Value v, List<string> names, Dictionary<string, Tensor> outputs)
@@ -100,6 +125,8 @@ public sealed class Executor : IDisposable
 
     public void Dispose()
     {
+        _recording?.Dispose();
+        _recording = null;
         if (_arena != 0) { _backend.FreeArena(_arena); _arena = 0; }
     }
 }

@@ -29,4 +29,19 @@ public interface IBackend : IDisposable
 
     /// <summary>Whether this backend can run the op (used to name unsupported ops before running).</summary>
     bool Supports(Op op);
+
+    /// <summary>The arithmetic of this backend's GEMMs; everything else computes in float32.</summary>
+    Precision Precision => Precision.Fp32;
+
+    /// <summary>A timer for the nodes of one run: device events where the backend has them, else the host's stopwatch.</summary>
+    INodeTimer CreateNodeTimer() => new StopwatchNodeTimer(this);
+
+    /// <summary>Whether <see cref="Capture"/> works; the executor then replays a repeated run instead of dispatching its nodes.</summary>
+    bool CanCapture => false;
+
+    /// <summary>
+    /// Records the work <paramref name="enqueue"/> queues (<see cref="Execute"/> calls) without running it, for replay.
+    /// Only after the same work has run once, so that every lazily made device resource exists.
+    /// </summary>
+    ICapturedWork Capture(Action enqueue) => throw new NotSupportedException($"backend '{Name}' cannot capture work for replay");
 }

@@ -4,14 +4,16 @@ namespace MRVS.Core.Execution;
 
 /// <summary>
 /// Plans intermediate memory by liveness into one arena. A buffer is live from the step that writes it to the
-/// last step that reads it or any view of it; requested outputs are copied out right after they are produced,
-/// so they need no longer life. Placement is greedy best-fit, largest buffers first.
+/// last step that reads it or any view of it. Requested outputs are copied out right after they are produced, so
+/// they need no longer life, unless <c>keepOutputs</c>: then they live to the end of the schedule, to be copied out
+/// after a replayed run (a captured run cannot copy to the host in between). Placement is greedy best-fit, largest
+/// buffers first.
 /// </summary>
 public static class MemoryPlanner
 {
     public const int Alignment = 256;
 
-    public static MemoryPlan Plan(ComputeGraph graph, IReadOnlyCollection<Value> outputs)
+    public static MemoryPlan Plan(ComputeGraph graph, IReadOnlyCollection<Value> outputs, bool keepOutputs = false)
     {
         var schedule = Prune(graph, outputs);
         var position = new Dictionary<Node, int>();
@@ -35,6 +37,9 @@ public static class MemoryPlanner
             if (!first.ContainsKey(outRoot)) first[outRoot] = i;
             last[outRoot] = Math.Max(last.GetValueOrDefault(outRoot, i), i);
         }
+        if (keepOutputs)
+            foreach (var v in outputs)
+                if (last.ContainsKey(Root(v))) last[Root(v)] = schedule.Count;
 
         var placed = new List<BufferPlacement>();
         long arena = 0;

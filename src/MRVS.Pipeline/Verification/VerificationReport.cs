@@ -1,10 +1,22 @@
+using System.Globalization;
+using MRVS.Core.Execution;
+
 namespace MRVS.Pipeline.Verification;
 
-public sealed record VerificationReport(string Fixture, string Backend, IReadOnlyList<TensorCheck> Checks, long ArenaBytes, double Milliseconds)
+/// <summary>
+/// A fixture run: every reference tensor compared, and for fp16 / bf16 GEMMs the IoU of the final masks, which
+/// then decides the verdict (see <see cref="FixtureVerifier"/>).
+/// </summary>
+public sealed record VerificationReport(string Fixture, string Backend, IReadOnlyList<TensorCheck> Checks, long ArenaBytes, double Milliseconds,
+    Precision Precision = Precision.Fp32, double? MaskIou = null)
 {
     public int PassedCount => Checks.Count(c => c.Passed);
-    public bool Passed => Checks.Count > 0 && PassedCount == Checks.Count;
+
+    public bool Passed => MaskIou is { } iou ? iou >= FixtureVerifier.MinimumMaskIou : Checks.Count > 0 && PassedCount == Checks.Count;
 
     /// <summary>The closing line of <c>mrvs verify</c>.</summary>
-    public string Summary => $"verify: {(Passed ? "PASS" : "FAIL")} {PassedCount}/{Checks.Count} tensors";
+    public string Summary => MaskIou is { } iou
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"verify: {(Passed ? "PASS" : "FAIL")} {Precision.Name()} mask IoU {iou:F4} (needs ≥ {FixtureVerifier.MinimumMaskIou}); {PassedCount}/{Checks.Count} tensors within the fp32 tolerances")
+        : $"verify: {(Passed ? "PASS" : "FAIL")} {PassedCount}/{Checks.Count} tensors";
 }

@@ -1,6 +1,7 @@
 using MRVS.Backends.Cuda;
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Interop;
+using MRVS.Core.Execution;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Cuda;
@@ -11,11 +12,24 @@ public class GpuTests
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
     public void GpuReproducesEveryFixtureTensor(string fixture)
     {
-        CudaDevice device;
-        try { device = new CudaDevice(); }
-        catch (CudaUnavailableException) { Assert.Ignore("skipped: no CUDA device"); return; }
-        using var backend = new CudaBackend(device);
+        using var backend = new CudaBackend(Gpu());
         FixtureVerification.AssertPasses(fixture, backend);
+    }
+
+    [TestCase("socpp-tiny", Precision.Fp16)]
+    [TestCase("socpp-tiny", Precision.Bf16)]
+    [TestCase("soc-tiny", Precision.Fp16)]
+    [TestCase("soc-tiny", Precision.Bf16)]
+    public void GpuReducedPrecisionMasksKeepTheirIou(string fixture, Precision precision)
+    {
+        using var backend = new CudaBackend(Gpu(), precision);
+        ReducedPrecisionTests.AssertMasksKeepTheirIou(fixture, backend);
+    }
+
+    private static CudaDevice Gpu()
+    {
+        try { return new CudaDevice(); }
+        catch (CudaUnavailableException) { Assert.Ignore("skipped: no CUDA device"); throw; }
     }
 
     [Test]

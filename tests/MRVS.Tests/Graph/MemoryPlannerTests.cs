@@ -66,6 +66,23 @@ public class MemoryPlannerTests
     }
 
     [Test]
+    public void KeptOutputsLiveToTheEndAndNothingIsPlacedOverThem()
+    {
+        var g = new ComputeGraph();
+        Value v = g.Input("x", DType.F32, 1024);
+        var early = v = g.Add(new UnaryOp(UnaryKind.Relu), "r0", v);
+        for (int i = 1; i < 10; i++) v = g.Add(new UnaryOp(UnaryKind.Relu), $"r{i}", v);
+        var reused = MemoryPlanner.Plan(g, [early, v]);
+        var kept = MemoryPlanner.Plan(g, [early, v], keepOutputs: true);
+        Assert.That(reused.Buffers[early].Last, Is.EqualTo(1), "without keeping, r0 dies at its last reader");
+        Assert.That(kept.Buffers[early].Last, Is.EqualTo(kept.Schedule.Count));
+        var k = kept.Buffers[early];
+        foreach (var p in kept.Buffers.Values.Where(p => p.First >= k.First && p.Value != early))
+            Assert.That(p.Offset >= k.Offset + k.Bytes || k.Offset >= p.Offset + p.Bytes, $"{p.Value.Name} is placed over the kept r0");
+        Assert.That(kept.ArenaBytes, Is.GreaterThan(reused.ArenaBytes));
+    }
+
+    [Test]
     public void UnrequestedBranchesArePruned()
     {
         var (g, _) = BuildGraph();

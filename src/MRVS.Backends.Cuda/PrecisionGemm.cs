@@ -1,0 +1,91 @@
+using MRVS.Backends.Cuda.Devices;
+using MRVS.Core.Execution;
+using MRVS.Core.Tensors;
+
+namespace MRVS.Backends.Cuda;
+
+/// <summary>
+/// The backend's GEMMs (Linear, MatMul, the convolution's) in its <see cref="Precision"/>: float32 as given, or with
+/// both operands narrowed to fp16 / bf16 (constants once, kept; activations on every call, into scratch, by
+/// kernels/cast.cu's cast_narrow) for the device's mixed-precision GEMM with float32 accumulation and a float32
+/// result. Only GEMM inputs are rounded; every other kernel and every stored activation stays float32.
+/// </summary>
+public sealed class PrecisionGemm : IDisposable
+{
+    private const long Alignment = 256;
+    private readonly IGpuDevice _device;
+    private readonly DeviceConstants _constants;
+    private readonly List<nint> _scratches = [];
+    private long _scratchBytes;
+
+    internal PrecisionGemm(IGpuDevice device, Precision precision, DeviceConstants constants)
+    {
+        _device = device;
+        _constants = constants;
+        Precision = precision;
+        Operands = precision switch { Precision.Fp16 => DType.F16, Precision.Bf16 => DType.BF16, _ => DType.F32 };
+    }
+
+    public Precision Precision { get; }
+
+    /// <summary>The element type the GEMMs read: F32, F16 or BF16.</summary>
+    public DType Operands { get; }
+
+    /// <summary>Row-major C[b] = alpha · A[b] · op(B[b]) over float32 A, B and C, as <see cref="IGpuDevice.Gemm"/>.</summary>
+    public void Run(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC)
+    {
+        if (Operands == DType.F32)
+        {
+            _device.Gemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC);
+            return;
+        }
+        long aElements = (batch - 1) * strideA + (long)m * k, bElements = (batch - 1) * strideB + (long)k * n;
+        long needed = ScratchBytes(a, aElements) + ScratchBytes(b, bElements);
+        nint next = needed == 0 ? 0 : Scratch(needed);
+        nint ha = Narrowed(a, aElements, ref next), hb = Narrowed(b, bElements, ref next);
+        _device.Gemm(ha, hb, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, Operands, DType.F32);
+    }
+
+    /// <summary>Launches cast_narrow: <paramref name="count"/> floats at <paramref name="source"/> to 16-bit <paramref name="type"/> at <paramref name="destination"/>.</summary>
+    public static void Narrow(IGpuDevice device, nint source, nint destination, long count, DType type)
+    {
+        using var args = new KernelArgs();
+        args.Ptr(source).Ptr(destination).Add(count).Add(type == DType.F16 ? 0 : 1);
+        device.Launch("cast_narrow", Dim3.Blocks(count, 256), new Dim3(256), 0, args);
+    }
+
+    private long ScratchBytes(nint operand, long elements) => _constants.Contains(operand) ? 0 : Align(elements * Operands.Size());
+
+    private nint Narrowed(nint operand, long elements, ref nint next)
+    {
+        if (_constants.Contains(operand))
+            return _constants.Narrowed(operand, elements, Operands, (s, d, count) => Narrow(_device, s, d, count, Operands));
+        nint p = next;
+        Narrow(_device, operand, p, elements, Operands);
+        next += (nint)ScratchBytes(operand, elements);
+        return p;
+    }
+
+    /// <summary>
+    /// Scratch for narrowed activations, shared by every GEMM (one stream runs them in order). It only grows, and
+    /// outgrown buffers are kept until disposal: graphs captured earlier still address them.
+    /// </summary>
+    private nint Scratch(long bytes)
+    {
+        if (bytes > _scratchBytes)
+        {
+            _scratchBytes = Math.Max(bytes, 2 * _scratchBytes);
+            _scratches.Add(_device.Allocate(_scratchBytes));
+        }
+        return _scratches[^1];
+    }
+
+    private static long Align(long bytes) => (bytes + Alignment - 1) / Alignment * Alignment;
+
+    public void Dispose()
+    {
+        foreach (var p in _scratches) _device.Free(p);
+        _scratches.Clear();
+        _scratchBytes = 0;
+    }
+}
