@@ -22,7 +22,7 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
         typeof(SwinWindowPartitionOp), typeof(SwinWindowMergeOp), typeof(PatchMergeOp), typeof(Conv2dOp), typeof(SinePositionEncodingOp),
         typeof(RobertaPositionIdsOp), typeof(DeformableSamplingLocationsOp), typeof(ValidRatioOp), typeof(DeformableReferencePointsOp),
         typeof(CumulativeMeanOp), typeof(DynamicMaskHeadOp), typeof(LanguageMatchScoreOp), typeof(BmrwOp),
-        typeof(CrossModalFusionOp), typeof(FrameScoreAggregationOp),
+        typeof(CrossModalFusionOp), typeof(FrameScoreAggregationOp), typeof(ReferredMaskOp),
     ];
 
     public static bool Supports(Op op) => Kernelized.Contains(op.GetType());
@@ -63,6 +63,7 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
             case BmrwOp op: Bmrw(op, x[0], x[1], y); break;
             case CrossModalFusionOp op: CrossModalFusion(op, x, y); break;
             case FrameScoreAggregationOp: FrameScoreAggregation(x, y); break;
+            case ReferredMaskOp op: ReferredMask(op, x[0], x[1], y); break;
             default: throw new NotSupportedException($"{node.Name}: no CUDA kernel for '{node.Op.Kind}' yet");
         }
     }
@@ -288,6 +289,12 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
             a => a.Ptr(vr.Ptr).Ptr(table).Ptr(table + 8 * levels).Ptr(y.Ptr).Add(y.Dim(0)).Add(y.Dim(1)).Add(levels));
     }
 
+    private void ReferredMask(ReferredMaskOp op, DeviceTensor cls, DeviceTensor masks, DeviceTensor y) =>
+        Launch("referred_mask", Grid(y.Elements), new Dim3(Threads),
+            a => a.Ptr(cls.Ptr).Ptr(masks.Ptr).Ptr(y.Ptr).Add(cls.Dim(0)).Add(cls.Dim(2)).Add(cls.Dim(3)).Add(masks.Dim(3)).Add(masks.Dim(4))
+                .Add(op.Padded.H).Add(op.Padded.W).Add(op.Resized.H).Add(op.Resized.W).Add(op.Original.H).Add(op.Original.W),
+            sharedBytes: 4 * cls.Dim(2));
+
     private void CumulativeMean(DeviceTensor x, DeviceTensor y)
     {
         long inner = x.Elements / x.Dim(0);
@@ -323,7 +330,7 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
         nint kpm = op.HasKeyPaddingMask ? x[6].Ptr : 0, attended = Scratch(op, y.Type.Bytes);
         Launch(dh <= 32 ? "cross_modal_fusion" : "cross_modal_fusion_wide", new Dim3((uint)((lq + 127) / 128), (uint)(batch * op.Heads)), new Dim3(128),
             a => a.Ptr(q).Ptr(k).Ptr(v).Ptr(kpm).Ptr(attended).Add(lq).Add(lk).Add(e).Add(op.Heads));
-        device.Gemm(attended, w, y.Ptr, batch * lq, e, e, transposeB: true, 1f, 1, 0, 0, 0);
+        gemm.Run(attended, w, y.Ptr, batch * lq, e, e, transposeB: true, 1f, 1, 0, 0, 0);
         Launch("cross_modal_fusion_gate", Grid(y.Elements), new Dim3(Threads), a => a.Ptr(y.Ptr).Ptr(bias).Ptr(target).Add(y.Elements).Add(e));
     }
 

@@ -1,5 +1,6 @@
 using MRVS.Core.Config;
 using MRVS.Core.Graph;
+using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Models.Backbone;
 using MRVS.Models.Building;
@@ -32,7 +33,12 @@ public static class SocModel
     public const string Frames = "samples.tensors", PixelMask = "samples.mask", InputIds = "text.input_ids", AttentionMask = "text.attention_mask";
     public const string PredMasks = "out.pred_masks", PredCls = "out.pred_cls";
 
-    public static ComputeGraph Build(ModelConfig config, WeightStore weights, ForwardShape shape)
+    /// <summary>U8 [T, 1, H, W] binary masks of the referred object at the original frame size (when built with one).</summary>
+    public const string ReferredMasks = "out.referred_masks";
+
+    /// <param name="originalSize">The frames' size before the eval resize: adds <see cref="ReferredMasks"/>, the
+    /// Ref-YouTube-VOS post-processing on the device, so only the final masks leave it.</param>
+    public static ComputeGraph Build(ModelConfig config, WeightStore weights, ForwardShape shape, (int H, int W)? originalSize = null)
     {
         var b = new GraphBuilder(config, weights);
         var g = b.Graph;
@@ -58,7 +64,12 @@ public static class SocModel
         for (int l = 0; l < layers; l++)
         {
             var masks = MaskHead.Build(b, l, maskFeatures, heads.ControllerParams[l], heads.MaskReferences[l], shape.ImageHeight, shape.ImageWidth);
-            if (l == heads.OutputLayer) b.Tap(PredMasks, masks);
+            if (l == heads.OutputLayer)
+            {
+                b.Tap(PredMasks, masks);
+                if (originalSize is { } original)
+                    b.Tap(ReferredMasks, b.Add(new ReferredMaskOp((h, w), (shape.ImageHeight, shape.ImageWidth), original), ReferredMasks, g.Taps[PredCls], masks));
+            }
             else if (config.Family == ModelFamily.SocPlusPlus) b.Tap($"out.aux_outputs.{l}.pred_masks", masks);
         }
         weights.ThrowIfProblems();

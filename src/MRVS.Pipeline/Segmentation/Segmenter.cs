@@ -3,7 +3,6 @@ using MRVS.Backends.Cpu.Ops;
 using MRVS.Core.Execution;
 using MRVS.Core.Tensors;
 using MRVS.Models;
-using MRVS.Models.PostProcessing;
 using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
 using MRVS.Pipeline.Text;
@@ -19,7 +18,7 @@ namespace MRVS.Pipeline.Segmentation;
 /// SegmentationResult r = seg.Segment(frames, "the man in a red shirt");
 /// </code>
 /// Each clip of <see cref="SegmenterOptions.ClipLength"/> frames goes through the official eval preprocessing,
-/// one forward and the Ref-YouTube-VOS post-processing (the best query for the clip, its mask resized to the frame).
+/// one forward and the Ref-YouTube-VOS post-processing on the backend (the best query for the clip, its mask resized to the frame).
 /// Thread safety: one instance may be shared by threads, but its calls run one at a time (they share one device
 /// arena per input shape); load one Segmenter per thread or GPU for parallel work. Dispose releases the device
 /// memory, the weights and the backend; do not dispose while a call is running.
@@ -33,7 +32,7 @@ public sealed class Segmenter : IDisposable
     private readonly IBackend _backend;
     private readonly EvalPreprocessor _preprocessor;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly LinkedList<(ForwardShape Shape, Executor Executor)> _executors = new();
+    private readonly LinkedList<(ForwardShape Shape, (int H, int W) Original, Executor Executor)> _executors = new();
     private bool _disposed;
 
     private Segmenter(ModelFolder model, IBackend backend, SegmenterOptions options)
@@ -167,7 +166,7 @@ public sealed class Segmenter : IDisposable
         int t = clip.FrameCount, h = clip.Height, w = clip.Width;
         var ids = Array.ConvertAll(stream.Tokens.InputIds, id => (long)id);
         var shape = new ForwardShape(t, h, w, ids.Length, h, w);
-        var executor = times.Measure("build", () => ExecutorFor(shape));
+        var executor = times.Measure("build", () => ExecutorFor(shape, (clip.OriginalHeight, clip.OriginalWidth)));
 
         // The model takes [T, B = 1, 3, H, W]: the same bytes as the clip.
         using var pixels = Tensor.View(DType.F32, [t, 1, 3, h, w], clip.Frames.Data, clip.Frames);
@@ -184,7 +183,7 @@ public sealed class Segmenter : IDisposable
         stream.Clips++;
         try
         {
-            return times.Measure("postprocess", () => PostProcess(outputs[SocModel.PredCls], outputs[SocModel.PredMasks], frames, clip, firstIndex, stream.Clips - 1));
+            return times.Measure("postprocess", () => Results(outputs[SocModel.PredCls], outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
         }
         finally
         {
@@ -192,34 +191,26 @@ public sealed class Segmenter : IDisposable
         }
     }
 
-    private static SegmentedFrame[] PostProcess(Tensor predCls, Tensor predMasks, List<RgbFrame> frames, PreprocessedClip clip, int firstIndex, int clipIndex)
+    /// <summary>Per frame: its mask (post-processed on the backend) and the chosen query's score, sigmoid of its class logit (max over classes).</summary>
+    private static SegmentedFrame[] Results(Tensor predCls, Tensor masks, List<RgbFrame> frames, int firstIndex, int clipIndex)
     {
-        var post = ReferYoutubeVosPostProcess.Run(predCls, predMasks, (clip.Height, clip.Width), (clip.Height, clip.Width), (clip.OriginalHeight, clip.OriginalWidth));
-        try
+        var cls = predCls.Span<float>();
+        int t = predCls.Shape[0], queries = predCls.Shape[2], classes = predCls.Shape[3], pixels = masks.Shape[2] * masks.Shape[3];
+        int query = ReferredMask.SelectQuery(cls, t, queries, classes);
+        var results = new SegmentedFrame[frames.Count];
+        for (int i = 0; i < frames.Count; i++)
         {
-            int query = (int)post["post.pred_trajectory_indices"].Span<long>()[0];
-            var masks = post["post.video0.pred_masks"].Span<byte>();
-            var cls = predCls.Span<float>();
-            int queries = predCls.Shape[2], classes = predCls.Shape[3], pixels = clip.OriginalHeight * clip.OriginalWidth;
-            var results = new SegmentedFrame[frames.Count];
-            for (int i = 0; i < frames.Count; i++)
-            {
-                float score = 0;
-                for (int k = 0; k < classes; k++) score = MathF.Max(score, Activations.Sigmoid(cls[(i * queries + query) * classes + k]));
-                results[i] = SegmentedFrame.Create(firstIndex + i, frames[i], masks.Slice(i * pixels, pixels).ToArray(), score, clipIndex);
-            }
-            return results;
+            float score = 0;
+            for (int k = 0; k < classes; k++) score = MathF.Max(score, Activations.Sigmoid(cls[(i * queries + query) * classes + k]));
+            results[i] = SegmentedFrame.Create(firstIndex + i, frames[i], masks.Span<byte>().Slice(i * pixels, pixels).ToArray(), score, clipIndex);
         }
-        finally
-        {
-            foreach (var v in post.Values) v.Dispose();
-        }
+        return results;
     }
 
-    private Executor ExecutorFor(ForwardShape shape)
+    private Executor ExecutorFor(ForwardShape shape, (int H, int W) original)
     {
         for (var node = _executors.First; node != null; node = node.Next)
-            if (node.Value.Shape == shape)
+            if (node.Value.Shape == shape && node.Value.Original == original)
             {
                 _executors.Remove(node);
                 _executors.AddFirst(node);
@@ -230,9 +221,9 @@ public sealed class Segmenter : IDisposable
             _executors.Last!.Value.Executor.Dispose();
             _executors.RemoveLast();
         }
-        var graph = SocModel.Build(_model.Config, _model.NewWeightStore(), shape);
-        var executor = new Executor(graph, _backend, [SocModel.PredCls, SocModel.PredMasks]);
-        _executors.AddFirst((shape, executor));
+        var graph = SocModel.Build(_model.Config, _model.NewWeightStore(), shape, original);
+        var executor = new Executor(graph, _backend, [SocModel.PredCls, SocModel.ReferredMasks]);
+        _executors.AddFirst((shape, original, executor));
         return executor;
     }
 
@@ -243,7 +234,7 @@ public sealed class Segmenter : IDisposable
         try
         {
             _disposed = true;
-            foreach (var (_, e) in _executors) e.Dispose();
+            foreach (var (_, _, e) in _executors) e.Dispose();
             _executors.Clear();
             _backend.Dispose();
             _model.Dispose();

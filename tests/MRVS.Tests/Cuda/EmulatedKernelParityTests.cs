@@ -100,6 +100,10 @@ public class EmulatedKernelParityTests
             Tensor[] inputs = [Rand(batch, lq, e), Rand(batch, lk, e), Rand(batch, lk, e), Rand(e, e), Rand(e), Rand(batch, lq, e)];
             yield return Case($"cross_modal_fusion {batch}x{lq} over {lk}, {heads} heads of {e / heads}", new CrossModalFusionOp(heads, masked), masked ? [.. inputs, mask] : inputs);
         }
+        // (frames, queries, classes, mask h×w, padded, resized, original): one of each; upsampled and cropped; shrunk below the resized size.
+        foreach (var (t, q, k, mh, mw, padded, resized, original) in new[]
+                 { (1, 1, 1, 1, 1, (4, 4), (4, 4), (1, 1)), (3, 5, 2, 7, 9, (28, 36), (25, 33), (50, 67)), (2, 4, 1, 6, 5, (24, 20), (21, 19), (13, 11)) })
+            yield return Case($"referred_mask {t}x{q} {mh}x{mw} → {original}", new ReferredMaskOp(padded, resized, original), Rand(t, 1, q, k), Rand(t, 1, q, mh, mw));
         foreach (var (n, t, q, c) in new[] { (1, 1, 1, 1), (3, 4, 5, 7), (2, 9, 1, 257) })
             yield return Case($"frame_score_aggregation {n}x{t}x{q}x{c}", new FrameScoreAggregationOp(), Rand(n, t, q, c), Rand(t, n, 1), Rand(t, n, 1), Rand(t, n, 1));
     }
