@@ -21,10 +21,12 @@ public sealed unsafe class Permute : CpuKernel<PermuteOp>
         {
             long rem = row, offset = 0;
             for (int d = rank - 2; d >= 0; d--) { offset += rem % outShape[d] * src[d]; rem /= outShape[d]; }
-            byte* dst = (byte*)py + row * inner * size;
-            byte* s = (byte*)px;
-            for (int j = 0; j < inner; j++)
-                Buffer.MemoryCopy(s + (offset + j * innerStride) * size, dst + (long)j * size, size, size);
+            byte* dst = (byte*)py + row * inner * size, s = (byte*)px + offset * size;
+            if (innerStride == 1) Buffer.MemoryCopy(s, dst, (long)inner * size, (long)inner * size);
+            else if (size == sizeof(float))
+                for (int j = 0; j < inner; j++) ((int*)dst)[j] = ((int*)s)[j * innerStride];
+            else
+                for (int j = 0; j < inner; j++) Buffer.MemoryCopy(s + j * innerStride * size, dst + (long)j * size, size, size);
         }, minPerThread: 64);
     }
 }

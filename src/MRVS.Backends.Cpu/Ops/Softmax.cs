@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph.Ops;
 
@@ -19,13 +20,12 @@ public sealed unsafe class Softmax : CpuKernel<SoftmaxOp>
         }, minPerThread: 256);
     }
 
-    /// <summary>In-place softmax of one row; a row of all −∞ gives NaN, like torch.</summary>
+    /// <summary>In-place softmax of one row, vectorised; a row of all −∞ gives NaN, like torch.</summary>
     public static void Row(Span<float> x)
     {
-        float max = float.NegativeInfinity;
-        foreach (var v in x) max = MathF.Max(max, v);
-        float sum = 0f;
-        for (int i = 0; i < x.Length; i++) { x[i] = MathF.Exp(x[i] - max); sum += x[i]; }
-        for (int i = 0; i < x.Length; i++) x[i] /= sum;
+        if (x.IsEmpty) return;
+        TensorPrimitives.Subtract(x, TensorPrimitives.Max(x), x);
+        TensorPrimitives.Exp(x, x);
+        TensorPrimitives.Divide(x, TensorPrimitives.Sum(x), x);
     }
 }

@@ -1,14 +1,18 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cpu.Ops;
 
-/// <summary>CPU reference of <see cref="WindowAttentionOp"/>: one (window, head, query) row per work item.</summary>
+/// <summary>
+/// CPU reference of <see cref="WindowAttentionOp"/>, one (window, head) per work item: S = scale · Q·Kᵀ by GEMM,
+/// + relative position bias (+ −100 between different shift regions), row softmax, then S·V by GEMM into the
+/// head's output columns. Padded tokens are ordinary tokens, as upstream.
+/// </summary>
 public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
 {
-    /// <summary>Score rows up to this length live on the stack (a full 8×7×7 window has 392 tokens).</summary>
-    private const int StackScores = 1024;
+    [ThreadStatic] private static float[]? s_scores;
 
     protected override void Run(WindowAttentionOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
     {
@@ -16,25 +20,43 @@ public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
         int windows = qkv.Dim(0), n = qkv.Dim(1), c = qkv.Dim(2) / 3, heads = op.Heads, dh = c / heads;
         float scale = 1f / MathF.Sqrt(dh);
         nint pqkv = qkv.Ptr, pb = inputs[1].Ptr, pr = op.Masked ? inputs[2].Ptr : 0, py = output.Ptr;
-        CpuParallel.For((long)windows * heads * n, idx =>
+        CpuParallel.For((long)windows * heads, idx =>
         {
-            int i = (int)(idx % n), h = (int)(idx / n % heads), win = (int)(idx / n / heads);
-            float* rows = (float*)pqkv + (long)win * n * 3 * c;
-            Span<float> q = dh <= StackScores ? stackalloc float[dh] : new float[dh];
-            TensorPrimitives.Multiply(new ReadOnlySpan<float>(rows + (long)i * 3 * c + h * dh, dh), scale, q);
-            Span<float> s = n <= StackScores ? stackalloc float[n] : new float[n];
-            float* bias = (float*)pb + ((long)h * n + i) * n;
+            int h = (int)(idx % heads), win = (int)(idx / heads);
+            float* rows = (float*)pqkv + (long)win * n * 3 * c + h * dh;
+            float* bias = (float*)pb + (long)h * n * n;
             float* regions = pr == 0 ? null : (float*)pr + (long)win * n;
-            for (int j = 0; j < n; j++)
+            if (s_scores == null || s_scores.Length < n * n) s_scores = GC.AllocateUninitializedArray<float>(n * n, pinned: true);
+            fixed (float* s = s_scores)
             {
-                float v = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(rows + (long)j * 3 * c + c + h * dh, dh)) + bias[j];
-                s[j] = regions == null ? v : v + (regions[j] == regions[i] ? 0f : WindowAttentionOp.ShiftMaskValue);
+                Gemm.Run(rows, rows + c, s, n, n, dh, transposeB: true, alpha: scale, lda: 3 * c, ldb: 3 * c, ldc: n);
+                for (int i = 0; i < n; i++)
+                {
+                    var row = new Span<float>(s + (long)i * n, n);
+                    TensorPrimitives.Add(row, new ReadOnlySpan<float>(bias + (long)i * n, n), row);
+                    if (regions != null) AddShiftMask(row, regions, regions[i]);
+                    Softmax.Row(row);
+                }
+                Gemm.Run(s, rows + 2 * c, (float*)py + (long)win * n * c + h * dh, n, dh, n, transposeB: false, lda: n, ldb: 3 * c, ldc: c);
             }
-            Softmax.Row(s);
-            var o = new Span<float>((float*)py + ((long)win * n + i) * c + h * dh, dh);
-            o.Clear();
-            for (int j = 0; j < n; j++)
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(rows + (long)j * 3 * c + 2 * c + h * dh, dh), s[j], o, o);
-        }, minPerThread: 64);
+        }, minPerThread: 1);
+    }
+
+    /// <summary>row[j] += −100 where token j lies in another shift region than the query's.</summary>
+    private static void AddShiftMask(Span<float> row, float* regions, float query)
+    {
+        int j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var target = new Vector<float>(query);
+            var penalty = new Vector<float>(WindowAttentionOp.ShiftMaskValue);
+            fixed (float* r = row)
+                for (; j <= row.Length - Vector<float>.Count; j += Vector<float>.Count)
+                {
+                    var same = Vector.Equals(Vector.Load(regions + j), target);
+                    (Vector.Load(r + j) + Vector.ConditionalSelect(same, Vector<float>.Zero, penalty)).Store(r + j);
+                }
+        }
+        for (; j < row.Length; j++) row[j] += regions[j] == query ? 0f : WindowAttentionOp.ShiftMaskValue;
     }
 }

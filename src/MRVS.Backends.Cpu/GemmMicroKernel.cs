@@ -1,0 +1,60 @@
+using System.Runtime.CompilerServices;
+
+namespace MRVS.Backends.Cpu;
+
+/// <summary>
+/// The GEMM's register block: a 6 × (2 vectors) tile of C held in 12 accumulators, updated by one broadcast of A and
+/// two loads of B per k. Each C element is a single fused multiply-add chain over k in order, so the result does
+/// not depend on the vector width, the blocking or the thread count.
+/// </summary>
+internal static unsafe class GemmMicroKernel
+{
+    public const int Rows = 6;
+
+    /// <summary>
+    /// C[0..6, 0..2w] = ((accumulate ? C : 0) + Σ_k a[k] ⊗ b[k]) · scale, where <paramref name="a"/> holds 6 values
+    /// per k and <paramref name="b"/> 2w values per k (packed panels).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run<TL, TV>(float* a, float* b, int kc, float* c, long ldc, bool accumulate, float scale)
+        where TL : struct, ISimdLanes<TV> where TV : struct
+    {
+        int w = TL.Count;
+        TV c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (accumulate)
+        {
+            c00 = TL.Load(c); c01 = TL.Load(c + w);
+            c10 = TL.Load(c + ldc); c11 = TL.Load(c + ldc + w);
+            c20 = TL.Load(c + 2 * ldc); c21 = TL.Load(c + 2 * ldc + w);
+            c30 = TL.Load(c + 3 * ldc); c31 = TL.Load(c + 3 * ldc + w);
+            c40 = TL.Load(c + 4 * ldc); c41 = TL.Load(c + 4 * ldc + w);
+            c50 = TL.Load(c + 5 * ldc); c51 = TL.Load(c + 5 * ldc + w);
+        }
+        else
+        {
+            c00 = TL.Zero; c01 = TL.Zero;
+            c10 = TL.Zero; c11 = TL.Zero;
+            c20 = TL.Zero; c21 = TL.Zero;
+            c30 = TL.Zero; c31 = TL.Zero;
+            c40 = TL.Zero; c41 = TL.Zero;
+            c50 = TL.Zero; c51 = TL.Zero;
+        }
+        for (int k = 0; k < kc; k++, a += Rows, b += 2 * w)
+        {
+            TV b0 = TL.Load(b), b1 = TL.Load(b + w), ar;
+            ar = TL.Broadcast(a[0]); c00 = TL.FusedMultiplyAdd(ar, b0, c00); c01 = TL.FusedMultiplyAdd(ar, b1, c01);
+            ar = TL.Broadcast(a[1]); c10 = TL.FusedMultiplyAdd(ar, b0, c10); c11 = TL.FusedMultiplyAdd(ar, b1, c11);
+            ar = TL.Broadcast(a[2]); c20 = TL.FusedMultiplyAdd(ar, b0, c20); c21 = TL.FusedMultiplyAdd(ar, b1, c21);
+            ar = TL.Broadcast(a[3]); c30 = TL.FusedMultiplyAdd(ar, b0, c30); c31 = TL.FusedMultiplyAdd(ar, b1, c31);
+            ar = TL.Broadcast(a[4]); c40 = TL.FusedMultiplyAdd(ar, b0, c40); c41 = TL.FusedMultiplyAdd(ar, b1, c41);
+            ar = TL.Broadcast(a[5]); c50 = TL.FusedMultiplyAdd(ar, b0, c50); c51 = TL.FusedMultiplyAdd(ar, b1, c51);
+        }
+        TV s = TL.Broadcast(scale);
+        TL.Store(TL.Multiply(c00, s), c); TL.Store(TL.Multiply(c01, s), c + w);
+        TL.Store(TL.Multiply(c10, s), c + ldc); TL.Store(TL.Multiply(c11, s), c + ldc + w);
+        TL.Store(TL.Multiply(c20, s), c + 2 * ldc); TL.Store(TL.Multiply(c21, s), c + 2 * ldc + w);
+        TL.Store(TL.Multiply(c30, s), c + 3 * ldc); TL.Store(TL.Multiply(c31, s), c + 3 * ldc + w);
+        TL.Store(TL.Multiply(c40, s), c + 4 * ldc); TL.Store(TL.Multiply(c41, s), c + 4 * ldc + w);
+        TL.Store(TL.Multiply(c50, s), c + 5 * ldc); TL.Store(TL.Multiply(c51, s), c + 5 * ldc + w);
+    }
+}
