@@ -21,7 +21,6 @@ public sealed unsafe class CudaDevice : IGpuDevice
     private readonly nint _cublas;
     private readonly nint _cublasWorkspace;
     private readonly string _versions;
-    private readonly bool _allowTf32;
     private readonly int _sharedOptinLimit;
     private readonly Dictionary<string, nint> _modules = [];
     private readonly Dictionary<string, KernelFunction> _functions = [];
@@ -45,7 +44,6 @@ public sealed unsafe class CudaDevice : IGpuDevice
         NativeLibraries.Require(NativeLibraries.Cuda);
         NativeLibraries.Require(NativeLibraries.Nvrtc);
         NativeLibraries.Require(NativeLibraries.Cublas);
-        _allowTf32 = allowTf32;
         // A driver library without a usable GPU (CUDA_ERROR_NO_DEVICE in a container, a missing kernel module) leaves the CPU.
         int init = CudaDriver.Init(0);
         if (init != 0)
@@ -222,13 +220,13 @@ public sealed unsafe class CudaDevice : IGpuDevice
             return;
         }
         int type = inputs == DType.F16 ? Cublas.DataF16 : Cublas.DataBF16, cType = output == DType.F32 ? Cublas.DataF32 : type;
-        int compute = _allowTf32 ? Cublas.ComputeF32FastTf32 : Cublas.ComputeF32;
+        // CUBLAS_COMPUTE_32F whatever the math mode: the fast (TF32) compute types take only float32 operands.
         if (batch == 1)
-            Cublas.Check(Cublas.GemmEx(_cublas, opB, Cublas.OpN, n, m, k, alpha, b, type, ldb, a, type, k, 0f, c, cType, n, compute, Cublas.GemmDefault),
+            Cublas.Check(Cublas.GemmEx(_cublas, opB, Cublas.OpN, n, m, k, alpha, b, type, ldb, a, type, k, 0f, c, cType, n, Cublas.ComputeF32, Cublas.GemmDefault),
                 "cublasGemmEx", what);
         else
             Cublas.Check(Cublas.GemmStridedBatchedEx(_cublas, opB, Cublas.OpN, n, m, k, alpha, b, type, ldb, strideB, a, type, k, strideA, 0f,
-                c, cType, n, strideC, batch, compute, Cublas.GemmDefault), "cublasGemmStridedBatchedEx", what);
+                c, cType, n, strideC, batch, Cublas.ComputeF32, Cublas.GemmDefault), "cublasGemmStridedBatchedEx", what);
     }
 
     public IGpuEvent RecordEvent() => new CudaEvent(_stream, MakeCurrent);

@@ -14,7 +14,7 @@ internal static partial class Cublas
     /// <summary>A flag to OR into the math mode: reductions (split-K) accumulate in the compute type, not a 16-bit output type.</summary>
     public const int DisallowReducedPrecisionReduction = 16;
     public const int DataF32 = 0, DataF16 = 2, DataBF16 = 14;
-    public const int ComputeF32 = 68, ComputeF32FastTf32 = 77;
+    public const int ComputeF32 = 68;
     public const int GemmDefault = -1;
 
     [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasCreate_v2")] public static partial int Create(out nint handle);
