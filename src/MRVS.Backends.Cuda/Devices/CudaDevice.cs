@@ -7,39 +7,50 @@ namespace MRVS.Backends.Cuda.Devices;
 /// <summary>
 /// An NVIDIA GPU through the driver API: the primary context of device 0 and one non-blocking stream for all work,
 /// usable from any thread (one at a time); kernels compiled by NVRTC for the device (a CUBIN for sm_XX where NVRTC
-/// emits one, else PTX for compute_XX) and loaded once per file; cuBLAS for GEMMs (no TF32 unless asked).
+/// knows the architecture and emits CUBINs, else PTX that the driver compiles at load) and loaded once per file;
+/// cuBLAS for GEMMs (no TF32 unless asked) with a workspace of its own, so that captured GEMMs allocate nothing.
 /// Every call is checked.
 /// </summary>
 public sealed unsafe class CudaDevice : IGpuDevice
 {
-    private const int DefaultDynamicSharedLimit = 48 * 1024;
+    private const int DefaultDynamicSharedLimit = 48 * 1024, JitLogBytes = 16 * 1024;
 
     private readonly int _device;
     private readonly nint _context;
     private readonly nint _stream;
     private readonly nint _cublas;
-    private readonly bool _allowTf32;
+    private readonly nint _cublasWorkspace;
+    private readonly string _versions;
     private readonly int _sharedOptinLimit;
     private readonly Dictionary<string, nint> _modules = [];
     private readonly Dictionary<string, KernelFunction> _functions = [];
 
-    /// <summary>The context, stream and cuBLAS handle, released newest first by Dispose or by a constructor that fails partway.</summary>
+    /// <summary>The context, stream, cuBLAS workspace and handle, released newest first by Dispose or by a constructor that fails partway.</summary>
     private readonly ReleaseStack _resources = new();
+    private bool _disposed;
 
     public string Name { get; }
 
-    /// <summary>The device's architecture, e.g. sm_90; kernels are compiled for it or its compute_XX.</summary>
+    /// <summary>The device's architecture, e.g. sm_90.</summary>
     public string Arch { get; }
 
-    /// <exception cref="CudaUnavailableException">no driver, NVRTC or cuBLAS library, or no device.</exception>
+    /// <summary>What the kernels are compiled for (<see cref="KernelCompiler.TargetFor"/>): <see cref="Arch"/>, or PTX for it or an older compute_XX.</summary>
+    public string Target { get; }
+
+    /// <exception cref="CudaUnavailableException">no driver, NVRTC or cuBLAS library, or no usable device.</exception>
     public CudaDevice(bool allowTf32 = false)
     {
         NativeLibraries.EnsureResolver();
         NativeLibraries.Require(NativeLibraries.Cuda);
         NativeLibraries.Require(NativeLibraries.Nvrtc);
         NativeLibraries.Require(NativeLibraries.Cublas);
-        _allowTf32 = allowTf32;
-        CudaDriver.Check(CudaDriver.Init(0), "cuInit", "initialising the CUDA driver");
+        // A driver library without a usable GPU (CUDA_ERROR_NO_DEVICE in a container, a missing kernel module) leaves the CPU.
+        int init = CudaDriver.Init(0);
+        if (init != 0)
+            throw new CudaUnavailableException($"cuInit failed with {CudaDriver.ErrorName(init)} ({init}): no usable GPU; the CPU backend remains available (--backend cpu)");
+        CudaDriver.Check(CudaDriver.DriverGetVersion(out var driver), "cuDriverGetVersion", "reading the driver's CUDA version");
+        var nvrtc = Nvrtc.GetVersion();
+        _versions = $"driver CUDA {driver / 1000}.{driver % 1000 / 10}, NVRTC {nvrtc.Major}.{nvrtc.Minor}";
         CudaDriver.Check(CudaDriver.DeviceGetCount(out var count), "cuDeviceGetCount", "counting devices");
         if (count == 0) throw new CudaUnavailableException("the CUDA driver reports no device; the CPU backend remains available (--backend cpu)");
         CudaDriver.Check(CudaDriver.DeviceGet(out _device, 0), "cuDeviceGet", "opening device 0");
@@ -50,6 +61,14 @@ public sealed unsafe class CudaDevice : IGpuDevice
         CudaDriver.Check(CudaDriver.DeviceGetName(name, name.Length, _device), "cuDeviceGetName", "reading the device name");
         Name = System.Text.Encoding.ASCII.GetString(name).TrimEnd('\0');
         Arch = $"sm_{major}{minor}";
+        try
+        {
+            Target = KernelCompiler.TargetFor(major * 10 + minor, Nvrtc.GetSupportedArchitectures(), Nvrtc.CanEmitCubin);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new CudaUnavailableException($"{Name}: {e.Message}");
+        }
         CudaDriver.Check(CudaDriver.PrimaryCtxRetain(out _context, _device), "cuDevicePrimaryCtxRetain", "creating the context");
         _resources.Push(() => CudaDriver.Check(CudaDriver.PrimaryCtxRelease(_device), "cuDevicePrimaryCtxRelease_v2", "releasing the context"));
         try
@@ -57,10 +76,17 @@ public sealed unsafe class CudaDevice : IGpuDevice
             MakeCurrent();
             CudaDriver.Check(CudaDriver.StreamCreate(out _stream, CudaDriver.StreamNonBlocking), "cuStreamCreate", "creating the stream");
             _resources.Push(() => CudaDriver.Check(CudaDriver.StreamDestroy(_stream), "cuStreamDestroy_v2", "releasing the stream"));
+            // cuBLAS's recommended workspace: 32 MiB from Hopper on, 4 MiB before.
+            long workspaceBytes = (major >= 9 ? 32L : 4L) << 20;
+            CudaDriver.Check(CudaDriver.MemAlloc(out _cublasWorkspace, (nuint)workspaceBytes), "cuMemAlloc_v2", $"allocating the {workspaceBytes >> 20} MiB cuBLAS workspace");
+            _resources.Push(() => CudaDriver.Check(CudaDriver.MemFree(_cublasWorkspace), "cuMemFree_v2", "freeing the cuBLAS workspace"));
             Cublas.Check(Cublas.Create(out _cublas), "cublasCreate_v2", "creating the cuBLAS handle");
             _resources.Push(() => Cublas.Check(Cublas.Destroy(_cublas), "cublasDestroy_v2", "releasing the cuBLAS handle"));
             Cublas.Check(Cublas.SetStream(_cublas, _stream), "cublasSetStream_v2", "putting cuBLAS on the device's stream");
-            Cublas.Check(Cublas.SetMathMode(_cublas, allowTf32 ? Cublas.Tf32TensorOpMath : Cublas.DefaultMath), "cublasSetMathMode", "choosing the math mode");
+            // After SetStream, which resets the workspace to cuBLAS's own pool (allocated on demand, which a capture forbids).
+            Cublas.Check(Cublas.SetWorkspace(_cublas, _cublasWorkspace, (nuint)workspaceBytes), "cublasSetWorkspace_v2", "giving cuBLAS its workspace");
+            int math = (allowTf32 ? Cublas.Tf32TensorOpMath : Cublas.DefaultMath) | Cublas.DisallowReducedPrecisionReduction;
+            Cublas.Check(Cublas.SetMathMode(_cublas, math), "cublasSetMathMode", "choosing the math mode");
         }
         catch
         {
@@ -73,7 +99,11 @@ public sealed unsafe class CudaDevice : IGpuDevice
     /// Every entry point makes the context current first, so the device may be used from any thread (one at a time);
     /// a thread-local store in the driver, cheap next to any call that follows it.
     /// </summary>
-    private void MakeCurrent() => CudaDriver.Check(CudaDriver.CtxSetCurrent(_context), "cuCtxSetCurrent", "making the context current");
+    private void MakeCurrent()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CudaDriver.Check(CudaDriver.CtxSetCurrent(_context), "cuCtxSetCurrent", "making the context current");
+    }
 
     private int Attribute(int attribute, string what)
     {
@@ -125,6 +155,7 @@ public sealed unsafe class CudaDevice : IGpuDevice
     public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args)
     {
         Dim3.CheckLaunch(kernel, grid, block, sharedBytes);
+        KernelSignatures.Embedded.Check(kernel, args);
         MakeCurrent();
         var f = Function(kernel);
         if (block.Volume > f.MaxThreadsPerBlock)
@@ -153,12 +184,24 @@ public sealed unsafe class CudaDevice : IGpuDevice
         return _functions[kernel] = new KernelFunction(handle, maxThreads, staticShared, DefaultDynamicSharedLimit - staticShared);
     }
 
+    /// <summary>Loads a kernel file's CUBIN or PTX (NVRTC's PTX ends in the NUL the driver needs), with the JIT's error log on failure.</summary>
     private nint Module(string file)
     {
         if (_modules.TryGetValue(file, out var module)) return module;
-        var compiled = KernelCompiler.Compile(file, Nvrtc.CanEmitCubin ? Arch : "compute_" + Arch[3..]);
-        fixed (byte* image = compiled.Image)
-            CudaDriver.Check(CudaDriver.ModuleLoadData(out module, image), "cuModuleLoadData", $"loading {file}.cu for {compiled.Target}");
+        var compiled = KernelCompiler.Compile(file, Target);
+        var log = new byte[JitLogBytes];
+        int result;
+        fixed (byte* image = compiled.Image, logBuffer = log)
+        {
+            int* options = stackalloc int[] { CudaDriver.JitErrorLogBuffer, CudaDriver.JitErrorLogBufferSizeBytes };
+            nint* values = stackalloc nint[] { (nint)logBuffer, JitLogBytes };
+            result = CudaDriver.ModuleLoadDataEx(out module, image, 2, options, values);
+        }
+        if (result != 0)
+        {
+            string jit = System.Text.Encoding.UTF8.GetString(log, 0, Math.Max(0, Array.IndexOf(log, (byte)0))).Trim();
+            CudaDriver.Check(result, "cuModuleLoadDataEx", $"loading {file}.cu for {compiled.Target} ({_versions}){(jit.Length > 0 ? ": " + jit : "")}");
+        }
         return _modules[file] = module;
     }
 
@@ -177,13 +220,13 @@ public sealed unsafe class CudaDevice : IGpuDevice
             return;
         }
         int type = inputs == DType.F16 ? Cublas.DataF16 : Cublas.DataBF16, cType = output == DType.F32 ? Cublas.DataF32 : type;
-        int compute = _allowTf32 ? Cublas.ComputeF32FastTf32 : Cublas.ComputeF32;
+        // CUBLAS_COMPUTE_32F whatever the math mode: the fast (TF32) compute types take only float32 operands.
         if (batch == 1)
-            Cublas.Check(Cublas.GemmEx(_cublas, opB, Cublas.OpN, n, m, k, alpha, b, type, ldb, a, type, k, 0f, c, cType, n, compute, Cublas.GemmDefault),
+            Cublas.Check(Cublas.GemmEx(_cublas, opB, Cublas.OpN, n, m, k, alpha, b, type, ldb, a, type, k, 0f, c, cType, n, Cublas.ComputeF32, Cublas.GemmDefault),
                 "cublasGemmEx", what);
         else
             Cublas.Check(Cublas.GemmStridedBatchedEx(_cublas, opB, Cublas.OpN, n, m, k, alpha, b, type, ldb, strideB, a, type, k, strideA, 0f,
-                c, cType, n, strideC, batch, compute, Cublas.GemmDefault), "cublasGemmStridedBatchedEx", what);
+                c, cType, n, strideC, batch, Cublas.ComputeF32, Cublas.GemmDefault), "cublasGemmStridedBatchedEx", what);
     }
 
     public IGpuEvent RecordEvent() => new CudaEvent(_stream, MakeCurrent);
@@ -220,10 +263,14 @@ public sealed unsafe class CudaDevice : IGpuDevice
         CudaDriver.Check(CudaDriver.StreamSynchronize(_stream), "cuStreamSynchronize", "waiting for the GPU");
     }
 
+    /// <summary>Waits for queued work, then unloads the modules and releases cuBLAS, its workspace, the stream and the context; every step runs even if one fails.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
         MakeCurrent();
-        var releases = _modules.Values.Select(m => (Action)(() => CudaDriver.Check(CudaDriver.ModuleUnload(m), "cuModuleUnload", "unloading a kernel module"))).ToList();
+        _disposed = true;
+        var releases = new List<Action> { () => CudaDriver.Check(CudaDriver.StreamSynchronize(_stream), "cuStreamSynchronize", "waiting for the GPU before releasing it") };
+        releases.AddRange(_modules.Values.Select(m => (Action)(() => CudaDriver.Check(CudaDriver.ModuleUnload(m), "cuModuleUnload", "unloading a kernel module"))));
         _modules.Clear();
         _functions.Clear();
         releases.Add(_resources.Dispose);

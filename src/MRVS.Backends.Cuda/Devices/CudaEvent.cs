@@ -29,8 +29,7 @@ internal sealed class CudaEvent : IGpuEvent
         if (start is not CudaEvent s) throw new ArgumentException("the start event belongs to another kind of device", nameof(start));
         ObjectDisposedException.ThrowIf(_event == 0 || s._event == 0, this);
         _makeCurrent();
-        CudaDriver.Check(CudaDriver.EventElapsedTime(out var ms, s._event, _event), "cuEventElapsedTime", "reading the time between two events");
-        return ms;
+        return CudaDriver.ElapsedMilliseconds(s._event, _event, "reading the time between two events");
     }
 
     public void Dispose()

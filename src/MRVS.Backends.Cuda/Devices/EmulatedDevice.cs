@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MRVS.Backends.Cuda.Kernels;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Backends.Cuda.Devices;
@@ -14,12 +15,15 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
 {
     public const string LibraryName = "libmrvs_kernels_emu.so", LibraryVariable = "MRVS_KERNELS_EMU";
     private readonly nint _library;
+    private readonly KernelSignatures _signatures;
     private readonly Dictionary<string, nint> _entries = [];
     private RecordedGraph? _capturing;
 
     /// <param name="libraryPath">An emulation library to use instead of the kernels' (the tests' own kernels).</param>
-    public EmulatedDevice(string? libraryPath = null)
+    /// <param name="signatures">The parameter lists of that library's kernels, which launches are checked against (the kernels' by default).</param>
+    public EmulatedDevice(string? libraryPath = null, KernelSignatures? signatures = null)
     {
+        _signatures = signatures ?? KernelSignatures.Embedded;
         LibraryPath = libraryPath ?? FindLibrary() ?? throw new FileNotFoundException(
             $"{LibraryName} not found (set {LibraryVariable}, or build it: tools/ci/build-kernels-emu.sh); the CPU backend remains available");
         _library = NativeLibrary.Load(LibraryPath);
@@ -77,6 +81,7 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
     public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args)
     {
         Dim3.CheckLaunch(kernel, grid, block, sharedBytes);
+        _signatures.Check(kernel, args);
         if (!_entries.TryGetValue(kernel, out var entry))
         {
             if (!NativeLibrary.TryGetExport(_library, $"mrvs_emu_{kernel}", out entry))

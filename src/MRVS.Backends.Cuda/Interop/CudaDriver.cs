@@ -11,9 +11,12 @@ internal static partial class CudaDriver
     public const int AttributeMaxSharedMemoryPerBlockOptin = 97, AttributeComputeCapabilityMajor = 75, AttributeComputeCapabilityMinor = 76;
     public const int FunctionAttributeMaxThreadsPerBlock = 0, FunctionAttributeSharedSizeBytes = 1, FunctionAttributeMaxDynamicSharedSizeBytes = 8;
     public const uint StreamNonBlocking = 1, EventDefault = 0;
+    // Only this thread's capture: another thread's allocation (another Segmenter) may neither break it nor be refused.
     public const int StreamCaptureModeThreadLocal = 1;
+    public const int JitErrorLogBuffer = 5, JitErrorLogBufferSizeBytes = 6;
 
     [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuInit")] public static partial int Init(uint flags);
+    [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuDriverGetVersion")] public static partial int DriverGetVersion(out int version);
     [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuDeviceGetCount")] public static partial int DeviceGetCount(out int count);
     [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuDeviceGet")] public static partial int DeviceGet(out int device, int ordinal);
     [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuDeviceGetAttribute")] public static partial int DeviceGetAttribute(out int value, int attribute, int device);
@@ -34,10 +37,12 @@ internal static partial class CudaDriver
     [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuStreamSynchronize")] public static partial int StreamSynchronize(nint stream);
     [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuEventCreate")] public static partial int EventCreate(out nint evt, uint flags);
     [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuEventRecord")] public static partial int EventRecord(nint evt, nint stream);
-    [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuEventElapsedTime")] public static partial int EventElapsedTime(out float milliseconds, nint start, nint end);
+    [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuEventElapsedTime")] private static partial int EventElapsedTimeV1(out float milliseconds, nint start, nint end);
+    [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuEventElapsedTime_v2")] private static partial int EventElapsedTimeV2(out float milliseconds, nint start, nint end);
     [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuEventDestroy_v2")] public static partial int EventDestroy(nint evt);
 
-    [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuModuleLoadData")] public static unsafe partial int ModuleLoadData(out nint module, void* image);
+    [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuModuleLoadDataEx")]
+    public static unsafe partial int ModuleLoadDataEx(out nint module, void* image, uint optionCount, int* options, nint* optionValues);
     [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuModuleUnload")] public static partial int ModuleUnload(nint module);
     [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuModuleGetFunction", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int ModuleGetFunction(out nint function, nint module, string name);
@@ -55,11 +60,24 @@ internal static partial class CudaDriver
 
     [LibraryImport(NativeLibraries.Cuda, EntryPoint = "cuGetErrorName")] private static partial int GetErrorName(int result, out nint name);
 
+    // CUDA 12.8 added cuEventElapsedTime_v2 and CUDA 13's cuda.h declares only it; older drivers export only the first.
+    private static readonly bool HasEventElapsedTimeV2 = NativeLibraries.HasExport(NativeLibraries.Cuda, "cuEventElapsedTime_v2");
+
+    /// <summary>The milliseconds between two completed events: cuEventElapsedTime_v2 where the driver has it, else cuEventElapsedTime (same signature); checked.</summary>
+    public static float ElapsedMilliseconds(nint start, nint end, string context)
+    {
+        float milliseconds;
+        if (HasEventElapsedTimeV2) Check(EventElapsedTimeV2(out milliseconds, start, end), "cuEventElapsedTime_v2", context);
+        else Check(EventElapsedTimeV1(out milliseconds, start, end), "cuEventElapsedTime", context);
+        return milliseconds;
+    }
+
     /// <summary>Throws a <see cref="CudaException"/> naming the call, the CUresult (e.g. CUDA_ERROR_OUT_OF_MEMORY) and the context.</summary>
     public static void Check(int result, string call, string context)
     {
-        if (result == 0) return;
-        string name = GetErrorName(result, out var p) == 0 && p != 0 ? Marshal.PtrToStringUTF8(p) ?? "CUDA_ERROR" : "CUDA_ERROR";
-        throw new CudaException(call, result, name, context);
+        if (result != 0) throw new CudaException(call, result, ErrorName(result), context);
     }
+
+    public static string ErrorName(int result) =>
+        GetErrorName(result, out var p) == 0 && p != 0 ? Marshal.PtrToStringUTF8(p) ?? "CUDA_ERROR" : "CUDA_ERROR";
 }

@@ -5,7 +5,9 @@ namespace MRVS.Backends.Cuda.Interop;
 
 /// <summary>
 /// Resolves the library names used by the LibraryImport declarations ("cuda", "nvrtc", "cublas") to the first
-/// versioned shared object found (CUDA 13, 12, then 11), or to the path in MRVS_LIBCUDA / MRVS_LIBNVRTC / MRVS_LIBCUBLAS.
+/// versioned shared object found (CUDA 13, 12, then 11) on the loader's path, then for the toolkit's libraries in
+/// lib64 of $CUDA_HOME, $CUDA_PATH or /usr/local/cuda (where NVIDIA's installer puts them without adding them to the
+/// loader's path); or to the path in MRVS_LIBCUDA / MRVS_LIBNVRTC / MRVS_LIBCUBLAS.
 /// </summary>
 public static class NativeLibraries
 {
@@ -34,10 +36,11 @@ public static class NativeLibraries
     public static nint Require(string library)
     {
         if (TryLoad(library, out var handle)) return handle;
-        var (env, _) = Candidates[library];
+        var (env, names) = Candidates[library];
         string what = library == Cuda ? "no CUDA driver found" : $"lib{library} not found";
+        string where = library == Cuda ? "" : " on the loader's path and in lib64 of $CUDA_HOME, $CUDA_PATH and /usr/local/cuda";
         string tried = string.IsNullOrEmpty(Environment.GetEnvironmentVariable(env))
-            ? $"tried {string.Join(", ", SearchList(library))}; set {env} to its path"
+            ? $"tried {string.Join(", ", names)}{where}; set {env} to its path"
             : $"tried {SearchList(library)[0]} from {env}";
         throw new CudaUnavailableException($"{what} ({tried}); the CPU backend remains available (--backend cpu)");
     }
@@ -48,12 +51,16 @@ public static class NativeLibraries
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path) =>
         Candidates.ContainsKey(name) ? Require(name) : 0;
 
-    /// <summary>The override's path when set, else the versioned names from newest to oldest.</summary>
+    /// <summary>The override's path when set, else the versioned names from newest to oldest, then (not for the driver) the same in the toolkit folders.</summary>
     private static string[] SearchList(string library)
     {
         var (env, names) = Candidates[library];
         var overridden = Environment.GetEnvironmentVariable(env);
-        return string.IsNullOrEmpty(overridden) ? names : [overridden];
+        if (!string.IsNullOrEmpty(overridden)) return [overridden];
+        if (library == Cuda) return names;
+        var toolkits = new[] { Environment.GetEnvironmentVariable("CUDA_HOME"), Environment.GetEnvironmentVariable("CUDA_PATH"), "/usr/local/cuda" }
+            .Where(d => !string.IsNullOrEmpty(d)).Distinct();
+        return [.. names, .. toolkits.SelectMany(d => names.Select(n => Path.Combine(d!, "lib64", n)))];
     }
 
     private static bool TryLoad(string library, out nint handle)

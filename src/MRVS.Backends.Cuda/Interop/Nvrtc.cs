@@ -6,6 +6,8 @@ namespace MRVS.Backends.Cuda.Interop;
 public static partial class Nvrtc
 {
     [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcVersion")] private static partial int Version(out int major, out int minor);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetNumSupportedArchs")] private static partial int GetNumSupportedArchs(out int count);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetSupportedArchs")] private static partial int GetSupportedArchs([Out] int[] architectures);
     [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetErrorString")] private static partial nint ErrorString(int result);
     [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcCreateProgram", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int CreateProgram(out nint program, string source, string name, int headers, [In] nint[] headerSources, [In] nint[] headerNames);
@@ -28,6 +30,16 @@ public static partial class Nvrtc
         NativeLibraries.EnsureResolver();
         Check(Version(out var major, out var minor), "nvrtcVersion", "querying the NVRTC version");
         return (major, minor);
+    }
+
+    /// <summary>The architectures this NVRTC compiles for, as compute capabilities times ten (e.g. 75, 80, 90), ascending.</summary>
+    public static IReadOnlyList<int> GetSupportedArchitectures()
+    {
+        NativeLibraries.EnsureResolver();
+        Check(GetNumSupportedArchs(out var count), "nvrtcGetNumSupportedArchs", "listing the architectures NVRTC compiles for");
+        var architectures = new int[count];
+        Check(GetSupportedArchs(architectures), "nvrtcGetSupportedArchs", "listing the architectures NVRTC compiles for");
+        return [.. architectures.Order()];
     }
 
     /// <summary>Whether this NVRTC can emit CUBINs (nvrtcGetCUBIN, from CUDA 11.1 on); otherwise only PTX.</summary>

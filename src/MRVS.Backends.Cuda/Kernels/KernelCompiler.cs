@@ -30,6 +30,21 @@ public static class KernelCompiler
 
     public static bool IsRealArchitecture(string target) => target.StartsWith("sm_", StringComparison.Ordinal);
 
+    /// <summary>
+    /// What to compile for a device of compute capability <paramref name="capability"/> (major·10 + minor): its own
+    /// sm_XX CUBIN when NVRTC knows the architecture and emits CUBINs; else PTX for the newest architecture NVRTC knows
+    /// that is not newer than the device, which the driver compiles at load (PTX runs on later architectures, CUBINs do not).
+    /// </summary>
+    /// <exception cref="NotSupportedException">NVRTC only knows architectures newer than the device.</exception>
+    public static string TargetFor(int capability, IReadOnlyList<int> supported, bool canEmitCubin)
+    {
+        if (canEmitCubin && supported.Contains(capability)) return $"sm_{capability}";
+        var older = supported.Where(a => a <= capability).ToList();
+        if (older.Count == 0)
+            throw new NotSupportedException($"this NVRTC compiles for {string.Join(", ", supported.Select(a => $"sm_{a}"))}; the GPU is sm_{capability} (use an older CUDA toolkit, or --backend cpu)");
+        return $"compute_{older.Max()}";
+    }
+
     public static string CacheDirectory
     {
         get

@@ -88,6 +88,18 @@ public class GpuDeviceTests(string kind)
     }
 
     [Test]
+    public void LaunchesWhoseArgumentsDoNotMatchTheKernelAreRefused()
+    {
+        using var device = TestDevices.Create(kind);
+        using var y = new DeviceArray<float>(device, [1, 2, 3]);
+        using var args = new KernelArgs();
+        args.Ptr(y.Ptr).Ptr(y.Ptr).Add(3L); // softmax takes int n
+        var e = Assert.Throws<ArgumentException>(() => device.Launch("softmax", new Dim3(1), new Dim3(128), 0, args))!;
+        Assert.That(e.Message, Does.Contain("softmax").And.Contain("int n"));
+        Assert.That(y.Download(), Is.EqualTo(new float[] { 1, 2, 3 }), "nothing ran");
+    }
+
+    [Test]
     public void CapturedWorkRunsOnlyWhenReplayedAndReadsCurrentMemory()
     {
         using var device = TestDevices.Create(kind);

@@ -75,6 +75,37 @@ public class KernelCompilationTests
     }
 
     [Test]
+    public void PtxEndsInTheNulTheDriverNeeds()
+    {
+        RequireNvrtc();
+        var image = KernelCompiler.Compile("softmax", "compute_80").Image;
+        Assert.That(image[^1], Is.Zero, "cuModuleLoadDataEx reads PTX as a NUL-terminated string");
+        Assert.That(Array.IndexOf(image, (byte)0), Is.EqualTo(image.Length - 1));
+    }
+
+    [Test]
+    public void TheTargetIsTheDevicesCubinOrPtxItCanRun()
+    {
+        int[] nvrtc = [75, 80, 86, 89, 90];
+        Assert.That(KernelCompiler.TargetFor(90, nvrtc, canEmitCubin: true), Is.EqualTo("sm_90"));
+        Assert.That(KernelCompiler.TargetFor(90, nvrtc, canEmitCubin: false), Is.EqualTo("compute_90"));
+        Assert.That(KernelCompiler.TargetFor(120, nvrtc, canEmitCubin: true), Is.EqualTo("compute_90"), "a GPU newer than NVRTC runs PTX for the newest it knows");
+        Assert.That(KernelCompiler.TargetFor(87, nvrtc, canEmitCubin: true), Is.EqualTo("compute_86"));
+        Assert.That(Assert.Throws<NotSupportedException>(() => KernelCompiler.TargetFor(61, nvrtc, canEmitCubin: true))!.Message,
+            Does.Contain("sm_61").And.Contain("sm_75"));
+    }
+
+    [Test]
+    public void NvrtcListsTheArchitecturesItCompilesFor()
+    {
+        RequireNvrtc();
+        var supported = Nvrtc.GetSupportedArchitectures();
+        Assert.That(supported, Does.Contain(80).And.Contain(90).And.Ordered);
+        string target = KernelCompiler.TargetFor(90, supported, Nvrtc.CanEmitCubin);
+        Assert.That(KernelCompiler.Compile("softmax", target).Target, Is.EqualTo(target), "an H100's target compiles");
+    }
+
+    [Test]
     public void TargetsOtherThanComputeOrSmAreRejected()
     {
         foreach (var target in new[] { "sm80", "compute_", "compute_8x", "80" })

@@ -1,5 +1,6 @@
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Interop;
+using MRVS.Backends.Cuda.Kernels;
 
 namespace MRVS.Tests.Cuda;
 
@@ -19,10 +20,13 @@ internal static class TestDevices
     };
 
     /// <summary>The emulated device running tests/MRVS.Tests/Cuda/kernels/*.cu.</summary>
-    public static IGpuDevice TestKernels() => Emulated(EmulatedDevice.FindLibrary(TestKernelsLibrary, TestKernelsVariable));
+    public static IGpuDevice TestKernels() => Emulated(EmulatedDevice.FindLibrary(TestKernelsLibrary, TestKernelsVariable), TestKernelSignatures);
 
     /// <summary>Test kernel file name (without .cu) → source.</summary>
     public static IReadOnlyDictionary<string, string> TestKernelSources { get; } = LoadTestKernelSources();
+
+    /// <summary>The parameter lists of the test kernels, which their launches are checked against (after TestKernelSources: static initialisers run in textual order).</summary>
+    public static KernelSignatures TestKernelSignatures { get; } = new(TestKernelSources.Values, KernelSources.Headers.Values);
 
     /// <summary>Launches a kernel with arguments appended by <paramref name="fill"/> and waits for it.</summary>
     public static void LaunchAndWait(this IGpuDevice device, string kernel, Dim3 grid, Dim3 block, int sharedBytes, Action<KernelArgs> fill)
@@ -33,10 +37,10 @@ internal static class TestDevices
         device.Synchronize();
     }
 
-    private static IGpuDevice Emulated(string? library)
+    private static IGpuDevice Emulated(string? library, KernelSignatures? signatures = null)
     {
         if (library is null) Assert.Ignore("skipped: the kernel emulation libraries are not built (tools/ci/build-kernels-emu.sh)");
-        return new EmulatedDevice(library);
+        return new EmulatedDevice(library, signatures);
     }
 
     private static IGpuDevice Gpu()
