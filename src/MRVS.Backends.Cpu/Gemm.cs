@@ -59,8 +59,8 @@ public static unsafe class Gemm
             for (int k0 = 0; k0 < g.K; k0 += Kc)
             {
                 int kc = Math.Min(Kc, g.K - k0);
-                PackA((float*)g.A + (long)m0 * g.Lda + k0, g.Lda, mb, panelsM * mr, kc, packA);
-                if (g.TransposeB) PackTransposedB((float*)g.B + (long)n0 * g.Ldb + k0, g.Ldb, nb, panelsN * nr, kc, nr, packB);
+                PackRows((float*)g.A + (long)m0 * g.Lda + k0, g.Lda, mb, panelsM * mr, kc, mr, packA);
+                if (g.TransposeB) PackRows((float*)g.B + (long)n0 * g.Ldb + k0, g.Ldb, nb, panelsN * nr, kc, nr, packB);
                 else PackB((float*)g.B + (long)k0 * g.Ldb + n0, g.Ldb, nb, panelsN * nr, kc, nr, packB);
                 bool accumulate = k0 > 0;
                 float scale = k0 + kc >= g.K ? g.Alpha : 1f;
@@ -88,36 +88,22 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>A block [rows, kc] → panels of <see cref="GemmMicroKernel.Rows"/> rows, k-major inside, zero rows past the end.</summary>
-    private static void PackA(float* a, int lda, int rows, int paddedRows, int kc, float* dst)
+    /// <summary>
+    /// A block of row-major rows [count, kc] → panels of <paramref name="width"/> rows, k-major inside, zero rows past
+    /// the end: A's rows (width mr), and B's columns when B is given transposed as [N, K] (width nr).
+    /// </summary>
+    private static void PackRows(float* src, int ld, int count, int paddedCount, int kc, int width, float* dst)
     {
-        const int mr = GemmMicroKernel.Rows;
-        for (int i = 0; i < paddedRows; i++)
+        for (int i = 0; i < paddedCount; i++)
         {
-            float* d = dst + (long)(i / mr) * mr * kc + i % mr;
-            if (i >= rows)
+            float* d = dst + (long)(i / width) * width * kc + i % width;
+            if (i >= count)
             {
-                for (int k = 0; k < kc; k++) d[k * mr] = 0f;
+                for (int k = 0; k < kc; k++) d[k * width] = 0f;
                 continue;
             }
-            float* s = a + (long)i * lda;
-            for (int k = 0; k < kc; k++) d[k * mr] = s[k];
-        }
-    }
-
-    /// <summary>B [N, K] block → panels of nr columns, k-major inside, zero columns past the end.</summary>
-    private static void PackTransposedB(float* b, int ldb, int cols, int paddedCols, int kc, int nr, float* dst)
-    {
-        for (int j = 0; j < paddedCols; j++)
-        {
-            float* d = dst + (long)(j / nr) * nr * kc + j % nr;
-            if (j >= cols)
-            {
-                for (int k = 0; k < kc; k++) d[k * nr] = 0f;
-                continue;
-            }
-            float* s = b + (long)j * ldb;
-            for (int k = 0; k < kc; k++) d[k * nr] = s[k];
+            float* s = src + (long)i * ld;
+            for (int k = 0; k < kc; k++) d[k * width] = s[k];
         }
     }
 

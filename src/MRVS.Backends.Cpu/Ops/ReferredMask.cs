@@ -34,10 +34,12 @@ public sealed unsafe class ReferredMask : CpuKernel<ReferredMaskOp>
 
     /// <summary>The query with the highest clip score, max over classes of the mean over frames of sigmoid(logit); the first on ties.</summary>
     /// <param name="cls">Class logits [T, (B = 1,) Q, K].</param>
-    public static int SelectQuery(ReadOnlySpan<float> cls, int t, int q, int k)
+    public static int SelectQuery(ReadOnlySpan<float> cls, int t, int q, int k) => SelectQuery(cls, t, q, k, new float[q * k], new float[q]);
+
+    /// <summary>As above, also giving the mean probabilities [Q, K] and each query's score [Q] (the post-processing's taps).</summary>
+    public static int SelectQuery(ReadOnlySpan<float> cls, int t, int q, int k, Span<float> prob, Span<float> scores)
     {
         int best = 0;
-        float bestScore = float.NegativeInfinity;
         for (int qi = 0; qi < q; qi++)
         {
             float score = float.NegativeInfinity;
@@ -45,9 +47,11 @@ public sealed unsafe class ReferredMask : CpuKernel<ReferredMaskOp>
             {
                 float sum = 0f;
                 for (int ti = 0; ti < t; ti++) sum += Activations.Sigmoid(cls[(ti * q + qi) * k + ki]);
+                prob[qi * k + ki] = sum / t;
                 score = MathF.Max(score, sum / t);
             }
-            if (score > bestScore) (best, bestScore) = (qi, score);
+            scores[qi] = score;
+            if (score > scores[best]) best = qi;
         }
         return best;
     }

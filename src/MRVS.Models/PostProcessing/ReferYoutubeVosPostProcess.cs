@@ -22,22 +22,8 @@ public static class ReferYoutubeVosPostProcess
         var cls = predCls.Span<float>();
         var prob = Tensor.Zeros(DType.F32, 1, q, k);
         var maxScores = Tensor.Zeros(DType.F32, 1, q);
-        for (int qi = 0; qi < q; qi++)
-        {
-            float best = float.NegativeInfinity;
-            for (int ki = 0; ki < k; ki++)
-            {
-                float sum = 0f;
-                for (int ti = 0; ti < t; ti++) sum += Activations.Sigmoid(cls[(ti * q + qi) * k + ki]);
-                float mean = sum / t;
-                prob.Span<float>()[qi * k + ki] = mean;
-                best = MathF.Max(best, mean);
-            }
-            maxScores.Span<float>()[qi] = best;
-        }
         var scores = maxScores.Span<float>();
-        int selected = 0;
-        for (int qi = 1; qi < q; qi++) if (scores[qi] > scores[selected]) selected = qi;
+        int selected = ReferredMask.SelectQuery(cls, t, q, k, prob.Span<float>(), scores);
         float second = float.NegativeInfinity;
         for (int qi = 0; qi < q; qi++) if (qi != selected) second = MathF.Max(second, scores[qi]);
 

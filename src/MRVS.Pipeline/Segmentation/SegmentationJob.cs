@@ -48,6 +48,8 @@ public static class SegmentationJob
             using (var mp4 = video ? new FfmpegVideoWriter(Path.Combine(staging, OverlayMp4), fps) : null)
             {
                 var names = new HashSet<string>(StringComparer.Ordinal);
+                int clipLength = options.Segmenter.ClipLength;
+                bool clipDone = false;
                 foreach (var f in stream)
                 {
                     stream.Times.Measure("write", () =>
@@ -59,10 +61,11 @@ public static class SegmentationJob
                         mp4?.Add(overlay);
                         frames.Add(new FrameRecord(f.Index, f.Name, file, f.Score, f.Area, f.Box, f.Clip));
                     });
-                    int clip = options.Segmenter.ClipLength;
-                    progress?.Report(new SegmentationProgress(frames.Count, source.FrameCount, stream.Clips, clip > 0 && frames.Count % clip == 0));
+                    clipDone = clipLength > 0 && frames.Count % clipLength == 0;
+                    progress?.Report(new SegmentationProgress(frames.Count, source.FrameCount, stream.Clips, clipDone));
                 }
-                if (frames.Count > 0 && (options.Segmenter.ClipLength == 0 || frames.Count % options.Segmenter.ClipLength != 0))
+                // The last clip is shorter than the clip length (or the whole video): it ends with the stream.
+                if (!clipDone)
                     progress?.Report(new SegmentationProgress(frames.Count, source.FrameCount, stream.Clips, ClipDone: true));
                 stream.Times.Measure("write", () =>
                 {
@@ -70,7 +73,6 @@ public static class SegmentationJob
                     mp4?.Complete();
                 });
             }
-            var first = frames.Count > 0 ? frames[0] : throw new MediaException($"input '{source.Description}' has no frames");
             var summary = new SegmentationJobSummary(output, segmenter.Model, segmenter.Backend, options.Segmenter.Precision, options.Text, stream.Tokens,
                 source.Description, fps, options.Segmenter.ClipLength, stream.Clips, frames, stream.Times,
                 Stopwatch.GetElapsedTime(start).TotalMilliseconds, Process.GetCurrentProcess().PeakWorkingSet64, video);
