@@ -15,6 +15,7 @@ public static class Program
             KernelsCommand.Create(),
             ModelCommands.Convert(),
             ModelCommands.Info(),
+            ScoreCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
