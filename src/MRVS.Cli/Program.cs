@@ -16,6 +16,7 @@ public static class Program
             ModelCommands.Convert(),
             ModelCommands.Info(),
             ScoreCommand.Create(),
+            EvalCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
