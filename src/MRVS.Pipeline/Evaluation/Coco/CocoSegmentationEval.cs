@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MRVS.Pipeline.Evaluation.Metrics;
 
 namespace MRVS.Pipeline.Evaluation.Coco;
@@ -10,12 +12,17 @@ public sealed record CocoInstance(long Id, string ImageId, MaskRle Mask, double 
 /// JHMDB-Sentences evaluation runs it: per image, detections sorted by score (stable) and cut at maxDets, greedy
 /// matching at IoU thresholds 0.50:0.05:0.95 (crowd ground truth matched by intersection over the detection's area,
 /// repeatedly; ignored and out-of-range ground truth last), then precision interpolated at 101 recall points and
-/// averaged over what was evaluated. <see cref="Stats"/> gives the first six numbers of <c>summarize()</c>:
-/// mAP 0.5:0.95, AP 0.5, AP 0.75 and mAP for small (&lt; 32²), medium and large (&gt; 96²) areas, at 100 detections.
+/// averaged over what was evaluated. <see cref="Stats"/> gives the twelve numbers of <c>summarize()</c>: mAP
+/// 0.5:0.95, AP 0.5, AP 0.75 and mAP for small (&lt; 32²), medium and large (&gt; 96²) areas at 100 detections (the
+/// six the trainer reports), then the recall averaged over the thresholds at 1, 10 and 100 detections and per area.
 /// </summary>
 public static class CocoSegmentationEval
 {
-    public static readonly string[] StatNames = ["mAP 0.5:0.95", "AP 0.5", "AP 0.75", "AP 0.5:0.95 S", "AP 0.5:0.95 M", "AP 0.5:0.95 L"];
+    public static readonly string[] StatNames =
+    [
+        "mAP 0.5:0.95", "AP 0.5", "AP 0.75", "AP 0.5:0.95 S", "AP 0.5:0.95 M", "AP 0.5:0.95 L",
+        "AR 0.5:0.95 @1", "AR 0.5:0.95 @10", "AR 0.5:0.95 @100", "AR 0.5:0.95 S", "AR 0.5:0.95 M", "AR 0.5:0.95 L",
+    ];
 
     private static readonly double[] IouThresholds = LinSpace(0.5, 0.95, 10);
     private static readonly double[] RecallThresholds = LinSpace(0.0, 1.0, 101);
@@ -35,7 +42,8 @@ public static class CocoSegmentationEval
     private sealed record ImageEval(double[] Scores, bool[,] Matched, bool[,] Ignored, bool[] GtIgnored);
 
     /// <param name="imageIds">The ground truth's image ids (evaluated in sorted order, as COCO's getImgIds).</param>
-    public static double[] Stats(IEnumerable<string> imageIds, IReadOnlyList<CocoInstance> groundTruth, IReadOnlyList<CocoInstance> detections)
+    public static double[] Stats(IEnumerable<string> imageIds, IReadOnlyList<CocoInstance> groundTruth,
+        IReadOnlyList<CocoInstance> detections)
     {
         var images = imageIds.Distinct().Order(StringComparer.Ordinal).ToList();
         var gtBy = groundTruth.ToLookup(g => g.ImageId);
@@ -51,13 +59,18 @@ public static class CocoSegmentationEval
             for (int a = 0; a < nA; a++) evals[a, i] = EvaluateImage(gts, dts, ious, AreaRanges[a]);
         }
 
+        // -1: nothing to evaluate (no image, or no ground truth that counts), left out of the summaries.
         var precision = new double[nT, nR, nA, nM];
-        for (int t = 0; t < nT; t++) for (int r = 0; r < nR; r++) for (int a = 0; a < nA; a++) for (int m = 0; m < nM; m++) precision[t, r, a, m] = -1;
+        var recall = new double[nT, nA, nM];
+        Elements(precision).Fill(-1);
+        Elements(recall).Fill(-1);
         for (int a = 0; a < nA; a++)
-            for (int m = 0; m < nM; m++)
-                Accumulate(Enumerable.Range(0, images.Count).Select(i => evals[a, i]).OfType<ImageEval>().ToList(), MaxDets[m], precision, a, m);
+        {
+            var areaEvals = Enumerable.Range(0, images.Count).Select(i => evals[a, i]).OfType<ImageEval>().ToList();
+            for (int m = 0; m < nM; m++) Accumulate(areaEvals, MaxDets[m], precision, recall, a, m);
+        }
 
-        double Summary(int? threshold, int area)
+        double Precision(int? threshold, int area)
         {
             var values = new List<double>();
             for (int t = 0; t < nT; t++)
@@ -68,11 +81,23 @@ public static class CocoSegmentationEval
             }
             return values.Count == 0 ? -1 : NumPyReductions.Mean(values.ToArray());
         }
+        double Recall(int area, int m)
+        {
+            var values = Enumerable.Range(0, nT).Select(t => recall[t, area, m]).Where(v => v > -1).ToArray();
+            return values.Length == 0 ? -1 : NumPyReductions.Mean(values);
+        }
         int at50 = Array.IndexOf(IouThresholds, 0.5), at75 = Array.IndexOf(IouThresholds, 0.75);
-        return [Summary(null, 0), Summary(at50, 0), Summary(at75, 0), Summary(null, 1), Summary(null, 2), Summary(null, 3)];
+        return
+        [
+            Precision(null, 0), Precision(at50, 0), Precision(at75, 0), Precision(null, 1), Precision(null, 2),
+            Precision(null, 3), Recall(0, 0), Recall(0, 1), Recall(0, 2), Recall(1, 2), Recall(2, 2), Recall(3, 2),
+        ];
     }
 
-    /// <summary>maskUtils.iou: intersection over union, or over the detection's area for a crowd ground truth.</summary>
+    /// <summary>
+    /// maskUtils.iou: intersection over union, or over the detection's area for a crowd ground truth; 0 when that is
+    /// empty (its bounding-box test rejects empty masks before any division).
+    /// </summary>
     private static double[,] Ious(List<CocoInstance> dts, List<CocoInstance> gts)
     {
         var r = new double[dts.Count, gts.Count];
@@ -84,18 +109,20 @@ public static class CocoSegmentationEval
             {
                 var (inter, union) = dm.Overlap(gtMasks[g]);
                 double u = gts[g].IsCrowd ? dts[d].Mask.Area : union;
-                r[d, g] = (double)inter / u;
+                r[d, g] = inter == 0 ? 0 : inter / u;
             }
         }
         return r;
     }
 
-    private static ImageEval? EvaluateImage(List<CocoInstance> gtAll, List<CocoInstance> dts, double[,] iousAll, (double Lo, double Hi) range)
+    private static ImageEval? EvaluateImage(List<CocoInstance> gtAll, List<CocoInstance> dts, double[,] iousAll,
+        (double Lo, double Hi) range)
     {
         if (gtAll.Count == 0 && dts.Count == 0) return null;
         bool OutOfRange(double area) => area < range.Lo || area > range.Hi;
         // Ground truth not ignored first (a stable sort on the ignore flag).
-        var order = Enumerable.Range(0, gtAll.Count).OrderBy(g => gtAll[g].IsCrowd || OutOfRange(gtAll[g].Area) ? 1 : 0).ToArray();
+        var order = Enumerable.Range(0, gtAll.Count)
+            .OrderBy(g => gtAll[g].IsCrowd || OutOfRange(gtAll[g].Area) ? 1 : 0).ToArray();
         var gt = order.Select(g => gtAll[g]).ToArray();
         var gtIg = gt.Select(g => g.IsCrowd || OutOfRange(g.Area)).ToArray();
         int nT = IouThresholds.Length, nG = gt.Length, nD = dts.Count;
@@ -127,11 +154,13 @@ public static class CocoSegmentationEval
         return new ImageEval(dts.Select(d => d.Score).ToArray(), dtMatched, dtIg, gtIg);
     }
 
-    private static void Accumulate(List<ImageEval> evals, int maxDet, double[,,,] precision, int a, int m)
+    private static void Accumulate(List<ImageEval> evals, int maxDet, double[,,,] precision, double[,,] recall, int a, int m)
     {
         if (evals.Count == 0) return;
-        var dets = evals.SelectMany((e, i) => Enumerable.Range(0, Math.Min(maxDet, e.Scores.Length)).Select(d => (e, d))).ToList();
-        var order = Enumerable.Range(0, dets.Count).OrderByDescending(i => dets[i].e.Scores[dets[i].d]).ThenBy(i => i).ToArray();
+        var dets = evals.SelectMany(e => Enumerable.Range(0, Math.Min(maxDet, e.Scores.Length)).Select(d => (e, d)))
+            .ToList();
+        var order = Enumerable.Range(0, dets.Count).OrderByDescending(i => dets[i].e.Scores[dets[i].d]).ThenBy(i => i)
+            .ToArray();
         int npig = evals.Sum(e => e.GtIgnored.Count(ig => !ig));
         if (npig == 0) return;
         for (int t = 0; t < IouThresholds.Length; t++)
@@ -148,6 +177,7 @@ public static class CocoSegmentationEval
                 rc.Add(tp / npig);
                 pr.Add(tp / (fp + tp + Math.BitIncrement(1.0) - 1.0));
             }
+            recall[t, a, m] = rc.Count > 0 ? rc[^1] : 0;
             for (int i = pr.Count - 1; i > 0; i--)
                 if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
             for (int r = 0; r < RecallThresholds.Length; r++)
@@ -157,6 +187,9 @@ public static class CocoSegmentationEval
             }
         }
     }
+
+    private static Span<double> Elements(Array a) =>
+        MemoryMarshal.CreateSpan(ref Unsafe.As<byte, double>(ref MemoryMarshal.GetArrayDataReference(a)), a.Length);
 
     /// <summary>np.searchsorted(side='left'): the first index whose value is ≥ x.</summary>
     private static int LowerBound(List<double> sorted, double x)

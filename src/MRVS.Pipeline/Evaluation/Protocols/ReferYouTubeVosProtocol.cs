@@ -50,7 +50,10 @@ public sealed class ReferYouTubeVosProtocol(bool mevis) : EvalProtocol
     public override EvalFigures? Merge(string root, string split, IReadOnlyList<EvalVideo> videos, IReadOnlyDictionary<string, string> folders, string output)
     {
         var annotations = Path.Combine(output, AnnotationsFolder);
-        foreach (var v in videos) CopyTree(folders[v.Id], Path.Combine(annotations, v.Id));
+        // Only the expressions' mask folders: the video folder also holds the run's timing record.
+        foreach (var v in videos)
+            foreach (var e in v.Expressions)
+                CopyTree(Path.Combine(folders[v.Id], e.Id), Path.Combine(annotations, v.Id, e.Id));
         WriteZip(annotations, Path.Combine(output, SubmissionZip));
         var truth = GroundTruth(root, split, videos);
         if (truth is null) return null;
