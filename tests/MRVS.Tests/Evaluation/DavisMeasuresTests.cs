@@ -124,6 +124,27 @@ public class DavisMeasuresTests
     }
 
     [Test]
+    public void PackingSetsExactlyTheSelectedPixels([Values(1, 63, 64, 130)] int width)
+    {
+        // Whole 64-pixel words are packed by vector compares, the rest pixel by pixel: both agree with the pixels.
+        var rng = new Random(width);
+        var pixels = new byte[3 * width];
+        rng.NextBytes(pixels);
+        for (int i = 0; i < pixels.Length; i += 3) pixels[i] = (byte)(i % 7 == 0 ? 0 : 2);
+        foreach (var value in new byte?[] { null, 2 })
+        {
+            var m = BitMask.FromPixels(pixels, 3, width, value);
+            for (int y = 0; y < 3; y++)
+                for (int x = 0; x < width; x++)
+                {
+                    byte p = pixels[y * width + x];
+                    Assert.That(m[y, x], Is.EqualTo(value is { } v ? p == v : p != 0), $"pixel ({y}, {x}), value {value}");
+                }
+            Assert.That(m.Count(), Is.EqualTo(pixels.Count(p => value is { } v ? p == v : p != 0)), "no bit past the width");
+        }
+    }
+
+    [Test]
     public void DiskIsSkimageDisk()
     {
         // skimage.morphology.disk(3): rows of widths 1, 5, 5, 7, 5, 5, 1.

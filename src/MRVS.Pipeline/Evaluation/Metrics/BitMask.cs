@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace MRVS.Pipeline.Evaluation.Metrics;
 
@@ -39,10 +40,27 @@ public sealed class BitMask
         {
             var src = pixels.Slice(y * width, width);
             var row = m.Row(y);
-            for (int x = 0; x < width; x++)
+            int x = 0;
+            for (; x + 64 <= width; x += 64) row[x >> 6] = PackWord(src.Slice(x, 64), value);
+            for (; x < width; x++)
                 if (value is { } v ? src[x] == v : src[x] != 0) row[x >> 6] |= 1UL << (x & 63);
         }
         return m;
+    }
+
+    /// <summary>64 pixels to one word: byte compares, and their sign bits gathered 16 at a time.</summary>
+    private static ulong PackWord(ReadOnlySpan<byte> pixels, byte? value)
+    {
+        ulong word = 0;
+        for (int k = 0; k < 4; k++)
+        {
+            var v = Vector128.Create(pixels.Slice(16 * k, 16));
+            var hit = value is { } b
+                ? Vector128.Equals(v, Vector128.Create(b))
+                : ~Vector128.Equals(v, Vector128<byte>.Zero);
+            word |= (ulong)hit.ExtractMostSignificantBits() << (16 * k);
+        }
+        return word;
     }
 
     public bool this[int y, int x] => (Bits[y * Words + (x >> 6)] >> (x & 63) & 1) != 0;
