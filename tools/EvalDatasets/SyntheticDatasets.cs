@@ -96,14 +96,19 @@ public static class SyntheticDatasets
 
     private static void Mevis(string root)
     {
-        // MeViS's own layout: <split>/meta_expressions.json, JPEGImages, mask_dict.json (anno_id → per-frame RLE).
-        Meta(Path.Combine(root, "valid_u", "meta_expressions.json"), Videos, v =>
-        [
-            ("0", SyntheticWorld.Sentences[0], j => Ids(j, $"{2 * v}")),
-            ("1", "the ball and the box", j => Ids(j, $"{2 * v}", $"{2 * v + 1}")),
-        ]);
-        for (int v = 0; v < Videos; v++)
-            for (int t = 0; t < Frames; t++) Frame(Path.Combine(root, "valid_u", "JPEGImages", Video(v), $"{5 * t:D5}.jpg"), v, t);
+        // MeViS's own layout: <split>/meta_expressions.json, JPEGImages, and for valid_u mask_dict.json (anno_id →
+        // per-frame RLE); valid has the same videos without ground truth (the server scores it).
+        foreach (var split in new[] { "valid_u", "valid" })
+        {
+            Meta(Path.Combine(root, split, "meta_expressions.json"), Videos, v =>
+            [
+                ("0", SyntheticWorld.Sentences[0], j => Ids(j, $"{2 * v}")),
+                ("1", "the ball and the box", j => Ids(j, $"{2 * v}", $"{2 * v + 1}")),
+            ]);
+            for (int v = 0; v < Videos; v++)
+                for (int t = 0; t < Frames; t++)
+                    Frame(Path.Combine(root, split, "JPEGImages", Video(v), $"{5 * t:D5}.jpg"), v, t);
+        }
         Json(Path.Combine(root, "valid_u", "mask_dict.json"), j =>
         {
             j.WriteStartObject();
@@ -137,17 +142,20 @@ public static class SyntheticDatasets
 
     private static void ReferDavis(string root)
     {
-        // One video, two objects; four expressions per object (annotator 1 first-frame / full-video, annotator 2 …).
-        // DAVIS numbers every frame (00000, 00001, …), which the predictions' names follow.
-        Meta(Path.Combine(root, "meta_expressions", "valid", "meta_expressions.json"), 1, v =>
-            Enumerable.Range(0, 8).Select(i => ($"{i}", SyntheticWorld.Sentences[i / 4], (Action<Utf8JsonWriter>)(j => j.WriteString("obj_id", $"{i / 4 + 1}")))),
+        // Two videos, two objects each; four expressions per object (annotator 1 first-frame / full-video, annotator
+        // 2 …). DAVIS numbers every frame (00000, 00001, …), which the predictions' names follow.
+        Meta(Path.Combine(root, "meta_expressions", "valid", "meta_expressions.json"), Videos, v =>
+            Enumerable.Range(0, 8).Select(i => ($"{i}", SyntheticWorld.Sentences[i / 4],
+                (Action<Utf8JsonWriter>)(j => j.WriteString("obj_id", $"{i / 4 + 1}")))),
             frameStep: 1);
-        for (int t = 0; t < Frames; t++)
-        {
-            Frame(Path.Combine(root, "valid", "JPEGImages", Video(0), $"{t:D5}.jpg"), 0, t);
-            var ann = Directory.CreateDirectory(Path.Combine(root, "valid", "Annotations", Video(0))).FullName;
-            LabelPng.Write(Path.Combine(ann, $"{t:D5}.png"), SyntheticWorld.Labels(0, t), SyntheticWorld.Width, SyntheticWorld.Height, LabelPng.DavisPalette());
-        }
+        for (int v = 0; v < Videos; v++)
+            for (int t = 0; t < Frames; t++)
+            {
+                Frame(Path.Combine(root, "valid", "JPEGImages", Video(v), $"{t:D5}.jpg"), v, t);
+                var ann = Directory.CreateDirectory(Path.Combine(root, "valid", "Annotations", Video(v))).FullName;
+                LabelPng.Write(Path.Combine(ann, $"{t:D5}.png"), SyntheticWorld.Labels(v, t), SyntheticWorld.Width,
+                    SyntheticWorld.Height, LabelPng.DavisPalette());
+            }
     }
 
     /// <summary>COCO-format ground truth as create_gt_in_coco_format.py writes it: one instance per image.</summary>
@@ -189,20 +197,28 @@ public static class SyntheticDatasets
 
     private static void A2D(string root)
     {
-        // Videos of 6 frames (clips as frame folders); frame 2 (1-based) annotated for both instances of video 0.
-        const int length = 6;
+        // Videos of 6 frames (clips as frame folders): vid00 (test) annotated at frame 2 (1-based) for both objects,
+        // vid01 (test) at frame 3 for the ball, vid02 a train video that the test split leaves out.
+        const int length = 6, videos = 3;
         Directory.CreateDirectory(Path.Combine(root, "Release"));
-        File.WriteAllLines(Path.Combine(root, "Release", "videoset.csv"),
-            Enumerable.Range(0, Videos).Select(v => $"{Video(v)},11,0,0,{SyntheticWorld.Height},{SyntheticWorld.Width},{length},1,{(v == 0 ? 1 : 0)}"));
+        File.WriteAllLines(Path.Combine(root, "Release", "videoset.csv"), Enumerable.Range(0, videos).Select(v =>
+            $"{Video(v)},11,0,0,{SyntheticWorld.Height},{SyntheticWorld.Width},{length},1,{(v < 2 ? 1 : 0)}"));
         Directory.CreateDirectory(Path.Combine(root, "text_annotations"));
         File.WriteAllText(Path.Combine(root, "text_annotations", "a2d_missed_videos.txt"), "");
         File.WriteAllLines(Path.Combine(root, "text_annotations", "a2d_annotation.txt"),
-            ["video_id,instance_id,query", $"{Video(0)},1,{SyntheticWorld.Sentences[0]}", $"{Video(0)},2,{SyntheticWorld.Sentences[1]}",
-             $"{Video(1)},1,the red ball (train video)"]);
-        for (int v = 0; v < Videos; v++)
-            for (int t = 0; t < length; t++) Frame(Path.Combine(root, "Release", "clips320H", Video(v), $"{t + 1:D5}.jpg"), v, t);
+        [
+            "video_id,instance_id,query", $"{Video(0)},1,{SyntheticWorld.Sentences[0]}",
+            $"{Video(0)},2,{SyntheticWorld.Sentences[1]}", $"{Video(1)},1,{SyntheticWorld.Sentences[0]}",
+            $"{Video(2)},1,the red ball (train video)",
+        ]);
+        for (int v = 0; v < videos; v++)
+            for (int t = 0; t < length; t++)
+                Frame(Path.Combine(root, "Release", "clips320H", Video(v), $"{t + 1:D5}.jpg"), v, t);
         CocoTruth(Path.Combine(root, "a2d_sentences_test_annotations_in_coco_format.json"),
-            [($"v_{Video(0)}_f_2_i_1", SyntheticWorld.Mask(0, 1, 1)), ($"v_{Video(0)}_f_2_i_2", SyntheticWorld.Mask(0, 1, 2))]);
+        [
+            ($"v_{Video(0)}_f_2_i_1", SyntheticWorld.Mask(0, 1, 1)), ($"v_{Video(0)}_f_2_i_2", SyntheticWorld.Mask(0, 1, 2)),
+            ($"v_{Video(1)}_f_3_i_1", SyntheticWorld.Mask(1, 2, 1)),
+        ]);
     }
 
     private static void Jhmdb(string root)
