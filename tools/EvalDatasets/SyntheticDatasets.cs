@@ -16,10 +16,12 @@ namespace MRVS.EvalDatasets;
 /// </summary>
 public static class SyntheticDatasets
 {
-    public static readonly string[] Names = ["ref-youtube-vos", "mevis", "ref-davis17", "a2d-sentences", "jhmdb-sentences"];
+    public static readonly string[] Names =
+        ["ref-youtube-vos", "mevis", "ref-davis17", "a2d-sentences", "jhmdb-sentences"];
 
     private const int Videos = 2, Frames = 3;
-    private static readonly JsonWriterOptions JsonOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions JsonOptions =
+        new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static void Write(string name, string root)
     {
@@ -40,10 +42,18 @@ public static class SyntheticDatasets
     private static void Frame(string path, int video, int t, bool png = false)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var image = Image.LoadPixelData<Rgb24>(SyntheticWorld.Rgb(video, t), SyntheticWorld.Width, SyntheticWorld.Height);
+        using var image =
+            Image.LoadPixelData<Rgb24>(SyntheticWorld.Rgb(video, t), SyntheticWorld.Width, SyntheticWorld.Height);
         if (png) image.SaveAsPng(path, new PngEncoder());
         else image.SaveAsJpeg(path, new JpegEncoder { Quality = 95 });
     }
+
+    /// <summary>A ground-truth PNG of object ids with the DAVIS palette.</summary>
+    private static void Labels(string path, int video, int t) => LabelPng.Write(path, SyntheticWorld.Labels(video, t),
+        SyntheticWorld.Width, SyntheticWorld.Height, LabelPng.DavisPalette());
+
+    /// <summary>An expression's "obj_id" field (Ref-YouTube-VOS, Ref-DAVIS17).</summary>
+    private static Action<Utf8JsonWriter> ObjectId(int id) => j => j.WriteString("obj_id", $"{id}");
 
     private static void Json(string path, Action<Utf8JsonWriter> write)
     {
@@ -54,8 +64,8 @@ public static class SyntheticDatasets
     }
 
     /// <summary>meta_expressions.json with the given expressions per video: (id, sentence, extra fields).</summary>
-    private static void Meta(string path, int videos, Func<int, IEnumerable<(string Id, string Exp, Action<Utf8JsonWriter> Extra)>> expressions,
-        int frameStep = 5) =>
+    private static void Meta(string path, int videos,
+        Func<int, IEnumerable<(string Id, string Exp, Action<Utf8JsonWriter> Extra)>> expressions, int frameStep = 5) =>
         Json(path, j =>
         {
             j.WriteStartObject();
@@ -84,13 +94,13 @@ public static class SyntheticDatasets
     private static void ReferYouTubeVos(string root)
     {
         Meta(Path.Combine(root, "meta_expressions", "valid", "meta_expressions.json"), Videos, v =>
-            Enumerable.Range(0, 2).Select(o => ($"{o}", SyntheticWorld.Sentences[o], (Action<Utf8JsonWriter>)(j => j.WriteString("obj_id", $"{o + 1}")))));
+            Enumerable.Range(0, 2).Select(o => ($"{o}", SyntheticWorld.Sentences[o], ObjectId(o + 1))));
         for (int v = 0; v < Videos; v++)
             for (int t = 0; t < Frames; t++)
             {
                 Frame(Path.Combine(root, "valid", "JPEGImages", Video(v), $"{5 * t:D5}.jpg"), v, t);
                 var ann = Directory.CreateDirectory(Path.Combine(root, "valid", "Annotations", Video(v))).FullName;
-                LabelPng.Write(Path.Combine(ann, $"{5 * t:D5}.png"), SyntheticWorld.Labels(v, t), SyntheticWorld.Width, SyntheticWorld.Height, LabelPng.DavisPalette());
+                Labels(Path.Combine(ann, $"{5 * t:D5}.png"), v, t);
             }
     }
 
@@ -145,16 +155,14 @@ public static class SyntheticDatasets
         // Two videos, two objects each; four expressions per object (annotator 1 first-frame / full-video, annotator
         // 2 …). DAVIS numbers every frame (00000, 00001, …), which the predictions' names follow.
         Meta(Path.Combine(root, "meta_expressions", "valid", "meta_expressions.json"), Videos, v =>
-            Enumerable.Range(0, 8).Select(i => ($"{i}", SyntheticWorld.Sentences[i / 4],
-                (Action<Utf8JsonWriter>)(j => j.WriteString("obj_id", $"{i / 4 + 1}")))),
+            Enumerable.Range(0, 8).Select(i => ($"{i}", SyntheticWorld.Sentences[i / 4], ObjectId(i / 4 + 1))),
             frameStep: 1);
         for (int v = 0; v < Videos; v++)
             for (int t = 0; t < Frames; t++)
             {
                 Frame(Path.Combine(root, "valid", "JPEGImages", Video(v), $"{t:D5}.jpg"), v, t);
                 var ann = Directory.CreateDirectory(Path.Combine(root, "valid", "Annotations", Video(v))).FullName;
-                LabelPng.Write(Path.Combine(ann, $"{t:D5}.png"), SyntheticWorld.Labels(v, t), SyntheticWorld.Width,
-                    SyntheticWorld.Height, LabelPng.DavisPalette());
+                Labels(Path.Combine(ann, $"{t:D5}.png"), v, t);
             }
     }
 
@@ -216,7 +224,8 @@ public static class SyntheticDatasets
                 Frame(Path.Combine(root, "Release", "clips320H", Video(v), $"{t + 1:D5}.jpg"), v, t);
         CocoTruth(Path.Combine(root, "a2d_sentences_test_annotations_in_coco_format.json"),
         [
-            ($"v_{Video(0)}_f_2_i_1", SyntheticWorld.Mask(0, 1, 1)), ($"v_{Video(0)}_f_2_i_2", SyntheticWorld.Mask(0, 1, 2)),
+            ($"v_{Video(0)}_f_2_i_1", SyntheticWorld.Mask(0, 1, 1)),
+            ($"v_{Video(0)}_f_2_i_2", SyntheticWorld.Mask(0, 1, 2)),
             ($"v_{Video(1)}_f_3_i_1", SyntheticWorld.Mask(1, 2, 1)),
         ]);
     }
@@ -225,9 +234,11 @@ public static class SyntheticDatasets
     {
         const int length = 5;
         File.WriteAllLines(Path.Combine(root, "jhmdb_annotation.txt"),
-            ["video_id,query", $"{Video(0)},{SyntheticWorld.Sentences[0]}", $"{Video(1)},{SyntheticWorld.Sentences[0]}"]);
+            ["video_id,query", $"{Video(0)},{SyntheticWorld.Sentences[0]}",
+             $"{Video(1)},{SyntheticWorld.Sentences[0]}"]);
         for (int v = 0; v < Videos; v++)
-            for (int t = 0; t < length; t++) Frame(Path.Combine(root, "Rename_Images", "roll", Video(v), $"{t + 1:D5}.png"), v, t, png: true);
+            for (int t = 0; t < length; t++)
+                Frame(Path.Combine(root, "Rename_Images", "roll", Video(v), $"{t + 1:D5}.png"), v, t, png: true);
         var samples = Enumerable.Range(0, Videos).Select(v => (Video: Video(v), Frame: 2 + v)).ToList();
         Json(Path.Combine(root, "jhmdb_sentences_samples_metadata.json"), j =>
         {
@@ -245,6 +256,7 @@ public static class SyntheticDatasets
             j.WriteEndArray();
         });
         CocoTruth(Path.Combine(root, "jhmdb_sentences_gt_annotations_in_coco_format.json"),
-            samples.Select(s => ($"v_{s.Video}_f_{s.Frame}", SyntheticWorld.Mask(int.Parse(s.Video[3..]), s.Frame - 1, 1))));
+            samples.Select(s => ($"v_{s.Video}_f_{s.Frame}",
+                SyntheticWorld.Mask(int.Parse(s.Video[3..]), s.Frame - 1, 1))));
     }
 }

@@ -8,7 +8,9 @@ public static class SyntheticWorld
 {
     public const int Width = 40, Height = 30;
 
-    /// <summary>The object ids (0 background, 1 ball, 2 box) of frame <paramref name="t"/> of video <paramref name="video"/>.</summary>
+    /// <summary>
+    /// The object ids (0 background, 1 ball, 2 box) of frame <paramref name="t"/> of video <paramref name="video"/>.
+    /// </summary>
     public static byte[] Labels(int video, int t)
     {
         var labels = new byte[Width * Height];
@@ -42,7 +44,8 @@ public static class SyntheticWorld
         return rgb;
     }
 
-    public static byte[] Mask(int video, int t, int obj) => Labels(video, t).Select(l => (byte)(l == obj ? 1 : 0)).ToArray();
+    public static byte[] Mask(int video, int t, int obj) =>
+        Labels(video, t).Select(l => (byte)(l == obj ? 1 : 0)).ToArray();
 
     public static readonly string[] Sentences = ["the red ball rolling to the right", "the blue box moving down"];
 }

@@ -11,18 +11,40 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string?>("--dataset") { Description = "ref-youtube-vos, ref-davis17, mevis, a2d-sentences or jhmdb-sentences" };
+        var dataset = new Option<string?>("--dataset")
+        {
+            Description = "ref-youtube-vos, ref-davis17, mevis, a2d-sentences or jhmdb-sentences",
+        };
         dataset.AcceptOnlyFromAmong(EvalProtocol.Names);
-        var root = new Option<string?>("--root") { Description = "the dataset's folder, in its official layout (README: Reproducing the papers)" };
+        var root = new Option<string?>("--root")
+        {
+            Description = "the dataset's folder, in its official layout (README: Reproducing the papers)",
+        };
         var model = new Option<string?>("--model") { Description = "model folder (mrvs convert)" };
-        var output = new Option<string>("--out") { Description = "output folder: videos/ (per-video results), then the submission, figures and result.json", Required = true };
+        var output = new Option<string>("--out")
+        {
+            Description = "output folder: videos/ (per-video results), then the submission, figures and result.json",
+            Required = true,
+        };
         var split = new Option<string?>("--split") { Description = "split (default: valid; test for A2D / JHMDB)" };
-        var shard = new Option<string>("--shard") { Description = "i/n: run only slice i (0-based) of n; merge the n folders with --merge", DefaultValueFactory = _ => "0/1" };
-        var resume = new Option<bool>("--resume") { Description = "continue a killed run in --out, skipping its finished videos" };
-        var merge = new Option<string[]>("--merge") { Description = "run folders (shards) to merge into --out", AllowMultipleArgumentsPerToken = true };
+        var shard = new Option<string>("--shard")
+        {
+            Description = "i/n: run only slice i (0-based) of n; merge the n folders with --merge",
+            DefaultValueFactory = _ => "0/1",
+        };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "continue a killed run in --out, skipping its finished videos",
+        };
+        var merge = new Option<string[]>("--merge")
+        {
+            Description = "run folders (shards) to merge into --out",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var backend = BackendOptions.Backend("auto");
         var precision = BackendOptions.Precision();
-        var cmd = new Command("eval", "Run a benchmark split as the official scripts do: submission files and the official figures")
+        var cmd = new Command("eval",
+            "Run a benchmark split as the official scripts do: submission files and the official figures")
         {
             dataset, root, model, output, split, shard, resume, merge, backend, precision,
         };
@@ -56,7 +78,7 @@ public static class EvalCommand
                 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} videos, {1} expressions, {2} frames",
                     summary.Videos, summary.Expressions, summary.Frames));
                 Console.WriteLine(summary.Merged
-                    ? $"figures: {summary.Figures ?? "none (no ground truth: submit the files to the evaluation server)"}"
+                    ? $"figures: {summary.Figures ?? NoFigures}"
                     : $"shard done; when every shard is, run: mrvs eval --merge <run folders> --out <folder>");
                 Console.WriteLine($"wrote {summary.OutputDirectory}");
                 return 0;
@@ -74,6 +96,8 @@ public static class EvalCommand
         return cmd;
     }
 
+    private const string NoFigures = "none (no ground truth: submit the files to the evaluation server)";
+
     /// <summary>Progress on stderr: redrawn on a terminal, a line per video when redirected.</summary>
     private sealed class EvalConsoleProgress : IProgress<EvalProgress>
     {
@@ -81,8 +105,10 @@ public static class EvalCommand
 
         public void Report(EvalProgress p)
         {
-            var line = string.Format(CultureInfo.InvariantCulture, "videos {0}/{1}, expressions {2}, frames {3}, elapsed {4:hh\\:mm\\:ss}, ETA {5}",
-                p.VideosDone, p.VideosTotal, p.Expressions, p.Frames, p.Elapsed, p.Remaining is { } eta ? eta.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "-");
+            var c = CultureInfo.InvariantCulture;
+            var eta = p.Remaining is { } left ? left.ToString(@"hh\:mm\:ss", c) : "-";
+            var line = string.Format(c, "videos {0}/{1}, expressions {2}, frames {3}, elapsed {4}, ETA {5}",
+                p.VideosDone, p.VideosTotal, p.Expressions, p.Frames, p.Elapsed.ToString(@"hh\:mm\:ss", c), eta);
             if (_terminal) Console.Error.Write($"\r{line}  ");
             else Console.Error.WriteLine(line);
         }

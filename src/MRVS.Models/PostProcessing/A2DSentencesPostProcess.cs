@@ -14,8 +14,8 @@ public static class A2DSentencesPostProcess
     /// <param name="predCls">[1, 1, Q, K] class logits of the annotated frame.</param>
     /// <param name="predMasks">[1, 1, Q, h, w] its mask logits.</param>
     /// <returns>Per query: its score and its binary mask [H, W] at the original size.</returns>
-    public static unsafe (float[] Scores, byte[][] Masks) Run(Tensor predCls, Tensor predMasks, (int H, int W) padded, (int H, int W) resized,
-        (int H, int W) original)
+    public static unsafe (float[] Scores, byte[][] Masks) Run(Tensor predCls, Tensor predMasks, (int H, int W) padded,
+        (int H, int W) resized, (int H, int W) original)
     {
         int q = predCls.Shape[2], k = predCls.Shape[3], h = predMasks.Shape[3], w = predMasks.Shape[4];
         if (predCls.Shape[0] != 1 || predMasks.Shape[0] != 1)
@@ -36,7 +36,8 @@ public static class A2DSentencesPostProcess
                 for (int x = 0; x < original.W; x++)
                 {
                     int sx = Interpolate.NearestSource(x, resized.W, original.W);
-                    m[y * original.W + x] = (byte)(Activations.Sigmoid(up[((long)i * padded.H + sy) * padded.W + sx]) > 0.5f ? 1 : 0);
+                    float logit = up[((long)i * padded.H + sy) * padded.W + sx];
+                    m[y * original.W + x] = (byte)(Activations.Sigmoid(logit) > 0.5f ? 1 : 0);
                 }
             }
         }

@@ -16,9 +16,11 @@ public static class InferScriptPostProcess
     /// <param name="predCls">[T, 1, Q, K] class logits.</param>
     /// <param name="predMasks">[T, 1, Q, h, w] mask logits.</param>
     /// <returns>Probabilities [T, H, W] at the original size, and the chosen query.</returns>
-    public static unsafe (float[] Probabilities, int Query) Probabilities(Tensor predCls, Tensor predMasks, (int H, int W) original)
+    public static unsafe (float[] Probabilities, int Query) Probabilities(Tensor predCls, Tensor predMasks,
+        (int H, int W) original)
     {
-        int t = predCls.Shape[0], q = predCls.Shape[2], k = predCls.Shape[3], h = predMasks.Shape[3], w = predMasks.Shape[4];
+        int t = predCls.Shape[0], q = predCls.Shape[2], k = predCls.Shape[3];
+        int h = predMasks.Shape[3], w = predMasks.Shape[4];
         int query = ReferredMask.SelectQuery(predCls.Span<float>(), t, q, k);
         var selected = new float[(long)t * h * w];
         var masks = predMasks.Span<float>();

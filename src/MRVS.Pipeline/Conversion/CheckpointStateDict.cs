@@ -25,7 +25,9 @@ public static class CheckpointStateDict
             $"{source}, '{DdpPrefix}' prefix removed");
     }
 
-    /// <summary>What <c>k.endswith('total_params') or k.endswith('total_ops')</c> drops in the official scripts.</summary>
+    /// <summary>
+    /// What <c>k.endswith('total_params') or k.endswith('total_ops')</c> drops in the official scripts.
+    /// </summary>
     public static bool IsProfilerCounter(string key) =>
         key.EndsWith("total_ops", StringComparison.Ordinal) || key.EndsWith("total_params", StringComparison.Ordinal);
 }

@@ -20,11 +20,15 @@ public sealed record EvalOptions(string Dataset, string Root, string ModelDirect
     public Precision Precision { get; init; } = Precision.Fp32;
 }
 
-/// <summary>Videos done of the shard's, expressions and frames segmented so far, elapsed time and the estimate of what is left.</summary>
-public readonly record struct EvalProgress(int VideosDone, int VideosTotal, int Expressions, int Frames, TimeSpan Elapsed, TimeSpan? Remaining);
+/// <summary>
+/// Videos done of the shard's, expressions and frames segmented so far, elapsed time and the estimate of what is left.
+/// </summary>
+public readonly record struct EvalProgress(
+    int VideosDone, int VideosTotal, int Expressions, int Frames, TimeSpan Elapsed, TimeSpan? Remaining);
 
-/// <summary>A finished run or merge: where, how much, the figures (null without ground truth) and the time per stage.</summary>
-public sealed record EvalSummary(string OutputDirectory, int Videos, int Expressions, int Frames, string? Figures, bool Merged);
+/// <summary>A finished run or merge: where, how much, and the figures (null without ground truth).</summary>
+public sealed record EvalSummary(
+    string OutputDirectory, int Videos, int Expressions, int Frames, string? Figures, bool Merged);
 
 /// <summary>
 /// Runs a benchmark split through a <see cref="Segmenter"/> the way its official script does (the protocol), one
@@ -35,9 +39,11 @@ public sealed record EvalSummary(string OutputDirectory, int Videos, int Express
 /// </summary>
 public static class EvalRunner
 {
-    public const string VideosFolder = "videos", RunFile = "run.json", TimesFile = "times.json", ResultFile = "result.json";
+    public const string VideosFolder = "videos", RunFile = "run.json", TimesFile = "times.json";
+    public const string ResultFile = "result.json";
 
-    public static EvalSummary Run(EvalOptions o, IProgress<EvalProgress>? progress = null, CancellationToken cancel = default)
+    public static EvalSummary Run(EvalOptions o, IProgress<EvalProgress>? progress = null,
+        CancellationToken cancel = default)
     {
         var protocol = EvalProtocol.Get(o.Dataset);
         if (o.ShardCount < 1 || o.ShardIndex < 0 || o.ShardIndex >= o.ShardCount)
@@ -48,11 +54,13 @@ public static class EvalRunner
         var slice = Shard(all, o.ShardIndex, o.ShardCount);
         var output = Path.GetFullPath(o.OutputDirectory);
         var videosDir = Path.Combine(output, VideosFolder);
-        var run = new RunRecord(protocol.Name, root, split, Path.GetFullPath(o.ModelDirectory), o.Backend, o.Precision.Name(), o.ShardIndex, o.ShardCount);
+        var run = new RunRecord(protocol.Name, root, split, Path.GetFullPath(o.ModelDirectory), o.Backend,
+            o.Precision.Name(), o.ShardIndex, o.ShardCount);
         PrepareOutput(output, run, o.Resume);
         Directory.CreateDirectory(videosDir);
 
-        using var segmenter = Segmenter.Load(o.ModelDirectory, new SegmenterOptions { Backend = o.Backend, Precision = o.Precision, Resize = protocol.Resize });
+        using var segmenter = Segmenter.Load(o.ModelDirectory,
+            new SegmenterOptions { Backend = o.Backend, Precision = o.Precision, Resize = protocol.Resize });
         long start = Stopwatch.GetTimestamp();
         int done = 0, expressions = 0, frames = 0, ran = 0;
         foreach (var v in slice)
@@ -69,7 +77,8 @@ public static class EvalRunner
                 try
                 {
                     var counts = protocol.Run(segmenter, v, staging, times, cancel);
-                    WriteTimes(Path.Combine(staging, TimesFile), times, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, counts);
+                    double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    WriteTimes(Path.Combine(staging, TimesFile), times, ms, counts);
                 }
                 catch
                 {
@@ -109,8 +118,10 @@ public static class EvalRunner
         var records = runs.Select(r => RunRecord.Read(Path.Combine(r, RunFile))).ToList();
         var first = records[0];
         foreach (var (r, dir) in records.Zip(runs))
-            if (r with { ShardIndex = 0, Backend = "", Precision = "" } != first with { ShardIndex = 0, Backend = "", Precision = "" })
-                throw new InvalidDataException($"{dir}: a run of {r.Dataset} {r.Split} with {r.Model} ({r.ShardCount} shards), not of {first.Dataset} {first.Split} with {first.Model} ({first.ShardCount} shards)");
+            if (r.Evaluation != first.Evaluation)
+                throw new InvalidDataException(
+                    $"{dir}: a run of {r.Dataset} {r.Split} with {r.Model} ({r.ShardCount} shards), not of " +
+                    $"{first.Dataset} {first.Split} with {first.Model} ({first.ShardCount} shards)");
         var protocol = EvalProtocol.Get(first.Dataset);
         var videos = protocol.Videos(first.Root, first.Split);
         var folders = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -118,13 +129,16 @@ public static class EvalRunner
         {
             var videosDir = Path.Combine(dir, VideosFolder);
             if (!Directory.Exists(videosDir)) continue;
-            foreach (var v in Directory.EnumerateDirectories(videosDir).Where(d => !Path.GetFileName(d).StartsWith('.')))
+            var finished = Directory.EnumerateDirectories(videosDir).Where(d => !Path.GetFileName(d).StartsWith('.'));
+            foreach (var v in finished)
                 folders.TryAdd(Path.GetFileName(v), v);
         }
         var missing = videos.Where(v => !folders.ContainsKey(v.Id)).Select(v => v.Id).ToList();
         if (missing.Count > 0)
-            throw new InvalidDataException($"{missing.Count} of {videos.Count} videos have no results yet (first: {string.Join(", ", missing.Take(5))}); " +
-                                           "run the missing shards (or --resume an interrupted one) before merging");
+            throw new InvalidDataException(
+                $"{missing.Count} of {videos.Count} videos have no results yet " +
+                $"(first: {string.Join(", ", missing.Take(5))}); " +
+                "run the missing shards (or --resume an interrupted one) before merging");
         Directory.CreateDirectory(output);
         var figures = protocol.Merge(first.Root, first.Split, videos, folders, output);
 
@@ -137,9 +151,12 @@ public static class EvalRunner
             wall += doc.RootElement.GetProperty("wall_ms").GetDouble();
             expressions += doc.RootElement.GetProperty("expressions").GetInt32();
             frames += doc.RootElement.GetProperty("frames").GetInt32();
-            foreach (var s in doc.RootElement.GetProperty("stages").EnumerateObject()) stages.Add(s.Name, s.Value.GetDouble());
+            foreach (var s in doc.RootElement.GetProperty("stages").EnumerateObject())
+                stages.Add(s.Name, s.Value.GetDouble());
         }
-        WriteResult(Path.Combine(output, ResultFile), first, records.Select(r => r.Backend).Distinct().ToList(), videos.Count, expressions, frames, wall, stages, figures);
+        var backends = records.Select(r => r.Backend).Distinct().ToList();
+        WriteResult(Path.Combine(output, ResultFile), first, backends, new VideoCounts(expressions, frames),
+            videos.Count, wall, stages, figures);
         return new EvalSummary(output, videos.Count, expressions, frames, figures?.Summary, Merged: true);
     }
 
@@ -148,15 +165,20 @@ public static class EvalRunner
         var runFile = Path.Combine(output, RunFile);
         if (File.Exists(runFile))
         {
-            if (!resume) throw new IOException($"'{output}' holds a run already; pass --resume to continue it, or choose another --out");
+            if (!resume)
+                throw new IOException(
+                    $"'{output}' holds a run already; pass --resume to continue it, or choose another --out");
             var previous = RunRecord.Read(runFile);
             if (previous with { Backend = "", Precision = "" } != run with { Backend = "", Precision = "" })
-                throw new InvalidDataException($"{runFile}: that run is of {previous.Dataset} {previous.Split} shard {previous.ShardIndex}/{previous.ShardCount} " +
-                                               $"with {previous.Model}; --resume continues only the same run");
+                throw new InvalidDataException(
+                    $"{runFile}: that run is of {previous.Dataset} {previous.Split} shard " +
+                    $"{previous.ShardIndex}/{previous.ShardCount} with {previous.Model}; " +
+                    "--resume continues only the same run");
             return;
         }
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
-            throw new IOException($"output folder '{output}' exists and is not an evaluation run; choose another --out");
+            throw new IOException(
+                $"output folder '{output}' exists and is not an evaluation run; choose another --out");
         Directory.CreateDirectory(output);
         run.Write(runFile);
     }
@@ -164,7 +186,8 @@ public static class EvalRunner
     private static VideoCounts ReadCounts(string folder)
     {
         using var doc = DatasetFiles.Json(Path.Combine(folder, TimesFile), "per-video times");
-        return new VideoCounts(doc.RootElement.GetProperty("expressions").GetInt32(), doc.RootElement.GetProperty("frames").GetInt32());
+        var r = doc.RootElement;
+        return new VideoCounts(r.GetProperty("expressions").GetInt32(), r.GetProperty("frames").GetInt32());
     }
 
     private static void WriteTimes(string path, StageTimes times, double wallMs, VideoCounts counts)
@@ -181,8 +204,8 @@ public static class EvalRunner
         j.WriteEndObject();
     }
 
-    private static void WriteResult(string path, RunRecord run, IReadOnlyList<string> backends, int videos, int expressions, int frames, double wallMs,
-        StageTimes stages, EvalFigures? figures)
+    private static void WriteResult(string path, RunRecord run, IReadOnlyList<string> backends, VideoCounts counts,
+        int videos, double wallMs, StageTimes stages, EvalFigures? figures)
     {
         using var file = File.Create(path);
         using var j = new Utf8JsonWriter(file, DavisReportJson.Options);
@@ -194,9 +217,9 @@ public static class EvalRunner
         j.WriteString("precision", run.Precision);
         j.WriteNumber("shards", run.ShardCount);
         j.WriteNumber("videos", videos);
-        j.WriteNumber("expressions", expressions);
-        j.WriteNumber("frames", frames);
-        j.WriteNumber("frames_per_second", wallMs > 0 ? Math.Round(frames / (wallMs / 1000), 3) : 0);
+        j.WriteNumber("expressions", counts.Expressions);
+        j.WriteNumber("frames", counts.Frames);
+        j.WriteNumber("frames_per_second", wallMs > 0 ? Math.Round(counts.Frames / (wallMs / 1000), 3) : 0);
         j.WriteStartObject("time_ms");
         foreach (var (stage, ms) in stages.Stages) j.WriteNumber(stage, Math.Round(ms, 3));
         j.WriteNumber("total", Math.Round(wallMs, 3));
@@ -210,9 +233,15 @@ public static class EvalRunner
         j.WriteEndObject();
     }
 
-    /// <summary>run.json: what a run folder holds, so resume and merge can check they continue the same evaluation.</summary>
-    private sealed record RunRecord(string Dataset, string Root, string Split, string Model, string Backend, string Precision, int ShardIndex, int ShardCount)
+    /// <summary>
+    /// run.json: what a run folder holds, so resume and merge can check they continue the same evaluation.
+    /// </summary>
+    private sealed record RunRecord(string Dataset, string Root, string Split, string Model, string Backend,
+        string Precision, int ShardIndex, int ShardCount)
     {
+        /// <summary>What the shards of one evaluation share (each may run on its own backend).</summary>
+        public RunRecord Evaluation => this with { ShardIndex = 0, Backend = "", Precision = "" };
+
         public void Write(string path)
         {
             using var file = File.Create(path);
@@ -234,7 +263,8 @@ public static class EvalRunner
             var r = doc.RootElement;
             string S(string name) => DatasetFiles.Property(r, name, path).GetString() ?? "";
             var shard = S("shard").Split('/');
-            return new RunRecord(S("dataset"), S("root"), S("split"), S("model"), S("backend"), S("precision"), int.Parse(shard[0]), int.Parse(shard[1]));
+            return new RunRecord(S("dataset"), S("root"), S("split"), S("model"), S("backend"), S("precision"),
+                int.Parse(shard[0], CultureInfo.InvariantCulture), int.Parse(shard[1], CultureInfo.InvariantCulture));
         }
     }
 }

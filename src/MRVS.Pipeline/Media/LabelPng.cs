@@ -32,13 +32,16 @@ public static class LabelPng
         {
             return TryDecodeLabels(data) ?? DecodeColors(data);
         }
-        catch (Exception e) when (e is InvalidDataException or UnknownImageFormatException or ImageFormatException or ArgumentException)
+        catch (Exception e) when (e is InvalidDataException or UnknownImageFormatException or ImageFormatException
+                                      or ArgumentException)
         {
             throw new MediaException($"mask '{path}' is not a readable image ({e.Message})", e);
         }
     }
 
-    /// <summary>The values of an 8-bit (or lower) gray or palette PNG, non-interlaced; null for any other image.</summary>
+    /// <summary>
+    /// The values of an 8-bit (or lower) gray or palette PNG, non-interlaced; null for any other image.
+    /// </summary>
     private static LabelImage? TryDecodeLabels(byte[] data)
     {
         if (data.Length < 8 || !data.AsSpan(0, 8).SequenceEqual(Signature)) return null;
@@ -48,7 +51,8 @@ public static class LabelPng
         {
             int length = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(pos));
             var type = Encoding.ASCII.GetString(data, pos + 4, 4);
-            if (length < 0 || pos + 12L + length > data.Length) throw new InvalidDataException($"PNG chunk '{type}' runs past the end");
+            if (length < 0 || pos + 12L + length > data.Length)
+                throw new InvalidDataException($"PNG chunk '{type}' runs past the end");
             var body = data.AsSpan(pos + 8, length);
             if (type == "IHDR")
             {
@@ -57,7 +61,8 @@ public static class LabelPng
                 depth = body[8];
                 int color = body[9], interlace = body[12];
                 if ((color != 0 && color != 3) || depth > 8 || interlace != 0) return null;
-                if (width <= 0 || height <= 0 || (long)width * height > int.MaxValue) throw new InvalidDataException($"PNG size {width}x{height}");
+                if (width <= 0 || height <= 0 || (long)width * height > int.MaxValue)
+                    throw new InvalidDataException($"PNG size {width}x{height}");
             }
             else if (type == "IDAT") idat.Write(body);
             else if (type == "IEND") break;
@@ -79,7 +84,9 @@ public static class LabelPng
             for (int x = 0; x < width; x++)
             {
                 int bit = x * depth;
-                pixels[y * width + x] = depth == 8 ? cur[x] : (byte)((cur[bit >> 3] >> (8 - depth - (bit & 7))) & ((1 << depth) - 1));
+                pixels[y * width + x] = depth == 8
+                    ? cur[x]
+                    : (byte)((cur[bit >> 3] >> (8 - depth - (bit & 7))) & ((1 << depth) - 1));
             }
             (prev, cur) = (cur, prev);
         }
@@ -122,14 +129,18 @@ public static class LabelPng
             {
                 var row = rows.GetRowSpan(y);
                 for (int x = 0; x < row.Length; x++)
-                    pixels[y * rows.Width + x] = gray ? row[x].R : (byte)(row[x].R | row[x].G | row[x].B) == 0 ? (byte)0 : (byte)1;
+                    pixels[y * rows.Width + x] = gray ? row[x].R
+                        : (byte)(row[x].R | row[x].G | row[x].B) == 0 ? (byte)0 : (byte)1;
             }
         });
         return new LabelImage(image.Width, image.Height, pixels);
     }
 
-    /// <summary>An 8-bit PNG of the values: grayscale, or palette-indexed with <paramref name="palette"/> (RGB triples).</summary>
-    public static void Write(string path, ReadOnlySpan<byte> pixels, int width, int height, ReadOnlySpan<byte> palette = default)
+    /// <summary>
+    /// An 8-bit PNG of the values: grayscale, or palette-indexed with <paramref name="palette"/> (RGB triples).
+    /// </summary>
+    public static void Write(string path, ReadOnlySpan<byte> pixels, int width, int height,
+        ReadOnlySpan<byte> palette = default)
     {
         if (width <= 0 || height <= 0 || pixels.Length != (long)width * height)
             throw new MediaException($"label map for '{path}': {pixels.Length} bytes, expected {width}x{height}");

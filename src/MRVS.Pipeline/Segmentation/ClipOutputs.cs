@@ -7,7 +7,8 @@ namespace MRVS.Pipeline.Segmentation;
 /// and the sizes the post-processing maps them back through: the resized frame (the model's input, no padding for
 /// one video) and the original frame.
 /// </summary>
-public sealed record ClipOutputs(Tensor PredCls, Tensor PredMasks, (int H, int W) Resized, (int H, int W) Original) : IDisposable
+public sealed record ClipOutputs(Tensor PredCls, Tensor PredMasks, (int H, int W) Resized, (int H, int W) Original)
+    : IDisposable
 {
     public void Dispose()
     {

@@ -16,8 +16,8 @@ public class DavisMeasuresTests
     private const double Tolerance = 1e-9;
     private static readonly string[] Cases = ["blobs-davis", "small-odd", "empty-cases", "thin-and-holes"];
 
-    private sealed record Case(string Name, List<BitMask> Gt, List<BitMask> Pred, byte[][] GtBytes, byte[][] PredBytes, int H, int W,
-        double[] J, double[] F, double[] Stats);
+    private sealed record Case(string Name, List<BitMask> Gt, List<BitMask> Pred, byte[][] GtBytes, byte[][] PredBytes,
+        int H, int W, double[] J, double[] F, double[] Stats);
 
     private static Case Load(string name)
     {
@@ -31,8 +31,9 @@ public class DavisMeasuresTests
         byte[][] Frames(MRVS.Core.Tensors.Tensor x) =>
             Enumerable.Range(0, t).Select(i => x.Span<byte>().Slice(i * h * w, h * w).ToArray()).ToArray();
         var (g, p) = (Frames(gt), Frames(pred));
-        return new Case(name, g.Select(b => BitMask.FromPixels(b, h, w)).ToList(), p.Select(b => BitMask.FromPixels(b, h, w)).ToList(),
-            g, p, h, w, j.ToDoubleArray(), f.ToDoubleArray(), stats.ToDoubleArray());
+        List<BitMask> Pack(byte[][] frames) => frames.Select(b => BitMask.FromPixels(b, h, w)).ToList();
+        return new Case(name, Pack(g), Pack(p), g, p, h, w, j.ToDoubleArray(), f.ToDoubleArray(),
+            stats.ToDoubleArray());
     }
 
     [TestCaseSource(nameof(Cases))]
@@ -54,7 +55,8 @@ public class DavisMeasuresTests
         var js = DavisStatistics.Of(c.J);
         var fs = DavisStatistics.Of(c.F);
         double[] actual = [js.Mean, js.Recall, js.Decay, fs.Mean, fs.Recall, fs.Decay];
-        for (int i = 0; i < 6; i++) Assert.That(actual[i], Is.EqualTo(c.Stats[i]).Within(Tolerance), $"{name} stats[{i}]");
+        for (int i = 0; i < 6; i++)
+            Assert.That(actual[i], Is.EqualTo(c.Stats[i]).Within(Tolerance), $"{name} stats[{i}]");
     }
 
     [Test]
@@ -76,7 +78,8 @@ public class DavisMeasuresTests
                 }
             }
             var json = Path.Combine(dir, "score.json");
-            var (code, stdout, stderr) = MrvsCli.Mrvs("score", "--gt", Path.Combine(dir, "gt"), "--pred", Path.Combine(dir, "pred"), "--json", json);
+            var (code, stdout, stderr) = MrvsCli.Mrvs(
+                "score", "--gt", Path.Combine(dir, "gt"), "--pred", Path.Combine(dir, "pred"), "--json", json);
             Assert.That(code, Is.EqualTo(0), stderr);
 
             using var summary = JsonDocument.Parse(File.ReadAllText(Fixtures.File("metrics-jf", "summary.json")));
@@ -87,8 +90,9 @@ public class DavisMeasuresTests
             foreach (var c in summary.RootElement.GetProperty("cases").EnumerateArray())
             {
                 var seq = result.RootElement.GetProperty("sequences").GetProperty(c.GetProperty("case").GetString()!);
-                Assert.That(seq.GetProperty("J").GetProperty("mean").GetDouble(), Is.EqualTo(c.GetProperty("J_mean").GetDouble()).Within(Tolerance));
-                Assert.That(seq.GetProperty("F").GetProperty("mean").GetDouble(), Is.EqualTo(c.GetProperty("F_mean").GetDouble()).Within(Tolerance));
+                foreach (var measure in new[] { "J", "F" })
+                    Assert.That(seq.GetProperty(measure).GetProperty("mean").GetDouble(),
+                        Is.EqualTo(c.GetProperty($"{measure}_mean").GetDouble()).Within(Tolerance), measure);
             }
             Assert.That(stdout, Does.Contain("J&F-Mean 0.5097 J-Mean 0.6433 F-Mean 0.3762"));
         }
@@ -120,7 +124,8 @@ public class DavisMeasuresTests
             1, 0, 0, 0,
             1, 0, 0, 0,
         };
-        for (int i = 0; i < 16; i++) Assert.That(b[i / 4, i % 4], Is.EqualTo(expected[i] == 1), $"pixel {i / 4},{i % 4}");
+        for (int i = 0; i < 16; i++)
+            Assert.That(b[i / 4, i % 4], Is.EqualTo(expected[i] == 1), $"pixel {i / 4},{i % 4}");
     }
 
     [Test]
@@ -133,14 +138,12 @@ public class DavisMeasuresTests
         for (int i = 0; i < pixels.Length; i += 3) pixels[i] = (byte)(i % 7 == 0 ? 0 : 2);
         foreach (var value in new byte?[] { null, 2 })
         {
+            bool Selected(byte p) => value is { } v ? p == v : p != 0;
             var m = BitMask.FromPixels(pixels, 3, width, value);
             for (int y = 0; y < 3; y++)
                 for (int x = 0; x < width; x++)
-                {
-                    byte p = pixels[y * width + x];
-                    Assert.That(m[y, x], Is.EqualTo(value is { } v ? p == v : p != 0), $"pixel ({y}, {x}), value {value}");
-                }
-            Assert.That(m.Count(), Is.EqualTo(pixels.Count(p => value is { } v ? p == v : p != 0)), "no bit past the width");
+                    Assert.That(m[y, x], Is.EqualTo(Selected(pixels[y * width + x])), $"({y}, {x}), value {value}");
+            Assert.That(m.Count(), Is.EqualTo(pixels.Count(Selected)), "no bit past the width");
         }
     }
 
@@ -164,7 +167,8 @@ public class DavisMeasuresTests
     [Test]
     public void PairwiseSumMatchesNumPyOrder()
     {
-        // 0.1 summed 1000 times: NumPy's pairwise sum gives 100.00000000000001 (1e-13 closer than a plain loop's 99.9999999999986).
+        // 0.1 summed 1000 times: NumPy's pairwise sum gives 100.00000000000001 (1e-13 closer than a plain loop's
+        // 99.9999999999986).
         var values = Enumerable.Repeat(0.1, 1000).ToArray();
         Assert.That(NumPyReductions.Sum(values), Is.EqualTo(100.00000000000001));
         Assert.That(NumPyReductions.NanMean([1.0, double.NaN, 3.0]), Is.EqualTo(2.0));

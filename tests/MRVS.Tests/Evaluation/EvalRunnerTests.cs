@@ -75,7 +75,8 @@ public class EvalRunnerTests
         var videos = Path.Combine(_dir, "killed", EvalRunner.VideosFolder);
         var finished = Directory.GetDirectories(videos).Select(Path.GetFileName).ToList();
         Assert.That(finished, Has.Count.EqualTo(1), "one finished video, nothing else");
-        var second = Path.Combine(videos, "." + EvalProtocol.Get(dataset).Videos(root, split ?? EvalProtocol.Get(dataset).DefaultSplit)[1].Id + ".partial");
+        var protocol = EvalProtocol.Get(dataset);
+        var second = Path.Combine(videos, $".{protocol.Videos(root, split ?? protocol.DefaultSplit)[1].Id}.partial");
         Directory.CreateDirectory(second);
         File.WriteAllText(Path.Combine(second, "00000.png"), "half a file");
         Assert.Throws<IOException>(() => EvalRunner.Run(Options("killed")), "a second run without --resume");
@@ -87,25 +88,30 @@ public class EvalRunnerTests
             .Select(i => EvalRunner.Run(Options($"shard{i}") with { ShardIndex = i, ShardCount = 2 })).ToList();
         Assert.That(shards.Select(s => s.Videos), Is.EqualTo(new[] { 1, 1 }));
         Assert.That(shards.All(s => !s.Merged));
-        Assert.Throws<InvalidDataException>(() => EvalRunner.Merge([shards[0].OutputDirectory], Path.Combine(_dir, "half")));
+        Assert.Throws<InvalidDataException>(
+            () => EvalRunner.Merge([shards[0].OutputDirectory], Path.Combine(_dir, "half")));
         var merged = Path.Combine(_dir, "merged");
         var (code, stdout, stderr) = MrvsCli.Mrvs(
             "eval", "--merge", shards[0].OutputDirectory, shards[1].OutputDirectory, "--out", merged);
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain(whole.Figures is null ? "figures: none" : "figures: " + whole.Figures));
         var submission = new SortedDictionary<string, byte[]>(expected, StringComparer.Ordinal);
-        foreach (var key in expected.Keys.Where(k => k.StartsWith(EvalRunner.VideosFolder + "/", StringComparison.Ordinal)))
+        var perVideo = EvalRunner.VideosFolder + "/";
+        foreach (var key in expected.Keys.Where(k => k.StartsWith(perVideo, StringComparison.Ordinal)))
             submission.Remove(key);
         AssertSameFiles(submission, Files(merged, Timing));
     }
 
-    private static void AssertSameFiles(SortedDictionary<string, byte[]> expected, SortedDictionary<string, byte[]> actual)
+    private static void AssertSameFiles(SortedDictionary<string, byte[]> expected,
+        SortedDictionary<string, byte[]> actual)
     {
         Assert.That(actual.Keys, Is.EqualTo(expected.Keys));
         foreach (var key in expected.Keys) Assert.That(actual[key], Is.EqualTo(expected[key]), key);
     }
 
-    /// <summary>What each protocol leaves besides the per-video folders (the demo model's scores are not asserted).</summary>
+    /// <summary>
+    /// What each protocol leaves besides the per-video folders (the demo model's scores are not asserted).
+    /// </summary>
     private static void AssertProtocolOutputs(string dataset, string? split, EvalSummary whole)
     {
         var dir = whole.OutputDirectory;
@@ -144,7 +150,9 @@ public class EvalRunnerTests
             default:
                 int samples = dataset == "a2d-sentences" ? 3 : 2;
                 Assert.That(whole.Expressions, Is.EqualTo(samples));
-                foreach (var name in new[] { "mAP 0.5:0.95", "AP 0.5", "AR 0.5:0.95 @100", "overall_iou", "mean_iou", "P@0.5" })
+                string[] figureNames =
+                    ["mAP 0.5:0.95", "AP 0.5", "AR 0.5:0.95 @100", "overall_iou", "mean_iou", "P@0.5"];
+                foreach (var name in figureNames)
                     Assert.That(figures.GetProperty(name).GetDouble(), Is.InRange(-1.0, 1.0), name);
                 using (var predictions = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "predictions.json"))))
                     Assert.That(predictions.RootElement.GetArrayLength() % samples, Is.EqualTo(0),
@@ -153,7 +161,9 @@ public class EvalRunnerTests
         }
     }
 
-    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool, too late to cancel).</summary>
+    /// <summary>
+    /// Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool, too late to cancel).
+    /// </summary>
     private sealed class SyncProgress(Action<EvalProgress> report) : IProgress<EvalProgress>
     {
         public void Report(EvalProgress value) => report(value);

@@ -26,8 +26,8 @@ public class CheckpointVariantsTests
         _dir = Directory.CreateTempSubdirectory("mrvs-ckpt-variants").FullName;
         _config = ModelConfig.Load(Fixtures.File("soc-tiny", "config.json"));
         using var ckpt = TorchCheckpoint.Open(Fixtures.File("soc-tiny", "checkpoint.pth.tar"));
-        _entries = ckpt.StateDict().Select(kv => new Entry(kv.Key, kv.Value.DType, kv.Value.Shape.Select(d => (long)d).ToArray(),
-            kv.Value.Bytes.ToArray())).ToList();
+        _entries = ckpt.StateDict().Select(kv => new Entry(kv.Key, kv.Value.DType,
+            kv.Value.Shape.Select(d => (long)d).ToArray(), kv.Value.Bytes.ToArray())).ToList();
     }
 
     [TearDown] public void TearDown() => Directory.Delete(_dir, true);
@@ -55,7 +55,8 @@ public class CheckpointVariantsTests
         for (int i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
-            p.Str(e.Name).Tensor(StorageType(e.DType), $"{i}", (int)(e.Data.Length / e.DType.Size()), 0, e.Shape, Strides(e.Shape), legacy);
+            int numel = (int)(e.Data.Length / e.DType.Size());
+            p.Str(e.Name).Tensor(StorageType(e.DType), $"{i}", numel, 0, e.Shape, Strides(e.Shape), legacy);
         }
         p.SetItems();
     }
@@ -90,12 +91,15 @@ public class CheckpointVariantsTests
         return path;
     }
 
-    /// <summary>serialization.py's _legacy_save: magic, protocol, sys_info, object, sorted storage keys, then each storage.</summary>
+    /// <summary>
+    /// serialization.py's _legacy_save: magic, protocol, sys_info, object, sorted storage keys, then each storage.
+    /// </summary>
     private string Legacy(string name, IReadOnlyList<Entry> entries)
     {
         var path = Path.Combine(Variant(name), "checkpoint.pth.tar");
         using var f = File.Create(path);
-        f.Write(new PickleBuilder().Op(0x8a).Raw(10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19).Stop().ToArray());
+        f.Write(new PickleBuilder().Op(0x8a).Raw(10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19).Stop()
+            .ToArray());
         f.Write(new PickleBuilder().Int(1001).Stop().ToArray());
         f.Write(new PickleBuilder().EmptyDict().Mark().Str("protocol_version").Int(1001).Str("little_endian").True()
             .Str("type_sizes").EmptyDict().Mark().Str("short").Int(2).Str("int").Int(4).Str("long").Int(8).SetItems()
@@ -122,8 +126,10 @@ public class CheckpointVariantsTests
     private void AssertSameFolder(string expected, string actual)
     {
         foreach (var file in new[] { CheckpointConverter.WeightsFile, CheckpointConverter.ConfigFile })
-            Assert.That(File.ReadAllBytes(Path.Combine(actual, file)), Is.EqualTo(File.ReadAllBytes(Path.Combine(expected, file))), file);
-        Assert.That(Directory.GetFiles(actual).Select(Path.GetFileName), Is.EquivalentTo(Directory.GetFiles(expected).Select(Path.GetFileName)));
+            Assert.That(File.ReadAllBytes(Path.Combine(actual, file)),
+                Is.EqualTo(File.ReadAllBytes(Path.Combine(expected, file))), file);
+        Assert.That(Directory.GetFiles(actual).Select(Path.GetFileName),
+            Is.EquivalentTo(Directory.GetFiles(expected).Select(Path.GetFileName)));
     }
 
     private string Reference()
@@ -134,14 +140,17 @@ public class CheckpointVariantsTests
     }
 
     [Test]
-    public void HandBuiltZipEqualsTheFixtureCheckpoint() => AssertSameFolder(Reference(), Convert(Zip("zip", _entries)));
+    public void HandBuiltZipEqualsTheFixtureCheckpoint() =>
+        AssertSameFolder(Reference(), Convert(Zip("zip", _entries)));
 
     [Test]
-    public void LegacyFormatGivesTheSameModelFolder() => AssertSameFolder(Reference(), Convert(Legacy("legacy", _entries)));
+    public void LegacyFormatGivesTheSameModelFolder() =>
+        AssertSameFolder(Reference(), Convert(Legacy("legacy", _entries)));
 
     [Test]
     public void DdpModulePrefixIsRemoved() =>
-        AssertSameFolder(Reference(), Convert(Zip("ddp", _entries.Select(e => e with { Name = "module." + e.Name }).ToList())));
+        AssertSameFolder(Reference(),
+            Convert(Zip("ddp", _entries.Select(e => e with { Name = "module." + e.Name }).ToList())));
 
     [Test]
     public void BareStateDictIsAccepted() => AssertSameFolder(Reference(), Convert(Zip("bare", _entries, bare: true)));

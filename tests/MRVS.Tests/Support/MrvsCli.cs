@@ -2,7 +2,9 @@ using MRVS.Cli;
 
 namespace MRVS.Tests.Support;
 
-/// <summary>Runs the <c>mrvs</c> entry point in-process, capturing what it prints (tests using it are NonParallelizable).</summary>
+/// <summary>
+/// Runs the <c>mrvs</c> entry point in-process, capturing what it prints (tests using it are NonParallelizable).
+/// </summary>
 public static class MrvsCli
 {
     public static (int Code, string Stdout, string Stderr) Mrvs(params string[] args)

@@ -2,7 +2,9 @@ using Microsoft.Win32.SafeHandles;
 
 namespace MRVS.Core.IO.Torch;
 
-/// <summary>A forward-reading view of a file from an offset, with its own position (the file's is left alone).</summary>
+/// <summary>
+/// A forward-reading view of a file from an offset, with its own position (the file's is left alone).
+/// </summary>
 internal sealed class FileSegment(SafeFileHandle file, long start) : Stream
 {
     private long _position;

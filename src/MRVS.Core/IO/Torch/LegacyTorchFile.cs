@@ -49,7 +49,9 @@ internal sealed class LegacyTorchFile
         // The pickles are small next to the storages after them: read a growing prefix until they parse.
         for (long size = Math.Min(file.Length, 1 << 20); ; size = Math.Min(file.Length, size * 4))
         {
-            if (size > Array.MaxLength) throw new TorchFormatException($"{path}: the legacy checkpoint's pickles exceed {Array.MaxLength} bytes");
+            if (size > Array.MaxLength)
+                throw new TorchFormatException(
+                    $"{path}: the legacy checkpoint's pickles exceed {Array.MaxLength} bytes");
             var head = new byte[size];
             file.Position = 0;
             file.ReadExactly(head);
@@ -63,16 +65,20 @@ internal sealed class LegacyTorchFile
         var source = $"{path} (legacy torch.save format)";
         var resolver = new LegacyResolver(new TorchPickleResolver(source), source);
         int pos = MagicStart(head);
-        if (pos < 0 || !head.AsSpan(pos + 2, 10).SequenceEqual(Magic) || head.Length <= pos + 12 || head[pos + 12] != (byte)PickleOpcode.Stop)
-            throw new TorchFormatException($"{source}: the first pickle is not the magic number 0x1950a86a20f9469cfc6c (corrupt file?)");
+        if (pos < 0 || !head.AsSpan(pos + 2, 10).SequenceEqual(Magic) || head.Length <= pos + 12
+            || head[pos + 12] != (byte)PickleOpcode.Stop)
+            throw new TorchFormatException(
+                $"{source}: the first pickle is not the magic number 0x1950a86a20f9469cfc6c (corrupt file?)");
         pos += 13;
         if (SafeUnpickler.Load(head, ref pos, source, resolver) is not long version || version != ProtocolVersion)
             throw new TorchFormatException($"{source}: the protocol version is not {ProtocolVersion}");
         var sysInfo = SafeUnpickler.Load(head, ref pos, source, resolver) as OrderedDictionary<object, object?>;
         if (sysInfo is null || !sysInfo.TryGetValue("little_endian", out var little) || little is not true)
-            throw new TorchFormatException($"{source}: sys_info does not say little_endian=True; only little-endian storages are supported");
+            throw new TorchFormatException(
+                $"{source}: sys_info does not say little_endian=True; only little-endian storages are supported");
         var root = SafeUnpickler.Load(head, ref pos, source, resolver);
-        if (SafeUnpickler.Load(head, ref pos, source, resolver) is not List<object?> keys || keys.Any(k => k is not string))
+        var keyList = SafeUnpickler.Load(head, ref pos, source, resolver);
+        if (keyList is not List<object?> keys || keys.Any(k => k is not string))
             throw new TorchFormatException($"{source}: the storage key list is not a list of strings");
 
         var storages = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
@@ -83,15 +89,18 @@ internal sealed class LegacyTorchFile
             if (!resolver.Storages.TryGetValue(key, out var storage))
                 throw new TorchFormatException($"{source}: storage '{key}' is listed but no tensor uses it");
             int size = ElementSize(storage.Type) ?? throw new TorchFormatException(
-                $"{source}: storage '{key}' is torch.{storage.Type.Name}, whose element size is unknown, so the storages after it cannot be found");
+                $"{source}: storage '{key}' is torch.{storage.Type.Name}, whose element size is unknown, " +
+                "so the storages after it cannot be found");
             if (offset + 8 > file.Length) throw Truncated(source, key);
             file.Position = offset;
             file.ReadExactly(count);
             long numel = BinaryPrimitives.ReadInt64LittleEndian(count);
             if (numel != storage.Numel)
-                throw new TorchFormatException($"{source}: storage '{key}' holds {numel} elements, but its persistent id says {storage.Numel}");
+                throw new TorchFormatException(
+                    $"{source}: storage '{key}' holds {numel} elements, but its persistent id says {storage.Numel}");
+            // Compared before multiplying, so a corrupt count cannot overflow past the check.
+            if (numel > (file.Length - offset - 8) / size) throw Truncated(source, key);
             long bytes = numel * size;
-            if (offset + 8 + bytes > file.Length) throw Truncated(source, key);
             storages[key] = (offset + 8, bytes);
             offset += 8 + bytes;
         }
@@ -113,7 +122,9 @@ internal sealed class LegacyTorchFile
 
     /// <summary>The file offset and length of a storage's bytes.</summary>
     public (long Offset, long Bytes) Storage(string key) =>
-        _storages.TryGetValue(key, out var s) ? s : throw new TorchFormatException($"storage '{key}' is not in the file's storage list");
+        _storages.TryGetValue(key, out var s)
+            ? s
+            : throw new TorchFormatException($"storage '{key}' is not in the file's storage list");
 
     /// <summary>Storage persistent ids in the legacy form; everything else as in the zip format.</summary>
     private sealed class LegacyResolver(IPickleResolver inner, string source) : IPickleResolver
@@ -131,7 +142,8 @@ internal sealed class LegacyTorchFile
                 || t[2] is not string key || t[3] is not string location || t[4] is not long numel || numel < 0)
                 throw new TorchFormatException($"{source}: persistent id is {PickleValue.Describe(pid)}, {expected}");
             if (t[5] is not null)
-                throw new TorchFormatException($"{source}: storage '{key}' is a view of another storage (PyTorch < 0.4), which is not supported");
+                throw new TorchFormatException(
+                    $"{source}: storage '{key}' is a view of another storage (PyTorch < 0.4), which is not supported");
             if (Storages.TryGetValue(key, out var seen)) return seen;
             return Storages[key] = new TorchStorage(type, key, location, numel);
         }

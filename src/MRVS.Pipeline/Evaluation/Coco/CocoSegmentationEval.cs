@@ -4,8 +4,11 @@ using MRVS.Pipeline.Evaluation.Metrics;
 
 namespace MRVS.Pipeline.Evaluation.Coco;
 
-/// <summary>A ground-truth or detected instance: image, mask, area (ground truth: as its JSON says), crowd flag, score.</summary>
-public sealed record CocoInstance(long Id, string ImageId, MaskRle Mask, double Area, bool IsCrowd = false, double Score = 0);
+/// <summary>
+/// A ground-truth or detected instance: image, mask, area (ground truth: as its JSON says), crowd flag, score.
+/// </summary>
+public sealed record CocoInstance(
+    long Id, string ImageId, MaskRle Mask, double Area, bool IsCrowd = false, double Score = 0);
 
 /// <summary>
 /// pycocotools' <c>COCOeval</c> for <c>iouType='segm'</c> with <c>params.useCats = 0</c>, as the A2D-Sentences /
@@ -27,7 +30,8 @@ public static class CocoSegmentationEval
     private static readonly double[] IouThresholds = LinSpace(0.5, 0.95, 10);
     private static readonly double[] RecallThresholds = LinSpace(0.0, 1.0, 101);
     private static readonly int[] MaxDets = [1, 10, 100];
-    private static readonly (double Lo, double Hi)[] AreaRanges = [(0, 1e10), (0, 32 * 32), (32 * 32, 96 * 96), (96 * 96, 1e10)];
+    private static readonly (double Lo, double Hi)[] AreaRanges =
+        [(0, 1e10), (0, 32 * 32), (32 * 32, 96 * 96), (96 * 96, 1e10)];
 
     /// <summary>np.linspace as NumPy evaluates it: i·step + start, the last value exact.</summary>
     private static double[] LinSpace(double start, double stop, int n)
@@ -154,7 +158,8 @@ public static class CocoSegmentationEval
         return new ImageEval(dts.Select(d => d.Score).ToArray(), dtMatched, dtIg, gtIg);
     }
 
-    private static void Accumulate(List<ImageEval> evals, int maxDet, double[,,,] precision, double[,,] recall, int a, int m)
+    private static void Accumulate(List<ImageEval> evals, int maxDet, double[,,,] precision, double[,,] recall, int a,
+        int m)
     {
         if (evals.Count == 0) return;
         var dets = evals.SelectMany(e => Enumerable.Range(0, Math.Min(maxDet, e.Scores.Length)).Select(d => (e, d)))

@@ -24,7 +24,8 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
     /// <param name="mask">Row-major H×W, non-zero = foreground.</param>
     public static MaskRle Encode(ReadOnlySpan<byte> mask, int height, int width)
     {
-        if (mask.Length != (long)height * width) throw new ArgumentException($"{mask.Length} pixels, expected {width}x{height}", nameof(mask));
+        if (mask.Length != (long)height * width)
+            throw new ArgumentException($"{mask.Length} pixels, expected {width}x{height}", nameof(mask));
         var counts = new List<long>();
         bool current = false;
         long run = 0;
@@ -50,12 +51,14 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
         long at = 0;
         for (int i = 0; i < Counts.Length; i++)
         {
-            if (at + Counts[i] > pixels.Length) throw new InvalidDataException($"RLE counts cover more than the {Width}x{Height} mask");
+            if (at + Counts[i] > pixels.Length)
+                throw new InvalidDataException($"RLE counts cover more than the {Width}x{Height} mask");
             if (i % 2 == 1)
                 for (long p = at; p < at + Counts[i]; p++) pixels[(p % Height) * Width + p / Height] = 1;
             at += Counts[i];
         }
-        if (at != pixels.Length) throw new InvalidDataException($"RLE counts cover {at} pixels, the mask has {pixels.Length}");
+        if (at != pixels.Length)
+            throw new InvalidDataException($"RLE counts cover {at} pixels, the mask has {pixels.Length}");
         return BitMask.FromPixels(pixels, Height, Width);
     }
 

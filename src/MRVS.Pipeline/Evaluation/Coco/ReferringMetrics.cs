@@ -16,7 +16,8 @@ public sealed record ReferringFigures(double[] PrecisionAtK, double OverallIou, 
 /// </summary>
 public static class ReferringMetrics
 {
-    public static ReferringFigures Compute(IReadOnlyList<string> imageIds, IReadOnlyList<CocoInstance> groundTruth, IReadOnlyList<CocoInstance> detections)
+    public static ReferringFigures Compute(IReadOnlyList<string> imageIds, IReadOnlyList<CocoInstance> groundTruth,
+        IReadOnlyList<CocoInstance> detections)
     {
         var gtBy = groundTruth.ToLookup(g => g.ImageId);
         var dtBy = detections.ToLookup(d => d.ImageId);
@@ -25,7 +26,8 @@ public static class ReferringMetrics
         var ious = new List<double>();
         foreach (var image in imageIds)
         {
-            var gt = gtBy[image].FirstOrDefault() ?? throw new InvalidDataException($"image '{image}' has no ground-truth instance");
+            var gt = gtBy[image].FirstOrDefault()
+                ?? throw new InvalidDataException($"image '{image}' has no ground-truth instance");
             CocoInstance? best = null;
             foreach (var d in dtBy[image])
                 if (best is null || d.Score >= best.Score) best = d;

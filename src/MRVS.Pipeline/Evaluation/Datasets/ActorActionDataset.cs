@@ -9,8 +9,10 @@ namespace MRVS.Pipeline.Evaluation.Datasets;
 /// .mat annotations (read from that JSON: this engine does not read HDF5 or MATLAB files).
 /// A2D: <c>Release/videoset.csv</c> (test subset, minus <c>text_annotations/a2d_missed_videos.txt</c>),
 /// <c>text_annotations/a2d_annotation.txt</c> (video_id, instance_id, query), ground truth
-/// <c>a2d_sentences_test_annotations_in_coco_format.json</c> (image ids <c>v_&lt;video&gt;_f_&lt;frame&gt;_i_&lt;instance&gt;</c>),
-/// frames from <c>Release/clips320H/&lt;video&gt;.mp4</c> (ffmpeg) or a folder of its frames <c>Release/clips320H/&lt;video&gt;/</c>.
+/// <c>a2d_sentences_test_annotations_in_coco_format.json</c> (image ids
+/// <c>v_&lt;video&gt;_f_&lt;frame&gt;_i_&lt;instance&gt;</c>),
+/// frames from <c>Release/clips320H/&lt;video&gt;.mp4</c> (ffmpeg) or a folder of its frames
+/// <c>Release/clips320H/&lt;video&gt;/</c>.
 /// JHMDB: <c>jhmdb_sentences_samples_metadata.json</c> (the fixed samples the official code ships), frames
 /// <c>Rename_Images/&lt;class&gt;/&lt;video&gt;/&lt;frame&gt;.png</c>, ground truth
 /// <c>jhmdb_sentences_gt_annotations_in_coco_format.json</c> (image ids <c>v_&lt;video&gt;_f_&lt;frame&gt;</c>).
@@ -41,7 +43,8 @@ public static class ActorActionDataset
             var image = a.GetProperty("image_id").GetString()!;
             var seg = a.GetProperty("segmentation");
             var (h, w) = (seg.GetProperty("size")[0].GetInt32(), seg.GetProperty("size")[1].GetInt32());
-            instances.Add(new CocoInstance(a.GetProperty("id").GetInt64(), image, MaskRle.FromCompressed(seg.GetProperty("counts").GetString()!, h, w),
+            var mask = MaskRle.FromCompressed(seg.GetProperty("counts").GetString()!, h, w);
+            instances.Add(new CocoInstance(a.GetProperty("id").GetInt64(), image, mask,
                 a.GetProperty("area").GetDouble(), a.TryGetProperty("iscrowd", out var c) && c.GetInt32() != 0));
         }
         return (images, instances);
@@ -56,7 +59,8 @@ public static class ActorActionDataset
         var (images, _) = GroundTruth(Path.Combine(root, A2DGroundTruth));
         var framesOf = images.Select(ParseA2DImage).ToLookup(x => (x.Video, x.Instance), x => x.Frame);
         var videos = new List<(string Id, EvalExpression E)>();
-        foreach (var row in DatasetFiles.Csv(Path.Combine(root, "text_annotations", "a2d_annotation.txt"), header: true))
+        var annotations = Path.Combine(root, "text_annotations", "a2d_annotation.txt");
+        foreach (var row in DatasetFiles.Csv(annotations, header: true))
         {
             var (video, instance, query) = (row[0], row[1], string.Join(",", row.Skip(2)));
             // The official dataset drops one mistaken annotation ('1 (copy)' in T6bNPuKV-wY).
@@ -68,7 +72,8 @@ public static class ActorActionDataset
                     ImageId = $"v_{video}_f_{frame}_i_{inst}",
                 }));
         }
-        return videos.GroupBy(v => v.Id).Select(g => new EvalVideo(g.Key, [A2DClip(root, g.Key)], g.Select(x => x.E).ToList())).ToList();
+        return videos.GroupBy(v => v.Id)
+            .Select(g => new EvalVideo(g.Key, [A2DClip(root, g.Key)], g.Select(x => x.E).ToList())).ToList();
     }
 
     private static (string Video, int Frame, int Instance) ParseA2DImage(string id)
@@ -90,29 +95,40 @@ public static class ActorActionDataset
     {
         var path = Path.Combine(root, JhmdbSamples);
         using var doc = DatasetFiles.Json(path, "JHMDB-Sentences samples metadata");
-        var folders = Directory.EnumerateDirectories(DatasetFiles.Require(Path.Combine(root, "Rename_Images"), "Rename_Images folder"))
-            .SelectMany(Directory.EnumerateDirectories).ToDictionary(d => Path.GetFileName(d)!, d => d, StringComparer.Ordinal);
+        var images = DatasetFiles.Require(Path.Combine(root, "Rename_Images"), "Rename_Images folder");
+        var folders = Directory.EnumerateDirectories(images).SelectMany(Directory.EnumerateDirectories)
+            .ToDictionary(d => Path.GetFileName(d)!, d => d, StringComparer.Ordinal);
         var samples = new List<(string Video, EvalExpression E, int Total)>();
         foreach (var s in doc.RootElement.EnumerateArray())
         {
             var video = s[0].GetString()!;
-            int frame = int.Parse(Path.GetFileNameWithoutExtension(s[1].GetString()!.Replace('\\', '/').Split('/')[^1]));
-            samples.Add((video, new EvalExpression($"f{frame:D5}", Clean(s[4].GetString()!)) { Frame = frame - 1, ImageId = $"v_{video}_f_{frame}" },
+            var framePath = s[1].GetString()!.Replace('\\', '/');
+            int frame = int.Parse(Path.GetFileNameWithoutExtension(framePath.Split('/')[^1]));
+            var expression = new EvalExpression($"f{frame:D5}", Clean(s[4].GetString()!))
+            {
+                Frame = frame - 1,
+                ImageId = $"v_{video}_f_{frame}",
+            };
+            samples.Add((video, expression,
                 s[3].GetInt32()));
         }
         return samples.GroupBy(s => s.Video).Select(g =>
         {
-            if (!folders.TryGetValue(g.Key, out var folder)) throw new DirectoryNotFoundException($"Rename_Images/<class>/{g.Key} not found under '{root}'");
+            if (!folders.TryGetValue(g.Key, out var folder))
+                throw new DirectoryNotFoundException($"Rename_Images/<class>/{g.Key} not found under '{root}'");
             int total = g.First().Total;
             var frames = Enumerable.Range(1, total).Select(i => Path.Combine(folder, $"{i:D5}.png")).ToList();
             return new EvalVideo(g.Key, frames, g.Select(x => x.E).ToList());
         }).ToList();
     }
 
-    /// <summary>The window's frame indices: annotated frame at index 4, out-of-range indices clamped to the ends.</summary>
+    /// <summary>
+    /// The window's frame indices: annotated frame at index 4, out-of-range indices clamped to the ends.
+    /// </summary>
     public static int[] Window(int frame, int frameCount) =>
         Enumerable.Range(frame - WindowSize / 2, WindowSize).Select(i => Math.Clamp(i, 0, frameCount - 1)).ToArray();
 
     /// <summary>The official cleanup: lower case, whitespace runs to one space.</summary>
-    private static string Clean(string text) => string.Join(' ', text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+    private static string Clean(string text) =>
+        string.Join(' ', text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }

@@ -7,7 +7,8 @@ internal static class DatasetFiles
 {
     public static string Require(string path, string what)
     {
-        if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"{what} not found: '{path}'", path);
+        if (!File.Exists(path) && !Directory.Exists(path))
+            throw new FileNotFoundException($"{what} not found: '{path}'", path);
         return path;
     }
 
@@ -22,7 +23,9 @@ internal static class DatasetFiles
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v
             : throw new InvalidDataException($"{file}: expected a '{name}' entry");
 
-    /// <summary>Rows of a CSV file with a header (a simple comma split; quoted fields with commas are joined back).</summary>
+    /// <summary>
+    /// Rows of a CSV file with a header (a simple comma split; quoted fields with commas are joined back).
+    /// </summary>
     public static List<string[]> Csv(string path, bool header)
     {
         var lines = File.ReadAllLines(Require(path, "CSV file")).Where(l => l.Length > 0).ToList();
@@ -44,7 +47,10 @@ internal static class DatasetFiles
         return fields.ToArray();
     }
 
-    /// <summary>The frames of a video folder: *.jpg (or *.png) sorted by name, as the official scripts list them.</summary>
+    /// <summary>
+    /// The frames of a video folder: *.jpg (or *.png) sorted by name, as the official scripts list them.
+    /// </summary>
     public static List<string> Frames(string folder, string extension) =>
-        Directory.EnumerateFiles(Require(folder, "frames folder"), "*" + extension).Order(StringComparer.Ordinal).ToList();
+        Directory.EnumerateFiles(Require(folder, "frames folder"), "*" + extension).Order(StringComparer.Ordinal)
+            .ToList();
 }

@@ -1,12 +1,18 @@
 namespace MRVS.Pipeline.Evaluation.Datasets;
 
-/// <summary>One referring expression of a video: its id in the dataset, the sentence, and what the protocol needs of it.</summary>
+/// <summary>
+/// One referring expression of a video: its id in the dataset, the sentence, and what the protocol needs of it.
+/// </summary>
 public sealed record EvalExpression(string Id, string Text)
 {
-    /// <summary>Ref-YouTube-VOS: the object id in Annotations/; Ref-DAVIS: the object index; MeViS: its anno_ids.</summary>
+    /// <summary>
+    /// Ref-YouTube-VOS: the object id in Annotations/; Ref-DAVIS: the object index; MeViS: its anno_ids.
+    /// </summary>
     public IReadOnlyList<string> Objects { get; init; } = [];
 
-    /// <summary>A2D / JHMDB-Sentences: the annotated frame (index into the video's frames) and the COCO image id.</summary>
+    /// <summary>
+    /// A2D / JHMDB-Sentences: the annotated frame (index into the video's frames) and the COCO image id.
+    /// </summary>
     public int Frame { get; init; }
     public string ImageId { get; init; } = "";
 }

@@ -6,7 +6,8 @@ namespace MRVS.Pipeline.Evaluation.Datasets;
 /// The Ref-YouTube-VOS layout, which MeViS and Ref-DAVIS17 share (as prepared for the official code):
 /// <c>&lt;root&gt;/meta_expressions/&lt;split&gt;/meta_expressions.json</c> (or MeViS's own
 /// <c>&lt;root&gt;/&lt;split&gt;/meta_expressions.json</c>): <c>{"videos": {video: {"expressions": {exp_id: {"exp": …,
-/// "obj_id": …, "anno_id": […]}}, "frames": [names]}}}</c>, frames in <c>&lt;root&gt;/&lt;split&gt;/JPEGImages/&lt;video&gt;/&lt;frame&gt;.jpg</c>.
+/// "obj_id": …, "anno_id": […]}}, "frames": [names]}}}</c>, frames in
+/// <c>&lt;root&gt;/&lt;split&gt;/JPEGImages/&lt;video&gt;/&lt;frame&gt;.jpg</c>.
 /// As infer_refytb.py and infer_mevis.py do, the videos of <c>meta_expressions/test</c> (when present) are left
 /// out of the valid split, and the videos are taken in sorted order; infer_davis.py keeps the file's order.
 /// </summary>
@@ -29,7 +30,8 @@ public static class ReferringVideoDataset
         if (split == "valid" && File.Exists(test))
         {
             using var t = DatasetFiles.Json(test, "test meta_expressions.json");
-            foreach (var v in DatasetFiles.Property(t.RootElement, "videos", test).EnumerateObject()) excluded.Add(v.Name);
+            foreach (var v in DatasetFiles.Property(t.RootElement, "videos", test).EnumerateObject())
+                excluded.Add(v.Name);
         }
         var list = new List<EvalVideo>();
         foreach (var v in videos.EnumerateObject())

@@ -11,7 +11,8 @@ public sealed class BitMask
 {
     private BitMask(int height, int width)
     {
-        if (height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(height), $"mask size {width}x{height} must be positive");
+        if (height <= 0 || width <= 0)
+            throw new ArgumentOutOfRangeException(nameof(height), $"mask size {width}x{height} must be positive");
         Height = height;
         Width = width;
         Words = (width + 63) / 64;
@@ -72,7 +73,9 @@ public sealed class BitMask
         return n;
     }
 
-    /// <summary>Pixels set here and not in <paramref name="other"/> (DAVIS: a mask with its void pixels removed).</summary>
+    /// <summary>
+    /// Pixels set here and not in <paramref name="other"/> (DAVIS: a mask with its void pixels removed).
+    /// </summary>
     public BitMask AndNot(BitMask other)
     {
         CheckSize(other);

@@ -32,9 +32,11 @@ public static class DavisEvaluation
     public const byte VoidLabel = 255;
 
     /// <summary>Per-frame J and F of a binary sequence.</summary>
-    public static (double[] J, double[] F) Measure(IReadOnlyList<BitMask> gt, IReadOnlyList<BitMask> pred, IReadOnlyList<BitMask>? voids = null)
+    public static (double[] J, double[] F) Measure(IReadOnlyList<BitMask> gt, IReadOnlyList<BitMask> pred,
+        IReadOnlyList<BitMask>? voids = null)
     {
-        if (gt.Count != pred.Count) throw new ArgumentException($"{gt.Count} ground-truth frames but {pred.Count} predicted");
+        if (gt.Count != pred.Count)
+            throw new ArgumentException($"{gt.Count} ground-truth frames but {pred.Count} predicted");
         var j = new double[gt.Count];
         var f = new double[gt.Count];
         Parallel.For(0, gt.Count, t =>
@@ -51,8 +53,12 @@ public static class DavisEvaluation
         return new SequenceScore(name, DavisStatistics.Of(j), DavisStatistics.Of(f));
     }
 
-    /// <summary>The unsupervised protocol for one sequence: one score per ground-truth object, named "&lt;sequence&gt;_&lt;k&gt;".</summary>
-    public static IReadOnlyList<SequenceScore> ScoreObjects(string sequence, IReadOnlyList<LabelImage> gt, IReadOnlyList<LabelImage> pred)
+    /// <summary>
+    /// The unsupervised protocol for one sequence: one score per ground-truth object, named
+    /// "&lt;sequence&gt;_&lt;k&gt;".
+    /// </summary>
+    public static IReadOnlyList<SequenceScore> ScoreObjects(string sequence, IReadOnlyList<LabelImage> gt,
+        IReadOnlyList<LabelImage> pred)
     {
         if (gt.Count == 0) throw new ArgumentException($"sequence '{sequence}' has no ground-truth frames");
         int h = gt[0].Height, w = gt[0].Width;
@@ -60,10 +66,13 @@ public static class DavisEvaluation
         int objects = gt[0].Pixels.Where(p => p != VoidLabel).DefaultIfEmpty((byte)0).Max();
         int proposals = pred.Max(p => (int)p.Pixels.Max());
         if (proposals > MaxProposals)
-            throw new InvalidDataException($"sequence '{sequence}': a predicted PNG has index {proposals}, more than the {MaxProposals} proposals allowed");
+            throw new InvalidDataException(
+                $"sequence '{sequence}': a predicted PNG has index {proposals}, " +
+                $"more than the {MaxProposals} proposals allowed");
         proposals = Math.Max(proposals, objects);
-        var gtMasks = Enumerable.Range(1, objects).Select(k => gt.Select(g => BitMask.FromPixels(g.Pixels, h, w, (byte)k)).ToList()).ToList();
-        var predMasks = Enumerable.Range(1, proposals).Select(k => pred.Select(p => BitMask.FromPixels(p.Pixels, h, w, (byte)k)).ToList()).ToList();
+        List<List<BitMask>> Masks(IReadOnlyList<LabelImage> labels, int count) => Enumerable.Range(1, count)
+            .Select(k => labels.Select(l => BitMask.FromPixels(l.Pixels, h, w, (byte)k)).ToList()).ToList();
+        var (gtMasks, predMasks) = (Masks(gt, objects), Masks(pred, proposals));
 
         var j = new double[proposals, objects][];
         var f = new double[proposals, objects][];
@@ -86,19 +95,23 @@ public static class DavisEvaluation
     /// </summary>
     public static DavisReport ScoreFolders(string gtRoot, string predRoot, bool objects = false)
     {
-        if (!Directory.Exists(gtRoot)) throw new DirectoryNotFoundException($"ground-truth folder '{gtRoot}' does not exist");
-        if (!Directory.Exists(predRoot)) throw new DirectoryNotFoundException($"prediction folder '{predRoot}' does not exist");
+        if (!Directory.Exists(gtRoot))
+            throw new DirectoryNotFoundException($"ground-truth folder '{gtRoot}' does not exist");
+        if (!Directory.Exists(predRoot))
+            throw new DirectoryNotFoundException($"prediction folder '{predRoot}' does not exist");
         var sequences = Directory.EnumerateDirectories(gtRoot, "*", SearchOption.AllDirectories)
             .Prepend(gtRoot)
             .Where(d => Directory.EnumerateFiles(d, "*.png").Any())
             .Select(d => Path.GetRelativePath(gtRoot, d).Replace(Path.DirectorySeparatorChar, '/'))
             .Order(StringComparer.Ordinal)
             .ToList();
-        if (sequences.Count == 0) throw new InvalidDataException($"ground-truth folder '{gtRoot}' holds no <sequence>/<frame>.png files");
+        if (sequences.Count == 0)
+            throw new InvalidDataException($"ground-truth folder '{gtRoot}' holds no <sequence>/<frame>.png files");
         var scores = new List<SequenceScore>();
         foreach (var seq in sequences)
         {
-            var frames = Directory.EnumerateFiles(Path.Combine(gtRoot, seq), "*.png").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            var frames = Directory.EnumerateFiles(Path.Combine(gtRoot, seq), "*.png").Select(Path.GetFileName)
+                .Order(StringComparer.Ordinal).ToList();
             var gt = frames.Select(fr => LabelPng.Read(Path.Combine(gtRoot, seq, fr!))).ToList();
             var pred = frames.Select(fr => ReadPrediction(predRoot, seq, fr!, gt[0])).ToList();
             if (objects) scores.AddRange(ScoreObjects(seq, gt, pred));
@@ -112,10 +125,13 @@ public static class DavisEvaluation
     private static LabelImage ReadPrediction(string predRoot, string seq, string frame, LabelImage gt)
     {
         var path = Path.Combine(predRoot, seq, frame);
-        if (!File.Exists(path)) throw new FileNotFoundException($"prediction '{path}' is missing (the ground truth has {seq}/{frame})", path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException(
+                $"prediction '{path}' is missing (the ground truth has {seq}/{frame})", path);
         var p = LabelPng.Read(path);
         if (p.Width != gt.Width || p.Height != gt.Height)
-            throw new InvalidDataException($"prediction '{path}' is {p.Width}x{p.Height}, but the ground truth is {gt.Width}x{gt.Height}");
+            throw new InvalidDataException(
+                $"prediction '{path}' is {p.Width}x{p.Height}, but the ground truth is {gt.Width}x{gt.Height}");
         return p;
     }
 }

@@ -38,7 +38,8 @@ public static class DavisReportJson
         Write(j, r);
     }
 
-    public static JsonWriterOptions Options { get; } = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static JsonWriterOptions Options { get; } =
+        new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static void Stats(Utf8JsonWriter j, string name, DavisStatistics s)
     {

@@ -3,7 +3,8 @@ namespace MRVS.Pipeline.Evaluation.Metrics;
 /// <summary>
 /// <c>db_statistics</c> of <c>davis2017/utils.py</c> over one object's per-frame values: the mean, the recall (share
 /// of frames above 0.5) and the decay (mean of the first of four bins minus mean of the last). The bins are
-/// <c>values[ids[i] : ids[i+1] + 1]</c> with <c>ids = uint8(round(linspace(1, T, 5) + 1e-10) − 1)</c>: neighbouring bins
+/// <c>values[ids[i] : ids[i+1] + 1]</c> with <c>ids = uint8(round(linspace(1, T, 5) + 1e-10) − 1)</c>: neighbouring
+/// bins
 /// share their edge frame, and the uint8 cast wraps past 255 frames as the official code does.
 /// </summary>
 public readonly record struct DavisStatistics(double Mean, double Recall, double Decay)
@@ -21,7 +22,9 @@ public readonly record struct DavisStatistics(double Mean, double Recall, double
         return new DavisStatistics(mean, recall, first - last);
     }
 
-    /// <summary>round(linspace(1, T, 5) + 1e-10) − 1 as uint8; linspace as NumPy evaluates it (i·step + start, end exact).</summary>
+    /// <summary>
+    /// round(linspace(1, T, 5) + 1e-10) − 1 as uint8; linspace as NumPy evaluates it (i·step + start, end exact).
+    /// </summary>
     public static byte[] BinEdges(int frames)
     {
         var ids = new byte[5];

@@ -29,9 +29,11 @@ public sealed class ActorActionProtocol(bool jhmdb) : EvalProtocol
         return jhmdb ? ActorActionDataset.LoadJhmdb(root) : ActorActionDataset.LoadA2D(root);
     }
 
-    private string GroundTruthPath(string root) => Path.Combine(root, jhmdb ? ActorActionDataset.JhmdbGroundTruth : ActorActionDataset.A2DGroundTruth);
+    private string GroundTruthPath(string root) =>
+        Path.Combine(root, jhmdb ? ActorActionDataset.JhmdbGroundTruth : ActorActionDataset.A2DGroundTruth);
 
-    public override VideoCounts Run(Segmenter segmenter, EvalVideo video, string folder, StageTimes times, CancellationToken cancel)
+    public override VideoCounts Run(Segmenter segmenter, EvalVideo video, string folder, StageTimes times,
+        CancellationToken cancel)
     {
         var all = Decode(video.Frames, times);
         using var file = File.Create(Path.Combine(folder, PredictionsFile));
@@ -41,12 +43,15 @@ public sealed class ActorActionProtocol(bool jhmdb) : EvalProtocol
         {
             cancel.ThrowIfCancellationRequested();
             if (e.Frame < 0 || e.Frame >= all.Count)
-                throw new InvalidDataException($"{Name}: video '{video.Id}' has {all.Count} frames; its annotated frame {e.Frame + 1} is missing");
+                throw new InvalidDataException(
+                    $"{Name}: video '{video.Id}' has {all.Count} frames; its annotated frame {e.Frame + 1} is missing");
             var window = ActorActionDataset.Window(e.Frame, all.Count).Select(i => all[i]).ToList();
             var tokens = times.Measure("tokenize", () => segmenter.Tokenize(e.Text));
-            using var outputs = segmenter.Forward(window, tokens, validFrame: ActorActionDataset.WindowSize / 2, times: times, cancel: cancel);
+            using var outputs = segmenter.Forward(window, tokens, validFrame: ActorActionDataset.WindowSize / 2,
+                times: times, cancel: cancel);
             var (scores, masks) = times.Measure("postprocess", () =>
-                A2DSentencesPostProcess.Run(outputs.PredCls, outputs.PredMasks, outputs.Resized, outputs.Resized, outputs.Original));
+                A2DSentencesPostProcess.Run(outputs.PredCls, outputs.PredMasks, outputs.Resized, outputs.Resized,
+                    outputs.Original));
             var (h, w) = outputs.Original;
             for (int q = 0; q < scores.Length; q++)
             {
@@ -68,7 +73,8 @@ public sealed class ActorActionProtocol(bool jhmdb) : EvalProtocol
         return new VideoCounts(video.Expressions.Count, video.Expressions.Count * ActorActionDataset.WindowSize);
     }
 
-    public override EvalFigures? Merge(string root, string split, IReadOnlyList<EvalVideo> videos, IReadOnlyDictionary<string, string> folders, string output)
+    public override EvalFigures? Merge(string root, string split, IReadOnlyList<EvalVideo> videos,
+        IReadOnlyDictionary<string, string> folders, string output)
     {
         var detections = new List<CocoInstance>();
         using (var file = File.Create(Path.Combine(output, PredictionsFile)))
@@ -82,8 +88,11 @@ public sealed class ActorActionProtocol(bool jhmdb) : EvalProtocol
                 {
                     p.WriteTo(j);
                     var seg = p.GetProperty("segmentation");
-                    var rle = MaskRle.FromCompressed(seg.GetProperty("counts").GetString()!, seg.GetProperty("size")[0].GetInt32(), seg.GetProperty("size")[1].GetInt32());
-                    detections.Add(new CocoInstance(detections.Count + 1, p.GetProperty("image_id").GetString()!, rle, rle.Area, Score: p.GetProperty("score").GetDouble()));
+                    var size = seg.GetProperty("size");
+                    var rle = MaskRle.FromCompressed(seg.GetProperty("counts").GetString()!, size[0].GetInt32(),
+                        size[1].GetInt32());
+                    detections.Add(new CocoInstance(detections.Count + 1, p.GetProperty("image_id").GetString()!, rle,
+                        rle.Area, Score: p.GetProperty("score").GetDouble()));
                 }
             }
             j.WriteEndArray();
@@ -91,13 +100,18 @@ public sealed class ActorActionProtocol(bool jhmdb) : EvalProtocol
         var (images, truth) = ActorActionDataset.GroundTruth(GroundTruthPath(root));
         var stats = CocoSegmentationEval.Stats(images, truth, detections);
         var referring = ReferringMetrics.Compute(images, truth, detections);
-        return new EvalFigures(FormattableString.Invariant(
-            $"mAP {stats[0]:F4}, overall IoU {referring.OverallIou:F4}, mean IoU {referring.MeanIou:F4}, P@0.5 {referring.PrecisionAtK[0]:F4}"), j =>
+        var (overall, mean, p50) = (referring.OverallIou, referring.MeanIou, referring.PrecisionAtK[0]);
+        var summary = FormattableString.Invariant(
+            $"mAP {stats[0]:F4}, overall IoU {overall:F4}, mean IoU {mean:F4}, P@0.5 {p50:F4}");
+        return new EvalFigures(summary, j =>
         {
             j.WriteStartObject();
             for (int i = 0; i < stats.Length; i++) j.WriteNumber(CocoSegmentationEval.StatNames[i], stats[i]);
             for (int k = 0; k < ReferringFigures.Thresholds.Length; k++)
-                j.WriteNumber(FormattableString.Invariant($"P@{ReferringFigures.Thresholds[k]}"), referring.PrecisionAtK[k]);
+            {
+                var name = FormattableString.Invariant($"P@{ReferringFigures.Thresholds[k]}");
+                j.WriteNumber(name, referring.PrecisionAtK[k]);
+            }
             j.WriteNumber("overall_iou", referring.OverallIou);
             j.WriteNumber("mean_iou", referring.MeanIou);
             j.WriteEndObject();

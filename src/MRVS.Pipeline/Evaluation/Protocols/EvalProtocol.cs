@@ -25,11 +25,18 @@ public abstract class EvalProtocol
     /// <summary>The split's videos in the order the official script takes them (the order shards slice).</summary>
     public abstract IReadOnlyList<EvalVideo> Videos(string root, string split);
 
-    /// <summary>Segments every expression of <paramref name="video"/>, writing its outputs into <paramref name="folder"/>.</summary>
-    public abstract VideoCounts Run(Segmenter segmenter, EvalVideo video, string folder, StageTimes times, CancellationToken cancel);
+    /// <summary>
+    /// Segments every expression of <paramref name="video"/>, writing its outputs into <paramref name="folder"/>.
+    /// </summary>
+    public abstract VideoCounts Run(Segmenter segmenter, EvalVideo video, string folder, StageTimes times,
+        CancellationToken cancel);
 
-    /// <summary>Assembles the per-video outputs (folder per video id) into the submission in <paramref name="output"/>; the figures, when the data has ground truth.</summary>
-    public abstract EvalFigures? Merge(string root, string split, IReadOnlyList<EvalVideo> videos, IReadOnlyDictionary<string, string> folders, string output);
+    /// <summary>
+    /// Assembles the per-video outputs (folder per video id) into the submission in <paramref name="output"/>; the
+    /// figures, when the data has ground truth.
+    /// </summary>
+    public abstract EvalFigures? Merge(string root, string split, IReadOnlyList<EvalVideo> videos,
+        IReadOnlyDictionary<string, string> folders, string output);
 
     public static EvalProtocol Get(string dataset) => dataset switch
     {
@@ -41,7 +48,8 @@ public abstract class EvalProtocol
         _ => throw new ArgumentException($"unknown dataset '{dataset}'; expected one of {string.Join(", ", Names)}"),
     };
 
-    public static readonly string[] Names = ["ref-youtube-vos", "ref-davis17", "mevis", "a2d-sentences", "jhmdb-sentences"];
+    public static readonly string[] Names =
+        ["ref-youtube-vos", "ref-davis17", "mevis", "a2d-sentences", "jhmdb-sentences"];
 
     protected static List<RgbFrame> Decode(IReadOnlyList<string> paths, StageTimes times) =>
         times.Measure("decode", () => paths.Count == 1 && !MediaFormats.IsImage(paths[0])

@@ -13,7 +13,8 @@ namespace MRVS.Pipeline.Evaluation.Protocols;
 /// full-video); for each of the four, every object's expression runs in clips of 36 frames, each clip choosing its
 /// query and keeping the sigmoid probabilities at the frame size (<see cref="InferScriptPostProcess"/>); a pixel
 /// takes the object with the highest probability among those ≥ 0.5 (the first on ties), else background, and each
-/// frame is written as an indexed PNG with the DAVIS palette, <c>anno_&lt;k&gt;/&lt;video&gt;/&lt;index:05d&gt;.png</c>.
+/// frame is written as an indexed PNG with the DAVIS palette,
+/// <c>anno_&lt;k&gt;/&lt;video&gt;/&lt;index:05d&gt;.png</c>.
 /// With the ground truth (<c>&lt;split&gt;/Annotations/&lt;video&gt;/*.png</c>, the DAVIS unsupervised annotations the
 /// preparation script moves there), each annotator is scored by the unsupervised DAVIS protocol and the four J&amp;F
 /// are averaged.
@@ -29,9 +30,11 @@ public sealed class ReferDavisProtocol : EvalProtocol
 
     public override string Name => "ref-davis17";
 
-    public override IReadOnlyList<EvalVideo> Videos(string root, string split) => ReferringVideoDataset.Load(root, split, sorted: false);
+    public override IReadOnlyList<EvalVideo> Videos(string root, string split) =>
+        ReferringVideoDataset.Load(root, split, sorted: false);
 
-    public override VideoCounts Run(Segmenter segmenter, EvalVideo video, string folder, StageTimes times, CancellationToken cancel)
+    public override VideoCounts Run(Segmenter segmenter, EvalVideo video, string folder, StageTimes times,
+        CancellationToken cancel)
     {
         var frames = Decode(video.Frames, times);
         int objects = video.Expressions.Count / Annotators, t = frames.Count, h = frames[0].Height, w = frames[0].Width;
@@ -51,7 +54,8 @@ public sealed class ReferDavisProtocol : EvalProtocol
                     using var outputs = segmenter.Forward(clip, tokens, times: times, cancel: cancel);
                     times.Measure("postprocess", () =>
                     {
-                        var p = InferScriptPostProcess.Probabilities(outputs.PredCls, outputs.PredMasks, outputs.Original).Probabilities;
+                        var p = InferScriptPostProcess.Probabilities(outputs.PredCls, outputs.PredMasks,
+                            outputs.Original).Probabilities;
                         long offset = (long)start * h * w;
                         for (int i = 0; i < p.Length; i++)
                             if (p[i] >= 0.5f && p[i] > best[offset + i])
@@ -65,16 +69,19 @@ public sealed class ReferDavisProtocol : EvalProtocol
             var dir = Directory.CreateDirectory(Path.Combine(folder, $"anno_{a}")).FullName;
             times.Measure("write", () =>
             {
-                for (int f = 0; f < t; f++) LabelPng.Write(Path.Combine(dir, $"{f:D5}.png"), labels.AsSpan(f * h * w, h * w), w, h, Palette);
+                for (int f = 0; f < t; f++)
+                    LabelPng.Write(Path.Combine(dir, $"{f:D5}.png"), labels.AsSpan(f * h * w, h * w), w, h, Palette);
             });
         }
         return new VideoCounts(video.Expressions.Count, objects * Annotators * t);
     }
 
-    public override EvalFigures? Merge(string root, string split, IReadOnlyList<EvalVideo> videos, IReadOnlyDictionary<string, string> folders, string output)
+    public override EvalFigures? Merge(string root, string split, IReadOnlyList<EvalVideo> videos,
+        IReadOnlyDictionary<string, string> folders, string output)
     {
         for (int a = 0; a < Annotators; a++)
-            foreach (var v in videos) CopyTree(Path.Combine(folders[v.Id], $"anno_{a}"), Path.Combine(output, $"anno_{a}", v.Id));
+            foreach (var v in videos)
+                CopyTree(Path.Combine(folders[v.Id], $"anno_{a}"), Path.Combine(output, $"anno_{a}", v.Id));
         var gtRoot = Path.Combine(root, split, "Annotations");
         if (!videos.All(v => Directory.Exists(Path.Combine(gtRoot, v.Id)))) return null;
         var reports = new DavisReport[Annotators];
@@ -85,14 +92,16 @@ public sealed class ReferDavisProtocol : EvalProtocol
             {
                 var frames = DatasetFiles.Frames(Path.Combine(gtRoot, v.Id), ".png");
                 var gt = frames.Select(LabelPng.Read).ToList();
-                var pred = frames.Select(f => LabelPng.Read(Path.Combine(output, $"anno_{a}", v.Id, Path.GetFileName(f)))).ToList();
+                var predDir = Path.Combine(output, $"anno_{a}", v.Id);
+                var pred = frames.Select(f => LabelPng.Read(Path.Combine(predDir, Path.GetFileName(f)))).ToList();
                 scores.AddRange(DavisEvaluation.ScoreObjects(v.Id, gt, pred));
             }
             reports[a] = new DavisReport(scores);
         }
         double mean = NumPyReductions.Mean(reports.Select(r => r.JFMean).ToArray());
+        var perAnnotator = reports.Select(r => FormattableString.Invariant($"{r.JFMean:F4}"));
         return new EvalFigures(
-            FormattableString.Invariant($"J&F {mean:F4} (annotators {string.Join(", ", reports.Select(r => r.JFMean.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))})"),
+            FormattableString.Invariant($"J&F {mean:F4} (annotators {string.Join(", ", perAnnotator)})"),
             j =>
             {
                 j.WriteStartObject();
