@@ -1,8 +1,8 @@
-using MRVS.Core.Config;
 using MRVS.Core.IO;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Models;
