@@ -1,6 +1,5 @@
 using MRVS.Core.IO;
 using MRVS.Core.IO.Torch;
-using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
 using MRVS.Models.Config;

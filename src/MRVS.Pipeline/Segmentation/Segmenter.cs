@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
@@ -79,7 +78,7 @@ public sealed class Segmenter : IDisposable
         return tokens;
     }
 
-    /// <summary>Segments every frame and returns all results (frames included); see <see cref="SegmentStream"/> to process long videos in bounded memory.</summary>
+    /// <summary>Segments every frame and returns all results (frames included); see <see cref="SegmentStream(IEnumerable{RgbFrame}, string, CancellationToken)"/> to process long videos in bounded memory.</summary>
     public SegmentationResult Segment(IEnumerable<RgbFrame> frames, string text, CancellationToken cancel = default)
     {
         var stream = SegmentStream(frames, text, cancel);

@@ -4,7 +4,6 @@ using MRVS.Backends.Cuda;
 using MRVS.Backends.Cuda.Parity;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
-using MRVS.Core.Tensors;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Architecture;

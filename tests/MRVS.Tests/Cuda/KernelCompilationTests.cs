@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Emulation;
 using MRVS.Backends.Cuda.Interop;
 using MRVS.Backends.Cuda.Kernels;

@@ -1,6 +1,5 @@
 using MRVS.Backends.Cpu;
 using MRVS.Backends.Cuda;
-using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Emulation;
 using MRVS.Tests.Support;
 
@@ -16,6 +15,7 @@ public class FixtureVerificationTests
         FixtureVerification.AssertPasses(fixture, backend);
     }
 
+    [Category(TestCategory.EndToEnd)]
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
     public void CudaEmulationReproducesEveryFixtureTensor(string fixture)
     {
