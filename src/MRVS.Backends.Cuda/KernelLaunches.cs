@@ -15,9 +15,6 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
     private static readonly Dictionary<Type, ICudaKernel> Kernels = CudaKernelCatalog.All.ToDictionary(k => k.OpType);
     private readonly Dictionary<Op, nint> _tables = [];
 
-    /// <summary>The op types with a CUDA launch.</summary>
-    public static IReadOnlyCollection<Type> OpTypes => Kernels.Keys;
-
     public static bool Supports(Op op) => Kernels.ContainsKey(op.GetType());
 
     public IGpuDevice Device => device;

@@ -38,7 +38,7 @@ public static class KernelParity
                 maxError = Math.Max(maxError, d);
                 scale = Math.Max(scale, Math.Abs(b[i]));
             }
-            double tolerance = expected.DType.IsFloat() ? c.RelativeToScale * scale + KernelParityCase.Absolute : 0;
+            double tolerance = expected.DType.IsFloat() ? KernelParityCase.RelativeToScale * scale + KernelParityCase.Absolute : 0;
             return new KernelParityResult(c, maxError, tolerance);
         }
         finally

@@ -11,9 +11,7 @@ namespace MRVS.Backends.Cuda.Parity;
 /// </summary>
 public sealed record KernelParityCase(string Name, Op Op, Func<Random, Tensor[]> Inputs)
 {
-    public const double Absolute = 1e-6;
-
-    public double RelativeToScale { get; init; } = 1e-5;
+    public const double RelativeToScale = 1e-5, Absolute = 1e-6;
 
     public Type OpType => Op.GetType();
 
