@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using MRVS.Backends.Cpu.Ops;
 using MRVS.Core.Execution;
+using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Pipeline.Media;
@@ -82,7 +81,7 @@ public sealed class Segmenter : IDisposable
         return tokens;
     }
 
-    /// <summary>Segments every frame and returns all results (frames included); see <see cref="SegmentStream"/> to process long videos in bounded memory.</summary>
+    /// <summary>Segments every frame and returns all results (frames included); see <see cref="SegmentStream(IEnumerable{RgbFrame}, string, CancellationToken)"/> to process long videos in bounded memory.</summary>
     public SegmentationResult Segment(IEnumerable<RgbFrame> frames, string text, CancellationToken cancel = default)
     {
         var stream = SegmentStream(frames, text, cancel);
@@ -168,7 +167,8 @@ public sealed class Segmenter : IDisposable
         stream.Clips++;
         try
         {
-            return stream.Times.Measure("postprocess", () => Results(outputs[SocModel.PredCls], outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
+            return stream.Times.Measure("postprocess", () => Results(outputs[SocModel.ReferredQuery],
+                outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
         }
         finally
         {
@@ -177,9 +177,9 @@ public sealed class Segmenter : IDisposable
     }
 
     /// <summary>
-    /// One forward of <paramref name="frames"/> (one clip, all of one size) without post-processing: the heads' class
-    /// and mask logits, for evaluation protocols that post-process their own way (see
-    /// <see cref="MRVS.Models.PostProcessing"/>). <paramref name="validFrame"/> keeps one frame after the backbone, as
+    /// One forward of <paramref name="frames"/> (one clip, all of one size) without post-processing: the backend's
+    /// decision of the referred query and the heads' class and mask logits, for evaluation protocols that
+    /// post-process their own way (see <see cref="MRVS.Models.PostProcessing"/>). <paramref name="validFrame"/> keeps one frame after the backbone, as
     /// the A2D-Sentences / JHMDB-Sentences evaluation does. The caller disposes the result.
     /// </summary>
     public ClipOutputs Forward(IReadOnlyList<RgbFrame> frames, TokenizedText tokens, int? validFrame = null, StageTimes? times = null,
@@ -197,7 +197,8 @@ public sealed class Segmenter : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             var size = _preprocessor.Rule.OutputSize(frames[0].Width, frames[0].Height);
             var outputs = RunForward(frames, tokens, raw: true, validFrame, times, cancel);
-            return new ClipOutputs(outputs[SocModel.PredCls], outputs[SocModel.PredMasks], size, (frames[0].Height, frames[0].Width));
+            return new ClipOutputs(outputs[SocModel.ReferredQuery], outputs[SocModel.PredCls], outputs[SocModel.PredMasks],
+                size, (frames[0].Height, frames[0].Width));
         }
         finally
         {
@@ -229,19 +230,17 @@ public sealed class Segmenter : IDisposable
         }, cancel: cancel).Outputs);
     }
 
-    /// <summary>Per frame: its mask (post-processed on the backend) and the chosen query's score, sigmoid of its class logit (max over classes).</summary>
-    private static SegmentedFrame[] Results(Tensor predCls, Tensor masks, List<RgbFrame> frames, int firstIndex, int clipIndex)
+    /// <summary>
+    /// Per frame: its mask and its score, both from the backend's one decision of the referred query (the masks are
+    /// that query's, and each score is that query's sigmoid of its class logit in the frame, max over classes).
+    /// </summary>
+    private static SegmentedFrame[] Results(Tensor decision, Tensor masks, List<RgbFrame> frames, int firstIndex, int clipIndex)
     {
-        var cls = predCls.Span<float>();
-        int t = predCls.Shape[0], queries = predCls.Shape[2], classes = predCls.Shape[3], pixels = masks.Shape[2] * masks.Shape[3];
-        int query = ReferredMask.SelectQuery(cls, t, queries, classes);
+        var scores = ReferredQueryOp.FrameScores(decision.Span<float>(), frames.Count);
+        int pixels = masks.Shape[2] * masks.Shape[3];
         var results = new SegmentedFrame[frames.Count];
         for (int i = 0; i < frames.Count; i++)
-        {
-            float score = 0;
-            for (int k = 0; k < classes; k++) score = MathF.Max(score, Activations.Sigmoid(cls[(i * queries + query) * classes + k]));
-            results[i] = SegmentedFrame.Create(firstIndex + i, frames[i], masks.Span<byte>().Slice(i * pixels, pixels).ToArray(), score, clipIndex);
-        }
+            results[i] = SegmentedFrame.Create(firstIndex + i, frames[i], masks.Span<byte>().Slice(i * pixels, pixels).ToArray(), scores[i], clipIndex);
         return results;
     }
 
@@ -260,7 +259,10 @@ public sealed class Segmenter : IDisposable
             _executors.RemoveLast();
         }
         var graph = SocModel.Build(_model.Config, _model.NewWeightStore(), key.Shape, key.Original, key.ValidFrame);
-        var executor = new Executor(graph, _backend, [SocModel.PredCls, key.Original is null ? SocModel.PredMasks : SocModel.ReferredMasks]);
+        string[] outputs = key.Original is null
+            ? [SocModel.ReferredQuery, SocModel.PredCls, SocModel.PredMasks]
+            : [SocModel.ReferredQuery, SocModel.ReferredMasks];
+        var executor = new Executor(graph, _backend, outputs);
         _executors.AddFirst((key, executor));
         return executor;
     }

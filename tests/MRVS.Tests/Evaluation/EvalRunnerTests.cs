@@ -54,6 +54,7 @@ public class EvalRunnerTests
     /// left behind as a killed process would leave it, then resumed; and two shards merged by the CLI. All three give
     /// the same files (the shards' merge has no per-video folders), and the same figures.
     /// </summary>
+    [Category(TestCategory.EndToEnd)]
     [TestCase("ref-youtube-vos", null)]
     [TestCase("mevis", "valid_u")]
     [TestCase("mevis", "valid")]

@@ -1,7 +1,8 @@
 using System.IO.Compression;
-using MRVS.Core.Config;
 using MRVS.Core.IO.Torch;
 using MRVS.Core.Tensors;
+using MRVS.Models.Config;
+using MRVS.Pipeline;
 using MRVS.Pipeline.Conversion;
 using MRVS.Tests.Support;
 
@@ -125,7 +126,7 @@ public class CheckpointVariantsTests
 
     private void AssertSameFolder(string expected, string actual)
     {
-        foreach (var file in new[] { CheckpointConverter.WeightsFile, CheckpointConverter.ConfigFile })
+        foreach (var file in new[] { ModelFolder.WeightsFile, ModelFolder.ConfigFile })
             Assert.That(File.ReadAllBytes(Path.Combine(actual, file)),
                 Is.EqualTo(File.ReadAllBytes(Path.Combine(expected, file))), file);
         Assert.That(Directory.GetFiles(actual).Select(Path.GetFileName),

@@ -69,6 +69,7 @@ public class SegmentCommandTests
         Assert.That(r.Stderr, Does.Contain("clip 2 done, 3/3 frames"), "plain progress lines when stderr is not a terminal");
     }
 
+    [Category(TestCategory.EndToEnd)]
     [Test]
     public void ReadmeFirstCommandSegmentsTheDemoClip()
     {

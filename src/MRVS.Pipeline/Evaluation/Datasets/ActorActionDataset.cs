@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MRVS.Pipeline.Evaluation.Coco;
 
 namespace MRVS.Pipeline.Evaluation.Datasets;

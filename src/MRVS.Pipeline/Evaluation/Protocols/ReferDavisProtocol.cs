@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MRVS.Models.PostProcessing;
 using MRVS.Pipeline.Evaluation.Datasets;
 using MRVS.Pipeline.Evaluation.Metrics;
@@ -54,8 +53,8 @@ public sealed class ReferDavisProtocol : EvalProtocol
                     using var outputs = segmenter.Forward(clip, tokens, times: times, cancel: cancel);
                     times.Measure("postprocess", () =>
                     {
-                        var p = InferScriptPostProcess.Probabilities(outputs.PredCls, outputs.PredMasks,
-                            outputs.Original).Probabilities;
+                        var p = InferScriptPostProcess.Probabilities(outputs.Decision, outputs.PredMasks,
+                            outputs.Original);
                         long offset = (long)start * h * w;
                         for (int i = 0; i < p.Length; i++)
                             if (p[i] >= 0.5f && p[i] > best[offset + i])

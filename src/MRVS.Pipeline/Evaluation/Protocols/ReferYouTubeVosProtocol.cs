@@ -38,11 +38,8 @@ public sealed class ReferYouTubeVosProtocol(bool mevis) : EvalProtocol
             cancel.ThrowIfCancellationRequested();
             var tokens = times.Measure("tokenize", () => segmenter.Tokenize(e.Text));
             using var outputs = segmenter.Forward(frames, tokens, times: times, cancel: cancel);
-            var masks = times.Measure("postprocess", () =>
-            {
-                var (p, _) = InferScriptPostProcess.Probabilities(outputs.PredCls, outputs.PredMasks, outputs.Original);
-                return InferScriptPostProcess.Threshold(p);
-            });
+            var masks = times.Measure("postprocess", () => InferScriptPostProcess.Threshold(
+                InferScriptPostProcess.Probabilities(outputs.Decision, outputs.PredMasks, outputs.Original)));
             var dir = Directory.CreateDirectory(Path.Combine(folder, e.Id)).FullName;
             int pixels = outputs.Original.H * outputs.Original.W;
             times.Measure("write", () =>
