@@ -48,51 +48,36 @@ public static class EvalCommand
         {
             dataset, root, model, output, split, shard, resume, merge, backend, precision,
         };
-        cmd.SetAction(r => CliErrors.Guard(() =>
+        cmd.SetAction(r => CliErrors.Guard(() => CtrlC.Run(cancel =>
         {
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
+            EvalSummary summary;
+            if (r.GetValue(merge) is { Length: > 0 } runs) summary = EvalRunner.Merge(runs, r.GetValue(output)!);
+            else
             {
-                EvalSummary summary;
-                if (r.GetValue(merge) is { Length: > 0 } runs) summary = EvalRunner.Merge(runs, r.GetValue(output)!);
-                else
+                var parts = r.GetValue(shard)!.Split('/');
+                if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n))
+                    throw new ArgumentException($"--shard '{r.GetValue(shard)}': expected i/n, e.g. 0/4");
+                var options = new EvalOptions(
+                    r.GetValue(dataset) ?? throw new ArgumentException("--dataset is required (or --merge)"),
+                    r.GetValue(root) ?? throw new ArgumentException("--root is required"),
+                    r.GetValue(model) ?? throw new ArgumentException("--model is required"),
+                    r.GetValue(output)!)
                 {
-                    var parts = r.GetValue(shard)!.Split('/');
-                    if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n))
-                        throw new ArgumentException($"--shard '{r.GetValue(shard)}': expected i/n, e.g. 0/4");
-                    var options = new EvalOptions(
-                        r.GetValue(dataset) ?? throw new ArgumentException("--dataset is required (or --merge)"),
-                        r.GetValue(root) ?? throw new ArgumentException("--root is required"),
-                        r.GetValue(model) ?? throw new ArgumentException("--model is required"),
-                        r.GetValue(output)!)
-                    {
-                        Split = r.GetValue(split), ShardIndex = i, ShardCount = n, Resume = r.GetValue(resume),
-                        Backend = r.GetValue(backend)!, Precision = PrecisionNames.Parse(r.GetValue(precision)!),
-                    };
-                    var progress = new EvalConsoleProgress();
-                    summary = EvalRunner.Run(options, progress, cancel.Token);
-                    progress.Finish();
-                }
-                Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} videos, {1} expressions, {2} frames",
-                    summary.Videos, summary.Expressions, summary.Frames));
-                Console.WriteLine(summary.Merged
-                    ? $"figures: {summary.Figures ?? NoFigures}"
-                    : $"shard done; when every shard is, run: mrvs eval --merge <run folders> --out <folder>");
-                Console.WriteLine($"wrote {summary.OutputDirectory}");
-                return 0;
+                    Split = r.GetValue(split), ShardIndex = i, ShardCount = n, Resume = r.GetValue(resume),
+                    Backend = r.GetValue(backend)!, Precision = PrecisionNames.Parse(r.GetValue(precision)!),
+                };
+                var progress = new EvalConsoleProgress();
+                summary = EvalRunner.Run(options, progress, cancel);
+                progress.Finish();
             }
-            catch (OperationCanceledException)
-            {
-                Console.Error.WriteLine("mrvs: cancelled; finished videos are kept, continue with --resume");
-                return 130;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
-        }));
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} videos, {1} expressions, {2} frames",
+                summary.Videos, summary.Expressions, summary.Frames));
+            Console.WriteLine(summary.Merged
+                ? $"figures: {summary.Figures ?? NoFigures}"
+                : $"shard done; when every shard is, run: mrvs eval --merge <run folders> --out <folder>");
+            Console.WriteLine($"wrote {summary.OutputDirectory}");
+            return 0;
+        }, "finished videos are kept, continue with --resume")));
         return cmd;
     }
 
