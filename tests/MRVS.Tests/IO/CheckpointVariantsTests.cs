@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using MRVS.Core.IO.Torch;
 using MRVS.Core.Tensors;
+using MRVS.Models.Building;
 using MRVS.Models.Config;
 using MRVS.Pipeline;
 using MRVS.Pipeline.Conversion;
@@ -174,5 +175,24 @@ public class CheckpointVariantsTests
         using (var f = new FileStream(path, FileMode.Open)) f.SetLength(f.Length - 3);
         var e = Assert.Throws<TorchFormatException>(() => TorchCheckpoint.Open(path).Dispose());
         Assert.That(e!.Message, Does.Contain("legacy torch.save format").And.Contain("truncated"));
+    }
+
+    [Test]
+    public void HundredsOfWrongKeysGiveOneShortLine()
+    {
+        // Another prefix than DDP's on every key: each weight is missing and each key unexpected, hundreds of each.
+        int n = _entries.Count;
+        var path = Zip("prefixed", _entries.Select(e => e with { Name = "model." + e.Name }).ToList());
+        var output = Path.Combine(_dir, "prefixed-out");
+        var e = Assert.Throws<WeightBindingException>(() => CheckpointConverter.Convert(path, _config, output))!;
+        Assert.That(e.Problems.Count(p => p.Kind == WeightProblemKind.Unexpected), Is.EqualTo(n));
+        int missing = e.Problems.Count(p => p.Kind == WeightProblemKind.Missing);
+        Assert.That(missing, Is.GreaterThan(100));
+        Assert.That(e.Message, Does.Not.Contain("\n"));
+        Assert.That(e.Message, Does.Contain($"{missing} missing").And.Contain($"{n} unexpected"));
+        Assert.That(e.Message.Split("; ").Length, Is.EqualTo(WeightBindingException.Listed + 1),
+            "the first few, then …");
+        Assert.That(e.Message.Length, Is.LessThan(1000));
+        Assert.That(Directory.Exists(output), Is.False, "nothing written");
     }
 }
