@@ -33,7 +33,9 @@ public sealed class Segmenter : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly LinkedList<(ExecutorKey Key, Executor Executor)> _executors = new();
 
-    /// <summary>What an executor is built for: the input shape, and either the final masks at the original size or the raw heads.</summary>
+    /// <summary>
+    /// What an executor is built for: the input shape, and either the final masks at the original size or the raw heads.
+    /// </summary>
     private sealed record ExecutorKey(ForwardShape Shape, (int H, int W)? Original, int? ValidFrame);
     private bool _disposed;
 
@@ -179,17 +181,19 @@ public sealed class Segmenter : IDisposable
     /// <summary>
     /// One forward of <paramref name="frames"/> (one clip, all of one size) without post-processing: the backend's
     /// decision of the referred query and the heads' class and mask logits, for evaluation protocols that
-    /// post-process their own way (see <see cref="MRVS.Models.PostProcessing"/>). <paramref name="validFrame"/> keeps one frame after the backbone, as
-    /// the A2D-Sentences / JHMDB-Sentences evaluation does. The caller disposes the result.
+    /// post-process their own way (see <see cref="MRVS.Models.PostProcessing"/>). <paramref name="validFrame"/> keeps
+    /// one frame after the backbone, as the A2D-Sentences / JHMDB-Sentences evaluation does. The caller disposes the
+    /// result.
     /// </summary>
-    public ClipOutputs Forward(IReadOnlyList<RgbFrame> frames, TokenizedText tokens, int? validFrame = null, StageTimes? times = null,
-        CancellationToken cancel = default)
+    public ClipOutputs Forward(IReadOnlyList<RgbFrame> frames, TokenizedText tokens, int? validFrame = null,
+        StageTimes? times = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(frames);
         if (frames.Count == 0) throw new MediaException("the clip has no frames");
         foreach (var f in frames)
             if (f.Width != frames[0].Width || f.Height != frames[0].Height)
-                throw new MediaException($"frame '{f.Name}' is {f.Width}x{f.Height}, but the clip's first frame '{frames[0].Name}' is {frames[0].Width}x{frames[0].Height}");
+                throw new MediaException($"frame '{f.Name}' is {f.Width}x{f.Height}, but the clip's first frame " +
+                                         $"'{frames[0].Name}' is {frames[0].Width}x{frames[0].Height}");
         times ??= new StageTimes();
         _gate.Wait(cancel);
         try
@@ -197,8 +201,8 @@ public sealed class Segmenter : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             var size = _preprocessor.Rule.OutputSize(frames[0].Width, frames[0].Height);
             var outputs = RunForward(frames, tokens, raw: true, validFrame, times, cancel);
-            return new ClipOutputs(outputs[SocModel.ReferredQuery], outputs[SocModel.PredCls], outputs[SocModel.PredMasks],
-                size, (frames[0].Height, frames[0].Width));
+            return new ClipOutputs(outputs[SocModel.ReferredQuery], outputs[SocModel.PredCls],
+                outputs[SocModel.PredMasks], size, (frames[0].Height, frames[0].Width));
         }
         finally
         {
@@ -206,8 +210,8 @@ public sealed class Segmenter : IDisposable
         }
     }
 
-    private IReadOnlyDictionary<string, Tensor> RunForward(IReadOnlyList<RgbFrame> frames, TokenizedText tokens, bool raw, int? validFrame,
-        StageTimes times, CancellationToken cancel)
+    private IReadOnlyDictionary<string, Tensor> RunForward(IReadOnlyList<RgbFrame> frames, TokenizedText tokens,
+        bool raw, int? validFrame, StageTimes times, CancellationToken cancel)
     {
         using var clip = times.Measure("preprocess", () => _preprocessor.Preprocess(frames));
         int t = clip.FrameCount, h = clip.Height, w = clip.Width;

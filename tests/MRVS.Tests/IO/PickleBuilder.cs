@@ -78,7 +78,8 @@ public sealed class PickleBuilder
     /// _rebuild_tensor_v2 of a storage persistent id, as torch.save writes a tensor; the legacy format's id has a
     /// sixth element, the view metadata (None).
     /// </summary>
-    public PickleBuilder Tensor(string storageType, string key, int numel, int offset, long[] size, long[] stride, bool legacy = false)
+    public PickleBuilder Tensor(string storageType, string key, int numel, int offset, long[] size, long[] stride,
+        bool legacy = false)
     {
         Global("torch._utils", "_rebuild_tensor_v2");
         Mark();

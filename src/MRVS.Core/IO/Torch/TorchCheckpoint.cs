@@ -72,7 +72,8 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     /// the first call (later calls return the same tensors). Entries <paramref name="include"/> rejects are neither
     /// checked nor read. The tensors belong to this checkpoint and are freed when it is disposed.
     /// </summary>
-    public IReadOnlyDictionary<string, Tensor> StateDict(string? key = "model_state_dict", Predicate<string>? include = null)
+    public IReadOnlyDictionary<string, Tensor> StateDict(string? key = "model_state_dict",
+        Predicate<string>? include = null)
     {
         var cacheKey = key ?? "";
         if (_loaded.TryGetValue(cacheKey, out var done)) return done;
@@ -132,7 +133,8 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         {
             if (tensor.ElementCount == 0) return tensor;
             var dst = new Span<byte>((void*)tensor.Data, bytes);
-            using var stream = entry?.Open() ?? new FileSegment(_file.SafeFileHandle, _legacy!.Storage(storage.Key).Offset);
+            using var stream = entry?.Open()
+                ?? new FileSegment(_file.SafeFileHandle, _legacy!.Storage(storage.Key).Offset);
             Skip(stream, r.Offset * size);
             if (r.IsContiguous)
                 stream.ReadExactly(dst);
@@ -204,7 +206,9 @@ public sealed unsafe class TorchCheckpoint : IDisposable
             stream.ReadExactly(buffer, 0, (int)Math.Min(left, buffer.Length));
     }
 
-    /// <summary>The zip entry of a storage, or null in a legacy file (where the storage is a span of the file).</summary>
+    /// <summary>
+    /// The zip entry of a storage, or null in a legacy file (where the storage is a span of the file).
+    /// </summary>
     private (string Name, ZipArchiveEntry? Entry) FindStorage(string what, TorchStorage storage)
     {
         if (_zip is null) return ($"storage '{storage.Key}'", null);
@@ -212,7 +216,9 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         return (entryName, _zip.GetEntry(entryName) ?? throw Fail($"{what}: storage entry '{entryName}' is missing"));
     }
 
-    /// <summary>Zip (PyTorch ≥ 1.6) or legacy pickles; a tar file (PyTorch &lt; 0.4) or anything else is rejected.</summary>
+    /// <summary>
+    /// Zip (PyTorch ≥ 1.6) or legacy pickles; a tar file (PyTorch &lt; 0.4) or anything else is rejected.
+    /// </summary>
     private bool IsLegacyFormat()
     {
         Span<byte> head = stackalloc byte[262];
