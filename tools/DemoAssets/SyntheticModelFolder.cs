@@ -15,7 +15,7 @@ public static class SyntheticModelFolder
 {
     public const int DefaultSeed = 1;
 
-    /// <summary>The sentences the demo tokenizer's merges are learnt from: referring expressions a demo might type.</summary>
+    /// <summary>What the demo tokenizer's merges are learnt from: referring expressions a demo might type.</summary>
     public static readonly string[] Corpus =
     [
         "the red ball", "a red ball bouncing to the right", "the ball on the floor", "the blue box",
@@ -24,25 +24,28 @@ public static class SyntheticModelFolder
         "the object moving left", "the small one", "the big one",
     ];
 
-    /// <summary>The demo tokenizer: the one samples/demo/model ships and the trained demo model was trained with.</summary>
+    /// <summary>The demo tokenizer: the one samples/demo/model ships, which the demo model was trained with.</summary>
     public static TinyBpe Tokenizer() => TinyBpe.Train(Corpus);
 
     public static void Write(string modelDir, ModelConfig config, int seed = DefaultSeed)
     {
         var bpe = Tokenizer();
         if (bpe.Tokens.Count > config.Roberta.VocabSize)
-            throw new ArgumentException($"{config.Variant}: a vocabulary of {config.Roberta.VocabSize} rows cannot hold the demo tokenizer's {bpe.Tokens.Count} tokens");
+            throw new ArgumentException($"{config.Variant}: a vocabulary of {config.Roberta.VocabSize} rows " +
+                $"cannot hold the demo tokenizer's {bpe.Tokens.Count} tokens");
         Directory.CreateDirectory(modelDir);
-        bpe.Write(Path.Combine(modelDir, CheckpointConverter.VocabFile), Path.Combine(modelDir, CheckpointConverter.MergesFile));
+        bpe.Write(Path.Combine(modelDir, CheckpointConverter.VocabFile),
+            Path.Combine(modelDir, CheckpointConverter.MergesFile));
         File.WriteAllText(Path.Combine(modelDir, CheckpointConverter.ConfigFile), config.ToJson());
         var weights = SyntheticStateDict.Create(config, seed);
         try
         {
-            SafeTensorsWriter.Write(Path.Combine(modelDir, CheckpointConverter.WeightsFile), weights, new Dictionary<string, string>
+            var metadata = new Dictionary<string, string>
             {
                 ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp", ["variant"] = config.Variant,
                 ["source"] = $"random weights (seed {seed}), tools/DemoAssets",
-            });
+            };
+            SafeTensorsWriter.Write(Path.Combine(modelDir, CheckpointConverter.WeightsFile), weights, metadata);
         }
         finally
         {

@@ -117,7 +117,7 @@ public static class BitmapFont
         0x00, 0x00, 0x08, 0x15, 0x02, 0x00, 0x00, // '~'
     ];
 
-    /// <summary>Width in pixels of <paramref name="text"/> drawn at <paramref name="scale"/> (no trailing spacing).</summary>
+    /// <summary>Width in pixels of <paramref name="text"/> at <paramref name="scale"/>, no trailing spacing.</summary>
     public static int Measure(string text, int scale) => text.Length == 0 ? 0 : (text.Length * Advance - 1) * scale;
 
     /// <summary>Whether the font has a glyph for <paramref name="c"/> (else it draws '?').</summary>
@@ -125,7 +125,7 @@ public static class BitmapFont
 
     /// <summary>
     /// Draws <paramref name="text"/> with its top-left corner at (<paramref name="x"/>, <paramref name="y"/>) into
-    /// row-major RGB pixels, each font pixel a <paramref name="scale"/>² square; what falls outside the frame is clipped.
+    /// row-major RGB pixels, each font pixel a <paramref name="scale"/>² square, clipped to the frame.
     /// </summary>
     public static void Draw(Span<byte> rgb, int width, int height, string text, int x, int y, int scale, Rgb24 colour)
     {

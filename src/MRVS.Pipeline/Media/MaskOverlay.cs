@@ -47,7 +47,7 @@ public sealed class MaskOverlay
         return new RgbFrame(frame.Name, w, h, rgb);
     }
 
-    /// <summary>The palette colour farthest (in RGB) from the mean colour under the mask; null for an empty mask.</summary>
+    /// <summary>The palette colour farthest in RGB from the mean colour under the mask; null if it is empty.</summary>
     private static Rgb24? Contrasting(byte[] rgb, ReadOnlySpan<byte> mask)
     {
         long r = 0, g = 0, b = 0, n = 0;
@@ -68,7 +68,7 @@ public sealed class MaskOverlay
         return best;
     }
 
-    /// <summary>Mask pixels within <paramref name="contour"/> steps (city-block) of the background are the contour.</summary>
+    /// <summary>Mask pixels within <paramref name="contour"/> city-block steps of background are the contour.</summary>
     private static void DrawMask(byte[] rgb, int w, int h, ReadOnlySpan<byte> mask, Rgb24 tint, int contour)
     {
         Span<byte> colour = [tint.R, tint.G, tint.B];
@@ -109,7 +109,7 @@ public sealed class MaskOverlay
         return keep > 0 ? $"\"{text[..keep]}...\"{value}" : value.TrimStart();
     }
 
-    /// <summary>The caption in the top-left corner on a band darkened to 40 %, one font pixel of margin around it.</summary>
+    /// <summary>The caption top left, on a band darkened to 40 % with one font pixel of margin around it.</summary>
     private static void DrawCaption(byte[] rgb, int w, int h, string caption, int scale)
     {
         int bandW = Math.Min(w, BitmapFont.Measure(caption, scale) + 2 * scale);

@@ -50,22 +50,28 @@ public class DemoModelQualityTests
         {
             long start = Stopwatch.GetTimestamp();
             var score = Score(segmenter, set);
+            var official = double.IsNaN(set.OfficialJ) ? "" : $" (official {set.OfficialJ:F4})";
             TestContext.Out.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                "{0} {1}, {2}: mean J {3:F4}{4}, mean IoU with the official masks {5:F4} (worst frame {6}: {7:F4}); {8:F1} s",
-                backend, precision.Name(), set.Name, score.MeanJ, double.IsNaN(set.OfficialJ) ? "" : $" (official {set.OfficialJ:F4})",
-                score.MeanOfficialIou, score.WorstFrame, score.WorstFrameIou, Stopwatch.GetElapsedTime(start).TotalSeconds));
+                "{0} {1}, {2}: mean J {3:F4}{4}, mean IoU with the official masks {5:F4} " +
+                "(worst frame {6}: {7:F4}); {8:F1} s",
+                backend, precision.Name(), set.Name, score.MeanJ, official, score.MeanOfficialIou, score.WorstFrame,
+                score.WorstFrameIou, Stopwatch.GetElapsedTime(start).TotalSeconds));
             Assert.Multiple(() =>
             {
                 if (precision == Precision.Fp32)
                     Assert.That(score.MeanJ, Is.GreaterThanOrEqualTo(set.OfficialJ - JMargin), $"{set.Name}: mean J");
-                Assert.That(score.MeanOfficialIou, Is.GreaterThanOrEqualTo(iouBound), $"{set.Name}: mean IoU with the official masks");
+                Assert.That(score.MeanOfficialIou, Is.GreaterThanOrEqualTo(iouBound),
+                    $"{set.Name}: mean IoU with the official masks");
             });
         }
     }
 
     private sealed record SetScore(double MeanJ, double MeanOfficialIou, string WorstFrame, double WorstFrameIou);
 
-    /// <summary>J and IoU with the official masks, each averaged over a video's frames, then over the videos (as DAVIS aggregates).</summary>
+    /// <summary>
+    /// J and IoU with the official masks, each averaged over a video's frames, then over the videos (as DAVIS
+    /// aggregates).
+    /// </summary>
     private static SetScore Score(Segmenter segmenter, ReferringVideoSet set)
     {
         var j = new List<double>();

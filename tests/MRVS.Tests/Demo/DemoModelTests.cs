@@ -22,7 +22,10 @@ public class DemoModelTests
     private static string ModelFile(string name) => Path.Combine(ModelDir, name);
 
     private static readonly string[] ModelFiles =
-        [CheckpointConverter.ConfigFile, CheckpointConverter.WeightsFile, CheckpointConverter.VocabFile, CheckpointConverter.MergesFile];
+    [
+        CheckpointConverter.ConfigFile, CheckpointConverter.WeightsFile, CheckpointConverter.VocabFile,
+        CheckpointConverter.MergesFile,
+    ];
 
     [Test]
     public void ModelFolderHasAConsistentConfigAndTokenizer()
@@ -31,11 +34,14 @@ public class DemoModelTests
         var info = ModelInfo.Read(ModelDir);
         Assert.That((info.Family, info.Variant, info.HasTokenizer), Is.EqualTo(("SOC++", Variant, true)));
 
-        var tokenizer = RobertaTokenizer.Load(ModelFile(CheckpointConverter.VocabFile), ModelFile(CheckpointConverter.MergesFile));
+        var tokenizer = RobertaTokenizer.Load(ModelFile(CheckpointConverter.VocabFile),
+            ModelFile(CheckpointConverter.MergesFile));
         var r = config.Roberta;
-        Assert.That((tokenizer.VocabSize, tokenizer.BosId, tokenizer.PadId, tokenizer.EosId), Is.EqualTo((r.VocabSize, r.BosTokenId, r.PadTokenId, r.EosTokenId)));
+        Assert.That((tokenizer.VocabSize, tokenizer.BosId, tokenizer.PadId, tokenizer.EosId),
+            Is.EqualTo((r.VocabSize, r.BosTokenId, r.PadTokenId, r.EosTokenId)));
         Assert.That(tokenizer.DroppedMerges, Is.Zero);
-        Assert.That(r.MaxPositions - r.PadTokenId - 1, Is.GreaterThanOrEqualTo(64), "sentences of 64 tokens fit the position table");
+        Assert.That(r.MaxPositions - r.PadTokenId - 1, Is.GreaterThanOrEqualTo(64),
+            "sentences of 64 tokens fit the position table");
 
         // The ids the shared checkpoint was trained with (its README).
         var encoded = tokenizer.Encode("the red ball");
@@ -50,11 +56,13 @@ public class DemoModelTests
         var config = ModelConfig.Load(ModelFile(CheckpointConverter.ConfigFile));
         using var file = SafeTensorsFile.Open(ModelFile(CheckpointConverter.WeightsFile));
         var store = new WeightStore(file);
-        Assert.DoesNotThrow(() => SocModel.Build(config, store, ForwardShape.WeightBinding), "every key present with its shape, none unexpected");
-        // Recomputed buffers (position_ids) would bind even when absent: the folder must hold them as a checkpoint does.
+        Assert.DoesNotThrow(() => SocModel.Build(config, store, ForwardShape.WeightBinding),
+            "every key present with its shape, none unexpected");
+        // Recomputed buffers (position_ids) would bind even when absent: the folder holds them as a checkpoint does.
         Assert.That(file.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal),
             Is.EqualTo(store.Layout.Select(s => s.Key).Order(StringComparer.Ordinal)));
-        Assert.That(new FileInfo(ModelFile(CheckpointConverter.WeightsFile)).Length, Is.LessThan(6_000_000), "small enough to ship in the repository");
+        Assert.That(new FileInfo(ModelFile(CheckpointConverter.WeightsFile)).Length, Is.LessThan(6_000_000),
+            "small enough to ship in the repository");
     }
 
     /// <summary>The architecture the synthetic-weight tool writes by default is the trained model's.</summary>
@@ -72,11 +80,13 @@ public class DemoModelTests
         var dir = Path.Combine(Path.GetTempPath(), $"mrvs-demo-{Guid.NewGuid():N}");
         try
         {
-            CheckpointConverter.Convert(SharedDemoModel.Checkpoint, ModelConfig.Load(ModelFile(CheckpointConverter.ConfigFile)), dir,
+            var config = ModelConfig.Load(ModelFile(CheckpointConverter.ConfigFile));
+            CheckpointConverter.Convert(SharedDemoModel.Checkpoint, config, dir,
                 ModelFile(CheckpointConverter.VocabFile), ModelFile(CheckpointConverter.MergesFile));
             foreach (var file in ModelFiles)
                 Assert.That(File.ReadAllBytes(Path.Combine(dir, file)), Is.EqualTo(File.ReadAllBytes(ModelFile(file))),
-                    $"{file} differs from the conversion of {SharedDemoModel.Checkpoint}: reconvert as samples/demo/model/README.md says");
+                    $"{file} differs from the conversion of {SharedDemoModel.Checkpoint}: " +
+                    "reconvert as samples/demo/model/README.md says");
         }
         finally
         {
@@ -86,5 +96,6 @@ public class DemoModelTests
 
     [Test]
     public void ClipIsTheSharedDemoClip() =>
-        Assert.That(File.ReadAllBytes(Path.Combine(DemoDir, "clip.gif")), Is.EqualTo(File.ReadAllBytes(SharedDemoModel.DemoClip)));
+        Assert.That(File.ReadAllBytes(Path.Combine(DemoDir, "clip.gif")),
+            Is.EqualTo(File.ReadAllBytes(SharedDemoModel.DemoClip)));
 }

@@ -27,7 +27,10 @@ public class SyntheticModelFolderTests
     }
 
     private static readonly string[] Files =
-        [CheckpointConverter.ConfigFile, CheckpointConverter.WeightsFile, CheckpointConverter.VocabFile, CheckpointConverter.MergesFile];
+    [
+        CheckpointConverter.ConfigFile, CheckpointConverter.WeightsFile, CheckpointConverter.VocabFile,
+        CheckpointConverter.MergesFile,
+    ];
 
     [Test]
     public void SameBytesOnEveryRunWithTheShippedDemoTokenizer()

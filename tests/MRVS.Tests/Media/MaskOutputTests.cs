@@ -33,8 +33,12 @@ public class MaskOutputTests
         Assert.That(e.Message, Does.Contain("2x3"));
     }
 
-    /// <summary>A frame of one colour with a square mask of side <paramref name="side"/> at (x0, y0), below the caption band.</summary>
-    private static (RgbFrame Frame, byte[] Mask) Square(int width, int height, (byte R, byte G, byte B) colour, int x0, int y0, int side)
+    private static readonly (byte, byte, byte) Cyan = (0, 255, 255), Yellow = (255, 255, 0), Grey40 = (40, 40, 40),
+        Grey100 = (100, 100, 100), Blended = (120, 120, 120);
+
+    /// <summary>A frame of one colour, a square mask of side <paramref name="side"/> at (x0, y0).</summary>
+    private static (RgbFrame Frame, byte[] Mask) Square(int width, int height, (byte R, byte G, byte B) colour,
+        int x0, int y0, int side)
     {
         var frame = MediaTestImages.Solid("f", width, height, colour.R, colour.G, colour.B);
         var mask = new byte[width * height];
@@ -54,9 +58,9 @@ public class MaskOutputTests
         var drawn = overlay.Render(frame, mask, 0.5f);
 
         Assert.That(overlay.Tint, Is.EqualTo(new Rgb24(0, 255, 255)));
-        Assert.That(MediaTestImages.Pixel(drawn, 12, 14), Is.EqualTo(((byte)120, (byte)120, (byte)120)), "inside");
-        Assert.That(MediaTestImages.Pixel(drawn, 10, 12), Is.EqualTo(((byte)0, (byte)255, (byte)255)), "corner of the contour");
-        Assert.That(MediaTestImages.Pixel(drawn, 15, 14), Is.EqualTo(((byte)0, (byte)255, (byte)255)), "right edge");
+        Assert.That(MediaTestImages.Pixel(drawn, 12, 14), Is.EqualTo(Blended), "inside");
+        Assert.That(MediaTestImages.Pixel(drawn, 10, 12), Is.EqualTo(Cyan), "corner of the contour");
+        Assert.That(MediaTestImages.Pixel(drawn, 15, 14), Is.EqualTo(Cyan), "right edge");
         Assert.That(MediaTestImages.Pixel(drawn, 16, 14), Is.EqualTo(((byte)200, (byte)30, (byte)30)), "outside");
         Assert.That(frame.Rgb.Chunk(3).Select(p => (p[0], p[1], p[2])), Is.All.EqualTo(((byte)200, (byte)30, (byte)30)),
             "the input frame is left alone");
@@ -76,7 +80,7 @@ public class MaskOutputTests
 
         var (redObject, _) = Square(40, 30, (200, 30, 30), 10, 12, 6);
         var drawn = overlay.Render(redObject, mask, 0.9f);
-        Assert.That(MediaTestImages.Pixel(drawn, 10, 12), Is.EqualTo(((byte)255, (byte)255, (byte)0)), "still yellow");
+        Assert.That(MediaTestImages.Pixel(drawn, 10, 12), Is.EqualTo(Yellow), "still yellow");
     }
 
     [Test]
@@ -84,8 +88,8 @@ public class MaskOutputTests
     {
         var (frame, mask) = Square(480, 360, (200, 30, 30), 100, 100, 20);
         var drawn = new MaskOverlay("x").Render(frame, mask, 1);
-        Assert.That(MediaTestImages.Pixel(drawn, 101, 110), Is.EqualTo(((byte)0, (byte)255, (byte)255)), "second contour pixel");
-        Assert.That(MediaTestImages.Pixel(drawn, 102, 110), Is.EqualTo(((byte)120, (byte)120, (byte)120)), "inside");
+        Assert.That(MediaTestImages.Pixel(drawn, 101, 110), Is.EqualTo(Cyan), "second contour pixel");
+        Assert.That(MediaTestImages.Pixel(drawn, 102, 110), Is.EqualTo(Blended), "inside");
     }
 
     // The caption's band is the frame darkened to 40 % (100 → 40) with the text in white: the opening quote's
@@ -98,11 +102,11 @@ public class MaskOutputTests
 
         Assert.That(MediaTestImages.Pixel(drawn, 2, 1), Is.EqualTo(((byte)255, (byte)255, (byte)255)));
         Assert.That(MediaTestImages.Pixel(drawn, 4, 1), Is.EqualTo(((byte)255, (byte)255, (byte)255)));
-        Assert.That(MediaTestImages.Pixel(drawn, 1, 1), Is.EqualTo(((byte)40, (byte)40, (byte)40)));
+        Assert.That(MediaTestImages.Pixel(drawn, 1, 1), Is.EqualTo(Grey40));
         int bandWidth = BitmapFont.Measure("\"the red ball\" 0.87", 1) + 2;
-        Assert.That(MediaTestImages.Pixel(drawn, bandWidth - 1, 8), Is.EqualTo(((byte)40, (byte)40, (byte)40)), "band");
-        Assert.That(MediaTestImages.Pixel(drawn, bandWidth, 8), Is.EqualTo(((byte)100, (byte)100, (byte)100)), "past the band");
-        Assert.That(MediaTestImages.Pixel(drawn, 1, 9), Is.EqualTo(((byte)100, (byte)100, (byte)100)), "below the band");
+        Assert.That(MediaTestImages.Pixel(drawn, bandWidth - 1, 8), Is.EqualTo(Grey40), "band");
+        Assert.That(MediaTestImages.Pixel(drawn, bandWidth, 8), Is.EqualTo(Grey100), "past the band");
+        Assert.That(MediaTestImages.Pixel(drawn, 1, 9), Is.EqualTo(Grey100), "below the band");
     }
 
     [TestCase("the red ball", 0.87f, 40, "\"the red ball\" 0.87")]
@@ -129,7 +133,8 @@ public class MaskOutputTests
                 {
                     if (rgb[(y * 8 + x) * 3] == 0) continue;
                     lit++;
-                    Assert.That(x is >= 1 and <= BitmapFont.GlyphWidth && y is >= 1 and <= BitmapFont.GlyphHeight, $"'{c}' at ({x}, {y})");
+                    bool inCell = x is >= 1 and <= BitmapFont.GlyphWidth && y is >= 1 and <= BitmapFont.GlyphHeight;
+                    Assert.That(inCell, $"'{c}' at ({x}, {y})");
                 }
             Assert.That(lit, c == ' ' ? Is.Zero : Is.Positive, $"'{c}'");
         }
@@ -140,14 +145,15 @@ public class MaskOutputTests
     {
         var path = Path.Combine(_dir, "overlay.gif");
         var frames = Enumerable.Range(0, 3).Select(i => MediaTestImages.Solid($"{i}", 40, 30, 0, 0, 200)).ToList();
-        var masks = Enumerable.Range(0, 3).Select(i => Enumerable.Range(0, 1200).Select(p => (byte)(p % 40 <= 10 * i ? 1 : 0)).ToArray()).ToList();
+        var masks = Enumerable.Range(0, 3)
+            .Select(i => Enumerable.Range(0, 1200).Select(p => (byte)(p % 40 <= 10 * i ? 1 : 0)).ToArray()).ToList();
 
         var overlay = new MaskOverlay("the blue box");
         AnimatedGifWriter.Write(path, frames.Zip(masks, (f, m) => overlay.Render(f, m, 0.5f)), 10);
 
         var read = FrameSource.Open(path).ReadFrames().ToList();
         Assert.That(read, Has.Count.EqualTo(3));
-        Assert.That(MediaTestImages.Pixel(read[2], 39, 20), Is.EqualTo(((byte)0, (byte)0, (byte)200)), "outside the mask");
-        Assert.That(MediaTestImages.Pixel(read[2], 5, 20).Item1, Is.GreaterThan(80), "mask tinted yellow (R 0 → 102)");
+        Assert.That(MediaTestImages.Pixel(read[2], 39, 20), Is.EqualTo(((byte)0, (byte)0, (byte)200)), "outside");
+        Assert.That(MediaTestImages.Pixel(read[2], 5, 20).Item1, Is.GreaterThan(80), "tinted yellow (R 0 → 102)");
     }
 }

@@ -106,8 +106,8 @@ public class SegmentCommandTests
         Assert.That(args[args.IndexOf("--text") + 1], Is.EqualTo(demo.Text));
         var masks = Path.Combine(_out, "masks");
         var (w, h) = (160, 120);
-        double j = Directory.GetFiles(masks).Select(Path.GetFileNameWithoutExtension)
-            .Average(f => Support.RegionSimilarity.Of(demo.GroundTruth(f!, w, h), Support.SharedDemoModel.ReadMask(masks, f!, w, h)));
+        double j = Directory.GetFiles(masks).Select(p => Path.GetFileNameWithoutExtension(p)).Average(f =>
+            Support.RegionSimilarity.Of(demo.GroundTruth(f, w, h), Support.SharedDemoModel.ReadMask(masks, f, w, h)));
         Assert.That(j, Is.GreaterThanOrEqualTo(0.92), "mean J of the README's first command against the ground truth");
     }
 

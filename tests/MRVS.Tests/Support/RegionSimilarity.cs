@@ -11,7 +11,7 @@ public static class RegionSimilarity
     public static double Of(ReadOnlySpan<byte> reference, ReadOnlySpan<byte> predicted)
     {
         if (reference.Length != predicted.Length)
-            throw new ArgumentException($"masks of {reference.Length} and {predicted.Length} pixels cannot be compared");
+            throw new ArgumentException($"masks of {reference.Length} and {predicted.Length} pixels differ in size");
         long intersection = 0, union = 0;
         for (int i = 0; i < reference.Length; i++)
         {

@@ -4,21 +4,24 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace MRVS.Tests.Support;
 
-/// <summary>One referring video of the shared demo data: its frames, sentence, ground truth and the official masks.</summary>
+/// <summary>One referring video of the shared demo data: frames, sentence, ground truth, official masks.</summary>
 public sealed record ReferringVideo(string Name, string Text, string Input, string MasksDir, string OfficialDir)
 {
     /// <summary>Ground truth of a frame, 1 = the referred object (the PNGs hold 0 / 255).</summary>
-    public byte[] GroundTruth(string frame, int width, int height) => SharedDemoModel.ReadMask(MasksDir, frame, width, height);
+    public byte[] GroundTruth(string frame, int width, int height) =>
+        SharedDemoModel.ReadMask(MasksDir, frame, width, height);
 
     /// <summary>The official PyTorch model's mask of a frame.</summary>
-    public byte[] Official(string frame, int width, int height) => SharedDemoModel.ReadMask(OfficialDir, frame, width, height);
+    public byte[] Official(string frame, int width, int height) =>
+        SharedDemoModel.ReadMask(OfficialDir, frame, width, height);
 }
 
 /// <summary>A set of videos and the official model's mean J on it.</summary>
 public sealed record ReferringVideoSet(string Name, IReadOnlyList<ReferringVideo> Videos, double OfficialJ)
 {
     /// <summary>One video of the set (no official J for it alone).</summary>
-    public ReferringVideoSet Only(string video) => new($"{Name}, {video}", [Videos.Single(v => v.Name == video)], double.NaN);
+    public ReferringVideoSet Only(string video) =>
+        new($"{Name}, {video}", [Videos.Single(v => v.Name == video)], double.NaN);
 }
 
 /// <summary>
@@ -38,7 +41,8 @@ public static class SharedDemoModel
         {
             var dir = Path.GetFullPath(Path.Combine(Fixtures.RepoRoot, "..", "shared", "models", "socpp-shapes-demo"));
             if (!Directory.Exists(dir))
-                Assert.Fail($"the trained demo model's data is not at {dir}: the tests read it from ../shared/models beside the repository root");
+                Assert.Fail($"the trained demo model's data is not at {dir}: " +
+                    "the tests read it from ../shared/models beside the repository root");
             return dir;
         }
     }
@@ -59,7 +63,8 @@ public static class SharedDemoModel
         get
         {
             var dir = Path.Combine(Root, "demo-clip");
-            var video = new ReferringVideo("demo-clip", DemoClipSentence, DemoClip, Path.Combine(dir, "masks"), Path.Combine(dir, "official"));
+            var video = new ReferringVideo("demo-clip", DemoClipSentence, DemoClip,
+                Path.Combine(dir, "masks"), Path.Combine(dir, "official"));
             return new ReferringVideoSet("demo clip", [video], DemoClipOfficialJ);
         }
     }
@@ -76,7 +81,8 @@ public static class SharedDemoModel
             foreach (var v in json.RootElement.EnumerateObject().OrderBy(v => v.Name, StringComparer.Ordinal))
             {
                 var videoDir = Path.Combine(dir, v.Name);
-                videos.Add(new ReferringVideo(v.Name, v.Value.GetProperty("text").GetString()!, Path.Combine(videoDir, "frames"),
+                var text = v.Value.GetProperty("text").GetString()!;
+                videos.Add(new ReferringVideo(v.Name, text, Path.Combine(videoDir, "frames"),
                     Path.Combine(videoDir, "masks"), Path.Combine(videoDir, "official")));
                 officialJ.Add(v.Value.GetProperty("J_official").GetDouble());
             }
