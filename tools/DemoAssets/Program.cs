@@ -1,4 +1,4 @@
-using MRVS.Core.Config;
+using MRVS.Models.Config;
 using MRVS.DemoAssets;
 
 // A synthetic-weight model folder: dotnet run --project tools/DemoAssets -c Release -- <out-dir> [config.json]

@@ -1,7 +1,7 @@
-using MRVS.Core.Config;
 using MRVS.Core.IO;
 using MRVS.Models.Building;
-using MRVS.Pipeline.Conversion;
+using MRVS.Models.Config;
+using MRVS.Pipeline;
 
 namespace MRVS.DemoAssets;
 
@@ -34,9 +34,9 @@ public static class SyntheticModelFolder
             throw new ArgumentException($"{config.Variant}: a vocabulary of {config.Roberta.VocabSize} rows " +
                 $"cannot hold the demo tokenizer's {bpe.Tokens.Count} tokens");
         Directory.CreateDirectory(modelDir);
-        bpe.Write(Path.Combine(modelDir, CheckpointConverter.VocabFile),
-            Path.Combine(modelDir, CheckpointConverter.MergesFile));
-        File.WriteAllText(Path.Combine(modelDir, CheckpointConverter.ConfigFile), config.ToJson());
+        bpe.Write(Path.Combine(modelDir, ModelFolder.VocabFile),
+            Path.Combine(modelDir, ModelFolder.MergesFile));
+        File.WriteAllText(Path.Combine(modelDir, ModelFolder.ConfigFile), config.ToJson());
         var weights = SyntheticStateDict.Create(config, seed);
         try
         {
@@ -45,7 +45,7 @@ public static class SyntheticModelFolder
                 ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp", ["variant"] = config.Variant,
                 ["source"] = $"random weights (seed {seed}), tools/DemoAssets",
             };
-            SafeTensorsWriter.Write(Path.Combine(modelDir, CheckpointConverter.WeightsFile), weights, metadata);
+            SafeTensorsWriter.Write(Path.Combine(modelDir, ModelFolder.WeightsFile), weights, metadata);
         }
         finally
         {

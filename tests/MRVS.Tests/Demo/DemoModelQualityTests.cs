@@ -14,6 +14,7 @@ namespace MRVS.Tests.Demo;
 /// official masks (mean IoU ≥ 0.99 in fp32; ≥ 0.98 with fp16 / bf16 GEMMs, whose rounding moves boundary pixels).
 /// Each video is one forward (clip length 0), as the official masks were made.
 /// </summary>
+[Category(TestCategory.EndToEnd)]
 public class DemoModelQualityTests
 {
     private const double JMargin = 0.01, Fp32Iou = 0.99, ReducedPrecisionIou = 0.98;

@@ -1,8 +1,9 @@
-using MRVS.Core.Config;
 using MRVS.Core.IO;
 using MRVS.DemoAssets;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
+using MRVS.Pipeline;
 using MRVS.Pipeline.Conversion;
 using MRVS.Pipeline.Text;
 using MRVS.Tests.Support;
@@ -23,19 +24,19 @@ public class DemoModelTests
 
     private static readonly string[] ModelFiles =
     [
-        CheckpointConverter.ConfigFile, CheckpointConverter.WeightsFile, CheckpointConverter.VocabFile,
-        CheckpointConverter.MergesFile,
+        ModelFolder.ConfigFile, ModelFolder.WeightsFile, ModelFolder.VocabFile,
+        ModelFolder.MergesFile,
     ];
 
     [Test]
     public void ModelFolderHasAConsistentConfigAndTokenizer()
     {
-        var config = ModelConfig.Load(ModelFile(CheckpointConverter.ConfigFile));
+        var config = ModelConfig.Load(ModelFile(ModelFolder.ConfigFile));
         var info = ModelInfo.Read(ModelDir);
         Assert.That((info.Family, info.Variant, info.HasTokenizer), Is.EqualTo(("SOC++", Variant, true)));
 
-        var tokenizer = RobertaTokenizer.Load(ModelFile(CheckpointConverter.VocabFile),
-            ModelFile(CheckpointConverter.MergesFile));
+        var tokenizer = RobertaTokenizer.Load(ModelFile(ModelFolder.VocabFile),
+            ModelFile(ModelFolder.MergesFile));
         var r = config.Roberta;
         Assert.That((tokenizer.VocabSize, tokenizer.BosId, tokenizer.PadId, tokenizer.EosId),
             Is.EqualTo((r.VocabSize, r.BosTokenId, r.PadTokenId, r.EosTokenId)));
@@ -53,15 +54,15 @@ public class DemoModelTests
     [Test]
     public void ModelFolderHoldsExactlyTheWeightsTheGraphBinds()
     {
-        var config = ModelConfig.Load(ModelFile(CheckpointConverter.ConfigFile));
-        using var file = SafeTensorsFile.Open(ModelFile(CheckpointConverter.WeightsFile));
+        var config = ModelConfig.Load(ModelFile(ModelFolder.ConfigFile));
+        using var file = SafeTensorsFile.Open(ModelFile(ModelFolder.WeightsFile));
         var store = new WeightStore(file);
         Assert.DoesNotThrow(() => SocModel.Build(config, store, ForwardShape.WeightBinding),
             "every key present with its shape, none unexpected");
         // Recomputed buffers (position_ids) would bind even when absent: the folder holds them as a checkpoint does.
         Assert.That(file.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal),
             Is.EqualTo(store.Layout.Select(s => s.Key).Order(StringComparer.Ordinal)));
-        Assert.That(new FileInfo(ModelFile(CheckpointConverter.WeightsFile)).Length, Is.LessThan(6_000_000),
+        Assert.That(new FileInfo(ModelFile(ModelFolder.WeightsFile)).Length, Is.LessThan(6_000_000),
             "small enough to ship in the repository");
     }
 
@@ -69,7 +70,7 @@ public class DemoModelTests
     [Test]
     public void ArchitectureIsTheDemoModelConfig()
     {
-        var shipped = ModelConfig.Load(ModelFile(CheckpointConverter.ConfigFile));
+        var shipped = ModelConfig.Load(ModelFile(ModelFolder.ConfigFile));
         var demo = DemoModelConfig.Create(shipped.Roberta.VocabSize) with { Variant = shipped.Variant };
         Assert.That(demo.ToJson(), Is.EqualTo(shipped.ToJson()));
     }
@@ -80,9 +81,9 @@ public class DemoModelTests
         var dir = Path.Combine(Path.GetTempPath(), $"mrvs-demo-{Guid.NewGuid():N}");
         try
         {
-            var config = ModelConfig.Load(ModelFile(CheckpointConverter.ConfigFile));
+            var config = ModelConfig.Load(ModelFile(ModelFolder.ConfigFile));
             CheckpointConverter.Convert(SharedDemoModel.Checkpoint, config, dir,
-                ModelFile(CheckpointConverter.VocabFile), ModelFile(CheckpointConverter.MergesFile));
+                ModelFile(ModelFolder.VocabFile), ModelFile(ModelFolder.MergesFile));
             foreach (var file in ModelFiles)
                 Assert.That(File.ReadAllBytes(Path.Combine(dir, file)), Is.EqualTo(File.ReadAllBytes(ModelFile(file))),
                     $"{file} differs from the conversion of {SharedDemoModel.Checkpoint}: " +

@@ -1,6 +1,6 @@
-using MRVS.Core.Config;
 using MRVS.DemoAssets;
-using MRVS.Pipeline.Conversion;
+using MRVS.Models.Config;
+using MRVS.Pipeline;
 using MRVS.Pipeline.Segmentation;
 using MRVS.Tests.Segmentation;
 using MRVS.Tests.Support;
@@ -28,8 +28,8 @@ public class SyntheticModelFolderTests
 
     private static readonly string[] Files =
     [
-        CheckpointConverter.ConfigFile, CheckpointConverter.WeightsFile, CheckpointConverter.VocabFile,
-        CheckpointConverter.MergesFile,
+        ModelFolder.ConfigFile, ModelFolder.WeightsFile, ModelFolder.VocabFile,
+        ModelFolder.MergesFile,
     ];
 
     [Test]
@@ -42,12 +42,13 @@ public class SyntheticModelFolderTests
         foreach (var f in Files)
             Assert.That(File.ReadAllBytes(Path.Combine(a, f)), Is.EqualTo(File.ReadAllBytes(Path.Combine(b, f))), f);
         // The trained demo model's token ids come from this tokenizer: it must stay the one shipped beside it.
-        foreach (var f in new[] { CheckpointConverter.VocabFile, CheckpointConverter.MergesFile })
+        foreach (var f in new[] { ModelFolder.VocabFile, ModelFolder.MergesFile })
             Assert.That(File.ReadAllBytes(Path.Combine(a, f)),
                 Is.EqualTo(File.ReadAllBytes(Path.Combine(Fixtures.RepoRoot, "samples", "demo", "model", f))), f);
     }
 
     /// <summary>Any config: the fixtures' SOC and SOC++ shapes load, run and give a mask per frame.</summary>
+    [Category(TestCategory.EndToEnd)]
     [TestCase("soc-tiny")]
     [TestCase("socpp-tiny")]
     public void FolderOfAnyConfigSegments(string fixture)
