@@ -4,9 +4,10 @@ namespace MRVS.Pipeline.Media;
 
 /// <summary>
 /// A 5×7 pixel font for printable ASCII, drawn into RGB frames at an integer scale: enough to caption an overlay
-/// with its sentence and score. Built in rather than taken from SixLabors.ImageSharp.Drawing, whose Apache-licensed
-/// releases do not restore (their font dependencies are not served) and whose newer ones need a paid licence; it
-/// also keeps the pipeline free of font files and trimming-unfriendly text shaping. Other characters draw as '?'.
+/// with its sentence and score. Built in rather than taken from SixLabors.ImageSharp.Drawing: no release of it
+/// restores from the package mirror (packages it needs are not served), its 2.x and later need a paid licence for
+/// larger companies, and a fixed bitmap keeps the NativeAOT CLI free of font files and a text-shaping stack.
+/// Other characters draw as '?'.
 /// </summary>
 public static class BitmapFont
 {
