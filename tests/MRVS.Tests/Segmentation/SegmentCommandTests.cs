@@ -1,6 +1,5 @@
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Interop;
-using MRVS.Cli;
 using MRVS.Pipeline.Media;
 using MRVS.Tests.Support;
 
@@ -29,19 +28,7 @@ public class SegmentCommandTests
 
     [TearDown] public void TearDown() => Directory.Delete(_dir, true);
 
-    private (int Code, string Stdout, string Stderr) Mrvs(params string[] args)
-    {
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Code, string Stdout, string Stderr) Mrvs(params string[] args) => MrvsCli.Mrvs(args);
 
     private (int Code, string Stdout, string Stderr) Segment(string input, string text = "the red ball", string? model = null, params string[] more) =>
         Mrvs(["segment", "--model", model ?? _model.Path, "--text", text, "--input", input, "--out", _out, "--backend", "cpu", .. more]);
