@@ -7,7 +7,7 @@
 // Limits: every block recomputes the T·Q·K sigmoids of the choice (tens to thousands: far cheaper than a launch).
 #include "mrvs_resize.h"
 
-extern "C" __global__ void referred_mask(const float* __restrict__ cls, const float* __restrict__ masks, unsigned char* __restrict__ y,
+extern "C" __global__ void __launch_bounds__(256) referred_mask(const float* __restrict__ cls, const float* __restrict__ masks, unsigned char* __restrict__ y,
                                          int t, int q, int k, int h4, int w4, int ph, int pw, int rh, int rw, int oh, int ow)
 {
     MRVS_DYNAMIC_SMEM(float, scores);

@@ -11,7 +11,7 @@ struct mrvs_window
     int padded[3];
 };
 
-extern "C" __global__ void swin_window_partition(const float* __restrict__ x, float* __restrict__ y, long long count, int d, int h, int w, int c, mrvs_window g)
+extern "C" __global__ void __launch_bounds__(256) swin_window_partition(const float* __restrict__ x, float* __restrict__ y, long long count, int d, int h, int w, int c, mrvs_window g)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;
@@ -26,7 +26,7 @@ extern "C" __global__ void swin_window_partition(const float* __restrict__ x, fl
     y[i] = z < d && yy < h && xx < w ? x[(((long long)z * h + yy) * w + xx) * c + ch] : 0.0f;
 }
 
-extern "C" __global__ void swin_window_merge(const float* __restrict__ x, float* __restrict__ y, long long count, int d, int h, int w, int c, mrvs_window g)
+extern "C" __global__ void __launch_bounds__(256) swin_window_merge(const float* __restrict__ x, float* __restrict__ y, long long count, int d, int h, int w, int c, mrvs_window g)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;

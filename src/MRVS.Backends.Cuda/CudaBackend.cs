@@ -1,3 +1,4 @@
+using MRVS.Backends.Cuda.Counters;
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
@@ -42,7 +43,12 @@ public sealed class CudaBackend : IBackend
     public void Synchronize() => _device.Synchronize();
     public bool Supports(Op op) => op.IsView || KernelLaunches.Supports(op);
     public void Execute(Node node, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output) => _launches.Run(node, inputs, output);
-    public INodeTimer CreateNodeTimer() => new EventNodeTimer(_device);
+    /// <summary>Device events; on an emulated device with counters, also the work of each node (<see cref="EmulatorCounters.Nodes"/>).</summary>
+    public INodeTimer CreateNodeTimer()
+    {
+        var events = new EventNodeTimer(_device);
+        return _device is EmulatedDevice { Counters: { } counters } ? new CountingNodeTimer(events, counters) : events;
+    }
     public bool CanCapture => true;
     public ICapturedWork Capture(Action enqueue) => _device.Capture(enqueue);
 

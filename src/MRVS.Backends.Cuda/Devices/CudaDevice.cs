@@ -156,6 +156,7 @@ public sealed unsafe class CudaDevice : IGpuDevice
     {
         Dim3.CheckLaunch(kernel, grid, block, sharedBytes);
         KernelSignatures.Embedded.Check(kernel, args);
+        KernelSignatures.Embedded.CheckBlock(kernel, block);
         MakeCurrent();
         var f = Function(kernel);
         if (block.Volume > f.MaxThreadsPerBlock)

@@ -7,6 +7,17 @@ namespace MRVS.Backends.Cuda.Kernels;
 public sealed record KernelParameter(string Type, string Name, KernelArgument Passing);
 
 /// <summary>
+/// A kernel's <c>__launch_bounds__</c>: every launch uses exactly <paramref name="Threads"/> threads per block, or, written
+/// <c>__launch_bounds__(MRVS_AT_MOST(n))</c>, at most that many, the number set by the shape at launch
+/// (<paramref name="ShapeDependent"/>). The one statement of a kernel's block size: ptxas budgets registers for it,
+/// <c>mrvs kernels report</c> computes occupancy from it, and every launch is checked against it.
+/// </summary>
+public sealed record LaunchBound(int Threads, bool ShapeDependent)
+{
+    public override string ToString() => ShapeDependent ? $"≤{Threads} (shape)" : Threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>
 /// The parameter lists of the extern "C" kernels, read from their sources, against which every launch's
 /// <see cref="KernelArgs"/> is checked before it reaches the driver or the emulation. cuLaunchKernel copies as many
 /// bytes from each argument pointer as the parameter's type has, so an int given for a long long parameter reads
@@ -30,6 +41,7 @@ public sealed partial class KernelSignatures
     private readonly Dictionary<string, string> _structBodies = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Size, int Alignment)> _structLayouts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<KernelParameter>> _kernels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LaunchBound> _bounds = new(StringComparer.Ordinal);
 
     /// <summary>The kernels of kernels/*.cu, with the structs of their headers.</summary>
     public static KernelSignatures Embedded { get; } = new(KernelSources.Kernels.Values, KernelSources.Headers.Values);
@@ -48,6 +60,9 @@ public sealed partial class KernelSignatures
                 string name = m.Groups[1].Value;
                 int close = text.IndexOf(')', m.Index + m.Length);
                 _kernels[name] = Parameters(name, text[(m.Index + m.Length)..close]);
+                var bound = LaunchBoundPattern().Match(m.Value);
+                if (bound.Success)
+                    _bounds[name] = new LaunchBound(int.Parse(bound.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), bound.Groups[1].Success);
             }
     }
 
@@ -58,6 +73,18 @@ public sealed partial class KernelSignatures
     public IReadOnlyList<KernelParameter> Of(string kernel) =>
         _kernels.TryGetValue(kernel, out var parameters) ? parameters
             : throw new ArgumentException($"no kernel source defines an entry point named '{kernel}'");
+
+    /// <summary>The kernel's launch bound; null when its source gives none (test kernels).</summary>
+    public LaunchBound? BoundOf(string kernel) => _bounds.GetValueOrDefault(kernel);
+
+    /// <summary>Throws when a launch's block does not have the threads the kernel's <see cref="LaunchBound"/> states.</summary>
+    public void CheckBlock(string kernel, Dim3 block)
+    {
+        if (BoundOf(kernel) is not { } bound) return;
+        if (bound.ShapeDependent ? block.Volume <= bound.Threads : block.Volume == bound.Threads) return;
+        throw new ArgumentException(
+            $"launch of {kernel} with block {block} ({block.Volume} threads); the kernel's __launch_bounds__ says {(bound.ShapeDependent ? "at most " : "")}{bound.Threads}");
+    }
 
     /// <summary>Throws when <paramref name="args"/> does not match <paramref name="kernel"/>'s parameters in count, size and kind.</summary>
     public void Check(string kernel, KernelArgs args)
@@ -112,6 +139,10 @@ public sealed partial class KernelSignatures
         }
         return _structLayouts[type] = ((offset + alignment - 1) / alignment * alignment, alignment);
     }
+
+    // __launch_bounds__(n) or __launch_bounds__(MRVS_AT_MOST(n)); group 1 marks the second.
+    [GeneratedRegex(@"__launch_bounds__\(\s*(MRVS_AT_MOST\(\s*)?(\d+)")]
+    private static partial Regex LaunchBoundPattern();
 
     [GeneratedRegex(@"\bstruct\s+(\w+)\s*\{([^{}]*)\}")]
     private static partial Regex StructPattern();

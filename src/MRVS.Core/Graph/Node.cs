@@ -20,5 +20,11 @@ public sealed class Node
     public IReadOnlyList<Value> Inputs { get; }
     public Value Output { get => _output ?? throw new InvalidOperationException("node has no output yet"); internal set => _output = value; }
 
+    /// <summary>Bytes any implementation must move: each distinct input read once, the output written once; 0 for a view.</summary>
+    public long CompulsoryBytes => Op.IsView ? 0 : Inputs.Distinct().Sum(v => v.Type.Bytes) + Output.Type.Bytes;
+
+    /// <summary>The op's floating-point operations at this node's shapes (<see cref="Graph.Op.Flops"/>).</summary>
+    public long Flops => Op.Flops([.. Inputs.Select(v => v.Type)], Output.Type);
+
     public override string ToString() => $"{Name} = {Op.Describe()}({string.Join(", ", Inputs.Select(i => i.Name))}) -> {Output.Type}";
 }

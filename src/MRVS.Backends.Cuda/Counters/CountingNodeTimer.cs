@@ -1,0 +1,24 @@
+using MRVS.Core.Execution;
+using MRVS.Core.Graph;
+
+namespace MRVS.Backends.Cuda.Counters;
+
+/// <summary>A node timer that also attributes the counted device work between its marks to the node (<see cref="EmulatorCounters"/>).</summary>
+internal sealed class CountingNodeTimer(INodeTimer timer, EmulatorCounters counters) : INodeTimer
+{
+    public void Begin()
+    {
+        timer.Begin();
+        counters.BeginNode();
+    }
+
+    public void End(Node node)
+    {
+        timer.End(node);
+        counters.EndNode(node);
+    }
+
+    public IReadOnlyList<NodeTiming> Read() => timer.Read();
+
+    public void Dispose() => timer.Dispose();
+}

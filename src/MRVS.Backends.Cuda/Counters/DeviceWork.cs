@@ -1,0 +1,31 @@
+namespace MRVS.Backends.Cuda.Counters;
+
+/// <summary>How the bytes of a <see cref="DeviceWork"/> were found.</summary>
+public enum DeviceWorkKind
+{
+    /// <summary>A kernel launch: distinct 32-byte sectors each thread block read and wrote, counted by the instrumented emulation.</summary>
+    Kernel,
+
+    /// <summary>A GEMM (cuBLAS on the GPU, not instrumented): its operands read once, its result written once, 2·M·N·K FLOPs per product.</summary>
+    Gemm,
+
+    /// <summary>A device-to-device copy or fill: its bytes.</summary>
+    Copy,
+}
+
+/// <summary>One piece of work the emulated device ran while counting, with the bytes it moved through global memory.</summary>
+public sealed record DeviceWork(DeviceWorkKind Kind, string Name, long Blocks, long ReadBytes, long WrittenBytes, long Flops)
+{
+    public long TrafficBytes => ReadBytes + WrittenBytes;
+}
+
+/// <summary>The work of one graph node: its launches, GEMMs and copies, and what the node must move at the least.</summary>
+/// <param name="CompulsoryBytes">Each distinct input read once and the output written once (<see cref="Core.Graph.Node.CompulsoryBytes"/>).</param>
+/// <param name="Flops">The op's own FLOPs (<see cref="Core.Graph.Op.Flops"/>), GEMMs included.</param>
+public sealed record NodeWork(string Node, string Op, long CompulsoryBytes, long Flops, IReadOnlyList<DeviceWork> Work)
+{
+    public long TrafficBytes => Work.Sum(w => w.TrafficBytes);
+    /// <summary>Stream operations: kernel launches, GEMMs (a cuBLAS kernel at least) and copies.</summary>
+    public int Launches => Work.Count;
+    public long GemmFlops => Work.Where(w => w.Kind == DeviceWorkKind.Gemm).Sum(w => w.Flops);
+}
