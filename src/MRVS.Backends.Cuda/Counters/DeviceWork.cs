@@ -13,8 +13,11 @@ public enum DeviceWorkKind
     Copy,
 }
 
-/// <summary>One piece of work the emulated device ran while counting, with the bytes it moved through global memory.</summary>
-public sealed record DeviceWork(DeviceWorkKind Kind, string Name, long Blocks, long ReadBytes, long WrittenBytes, long Flops)
+/// <summary>
+/// Work the emulated device ran while counting, with the bytes it moved through global memory: one launch, GEMM or
+/// copy (<paramref name="Count"/> 1), or the sum of several of one name.
+/// </summary>
+public sealed record DeviceWork(DeviceWorkKind Kind, string Name, long Count, long Blocks, long ReadBytes, long WrittenBytes, long Flops)
 {
     public long TrafficBytes => ReadBytes + WrittenBytes;
 }
@@ -26,6 +29,6 @@ public sealed record NodeWork(string Node, string Op, long CompulsoryBytes, long
 {
     public long TrafficBytes => Work.Sum(w => w.TrafficBytes);
     /// <summary>Stream operations: kernel launches, GEMMs (a cuBLAS kernel at least) and copies.</summary>
-    public int Launches => Work.Count;
+    public long Launches => Work.Sum(w => w.Count);
     public long GemmFlops => Work.Where(w => w.Kind == DeviceWorkKind.Gemm).Sum(w => w.Flops);
 }

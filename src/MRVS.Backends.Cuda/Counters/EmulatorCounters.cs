@@ -64,18 +64,18 @@ public sealed unsafe class EmulatorCounters
         Take();
         launch();
         var (read, written, blocks) = Take();
-        _work.Add(new DeviceWork(DeviceWorkKind.Kernel, kernel, (long)blocks, (long)read * SectorBytes, (long)written * SectorBytes, 0));
+        _work.Add(new DeviceWork(DeviceWorkKind.Kernel, kernel, 1, (long)blocks, (long)read * SectorBytes, (long)written * SectorBytes, 0));
     }
 
     internal void CountGemm(int m, int n, int k, int batch, long strideB, DType inputs, DType output)
     {
         long a = (long)batch * m * k, b = (strideB == 0 ? 1L : batch) * k * n, c = (long)batch * m * n;
-        _work.Add(new DeviceWork(DeviceWorkKind.Gemm, $"gemm_{inputs.ToString().ToLowerInvariant()}", 1,
+        _work.Add(new DeviceWork(DeviceWorkKind.Gemm, $"gemm_{inputs.ToString().ToLowerInvariant()}", 1, 1,
             (a + b) * inputs.Size(), c * output.Size(), 2 * c * k));
     }
 
     internal void CountCopy(string name, long readBytes, long writtenBytes) =>
-        _work.Add(new DeviceWork(DeviceWorkKind.Copy, name, 1, readBytes, writtenBytes, 0));
+        _work.Add(new DeviceWork(DeviceWorkKind.Copy, name, 1, 1, readBytes, writtenBytes, 0));
 
     private (ulong Read, ulong Written, ulong Blocks) Take()
     {

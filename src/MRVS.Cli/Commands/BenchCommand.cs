@@ -9,7 +9,10 @@ using MRVS.Pipeline.Benchmarking;
 
 namespace MRVS.Cli.Commands;
 
-/// <summary><c>mrvs bench</c>: end-to-end forward latency and peak memory for a model config at a given input size.</summary>
+/// <summary>
+/// <c>mrvs bench</c>: end-to-end forward latency and peak memory for a model config at a given input size; with
+/// <c>--counters</c> (cuda-emu) one instrumented forward's memory traffic instead, and with <c>--model</c> a roofline model of it.
+/// </summary>
 public static class BenchCommand
 {
     public static Command Create()
@@ -24,9 +27,21 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "untimed runs first", DefaultValueFactory = _ => 1 };
         var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
+        var fmad = BackendOptions.Fmad();
+        var counters = new Option<bool>("--counters")
+        {
+            Description = "cuda-emu: run one forward on the instrumented kernels and print launches, memory traffic per kernel and op, "
+                + "and compulsory bytes (no timing)",
+        };
+        var countAt = new Option<string?>("--count-at")
+        {
+            Description = "with --counters: count at two smaller frame counts, e.g. 1,2, and extrapolate each node to --frames (the emulation is slow)",
+        };
+        var model = new Option<string?>("--model") { Description = "with --counters: a roofline model of the forward on this GPU (a model, not a measurement)" };
+        model.AcceptOnlyFromAmong([.. GpuPeaks.Known.Keys]);
         var cmd = new Command("bench", "Time whole forwards (random inputs) and report the per-op breakdown and peak memory")
         {
-            variant, config, weights, frames, size, tokens, runs, warmup, backend, precision,
+            variant, config, weights, frames, size, tokens, runs, warmup, backend, precision, fmad, counters, countAt, model,
         };
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
@@ -35,8 +50,26 @@ public static class BenchCommand
             var shape = new ForwardShape(r.GetValue(frames), h, w, r.GetValue(tokens), h, w);
             using var file = r.GetValue(weights) is { } path ? SafeTensorsFile.Open(path) : null;
             var store = file is null ? WeightStore.Synthetic(seed: 1, cfg.Swin.WindowSize) : new WeightStore(file);
-            using var be = BackendFactory.Create(r.GetValue(backend)!, PrecisionNames.Parse(r.GetValue(precision)!));
-            Print(cfg.Variant, be.Precision, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), Math.Max(1, r.GetValue(runs))));
+            if (!r.GetValue(counters) && (r.GetValue(model) is not null || r.GetValue(countAt) is not null))
+                throw new ArgumentException("--model and --count-at work on the counters: add --counters (with --backend cuda-emu)");
+            using var be = BackendFactory.Create(r.GetValue(backend)!, PrecisionNames.Parse(r.GetValue(precision)!), r.GetValue(fmad), r.GetValue(counters));
+            if (!r.GetValue(counters))
+            {
+                Print(cfg.Variant, be.Precision, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), Math.Max(1, r.GetValue(runs))));
+                return 0;
+            }
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "model {0}, backend {1} instrumented ({2}), {3} frames {4}x{5}, {6} tokens",
+                cfg.Variant, be.Name, be.Precision.Name(), shape.Frames, h, w, shape.TextLength));
+            ForwardCounters counted;
+            if (r.GetValue(countAt) is { } at)
+            {
+                var (a, b) = ParseCountAt(at, shape.Frames);
+                counted = ForwardCounters.Extrapolate(ForwardCounters.Count(cfg, store, shape with { Frames = a }, be),
+                    ForwardCounters.Count(cfg, store, shape with { Frames = b }, be), shape.Frames);
+            }
+            else counted = ForwardCounters.Count(cfg, store, shape, be);
+            CountersReport.PrintCounters(counted);
+            if (r.GetValue(model) is { } gpu) CountersReport.PrintModel(new RooflineModel(GpuPeaks.Known[gpu], new RooflineAssumptions(), be.Precision), counted);
             return 0;
         }));
         return cmd;
@@ -47,6 +80,13 @@ public static class BenchCommand
         var parts = s.Split('x');
         if (parts.Length == 2 && int.TryParse(parts[0], out var h) && int.TryParse(parts[1], out var w) && h > 0 && w > 0) return (h, w);
         throw new ArgumentException($"--size '{s}' is not HxW (e.g. 360x640)");
+    }
+
+    private static (int, int) ParseCountAt(string s, int frames)
+    {
+        var parts = s.Split(',');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var a) && int.TryParse(parts[1], out var b) && 0 < a && a < b && b <= frames) return (a, b);
+        throw new ArgumentException($"--count-at '{s}' is not two frame counts A,B with 0 < A < B ≤ --frames {frames} (e.g. 1,2)");
     }
 
     private static void Print(string model, Precision precision, ForwardBenchmarkResult r)
