@@ -3,7 +3,10 @@ using MRVS.Core.Graph;
 
 namespace MRVS.Backends.Cuda.Counters;
 
-/// <summary>A node timer that also attributes the counted device work between its marks to the node (<see cref="EmulatorCounters"/>).</summary>
+/// <summary>
+/// A node timer that also attributes the counted device work between its marks to the node
+/// (<see cref="EmulatorCounters"/>).
+/// </summary>
 internal sealed class CountingNodeTimer(INodeTimer timer, EmulatorCounters counters) : INodeTimer
 {
     public void Begin()

@@ -26,7 +26,8 @@ public sealed unsafe class EmulatorCounters
     internal EmulatorCounters(nint library, string path)
     {
         nint Export(string name) => NativeLibrary.TryGetExport(library, name, out var f) ? f
-            : throw new InvalidOperationException($"{path} has no {name}: it is not the instrumented emulation (build it: tools/ci/build-kernels-emu.sh)");
+            : throw new InvalidOperationException($"{path} has no {name}: it is not the instrumented emulation "
+                + "(build it: tools/ci/build-kernels-emu.sh)");
         _addRegion = (delegate* unmanaged<nint, ulong, void>)Export("mrvs_emu_counters_add_region");
         _removeRegion = (delegate* unmanaged<nint, void>)Export("mrvs_emu_counters_remove_region");
         _take = (delegate* unmanaged<ulong*, ulong*, ulong*, void>)Export("mrvs_emu_counters_take");
@@ -58,13 +59,15 @@ public sealed unsafe class EmulatorCounters
 
     internal void RemoveRegion(nint pointer) => _removeRegion(pointer);
 
-    /// <summary>Runs a launch and records the sectors its blocks touched.</summary>
-    internal void CountLaunch(string kernel, Action launch)
+    /// <summary>Before a launch: forgets what ran uncounted since the last one (replayed graphs).</summary>
+    internal void BeginLaunch() => Take();
+
+    /// <summary>After a launch: records the sectors its blocks touched.</summary>
+    internal void EndLaunch(string kernel)
     {
-        Take();
-        launch();
         var (read, written, blocks) = Take();
-        _work.Add(new DeviceWork(DeviceWorkKind.Kernel, kernel, 1, (long)blocks, (long)read * SectorBytes, (long)written * SectorBytes, 0));
+        _work.Add(new DeviceWork(DeviceWorkKind.Kernel, kernel, 1, (long)blocks, (long)read * SectorBytes,
+            (long)written * SectorBytes, 0));
     }
 
     internal void CountGemm(int m, int n, int k, int batch, long strideB, DType inputs, DType output)

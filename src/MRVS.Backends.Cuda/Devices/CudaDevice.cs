@@ -38,7 +38,9 @@ public sealed unsafe class CudaDevice : IGpuDevice
     /// <summary>What the kernels are compiled for (<see cref="KernelCompiler.TargetFor"/>): <see cref="Arch"/>, or PTX for it or an older compute_XX.</summary>
     public string Target { get; }
 
-    /// <param name="fmad">NVRTC's --fmad: false rounds every multiply and add, as the emulation does (<see cref="KernelCompiler"/>).</param>
+    /// <param name="fmad">
+    /// NVRTC's --fmad: false rounds every multiply and add, as the emulation does (<see cref="KernelCompiler"/>).
+    /// </param>
     /// <exception cref="CudaUnavailableException">no driver, NVRTC or cuBLAS library, or no usable device.</exception>
     public CudaDevice(bool allowTf32 = false, bool fmad = true)
     {

@@ -17,7 +17,8 @@ namespace MRVS.Backends.Cuda.Devices;
 public sealed unsafe class EmulatedDevice : IGpuDevice
 {
     public const string LibraryName = "libmrvs_kernels_emu.so", LibraryVariable = "MRVS_KERNELS_EMU";
-    public const string CountersLibraryName = "libmrvs_kernels_emu_counters.so", CountersLibraryVariable = "MRVS_KERNELS_EMU_COUNTERS";
+    public const string CountersLibraryName = "libmrvs_kernels_emu_counters.so";
+    public const string CountersLibraryVariable = "MRVS_KERNELS_EMU_COUNTERS";
     private readonly nint _library;
     private readonly KernelSignatures _signatures;
     private readonly Dictionary<string, nint> _entries = [];
@@ -29,9 +30,12 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
     public EmulatedDevice(string? libraryPath = null, KernelSignatures? signatures = null, bool counters = false)
     {
         _signatures = signatures ?? KernelSignatures.Embedded;
-        var (file, variable) = counters ? (CountersLibraryName, CountersLibraryVariable) : (LibraryName, LibraryVariable);
+        var (file, variable) = counters
+            ? (CountersLibraryName, CountersLibraryVariable)
+            : (LibraryName, LibraryVariable);
         LibraryPath = libraryPath ?? FindLibrary(file, variable) ?? throw new FileNotFoundException(
-            $"{file} not found (set {variable}, or build it: tools/ci/build-kernels-emu.sh); the CPU backend remains available");
+            $"{file} not found (set {variable}, or build it: tools/ci/build-kernels-emu.sh); "
+            + "the CPU backend remains available");
         _library = NativeLibrary.Load(LibraryPath);
         if (counters) Counters = new EmulatorCounters(_library, LibraryPath);
     }
@@ -112,8 +116,9 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         var fn = (delegate* unmanaged<uint, uint, uint, uint, uint, uint, uint, nint, void>)entry;
         if (_capturing is null)
         {
-            if (Counters is null) fn(grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes, args.Pointers);
-            else Counters.CountLaunch(kernel, () => fn(grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes, args.Pointers));
+            Counters?.BeginLaunch();
+            fn(grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes, args.Pointers);
+            Counters?.EndLaunch(kernel);
             return;
         }
         var recorded = _capturing.Own(args.Clone());

@@ -49,12 +49,13 @@ public static partial class Nvrtc
     /// Compiles one translation unit: PTX when the options name a virtual architecture (compute_XX), a CUBIN when they
     /// name a real one (sm_XX, <paramref name="cubin"/> true). A compile error becomes a <see cref="KernelCompilationException"/> carrying NVRTC's log.
     /// </summary>
-    public static byte[] Compile(string name, string source, IReadOnlyDictionary<string, string> headers, IReadOnlyList<string> options, bool cubin = false) =>
+    public static byte[] Compile(string name, string source, IReadOnlyDictionary<string, string> headers,
+        IReadOnlyList<string> options, bool cubin = false) =>
         Compile(name, source, headers, options, cubin, out _);
 
-    /// <summary>As <see cref="Compile(string, string, IReadOnlyDictionary{string, string}, IReadOnlyList{string}, bool)"/>, with NVRTC's log of a successful compile (warnings, ptxas info).</summary>
-    public static byte[] Compile(string name, string source, IReadOnlyDictionary<string, string> headers, IReadOnlyList<string> options, bool cubin,
-        out string log)
+    /// <summary>As the overload without <paramref name="log"/>, with NVRTC's log (warnings, ptxas info).</summary>
+    public static byte[] Compile(string name, string source, IReadOnlyDictionary<string, string> headers,
+        IReadOnlyList<string> options, bool cubin, out string log)
     {
         NativeLibraries.EnsureResolver();
         var allocated = new List<nint>();

@@ -2,7 +2,7 @@ namespace MRVS.Backends.Cuda.Kernels;
 
 /// <summary>How many blocks of a kernel fit on one SM at once, and which resource runs out first.</summary>
 /// <param name="Fraction">Resident warps over the SM's maximum: the theoretical occupancy.</param>
-/// <param name="Limiter">registers, shared memory, warps (threads) or blocks.</param>
+/// <param name="Limiter">warps (threads), blocks, registers or shared memory.</param>
 public sealed record Occupancy(int BlocksPerSm, int WarpsPerSm, double Fraction, string Limiter);
 
 /// <summary>
@@ -14,11 +14,12 @@ public sealed record Occupancy(int BlocksPerSm, int WarpsPerSm, double Fraction,
 /// compute capability 8.0 on the system reserves 1 KiB per block. The shared memory per SM is the largest carveout
 /// (what the driver picks when occupancy needs it).
 /// </summary>
-public sealed record GpuArchitecture(string Name, string Examples, int MaxThreadsPerSm, int MaxWarpsPerSm, int MaxBlocksPerSm,
-    int SharedBytesPerSm, int MaxSharedBytesPerBlock)
+public sealed record GpuArchitecture(string Name, string Examples, int MaxThreadsPerSm, int MaxWarpsPerSm,
+    int MaxBlocksPerSm, int SharedBytesPerSm, int MaxSharedBytesPerBlock)
 {
     public const int WarpSize = 32, RegistersPerSm = 65536, MaxRegistersPerBlock = 65536, MaxRegistersPerThread = 255;
-    public const int RegisterAllocationUnit = 256, RegisterSubPartitions = 4, SharedAllocationUnit = 128, ReservedSharedPerBlock = 1024;
+    public const int RegisterAllocationUnit = 256, RegisterSubPartitions = 4;
+    public const int SharedAllocationUnit = 128, ReservedSharedPerBlock = 1024;
 
     public static IReadOnlyList<GpuArchitecture> Known { get; } =
     [
@@ -29,9 +30,13 @@ public sealed record GpuArchitecture(string Name, string Examples, int MaxThread
     ];
 
     public static GpuArchitecture Of(string name) => Known.FirstOrDefault(a => a.Name == name)
-        ?? throw new ArgumentException($"no occupancy limits for '{name}' (known: {string.Join(", ", Known.Select(a => a.Name))})");
+        ?? throw new ArgumentException(
+            $"no occupancy limits for '{name}' (known: {string.Join(", ", Known.Select(a => a.Name))})");
 
-    /// <summary>Theoretical occupancy of blocks of <paramref name="threads"/> threads with these per-thread registers and per-block shared memory.</summary>
+    /// <summary>
+    /// Theoretical occupancy of blocks of <paramref name="threads"/> threads with these registers per thread and
+    /// shared memory per block.
+    /// </summary>
     public Occupancy Occupancy(int threads, int registers, int sharedBytes)
     {
         int warps = (threads + WarpSize - 1) / WarpSize;
@@ -42,7 +47,8 @@ public sealed record GpuArchitecture(string Name, string Examples, int MaxThread
             : SharedBytesPerSm / RoundUp(sharedBytes + ReservedSharedPerBlock, SharedAllocationUnit);
         int byWarps = Math.Min(MaxWarpsPerSm, MaxThreadsPerSm / WarpSize) / warps;
         // Ties name the architectural limits first: registers or shared memory limit only when they cut below those.
-        (int Blocks, string Limiter)[] limits = [(byWarps, "warps"), (MaxBlocksPerSm, "blocks"), (byRegisters, "registers"), (byShared, "shared memory")];
+        (int Blocks, string Limiter)[] limits =
+            [(byWarps, "warps"), (MaxBlocksPerSm, "blocks"), (byRegisters, "registers"), (byShared, "shared memory")];
         var (blocks, limiter) = limits.MinBy(l => l.Blocks);
         return new Occupancy(blocks, blocks * warps, (double)(blocks * warps) / MaxWarpsPerSm, limiter);
     }

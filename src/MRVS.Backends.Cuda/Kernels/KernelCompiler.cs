@@ -25,7 +25,9 @@ public static class KernelCompiler
     /// <summary>A kernel file with this line is compiled with --use_fast_math (approximate division, exp, log; denormals flushed).</summary>
     public const string FastMathMarker = "// mrvs: fast-math";
 
-    /// <param name="ptxasInfo">Ask ptxas for each entry point's registers, stack, spills and shared memory (in the log; CUBINs only).</param>
+    /// <param name="ptxasInfo">
+    /// Ask ptxas for each entry point's registers, stack, spills and shared memory (in the log; CUBINs only).
+    /// </param>
     public static IReadOnlyList<string> Options(string source, string target, bool fmad = true, bool ptxasInfo = false)
     {
         CheckTarget(target);
@@ -67,7 +69,9 @@ public static class KernelCompiler
     public static IReadOnlyList<CompiledKernel> CompileAll(string target, bool fmad = true, bool ptxasInfo = false) =>
         KernelSources.Kernels.Keys.Select(k => Compile(k, target, fmad, ptxasInfo)).ToList();
 
-    /// <summary>One kernel file (by name, without .cu) for compute_XX (PTX) or sm_XX (CUBIN); the log is cached with it.</summary>
+    /// <summary>
+    /// One kernel file (by name, without .cu) for compute_XX (PTX) or sm_XX (CUBIN); the log is cached with it.
+    /// </summary>
     public static CompiledKernel Compile(string kernel, string target, bool fmad = true, bool ptxasInfo = false)
     {
         if (!KernelSources.Kernels.TryGetValue(kernel, out var source))
@@ -75,7 +79,8 @@ public static class KernelCompiler
         var options = Options(source, target, fmad, ptxasInfo);
         var (major, minor) = Nvrtc.GetVersion();
         bool cubin = IsRealArchitecture(target);
-        string path = Path.Combine(CacheDirectory, $"{kernel}-{target}-{Key(source, options, $"{major}.{minor}")}.{(cubin ? "cubin" : "ptx")}");
+        string key = Key(source, options, $"{major}.{minor}");
+        string path = Path.Combine(CacheDirectory, $"{kernel}-{target}-{key}.{(cubin ? "cubin" : "ptx")}");
         string logPath = path + ".log";
         if (File.Exists(path) && File.Exists(logPath))
             return new CompiledKernel(kernel, target, File.ReadAllBytes(path), true, File.ReadAllText(logPath));

@@ -30,7 +30,8 @@ public sealed partial record KernelResources(string EntryPoint, string Target, i
         }
         return entries.Select(e =>
         {
-            if (e.Used is null) throw new FormatException($"ptxas reported no register count for entry point '{e.Name}'");
+            if (e.Used is null)
+                throw new FormatException($"ptxas reported no register count for entry point '{e.Name}'");
             var (stack, stores, loads) = frames.GetValueOrDefault(e.Name);
             string rest = e.Used.Groups[2].Value;
             var smem = SharedPattern().Match(rest);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using MRVS.Backends.Cuda.Devices;
 
@@ -7,14 +8,15 @@ namespace MRVS.Backends.Cuda.Kernels;
 public sealed record KernelParameter(string Type, string Name, KernelArgument Passing);
 
 /// <summary>
-/// A kernel's <c>__launch_bounds__</c>: every launch uses exactly <paramref name="Threads"/> threads per block, or, written
-/// <c>__launch_bounds__(MRVS_AT_MOST(n))</c>, at most that many, the number set by the shape at launch
+/// A kernel's <c>__launch_bounds__</c>: every launch uses exactly <paramref name="Threads"/> threads per block, or,
+/// written <c>__launch_bounds__(MRVS_AT_MOST(n))</c>, at most that many, the number set by the shape at launch
 /// (<paramref name="ShapeDependent"/>). The one statement of a kernel's block size: ptxas budgets registers for it,
 /// <c>mrvs kernels report</c> computes occupancy from it, and every launch is checked against it.
 /// </summary>
 public sealed record LaunchBound(int Threads, bool ShapeDependent)
 {
-    public override string ToString() => ShapeDependent ? $"≤{Threads} (shape)" : Threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public override string ToString() =>
+        ShapeDependent ? $"≤{Threads} (shape)" : Threads.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -62,7 +64,10 @@ public sealed partial class KernelSignatures
                 _kernels[name] = Parameters(name, text[(m.Index + m.Length)..close]);
                 var bound = LaunchBoundPattern().Match(m.Value);
                 if (bound.Success)
-                    _bounds[name] = new LaunchBound(int.Parse(bound.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), bound.Groups[1].Success);
+                {
+                    int threads = int.Parse(bound.Groups[2].Value, CultureInfo.InvariantCulture);
+                    _bounds[name] = new LaunchBound(threads, bound.Groups[1].Success);
+                }
             }
     }
 
@@ -77,13 +82,13 @@ public sealed partial class KernelSignatures
     /// <summary>The kernel's launch bound; null when its source gives none (test kernels).</summary>
     public LaunchBound? BoundOf(string kernel) => _bounds.GetValueOrDefault(kernel);
 
-    /// <summary>Throws when a launch's block does not have the threads the kernel's <see cref="LaunchBound"/> states.</summary>
+    /// <summary>Throws when a launch's block differs from the kernel's <see cref="LaunchBound"/>.</summary>
     public void CheckBlock(string kernel, Dim3 block)
     {
         if (BoundOf(kernel) is not { } bound) return;
         if (bound.ShapeDependent ? block.Volume <= bound.Threads : block.Volume == bound.Threads) return;
-        throw new ArgumentException(
-            $"launch of {kernel} with block {block} ({block.Volume} threads); the kernel's __launch_bounds__ says {(bound.ShapeDependent ? "at most " : "")}{bound.Threads}");
+        throw new ArgumentException($"launch of {kernel} with block {block} ({block.Volume} threads); the kernel's "
+            + $"__launch_bounds__ says {(bound.ShapeDependent ? "at most " : "")}{bound.Threads}");
     }
 
     /// <summary>Throws when <paramref name="args"/> does not match <paramref name="kernel"/>'s parameters in count, size and kind.</summary>

@@ -18,10 +18,11 @@ public static class BackendOptions
         return o;
     }
 
-    /// <summary>NVRTC's --fmad: false keeps multiplies and adds separately rounded, as the emulation computes them.</summary>
+    /// <summary>NVRTC's --fmad: false rounds every multiply and add, as the emulation computes them.</summary>
     public static Option<bool> Fmad() => new("--fmad")
     {
-        Description = "let NVRTC fuse multiply-adds (false: round each, as cuda-emu does; to bisect a GPU-vs-emulation difference)",
+        Description = "let NVRTC fuse multiply-adds (false: round each, as cuda-emu does; "
+            + "to bisect a GPU-vs-emulation difference)",
         DefaultValueFactory = _ => true,
     };
 }

@@ -7,17 +7,22 @@ using MRVS.Backends.Cuda.Kernels;
 namespace MRVS.Cli.Commands;
 
 /// <summary>
-/// <c>mrvs kernels report [--arch sm_90] [--json]</c>: every kernel entry point's registers, stack frame, spills, static
-/// shared memory, block size and theoretical occupancy on an architecture, from NVRTC and ptxas (no GPU needed).
+/// <c>mrvs kernels report [--arch sm_90] [--json]</c>: every kernel entry point's registers, stack frame, spills,
+/// static shared memory, block size and theoretical occupancy on an architecture, from NVRTC and ptxas (no GPU
+/// needed).
 /// </summary>
 public static class KernelReportCommand
 {
     public static Command Create(Option<bool> fmad)
     {
-        var arch = new Option<string>("--arch") { Description = "the architecture, a CUBIN target", DefaultValueFactory = _ => "sm_90" };
+        var arch = new Option<string>("--arch")
+        {
+            Description = "the architecture, a CUBIN target", DefaultValueFactory = _ => "sm_90",
+        };
         arch.AcceptOnlyFromAmong([.. GpuArchitecture.Known.Select(a => a.Name)]);
         var json = new Option<bool>("--json") { Description = "one JSON document instead of the table" };
-        var report = new Command("report", "Registers, local memory, spills, shared memory and occupancy of every kernel (NVRTC + ptxas)")
+        var report = new Command("report",
+            "Registers, local memory, spills, shared memory and occupancy of every kernel (NVRTC + ptxas)")
         {
             arch, json, fmad,
         };
@@ -37,20 +42,25 @@ public static class KernelReportCommand
     private static void Print(GpuArchitecture limits, string compiler, IReadOnlyList<KernelReportEntry> entries)
     {
         var c = CultureInfo.InvariantCulture;
-        Console.WriteLine($"kernels compiled for {limits.Name} ({limits.Examples}) by {compiler}; occupancy is theoretical, from the per-SM limits");
-        Console.WriteLine(string.Format(c, "{0,-29} {1,-29} {2,4} {3,6} {4,11} {5,7} {6,12} {7,6} {8,5}  {9}",
-            "entry point", "file", "regs", "stack", "spill st/ld", "smem", "block", "blk/SM", "occ", "limited by"));
+        Console.WriteLine($"kernels compiled for {limits.Name} ({limits.Examples}) by {compiler}; "
+            + "occupancy is theoretical, from the per-SM limits");
+        const string row = "{0,-29} {1,-29} {2,4} {3,6} {4,11} {5,7} {6,12} {7,6} {8,5}  {9}{10}";
+        Console.WriteLine(string.Format(c, row, "entry point", "file", "regs", "stack", "spill st/ld", "smem", "block",
+            "blk/SM", "occ", "limited by", ""));
         foreach (var e in entries)
         {
             var r = e.Resources;
             string smem = r.StaticSharedBytes.ToString(c) + (e.DynamicShared ? "+dyn" : "");
-            Console.WriteLine(string.Format(c, "{0,-29} {1,-29} {2,4} {3,6} {4,11} {5,7} {6,12} {7,6} {8,5:P0}  {9}{10}",
-                r.EntryPoint, e.File, r.Registers, r.StackFrameBytes, $"{r.SpillStoreBytes}/{r.SpillLoadBytes}", smem, e.Bound,
-                e.Occupancy.BlocksPerSm, e.Occupancy.Fraction, e.Occupancy.Limiter, Flags(r)));
+            string occupancy = e.Occupancy.Fraction.ToString("P0", c);
+            Console.WriteLine(string.Format(c, row, r.EntryPoint, e.File, r.Registers, r.StackFrameBytes,
+                $"{r.SpillStoreBytes}/{r.SpillLoadBytes}", smem, e.Bound, e.Occupancy.BlocksPerSm, occupancy,
+                e.Occupancy.Limiter, Flags(r)));
         }
-        Console.WriteLine($"{entries.Count} entry points; {entries.Count(e => e.Resources.StackFrameBytes > 0)} with local memory (stack frame), "
-            + $"{entries.Count(e => e.Resources.SpillStoreBytes + e.Resources.SpillLoadBytes > 0)} spilling; "
-            + $"{entries.Count(e => e.Bound.ShapeDependent)} with a block set by the shape (occupancy at its maximum)");
+        int local = entries.Count(e => e.Resources.StackFrameBytes > 0);
+        int spilling = entries.Count(e => e.Resources.SpillStoreBytes + e.Resources.SpillLoadBytes > 0);
+        int shaped = entries.Count(e => e.Bound.ShapeDependent);
+        Console.WriteLine($"{entries.Count} entry points; {local} with local memory (stack frame), {spilling} "
+            + $"spilling; {shaped} with a block set by the shape (occupancy at its maximum)");
     }
 
     private static string Flags(KernelResources r) =>

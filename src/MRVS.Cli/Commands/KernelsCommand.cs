@@ -4,8 +4,8 @@ using MRVS.Backends.Cuda.Kernels;
 namespace MRVS.Cli.Commands;
 
 /// <summary>
-/// <c>mrvs kernels compile [--arch compute_XX]</c>: compiles every kernel with NVRTC (no GPU needed) and prints name and
-/// PTX or CUBIN size; <c>mrvs kernels report</c>: resources and occupancy (<see cref="KernelReportCommand"/>).
+/// <c>mrvs kernels compile [--arch compute_XX]</c>: compiles every kernel with NVRTC (no GPU needed) and prints name
+/// and PTX or CUBIN size; <c>mrvs kernels report</c>: resources and occupancy (<see cref="KernelReportCommand"/>).
 /// </summary>
 public static class KernelsCommand
 {

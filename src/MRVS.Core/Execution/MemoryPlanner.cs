@@ -69,8 +69,9 @@ public static class MemoryPlanner
         return new MemoryPlan(schedule, buffers, arena);
     }
 
-    /// <summary>Throws when the memory of a node's output overlaps one of its inputs' (views and constants aside).</summary>
-    public static void CheckNoAliasing(IReadOnlyList<Node> schedule, IReadOnlyDictionary<Value, BufferPlacement> buffers)
+    /// <summary>Throws when a node's output overlaps one of its inputs in memory (views and constants aside).</summary>
+    public static void CheckNoAliasing(IReadOnlyList<Node> schedule,
+        IReadOnlyDictionary<Value, BufferPlacement> buffers)
     {
         foreach (var n in schedule)
         {
@@ -79,9 +80,9 @@ public static class MemoryPlanner
             {
                 if (!buffers.TryGetValue(Root(input), out var read)) continue;
                 if (read.Offset < output.Offset + output.Bytes && output.Offset < read.Offset + read.Bytes)
-                    throw new InvalidOperationException(
-                        $"memory plan: {n.Name}'s output [{output.Offset}, +{output.Bytes}) overlaps its input {input.Name} "
-                        + $"[{read.Offset}, +{read.Bytes}); kernels read inputs through __restrict__ pointers and must not run in place");
+                    throw new InvalidOperationException($"memory plan: {n.Name}'s output [{output.Offset}, "
+                        + $"+{output.Bytes}) overlaps its input {input.Name} [{read.Offset}, +{read.Bytes}); kernels "
+                        + "read inputs through __restrict__ pointers and must not run in place");
             }
         }
     }

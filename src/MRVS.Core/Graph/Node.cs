@@ -30,7 +30,9 @@ public sealed class Node
         {
             if (Op.IsView) return 0;
             var types = Inputs.Select(v => v.Type).ToList();
-            return Inputs.Select((v, i) => (v, i)).DistinctBy(x => x.v).Sum(x => Op.BytesRead(x.i, types, Output.Type)) + Output.Type.Bytes;
+            long read = Inputs.Select((v, i) => (v, i)).DistinctBy(x => x.v)
+                .Sum(x => Op.BytesRead(x.i, types, Output.Type));
+            return read + Output.Type.Bytes;
         }
     }
 

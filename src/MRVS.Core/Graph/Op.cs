@@ -23,8 +23,12 @@ public abstract class Op
     /// </summary>
     public virtual long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 0;
 
-    /// <summary>Bytes of input <paramref name="index"/> any implementation must read: all of it, unless the op reads only part (a gather, a slice).</summary>
-    public virtual long BytesRead(int index, IReadOnlyList<TensorType> inputs, TensorType output) => inputs[index].Bytes;
+    /// <summary>
+    /// Bytes of input <paramref name="index"/> any implementation must read: all of it, unless the op reads only part
+    /// (a gather, a slice).
+    /// </summary>
+    public virtual long BytesRead(int index, IReadOnlyList<TensorType> inputs, TensorType output) =>
+        inputs[index].Bytes;
 
     protected static ShapeException Error(string message) => new(message);
 

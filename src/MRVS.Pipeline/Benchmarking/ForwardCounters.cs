@@ -10,17 +10,20 @@ using MRVS.Models.Building;
 namespace MRVS.Pipeline.Benchmarking;
 
 /// <summary>One kernel's (or GEMM's, or copy's) share of a counted forward.</summary>
-public sealed record KernelTotals(string Name, DeviceWorkKind Kind, long Launches, long Blocks, long ReadBytes, long WrittenBytes)
+public sealed record KernelTotals(
+    string Name, DeviceWorkKind Kind, long Launches, long Blocks, long ReadBytes, long WrittenBytes)
 {
     public long TrafficBytes => ReadBytes + WrittenBytes;
 }
 
 /// <summary>
-/// The memory traffic of one forward, node by node, as the instrumented emulation counts it (<see cref="EmulatorCounters"/>):
-/// launches, distinct 32-byte sectors per thread block, GEMM operands, and each node's compulsory bytes and FLOPs. Either
-/// counted at <see cref="Shape"/>'s frames, or extrapolated to them from two smaller counts (<see cref="CountedFrames"/>).
+/// The memory traffic of one forward, node by node, as the instrumented emulation counts it
+/// (<see cref="EmulatorCounters"/>): launches, distinct 32-byte sectors per thread block, GEMM operands, and each
+/// node's compulsory bytes and FLOPs. Either counted at <see cref="Shape"/>'s frames, or extrapolated to them from
+/// counts at two smaller frame counts (<see cref="CountedFrames"/>).
 /// </summary>
-public sealed record ForwardCounters(ForwardShape Shape, Precision Precision, IReadOnlyList<NodeWork> Nodes, IReadOnlyList<int> CountedFrames)
+public sealed record ForwardCounters(
+    ForwardShape Shape, Precision Precision, IReadOnlyList<NodeWork> Nodes, IReadOnlyList<int> CountedFrames)
 {
     public long Launches => Nodes.Sum(n => n.Launches);
     public long TrafficBytes => Nodes.Sum(n => n.TrafficBytes);
@@ -32,18 +35,21 @@ public sealed record ForwardCounters(ForwardShape Shape, Precision Precision, IR
     public IReadOnlyList<KernelTotals> ByKernel() =>
     [
         .. Nodes.SelectMany(n => n.Work).GroupBy(w => (w.Kind, w.Name))
-            .Select(g => new KernelTotals(g.Key.Name, g.Key.Kind, g.Sum(w => w.Count), g.Sum(w => w.Blocks), g.Sum(w => w.ReadBytes), g.Sum(w => w.WrittenBytes)))
+            .Select(g => new KernelTotals(g.Key.Name, g.Key.Kind, g.Sum(w => w.Count), g.Sum(w => w.Blocks),
+                g.Sum(w => w.ReadBytes), g.Sum(w => w.WrittenBytes)))
             .OrderByDescending(k => k.TrafficBytes),
     ];
 
     /// <summary>
-    /// One forward on random inputs, dispatched node by node on a backend whose device counts (cuda-emu with counters).
-    /// With 16-bit GEMMs a first forward narrows the weights once; it runs uncounted first, so the count is a steady forward's.
+    /// One forward on random inputs, dispatched node by node on a backend whose device counts (cuda-emu with
+    /// counters). With 16-bit GEMMs a first forward narrows the weights once; it runs uncounted first, so that the
+    /// count is a steady forward's.
     /// </summary>
     public static ForwardCounters Count(ModelConfig config, WeightStore weights, ForwardShape shape, IBackend backend)
     {
         if (backend is not CudaBackend { Device: EmulatedDevice { Counters: { } counters } })
-            throw new ArgumentException($"counters need the instrumented emulation (--backend cuda-emu --counters), not '{backend.Name}'");
+            throw new ArgumentException(
+                $"counters need the instrumented emulation (--backend cuda-emu --counters), not '{backend.Name}'");
         var graph = SocModel.Build(config, weights, shape);
         using var executor = new Executor(graph, backend, [SocModel.PredMasks, SocModel.PredCls]);
         var inputs = ForwardBenchmark.RandomInputs(shape, config);
@@ -63,31 +69,38 @@ public sealed record ForwardCounters(ForwardShape Shape, Precision Precision, IR
     }
 
     /// <summary>
-    /// Every node's figures at <paramref name="frames"/> frames from counts at two smaller frame counts, assuming each is
-    /// affine in the frame count (per-frame work plus a fixed part: true of the backbone, the encoders and the heads;
-    /// the few attention layers across frames grow faster but are small). Work of one name in a node is summed.
+    /// Every node's figures at <paramref name="frames"/> frames from counts at two smaller frame counts, assuming
+    /// each is affine in the frame count (per-frame work plus a fixed part: true of the backbone, the encoders and
+    /// the heads; the few attention layers across frames grow faster but are small). Work of one name in a node is
+    /// summed.
     /// </summary>
     public static ForwardCounters Extrapolate(ForwardCounters a, ForwardCounters b, int frames)
     {
         int ta = a.Shape.Frames, tb = b.Shape.Frames;
         if (ta == tb || a.Nodes.Count != b.Nodes.Count || a.Precision != b.Precision)
-            throw new ArgumentException($"cannot extrapolate from counts at {ta} and {tb} frames ({a.Nodes.Count} and {b.Nodes.Count} nodes)");
+            throw new ArgumentException(
+                $"cannot extrapolate from counts at {ta} and {tb} frames ({a.Nodes.Count} and {b.Nodes.Count} nodes)");
         double f = (double)(frames - ta) / (tb - ta);
         long At(long va, long vb) => Math.Max(0, (long)Math.Round(va + (vb - va) * f));
         var nodes = a.Nodes.Zip(b.Nodes, (na, nb) =>
         {
-            if (na.Node != nb.Node) throw new ArgumentException($"the graphs at {ta} and {tb} frames differ: {na.Node} vs {nb.Node}");
+            if (na.Node != nb.Node)
+                throw new ArgumentException($"the graphs at {ta} and {tb} frames differ: {na.Node} vs {nb.Node}");
             var (wa, wb) = (Merge(na.Work), Merge(nb.Work));
-            if (wa.Count != wb.Count) throw new ArgumentException($"{na.Node} runs other kernels at {ta} frames than at {tb}");
-            var work = wb.Values.Select(w => wa.GetValueOrDefault((w.Kind, w.Name)) is { } x
-                    ? w with
-                    {
-                        Count = At(x.Count, w.Count), Blocks = At(x.Blocks, w.Blocks), ReadBytes = At(x.ReadBytes, w.ReadBytes),
-                        WrittenBytes = At(x.WrittenBytes, w.WrittenBytes), Flops = At(x.Flops, w.Flops),
-                    }
-                    : throw new ArgumentException($"{na.Node}: {w.Name} runs at {tb} frames but not at {ta}"))
-                .ToList();
-            return new NodeWork(na.Node, na.Op, At(na.CompulsoryBytes, nb.CompulsoryBytes), At(na.Flops, nb.Flops), work);
+            if (wa.Count != wb.Count || wb.Keys.Any(k => !wa.ContainsKey(k)))
+                throw new ArgumentException($"{na.Node} runs other kernels at {ta} frames than at {tb}");
+            var work = wb.Values.Select(w =>
+            {
+                var x = wa[(w.Kind, w.Name)];
+                return w with
+                {
+                    Count = At(x.Count, w.Count), Blocks = At(x.Blocks, w.Blocks),
+                    ReadBytes = At(x.ReadBytes, w.ReadBytes), WrittenBytes = At(x.WrittenBytes, w.WrittenBytes),
+                    Flops = At(x.Flops, w.Flops),
+                };
+            }).ToList();
+            long compulsory = At(na.CompulsoryBytes, nb.CompulsoryBytes);
+            return new NodeWork(na.Node, na.Op, compulsory, At(na.Flops, nb.Flops), work);
         }).ToList();
         return new ForwardCounters(a.Shape with { Frames = frames }, a.Precision, nodes, [ta, tb]);
     }

@@ -5,8 +5,8 @@ using MRVS.Backends.Cuda.Kernels;
 namespace MRVS.Tests.Cuda;
 
 /// <summary>
-/// <c>mrvs kernels report</c>: ptxas's figures read from NVRTC's log, launch bounds read from the sources and checked at
-/// launch, and theoretical occupancy by the CUDA occupancy calculator's rules.
+/// <c>mrvs kernels report</c>: ptxas's figures read from NVRTC's log, launch bounds read from the sources and checked
+/// at launch, and theoretical occupancy by the CUDA occupancy calculator's rules.
 /// </summary>
 public class KernelReportTests
 {
@@ -55,14 +55,15 @@ public class KernelReportTests
 
     // Expected values worked by hand with the CUDA occupancy calculator's rules (registers per warp rounded up to
     // 256 from four sub-partitions of 16 Ki, shared memory + 1 KiB reserved rounded up to 128 bytes).
-    [TestCase("sm_90", 128, 255, 16400, 2, "registers", TestName = "255 registers: 8160 per warp → 8192; 2 warps per sub-partition")]
-    [TestCase("sm_90", 128, 40, 0, 12, "registers", TestName = "40 registers: 1280 per warp; 12 warps per sub-partition")]
+    [TestCase("sm_90", 128, 255, 16400, 2, "registers", TestName = "255 registers: 8192 per warp, 2 per sub-partition")]
+    [TestCase("sm_90", 128, 40, 0, 12, "registers", TestName = "40 registers: 1280 per warp, 12 per sub-partition")]
     [TestCase("sm_90", 256, 32, 0, 8, "warps", TestName = "32 registers and 256 threads fill the SM's 64 warps")]
     [TestCase("sm_90", 32, 16, 0, 32, "blocks", TestName = "single-warp blocks stop at 32 per SM")]
     [TestCase("sm_80", 64, 16, 48 * 1024, 3, "shared memory", TestName = "49 KiB per block of 164 KiB")]
     [TestCase("sm_86", 1024, 32, 0, 1, "warps", TestName = "1024 threads on a 48-warp SM")]
     [TestCase("sm_90", 1024, 255, 0, 0, "registers", TestName = "1024 threads of 255 registers exceed a block's 64 Ki")]
-    public void OccupancyFollowsTheCalculator(string arch, int threads, int registers, int shared, int blocks, string limiter)
+    public void OccupancyFollowsTheCalculator(string arch, int threads, int registers, int shared, int blocks,
+        string limiter)
     {
         var limits = GpuArchitecture.Of(arch);
         var o = limits.Occupancy(threads, registers, shared);
@@ -76,9 +77,10 @@ public class KernelReportTests
         RequireNvrtc();
         var entries = KernelReport.Build("sm_90");
         Assert.That(entries.Select(e => e.Resources.EntryPoint), Is.EquivalentTo(KernelSources.EntryPoints.Keys));
-        Assert.That(entries.Single(e => e.Resources.EntryPoint == "roberta_position_ids").Bound.ShapeDependent, Is.True);
-        Assert.That(entries.Single(e => e.Resources.EntryPoint == "referred_mask").DynamicShared, Is.True);
-        Assert.That(entries.Where(e => e.Resources.EntryPoint != "roberta_position_ids").Select(e => e.Bound.ShapeDependent), Has.All.False);
+        KernelReportEntry Of(string entry) => entries.Single(e => e.Resources.EntryPoint == entry);
+        Assert.That(Of("roberta_position_ids").Bound.ShapeDependent, Is.True);
+        Assert.That(Of("referred_mask").DynamicShared, Is.True);
+        Assert.That(entries.Count(e => e.Bound.ShapeDependent), Is.EqualTo(1));
     }
 
     [Test]
@@ -95,13 +97,14 @@ public class KernelReportTests
         Assert.DoesNotThrow(() => signatures.CheckBlock("layer_norm", new Dim3(128)));
         Assert.That(Assert.Throws<ArgumentException>(() => signatures.CheckBlock("layer_norm", new Dim3(64)))!.Message,
             Does.Contain("layer_norm").And.Contain("__launch_bounds__ says 128"));
-        Assert.DoesNotThrow(() => signatures.CheckBlock("roberta_position_ids", new Dim3(3)), "a shape-set block up to its bound");
-        Assert.That(Assert.Throws<ArgumentException>(() => signatures.CheckBlock("roberta_position_ids", new Dim3(32, 33)))!.Message,
-            Does.Contain("at most 1024"));
+        Assert.DoesNotThrow(() => signatures.CheckBlock("roberta_position_ids", new Dim3(3)), "a shape-set block");
+        var tooMany = Assert.Throws<ArgumentException>(() => signatures.CheckBlock("roberta_position_ids", new Dim3(32, 33)));
+        Assert.That(tooMany!.Message, Does.Contain("at most 1024"));
     }
 
     private static void RequireNvrtc()
     {
-        if (!NativeLibraries.IsAvailable(NativeLibraries.Nvrtc)) Assert.Ignore("skipped: libnvrtc not found (tools/ci/install-nvrtc.sh installs it)");
+        if (!NativeLibraries.IsAvailable(NativeLibraries.Nvrtc))
+            Assert.Ignore("skipped: libnvrtc not found (tools/ci/install-nvrtc.sh installs it)");
     }
 }

@@ -33,7 +33,8 @@ public class OnlineSoftmaxTests
         {
             double max = rows[r].Max(), total = rows[r].Sum(s => Math.Exp(s - max));
             var expected = rows[r].Select(s => (float)(Math.Exp(s - max) / total)).ToArray();
-            Assert.That(w.AsSpan(r * n, n).ToArray(), Is.EqualTo(expected).Within(1e-6f), $"row {r}: {string.Join(", ", rows[r])}");
+            Assert.That(w.AsSpan(r * n, n).ToArray(), Is.EqualTo(expected).Within(1e-6f),
+                $"row {r}: {string.Join(", ", rows[r])}");
         }
     }
 
@@ -43,7 +44,8 @@ public class OnlineSoftmaxTests
         using var device = TestDevices.TestKernels();
         using var scores = new DeviceArray<float>(device, [NegInf, NegInf, NegInf]);
         using var weights = new DeviceArray<float>(device, 3);
-        device.LaunchAndWait("test_online_softmax", new Dim3(1), new Dim3(1), 0, a => a.Ptr(scores.Ptr).Ptr(weights.Ptr).Add(3));
+        device.LaunchAndWait("test_online_softmax", new Dim3(1), new Dim3(1), 0,
+            a => a.Ptr(scores.Ptr).Ptr(weights.Ptr).Add(3));
         Assert.That(weights.Download(), Has.All.NaN, "0/0, as softmax over only −∞ (PyTorch gives NaN too)");
     }
 }

@@ -38,7 +38,8 @@ public class MemoryPlannerTests
             foreach (var input in n.Inputs.Select(MemoryPlanner.Root).Where(plan.Buffers.ContainsKey))
             {
                 var read = plan.Buffers[input];
-                Assert.That(read.Offset < output.Offset + output.Bytes && output.Offset < read.Offset + read.Bytes, Is.False, $"{n.Name} over {input.Name}");
+                bool overlap = read.Offset < output.Offset + output.Bytes && output.Offset < read.Offset + read.Bytes;
+                Assert.That(overlap, Is.False, $"{n.Name} over {input.Name}");
             }
         }
     }
@@ -51,7 +52,8 @@ public class MemoryPlannerTests
         var plan = MemoryPlanner.Plan(g, outs);
         var c = plan.Schedule.Single(n => n.Name == "c");
         var b = MemoryPlanner.Root(c.Inputs[0]);
-        var inPlace = plan.Buffers.ToDictionary(kv => kv.Key, kv => kv.Key == c.Output ? kv.Value with { Offset = plan.Buffers[b].Offset } : kv.Value);
+        var inPlace = plan.Buffers.ToDictionary(kv => kv.Key,
+            kv => kv.Key == c.Output ? kv.Value with { Offset = plan.Buffers[b].Offset } : kv.Value);
         var e = Assert.Throws<InvalidOperationException>(() => MemoryPlanner.CheckNoAliasing(plan.Schedule, inPlace))!;
         Assert.That(e.Message, Does.Contain("c's output").And.Contain("input b").And.Contain("__restrict__"));
     }

@@ -32,8 +32,9 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
         return new TensorType(DType.F32, [v[0], loc[1], v[2] * v[3]]);
     }
 
-    /// <summary>Per output channel and sample: a bilinear interpolation (4 multiply-adds) and the weighted sum (1).</summary>
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 10 * output.Elements * inputs[1][3] * inputs[1][4];
+    /// <summary>Per output channel and sample: a bilinear interpolation (4 multiply-adds) and its weighting.</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        10 * output.Elements * inputs[1][3] * inputs[1][4];
 }
 
 /// <summary>

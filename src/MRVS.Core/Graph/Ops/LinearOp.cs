@@ -24,5 +24,6 @@ public sealed class LinearOp(Activation activation = Activation.None) : Op
         return new TensorType(DType.F32, shape);
     }
 
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 2 * output.Elements * inputs[1][1];
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        2 * output.Elements * inputs[1][1];
 }

@@ -99,7 +99,8 @@ public sealed class WindowAttentionOp(int heads, bool masked) : Op
     }
 
     /// <summary>QKᵀ and the weighted sum of V per window over every head: 4·nW·N²·C.</summary>
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 4L * output[0] * output[1] * output[1] * output[2];
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        4L * output[0] * output[1] * output[1] * output[2];
 }
 
 /// <summary>Swin patch merging gather: x [D, H, W, C] → odd H/W zero-padded → [D, ⌈H/2⌉, ⌈W/2⌉, 4C] with phases (0,0), (1,0), (0,1), (1,1) (row parity first).</summary>
