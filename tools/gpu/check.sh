@@ -10,7 +10,8 @@
 # check.log (everything printed), results.tar.gz (each step's full output, kernels-report.json).
 # usage: tools/gpu/check.sh [--dry-run]
 #   --dry-run  here, without a GPU: --backend cuda-emu, one small fixture, a small model for the benches, no
-#              nvidia-smi or compute-sanitizer; checks this script end to end (needs tools/ci/build-kernels-emu.sh).
+#              nvidia-smi or compute-sanitizer, ten times the time limits (the emulation is slow); checks this script
+#              end to end (needs tools/ci/build-kernels-emu.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,6 +25,7 @@ kit=.gpu-kit
 mrvs=$kit/bin/mrvs
 out=${OUT:-gpu-results/$(date -u +%Y%m%d-%H%M%S)}
 budget=${CHECK_BUDGET_S:-465}
+scale=1
 [ -x "$mrvs" ] || { echo "check: $mrvs not found: run tools/gpu/prepare.sh first (and carry .gpu-kit)" >&2; exit 2; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -36,10 +38,12 @@ start=$SECONDS
 
 if [ $dry -eq 1 ]; then
   backend=cuda-emu
+  scale=10
+  budget=$(( budget * scale ))
   export MRVS_KERNELS_EMU=${MRVS_KERNELS_EMU:-$PWD/build/emu/libmrvs_kernels_emu.so}
   [ -f "$MRVS_KERNELS_EMU" ] || { echo "check: $MRVS_KERNELS_EMU missing: run tools/ci/build-kernels-emu.sh" >&2; exit 2; }
   fixtures=$(ls "$kit/fixtures" | sed -n 's/\.tar\.gz$//p' | grep -x soc-tiny-t10 || ls "$kit/fixtures" | sed -n '1s/\.tar\.gz$//p')
-  bench_model=(--variant socpp-a2d-swin-t --frames 2 --size 64x96 --runs 1 --warmup 1)
+  bench_model=(--variant socpp-a2d-swin-t --frames 1 --size 32x32 --runs 1 --warmup 1)
   torch_shape=(--frames 2 --size 64x96)
   arch=sm_90
 else
@@ -56,7 +60,7 @@ printf '%-34s %-10s %6s  %s\n' step status seconds "key line" > "$summary"
 # step NAME TIMEOUT_S KEY_PATTERN COMMAND...: runs COMMAND into results/NAME.txt within its timeout and what is left
 # of the budget; records its status and the last line matching KEY_PATTERN.
 step() {
-  local name=$1 limit=$2 key=$3
+  local name=$1 limit=$(( $2 * scale )) key=$3
   shift 3
   local left=$(( budget - (SECONDS - start) ))
   [ "$left" -lt "$limit" ] && limit=$left
