@@ -1,4 +1,3 @@
-using MRVS.Backends.Cuda.Counters;
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
@@ -47,14 +46,13 @@ public sealed class CudaBackend : IBackend
     public void Synchronize() => _device.Synchronize();
     public bool Supports(Op op) => op.IsView || KernelLaunches.Supports(op);
     public void Execute(Node node, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output) => _launches.Run(node, inputs, output);
-    /// <summary>
-    /// Device events; on an emulated device with counters, also the work of each node
-    /// (<see cref="EmulatorCounters.Nodes"/>).
-    /// </summary>
+    public IWorkCounters? Counters => _device.Counters;
+
+    /// <summary>Device events; where the device counts (<see cref="Counters"/>), also the work of each node.</summary>
     public INodeTimer CreateNodeTimer()
     {
         var events = new EventNodeTimer(_device);
-        return _device is EmulatedDevice { Counters: { } counters } ? new CountingNodeTimer(events, counters) : events;
+        return Counters is { } counters ? new CountingNodeTimer(events, counters) : events;
     }
     public bool CanCapture { get; }
     public ICapturedWork Capture(Action enqueue) => _device.Capture(enqueue);

@@ -1,6 +1,7 @@
 using MRVS.Backends.Cpu;
 using MRVS.Backends.Cuda;
 using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Emulation;
 using MRVS.Backends.Cuda.Interop;
 using MRVS.Core.Execution;
 
@@ -11,7 +12,7 @@ namespace MRVS.Pipeline;
 /// when a GPU is usable, else cpu). fp16 / bf16 GEMMs exist on the cuda backends only; auto falls back to cpu only in fp32.
 /// <c>fmad: false</c> compiles the GPU's kernels with NVRTC's --fmad=false (cuda-emu never fuses: nothing changes
 /// there);
-/// <c>counters</c> runs cuda-emu's instrumented kernels (<see cref="Backends.Cuda.Counters.EmulatorCounters"/>);
+/// <c>counters</c> runs cuda-emu's instrumented kernels (<see cref="EmulatorCounters"/>);
 /// <c>graphs: false</c> keeps the cuda backends from replaying repeated runs as captured graphs (eager launches).
 /// </summary>
 public static class BackendFactory

@@ -1,11 +1,8 @@
-using MRVS.Backends.Cuda;
-using MRVS.Backends.Cuda.Counters;
-using MRVS.Backends.Cuda.Devices;
-using MRVS.Core.Config;
 using MRVS.Core.Execution;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 
 namespace MRVS.Pipeline.Benchmarking;
 
@@ -18,7 +15,7 @@ public sealed record KernelTotals(
 
 /// <summary>
 /// The memory traffic of one forward, node by node, as the instrumented emulation counts it
-/// (<see cref="EmulatorCounters"/>): launches, distinct 32-byte sectors per thread block, GEMM operands, and each
+/// (<see cref="IWorkCounters"/>): launches, distinct 32-byte sectors per thread block, GEMM operands, and each
 /// node's compulsory bytes and FLOPs. Either counted at <see cref="Shape"/>'s frames, or extrapolated to them from
 /// counts at two smaller frame counts (<see cref="CountedFrames"/>).
 /// </summary>
@@ -47,7 +44,7 @@ public sealed record ForwardCounters(
     /// </summary>
     public static ForwardCounters Count(ModelConfig config, WeightStore weights, ForwardShape shape, IBackend backend)
     {
-        if (backend is not CudaBackend { Device: EmulatedDevice { Counters: { } counters } })
+        if (backend.Counters is not { } counters)
             throw new ArgumentException(
                 $"counters need the instrumented emulation (--backend cuda-emu --counters), not '{backend.Name}'");
         var graph = SocModel.Build(config, weights, shape);

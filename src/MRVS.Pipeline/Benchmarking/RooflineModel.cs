@@ -1,4 +1,3 @@
-using MRVS.Backends.Cuda.Counters;
 using MRVS.Core.Execution;
 
 namespace MRVS.Pipeline.Benchmarking;

@@ -1,6 +1,5 @@
 using MRVS.Backends.Cuda;
-using MRVS.Backends.Cuda.Counters;
-using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Emulation;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
@@ -91,7 +90,7 @@ public class EmulatorCountersTests
         using var executor = new Executor(g, backend);
         var feeds = inputs.Select((t, i) => (Name: $"in{i}", t)).ToDictionary(p => p.Name, p => p.t);
         executor.Run(feeds, timeNodes: true).Outputs["out"].Dispose();
-        return ((EmulatedDevice)backend.Device).Counters!.Nodes;
+        return backend.Counters!.Nodes;
     }
 
     private static CudaBackend CountingBackend()
