@@ -15,9 +15,9 @@
 #define MRVS_WARP 32
 #define MRVS_NEG_INF (__int_as_float(0xff800000))
 
-// Every kernel states its block size with __launch_bounds__(n): each launch uses exactly n threads (the host checks
-// it; mrvs kernels report computes occupancy from it). __launch_bounds__(MRVS_AT_MOST(n)) marks a kernel whose
-// launches use at most n threads, the number set by the shape.
+// Every kernel states its block size with __launch_bounds__(n): the backend launches it with n threads (a test checks
+// it; no launch may exceed n; mrvs kernels report computes occupancy from it). __launch_bounds__(MRVS_AT_MOST(n))
+// marks a kernel whose launches use at most n threads, the number set by the shape.
 #define MRVS_AT_MOST(n) n
 
 // Sum of `v` over the 32 lanes of a warp (every lane gets the total).

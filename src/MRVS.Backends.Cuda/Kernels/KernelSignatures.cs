@@ -8,10 +8,11 @@ namespace MRVS.Backends.Cuda.Kernels;
 public sealed record KernelParameter(string Type, string Name, KernelArgument Passing);
 
 /// <summary>
-/// A kernel's <c>__launch_bounds__</c>: every launch uses exactly <paramref name="Threads"/> threads per block, or,
-/// written <c>__launch_bounds__(MRVS_AT_MOST(n))</c>, at most that many, the number set by the shape at launch
-/// (<paramref name="ShapeDependent"/>). The one statement of a kernel's block size: ptxas budgets registers for it,
-/// <c>mrvs kernels report</c> computes occupancy from it, and every launch is checked against it.
+/// A kernel's <c>__launch_bounds__</c>, the one statement of its block size: the backend launches it with
+/// <paramref name="Threads"/> threads per block, or, written <c>__launch_bounds__(MRVS_AT_MOST(n))</c>, with at most
+/// that many, the number set by the shape (<paramref name="ShapeDependent"/>). ptxas budgets registers for it,
+/// <c>mrvs kernels report</c> computes occupancy from it, every launch is checked not to exceed it (the GPU would
+/// refuse the launch), and a test checks that the backend's launches use it.
 /// </summary>
 public sealed record LaunchBound(int Threads, bool ShapeDependent)
 {
@@ -82,13 +83,15 @@ public sealed partial class KernelSignatures
     /// <summary>The kernel's launch bound; null when its source gives none (test kernels).</summary>
     public LaunchBound? BoundOf(string kernel) => _bounds.GetValueOrDefault(kernel);
 
-    /// <summary>Throws when a launch's block differs from the kernel's <see cref="LaunchBound"/>.</summary>
+    /// <summary>
+    /// Throws when a launch's block has more threads than the kernel's <see cref="LaunchBound"/>: the GPU refuses such
+    /// a launch (ptxas may have used registers that only fit the bound), the emulation would not.
+    /// </summary>
     public void CheckBlock(string kernel, Dim3 block)
     {
-        if (BoundOf(kernel) is not { } bound) return;
-        if (bound.ShapeDependent ? block.Volume <= bound.Threads : block.Volume == bound.Threads) return;
+        if (BoundOf(kernel) is not { } bound || block.Volume <= bound.Threads) return;
         throw new ArgumentException($"launch of {kernel} with block {block} ({block.Volume} threads); the kernel's "
-            + $"__launch_bounds__ says {(bound.ShapeDependent ? "at most " : "")}{bound.Threads}");
+            + $"__launch_bounds__ allows at most {bound.Threads}");
     }
 
     /// <summary>Throws when <paramref name="args"/> does not match <paramref name="kernel"/>'s parameters in count, size and kind.</summary>

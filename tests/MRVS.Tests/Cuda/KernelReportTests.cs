@@ -1,6 +1,10 @@
+using MRVS.Backends.Cpu;
+using MRVS.Backends.Cuda;
 using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Emulation;
 using MRVS.Backends.Cuda.Interop;
 using MRVS.Backends.Cuda.Kernels;
+using MRVS.Backends.Cuda.Parity;
 
 namespace MRVS.Tests.Cuda;
 
@@ -91,15 +95,42 @@ public class KernelReportTests
     }
 
     [Test]
-    public void LaunchesWithAnotherBlockThanTheBoundAreRefused()
+    public void LaunchesBeyondTheBoundAreRefused()
     {
         var signatures = KernelSignatures.Embedded;
         Assert.DoesNotThrow(() => signatures.CheckBlock("layer_norm", new Dim3(128)));
-        Assert.That(Assert.Throws<ArgumentException>(() => signatures.CheckBlock("layer_norm", new Dim3(64)))!.Message,
-            Does.Contain("layer_norm").And.Contain("__launch_bounds__ says 128"));
-        Assert.DoesNotThrow(() => signatures.CheckBlock("roberta_position_ids", new Dim3(3)), "a shape-set block");
-        var tooMany = Assert.Throws<ArgumentException>(() => signatures.CheckBlock("roberta_position_ids", new Dim3(32, 33)));
+        Assert.DoesNotThrow(() => signatures.CheckBlock("layer_norm", new Dim3(32)), "fewer threads launch on a GPU");
+        Assert.That(Assert.Throws<ArgumentException>(() => signatures.CheckBlock("layer_norm", new Dim3(256)))!.Message,
+            Does.Contain("layer_norm").And.Contain("__launch_bounds__ allows at most 128"));
+        var tooMany = Assert.Throws<ArgumentException>(
+            () => signatures.CheckBlock("roberta_position_ids", new Dim3(32, 33)));
         Assert.That(tooMany!.Message, Does.Contain("at most 1024"));
+    }
+
+    /// <summary>
+    /// The report's block sizes are the launches': every parity case of every kernel runs on the emulation through a
+    /// device that records the launches, each of which must use its kernel's bound (a shape-set one at most that).
+    /// </summary>
+    [Test]
+    public void TheBackendLaunchesEveryKernelWithItsBound()
+    {
+        var library = EmulatedDevice.FindLibrary();
+        if (library is null)
+            Assert.Ignore($"skipped: {EmulatedDevice.LibraryName} not built (tools/ci/build-kernels-emu.sh)");
+        var device = new CountingDevice(new EmulatedDevice(library));
+        using var candidate = new CudaBackend(device);
+        using var reference = new CpuBackend();
+        foreach (var c in KernelParityCases.All) KernelParity.Check(c, reference, candidate);
+        Assert.That(device.Launches.Select(l => l.Kernel).Distinct().Count(), Is.GreaterThan(30),
+            "the cases launch the kernels");
+        foreach (var (kernel, block) in device.Launches.Distinct())
+        {
+            var bound = KernelSignatures.Embedded.BoundOf(kernel)!;
+            NUnit.Framework.Constraints.IResolveConstraint expected = bound.ShapeDependent
+                ? Is.LessThanOrEqualTo(bound.Threads)
+                : Is.EqualTo(bound.Threads);
+            Assert.That(block.Volume, expected, $"{kernel}: launched with {block}, bound {bound}");
+        }
     }
 
     private static void RequireNvrtc()
