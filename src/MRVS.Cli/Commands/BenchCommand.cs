@@ -84,7 +84,7 @@ public static class BenchCommand
                 var (a, b) = ParseCountAt(at, shape.Frames);
                 var atA = ForwardCounters.Count(cfg, store, shape with { Frames = a }, be);
                 var atB = ForwardCounters.Count(cfg, store, shape with { Frames = b }, be);
-                counted = ForwardCounters.Extrapolate(atA, atB, shape.Frames);
+                counted = ForwardCounters.Extrapolate(atA, atB, shape, ForwardCounters.Plan(cfg, store, shape));
             }
             else counted = ForwardCounters.Count(cfg, store, shape, be);
             CountersReport.PrintCounters(counted);

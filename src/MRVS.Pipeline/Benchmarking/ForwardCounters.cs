@@ -66,22 +66,41 @@ public sealed record ForwardCounters(
     }
 
     /// <summary>
-    /// Every node's figures at <paramref name="frames"/> frames from counts at two smaller frame counts, assuming
-    /// each is affine in the frame count (per-frame work plus a fixed part: true of the backbone, the encoders and
-    /// the heads; the few attention layers across frames grow faster but are small). Work of one name in a node is
-    /// summed.
+    /// The nodes one forward at <paramref name="shape"/> runs, with their compulsory bytes and FLOPs but no work: what
+    /// the graph alone tells, without running it.
     /// </summary>
-    public static ForwardCounters Extrapolate(ForwardCounters a, ForwardCounters b, int frames)
+    public static IReadOnlyList<NodeWork> Plan(ModelConfig config, WeightStore weights, ForwardShape shape)
     {
-        int ta = a.Shape.Frames, tb = b.Shape.Frames;
-        if (ta == tb || a.Nodes.Count != b.Nodes.Count || a.Precision != b.Precision)
+        var graph = SocModel.Build(config, weights, shape);
+        var plan = MemoryPlanner.Plan(graph, [graph.Taps[SocModel.PredMasks], graph.Taps[SocModel.PredCls]]);
+        return
+        [
+            .. plan.Schedule.Where(n => !n.Op.IsView)
+                .Select(n => new NodeWork(n.Name, n.Op.Kind, n.CompulsoryBytes, n.Flops, [])),
+        ];
+    }
+
+    /// <summary>
+    /// Every node's measured figures (traffic, launches, blocks) at <paramref name="target"/>'s frames from counts at
+    /// two smaller frame counts, assuming each is affine in the frames (per-frame work plus a fixed part); compulsory
+    /// bytes and FLOPs are the target graph's own (<see cref="Plan"/>). Work of one name in a node is summed. What
+    /// grows faster than the frames is underestimated: Video Swin's window attention reads its heads' [N, N] bias
+    /// per block, N = 49·T while the temporal window (8) is clipped to T frames.
+    /// </summary>
+    public static ForwardCounters Extrapolate(ForwardCounters a, ForwardCounters b, ForwardShape shape,
+        IReadOnlyList<NodeWork> target)
+    {
+        int ta = a.Shape.Frames, tb = b.Shape.Frames, frames = shape.Frames;
+        if (ta == tb || a.Nodes.Count != b.Nodes.Count || a.Nodes.Count != target.Count
+            || a.Precision != b.Precision)
             throw new ArgumentException(
                 $"cannot extrapolate from counts at {ta} and {tb} frames ({a.Nodes.Count} and {b.Nodes.Count} nodes)");
         double f = (double)(frames - ta) / (tb - ta);
         long At(long va, long vb) => Math.Max(0, (long)Math.Round(va + (vb - va) * f));
-        var nodes = a.Nodes.Zip(b.Nodes, (na, nb) =>
+        var nodes = a.Nodes.Zip(b.Nodes, target).Select(x =>
         {
-            if (na.Node != nb.Node)
+            var (na, nb, nt) = x;
+            if (na.Node != nb.Node || na.Node != nt.Node)
                 throw new ArgumentException($"the graphs at {ta} and {tb} frames differ: {na.Node} vs {nb.Node}");
             var (wa, wb) = (Merge(na.Work), Merge(nb.Work));
             if (wa.Count != wb.Count || wb.Keys.Any(k => !wa.ContainsKey(k)))
@@ -96,10 +115,9 @@ public sealed record ForwardCounters(
                     Flops = At(x.Flops, w.Flops),
                 };
             }).ToList();
-            long compulsory = At(na.CompulsoryBytes, nb.CompulsoryBytes);
-            return new NodeWork(na.Node, na.Op, compulsory, At(na.Flops, nb.Flops), work);
+            return nt with { Work = work };
         }).ToList();
-        return new ForwardCounters(a.Shape with { Frames = frames }, a.Precision, nodes, [ta, tb]);
+        return new ForwardCounters(shape, a.Precision, nodes, [ta, tb]);
     }
 
     private static Dictionary<(DeviceWorkKind Kind, string Name), DeviceWork> Merge(IEnumerable<DeviceWork> work) =>
