@@ -1,5 +1,4 @@
 using MRVS.Core.Execution;
-using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
 using MRVS.Models.Config;
@@ -52,16 +51,16 @@ public sealed record ForwardCounters(
         var inputs = ForwardBenchmark.RandomInputs(shape, config);
         try
         {
-            if (backend.Precision != Precision.Fp32) Dispose(executor.Run(inputs).Outputs);
+            if (backend.Precision != Precision.Fp32) ForwardBenchmark.Dispose(executor.Run(inputs).Outputs);
             counters.Clear();
-            Dispose(executor.Run(inputs, timeNodes: true).Outputs);
+            ForwardBenchmark.Dispose(executor.Run(inputs, timeNodes: true).Outputs);
             var nodes = counters.Nodes.ToList();
             counters.Clear();
             return new ForwardCounters(shape, backend.Precision, nodes, [shape.Frames]);
         }
         finally
         {
-            Dispose(inputs);
+            ForwardBenchmark.Dispose(inputs);
         }
     }
 
@@ -126,9 +125,4 @@ public sealed record ForwardCounters(
             Count = x.Count + y.Count, Blocks = x.Blocks + y.Blocks, ReadBytes = x.ReadBytes + y.ReadBytes,
             WrittenBytes = x.WrittenBytes + y.WrittenBytes, Flops = x.Flops + y.Flops,
         }));
-
-    private static void Dispose(IReadOnlyDictionary<string, Tensor> tensors)
-    {
-        foreach (var t in tensors.Values) t.Dispose();
-    }
 }
