@@ -17,4 +17,12 @@ public static class BackendOptions
         o.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
         return o;
     }
+
+    /// <summary>NVRTC's --fmad: false rounds every multiply and add, as the emulation computes them.</summary>
+    public static Option<bool> Fmad() => new("--fmad")
+    {
+        Description = "let NVRTC fuse multiply-adds (false: round each, as cuda-emu does; "
+            + "to bisect a GPU-vs-emulation difference)",
+        DefaultValueFactory = _ => true,
+    };
 }
