@@ -118,12 +118,23 @@ public static class KernelParityCases
 
     private static IEnumerable<KernelParityCase> Deformable()
     {
+        // Given form (upstream's core): head dim 5 (scalar loads), locations past every border.
         int[][] levels = [[3, 7], [1, 1], [2, 5]];
-        yield return Case("ms_deform_attn", new MsDeformAttnOp(levels),
+        yield return Case("ms_deform_attn given, 3 levels × 2 points, D 5", new MsDeformAttnOp(levels),
             r => [Rand(r, 2, 21 + 1 + 10, 2, 5), Uniform(r, -0.2f, 1.2f, 2, 3, 2, 3, 2, 2), Rand(r, 2, 3, 2, 3, 2)]);
+        // Fused form: softmax and locations inside; the models' 4 levels × 4 points (unrolled entry) at head dim 32
+        // (released models) and 16 (tiny), the run-time entry at 3 levels × 3 points and head dim 5 and 8; 2-d
+        // references (encoder) and 4-d boxes (decoder); offsets of a few pixels and references past the borders.
+        int[][] four = [[6, 9], [3, 5], [2, 3], [1, 2]];
+        foreach (var (lv, points, heads, d, lq, refDims) in new[]
+                 { (four, 4, 8, 32, 5, 2), (four, 4, 8, 32, 3, 4), (four, 4, 4, 16, 7, 2), (levels, 3, 2, 5, 4, 2), (levels, 3, 3, 8, 2, 4) })
+        {
+            int s = lv.Sum(x => x[0] * x[1]), samples = heads * lv.Length * points;
+            yield return Case($"ms_deform_attn fused, {lv.Length} levels × {points} points, {heads} heads of {d}, {refDims}-d references",
+                new MsDeformAttnOp(lv), r => [Rand(r, 2, s, heads, d), Uniform(r, -3f, 3f, 2, lq, 2 * samples), Uniform(r, -4f, 4f, 2, lq, samples),
+                    refDims == 2 ? Uniform(r, -0.1f, 1.1f, 2, lq, lv.Length, 2) : Uniform(r, 0f, 1f, 2, lq, lv.Length, 4)]);
+        }
         int[][] two = [[3, 5], [2, 2]];
-        yield return Case("sampling locations 2d", new DeformableSamplingLocationsOp(2, 3, two), r => [Rand(r, 2, 4, 24), Rand(r, 2, 4, 2, 2)]);
-        yield return Case("sampling locations 4d", new DeformableSamplingLocationsOp(2, 3, two), r => [Rand(r, 2, 4, 24), Rand(r, 2, 4, 2, 4)]);
         yield return Case("valid_ratio", new ValidRatioOp(), r => [Mask(r, 0.3, 3, 4, 6)]);
         yield return Case("deformable_reference_points", new DeformableReferencePointsOp(two), r => [Uniform(r, 0.4f, 0.8f, 2, 2, 2)]);
     }
