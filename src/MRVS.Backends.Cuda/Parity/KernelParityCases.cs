@@ -151,8 +151,14 @@ public static class KernelParityCases
 
     private static IEnumerable<KernelParityCase> Masks()
     {
-        var head = new DynamicMaskHeadOp(4, 3, imageHeight: 11, imageWidth: 19, stride: 4);
-        yield return Case("dynamic_mask_head", head, r => [Rand(r, 2, 3, 3, 5), Rand(r, 2, 2, head.ParamCount(5)), Rand(r, 2, 2, 2)]);
+        // (frames, queries, feature channels, hidden, layers, h, w): tiny; the released 8 + 2 → 8 → 8 → 1 over more pixels
+        // than a block; one layer; the wide entry (24 + 2 inputs, 32 hidden).
+        foreach (var (t, q, c, hidden, layers, h, w) in new[] { (2, 2, 3, 4, 3, 3, 5), (2, 3, 8, 8, 3, 13, 17), (1, 2, 5, 3, 1, 2, 7), (1, 2, 24, 32, 3, 9, 15) })
+        {
+            var head = new DynamicMaskHeadOp(hidden, layers, imageHeight: 4 * h - 1, imageWidth: 4 * w + 3, stride: 4);
+            yield return Case($"dynamic_mask_head {t}x{q}, {c}+2 → {hidden} × {layers} layers, {h}x{w}", head,
+                r => [Rand(r, t, c, h, w), Rand(r, t, q, head.ParamCount(c + 2)), Rand(r, t, q, 2)]);
+        }
         // (frames, queries, classes): one of each; more queries than the block's threads; many classes over many frames.
         foreach (var (t, q, k) in new[] { (1, 1, 1), (3, 5, 2), (2, 131, 1), (36, 20, 65) })
             yield return Case($"referred_query {t}x{q}x{k}", new ReferredQueryOp(), r => [Uniform(r, -6, 6, t, 1, q, k)]);
