@@ -75,6 +75,7 @@ public static class KernelParityCases
         yield return Case("bilinear align", new InterpolateOp(InterpolationMode.BilinearAlignCornersTrue, 9, 17), r => [Rand(r, 1, 5, 9)]);
         yield return Case("conv2d 3x3 s2", new Conv2dOp(2, 1), r => [Rand(r, 2, 3, 7, 6), Rand(r, 5, 3, 3, 3), Rand(r, 5)]);
         yield return Case("conv2d 1x1", new Conv2dOp(), r => [Rand(r, 1, 4, 3, 5), Rand(r, 2, 4, 1, 1)]);
+        yield return Case("conv2d 3x3 s1 over 5 frames (one batched GEMM)", new Conv2dOp(1, 1), r => [Rand(r, 5, 6, 9, 11), Rand(r, 7, 6, 3, 3), Rand(r, 7)]);
     }
 
     private static IEnumerable<KernelParityCase> Backbone()
