@@ -12,7 +12,7 @@ namespace MRVS.Backends.Cuda.Ops;
 /// </summary>
 public sealed class Conv2d : CudaKernel<Conv2dOp>
 {
-    /// <summary>Bound of the column scratch: 8 frames of every SOC++ conv at 360×640 but the 3×3 FPN ones fit.</summary>
+    /// <summary>Bound of the column scratch: at SOC++ Swin-B 8×360×640 all frames of 13 of the 14 convs fit (lay5 in 2 chunks).</summary>
     private const long ColumnScratchBytes = 64L << 20;
 
     protected override void Launch(KernelLaunches k, Conv2dOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
