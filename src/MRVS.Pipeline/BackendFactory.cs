@@ -12,16 +12,17 @@ namespace MRVS.Pipeline;
 /// </summary>
 public static class BackendFactory
 {
-    public static IBackend Create(string name, Precision precision = Precision.Fp32)
+    /// <param name="cpuThreads">Threads of the cpu backend (also when auto falls back to it); null for every core.</param>
+    public static IBackend Create(string name, Precision precision = Precision.Fp32, int? cpuThreads = null)
     {
         if (precision != Precision.Fp32 && name is "cpu")
             throw new ArgumentException($"precision {precision.Name()} needs the cuda or cuda-emu backend; the cpu backend computes in fp32");
         return name switch
         {
-            "cpu" => new CpuBackend(),
+            "cpu" => new CpuBackend(cpuThreads),
             "cuda" => new CudaBackend(new CudaDevice(), precision),
             "cuda-emu" => new CudaBackend(new EmulatedDevice(), precision),
-            "auto" => precision == Precision.Fp32 ? TryCuda() ?? new CpuBackend() : new CudaBackend(new CudaDevice(), precision),
+            "auto" => precision == Precision.Fp32 ? TryCuda() ?? new CpuBackend(cpuThreads) : new CudaBackend(new CudaDevice(), precision),
             _ => throw new ArgumentException($"unknown backend '{name}' (expected cpu, cuda, cuda-emu or auto)"),
         };
     }

@@ -17,4 +17,14 @@ public static class BackendOptions
         o.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
         return o;
     }
+
+    public static Option<int?> Threads()
+    {
+        var o = new Option<int?>("--threads") { Description = "threads of the cpu backend (default: every core)" };
+        o.Validators.Add(r =>
+        {
+            if (r.GetValue(o) is < 1) r.AddError($"--threads must be at least 1 (got {r.GetValue(o)})");
+        });
+        return o;
+    }
 }

@@ -24,9 +24,10 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "untimed runs first", DefaultValueFactory = _ => 1 };
         var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
-        var cmd = new Command("bench", "Time whole forwards (random inputs) and report the per-op breakdown and peak memory")
+        var threads = BackendOptions.Threads();
+        var cmd = new Command("bench", "Time whole forwards (random inputs) and report the per-op breakdown, efficiency and peak memory")
         {
-            variant, config, weights, frames, size, tokens, runs, warmup, backend, precision,
+            variant, config, weights, frames, size, tokens, runs, warmup, backend, precision, threads,
         };
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
@@ -35,7 +36,7 @@ public static class BenchCommand
             var shape = new ForwardShape(r.GetValue(frames), h, w, r.GetValue(tokens), h, w);
             using var file = r.GetValue(weights) is { } path ? SafeTensorsFile.Open(path) : null;
             var store = file is null ? WeightStore.Synthetic(seed: 1, cfg.Swin.WindowSize) : new WeightStore(file);
-            using var be = BackendFactory.Create(r.GetValue(backend)!, PrecisionNames.Parse(r.GetValue(precision)!));
+            using var be = BackendFactory.Create(r.GetValue(backend)!, PrecisionNames.Parse(r.GetValue(precision)!), r.GetValue(threads));
             Print(cfg.Variant, be.Precision, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), Math.Max(1, r.GetValue(runs))));
             return 0;
         }));
@@ -55,11 +56,14 @@ public static class BenchCommand
         var sorted = r.RunMs.Order().ToList();
         Console.WriteLine(string.Format(c, "model {0}, backend {1} ({2}), {3} frames {4}x{5}, {6} tokens", model, r.Backend, precision.Name(), r.Shape.Frames, r.Shape.Height, r.Shape.Width, r.Shape.TextLength));
         Console.WriteLine(string.Format(c, "graph build + plan + upload: {0:F0} ms", r.BuildMs));
-        Console.WriteLine(string.Format(c, "forward: median {0:F1} ms, min {1:F1} ms, max {2:F1} ms over {3} runs", sorted[sorted.Count / 2], sorted[0], sorted[^1], sorted.Count));
+        Console.WriteLine(string.Format(c, "forward: median {0:F1} ms, min {1:F1} ms, max {2:F1} ms over {3} runs", r.MedianMs, sorted[0], sorted[^1], sorted.Count));
+        Console.WriteLine(string.Format(c, "efficiency: {0:F1} GFLOP/s = {1:F1} % of this machine's GEMM peak ({2:F1} GFLOP/s); {3:F1} GFLOP per forward",
+            r.Gflops, 100 * r.Efficiency, r.GemmPeakGflops, r.ForwardFlops / 1e9));
         Console.WriteLine(string.Format(c, "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0, r.PeakWorkingSetBytes / 1048576.0));
         double total = r.ByOp.Sum(x => x.Ms);
         Console.WriteLine("per op kind (one run timed node by node, with device events where the backend has them):");
-        foreach (var (op, ms, nodes) in r.ByOp)
-            Console.WriteLine(string.Format(c, "  {0,-22} {1,10:F1} ms {2,6:F1} %  ({3} nodes)", op, ms, 100 * ms / total, nodes));
+        foreach (var o in r.ByOp)
+            Console.WriteLine(string.Format(c, "  {0,-30} {1,10:F1} ms {2,6:F1} % {3,8:F1} GFLOP {4,7:F1} GFLOP/s  ({5} nodes)",
+                o.Op, o.Ms, 100 * o.Ms / total, o.Flops / 1e9, o.Flops / (o.Ms * 1e6), o.Nodes));
     }
 }

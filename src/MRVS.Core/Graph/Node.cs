@@ -20,5 +20,8 @@ public sealed class Node
     public IReadOnlyList<Value> Inputs { get; }
     public Value Output { get => _output ?? throw new InvalidOperationException("node has no output yet"); internal set => _output = value; }
 
+    /// <summary>The op's <see cref="Op.Flops"/> at this node's shapes.</summary>
+    public long Flops => Op.Flops(Inputs.Select(i => i.Type).ToArray(), Output.Type);
+
     public override string ToString() => $"{Name} = {Op.Describe()}({string.Join(", ", Inputs.Select(i => i.Name))}) -> {Output.Type}";
 }

@@ -16,6 +16,13 @@ public abstract class Op
 
     public virtual string Describe() => Kind;
 
+    /// <summary>
+    /// Floating-point operations of one execution, by the op's defining formula: a multiply-add counts 2 (a GEMM
+    /// 2·M·N·K, as profilers count it), any other arithmetic or transcendental 1 per result; moving data counts 0.
+    /// Benchmarks divide the sum over a forward by its time (effective GFLOP/s).
+    /// </summary>
+    public virtual long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 0;
+
     protected static ShapeException Error(string message) => new(message);
 
     protected static void Expect(bool ok, string message)

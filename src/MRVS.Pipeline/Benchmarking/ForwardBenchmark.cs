@@ -1,24 +1,46 @@
 using System.Diagnostics;
 using MRVS.Core.Config;
 using MRVS.Core.Execution;
+using MRVS.Core.Graph;
+using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
 
 namespace MRVS.Pipeline.Benchmarking;
 
+/// <summary>Time, nodes and FLOPs of one op kind in the per-node timed run.</summary>
+public sealed record OpKindTiming(string Op, double Ms, int Nodes, long Flops);
+
 /// <summary>Timing of whole forwards (graph build excluded) and where the time goes, per op kind.</summary>
+/// <param name="ForwardFlops">The FLOPs of one forward, summed over the executed nodes (<see cref="Op.Flops"/>).</param>
+/// <param name="GemmPeakGflops">The backend's best 1024³ GEMM in this process, measured before the forwards.</param>
 public sealed record ForwardBenchmarkResult(string Backend, ForwardShape Shape, long ArenaBytes, double BuildMs,
-    IReadOnlyList<double> RunMs, IReadOnlyList<(string Op, double Ms, int Nodes)> ByOp, long PeakWorkingSetBytes);
+    IReadOnlyList<double> RunMs, IReadOnlyList<OpKindTiming> ByOp, long PeakWorkingSetBytes, long ForwardFlops,
+    double GemmPeakGflops)
+{
+    public double MedianMs => RunMs.Order().ElementAt(RunMs.Count / 2);
+
+    /// <summary>Effective GFLOP/s of the median forward.</summary>
+    public double Gflops => ForwardFlops / (MedianMs * 1e6);
+
+    /// <summary>The forward's effective GFLOP/s as a fraction of the same process's GEMM peak: comparable across machines and load.</summary>
+    public double Efficiency => Gflops / GemmPeakGflops;
+}
 
 /// <summary>
 /// Runs the model end to end on random inputs with given weights (synthetic ones for shapes without a checkpoint):
-/// warm-up runs, then timed runs; one extra run with per-node timing gives the per-op breakdown.
+/// the backend's GEMM peak first, then warm-up runs and timed runs; one extra run with per-node timing gives the
+/// per-op breakdown.
 /// </summary>
 public static class ForwardBenchmark
 {
+    /// <summary>Side of the square GEMM whose best time defines the peak.</summary>
+    public const int PeakGemmSize = 1024;
+
     public static ForwardBenchmarkResult Run(ModelConfig config, WeightStore weights, ForwardShape shape, IBackend backend, int warmup, int runs)
     {
+        double peak = GemmPeakGflops(backend);
         var sw = Stopwatch.StartNew();
         var graph = SocModel.Build(config, weights, shape);
         using var executor = new Executor(graph, backend, [SocModel.PredMasks, SocModel.PredCls]);
@@ -34,10 +56,36 @@ public static class ForwardBenchmark
         }
         var timed = executor.Run(inputs, timeNodes: true);
         Dispose(timed.Outputs);
-        var byOp = timed.Timings.GroupBy(t => t.Op).Select(g => (g.Key, g.Sum(t => t.Milliseconds), g.Count()))
-            .OrderByDescending(x => x.Item2).ToList();
+        var flops = executor.Plan.Schedule.Where(n => !n.Op.IsView).ToDictionary(n => n.Name, n => n.Flops);
+        var byOp = timed.Timings.GroupBy(t => t.Op)
+            .Select(g => new OpKindTiming(g.Key, g.Sum(t => t.Milliseconds), g.Count(), g.Sum(t => flops[t.Node])))
+            .OrderByDescending(x => x.Ms).ToList();
         Dispose(inputs);
-        return new ForwardBenchmarkResult(backend.Name, shape, executor.Plan.ArenaBytes, buildMs, times, byOp, Process.GetCurrentProcess().PeakWorkingSet64);
+        return new ForwardBenchmarkResult(backend.Name, shape, executor.Plan.ArenaBytes, buildMs, times, byOp,
+            Process.GetCurrentProcess().PeakWorkingSet64, flops.Values.Sum(), peak);
+    }
+
+    /// <summary>GFLOP/s of the backend's best <see cref="PeakGemmSize"/>³ float32 GEMM (node time, best of a few after a warm-up).</summary>
+    public static double GemmPeakGflops(IBackend backend, int tries = 4)
+    {
+        const int n = PeakGemmSize;
+        var g = new ComputeGraph();
+        var op = new MatMulOp();
+        g.Tap("c", g.Add(op, "gemm", g.Input("a", DType.F32, n, n), g.Input("b", DType.F32, n, n)));
+        var rng = new Random(1);
+        var inputs = new Dictionary<string, Tensor> { ["a"] = Tensor.Zeros(DType.F32, n, n), ["b"] = Tensor.Zeros(DType.F32, n, n) };
+        foreach (var t in inputs.Values)
+            foreach (ref var v in t.Span<float>()) v = (float)(rng.NextDouble() - 0.5);
+        using var executor = new Executor(g, backend);
+        double best = double.MaxValue;
+        for (int i = 0; i <= tries; i++)
+        {
+            var r = executor.Run(inputs, timeNodes: true);
+            Dispose(r.Outputs);
+            if (i > 0) best = Math.Min(best, r.Timings[0].Milliseconds);
+        }
+        Dispose(inputs);
+        return 2.0 * n * n * n / (best * 1e6);
     }
 
     private static void Dispose(IReadOnlyDictionary<string, Tensor> tensors)

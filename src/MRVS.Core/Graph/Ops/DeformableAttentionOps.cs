@@ -31,6 +31,14 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
         Expect(w.DType == DType.F32 && w.Rank == 5 && Enumerable.Range(0, 5).All(i => w[i] == loc[i]), $"attention weights are {w}, expected {Shape.Format(loc.Shape[..5])}");
         return new TensorType(DType.F32, [v[0], loc[1], v[2] * v[3]]);
     }
+
+    /// <summary>Per sample: 4 bilinear corners weighted into every channel (2 per multiply-add), plus the weights.</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output)
+    {
+        var w = inputs[2];
+        long samples = w.Elements;
+        return samples * (8L * inputs[0][3] + 10);
+    }
 }
 
 /// <summary>
@@ -54,6 +62,8 @@ public sealed class DeformableSamplingLocationsOp(int heads, int points, int[][]
         Expect(r.DType == DType.F32 && r.Rank == 4 && r[0] == off[0] && r[1] == off[1] && r[2] == levels && (r[3] == 2 || r[3] == 4), $"reference points are {r}, expected [{off[0]}, {off[1]}, {levels}, 2 or 4]");
         return new TensorType(DType.F32, [off[0], off[1], Heads, levels, Points, 2]);
     }
+
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 3 * output.Elements;
 }
 
 /// <summary>Valid fraction of a padded level: mask Bool [N, H, W] → [N, 2] = (unpadded columns of row 0 / W, unpadded rows of column 0 / H).</summary>

@@ -38,4 +38,11 @@ public sealed class DynamicMaskHeadOp(int channels, int layers, int imageHeight,
         Expect(p[2] == need, $"{p[2]} dynamic parameters per query, but {f[1]} feature channels + 2 coordinates with {Layers} layers of {Channels} need {need}");
         return new TensorType(DType.F32, [f[0], p[1], f[2], f[3]]);
     }
+
+    /// <summary>Per pixel and query: the per-query MLP (2 per multiply-add, bias and ReLU 1 each).</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output)
+    {
+        long perPixel = WeightCounts(inputs[0][1] + 2).Sum(w => 2L * w) + BiasCounts().Sum() * 2L;
+        return output.Elements * perPixel;
+    }
 }

@@ -29,4 +29,6 @@ public sealed class MatMulOp(bool transposeB = false, float alpha = 1f) : Op
 
     /// <summary>Number of (M, K)·(K, N) products.</summary>
     public static int Batch(TensorType a) => (int)Shape.Elements(a.Shape.AsSpan(0, a.Rank - 2));
+
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 2 * output.Elements * inputs[0][-1];
 }

@@ -97,6 +97,14 @@ public sealed class WindowAttentionOp(int heads, bool masked) : Op
         }
         return new TensorType(DType.F32, [qkv[0], qkv[1], qkv[2] / 3]);
     }
+
+    /// <summary>QKᵀ and PV per (window, head), then per score: bias, shift mask and softmax (about 4).</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output)
+    {
+        var qkv = inputs[0];
+        long scores = (long)qkv[0] * Heads * qkv[1] * qkv[1];
+        return scores * (4L * output[2] / Heads + 4);
+    }
 }
 
 /// <summary>Swin patch merging gather: x [D, H, W, C] → odd H/W zero-padded → [D, ⌈H/2⌉, ⌈W/2⌉, 4C] with phases (0,0), (1,0), (0,1), (1,1) (row parity first).</summary>

@@ -21,6 +21,13 @@ public sealed class BmrwOp : Op
             $"BMRW: video queries {x} and frame queries {y} must be F32 [n, K, d] and [n, M, d]");
         return x;
     }
+
+    /// <summary>Similarities, softmax, the K×K system and its LU solve, per batch entry (dominant terms).</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output)
+    {
+        long n = inputs[0][0], k = inputs[0][1], d = inputs[0][2], m = inputs[1][1];
+        return n * (2 * m * k * d + 2 * m * k * k + 2 * k * k * k / 3 + 2 * k * k * d + 2 * k * m * d);
+    }
 }
 
 /// <summary>
@@ -41,6 +48,8 @@ public sealed class LanguageMatchScoreOp : Op
             $"language match score: frame queries {f} / language query {g} must be F32 [T, L, Q, C] / [1, C]");
         return new TensorType(DType.F32, [f[0], f[1], 1]);
     }
+
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 6 * inputs[0].Elements;
 }
 
 /// <summary>
@@ -57,4 +66,6 @@ public sealed class CumulativeMeanOp : Op
         Expect(inputs[0].DType == DType.F32 && inputs[0].Rank >= 1, $"input is {inputs[0]}, expected F32[T, ...]");
         return inputs[0];
     }
+
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 2 * output.Elements;
 }
