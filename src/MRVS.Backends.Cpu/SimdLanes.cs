@@ -17,6 +17,16 @@ internal unsafe interface ISimdLanes<TVec> where TVec : struct
     /// <summary>a·b + c rounded once, so every width (and the scalar tail) gives the same bits.</summary>
     static abstract TVec FusedMultiplyAdd(TVec a, TVec b, TVec c);
     static abstract TVec Multiply(TVec a, TVec b);
+    static abstract TVec Add(TVec a, TVec b);
+    /// <summary>x &gt; 0 ? x : 0 per lane (NaN gives 0, as the scalar ReLU).</summary>
+    static abstract TVec Relu(TVec x);
+    static abstract TVec Subtract(TVec a, TVec b);
+    static abstract TVec Max(TVec a, TVec b);
+    static abstract TVec Exp(TVec x);
+    /// <summary>Per lane: a ≠ b ? value : 0.</summary>
+    static abstract TVec WhereNotEqual(TVec a, TVec b, TVec value);
+    static abstract float Sum(TVec v);
+    static abstract float MaxAcross(TVec v);
 }
 
 internal unsafe struct Lanes512 : ISimdLanes<Vector512<float>>
@@ -29,6 +39,22 @@ internal unsafe struct Lanes512 : ISimdLanes<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Relu(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> WhereNotEqual(Vector512<float> a, Vector512<float> b, Vector512<float> value) => Vector512.ConditionalSelect(Vector512.Equals(a, b), Vector512<float>.Zero, value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> v) => Vector512.Sum(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector512<float> v)
+    {
+        float m = v[0];
+        for (int i = 1; i < Vector512<float>.Count; i++) m = MathF.Max(m, v[i]);
+        return m;
+    }
 }
 
 internal unsafe struct Lanes256 : ISimdLanes<Vector256<float>>
@@ -41,6 +67,22 @@ internal unsafe struct Lanes256 : ISimdLanes<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Relu(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> WhereNotEqual(Vector256<float> a, Vector256<float> b, Vector256<float> value) => Vector256.ConditionalSelect(Vector256.Equals(a, b), Vector256<float>.Zero, value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector256.Sum(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector256<float> v)
+    {
+        float m = v[0];
+        for (int i = 1; i < Vector256<float>.Count; i++) m = MathF.Max(m, v[i]);
+        return m;
+    }
 }
 
 internal unsafe struct Lanes128 : ISimdLanes<Vector128<float>>
@@ -53,4 +95,110 @@ internal unsafe struct Lanes128 : ISimdLanes<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> FusedMultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Relu(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), x, Vector128<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Subtract(Vector128<float> a, Vector128<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Exp(Vector128<float> x) => Vector128.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> WhereNotEqual(Vector128<float> a, Vector128<float> b, Vector128<float> value) => Vector128.ConditionalSelect(Vector128.Equals(a, b), Vector128<float>.Zero, value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> v) => Vector128.Sum(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector128<float> v)
+    {
+        float m = v[0];
+        for (int i = 1; i < Vector128<float>.Count; i++) m = MathF.Max(m, v[i]);
+        return m;
+    }
+}
+
+/// <summary>
+/// One SIMD width of double lanes fed from and written back to floats, for float kernels that compute in double
+/// (<see cref="VectorGelu"/>). Like <see cref="ISimdLanes{TVec}"/>, written once and specialised per width.
+/// </summary>
+internal unsafe interface IDoubleLanes<TVec> where TVec : struct
+{
+    static abstract int Count { get; }
+    static abstract TVec Create(double x);
+    /// <summary><see cref="Count"/> floats from <paramref name="p"/>, widened exactly.</summary>
+    static abstract TVec LoadWidened(float* p);
+    /// <summary>Rounds to float and stores <see cref="Count"/> floats.</summary>
+    static abstract void StoreNarrowed(TVec v, float* p);
+    static abstract TVec Add(TVec a, TVec b);
+    static abstract TVec Subtract(TVec a, TVec b);
+    static abstract TVec Multiply(TVec a, TVec b);
+    static abstract TVec Divide(TVec a, TVec b);
+    static abstract TVec FusedMultiplyAdd(TVec a, TVec b, TVec c);
+    static abstract TVec Abs(TVec a);
+    static abstract TVec Min(TVec a, TVec b);
+    static abstract TVec Exp(TVec a);
+    /// <summary>Per lane: <paramref name="x"/> ≥ 0 ? <paramref name="ifNonNegative"/> : <paramref name="otherwise"/>.</summary>
+    static abstract TVec SelectNonNegative(TVec x, TVec ifNonNegative, TVec otherwise);
+}
+
+internal unsafe struct Doubles512 : IDoubleLanes<Vector512<double>>
+{
+    public static int Count => Vector512<double>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Create(double x) => Vector512.Create(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> LoadWidened(float* p) => Vector512.WidenLower(Vector512.Create(Vector256.Load(p), Vector256<float>.Zero));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreNarrowed(Vector512<double> v, float* p) => Vector512.Narrow(v, v).GetLower().Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Add(Vector512<double> a, Vector512<double> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Subtract(Vector512<double> a, Vector512<double> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Multiply(Vector512<double> a, Vector512<double> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Divide(Vector512<double> a, Vector512<double> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> FusedMultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Abs(Vector512<double> a) => Vector512.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Min(Vector512<double> a, Vector512<double> b) => Vector512.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Exp(Vector512<double> a) => Vector512.Exp(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> SelectNonNegative(Vector512<double> x, Vector512<double> a, Vector512<double> b) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<double>.Zero), a, b);
+}
+
+internal unsafe struct Doubles256 : IDoubleLanes<Vector256<double>>
+{
+    public static int Count => Vector256<double>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Create(double x) => Vector256.Create(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> LoadWidened(float* p) => Vector256.WidenLower(Vector256.Create(Vector128.Load(p), Vector128<float>.Zero));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreNarrowed(Vector256<double> v, float* p) => Vector256.Narrow(v, v).GetLower().Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Add(Vector256<double> a, Vector256<double> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Subtract(Vector256<double> a, Vector256<double> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Multiply(Vector256<double> a, Vector256<double> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Divide(Vector256<double> a, Vector256<double> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> FusedMultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Abs(Vector256<double> a) => Vector256.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Min(Vector256<double> a, Vector256<double> b) => Vector256.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Exp(Vector256<double> a) => Vector256.Exp(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> SelectNonNegative(Vector256<double> x, Vector256<double> a, Vector256<double> b) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<double>.Zero), a, b);
+}
+
+internal unsafe struct Doubles128 : IDoubleLanes<Vector128<double>>
+{
+    public static int Count => Vector128<double>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Create(double x) => Vector128.Create(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> LoadWidened(float* p) => Vector128.Create((double)p[0], p[1]);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreNarrowed(Vector128<double> v, float* p) { p[0] = (float)v[0]; p[1] = (float)v[1]; }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Add(Vector128<double> a, Vector128<double> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Subtract(Vector128<double> a, Vector128<double> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Multiply(Vector128<double> a, Vector128<double> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Divide(Vector128<double> a, Vector128<double> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> FusedMultiplyAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c) => Vector128.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Abs(Vector128<double> a) => Vector128.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Min(Vector128<double> a, Vector128<double> b) => Vector128.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Exp(Vector128<double> a) => Vector128.Exp(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> SelectNonNegative(Vector128<double> x, Vector128<double> a, Vector128<double> b) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x, Vector128<double>.Zero), a, b);
 }

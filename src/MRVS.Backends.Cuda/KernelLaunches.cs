@@ -85,9 +85,10 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
     {
         int n = x[1].Dim(0), k = x[1].Dim(1), m = (int)(x[0].Elements / k);
         gemm.Run(x[0].Ptr, x[1].Ptr, y.Ptr, m, n, k, transposeB: true, 1f, 1, 0, 0, 0);
-        nint bias = x.Length == 3 ? x[2].Ptr : 0;
-        if (bias == 0 && op.Activation == Activation.None) return;
-        Launch("linear", Dim3.Blocks(y.Elements, Threads), new Dim3(Threads), a => a.Ptr(y.Ptr).Ptr(bias).Add(y.Elements).Add(n).Add((int)op.Activation));
+        nint bias = op.HasBias(x.Length) ? x[2].Ptr : 0, residual = op.HasResidual ? x[^1].Ptr : 0;
+        if (bias == 0 && residual == 0 && op.Activation == Activation.None) return;
+        Launch("linear", Dim3.Blocks(y.Elements, Threads), new Dim3(Threads),
+            a => a.Ptr(y.Ptr).Ptr(bias).Ptr(residual).Add(y.Elements).Add(n).Add((int)op.Activation));
     }
 
     private void MatMul(MatMulOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)

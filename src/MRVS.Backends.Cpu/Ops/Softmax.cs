@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph.Ops;
 
@@ -24,8 +26,48 @@ public sealed unsafe class Softmax : CpuKernel<SoftmaxOp>
     public static void Row(Span<float> x)
     {
         if (x.IsEmpty) return;
-        TensorPrimitives.Subtract(x, TensorPrimitives.Max(x), x);
-        TensorPrimitives.Exp(x, x);
-        TensorPrimitives.Divide(x, TensorPrimitives.Sum(x), x);
+        ExpNormalise(x, TensorPrimitives.Max(x));
+    }
+
+    /// <summary>
+    /// The rest of a softmax once the row's <paramref name="max"/> is known: x = exp(x − max) and its sum in one sweep,
+    /// then x · (1 / sum), as torch's CPU softmax. The tail goes through the same lanes (padded with −∞), so a value's
+    /// result does not depend on its position.
+    /// </summary>
+    public static void ExpNormalise(Span<float> x, float max)
+    {
+        fixed (float* p = x)
+        {
+            if (Vector512.IsHardwareAccelerated) ExpNormalise<Lanes512, Vector512<float>>(p, x.Length, max);
+            else if (Vector256.IsHardwareAccelerated) ExpNormalise<Lanes256, Vector256<float>>(p, x.Length, max);
+            else ExpNormalise<Lanes128, Vector128<float>>(p, x.Length, max);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ExpNormalise<TL, TV>(float* x, int n, float max) where TL : struct, ISimdLanes<TV> where TV : struct
+    {
+        int w = TL.Count, vn = n / w * w, j;
+        TV maxV = TL.Broadcast(max), sumV = TL.Zero;
+        for (j = 0; j < vn; j += w)
+        {
+            TV e = TL.Exp(TL.Subtract(TL.Load(x + j), maxV));
+            TL.Store(e, x + j);
+            sumV = TL.Add(sumV, e);
+        }
+        float* tail = stackalloc float[w];
+        if (j < n)
+        {
+            new Span<float>(tail, w).Fill(float.NegativeInfinity);
+            new ReadOnlySpan<float>(x + j, n - j).CopyTo(new Span<float>(tail, w));
+            TV e = TL.Exp(TL.Subtract(TL.Load(tail), maxV));
+            TL.Store(e, tail);
+            sumV = TL.Add(sumV, e);
+            new ReadOnlySpan<float>(tail, n - j).CopyTo(new Span<float>(x + j, n - j));
+        }
+        float inverse = 1f / TL.Sum(sumV);
+        TV scale = TL.Broadcast(inverse);
+        for (j = 0; j < vn; j += w) TL.Store(TL.Multiply(TL.Load(x + j), scale), x + j);
+        for (; j < n; j++) x[j] *= inverse;
     }
 }
