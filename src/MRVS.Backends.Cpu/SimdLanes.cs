@@ -22,9 +22,14 @@ internal unsafe interface ISimdLanes<TVec> where TVec : struct
     static abstract TVec Relu(TVec x);
     static abstract TVec Subtract(TVec a, TVec b);
     static abstract TVec Max(TVec a, TVec b);
-    static abstract TVec Exp(TVec x);
+    /// <summary>Round to the nearest integer, ties to even.</summary>
+    static abstract TVec Round(TVec x);
+    /// <summary>2^n for integral n, n clamped to [−127, 128]: 0 below −126, +∞ above 127.</summary>
+    static abstract TVec Pow2(TVec n);
     /// <summary>Per lane: a ≠ b ? value : 0.</summary>
     static abstract TVec WhereNotEqual(TVec a, TVec b, TVec value);
+    /// <summary>Per lane: x &lt; limit ? 0 : value.</summary>
+    static abstract TVec ZeroWhereBelow(TVec x, TVec limit, TVec value);
     static abstract float Sum(TVec v);
     static abstract float MaxAcross(TVec v);
 }
@@ -44,9 +49,14 @@ internal unsafe struct Lanes512 : ISimdLanes<Vector512<float>>
     public static Vector512<float> Relu(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Round(Vector512<float> x) => Vector512.Round(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Pow2(Vector512<float> n) =>
+        (Vector512.ConvertToInt32(Vector512.Min(Vector512.Max(n, Vector512.Create(-127f)), Vector512.Create(128f))) + Vector512.Create(127) << 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> WhereNotEqual(Vector512<float> a, Vector512<float> b, Vector512<float> value) => Vector512.ConditionalSelect(Vector512.Equals(a, b), Vector512<float>.Zero, value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ZeroWhereBelow(Vector512<float> x, Vector512<float> limit, Vector512<float> value) => Vector512.ConditionalSelect(Vector512.LessThan(x, limit), Vector512<float>.Zero, value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> v) => Vector512.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector512<float> v)
@@ -72,9 +82,14 @@ internal unsafe struct Lanes256 : ISimdLanes<Vector256<float>>
     public static Vector256<float> Relu(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Round(Vector256<float> x) => Vector256.Round(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Pow2(Vector256<float> n) =>
+        (Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(n, Vector256.Create(-127f)), Vector256.Create(128f))) + Vector256.Create(127) << 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> WhereNotEqual(Vector256<float> a, Vector256<float> b, Vector256<float> value) => Vector256.ConditionalSelect(Vector256.Equals(a, b), Vector256<float>.Zero, value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ZeroWhereBelow(Vector256<float> x, Vector256<float> limit, Vector256<float> value) => Vector256.ConditionalSelect(Vector256.LessThan(x, limit), Vector256<float>.Zero, value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector256.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector256<float> v)
@@ -100,9 +115,14 @@ internal unsafe struct Lanes128 : ISimdLanes<Vector128<float>>
     public static Vector128<float> Relu(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), x, Vector128<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Subtract(Vector128<float> a, Vector128<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Exp(Vector128<float> x) => Vector128.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Round(Vector128<float> x) => Vector128.Round(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Pow2(Vector128<float> n) =>
+        (Vector128.ConvertToInt32(Vector128.Min(Vector128.Max(n, Vector128.Create(-127f)), Vector128.Create(128f))) + Vector128.Create(127) << 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> WhereNotEqual(Vector128<float> a, Vector128<float> b, Vector128<float> value) => Vector128.ConditionalSelect(Vector128.Equals(a, b), Vector128<float>.Zero, value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ZeroWhereBelow(Vector128<float> x, Vector128<float> limit, Vector128<float> value) => Vector128.ConditionalSelect(Vector128.LessThan(x, limit), Vector128<float>.Zero, value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> v) => Vector128.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector128<float> v)

@@ -32,7 +32,10 @@ public sealed unsafe class Softmax : CpuKernel<SoftmaxOp>
     /// <summary>
     /// The rest of a softmax once the row's <paramref name="max"/> is known: x = exp(x − max) and its sum in one sweep,
     /// then x · (1 / sum), as torch's CPU softmax. The tail goes through the same lanes (padded with −∞), so a value's
-    /// result does not depend on its position.
+    /// result does not depend on its position. Exponentials below the smallest normal float are 0
+    /// (<see cref="SimdMath.ExpFlushed"/>): the row's maximum contributes exp(0) = 1, beside which they vanish from any
+    /// float sum, and subnormal operands would make the multiply-adds that consume the probabilities (attention's P·V)
+    /// take the CPU's slow microcode path.
     /// </summary>
     public static void ExpNormalise(Span<float> x, float max)
     {
@@ -51,7 +54,7 @@ public sealed unsafe class Softmax : CpuKernel<SoftmaxOp>
         TV maxV = TL.Broadcast(max), sumV = TL.Zero;
         for (j = 0; j < vn; j += w)
         {
-            TV e = TL.Exp(TL.Subtract(TL.Load(x + j), maxV));
+            TV e = SimdMath.ExpFlushed<TL, TV>(TL.Subtract(TL.Load(x + j), maxV));
             TL.Store(e, x + j);
             sumV = TL.Add(sumV, e);
         }
@@ -60,7 +63,7 @@ public sealed unsafe class Softmax : CpuKernel<SoftmaxOp>
         {
             new Span<float>(tail, w).Fill(float.NegativeInfinity);
             new ReadOnlySpan<float>(x + j, n - j).CopyTo(new Span<float>(tail, w));
-            TV e = TL.Exp(TL.Subtract(TL.Load(tail), maxV));
+            TV e = SimdMath.ExpFlushed<TL, TV>(TL.Subtract(TL.Load(tail), maxV));
             TL.Store(e, tail);
             sumV = TL.Add(sumV, e);
             new ReadOnlySpan<float>(tail, n - j).CopyTo(new Span<float>(x + j, n - j));

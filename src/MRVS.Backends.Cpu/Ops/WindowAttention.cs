@@ -6,10 +6,10 @@ using MRVS.Core.Graph.Ops;
 namespace MRVS.Backends.Cpu.Ops;
 
 /// <summary>
-/// CPU reference of <see cref="WindowAttentionOp"/>, one (window, head) per work item: S = scale · Q·Kᵀ by GEMM with the
-/// head's relative position bias added in its epilogue, then per row the shift mask (−100 between different shift
-/// regions) and the softmax in one sweep, then S·V by GEMM into the head's output columns. Padded tokens are ordinary
-/// tokens, as upstream.
+/// CPU reference of <see cref="WindowAttentionOp"/>, one (head, window) per work item, heads outermost so that a thread
+/// keeps one head's relative position bias in cache: S = scale · Q·Kᵀ by GEMM, then per row one sweep adds the bias
+/// and the shift mask (−100 between different shift regions) and takes the max, the softmax finishes it, then S·V by
+/// GEMM into the head's output columns. Padded tokens are ordinary tokens, as upstream.
 /// </summary>
 public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
 {
@@ -23,34 +23,33 @@ public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
         nint pqkv = qkv.Ptr, pb = inputs[1].Ptr, pr = op.Masked ? inputs[2].Ptr : 0, py = output.Ptr;
         CpuParallel.For((long)windows * heads, idx =>
         {
-            int h = (int)(idx % heads), win = (int)(idx / heads);
+            int win = (int)(idx % windows), h = (int)(idx / windows);
             float* rows = (float*)pqkv + (long)win * n * 3 * c + h * dh;
-            nint bias = pb + (nint)((long)h * n * n * sizeof(float));
+            float* bias = (float*)pb + (long)h * n * n;
             float* regions = pr == 0 ? null : (float*)pr + (long)win * n;
             if (t_scores == null || t_scores.Length < n * n) t_scores = GC.AllocateUninitializedArray<float>(n * n, pinned: true);
             fixed (float* s = t_scores)
             {
-                Gemm.Run(rows, rows + c, s, n, n, dh, transposeB: true, alpha: scale, lda: 3 * c, ldb: 3 * c, ldc: n,
-                    epilogue: new GemmEpilogue(0, Activation.None, bias, n));
-                for (int i = 0; i < n; i++) SoftmaxRow(s + (long)i * n, n, regions, regions == null ? 0f : regions[i]);
+                Gemm.Run(rows, rows + c, s, n, n, dh, transposeB: true, alpha: scale, lda: 3 * c, ldb: 3 * c, ldc: n);
+                for (int i = 0; i < n; i++) SoftmaxRow(s + (long)i * n, bias + (long)i * n, n, regions, regions == null ? 0f : regions[i]);
                 Gemm.Run(s, rows + 2 * c, (float*)py + (long)win * n * c + h * dh, n, dh, n, transposeB: false, lda: n, ldb: 3 * c, ldc: c);
             }
         }, minPerThread: 1);
     }
 
     /// <summary>
-    /// Adds −100 where token j lies in another shift region than the query (when <paramref name="regions"/> is given),
-    /// then the max-subtracted softmax in place: one sweep for mask and max, one for exp and sum, one to divide.
+    /// Adds the bias row, then −100 where token j lies in another shift region than the query (when
+    /// <paramref name="regions"/> is given), and finishes the max-subtracted softmax in place.
     /// </summary>
-    private static void SoftmaxRow(float* row, int n, float* regions, float query)
+    private static void SoftmaxRow(float* row, float* bias, int n, float* regions, float query)
     {
-        if (Vector512.IsHardwareAccelerated) SoftmaxRow<Lanes512, Vector512<float>>(row, n, regions, query);
-        else if (Vector256.IsHardwareAccelerated) SoftmaxRow<Lanes256, Vector256<float>>(row, n, regions, query);
-        else SoftmaxRow<Lanes128, Vector128<float>>(row, n, regions, query);
+        if (Vector512.IsHardwareAccelerated) SoftmaxRow<Lanes512, Vector512<float>>(row, bias, n, regions, query);
+        else if (Vector256.IsHardwareAccelerated) SoftmaxRow<Lanes256, Vector256<float>>(row, bias, n, regions, query);
+        else SoftmaxRow<Lanes128, Vector128<float>>(row, bias, n, regions, query);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SoftmaxRow<TL, TV>(float* row, int n, float* regions, float query)
+    private static void SoftmaxRow<TL, TV>(float* row, float* bias, int n, float* regions, float query)
         where TL : struct, ISimdLanes<TV> where TV : struct
     {
         int w = TL.Count, vn = n / w * w, j;
@@ -58,17 +57,15 @@ public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
         TV penalty = TL.Broadcast(WindowAttentionOp.ShiftMaskValue);
         for (j = 0; j < vn; j += w)
         {
-            TV v = TL.Load(row + j);
-            if (regions != null)
-            {
-                v = TL.Add(v, TL.WhereNotEqual(TL.Load(regions + j), target, penalty));
-                TL.Store(v, row + j);
-            }
+            TV v = TL.Add(TL.Load(row + j), TL.Load(bias + j));
+            if (regions != null) v = TL.Add(v, TL.WhereNotEqual(TL.Load(regions + j), target, penalty));
+            TL.Store(v, row + j);
             maxV = TL.Max(maxV, v);
         }
         float max = TL.MaxAcross(maxV);
         for (; j < n; j++)
         {
+            row[j] += bias[j];
             if (regions != null && regions[j] != query) row[j] += WindowAttentionOp.ShiftMaskValue;
             max = MathF.Max(max, row[j]);
         }
