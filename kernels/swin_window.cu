@@ -1,6 +1,7 @@
 // swin_window_partition / swin_window_merge: Video Swin's shifted, zero-padded window partition and its inverse.
 // partition: x [D, H, W, C] → windows [nW, wd*wh*ww, C] (pad to window multiples, roll by -shift, windows (d, h, w),
-// tokens (d, y, x)); merge: windows → [D, H, W, C] (roll by +shift, crop). Window geometry in mrvs_window.
+// tokens (d, y, x)); merge: windows → [D, H, W, C] (roll by +shift, crop), plus residual [D, H, W, C] when not null
+// (the block's skip connection, fused by the graph fusion pass). Window geometry in mrvs_window.
 // Launch: grid (ceil(tokens*C / 256)), block (256), one channel of one token per thread.
 #include "mrvs_cuda.h"
 
@@ -26,7 +27,8 @@ extern "C" __global__ void swin_window_partition(const float* __restrict__ x, fl
     y[i] = z < d && yy < h && xx < w ? x[(((long long)z * h + yy) * w + xx) * c + ch] : 0.0f;
 }
 
-extern "C" __global__ void swin_window_merge(const float* __restrict__ x, float* __restrict__ y, long long count, int d, int h, int w, int c, mrvs_window g)
+extern "C" __global__ void swin_window_merge(const float* __restrict__ x, const float* __restrict__ residual, float* __restrict__ y,
+                                             long long count, int d, int h, int w, int c, mrvs_window g)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;
@@ -37,7 +39,8 @@ extern "C" __global__ void swin_window_merge(const float* __restrict__ x, float*
     const int nh = g.padded[1] / g.size[1], nw = g.padded[2] / g.size[2];
     const int window = (sd / g.size[0] * nh + sh / g.size[1]) * nw + sw / g.size[2];
     const int k = ((sd % g.size[0]) * g.size[1] + sh % g.size[1]) * g.size[2] + sw % g.size[2];
-    y[i] = x[((long long)window * g.size[0] * g.size[1] * g.size[2] + k) * c + ch];
+    const float v = x[((long long)window * g.size[0] * g.size[1] * g.size[2] + k) * c + ch];
+    y[i] = residual ? residual[i] + v : v;
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(swin_window_partition)
 MRVS_EXPORT_INDEPENDENT_KERNEL(swin_window_merge)

@@ -31,16 +31,40 @@ public static unsafe class Gemm
         if (ldc < 0) ldc = n;
         if (m <= 0 || n <= 0) return;
         var g = new Problem((nint)a, (nint)b, (nint)c, m, n, k, transposeB, alpha, lda, ldb, ldc, epilogue);
-        if (Vector512.IsHardwareAccelerated) Run<Lanes512, Vector512<float>>(g);
-        else if (Vector256.IsHardwareAccelerated) Run<Lanes256, Vector256<float>>(g);
-        else Run<Lanes128, Vector128<float>>(g);
+        if (Vector512.IsHardwareAccelerated) Run<Lanes512, Vector512<float>>(g, null);
+        else if (Vector256.IsHardwareAccelerated) Run<Lanes256, Vector256<float>>(g, null);
+        else Run<Lanes128, Vector128<float>>(g, null);
+    }
+
+    /// <summary>C = alpha · A · B with B packed beforehand (<see cref="Pack"/>), for several products with the same B.</summary>
+    public static void Run(float* a, PackedMatrix b, float* c, int m, float alpha = 1f, int lda = -1, int ldc = -1,
+        GemmEpilogue epilogue = default)
+    {
+        if (lda < 0) lda = b.K;
+        if (ldc < 0) ldc = b.N;
+        if (m <= 0 || b.N <= 0) return;
+        var g = new Problem((nint)a, 0, (nint)c, m, b.N, b.K, false, alpha, lda, 0, ldc, epilogue);
+        if (Vector512.IsHardwareAccelerated) Run<Lanes512, Vector512<float>>(g, b);
+        else if (Vector256.IsHardwareAccelerated) Run<Lanes256, Vector256<float>>(g, b);
+        else Run<Lanes128, Vector128<float>>(g, b);
+    }
+
+    /// <summary>B (K × N, or N × K when <paramref name="transposeB"/>) packed whole, for <see cref="Run(float*, PackedMatrix, float*, int, float, int, int, GemmEpilogue)"/>.</summary>
+    public static PackedMatrix Pack(float* b, int n, int k, bool transposeB, int ldb = -1)
+    {
+        if (ldb < 0) ldb = transposeB ? k : n;
+        int nr = 2 * (Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256.IsHardwareAccelerated ? Vector256<float>.Count : Vector128<float>.Count);
+        int panels = (n + nr - 1) / nr;
+        var packed = new PackedMatrix(n, k, (long)panels * nr * Math.Max(k, 1));
+        if (k > 0) PackB(new Problem(0, (nint)b, 0, 0, n, k, transposeB, 1f, 0, ldb, 0, default), 0, panels, nr, packed.Data);
+        return packed;
     }
 
     /// <summary>Addresses as nint: pointers cannot be record fields.</summary>
     private readonly record struct Problem(nint A, nint B, nint C, int M, int N, int K, bool TransposeB, float Alpha,
         int Lda, int Ldb, int Ldc, GemmEpilogue Epilogue);
 
-    private static void Run<TL, TV>(Problem g) where TL : struct, ISimdLanes<TV> where TV : struct
+    private static void Run<TL, TV>(Problem g, PackedMatrix? prepacked) where TL : struct, ISimdLanes<TV> where TV : struct
     {
         int nr = 2 * TL.Count, panels = (g.N + nr - 1) / nr;
         if (g.K <= 0)
@@ -48,30 +72,33 @@ public static unsafe class Gemm
             for (int i = 0; i < g.M; i++) new Span<float>((float*)g.C + (long)i * g.Ldc, g.N).Clear();
             if (g.Epilogue.IsEmpty) return;
         }
-        int chunk = Math.Clamp(PackedChunkFloats / (Math.Max(g.K, 1) * nr), 1, panels);
-        long chunkFloats = (long)chunk * nr * Math.Max(g.K, 1);
-        if (t_packedB == null || t_packedB.Length < chunkFloats) t_packedB = GC.AllocateUninitializedArray<float>((int)chunkFloats, pinned: true);
         int tilesM = (g.M + Mc - 1) / Mc, threads = CpuParallel.Threads;
-        fixed (float* packed = t_packedB)
+        int chunk = prepacked is null ? Math.Clamp(PackedChunkFloats / (Math.Max(g.K, 1) * nr), 1, panels) : panels;
+        float* packed = prepacked is null ? PackBuffer((long)chunk * nr * Math.Max(g.K, 1)) : prepacked.Data;
+        nint pp = (nint)packed;
+        for (int p0 = 0; p0 < panels; p0 += chunk)
         {
-            nint pp = (nint)packed;
-            for (int p0 = 0; p0 < panels; p0 += chunk)
+            int count = Math.Min(chunk, panels - p0);
+            if (g.K > 0 && prepacked is null) PackB(g, p0, count, nr, packed);
+            // Enough panel groups that small-M products still give every thread work.
+            int groups = Math.Clamp((ItemsPerThread * threads + tilesM - 1) / tilesM, 1, count);
+            int perGroup = (count + groups - 1) / groups;
+            groups = (count + perGroup - 1) / perGroup;
+            int first = p0;
+            CpuParallel.For((long)tilesM * groups, t =>
             {
-                int count = Math.Min(chunk, panels - p0);
-                if (g.K > 0) PackB(g, p0, count, nr, packed);
-                // Enough panel groups that small-M products still give every thread work.
-                int groups = Math.Clamp((ItemsPerThread * threads + tilesM - 1) / tilesM, 1, count);
-                int perGroup = (count + groups - 1) / groups;
-                groups = (count + perGroup - 1) / perGroup;
-                int first = p0;
-                CpuParallel.For((long)tilesM * groups, t =>
-                {
-                    int tm = (int)(t / groups), tg = (int)(t % groups);
-                    int j0 = tg * perGroup, j1 = Math.Min(count, j0 + perGroup);
-                    Tile<TL, TV>(g, (float*)pp, count, first, tm * Mc, j0, j1);
-                });
-            }
+                int tm = (int)(t / groups), tg = (int)(t % groups);
+                int j0 = tg * perGroup, j1 = Math.Min(count, j0 + perGroup);
+                Tile<TL, TV>(g, (float*)pp, count, first, tm * Mc, j0, j1);
+            });
         }
+    }
+
+    /// <summary>This thread's buffer for packed parts of B (pinned, grown on demand, kept for the next call).</summary>
+    private static float* PackBuffer(long floats)
+    {
+        if (t_packedB == null || t_packedB.Length < floats) t_packedB = GC.AllocateUninitializedArray<float>((int)floats, pinned: true);
+        return (float*)Unsafe.AsPointer(ref t_packedB[0]);
     }
 
     /// <summary>

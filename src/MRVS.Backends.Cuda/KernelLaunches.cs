@@ -16,7 +16,7 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
 
     private static readonly HashSet<Type> Kernelized =
     [
-        typeof(LinearOp), typeof(MatMulOp), typeof(LayerNormOp), typeof(SoftmaxOp), typeof(UnaryOp), typeof(BinaryOp),
+        typeof(LinearOp), typeof(FeedForwardOp), typeof(MatMulOp), typeof(LayerNormOp), typeof(SoftmaxOp), typeof(UnaryOp), typeof(BinaryOp),
         typeof(GroupNormOp), typeof(PermuteOp), typeof(AttentionOp), typeof(WindowAttentionOp), typeof(MsDeformAttnOp),
         typeof(PadOp), typeof(SliceOp), typeof(ConcatOp), typeof(CastOp), typeof(EmbeddingOp), typeof(InterpolateOp),
         typeof(SwinWindowPartitionOp), typeof(SwinWindowMergeOp), typeof(PatchMergeOp), typeof(Conv2dOp), typeof(SinePositionEncodingOp),
@@ -32,6 +32,7 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
         switch (node.Op)
         {
             case LinearOp op: Linear(op, x, y); break;
+            case FeedForwardOp op: FeedForward(op, x, y); break;
             case MatMulOp op: MatMul(op, x, y); break;
             case LayerNormOp op: LayerNorm(op, x, y); break;
             case SoftmaxOp: Softmax(x[0].Ptr, y); break;
@@ -48,8 +49,8 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
             case CastOp op: Cast(x[0], y); break;
             case EmbeddingOp: Embedding(x[0], x[1], y); break;
             case InterpolateOp op: Interpolate(op, x[0], y); break;
-            case SwinWindowPartitionOp op: SwinWindow("swin_window_partition", op.Window, x[0].Shape, x[0].Ptr, y); break;
-            case SwinWindowMergeOp op: SwinWindow("swin_window_merge", op.Window, y.Shape, x[0].Ptr, y); break;
+            case SwinWindowPartitionOp op: SwinWindowPartition(op, x[0], y); break;
+            case SwinWindowMergeOp op: SwinWindowMerge(op, x, y); break;
             case PatchMergeOp: PatchMerge(x[0], y); break;
             case Conv2dOp op: Conv2d(op, x, y); break;
             case SinePositionEncodingOp op: SinePositionEncoding(op, x[0], y); break;
@@ -84,11 +85,36 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
     private void Linear(LinearOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         int n = x[1].Dim(0), k = x[1].Dim(1), m = (int)(x[0].Elements / k);
-        gemm.Run(x[0].Ptr, x[1].Ptr, y.Ptr, m, n, k, transposeB: true, 1f, 1, 0, 0, 0);
         nint bias = op.HasBias(x.Length) ? x[2].Ptr : 0, residual = op.HasResidual ? x[^1].Ptr : 0;
-        if (bias == 0 && residual == 0 && op.Activation == Activation.None) return;
-        Launch("linear", Dim3.Blocks(y.Elements, Threads), new Dim3(Threads),
-            a => a.Ptr(y.Ptr).Ptr(bias).Ptr(residual).Add(y.Elements).Add(n).Add((int)op.Activation));
+        LinearRows(x[0].Ptr, x[1].Ptr, bias, residual, y.Ptr, m, n, k, op.Activation);
+    }
+
+    /// <summary>m rows of a Linear: the GEMM, then kernels/linear.cu for bias, activation and residual where there are any.</summary>
+    private void LinearRows(nint input, nint weight, nint bias, nint residual, nint output, int m, int n, int k, Activation act)
+    {
+        gemm.Run(input, weight, output, m, n, k, transposeB: true, 1f, 1, 0, 0, 0);
+        if (bias == 0 && residual == 0 && act == Activation.None) return;
+        long count = (long)m * n;
+        Launch("linear", Dim3.Blocks(count, Threads), new Dim3(Threads),
+            a => a.Ptr(output).Ptr(bias).Ptr(residual).Add(count).Add(n).Add((int)act));
+    }
+
+    /// <summary>Rows of the hidden activations a feed-forward keeps in its device scratch at a time.</summary>
+    private const long FeedForwardScratchFloats = 1 << 22;
+
+    /// <summary>Both Linears block of rows by block of rows, the hidden activations in a bounded per-op scratch.</summary>
+    private void FeedForward(FeedForwardOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    {
+        int k = x[1].Dim(1), hidden = x[1].Dim(0), n = x[3].Dim(0), m = (int)(x[0].Elements / k);
+        int block = (int)Math.Clamp(FeedForwardScratchFloats / hidden, 1, m);
+        nint scratch = Scratch(op, (long)block * hidden * sizeof(float));
+        for (int r0 = 0; r0 < m; r0 += block)
+        {
+            int rows = Math.Min(block, m - r0);
+            nint residual = op.HasResidual ? x[5].Ptr + (nint)((long)r0 * n * sizeof(float)) : 0;
+            LinearRows(x[0].Ptr + (nint)((long)r0 * k * sizeof(float)), x[1].Ptr, x[2].Ptr, 0, scratch, rows, hidden, k, op.Activation);
+            LinearRows(scratch, x[3].Ptr, x[4].Ptr, residual, y.Ptr + (nint)((long)r0 * n * sizeof(float)), rows, n, hidden, Activation.None);
+        }
     }
 
     private void MatMul(MatMulOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
@@ -225,11 +251,25 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
             a => a.Ptr(x.Ptr).Ptr(y.Ptr).Add(planes).Add(ih).Add(iw).Add(op.Height).Add(op.Width).Add((int)op.Mode).Add(x.Type.DType.Size()));
     }
 
-    private void SwinWindow(string kernel, SwinWindow window, int[] volume, nint input, DeviceTensor y)
+    private void SwinWindowPartition(SwinWindowPartitionOp op, DeviceTensor x, DeviceTensor y) =>
+        SwinWindow("swin_window_partition", op.Window, x.Shape, y, a => a.Ptr(x.Ptr).Ptr(y.Ptr));
+
+    private void SwinWindowMerge(SwinWindowMergeOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    {
+        nint windows = x[0].Ptr, residual = op.HasResidual ? x[1].Ptr : 0;
+        SwinWindow("swin_window_merge", op.Window, y.Shape, y, a => a.Ptr(windows).Ptr(residual).Ptr(y.Ptr));
+    }
+
+    /// <summary>kernels/swin_window.cu: <paramref name="pointers"/> adds the kernel's buffers, then the shared geometry follows.</summary>
+    private void SwinWindow(string kernel, SwinWindow window, int[] volume, DeviceTensor y, Action<KernelArgs> pointers)
     {
         var g = new WindowGeometry();
         for (int i = 0; i < 3; i++) { g.Size[i] = window.Size[i]; g.Shift[i] = window.Shift[i]; g.Padded[i] = window.Padded(i, volume[i]); }
-        Launch(kernel, Grid(y.Elements), new Dim3(Threads), a => a.Ptr(input).Ptr(y.Ptr).Add(y.Elements).Add(volume[0]).Add(volume[1]).Add(volume[2]).Add(volume[3]).Add(g));
+        Launch(kernel, Grid(y.Elements), new Dim3(Threads), a =>
+        {
+            pointers(a);
+            a.Add(y.Elements).Add(volume[0]).Add(volume[1]).Add(volume[2]).Add(volume[3]).Add(g);
+        });
     }
 
     private void PatchMerge(DeviceTensor x, DeviceTensor y) =>

@@ -60,6 +60,8 @@ public static class BenchCommand
         Console.WriteLine(string.Format(c, "efficiency: {0:F1} GFLOP/s = {1:F1} % of this machine's GEMM peak ({2:F1} GFLOP/s); {3:F1} GFLOP per forward",
             r.Gflops, 100 * r.Efficiency, r.GemmPeakGflops, r.ForwardFlops / 1e9));
         Console.WriteLine(string.Format(c, "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0, r.PeakWorkingSetBytes / 1048576.0));
+        Console.WriteLine(string.Format(c, "fusion: {0} nodes → {1} ({2})", r.Fusion.NodesBefore, r.Fusion.NodesAfter,
+            string.Join(", ", r.Fusion.Fired.Select(f => $"{f.Key} ×{f.Value}"))));
         double total = r.ByOp.Sum(x => x.Ms);
         Console.WriteLine("per op kind (one run timed node by node, with device events where the backend has them):");
         foreach (var o in r.ByOp)

@@ -1,10 +1,12 @@
 using MRVS.Core.Graph;
+using MRVS.Core.Graph.Fusion;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Core.Execution;
 
 /// <summary>
-/// Runs a graph on a backend: plans the arena once for the requested outputs, uploads constants once, and on
+/// Runs a graph on a backend: rewrites it with the graph-level fusion pass (<see cref="GraphFusion"/>), plans the arena
+/// once for the requested outputs, uploads constants once, and on
 /// each run feeds the inputs, executes the schedule and copies the requested outputs to the host. On a backend
 /// that can capture work (<see cref="IBackend.CanCapture"/>) the second run records the schedule and every later
 /// run replays the recording instead of dispatching node by node; outputs then live to the end of the schedule and
@@ -25,14 +27,29 @@ public sealed class Executor : IDisposable
     public MemoryPlan Plan { get; }
     public IBackend Backend => _backend;
 
+    /// <summary>The graph-level fusion the executor applied (null when built with <c>fuse: false</c>).</summary>
+    public FusionResult? Fusion { get; }
+
     /// <param name="outputs">Tap names to produce; null for every tap of the graph.</param>
-    public Executor(ComputeGraph graph, IBackend backend, IEnumerable<string>? outputs = null)
+    /// <param name="fuse">Run <see cref="GraphFusion"/> first (on every backend); requested outputs are never fused away.</param>
+    public Executor(ComputeGraph graph, IBackend backend, IEnumerable<string>? outputs = null, bool fuse = true)
     {
-        _graph = graph;
         _backend = backend;
+        var requested = new List<(string Name, Value Value)>();
         foreach (var name in outputs ?? graph.TapNames)
         {
             if (!graph.Taps.TryGetValue(name, out var v)) throw new ArgumentException($"the graph has no output named '{name}'");
+            requested.Add((name, v));
+        }
+        if (fuse)
+        {
+            Fusion = GraphFusion.Apply(graph, requested.Select(r => r.Value).Distinct().ToList());
+            graph = Fusion.Graph;
+            requested = requested.Select(r => (r.Name, Fusion[r.Value])).ToList();
+        }
+        _graph = graph;
+        foreach (var (name, v) in requested)
+        {
             if (!_outputsByValue.TryGetValue(v, out var names)) _outputsByValue[v] = names = [];
             names.Add(name);
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MRVS.Core.Config;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
+using MRVS.Core.Graph.Fusion;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Models;
@@ -15,9 +16,10 @@ public sealed record OpKindTiming(string Op, double Ms, int Nodes, long Flops);
 /// <summary>Timing of whole forwards (graph build excluded) and where the time goes, per op kind.</summary>
 /// <param name="ForwardFlops">The FLOPs of one forward, summed over the executed nodes (<see cref="Op.Flops"/>).</param>
 /// <param name="GemmPeakGflops">The backend's best 1024³ GEMM in this process, measured before the forwards.</param>
+/// <param name="Fusion">What the graph-level fusion pass did to the forward's graph.</param>
 public sealed record ForwardBenchmarkResult(string Backend, ForwardShape Shape, long ArenaBytes, double BuildMs,
     IReadOnlyList<double> RunMs, IReadOnlyList<OpKindTiming> ByOp, long PeakWorkingSetBytes, long ForwardFlops,
-    double GemmPeakGflops)
+    double GemmPeakGflops, FusionResult Fusion)
 {
     public double MedianMs => RunMs.Order().ElementAt(RunMs.Count / 2);
 
@@ -62,7 +64,7 @@ public static class ForwardBenchmark
             .OrderByDescending(x => x.Ms).ToList();
         Dispose(inputs);
         return new ForwardBenchmarkResult(backend.Name, shape, executor.Plan.ArenaBytes, buildMs, times, byOp,
-            Process.GetCurrentProcess().PeakWorkingSet64, flops.Values.Sum(), peak);
+            Process.GetCurrentProcess().PeakWorkingSet64, flops.Values.Sum(), peak, executor.Fusion!);
     }
 
     /// <summary>GFLOP/s of the backend's best <see cref="PeakGemmSize"/>³ float32 GEMM (node time, best of a few after a warm-up).</summary>

@@ -47,6 +47,10 @@ public class EmulatedKernelParityTests
         yield return Case("permute bool", new PermuteOp(1, 0), Mask(0.5, 3, 9));
         yield return Case("linear gelu", new LinearOp(Activation.Gelu), Rand(7, 33), Rand(5, 33), Rand(5));
         yield return Case("linear no bias", new LinearOp(), Rand(1, 3, 9), Rand(4, 9));
+        yield return Case("linear gelu residual", new LinearOp(Activation.Gelu, residual: true), Rand(7, 33), Rand(5, 33), Rand(5), Rand(7, 5));
+        yield return Case("linear residual no bias", new LinearOp(residual: true), Rand(2, 3, 9), Rand(4, 9), Rand(2, 3, 4));
+        yield return Case("feed_forward relu", new FeedForwardOp(Activation.Relu), Rand(2, 5, 33), Rand(40, 33), Rand(40), Rand(6, 40), Rand(6));
+        yield return Case("feed_forward gelu residual", new FeedForwardOp(Activation.Gelu, residual: true), Rand(13, 9), Rand(70, 9), Rand(70), Rand(9, 70), Rand(9), Rand(13, 9));
         yield return Case("matmul transposed", new MatMulOp(transposeB: true, alpha: 0.5f), Rand(3, 4, 5), Rand(3, 6, 5));
         yield return Case("attention masks", new AttentionOp(4, AttentionScaling.ScaleQuery, true, true), Rand(2, 5, 16), Rand(2, 9, 16), Rand(2, 9, 12), Mask(0.3, 2, 9), Rand(5, 9));
         yield return Case("attention roberta", new AttentionOp(3, AttentionScaling.ScaleScores), Rand(1, 1, 12), Rand(1, 1, 12), Rand(1, 1, 12));
@@ -74,6 +78,7 @@ public class EmulatedKernelParityTests
         var window = new SwinWindow([2, 7, 7], [1, 3, 3]);
         yield return Case("swin_window_partition", new SwinWindowPartitionOp(window), Rand(3, 9, 10, 4));
         yield return Case("swin_window_merge", new SwinWindowMergeOp(window, 3, 9, 10), Rand(8, 98, 4));
+        yield return Case("swin_window_merge residual", new SwinWindowMergeOp(window, 3, 9, 10, residual: true), Rand(8, 98, 4), Rand(3, 9, 10, 4));
         yield return Case("patch_merge odd", new PatchMergeOp(), Rand(2, 5, 7, 3));
         yield return Case("conv2d 3x3 s2", new Conv2dOp(2, 1), Rand(2, 3, 7, 6), Rand(5, 3, 3, 3), Rand(5));
         yield return Case("conv2d 1x1", new Conv2dOp(), Rand(1, 4, 3, 5), Rand(2, 4, 1, 1));

@@ -7,9 +7,9 @@ public enum Activation { None, Relu, Gelu, Sigmoid, Tanh }
 /// <summary>
 /// y = act(x · Wᵀ + b) [+ residual] over the last axis; W is [N, K] as PyTorch stores it. Inputs: x, W[, b][, residual].
 /// The residual (y's shape) is added after the activation: a Linear followed by a residual add, fused
-/// (<see cref="Fusion.LinearResidualRule"/>), rounds exactly as the two ops did.
+/// (<see cref="Fusion.ResidualAddRule"/>), rounds exactly as the two ops did.
 /// </summary>
-public sealed class LinearOp(Activation activation = Activation.None, bool residual = false) : Op
+public sealed class LinearOp(Activation activation = Activation.None, bool residual = false) : Op, IResidualOp
 {
     public Activation Activation { get; } = activation;
     public bool HasResidual { get; } = residual;
@@ -17,6 +17,8 @@ public sealed class LinearOp(Activation activation = Activation.None, bool resid
 
     public override string Describe() =>
         Kind + (Activation == Activation.None ? "" : $"+{Activation}") + (HasResidual ? "+residual" : "");
+
+    public Op WithResidual() => new LinearOp(Activation, residual: true);
 
     /// <summary>Whether inputs of this count include a bias (input 2).</summary>
     public bool HasBias(int inputCount) => inputCount == (HasResidual ? 4 : 3);
