@@ -1,9 +1,8 @@
-using MRVS.Core.Config;
 using MRVS.Core.IO;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 using MRVS.Models.Text;
-using MRVS.Pipeline.Conversion;
 using MRVS.Pipeline.Text;
 
 namespace MRVS.Pipeline;
@@ -16,6 +15,8 @@ namespace MRVS.Pipeline;
 /// </summary>
 public sealed class ModelFolder : IDisposable
 {
+    public const string ConfigFile = "config.json", WeightsFile = "model.safetensors", VocabFile = "vocab.json", MergesFile = "merges.txt";
+
     private ModelFolder(string directory, ModelConfig config, SafeTensorsFile weights, RobertaTokenizer tokenizer)
     {
         Directory = directory;
@@ -35,16 +36,16 @@ public sealed class ModelFolder : IDisposable
     public static ModelFolder Open(string directory)
     {
         if (!System.IO.Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"model folder '{directory}' not found (expected a folder with {CheckpointConverter.ConfigFile}, {CheckpointConverter.WeightsFile}, {CheckpointConverter.VocabFile} and {CheckpointConverter.MergesFile}, as mrvs convert writes)");
+            throw new DirectoryNotFoundException($"model folder '{directory}' not found (expected a folder with {ConfigFile}, {WeightsFile}, {VocabFile} and {MergesFile}, as mrvs convert writes)");
         string File(string name, string what)
         {
             var p = Path.Combine(directory, name);
             return System.IO.File.Exists(p) ? p : throw new FileNotFoundException($"model folder '{directory}': missing {name} ({what})", p);
         }
-        var config = ModelConfig.Load(File(CheckpointConverter.ConfigFile, "written by mrvs convert"));
-        var vocab = File(CheckpointConverter.VocabFile, "the RoBERTa tokenizer; mrvs convert --vocab copies it");
-        var merges = File(CheckpointConverter.MergesFile, "the RoBERTa tokenizer; mrvs convert --merges copies it");
-        var weights = SafeTensorsFile.Open(File(CheckpointConverter.WeightsFile, "written by mrvs convert"));
+        var config = ModelConfig.Load(File(ConfigFile, "written by mrvs convert"));
+        var vocab = File(VocabFile, "the RoBERTa tokenizer; mrvs convert --vocab copies it");
+        var merges = File(MergesFile, "the RoBERTa tokenizer; mrvs convert --merges copies it");
+        var weights = SafeTensorsFile.Open(File(WeightsFile, "written by mrvs convert"));
         try
         {
             var tokenizer = RobertaTokenizer.Load(vocab, merges);
@@ -88,7 +89,7 @@ public sealed class ModelFolder : IDisposable
         catch (WeightBindingException e)
         {
             var shown = e.Problems.Take(3).ToList();
-            throw new InvalidDataException($"{weights.Path}: does not match {CheckpointConverter.ConfigFile} ({config.Variant}): {string.Join("; ", shown)}"
+            throw new InvalidDataException($"{weights.Path}: does not match {ConfigFile} ({config.Variant}): {string.Join("; ", shown)}"
                 + (e.Problems.Count > shown.Count ? $"; and {e.Problems.Count - shown.Count} more problem(s)" : ""), e);
         }
     }

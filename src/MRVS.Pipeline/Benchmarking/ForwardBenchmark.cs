@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using MRVS.Core.Config;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Fusion;
@@ -7,6 +6,7 @@ using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 
 namespace MRVS.Pipeline.Benchmarking;
 

@@ -1,9 +1,8 @@
-using MRVS.Core.Config;
 using MRVS.Core.IO;
 using MRVS.Core.IO.Torch;
-using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 
 namespace MRVS.Pipeline.Conversion;
 
@@ -15,8 +14,6 @@ namespace MRVS.Pipeline.Conversion;
 /// </summary>
 public static class CheckpointConverter
 {
-    public const string WeightsFile = "model.safetensors", ConfigFile = "config.json", VocabFile = "vocab.json", MergesFile = "merges.txt";
-
     public static void Convert(string checkpointPath, ModelConfig config, string outputDir, string? vocabPath = null, string? mergesPath = null)
     {
         if (File.Exists(outputDir) || (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any()))
@@ -35,11 +32,11 @@ public static class CheckpointConverter
         try
         {
             Directory.CreateDirectory(staging);
-            SafeTensorsWriter.Write(Path.Combine(staging, WeightsFile), stateDict,
+            SafeTensorsWriter.Write(Path.Combine(staging, ModelFolder.WeightsFile), stateDict,
                 new Dictionary<string, string> { ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp", ["variant"] = config.Variant, ["source"] = Path.GetFileName(checkpointPath) });
-            File.WriteAllText(Path.Combine(staging, ConfigFile), config.ToJson());
-            if (vocabPath is not null) File.Copy(vocabPath, Path.Combine(staging, VocabFile));
-            if (mergesPath is not null) File.Copy(mergesPath, Path.Combine(staging, MergesFile));
+            File.WriteAllText(Path.Combine(staging, ModelFolder.ConfigFile), config.ToJson());
+            if (vocabPath is not null) File.Copy(vocabPath, Path.Combine(staging, ModelFolder.VocabFile));
+            if (mergesPath is not null) File.Copy(mergesPath, Path.Combine(staging, ModelFolder.MergesFile));
             if (Directory.Exists(outputDir)) Directory.Delete(outputDir);
             Directory.Move(staging, outputDir);
         }

@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using MRVS.Backends.Cpu.Ops;
 using MRVS.Core.Execution;
+using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Pipeline.Media;
@@ -79,7 +78,7 @@ public sealed class Segmenter : IDisposable
         return tokens;
     }
 
-    /// <summary>Segments every frame and returns all results (frames included); see <see cref="SegmentStream"/> to process long videos in bounded memory.</summary>
+    /// <summary>Segments every frame and returns all results (frames included); see <see cref="SegmentStream(IEnumerable{RgbFrame}, string, CancellationToken)"/> to process long videos in bounded memory.</summary>
     public SegmentationResult Segment(IEnumerable<RgbFrame> frames, string text, CancellationToken cancel = default)
     {
         var stream = SegmentStream(frames, text, cancel);
@@ -183,7 +182,7 @@ public sealed class Segmenter : IDisposable
         stream.Clips++;
         try
         {
-            return times.Measure("postprocess", () => Results(outputs[SocModel.PredCls], outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
+            return times.Measure("postprocess", () => Results(outputs[SocModel.ReferredQuery], outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
         }
         finally
         {
@@ -191,19 +190,17 @@ public sealed class Segmenter : IDisposable
         }
     }
 
-    /// <summary>Per frame: its mask (post-processed on the backend) and the chosen query's score, sigmoid of its class logit (max over classes).</summary>
-    private static SegmentedFrame[] Results(Tensor predCls, Tensor masks, List<RgbFrame> frames, int firstIndex, int clipIndex)
+    /// <summary>
+    /// Per frame: its mask and its score, both from the backend's one decision of the referred query (the masks are
+    /// that query's, and each score is that query's sigmoid of its class logit in the frame, max over classes).
+    /// </summary>
+    private static SegmentedFrame[] Results(Tensor decision, Tensor masks, List<RgbFrame> frames, int firstIndex, int clipIndex)
     {
-        var cls = predCls.Span<float>();
-        int t = predCls.Shape[0], queries = predCls.Shape[2], classes = predCls.Shape[3], pixels = masks.Shape[2] * masks.Shape[3];
-        int query = ReferredMask.SelectQuery(cls, t, queries, classes);
+        var scores = ReferredQueryOp.FrameScores(decision.Span<float>(), frames.Count);
+        int pixels = masks.Shape[2] * masks.Shape[3];
         var results = new SegmentedFrame[frames.Count];
         for (int i = 0; i < frames.Count; i++)
-        {
-            float score = 0;
-            for (int k = 0; k < classes; k++) score = MathF.Max(score, Activations.Sigmoid(cls[(i * queries + query) * classes + k]));
-            results[i] = SegmentedFrame.Create(firstIndex + i, frames[i], masks.Span<byte>().Slice(i * pixels, pixels).ToArray(), score, clipIndex);
-        }
+            results[i] = SegmentedFrame.Create(firstIndex + i, frames[i], masks.Span<byte>().Slice(i * pixels, pixels).ToArray(), scores[i], clipIndex);
         return results;
     }
 
@@ -222,7 +219,7 @@ public sealed class Segmenter : IDisposable
             _executors.RemoveLast();
         }
         var graph = SocModel.Build(_model.Config, _model.NewWeightStore(), shape, original);
-        var executor = new Executor(graph, _backend, [SocModel.PredCls, SocModel.ReferredMasks]);
+        var executor = new Executor(graph, _backend, [SocModel.ReferredQuery, SocModel.ReferredMasks]);
         _executors.AddFirst((shape, original, executor));
         return executor;
     }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using MRVS.Backends.Cpu;
 using MRVS.Backends.Cpu.Ops;
 using MRVS.Core.Graph.Ops;

@@ -1,6 +1,6 @@
 using MRVS.Backends.Cpu;
 using MRVS.Backends.Cuda;
-using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Emulation;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.EndToEnd;
@@ -19,6 +19,7 @@ public class FixtureVerificationTests
         FixtureVerification.AssertPasses(fixture, backend);
     }
 
+    [Category(TestCategory.EndToEnd)]
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
     public void CudaEmulationReproducesEveryFixtureTensor(string fixture)
     {
@@ -34,6 +35,7 @@ public class FixtureVerificationTests
         FixtureVerification.AssertPasses(fixture, backend, finalOutputsOnly: true);
     }
 
+    [Category(TestCategory.EndToEnd)]
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
     public void CudaEmulationFusedForwardReproducesTheOutputs(string fixture)
     {

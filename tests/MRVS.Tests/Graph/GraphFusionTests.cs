@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using MRVS.Backends.Cpu;
-using MRVS.Core.Config;
+using MRVS.Models.Config;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Fusion;

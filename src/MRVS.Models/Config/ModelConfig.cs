@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace MRVS.Core.Config;
+namespace MRVS.Models.Config;
 
 public sealed record SwinConfig(int EmbedDim, int[] Depths, int[] NumHeads, int[] PatchSize, int[] WindowSize, double MlpRatio, bool PatchNorm);
 
