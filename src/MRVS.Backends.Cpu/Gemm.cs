@@ -7,7 +7,10 @@ namespace MRVS.Backends.Cpu;
 /// Single-precision GEMM for the CPU backend: C[m, n] = alpha · Σ_k A[m, k] · B(k, n), then an optional
 /// <see cref="GemmEpilogue"/>; float32 fused multiply-add accumulation in k order. B is packed once per call into
 /// Kc-deep panels of 2 vectors' width (in chunks of at most <see cref="PackedChunkFloats"/>), shared by every thread;
-/// A is read in place. Tiles of C (up to Mc rows × a group of panels) are the parallel work items.
+/// A is read in place. Tiles of C (up to Mc rows × a group of panels) are the parallel work items. With few rows of
+/// A and B given as [N, K] (a Linear's weights), the roles swap (<see cref="RunTransposed"/>): B is read in place and
+/// only A is packed, so the weights are streamed once instead of copied. Every path gives each element of C the same
+/// multiply-add chain, so results do not depend on the path, the blocking or the thread count.
 /// </summary>
 public static unsafe class Gemm
 {
@@ -20,6 +23,9 @@ public static unsafe class Gemm
     /// <summary>Work items per thread aimed for when splitting C, so uneven tiles still balance.</summary>
     private const int ItemsPerThread = 4;
 
+    /// <summary>Rows of A up to which a product with B as [N, K] streams B in place (<see cref="RunTransposed"/>), in panels.</summary>
+    private const int StreamedPanels = 2;
+
     [ThreadStatic] private static float[]? t_packedB;
 
     /// <param name="transposeB">B is [N, K] (PyTorch Linear weights) instead of [K, N].</param>
@@ -31,9 +37,15 @@ public static unsafe class Gemm
         if (ldc < 0) ldc = n;
         if (m <= 0 || n <= 0) return;
         var g = new Problem((nint)a, (nint)b, (nint)c, m, n, k, transposeB, alpha, lda, ldb, ldc, epilogue);
-        if (Vector512.IsHardwareAccelerated) Run<Lanes512, Vector512<float>>(g, null);
-        else if (Vector256.IsHardwareAccelerated) Run<Lanes256, Vector256<float>>(g, null);
-        else Run<Lanes128, Vector128<float>>(g, null);
+        if (Vector512.IsHardwareAccelerated) Run<Lanes512, Vector512<float>>(g);
+        else if (Vector256.IsHardwareAccelerated) Run<Lanes256, Vector256<float>>(g);
+        else Run<Lanes128, Vector128<float>>(g);
+    }
+
+    private static void Run<TL, TV>(Problem g) where TL : struct, ISimdLanes<TV> where TV : struct
+    {
+        if (g.TransposeB && g.K > 0 && g.M <= StreamedPanels * 2 * TL.Count) RunTransposed<TL, TV>(g);
+        else Run<TL, TV>(g, null);
     }
 
     /// <summary>C = alpha · A · B with B packed beforehand (<see cref="Pack"/>), for several products with the same B.</summary>
@@ -102,9 +114,67 @@ public static unsafe class Gemm
     }
 
     /// <summary>
+    /// Cᵀ = B·Aᵀ for few rows of A: B [N, K] gives the micro-kernel's six broadcast rows in place, A is packed as the
+    /// panels (at most <see cref="StreamedPanels"/>), and each 6 × 2w tile of Cᵀ is stored transposed into C with the
+    /// epilogue. Groups of six rows of B are the parallel work items.
+    /// </summary>
+    private static void RunTransposed<TL, TV>(Problem g) where TL : struct, ISimdLanes<TV> where TV : struct
+    {
+        int nr = 2 * TL.Count, panels = (g.M + nr - 1) / nr, groups = (g.N + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
+        float* packed = PackBuffer((long)panels * nr * g.K);
+        PackB(new Problem(0, g.A, 0, 0, g.M, g.K, true, 1f, 0, g.Lda, 0, default), 0, panels, nr, packed);
+        nint pp = (nint)packed;
+        var problem = g;
+        CpuParallel.For(groups, grp => TransposedRows<TL, TV>(problem, (float*)pp, panels, (int)grp * GemmMicroKernel.Rows),
+            minPerThread: Math.Max(1, (1L << 16) / ((long)g.K * g.M)));
+    }
+
+    [ThreadStatic] private static float[]? t_edgeRows;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposedRows<TL, TV>(in Problem g, float* packed, int panels, int n0) where TL : struct, ISimdLanes<TV> where TV : struct
+    {
+        const int mr = GemmMicroKernel.Rows;
+        int nr = 2 * TL.Count, rows = Math.Min(mr, g.N - n0);
+        float* a = (float*)g.B + (long)n0 * g.Ldb;
+        long lda = g.Ldb;
+        float[]? edge = null;
+        if (rows < mr)
+        {
+            // Last rows of B: a zero-padded copy, so the micro-kernel never reads past B.
+            if (t_edgeRows == null || t_edgeRows.Length < mr * g.K) t_edgeRows = GC.AllocateUninitializedArray<float>(mr * g.K, pinned: true);
+            edge = t_edgeRows;
+            new Span<float>(edge, 0, mr * g.K).Clear();
+            for (int r = 0; r < rows; r++) new ReadOnlySpan<float>(a + r * lda, g.K).CopyTo(new Span<float>(edge, r * g.K, g.K));
+            a = (float*)Unsafe.AsPointer(ref edge[0]);
+            lda = g.K;
+        }
+        float* tile = stackalloc float[mr * nr];
+        for (int p = 0; p < panels; p++)
+        {
+            for (int k0 = 0; k0 < g.K; k0 += Kc)
+            {
+                int kc = Math.Min(Kc, g.K - k0);
+                float* bp = packed + (long)k0 * panels * nr + (long)p * kc * nr;
+                GemmMicroKernel.Run<TL, TV>(a + k0, lda, bp, kc, tile, nr, k0 > 0, k0 + Kc >= g.K ? g.Alpha : 1f);
+            }
+            int cols = Math.Min(nr, g.M - p * nr);
+            for (int j = 0; j < cols; j++)
+            {
+                int m = p * nr + j;
+                float* c = (float*)g.C + (long)m * g.Ldc + n0;
+                for (int r = 0; r < rows; r++) c[r] = tile[r * nr + j];
+                if (!g.Epilogue.IsEmpty) g.Epilogue.ApplyToRow(c, n0, rows, m);
+            }
+        }
+        GC.KeepAlive(edge);
+    }
+
+    /// <summary>
     /// Panels [p0, p0 + count) of B (nr columns each, zero past N) for every k: slice s (k0 = s·Kc) starts at
     /// k0 · count · nr, panel j of it at j · kc · nr, k-major inside.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(in Problem g, int p0, int count, int nr, float* packed)
     {
         var p = g;
@@ -124,6 +194,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>B [K, N] rows k0.. → one panel: kc rows of <paramref name="cols"/> values, zero-padded to nr.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRows(float* b, long ldb, int cols, int kc, int nr, float* d)
     {
         for (int k = 0; k < kc; k++, d += nr)
@@ -134,6 +205,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>B [N, K] rows n0.. (columns of op(B)) → one k-major panel, zero-padded to nr.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackTransposed(float* b, long ldb, int cols, int kc, int nr, float* d)
     {
         if (cols < nr) new Span<float>(d, kc * nr).Clear();
@@ -212,6 +284,7 @@ public static unsafe class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Copy(float* src, long lds, float* dst, long ldd, int rows, int cols)
     {
         for (int i = 0; i < rows; i++)

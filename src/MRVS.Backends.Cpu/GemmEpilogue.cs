@@ -48,4 +48,14 @@ public readonly record struct GemmEpilogue(nint Bias, Activation Activation, nin
             TL.Store(v1, c + w);
         }
     }
+
+    /// <summary>Applies the epilogue to <paramref name="count"/> values of row <paramref name="row"/> of C, from column <paramref name="column"/>.</summary>
+    internal unsafe void ApplyToRow(float* c, int column, int count, long row)
+    {
+        if (Bias != 0)
+            for (int j = 0; j < count; j++) c[j] += ((float*)Bias)[column + j];
+        Activations.Apply(Activation, new Span<float>(c, count));
+        if (Residual != 0)
+            for (int j = 0; j < count; j++) c[j] += ((float*)Residual)[row * LdResidual + column + j];
+    }
 }

@@ -59,12 +59,7 @@ internal unsafe struct Lanes512 : ISimdLanes<Vector512<float>>
     public static Vector512<float> ZeroWhereBelow(Vector512<float> x, Vector512<float> limit, Vector512<float> value) => Vector512.ConditionalSelect(Vector512.LessThan(x, limit), Vector512<float>.Zero, value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> v) => Vector512.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MaxAcross(Vector512<float> v)
-    {
-        float m = v[0];
-        for (int i = 1; i < Vector512<float>.Count; i++) m = MathF.Max(m, v[i]);
-        return m;
-    }
+    public static float MaxAcross(Vector512<float> v) => Lanes256.MaxAcross(Vector256.Max(v.GetLower(), v.GetUpper()));
 }
 
 internal unsafe struct Lanes256 : ISimdLanes<Vector256<float>>
@@ -92,12 +87,7 @@ internal unsafe struct Lanes256 : ISimdLanes<Vector256<float>>
     public static Vector256<float> ZeroWhereBelow(Vector256<float> x, Vector256<float> limit, Vector256<float> value) => Vector256.ConditionalSelect(Vector256.LessThan(x, limit), Vector256<float>.Zero, value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector256.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MaxAcross(Vector256<float> v)
-    {
-        float m = v[0];
-        for (int i = 1; i < Vector256<float>.Count; i++) m = MathF.Max(m, v[i]);
-        return m;
-    }
+    public static float MaxAcross(Vector256<float> v) => Lanes128.MaxAcross(Vector128.Max(v.GetLower(), v.GetUpper()));
 }
 
 internal unsafe struct Lanes128 : ISimdLanes<Vector128<float>>
@@ -125,12 +115,7 @@ internal unsafe struct Lanes128 : ISimdLanes<Vector128<float>>
     public static Vector128<float> ZeroWhereBelow(Vector128<float> x, Vector128<float> limit, Vector128<float> value) => Vector128.ConditionalSelect(Vector128.LessThan(x, limit), Vector128<float>.Zero, value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> v) => Vector128.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MaxAcross(Vector128<float> v)
-    {
-        float m = v[0];
-        for (int i = 1; i < Vector128<float>.Count; i++) m = MathF.Max(m, v[i]);
-        return m;
-    }
+    public static float MaxAcross(Vector128<float> v) => MathF.Max(MathF.Max(v[0], v[1]), MathF.Max(v[2], v[3]));
 }
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using MRVS.Core.Execution;
@@ -26,7 +25,24 @@ public sealed unsafe class Softmax : CpuKernel<SoftmaxOp>
     public static void Row(Span<float> x)
     {
         if (x.IsEmpty) return;
-        ExpNormalise(x, TensorPrimitives.Max(x));
+        fixed (float* p = x)
+        {
+            if (Vector512.IsHardwareAccelerated) Row<Lanes512, Vector512<float>>(p, x.Length);
+            else if (Vector256.IsHardwareAccelerated) Row<Lanes256, Vector256<float>>(p, x.Length);
+            else Row<Lanes128, Vector128<float>>(p, x.Length);
+        }
+    }
+
+    /// <summary>The row's max in lanes, then <see cref="ExpNormalise"/>: no call per pass, for the many short rows of attention.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row<TL, TV>(float* x, int n) where TL : struct, ISimdLanes<TV> where TV : struct
+    {
+        int w = TL.Count, vn = n / w * w, j;
+        TV maxV = TL.Broadcast(float.NegativeInfinity);
+        for (j = 0; j < vn; j += w) maxV = TL.Max(maxV, TL.Load(x + j));
+        float max = TL.MaxAcross(maxV);
+        for (; j < n; j++) max = MathF.Max(max, x[j]);
+        ExpNormalise<TL, TV>(x, n, max);
     }
 
     /// <summary>

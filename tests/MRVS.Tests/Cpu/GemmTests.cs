@@ -74,6 +74,18 @@ public unsafe class GemmTests
         Assert.That(fused, Is.EqualTo(plain));
     }
 
+    [TestCase(Activation.None)]
+    [TestCase(Activation.Gelu)]
+    public void FewRowsStreamingTheWeightsGiveTheSameBitsAsManyRows(Activation act)
+    {
+        var rng = new Random(5);
+        int m = 150, few = 20, n = 77, k = 700;
+        var a = Random(rng, m * k); var w = Random(rng, n * k); var bias = Random(rng, n); var residual = Random(rng, m * n);
+        var many = RunGemm(a, w, m, n, k, true, 1f, k, k, n, bias, act, residual);
+        var some = RunGemm(a, w, few, n, k, true, 1f, k, k, n, bias, act, residual);
+        Assert.That(some, Is.EqualTo(many.AsSpan(0, few * n).ToArray()));
+    }
+
     [TestCase(1)]
     [TestCase(3)]
     public void ResultsDoNotDependOnTheThreadCount(int threads)
