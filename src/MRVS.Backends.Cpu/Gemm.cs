@@ -15,7 +15,7 @@ namespace MRVS.Backends.Cpu;
 public static unsafe class Gemm
 {
     /// <summary>A Kc × 2w B panel stays in L1, the Mc × Kc rows of A it meets in L2.</summary>
-    private const int Kc = 256, Mc = 16 * GemmMicroKernel.Rows;
+    private const int Kc = PackedMatrix.SliceDepth, Mc = 16 * GemmMicroKernel.Rows;
 
     /// <summary>Largest packed part of B at a time (4 MiB): B is packed and consumed chunk by chunk of panels.</summary>
     private const int PackedChunkFloats = 1 << 20;
@@ -65,10 +65,8 @@ public static unsafe class Gemm
     public static PackedMatrix Pack(float* b, int n, int k, bool transposeB, int ldb = -1)
     {
         if (ldb < 0) ldb = transposeB ? k : n;
-        int nr = 2 * (Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256.IsHardwareAccelerated ? Vector256<float>.Count : Vector128<float>.Count);
-        int panels = (n + nr - 1) / nr;
-        var packed = new PackedMatrix(n, k, (long)panels * nr * Math.Max(k, 1));
-        if (k > 0) PackB(new Problem(0, (nint)b, 0, 0, n, k, transposeB, 1f, 0, ldb, 0, default), 0, panels, nr, packed.Data);
+        var packed = new PackedMatrix(n, k);
+        if (k > 0) PackB(new Problem(0, (nint)b, 0, 0, n, k, transposeB, 1f, 0, ldb, 0, default), 0, packed.Panels, packed.PanelWidth, packed.Data);
         return packed;
     }
 

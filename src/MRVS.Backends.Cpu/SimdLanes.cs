@@ -3,6 +3,13 @@ using System.Runtime.Intrinsics;
 
 namespace MRVS.Backends.Cpu;
 
+/// <summary>The float lanes of the widest SIMD vectors the kernels use on this machine (the width they dispatch on).</summary>
+internal static class SimdWidth
+{
+    public static int Floats => Vector512.IsHardwareAccelerated ? Vector512<float>.Count
+        : Vector256.IsHardwareAccelerated ? Vector256<float>.Count : Vector128<float>.Count;
+}
+
 /// <summary>
 /// One SIMD width of float lanes. Kernels written once against this interface are specialised per struct by the
 /// JIT and by NativeAOT, so Vector512, Vector256 and Vector128 code comes from a single source.
