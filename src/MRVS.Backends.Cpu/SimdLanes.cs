@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MRVS.Backends.Cpu;
 
@@ -140,7 +141,8 @@ internal unsafe interface IDoubleLanes<TVec> where TVec : struct
     static abstract TVec Add(TVec a, TVec b);
     static abstract TVec Subtract(TVec a, TVec b);
     static abstract TVec Multiply(TVec a, TVec b);
-    static abstract TVec Divide(TVec a, TVec b);
+    /// <summary>1/a to within a few ulp: AVX-512's 14-bit estimate refined by two Newton steps where available (a division takes as long as a dozen multiply-adds).</summary>
+    static abstract TVec Reciprocal(TVec a);
     static abstract TVec FusedMultiplyAdd(TVec a, TVec b, TVec c);
     static abstract TVec Abs(TVec a);
     static abstract TVec Min(TVec a, TVec b);
@@ -160,7 +162,14 @@ internal unsafe struct Doubles512 : IDoubleLanes<Vector512<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Add(Vector512<double> a, Vector512<double> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Subtract(Vector512<double> a, Vector512<double> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Multiply(Vector512<double> a, Vector512<double> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Divide(Vector512<double> a, Vector512<double> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Reciprocal(Vector512<double> a)
+    {
+        if (!Avx512F.IsSupported) return Vector512<double>.One / a;
+        var r = Avx512F.Reciprocal14(a);
+        r = Vector512.FusedMultiplyAdd(r, Vector512.FusedMultiplyAdd(-a, r, Vector512<double>.One), r);
+        return Vector512.FusedMultiplyAdd(r, Vector512.FusedMultiplyAdd(-a, r, Vector512<double>.One), r);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> FusedMultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Abs(Vector512<double> a) => Vector512.Abs(a);
@@ -182,7 +191,14 @@ internal unsafe struct Doubles256 : IDoubleLanes<Vector256<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Add(Vector256<double> a, Vector256<double> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Subtract(Vector256<double> a, Vector256<double> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Multiply(Vector256<double> a, Vector256<double> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Divide(Vector256<double> a, Vector256<double> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Reciprocal(Vector256<double> a)
+    {
+        if (!Avx512F.VL.IsSupported) return Vector256<double>.One / a;
+        var r = Avx512F.VL.Reciprocal14(a);
+        r = Vector256.FusedMultiplyAdd(r, Vector256.FusedMultiplyAdd(-a, r, Vector256<double>.One), r);
+        return Vector256.FusedMultiplyAdd(r, Vector256.FusedMultiplyAdd(-a, r, Vector256<double>.One), r);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> FusedMultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Abs(Vector256<double> a) => Vector256.Abs(a);
@@ -204,7 +220,7 @@ internal unsafe struct Doubles128 : IDoubleLanes<Vector128<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Add(Vector128<double> a, Vector128<double> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Subtract(Vector128<double> a, Vector128<double> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Multiply(Vector128<double> a, Vector128<double> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Divide(Vector128<double> a, Vector128<double> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Reciprocal(Vector128<double> a) => Vector128<double>.One / a;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<double> FusedMultiplyAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c) => Vector128.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Abs(Vector128<double> a) => Vector128.Abs(a);
