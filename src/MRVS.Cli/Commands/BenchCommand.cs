@@ -59,6 +59,15 @@ public static class BenchCommand
         Console.WriteLine(string.Format(c, "forward: median {0:F1} ms, min {1:F1} ms, max {2:F1} ms over {3} runs", r.MedianMs, sorted[0], sorted[^1], sorted.Count));
         Console.WriteLine(string.Format(c, "efficiency: {0:F1} GFLOP/s = {1:F1} % of this machine's GEMM peak ({2:F1} GFLOP/s); {3:F1} GFLOP per forward",
             r.Gflops, 100 * r.Efficiency, r.GemmPeakGflops, r.ForwardFlops / 1e9));
+        // CPU time measures the work only where the backend computes on the host's cores (not behind a GPU).
+        if (r.Backend is "cpu" or "cuda-emu")
+        {
+            var t = r.CpuTime;
+            Console.WriteLine(string.Format(c,
+                "cpu time: {0:F0} ms per forward ({1:F2}× its wall time); by CPU time {2:F1} % of the GEMM's "
+                + "{3:F1} GFLOP per CPU-second (load-independent; idle threads unseen)",
+                t.MedianCpuMs, t.MedianCpuMs / r.MedianMs, 100 * t.Efficiency, t.PeakGflopsPerCpuSecond));
+        }
         Console.WriteLine(string.Format(c, "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0, r.PeakWorkingSetBytes / 1048576.0));
         Console.WriteLine(string.Format(c, "fusion: {0} nodes → {1} ({2})", r.Fusion.NodesBefore, r.Fusion.NodesAfter,
             string.Join(", ", r.Fusion.Fired.Select(f => $"{f.Key} ×{f.Value}"))));
