@@ -15,6 +15,8 @@ public static class Program
             KernelsCommand.Create(),
             ModelCommands.Convert(),
             ModelCommands.Info(),
+            ScoreCommand.Create(),
+            EvalCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

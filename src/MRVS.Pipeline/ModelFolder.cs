@@ -88,9 +88,8 @@ public sealed class ModelFolder : IDisposable
         }
         catch (WeightBindingException e)
         {
-            var shown = e.Problems.Take(3).ToList();
-            throw new InvalidDataException($"{weights.Path}: does not match {ConfigFile} ({config.Variant}): {string.Join("; ", shown)}"
-                + (e.Problems.Count > shown.Count ? $"; and {e.Problems.Count - shown.Count} more problem(s)" : ""), e);
+            throw new InvalidDataException(
+                $"{weights.Path}: does not match {ConfigFile} ({config.Variant}): {e.Summary}", e);
         }
     }
 }

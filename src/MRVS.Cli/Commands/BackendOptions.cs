@@ -27,4 +27,12 @@ public static class BackendOptions
         });
         return o;
     }
+
+    /// <summary>NVRTC's --fmad: false rounds every multiply and add, as the emulation computes them.</summary>
+    public static Option<bool> Fmad() => new("--fmad")
+    {
+        Description = "let NVRTC fuse multiply-adds (false: round each, as cuda-emu does; "
+            + "to bisect a GPU-vs-emulation difference)",
+        DefaultValueFactory = _ => true,
+    };
 }

@@ -43,26 +43,14 @@ public static class SegmentCommand
                 },
                 Overwrite = r.GetValue(overwrite),
             };
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
+            return CtrlC.Run(cancel =>
             {
                 var progress = new ConsoleProgress();
-                var summary = SegmentationJob.Run(options, progress, cancel.Token);
+                var summary = SegmentationJob.Run(options, progress, cancel);
                 progress.Finish();
                 Print(summary);
                 return 0;
-            }
-            catch (OperationCanceledException)
-            {
-                Console.Error.WriteLine("mrvs: cancelled; no output was written");
-                return 130;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            }, "no output was written");
         }));
         return cmd;
     }

@@ -20,12 +20,18 @@ public static class VerifyCommand
         var precision = BackendOptions.Precision();
         var finalOnly = new Option<bool>("--final-only")
         {
-            Description = "request only the model outputs, so the graph fusion pass fuses the forward as in production, and compare those",
+            Description = "request only the model outputs, so the graph fusion pass fuses the forward as in "
+                + "production, and compare those",
         };
-        var cmd = new Command("verify", "Run a golden fixture and compare every reference tensor") { dir, backend, precision, finalOnly };
+        var fmad = BackendOptions.Fmad();
+        var cmd = new Command("verify", "Run a golden fixture and compare every reference tensor")
+        {
+            dir, backend, precision, fmad, finalOnly,
+        };
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
-            using var be = BackendFactory.Create(r.GetValue(backend)!, PrecisionNames.Parse(r.GetValue(precision)!));
+            using var be = BackendFactory.Create(r.GetValue(backend)!, PrecisionNames.Parse(r.GetValue(precision)!),
+                r.GetValue(fmad));
             var report = FixtureVerifier.Run(r.GetValue(dir)!, be, r.GetValue(finalOnly));
             Print(report);
             return report.Passed ? 0 : 1;

@@ -18,11 +18,18 @@ public abstract class Op
     public virtual string Describe() => Kind;
 
     /// <summary>
-    /// Floating-point operations of one execution, by the op's defining formula: a multiply-add counts 2 (a GEMM
-    /// 2·M·N·K, as profilers count it), any other arithmetic or transcendental 1 per result; moving data counts 0.
-    /// Benchmarks divide the sum over a forward by its time (effective GFLOP/s).
+    /// Floating-point operations of one evaluation at these shapes (a multiply-add counts two), for roofline and
+    /// efficiency figures; 0 where the op does not state them (data movement, or arithmetic too small to matter next
+    /// to its memory traffic).
     /// </summary>
     public virtual long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 0;
+
+    /// <summary>
+    /// Bytes of input <paramref name="index"/> any implementation must read: all of it, unless the op reads only part
+    /// (a gather, a slice).
+    /// </summary>
+    public virtual long BytesRead(int index, IReadOnlyList<TensorType> inputs, TensorType output) =>
+        inputs[index].Bytes;
 
     protected static ShapeException Error(string message) => new(message);
 

@@ -118,7 +118,7 @@ public static class ForwardBenchmark
         return (2.0 * n * n * n / (best * 1e6), bestCpu);
     }
 
-    private static void Dispose(IReadOnlyDictionary<string, Tensor> tensors)
+    internal static void Dispose(IReadOnlyDictionary<string, Tensor> tensors)
     {
         foreach (var t in tensors.Values) t.Dispose();
     }

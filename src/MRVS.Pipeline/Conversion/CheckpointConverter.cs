@@ -7,7 +7,8 @@ using MRVS.Models.Config;
 namespace MRVS.Pipeline.Conversion;
 
 /// <summary>
-/// Official checkpoint (.pth.tar) → model folder: every key of <c>model_state_dict</c> is validated against the
+/// Official checkpoint (.pth.tar, zip or legacy format; see <see cref="CheckpointStateDict"/> for the dict layouts
+/// accepted) → model folder: every weight is validated against the
 /// model the config describes (all missing keys, shape mismatches and unexpected keys reported at once), then
 /// written unchanged to model.safetensors with config.json beside it, optionally with the tokenizer files.
 /// The folder is assembled in a temporary directory and moved into place, so a failure leaves nothing behind.
@@ -23,8 +24,8 @@ public static class CheckpointConverter
             if (p is not null && !File.Exists(p)) throw new FileNotFoundException($"{p}: tokenizer file not found", p);
 
         using var checkpoint = TorchCheckpoint.Open(checkpointPath);
-        var stateDict = checkpoint.StateDict();
-        SocModel.Build(config, new WeightStore(stateDict, $"{checkpointPath} (model_state_dict)"), ForwardShape.WeightBinding);
+        var (stateDict, source) = CheckpointStateDict.Load(checkpoint);
+        SocModel.Build(config, new WeightStore(stateDict, source), ForwardShape.WeightBinding);
 
         var parent = Path.GetDirectoryName(Path.GetFullPath(outputDir))!;
         Directory.CreateDirectory(parent);

@@ -31,7 +31,12 @@ public sealed class Segmenter : IDisposable
     private readonly IBackend _backend;
     private readonly EvalPreprocessor _preprocessor;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly LinkedList<(ForwardShape Shape, (int H, int W) Original, Executor Executor)> _executors = new();
+    private readonly LinkedList<(ExecutorKey Key, Executor Executor)> _executors = new();
+
+    /// <summary>
+    /// What an executor is built for: the input shape, and either the final masks at the original size or the raw heads.
+    /// </summary>
+    private sealed record ExecutorKey(ForwardShape Shape, (int H, int W)? Original, int? ValidFrame);
     private bool _disposed;
 
     private Segmenter(ModelFolder model, IBackend backend, SegmenterOptions options)
@@ -160,34 +165,73 @@ public sealed class Segmenter : IDisposable
 
     private SegmentedFrame[] RunClip(SegmentationStream stream, List<RgbFrame> frames, int firstIndex, CancellationToken cancel)
     {
-        var times = stream.Times;
+        var outputs = RunForward(frames, stream.Tokens, raw: false, null, stream.Times, cancel);
+        stream.Clips++;
+        try
+        {
+            return stream.Times.Measure("postprocess", () => Results(outputs[SocModel.ReferredQuery],
+                outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
+        }
+        finally
+        {
+            foreach (var o in outputs.Values) o.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One forward of <paramref name="frames"/> (one clip, all of one size) without post-processing: the backend's
+    /// decision of the referred query and the heads' class and mask logits, for evaluation protocols that
+    /// post-process their own way (see <see cref="MRVS.Models.PostProcessing"/>). <paramref name="validFrame"/> keeps
+    /// one frame after the backbone, as the A2D-Sentences / JHMDB-Sentences evaluation does. The caller disposes the
+    /// result.
+    /// </summary>
+    public ClipOutputs Forward(IReadOnlyList<RgbFrame> frames, TokenizedText tokens, int? validFrame = null,
+        StageTimes? times = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        if (frames.Count == 0) throw new MediaException("the clip has no frames");
+        foreach (var f in frames)
+            if (f.Width != frames[0].Width || f.Height != frames[0].Height)
+                throw new MediaException($"frame '{f.Name}' is {f.Width}x{f.Height}, but the clip's first frame " +
+                                         $"'{frames[0].Name}' is {frames[0].Width}x{frames[0].Height}");
+        times ??= new StageTimes();
+        _gate.Wait(cancel);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var size = _preprocessor.Rule.OutputSize(frames[0].Width, frames[0].Height);
+            var outputs = RunForward(frames, tokens, raw: true, validFrame, times, cancel);
+            return new ClipOutputs(outputs[SocModel.ReferredQuery], outputs[SocModel.PredCls],
+                outputs[SocModel.PredMasks], size, (frames[0].Height, frames[0].Width));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private IReadOnlyDictionary<string, Tensor> RunForward(IReadOnlyList<RgbFrame> frames, TokenizedText tokens,
+        bool raw, int? validFrame, StageTimes times, CancellationToken cancel)
+    {
         using var clip = times.Measure("preprocess", () => _preprocessor.Preprocess(frames));
         int t = clip.FrameCount, h = clip.Height, w = clip.Width;
-        var ids = Array.ConvertAll(stream.Tokens.InputIds, id => (long)id);
+        var ids = Array.ConvertAll(tokens.InputIds, id => (long)id);
         var shape = new ForwardShape(t, h, w, ids.Length, h, w);
-        var executor = times.Measure("build", () => ExecutorFor(shape, (clip.OriginalHeight, clip.OriginalWidth)));
+        var key = new ExecutorKey(shape, raw ? null : (clip.OriginalHeight, clip.OriginalWidth), validFrame);
+        var executor = times.Measure("build", () => ExecutorFor(key));
 
         // The model takes [T, B = 1, 3, H, W]: the same bytes as the clip.
         using var pixels = Tensor.View(DType.F32, [t, 1, 3, h, w], clip.Frames.Data, clip.Frames);
         using var padding = Tensor.Zeros(DType.Bool, t, 1, h, w);
         using var inputIds = Tensor.FromSpan<long>(ids, 1, ids.Length);
         using var attention = Tensor.FromSpan<long>(Enumerable.Repeat(1L, ids.Length).ToArray(), 1, ids.Length);
-        var outputs = times.Measure("forward", () => executor.Run(new Dictionary<string, Tensor>
+        return times.Measure("forward", () => executor.Run(new Dictionary<string, Tensor>
         {
             [SocModel.Frames] = pixels,
             [SocModel.PixelMask] = padding,
             [SocModel.InputIds] = inputIds,
             [SocModel.AttentionMask] = attention,
         }, cancel: cancel).Outputs);
-        stream.Clips++;
-        try
-        {
-            return times.Measure("postprocess", () => Results(outputs[SocModel.ReferredQuery], outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
-        }
-        finally
-        {
-            foreach (var o in outputs.Values) o.Dispose();
-        }
     }
 
     /// <summary>
@@ -204,10 +248,10 @@ public sealed class Segmenter : IDisposable
         return results;
     }
 
-    private Executor ExecutorFor(ForwardShape shape, (int H, int W) original)
+    private Executor ExecutorFor(ExecutorKey key)
     {
         for (var node = _executors.First; node != null; node = node.Next)
-            if (node.Value.Shape == shape && node.Value.Original == original)
+            if (node.Value.Key == key)
             {
                 _executors.Remove(node);
                 _executors.AddFirst(node);
@@ -218,9 +262,12 @@ public sealed class Segmenter : IDisposable
             _executors.Last!.Value.Executor.Dispose();
             _executors.RemoveLast();
         }
-        var graph = SocModel.Build(_model.Config, _model.NewWeightStore(), shape, original);
-        var executor = new Executor(graph, _backend, [SocModel.ReferredQuery, SocModel.ReferredMasks]);
-        _executors.AddFirst((shape, original, executor));
+        var graph = SocModel.Build(_model.Config, _model.NewWeightStore(), key.Shape, key.Original, key.ValidFrame);
+        string[] outputs = key.Original is null
+            ? [SocModel.ReferredQuery, SocModel.PredCls, SocModel.PredMasks]
+            : [SocModel.ReferredQuery, SocModel.ReferredMasks];
+        var executor = new Executor(graph, _backend, outputs);
+        _executors.AddFirst((key, executor));
         return executor;
     }
 
@@ -231,7 +278,7 @@ public sealed class Segmenter : IDisposable
         try
         {
             _disposed = true;
-            foreach (var (_, _, e) in _executors) e.Dispose();
+            foreach (var (_, e) in _executors) e.Dispose();
             _executors.Clear();
             _backend.Dispose();
             _model.Dispose();

@@ -48,11 +48,7 @@ public sealed class AttentionOp(int heads, AttentionScaling scaling = AttentionS
         return new TensorType(DType.F32, [q[0], q[1], v[2]]);
     }
 
-    /// <summary>QKᵀ and PV (2 per multiply-add), then per score: scaling, masks and softmax (about 4).</summary>
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output)
-    {
-        var (q, k, v) = (inputs[0], inputs[1], inputs[2]);
-        long scores = (long)q[0] * Heads * q[1] * k[1];
-        return scores * (2L * (q[2] + v[2]) / Heads + 4);
-    }
+    /// <summary>QKᵀ and the weighted sum of V over every head: 2·B·Lq·Lk·(E + Ev).</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        2L * inputs[0][0] * inputs[0][1] * inputs[1][1] * (inputs[0][2] + inputs[2][2]);
 }

@@ -33,6 +33,4 @@ public sealed class BinaryOp(BinaryKind kind) : Op
         }
         return s;
     }
-
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => output.Elements;
 }

@@ -22,9 +22,6 @@ public sealed class Conv2dOp(int stride = 1, int padding = 0) : Op
         return new TensorType(DType.F32, [x[0], w[0], oh, ow]);
     }
 
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output)
-    {
-        var w = inputs[1];
-        return output.Elements * (2L * w[1] * w[2] * w[3] + (inputs.Count == 3 ? 1 : 0));
-    }
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        2 * output.Elements * inputs[1][1] * inputs[1][2] * inputs[1][3];
 }

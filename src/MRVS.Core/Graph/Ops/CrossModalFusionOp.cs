@@ -38,11 +38,7 @@ public sealed class CrossModalFusionOp(int heads, bool keyPaddingMask = false) :
         return q;
     }
 
-    /// <summary>The attention (see <see cref="AttentionOp.Flops"/>), the out_proj GEMM, then bias and gate.</summary>
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output)
-    {
-        var (q, k) = (inputs[0], inputs[1]);
-        long scores = (long)q[0] * Heads * q[1] * k[1];
-        return scores * (4L * q[2] / Heads + 4) + output.Elements * (2L * q[2] + 2);
-    }
+    /// <summary>The attention (QKᵀ and the weighted sum of V: 4·B·Lq·Lk·E) and out-projection (2·B·Lq·E²).</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        4L * output[0] * output[1] * inputs[1][1] * output[2] + 2 * output.Elements * output[2];
 }

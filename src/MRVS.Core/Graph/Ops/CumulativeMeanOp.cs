@@ -16,6 +16,4 @@ public sealed class CumulativeMeanOp : Op
         Expect(inputs[0].DType == DType.F32 && inputs[0].Rank >= 1, $"input is {inputs[0]}, expected F32[T, ...]");
         return inputs[0];
     }
-
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 2 * output.Elements;
 }

@@ -23,6 +23,4 @@ public sealed class DeformableSamplingLocationsOp(int heads, int points, int[][]
         Expect(r.DType == DType.F32 && r.Rank == 4 && r[0] == off[0] && r[1] == off[1] && r[2] == levels && (r[3] == 2 || r[3] == 4), $"reference points are {r}, expected [{off[0]}, {off[1]}, {levels}, 2 or 4]");
         return new TensorType(DType.F32, [off[0], off[1], Heads, levels, Points, 2]);
     }
-
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 3 * output.Elements;
 }

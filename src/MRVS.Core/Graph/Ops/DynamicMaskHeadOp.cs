@@ -39,10 +39,7 @@ public sealed class DynamicMaskHeadOp(int channels, int layers, int imageHeight,
         return new TensorType(DType.F32, [f[0], p[1], f[2], f[3]]);
     }
 
-    /// <summary>Per pixel and query: the per-query MLP (2 per multiply-add, bias and ReLU 1 each).</summary>
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output)
-    {
-        long perPixel = WeightCounts(inputs[0][1] + 2).Sum(w => 2L * w) + BiasCounts().Sum() * 2L;
-        return output.Elements * perPixel;
-    }
+    /// <summary>The per-pixel 1×1 convolutions of every query: 2 · (weights per query) per output pixel.</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        2 * output.Elements * WeightCounts(inputs[0][1] + 2).Sum();
 }

@@ -27,6 +27,4 @@ public sealed class FrameScoreAggregationOp : Op
         }
         return new TensorType(DType.F32, [n, t * f[2], f[3]]);
     }
-
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => output.Elements;
 }

@@ -19,6 +19,4 @@ public sealed class GroupNormOp(int groups, float eps, bool relu = false) : Op
         Expect(inputs[1].Rank == 1 && inputs[1][0] == x[1] && inputs[2].Equals(inputs[1]), $"γ/β {inputs[1]} do not match {x[1]} channels");
         return x;
     }
-
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => output.Elements * (Relu ? 8 : 7);
 }

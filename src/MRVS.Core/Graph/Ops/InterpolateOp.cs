@@ -30,8 +30,4 @@ public sealed class InterpolateOp(InterpolationMode mode, int height, int width)
         s[^1] = Width;
         return new TensorType(x.DType, s);
     }
-
-    /// <summary>Bilinear: 4 weighted taps per output (about 8); nearest only moves data.</summary>
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
-        Mode == InterpolationMode.Nearest ? 0 : 8 * output.Elements;
 }

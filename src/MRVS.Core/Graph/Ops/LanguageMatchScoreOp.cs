@@ -20,6 +20,4 @@ public sealed class LanguageMatchScoreOp : Op
             $"language match score: frame queries {f} / language query {g} must be F32 [T, L, Q, C] / [1, C]");
         return new TensorType(DType.F32, [f[0], f[1], 1]);
     }
-
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 6 * inputs[0].Elements;
 }

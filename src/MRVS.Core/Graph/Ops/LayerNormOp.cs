@@ -20,7 +20,4 @@ public sealed class LayerNormOp(float eps, bool residual = false) : Op
         Expect(g.Rank == 1 && g[0] == x[-1] && b.Equals(g), $"γ {g} / β {b} do not match the normalised width {x[-1]}");
         return x;
     }
-
-    /// <summary>Per element: the residual add, mean and variance sums, normalise, scale and shift.</summary>
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => output.Elements * (HasResidual ? 8 : 7);
 }

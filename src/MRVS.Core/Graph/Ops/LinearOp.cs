@@ -39,10 +39,6 @@ public sealed class LinearOp(Activation activation = Activation.None, bool resid
         return y;
     }
 
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output)
-    {
-        long k = inputs[1][1];
-        int epilogue = (HasBias(inputs.Count) ? 1 : 0) + (Activation == Activation.None ? 0 : 1) + (HasResidual ? 1 : 0);
-        return output.Elements * (2 * k + epilogue);
-    }
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        2 * output.Elements * inputs[1][1];
 }

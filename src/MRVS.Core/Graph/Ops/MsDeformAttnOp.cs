@@ -32,11 +32,7 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
         return new TensorType(DType.F32, [v[0], loc[1], v[2] * v[3]]);
     }
 
-    /// <summary>Per sample: 4 bilinear corners weighted into every channel (2 per multiply-add), plus the weights.</summary>
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output)
-    {
-        var w = inputs[2];
-        long samples = w.Elements;
-        return samples * (8L * inputs[0][3] + 10);
-    }
+    /// <summary>Per output channel and sample: a bilinear interpolation (4 multiply-adds) and its weighting.</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        10 * output.Elements * inputs[1][3] * inputs[1][4];
 }

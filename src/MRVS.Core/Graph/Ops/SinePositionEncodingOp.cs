@@ -25,7 +25,4 @@ public sealed class SinePositionEncodingOp(int numPosFeats, bool twoDimensional)
             ? new TensorType(DType.F32, [m[0], 2 * NumPosFeats, m[1], m[2]])
             : new TensorType(DType.F32, [m[0], NumPosFeats, m[1]]);
     }
-
-    /// <summary>Per output: the normalised position, its frequency scaling and one sine or cosine.</summary>
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 3 * output.Elements;
 }

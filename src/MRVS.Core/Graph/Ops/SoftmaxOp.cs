@@ -13,7 +13,4 @@ public sealed class SoftmaxOp : Op
         ExpectDType(inputs[0], DType.F32, "input");
         return inputs[0];
     }
-
-    /// <summary>Per element: max, subtract, exp, sum and divide.</summary>
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 5 * output.Elements;
 }

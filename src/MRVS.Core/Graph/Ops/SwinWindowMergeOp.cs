@@ -31,6 +31,4 @@ public sealed class SwinWindowMergeOp(SwinWindow window, int depth, int height, 
         if (HasResidual) Expect(inputs[1].Equals(y), $"residual is {inputs[1]}, expected the merged volume's {y}");
         return y;
     }
-
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => HasResidual ? output.Elements : 0;
 }

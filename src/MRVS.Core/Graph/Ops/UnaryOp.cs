@@ -30,6 +30,4 @@ public sealed class UnaryOp(UnaryKind kind, float alpha = 1f, float beta = 0f) :
         ExpectDType(inputs[0], DType.F32, "input");
         return inputs[0];
     }
-
-    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => output.Elements;
 }

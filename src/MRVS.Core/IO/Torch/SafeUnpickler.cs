@@ -30,6 +30,18 @@ internal sealed class SafeUnpickler
     /// <summary>The object the pickle in <paramref name="data"/> describes; <paramref name="source"/> names it in errors.</summary>
     public static object? Load(byte[] data, string source, IPickleResolver resolver) => new SafeUnpickler(data, source, resolver).Run();
 
+    /// <summary>
+    /// The object of the pickle that starts at <paramref name="position"/>; moves it past the pickle's STOP, for
+    /// files that hold several pickles in a row (the legacy torch.save format).
+    /// </summary>
+    public static object? Load(byte[] data, ref int position, string source, IPickleResolver resolver)
+    {
+        var unpickler = new SafeUnpickler(data, source, resolver) { _pos = position };
+        var value = unpickler.Run();
+        position = unpickler._pos;
+        return value;
+    }
+
     private object? Run()
     {
         while (true)

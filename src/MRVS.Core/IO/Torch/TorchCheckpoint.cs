@@ -9,12 +9,14 @@ namespace MRVS.Core.IO.Torch;
 /// <see cref="SafeUnpickler"/> (a whitelist, nothing executed); tensors are read on demand by <see cref="StateDict"/>
 /// into tensors owned by this checkpoint (contiguous copies, also of strided views) and freed by <see cref="Dispose"/>.
 /// The saved object must be a dict with string keys, as in <c>torch.save({'epoch': …, 'model_state_dict': …}, path)</c>.
+/// The legacy (non-zip) format is read by <see cref="LegacyTorchFile"/>: the same pickle, storages at file offsets.
 /// </summary>
 public sealed unsafe class TorchCheckpoint : IDisposable
 {
     private readonly FileStream _file;
-    private readonly ZipArchive _zip;
-    private readonly string _archive;
+    private readonly ZipArchive? _zip;
+    private readonly string _archive = "";
+    private readonly LegacyTorchFile? _legacy;
     private readonly OrderedDictionary<object, object?> _root;
     private readonly Dictionary<string, IReadOnlyDictionary<string, Tensor>> _loaded = new(StringComparer.Ordinal);
 
@@ -27,14 +29,22 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     {
         Path = path;
         _file = file;
-        RejectNonZip();
-        try { _zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true); }
-        catch (InvalidDataException e) { throw Fail($"not a readable zip archive ({e.Message})"); }
-        var pickle = FindPickle();
-        _archive = pickle.FullName[..^"/data.pkl".Length];
-        RejectBigEndian();
-        var source = $"{path}: {pickle.FullName}";
-        var root = SafeUnpickler.Load(ReadAll(pickle), source, new TorchPickleResolver(source));
+        object? root;
+        if (IsLegacyFormat())
+        {
+            _legacy = LegacyTorchFile.Read(file, path);
+            root = _legacy.Root;
+        }
+        else
+        {
+            try { _zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true); }
+            catch (InvalidDataException e) { throw Fail($"not a readable zip archive ({e.Message})"); }
+            var pickle = FindPickle();
+            _archive = pickle.FullName[..^"/data.pkl".Length];
+            RejectBigEndian();
+            var source = $"{path}: {pickle.FullName}";
+            root = SafeUnpickler.Load(ReadAll(pickle), source, new TorchPickleResolver(source));
+        }
         _root = root as OrderedDictionary<object, object?>
                 ?? throw Fail($"the saved object is {PickleValue.Describe(root)}, expected a dict such as {{'model_state_dict': ...}}");
         TopLevelKeys = _root.Keys.Select(k => k as string
@@ -58,20 +68,26 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     }
 
     /// <summary>
-    /// The dict of tensors saved under <paramref name="key"/>, read on the first call (later calls return the same
-    /// tensors). The tensors belong to this checkpoint and are freed when it is disposed.
+    /// The dict of tensors saved under <paramref name="key"/> (null: the saved dict itself, a bare state dict), read on
+    /// the first call (later calls return the same tensors). Entries <paramref name="include"/> rejects are neither
+    /// checked nor read. The tensors belong to this checkpoint and are freed when it is disposed.
     /// </summary>
-    public IReadOnlyDictionary<string, Tensor> StateDict(string key = "model_state_dict")
+    public IReadOnlyDictionary<string, Tensor> StateDict(string? key = "model_state_dict",
+        Predicate<string>? include = null)
     {
-        if (_loaded.TryGetValue(key, out var done)) return done;
-        if (!_root.TryGetValue(key, out var value))
+        var cacheKey = key ?? "";
+        if (_loaded.TryGetValue(cacheKey, out var done)) return done;
+        object? value = _root;
+        if (key != null && !_root.TryGetValue(key, out value))
             throw Fail($"no top-level key '{key}'; the saved dict has {FormatKeys()}");
+        key ??= "the saved dict";
         if (value is not OrderedDictionary<object, object?> dict)
             throw Fail($"'{key}' is {PickleValue.Describe(value)}, expected a dict of tensors");
         var refs = new List<(string Name, TorchTensorRef Ref)>(dict.Count);
         foreach (var (k, v) in dict)
         {
             if (k is not string name) throw Fail($"'{key}' has a key that is {PickleValue.Describe(k)}, expected strings");
+            if (include != null && !include(name)) continue;
             if (v is not TorchTensorRef r) throw Fail($"'{key}' entry '{name}' is {PickleValue.Describe(v)}, expected a tensor");
             refs.Add((name, r));
         }
@@ -85,7 +101,7 @@ public sealed unsafe class TorchCheckpoint : IDisposable
             foreach (var t in tensors.Values) t.Dispose();
             throw;
         }
-        _loaded[key] = tensors;
+        _loaded[cacheKey] = tensors;
         return tensors;
     }
 
@@ -100,11 +116,11 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         if (last >= storage.Numel)
             throw Fail($"{what}: offset {r.Offset}, size {Format(r.Size)}, stride {Format(r.Stride)} reach element {last} " +
                        $"of storage '{storage.Key}', which holds {storage.Numel}");
-        var entryName = $"{_archive}/data/{storage.Key}";
-        var entry = _zip.GetEntry(entryName) ?? throw Fail($"{what}: storage entry '{entryName}' is missing");
+        var (entryName, entry) = FindStorage(what, storage);
         int size = dtype.Size();
-        if (entry.Length % size != 0 || entry.Length / size != storage.Numel)
-            throw Fail($"{what}: storage entry '{entryName}' holds {entry.Length} bytes, expected {storage.Numel} x {size} " +
+        long length = entry?.Length ?? _legacy!.Storage(storage.Key).Bytes;
+        if (length % size != 0 || length / size != storage.Numel)
+            throw Fail($"{what}: storage entry '{entryName}' holds {length} bytes, expected {storage.Numel} x {size} " +
                        $"(torch.{storage.Type.Name})");
 
         if (ByteCount(r.Size, size) is not { } bytes)
@@ -117,7 +133,8 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         {
             if (tensor.ElementCount == 0) return tensor;
             var dst = new Span<byte>((void*)tensor.Data, bytes);
-            using var stream = entry.Open();
+            using var stream = entry?.Open()
+                ?? new FileSegment(_file.SafeFileHandle, _legacy!.Storage(storage.Key).Offset);
             Skip(stream, r.Offset * size);
             if (r.IsContiguous)
                 stream.ReadExactly(dst);
@@ -189,17 +206,30 @@ public sealed unsafe class TorchCheckpoint : IDisposable
             stream.ReadExactly(buffer, 0, (int)Math.Min(left, buffer.Length));
     }
 
-    /// <summary>Older torch.save output is a bare pickle (or a tar file) that needs legacy handling this reader does not have.</summary>
-    private void RejectNonZip()
+    /// <summary>
+    /// The zip entry of a storage, or null in a legacy file (where the storage is a span of the file).
+    /// </summary>
+    private (string Name, ZipArchiveEntry? Entry) FindStorage(string what, TorchStorage storage)
+    {
+        if (_zip is null) return ($"storage '{storage.Key}'", null);
+        var entryName = $"{_archive}/data/{storage.Key}";
+        return (entryName, _zip.GetEntry(entryName) ?? throw Fail($"{what}: storage entry '{entryName}' is missing"));
+    }
+
+    /// <summary>
+    /// Zip (PyTorch ≥ 1.6) or legacy pickles; a tar file (PyTorch &lt; 0.4) or anything else is rejected.
+    /// </summary>
+    private bool IsLegacyFormat()
     {
         Span<byte> head = stackalloc byte[262];
         int n = _file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         _file.Position = 0;
         head = head[..n];
-        if (head.StartsWith("PK"u8)) return;
+        if (head.StartsWith("PK"u8)) return false;
+        if (LegacyTorchFile.Recognize(head)) return true;
         const string resave = "re-save it with PyTorch ≥ 1.6 (torch.save(torch.load(old), new))";
         if (n > 0 && head[0] == (byte)PickleOpcode.Proto)
-            throw Fail($"the file is a legacy (non-zip) torch.save file, written by PyTorch < 1.6 or with _use_new_zipfile_serialization=False; {resave}");
+            throw Fail("the file is a pickle but not a torch.save file: it does not start with torch's magic number");
         if (n >= 262 && head[257..262].SequenceEqual("ustar"u8))
             throw Fail($"the file is a legacy tar-format torch.save file; {resave}");
         throw Fail("the file is not a zip archive (expected the torch.save zip format, starting with 'PK')");
@@ -208,19 +238,20 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     /// <summary>torch.save puts everything under one folder named after the file: exactly one '&lt;archive&gt;/data.pkl'.</summary>
     private ZipArchiveEntry FindPickle()
     {
-        var pickles = _zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
+        var zip = _zip!;
+        var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
                                               && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length).ToList();
         if (pickles.Count == 1) return pickles[0];
-        var names = string.Join(", ", _zip.Entries.Take(10).Select(e => $"'{e.FullName}'"));
+        var names = string.Join(", ", zip.Entries.Take(10).Select(e => $"'{e.FullName}'"));
         return pickles.Count == 0
             ? throw Fail($"the zip archive has no '<archive>/data.pkl' entry, so it is not a torch.save checkpoint (entries: {names}" +
-                         $"{(_zip.Entries.Count > 10 ? ", ..." : "")})")
+                         $"{(zip.Entries.Count > 10 ? ", ..." : "")})")
             : throw Fail($"the zip archive has {pickles.Count} '<archive>/data.pkl' entries, expected one");
     }
 
     private void RejectBigEndian()
     {
-        var entry = _zip.GetEntry($"{_archive}/byteorder");
+        var entry = _zip!.GetEntry($"{_archive}/byteorder");
         if (entry == null) return;
         var order = System.Text.Encoding.ASCII.GetString(ReadAll(entry)).Trim();
         if (order != "little") throw Fail($"'{entry.FullName}' says '{order}'; only little-endian storages are supported");
@@ -259,7 +290,7 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         foreach (var dict in _loaded.Values)
             foreach (var t in dict.Values) t.Dispose();
         _loaded.Clear();
-        _zip.Dispose();
+        _zip?.Dispose();
         _file.Dispose();
     }
 }
