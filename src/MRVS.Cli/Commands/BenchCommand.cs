@@ -135,7 +135,7 @@ public static class BenchCommand
             var t = r.CpuTime;
             Console.WriteLine(string.Format(c,
                 "cpu time: {0:F0} ms per forward ({1:F2}× its wall time); by CPU time {2:F1} % of the GEMM's "
-                + "{3:F1} GFLOP per CPU-second (load-independent; idle threads unseen)",
+                + "{3:F1} GFLOP per CPU-second (less load-sensitive; idle threads unseen)",
                 t.MedianCpuMs, t.MedianCpuMs / r.MedianMs, 100 * t.Efficiency, t.PeakGflopsPerCpuSecond));
         }
         Console.WriteLine(string.Format(c, "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0, r.PeakWorkingSetBytes / 1048576.0));

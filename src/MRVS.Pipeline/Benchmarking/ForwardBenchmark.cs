@@ -33,8 +33,9 @@ public sealed record ForwardBenchmarkResult(string Backend, ForwardShape Shape, 
 
 /// <summary>
 /// CPU time next to wall time, on a machine shared with other work: GFLOP per CPU-second of the forward against the
-/// peak GEMM's, an efficiency that load does not disturb (it cannot see threads left idle, so it bounds the wall-time
-/// efficiency from above when the machine is quiet). Meaningful where the backend computes on the host's cores.
+/// peak GEMM's, an efficiency that time slices lost to other processes do not disturb (shared caches and cores still
+/// do; it cannot see threads left idle, so it bounds the wall-time efficiency from above when the machine is quiet).
+/// Meaningful where the backend computes on the host's cores.
 /// </summary>
 public sealed record CpuTimeAccount(IReadOnlyList<double> RunCpuMs, double GemmPeakCpuMs, long ForwardFlops)
 {
