@@ -27,11 +27,14 @@ internal sealed class CpuGraphRunner : IDisposable
             foreach (var v in n.Inputs.Append(n.Output))
             {
                 var root = MemoryPlanner.Root(v);
-                _addresses[v] = root.Kind == ValueKind.Constant ? _backend.UploadConstant(root.Constant!) : _arena + (nint)_plan.Buffers[root].Offset;
+                _addresses[v] = root.Kind == ValueKind.Constant ? _backend.UploadConstant(root.Constant!) : _arena
+                    + (nint)_plan.Buffers[root].Offset;
             }
     }
 
-    /// <summary>The nodes that run, fused ("linear+Gelu+residual" where the pass fused a Linear, its activation and an add).</summary>
+    /// <summary>
+    /// The nodes that run, fused ("linear+Gelu+residual" where the pass fused a Linear, its activation and an add).
+    /// </summary>
     public string Describe() => string.Join(", ", _plan.Schedule.Where(n => !n.Op.IsView).Select(n => n.Op.Describe()));
 
     public void Run()

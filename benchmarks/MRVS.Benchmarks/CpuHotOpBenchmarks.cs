@@ -55,7 +55,9 @@ public class CpuHotOpBenchmarks
         var regions = Tensor.Zeros(DType.F32, 299, 392);
         foreach (ref var v in regions.Span<float>()) v = _rng.Next(4);
         var qkv = In(g, "qkv", 299, 392, 288);
-        g.Tap("y", g.Add(new WindowAttentionOp(3, masked: true), "attn", qkv, In(g, "bias", 3, 392, 392), g.Constant("regions", regions)));
+        g.Tap("y",
+            g.Add(new WindowAttentionOp(3, masked: true), "attn", qkv, In(g, "bias", 3, 392, 392),
+                g.Constant("regions", regions)));
         _runners["window_attention"] = new CpuGraphRunner(g, "y");
 
         g = new ComputeGraph();
@@ -64,7 +66,9 @@ public class CpuHotOpBenchmarks
         foreach (ref var v in locations.Span<float>()) v = (float)_rng.NextDouble();
         var weights = Tensor.Zeros(DType.F32, 8, 4820, 8, 4, 4);
         foreach (ref var v in weights.Span<float>()) v = (float)_rng.NextDouble() / 16;
-        g.Tap("y", g.Add(new MsDeformAttnOp(levels), "msda", In(g, "value", 8, 4820, 8, 32), g.Constant("loc", locations), g.Constant("w", weights)));
+        g.Tap("y",
+            g.Add(new MsDeformAttnOp(levels), "msda", In(g, "value", 8, 4820, 8, 32), g.Constant("loc", locations),
+                g.Constant("w", weights)));
         _runners["ms_deform_attn"] = new CpuGraphRunner(g, "y");
         foreach (var (name, r) in _runners) Console.WriteLine($"// {name}: {r.Describe()}");
     }

@@ -16,7 +16,8 @@ public sealed unsafe class CpuBackend : IBackend
     /// <param name="threads">Threads the kernels may use; null for every core of the machine.</param>
     public CpuBackend(int? threads = null)
     {
-        if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "the CPU backend needs at least 1 thread");
+        if (threads is < 1)
+            throw new ArgumentOutOfRangeException(nameof(threads), threads, "the CPU backend needs at least 1 thread");
         Threads = threads ?? Environment.ProcessorCount;
     }
 
@@ -28,9 +29,11 @@ public sealed unsafe class CpuBackend : IBackend
     public nint AllocateArena(long bytes) => (nint)NativeMemory.AlignedAlloc((nuint)bytes, 256);
     public void FreeArena(nint arena) => NativeMemory.AlignedFree((void*)arena);
     public nint UploadConstant(Tensor tensor) => tensor.Data;
-    public void CopyToDevice(Tensor source, nint destination) => source.Bytes.CopyTo(new Span<byte>((void*)destination, (int)source.ByteLength));
+    public void CopyToDevice(Tensor source, nint destination) =>
+        source.Bytes.CopyTo(new Span<byte>((void*)destination, (int)source.ByteLength));
     public void CopyToHost(nint source, Tensor destination) =>
-        new ReadOnlySpan<byte>((void*)source, (int)destination.ByteLength).CopyTo(new Span<byte>((void*)destination.Data, (int)destination.ByteLength));
+        new ReadOnlySpan<byte>((void*)source,
+            (int)destination.ByteLength).CopyTo(new Span<byte>((void*)destination.Data, (int)destination.ByteLength));
     public void Synchronize() { }
     public bool Supports(Op op) => op.IsView || _kernels.ContainsKey(op.GetType());
 

@@ -10,13 +10,17 @@ public static class CpuParallel
     /// <summary>The limit of loops started on this thread; 0 means every core.</summary>
     [ThreadStatic] private static int t_threads;
 
-    /// <summary>Set on threads running a parallel loop's items, so loops nested in them (a GEMM per window) run inline.</summary>
+    /// <summary>
+    /// Set on threads running a parallel loop's items, so loops nested in them (a GEMM per window) run inline.
+    /// </summary>
     [ThreadStatic] private static bool t_inParallelItem;
 
     /// <summary>The number of threads a loop started on this thread may use.</summary>
     public static int Threads => t_threads > 0 ? t_threads : Environment.ProcessorCount;
 
-    /// <summary>Loops started on this thread use at most <paramref name="threads"/> threads until the scope is disposed.</summary>
+    /// <summary>
+    /// Loops started on this thread use at most <paramref name="threads"/> threads until the scope is disposed.
+    /// </summary>
     public static Scope Limit(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);

@@ -17,13 +17,17 @@ public static unsafe class Gemm
     /// <summary>A Kc × 2w B panel stays in L1, the Mc × Kc rows of A it meets in L2.</summary>
     private const int Kc = PackedMatrix.SliceDepth, Mc = 16 * GemmMicroKernel.Rows;
 
-    /// <summary>Largest packed part of B at a time (4 MiB): B is packed and consumed chunk by chunk of panels.</summary>
+    /// <summary>
+    /// Largest packed part of B at a time (4 MiB): B is packed and consumed chunk by chunk of panels.
+    /// </summary>
     private const int PackedChunkFloats = 1 << 20;
 
     /// <summary>Work items per thread aimed for when splitting C, so uneven tiles still balance.</summary>
     private const int ItemsPerThread = 4;
 
-    /// <summary>Rows of A up to which a product with B as [N, K] streams B in place (<see cref="RunTransposed"/>), in panels.</summary>
+    /// <summary>
+    /// Rows of A up to which a product with B as [N, K] streams B in place (<see cref="RunTransposed"/>), in panels.
+    /// </summary>
     private const int StreamedPanels = 2;
 
     [ThreadStatic] private static float[]? t_packedB;
@@ -48,7 +52,9 @@ public static unsafe class Gemm
         else Run<TL, TV>(g, null);
     }
 
-    /// <summary>C = alpha · A · B with B packed beforehand (<see cref="Pack"/>), for several products with the same B.</summary>
+    /// <summary>
+    /// C = alpha · A · B with B packed beforehand (<see cref="Pack"/>), for several products with the same B.
+    /// </summary>
     public static void Run(float* a, PackedMatrix b, float* c, int m, float alpha = 1f, int lda = -1, int ldc = -1,
         GemmEpilogue epilogue = default)
     {
@@ -61,12 +67,17 @@ public static unsafe class Gemm
         else Run<Lanes128, Vector128<float>>(g, b);
     }
 
-    /// <summary>B (K × N, or N × K when <paramref name="transposeB"/>) packed whole, for <see cref="Run(float*, PackedMatrix, float*, int, float, int, int, GemmEpilogue)"/>.</summary>
+    /// <summary>
+    /// B (K × N, or N × K when <paramref name="transposeB"/>) packed whole, for
+    /// <see cref="Run(float*, PackedMatrix, float*, int, float, int, int, GemmEpilogue)"/>.
+    /// </summary>
     public static PackedMatrix Pack(float* b, int n, int k, bool transposeB, int ldb = -1)
     {
         if (ldb < 0) ldb = transposeB ? k : n;
         var packed = new PackedMatrix(n, k);
-        if (k > 0) PackB(new Problem(0, (nint)b, 0, 0, n, k, transposeB, 1f, 0, ldb, 0, default), 0, packed.Panels, packed.PanelWidth, packed.Data);
+        if (k > 0)
+            PackB(new Problem(0, (nint)b, 0, 0, n, k, transposeB, 1f, 0, ldb, 0, default), 0, packed.Panels,
+                packed.PanelWidth, packed.Data);
         return packed;
     }
 
@@ -74,7 +85,8 @@ public static unsafe class Gemm
     private readonly record struct Problem(nint A, nint B, nint C, int M, int N, int K, bool TransposeB, float Alpha,
         int Lda, int Ldb, int Ldc, GemmEpilogue Epilogue);
 
-    private static void Run<TL, TV>(Problem g, PackedMatrix? prepacked) where TL : struct, ISimdLanes<TV> where TV : struct
+    private static void Run<TL, TV>(Problem g, PackedMatrix? prepacked)
+        where TL : struct, ISimdLanes<TV> where TV : struct
     {
         int nr = 2 * TL.Count, panels = (g.N + nr - 1) / nr;
         if (g.K <= 0)
@@ -107,30 +119,34 @@ public static unsafe class Gemm
     /// <summary>This thread's buffer for packed parts of B (pinned, grown on demand, kept for the next call).</summary>
     private static float* PackBuffer(long floats)
     {
-        if (t_packedB == null || t_packedB.Length < floats) t_packedB = GC.AllocateUninitializedArray<float>((int)floats, pinned: true);
+        if (t_packedB == null || t_packedB.Length < floats)
+            t_packedB = GC.AllocateUninitializedArray<float>((int)floats, pinned: true);
         return (float*)Unsafe.AsPointer(ref t_packedB[0]);
     }
 
     /// <summary>
-    /// Cᵀ = B·Aᵀ for few rows of A: B [N, K] gives the micro-kernel's six broadcast rows in place, A is packed as the
-    /// panels (at most <see cref="StreamedPanels"/>), and each 6 × 2w tile of Cᵀ is stored transposed into C with the
-    /// epilogue. Groups of six rows of B are the parallel work items.
+    /// Cᵀ = B·Aᵀ for few rows of A: B [N, K] gives the micro-kernel's six broadcast rows in place, A is packed as
+    /// the panels (at most <see cref="StreamedPanels"/>), and each 6 × 2w tile of Cᵀ is stored transposed into C
+    /// with the epilogue. Groups of six rows of B are the parallel work items.
     /// </summary>
     private static void RunTransposed<TL, TV>(Problem g) where TL : struct, ISimdLanes<TV> where TV : struct
     {
-        int nr = 2 * TL.Count, panels = (g.M + nr - 1) / nr, groups = (g.N + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
+        int nr = 2 * TL.Count, panels = (g.M + nr - 1) / nr,
+            groups = (g.N + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
         float* packed = PackBuffer((long)panels * nr * g.K);
         PackB(new Problem(0, g.A, 0, 0, g.M, g.K, true, 1f, 0, g.Lda, 0, default), 0, panels, nr, packed);
         nint pp = (nint)packed;
         var problem = g;
-        CpuParallel.For(groups, grp => TransposedRows<TL, TV>(problem, (float*)pp, panels, (int)grp * GemmMicroKernel.Rows),
+        CpuParallel.For(groups, grp =>
+            TransposedRows<TL, TV>(problem, (float*)pp, panels, (int)grp * GemmMicroKernel.Rows),
             minPerThread: Math.Max(1, (1L << 16) / ((long)g.K * g.M)));
     }
 
     [ThreadStatic] private static float[]? t_edgeRows;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransposedRows<TL, TV>(in Problem g, float* packed, int panels, int n0) where TL : struct, ISimdLanes<TV> where TV : struct
+    private static void TransposedRows<TL, TV>(in Problem g, float* packed, int panels, int n0)
+        where TL : struct, ISimdLanes<TV> where TV : struct
     {
         const int mr = GemmMicroKernel.Rows;
         int nr = 2 * TL.Count, rows = Math.Min(mr, g.N - n0);
@@ -140,10 +156,12 @@ public static unsafe class Gemm
         if (rows < mr)
         {
             // Last rows of B: a zero-padded copy, so the micro-kernel never reads past B.
-            if (t_edgeRows == null || t_edgeRows.Length < mr * g.K) t_edgeRows = GC.AllocateUninitializedArray<float>(mr * g.K, pinned: true);
+            if (t_edgeRows == null || t_edgeRows.Length < mr * g.K)
+                t_edgeRows = GC.AllocateUninitializedArray<float>(mr * g.K, pinned: true);
             edge = t_edgeRows;
             new Span<float>(edge, 0, mr * g.K).Clear();
-            for (int r = 0; r < rows; r++) new ReadOnlySpan<float>(a + r * lda, g.K).CopyTo(new Span<float>(edge, r * g.K, g.K));
+            for (int r = 0; r < rows; r++)
+                new ReadOnlySpan<float>(a + r * lda, g.K).CopyTo(new Span<float>(edge, r * g.K, g.K));
             a = (float*)Unsafe.AsPointer(ref edge[0]);
             lda = g.K;
         }
@@ -191,7 +209,9 @@ public static unsafe class Gemm
         }, minPerThread: Math.Max(1, count * (1L << 16) / Math.Max(work, 1)));
     }
 
-    /// <summary>B [K, N] rows k0.. → one panel: kc rows of <paramref name="cols"/> values, zero-padded to nr.</summary>
+    /// <summary>
+    /// B [K, N] rows k0.. → one panel: kc rows of <paramref name="cols"/> values, zero-padded to nr.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRows(float* b, long ldb, int cols, int kc, int nr, float* d)
     {
@@ -214,7 +234,9 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>Rows [m0, m0 + Mc) × panels [j0, j1) of the packed chunk (whose first panel is <paramref name="p0"/>).</summary>
+    /// <summary>
+    /// Rows [m0, m0 + Mc) × panels [j0, j1) of the packed chunk (whose first panel is <paramref name="p0"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile<TL, TV>(in Problem g, float* packed, int count, int p0, int m0, int j0, int j1)
         where TL : struct, ISimdLanes<TV> where TV : struct
@@ -252,7 +274,8 @@ public static unsafe class Gemm
                     {
                         // Bottom rows: a zero-padded copy, so the micro-kernel never reads past A.
                         new Span<float>(edgeA, mr * kc).Clear();
-                        for (int r = 0; r < rows; r++) new ReadOnlySpan<float>(a + r * lda, kc).CopyTo(new Span<float>(edgeA + r * kc, kc));
+                        for (int r = 0; r < rows; r++)
+                            new ReadOnlySpan<float>(a + r * lda, kc).CopyTo(new Span<float>(edgeA + r * kc, kc));
                         a = edgeA;
                         lda = kc;
                     }

@@ -16,8 +16,9 @@ public readonly record struct GemmEpilogue(nint Bias, Activation Activation, nin
     public bool IsEmpty => Bias == 0 && Activation == Activation.None && Residual == 0;
 
     /// <summary>
-    /// Applies the epilogue to a full tile of <see cref="GemmMicroKernel.Rows"/> rows × 2 vectors at <paramref name="c"/>;
-    /// <paramref name="bias"/> and <paramref name="residual"/> point at the tile's own columns (and rows).
+    /// Applies the epilogue to a full tile of <see cref="GemmMicroKernel.Rows"/> rows × 2 vectors at
+    /// <paramref name="c"/>; <paramref name="bias"/> and <paramref name="residual"/> point at the tile's own columns
+    /// (and rows).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal unsafe void ApplyToTile<TL, TV>(float* c, long ldc, float* bias, float* residual, long ldr)
@@ -49,7 +50,10 @@ public readonly record struct GemmEpilogue(nint Bias, Activation Activation, nin
         }
     }
 
-    /// <summary>Applies the epilogue to <paramref name="count"/> values of row <paramref name="row"/> of C, from column <paramref name="column"/>.</summary>
+    /// <summary>
+    /// Applies the epilogue to <paramref name="count"/> values of row <paramref name="row"/> of C, from column
+    /// <paramref name="column"/>.
+    /// </summary>
     internal unsafe void ApplyToRow(float* c, int column, int count, long row)
     {
         if (Bias != 0)

@@ -14,10 +14,12 @@ internal static unsafe class GemmMicroKernel
 
     /// <summary>
     /// C[0..6, 0..2w] = ((accumulate ? C : 0) + Σ_k A[r, k] · b[k]) · scale, where row r of A starts at
-    /// <paramref name="a"/> + r·<paramref name="lda"/> and <paramref name="b"/> holds 2w values per k (a packed panel).
+    /// <paramref name="a"/> + r·<paramref name="lda"/> and <paramref name="b"/> holds 2w values per k (a packed
+    /// panel).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run<TL, TV>(float* a, long lda, float* b, int kc, float* c, long ldc, bool accumulate, float scale)
+    public static void Run<TL, TV>(float* a, long lda, float* b, int kc, float* c, long ldc, bool accumulate,
+        float scale)
         where TL : struct, ISimdLanes<TV> where TV : struct
     {
         int w = TL.Count;

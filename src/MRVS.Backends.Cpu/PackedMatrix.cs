@@ -3,10 +3,10 @@ using System.Runtime.InteropServices;
 namespace MRVS.Backends.Cpu;
 
 /// <summary>
-/// A GEMM's B operand (K × N) packed once for several products with it (<see cref="Gemm.Pack"/>), or filled by a caller
-/// that produces B itself (a convolution's implicit im2col, <see cref="Panel"/>): panels of <see cref="PanelWidth"/>
-/// columns (two SIMD vectors), in slices of <see cref="SliceDepth"/> rows of k, each panel k-major inside (a row of
-/// PanelWidth floats per k), columns past N zero; native memory, freed on dispose.
+/// A GEMM's B operand (K × N) packed once for several products with it (<see cref="Gemm.Pack"/>), or filled by a
+/// caller that produces B itself (a convolution's implicit im2col, <see cref="Panel"/>): panels of
+/// <see cref="PanelWidth"/> columns (two SIMD vectors), in slices of <see cref="SliceDepth"/> rows of k, each panel
+/// k-major inside (a row of PanelWidth floats per k), columns past N zero; native memory, freed on dispose.
 /// </summary>
 public sealed unsafe class PackedMatrix : IDisposable
 {
@@ -21,13 +21,17 @@ public sealed unsafe class PackedMatrix : IDisposable
         K = k;
         PanelWidth = 2 * SimdWidth.Floats;
         Panels = (n + PanelWidth - 1) / PanelWidth;
-        Data = (float*)NativeMemory.AlignedAlloc((nuint)((long)Panels * PanelWidth * Math.Max(k, 1) * sizeof(float)), 64);
+        Data = (float*)NativeMemory.AlignedAlloc((nuint)((long)Panels * PanelWidth * Math.Max(k, 1) * sizeof(float)),
+            64);
     }
 
     public int PanelWidth { get; }
     public int Panels { get; }
 
-    /// <summary>The PanelWidth floats of row <paramref name="k"/> of panel <paramref name="panel"/> (columns panel·PanelWidth on).</summary>
+    /// <summary>
+    /// The PanelWidth floats of row <paramref name="k"/> of panel <paramref name="panel"/> (columns panel·PanelWidth
+    /// on).
+    /// </summary>
     public float* Panel(int panel, int k)
     {
         int k0 = k / SliceDepth * SliceDepth, depth = Math.Min(SliceDepth, K - k0);

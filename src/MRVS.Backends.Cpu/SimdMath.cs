@@ -11,9 +11,9 @@ internal static class SimdMath
     private const float ExpSmallestNormalArgument = -87.3365447f;
 
     /// <summary>
-    /// e^x for x ≤ 88.7, results that would be subnormal flushed to 0 (so is e^−∞): x = n·ln 2 + r with ln 2 split in
-    /// two (Cody–Waite; the first part has 9 significant bits, so n·Ln2Hi is exact), e^r by its degree-7 Taylor
-    /// polynomial (|r| ≤ ln 2 / 2: truncation below 3e-9), times 2^n. Within 2 ulp of the exact value.
+    /// e^x for x ≤ 88.7, results that would be subnormal flushed to 0 (so is e^−∞): x = n·ln 2 + r with ln 2
+    /// split in two (Cody–Waite; the first part has 9 significant bits, so n·Ln2Hi is exact), e^r by its degree-7
+    /// Taylor polynomial (|r| ≤ ln 2 / 2: truncation below 3e-9), times 2^n. Within 2 ulp of the exact value.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV ExpFlushed<TL, TV>(TV x) where TL : struct, ISimdLanes<TV> where TV : struct

@@ -4,23 +4,25 @@ using System.Runtime.Intrinsics;
 namespace MRVS.Backends.Cpu;
 
 /// <summary>
-/// Exact GELU over a span, x · Φ(x), in double SIMD lanes: Φ(x) = 1 − ½·erfc(t) for x ≥ 0 and ½·erfc(t) below, with
-/// t = |x|/√2 and erfc(t) = e^(−t²)/(1 + 2t) · Y(u), Y a Chebyshev series in u = (t − 3.75)/(t + 3.75) (the
-/// Shepherd–Laframboise form, accurate over all of t ≥ 0 with one series). The relative error is about 1e-12, so the
-/// rounded float equals <c>Activations.Gelu(float)</c> (erf in double by series and continued fraction) except, rarely,
-/// by one ulp; every element takes the same lane arithmetic, tails included, so the result does not
+/// Exact GELU over a span, x · Φ(x), in double SIMD lanes: Φ(x) = 1 − ½·erfc(t) for x ≥ 0 and ½·erfc(t)
+/// below, with t = |x|/√2 and erfc(t) = e^(−t²)/(1 + 2t) · Y(u), Y a Chebyshev series in u = (t − 3.75)/(t +
+/// 3.75) (the Shepherd–Laframboise form, accurate over all of t ≥ 0 with one series). The relative error is about
+/// 1e-12, so the rounded float equals <c>Activations.Gelu(float)</c> (erf in double by series and continued fraction)
+/// except, rarely, by one ulp; every element takes the same lane arithmetic, tails included, so the result does not
 /// depend on where a value sits in the span.
 /// </summary>
 internal static unsafe class VectorGelu
 {
     private const double K = 3.75, InvSqrt2 = 0.70710678118654752440;
 
-    /// <summary>|x|/√2 beyond which e^(−t²) is 0 in double: clamping there keeps infinities out of the series.</summary>
+    /// <summary>
+    /// |x|/√2 beyond which e^(−t²) is 0 in double: clamping there keeps infinities out of the series.
+    /// </summary>
     private const double MaxT = 27.0;
 
     /// <summary>
-    /// Chebyshev coefficients of Y(u) = (1 + 2t)·e^(t²)·erfc(t) (the first already halved), from 96 nodes, the series
-    /// cut after degree 16 (relative error about 1e-12, the rest rounds away in float).
+    /// Chebyshev coefficients of Y(u) = (1 + 2t)·e^(t²)·erfc(t) (the first already halved), from 96 nodes, the
+    /// series cut after degree 16 (relative error about 1e-12, the rest rounds away in float).
     /// </summary>
     private static ReadOnlySpan<double> Y =>
     [
@@ -40,7 +42,9 @@ internal static unsafe class VectorGelu
         }
     }
 
-    /// <summary>Four vectors at a time: the series is a chain of dependent multiply-adds, so four chains keep the units busy.</summary>
+    /// <summary>
+    /// Four vectors at a time: the series is a chain of dependent multiply-adds, so four chains keep the units busy.
+    /// </summary>
     private static void Apply<TL, TV>(float* p, int n) where TL : struct, IDoubleLanes<TV> where TV : struct
     {
         int block = 4 * TL.Count, i = 0;
@@ -57,7 +61,8 @@ internal static unsafe class VectorGelu
     private static void Block<TL, TV>(float* p) where TL : struct, IDoubleLanes<TV> where TV : struct
     {
         int w = TL.Count;
-        TV x0 = TL.LoadWidened(p), x1 = TL.LoadWidened(p + w), x2 = TL.LoadWidened(p + 2 * w), x3 = TL.LoadWidened(p + 3 * w);
+        TV x0 = TL.LoadWidened(p), x1 = TL.LoadWidened(p + w), x2 = TL.LoadWidened(p + 2 * w),
+            x3 = TL.LoadWidened(p + 3 * w);
         // e^(−t²) first: it is a call, and few values are live across it.
         TV s0 = Scale<TL, TV>(x0, out var u0), s1 = Scale<TL, TV>(x1, out var u1);
         TV s2 = Scale<TL, TV>(x2, out var u2), s3 = Scale<TL, TV>(x3, out var u3);
@@ -68,8 +73,10 @@ internal static unsafe class VectorGelu
         {
             // Clenshaw: a ← 2u·a − b + c_k, b ← previous a.
             TV ck = TL.Create(c[k]);
-            TV n0 = TL.Subtract(TL.FusedMultiplyAdd(v0, a0, ck), b0), n1 = TL.Subtract(TL.FusedMultiplyAdd(v1, a1, ck), b1);
-            TV n2 = TL.Subtract(TL.FusedMultiplyAdd(v2, a2, ck), b2), n3 = TL.Subtract(TL.FusedMultiplyAdd(v3, a3, ck), b3);
+            TV n0 = TL.Subtract(TL.FusedMultiplyAdd(v0, a0, ck), b0),
+                n1 = TL.Subtract(TL.FusedMultiplyAdd(v1, a1, ck), b1);
+            TV n2 = TL.Subtract(TL.FusedMultiplyAdd(v2, a2, ck), b2),
+                n3 = TL.Subtract(TL.FusedMultiplyAdd(v3, a3, ck), b3);
             (b0, b1, b2, b3) = (a0, a1, a2, a3);
             (a0, a1, a2, a3) = (n0, n1, n2, n3);
         }

@@ -35,13 +35,16 @@ public static class Activations
         if (Vector.IsHardwareAccelerated)
         {
             var values = MemoryMarshal.Cast<float, Vector<float>>(v);
-            foreach (ref var x in values) x = Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, Vector<float>.Zero);
+            foreach (ref var x in values)
+                x = Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, Vector<float>.Zero);
             i = values.Length * Vector<float>.Count;
         }
         for (; i < v.Length; i++) v[i] = Relu(v[i]);
     }
 
-    /// <summary><see cref="Gelu(float)"/> over a span, in SIMD lanes (<see cref="VectorGelu"/>: equal up to a rare ulp).</summary>
+    /// <summary>
+    /// <see cref="Gelu(float)"/> over a span, in SIMD lanes (<see cref="VectorGelu"/>: equal up to a rare ulp).
+    /// </summary>
     private static void Gelu(Span<float> v) => VectorGelu.Apply(v);
 
     /// <summary>erf in double precision: Maclaurin series below 3, Lentz continued fraction of erfc above.</summary>

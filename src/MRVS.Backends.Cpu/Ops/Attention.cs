@@ -6,8 +6,8 @@ namespace MRVS.Backends.Cpu.Ops;
 
 /// <summary>
 /// CPU reference of <see cref="AttentionOp"/>, one (batch, head, block of queries) per work item: the block's scores
-/// S = Q·Kᵀ by GEMM (q scaled first, or S divided after, as the op says), the additive mask, −∞ for padded keys, the
-/// max-subtracted softmax per row, then S·V by GEMM into the head's output columns.
+/// S = Q·Kᵀ by GEMM (q scaled first, or S divided after, as the op says), the additive mask, −∞ for padded keys,
+/// the max-subtracted softmax per row, then S·V by GEMM into the head's output columns.
 /// </summary>
 public sealed unsafe class Attention : CpuKernel<AttentionOp>
 {
@@ -25,15 +25,18 @@ public sealed unsafe class Attention : CpuKernel<AttentionOp>
         int next = 3;
         nint kpm = op.HasKeyPaddingMask ? inputs[next++].Ptr : 0;
         nint add = op.HasAdditiveMask ? inputs[next].Ptr : 0;
-        Compute(q.Ptr, k.Ptr, v.Ptr, kpm, add, output.Ptr, q.Dim(0), op.Heads, q.Dim(1), k.Dim(1), q.Dim(2), v.Dim(2), op.Scaling == AttentionScaling.ScaleQuery);
+        Compute(q.Ptr, k.Ptr, v.Ptr, kpm, add, output.Ptr, q.Dim(0), op.Heads, q.Dim(1), k.Dim(1), q.Dim(2), v.Dim(2),
+            op.Scaling == AttentionScaling.ScaleQuery);
     }
 
     /// <summary>
-    /// The attention of <see cref="AttentionOp"/> on raw buffers (also the first step of <see cref="CrossModalFusion"/>):
-    /// q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev] → y [B, Lq, Ev]; <paramref name="kpm"/> (key padding) Bool [B, Lk] and
-    /// <paramref name="add"/> (additive mask) F32 [Lq, Lk] are optional (0).
+    /// The attention of <see cref="AttentionOp"/> on raw buffers (also the first step of
+    /// <see cref="CrossModalFusion"/>): q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev] → y [B, Lq, Ev];
+    /// <paramref name="kpm"/> (key padding) Bool [B, Lk] and <paramref name="add"/> (additive mask) F32 [Lq, Lk] are
+    /// optional (0).
     /// </summary>
-    public static void Compute(nint pq, nint pk, nint pv, nint kpm, nint add, nint po, int batch, int heads, int lq, int lk, int e, int ev, bool scaleQuery)
+    public static void Compute(nint pq, nint pk, nint pv, nint kpm, nint add, nint po, int batch, int heads, int lq,
+        int lk, int e, int ev, bool scaleQuery)
     {
         int dh = e / heads, dv = ev / heads;
         int block = Math.Min(lq, Math.Max(MinBlockRows, BlockFloats / (lk + dh))), blocks = (lq + block - 1) / block;
@@ -42,8 +45,10 @@ public sealed unsafe class Attention : CpuKernel<AttentionOp>
         {
             int blk = (int)(idx % blocks), h = (int)(idx / blocks % heads), b = (int)(idx / blocks / heads);
             int i0 = blk * block, rows = Math.Min(block, lq - i0);
-            if (t_scores == null || t_scores.Length < block * lk) t_scores = GC.AllocateUninitializedArray<float>(block * lk, pinned: true);
-            if (t_queries == null || t_queries.Length < block * dh) t_queries = GC.AllocateUninitializedArray<float>(block * dh, pinned: true);
+            if (t_scores == null || t_scores.Length < block * lk)
+                t_scores = GC.AllocateUninitializedArray<float>(block * lk, pinned: true);
+            if (t_queries == null || t_queries.Length < block * dh)
+                t_queries = GC.AllocateUninitializedArray<float>(block * dh, pinned: true);
             fixed (float* s = t_scores, qs = t_queries)
             {
                 float* query = (float*)pq + ((long)b * lq + i0) * e + h * dh;
@@ -51,11 +56,13 @@ public sealed unsafe class Attention : CpuKernel<AttentionOp>
                 if (scaleQuery)
                 {
                     for (int r = 0; r < rows; r++)
-                        TensorPrimitives.Multiply(new ReadOnlySpan<float>(query + (long)r * e, dh), scale, new Span<float>(qs + r * dh, dh));
+                        TensorPrimitives.Multiply(new ReadOnlySpan<float>(query + (long)r * e, dh), scale,
+                            new Span<float>(qs + r * dh, dh));
                     query = qs;
                     ldq = dh;
                 }
-                Gemm.Run(query, (float*)pk + (long)b * lk * e + h * dh, s, rows, lk, dh, transposeB: true, lda: ldq, ldb: e, ldc: lk);
+                Gemm.Run(query, (float*)pk + (long)b * lk * e + h * dh, s, rows, lk, dh, transposeB: true, lda: ldq,
+                    ldb: e, ldc: lk);
                 for (int r = 0; r < rows; r++)
                 {
                     float* row = s + (long)r * lk;
@@ -70,7 +77,8 @@ public sealed unsafe class Attention : CpuKernel<AttentionOp>
                         }
                     Softmax.Row(new Span<float>(row, lk));
                 }
-                Gemm.Run(s, (float*)pv + (long)b * lk * ev + h * dv, (float*)po + ((long)b * lq + i0) * ev + h * dv, rows, dv, lk,
+                Gemm.Run(s, (float*)pv + (long)b * lk * ev + h * dv, (float*)po + ((long)b * lq + i0) * ev + h * dv,
+                    rows, dv, lk,
                     transposeB: false, lda: lk, ldb: ev, ldc: ev);
             }
         });

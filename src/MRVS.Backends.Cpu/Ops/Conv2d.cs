@@ -25,7 +25,8 @@ public sealed unsafe class Conv2d : CpuKernel<Conv2dOp>
         {
             nint xi = x.Ptr + (nint)((long)img * cin * h * wd * sizeof(float));
             float* yi = (float*)output.Ptr + (long)img * cout * cols;
-            CpuParallel.For(col.Panels, panel => geometry.Fill((float*)xi, col, (int)panel), minPerThread: Math.Max(1, 4096 / kdim));
+            CpuParallel.For(col.Panels, panel =>
+                geometry.Fill((float*)xi, col, (int)panel), minPerThread: Math.Max(1, 4096 / kdim));
             Gemm.Run((float*)w.Ptr, col, yi, cout, lda: kdim, ldc: cols);
             if (bias == 0) continue;
             nint py = (nint)yi;
@@ -40,7 +41,9 @@ public sealed unsafe class Conv2d : CpuKernel<Conv2dOp>
     /// <summary>Where each im2col element comes from: row k = (c, ky, kx), column n = (oy, ox).</summary>
     private readonly record struct Geometry(int Cin, int H, int W, int Kh, int Kw, int Oh, int Ow, int Stride, int Pad)
     {
-        /// <summary>Every row k of one panel of the packed im2col matrix (zero outside the image and past the last column).</summary>
+        /// <summary>
+        /// Every row k of one panel of the packed im2col matrix (zero outside the image and past the last column).
+        /// </summary>
         public void Fill(float* x, PackedMatrix col, int panel)
         {
             int nr = col.PanelWidth, n0 = panel * nr, columns = Oh * Ow;
@@ -70,12 +73,15 @@ public sealed unsafe class Conv2d : CpuKernel<Conv2dOp>
             }
         }
 
-        /// <summary><paramref name="run"/> values of an input row from column <paramref name="ix"/> on, zero outside [0, W).</summary>
+        /// <summary>
+        /// <paramref name="run"/> values of an input row from column <paramref name="ix"/> on, zero outside [0, W).
+        /// </summary>
         private void Row(float* row, int ix, int run, float* dst)
         {
             int left = Math.Clamp(-ix, 0, run), right = Math.Clamp(ix + run - W, 0, run - left);
             if (left > 0) new Span<float>(dst, left).Clear();
-            new ReadOnlySpan<float>(row + ix + left, run - left - right).CopyTo(new Span<float>(dst + left, run - left - right));
+            new ReadOnlySpan<float>(row + ix + left,
+                run - left - right).CopyTo(new Span<float>(dst + left, run - left - right));
             if (right > 0) new Span<float>(dst + run - right, right).Clear();
         }
     }

@@ -21,7 +21,8 @@ public sealed unsafe class CrossModalFusion : CpuKernel<CrossModalFusionOp>
         var (q, k, v) = (inputs[0], inputs[1], inputs[2]);
         int batch = q.Dim(0), lq = q.Dim(1), lk = k.Dim(1), e = q.Dim(2), block = Math.Clamp(BlockFloats / e, 1, lq);
         nint kpm = op.HasKeyPaddingMask ? inputs[6].Ptr : 0, pb = inputs[4].Ptr, pt = inputs[5].Ptr, py = output.Ptr;
-        if (t_attended == null || t_attended.Length < block * e) t_attended = GC.AllocateUninitializedArray<float>(block * e, pinned: true);
+        if (t_attended == null || t_attended.Length < block * e)
+            t_attended = GC.AllocateUninitializedArray<float>(block * e, pinned: true);
         fixed (float* attended = t_attended)
         {
             for (int b = 0; b < batch; b++)
@@ -31,9 +32,11 @@ public sealed unsafe class CrossModalFusion : CpuKernel<CrossModalFusionOp>
                     long first = (long)b * lq + i0;
                     nint bytesK = (nint)((long)b * lk * e * sizeof(float));
                     Attention.Compute(q.Ptr + (nint)(first * e * sizeof(float)), k.Ptr + bytesK, v.Ptr + bytesK,
-                        kpm == 0 ? 0 : kpm + (nint)((long)b * lk), 0, (nint)attended, 1, op.Heads, rows, lk, e, e, scaleQuery: true);
+                        kpm == 0 ? 0 : kpm + (nint)((long)b * lk), 0, (nint)attended, 1, op.Heads, rows, lk, e, e,
+                            scaleQuery: true);
                     float* y = (float*)py + first * e;
-                    Gemm.Run(attended, (float*)inputs[3].Ptr, y, rows, e, e, transposeB: true, epilogue: new GemmEpilogue(pb, Activation.None, 0, 0));
+                    Gemm.Run(attended, (float*)inputs[3].Ptr, y, rows, e, e, transposeB: true,
+                        epilogue: new GemmEpilogue(pb, Activation.None, 0, 0));
                     nint rowsOut = (nint)y, gate = pt + (nint)(first * e * sizeof(float));
                     CpuParallel.For(rows, i =>
                     {

@@ -42,7 +42,8 @@ public sealed unsafe class DynamicMaskHead : CpuKernel<DynamicMaskHeadOp>
             float* a = stackalloc float[width * padded];
             float* b = stackalloc float[width * padded];
             for (int k = 0; k < c; k++)
-                new ReadOnlySpan<float>((float*)pf + (((long)ti * c + k) * h + y) * w, w).CopyTo(new Span<float>(a + k * padded, w));
+                new ReadOnlySpan<float>((float*)pf + (((long)ti * c + k) * h + y) * w,
+                    w).CopyTo(new Span<float>(a + k * padded, w));
             for (int x = 0; x < w; x++)
             {
                 a[c * padded + x] = refX - (stride * x + half);
@@ -54,7 +55,8 @@ public sealed unsafe class DynamicMaskHead : CpuKernel<DynamicMaskHeadOp>
                 bool last = l == layers - 1;
                 int outs = last ? 1 : ch;
                 float* wl = prm + offsets[l], bl = prm + offsets[layers + l];
-                for (int o = 0; o < outs; o++) Neuron<TL, TV>(a, padded, wl + o * fan, fan, bl[o], !last, b + o * padded);
+                for (int o = 0; o < outs; o++)
+                    Neuron<TL, TV>(a, padded, wl + o * fan, fan, bl[o], !last, b + o * padded);
                 float* swap = a;
                 a = b;
                 b = swap;
@@ -64,16 +66,21 @@ public sealed unsafe class DynamicMaskHead : CpuKernel<DynamicMaskHeadOp>
         });
     }
 
-    /// <summary>out[x] = relu?(Σ_i weight[i] · in[i][x] + bias) for every pixel x, in lanes; the sum multiplies then adds, in i order.</summary>
+    /// <summary>
+    /// out[x] = relu?(Σ_i weight[i] · in[i][x] + bias) for every pixel x, in lanes; the sum multiplies then adds, in
+    /// i order.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Neuron<TL, TV>(float* input, int padded, float* weight, int fan, float bias, bool relu, float* output)
+    private static void Neuron<TL, TV>(float* input, int padded, float* weight, int fan, float bias, bool relu,
+        float* output)
         where TL : struct, ISimdLanes<TV> where TV : struct
     {
         TV b = TL.Broadcast(bias);
         for (int x = 0; x < padded; x += TL.Count)
         {
             TV s = TL.Zero;
-            for (int i = 0; i < fan; i++) s = TL.Add(s, TL.Multiply(TL.Broadcast(weight[i]), TL.Load(input + i * padded + x)));
+            for (int i = 0; i < fan; i++)
+                s = TL.Add(s, TL.Multiply(TL.Broadcast(weight[i]), TL.Load(input + i * padded + x)));
             s = TL.Add(s, b);
             TL.Store(relu ? TL.Relu(s) : s, output + x);
         }

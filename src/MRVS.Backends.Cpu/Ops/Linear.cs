@@ -4,8 +4,8 @@ using MRVS.Core.Graph.Ops;
 namespace MRVS.Backends.Cpu.Ops;
 
 /// <summary>
-/// CPU reference of <see cref="LinearOp"/>: one GEMM against the [out, in] weight, with bias, activation and residual in
-/// its epilogue (applied to each output tile while it is in cache, in the order of the unfused ops).
+/// CPU reference of <see cref="LinearOp"/>: one GEMM against the [out, in] weight, with bias, activation and residual
+/// in its epilogue (applied to each output tile while it is in cache, in the order of the unfused ops).
 /// </summary>
 public sealed unsafe class Linear : CpuKernel<LinearOp>
 {

@@ -23,7 +23,8 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
         where TL : struct, ISimdLanes<TV> where TV : struct
     {
         var (v, loc) = (inputs[0], inputs[1]);
-        int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = loc.Dim(1), levels = loc.Dim(3), points = loc.Dim(4);
+        int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = loc.Dim(1), levels = loc.Dim(3),
+            points = loc.Dim(4);
         var shapes = op.LevelShapes;
         var starts = MsDeformAttnOp.LevelStarts(op.LevelShapes);
         nint pv = v.Ptr, pl = loc.Ptr, pw = inputs[2].Ptr, py = output.Ptr;
@@ -58,11 +59,13 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate<TL, TV>(float* acc, float* src, int d, float weight) where TL : struct, ISimdLanes<TV> where TV : struct
+    private static void Accumulate<TL, TV>(float* acc, float* src, int d, float weight)
+        where TL : struct, ISimdLanes<TV> where TV : struct
     {
         int c = 0;
         TV wv = TL.Broadcast(weight);
-        for (; c + TL.Count <= d; c += TL.Count) TL.Store(TL.Add(TL.Load(acc + c), TL.Multiply(wv, TL.Load(src + c))), acc + c);
+        for (; c + TL.Count <= d; c += TL.Count)
+            TL.Store(TL.Add(TL.Load(acc + c), TL.Multiply(wv, TL.Load(src + c))), acc + c);
         for (; c < d; c++) acc[c] += weight * src[c];
     }
 }

@@ -33,7 +33,9 @@ public sealed unsafe class Softmax : CpuKernel<SoftmaxOp>
         }
     }
 
-    /// <summary>The row's max in lanes, then <see cref="ExpNormalise"/>: no call per pass, for the many short rows of attention.</summary>
+    /// <summary>
+    /// The row's max in lanes, then <see cref="ExpNormalise"/>: no call per pass, for the many short rows of attention.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row<TL, TV>(float* x, int n) where TL : struct, ISimdLanes<TV> where TV : struct
     {
@@ -46,12 +48,12 @@ public sealed unsafe class Softmax : CpuKernel<SoftmaxOp>
     }
 
     /// <summary>
-    /// The rest of a softmax once the row's <paramref name="max"/> is known: x = exp(x − max) and its sum in one sweep,
-    /// then x · (1 / sum), as torch's CPU softmax. The tail goes through the same lanes (padded with −∞), so a value's
-    /// result does not depend on its position. Exponentials below the smallest normal float are 0
-    /// (<see cref="SimdMath.ExpFlushed"/>): the row's maximum contributes exp(0) = 1, beside which they vanish from any
-    /// float sum, and subnormal operands would make the multiply-adds that consume the probabilities (attention's P·V)
-    /// take the CPU's slow microcode path.
+    /// The rest of a softmax once the row's <paramref name="max"/> is known: x = exp(x − max) and its sum in one
+    /// sweep, then x · (1 / sum), as torch's CPU softmax. The tail goes through the same lanes (padded with −∞),
+    /// so a value's result does not depend on its position. Exponentials below the smallest normal float are 0 (<see
+    /// cref="SimdMath.ExpFlushed"/>): the row's maximum contributes exp(0) = 1, beside which they vanish from any float
+    /// sum, and subnormal operands would make the multiply-adds that consume the probabilities (attention's P·V) take
+    /// the CPU's slow microcode path.
     /// </summary>
     public static void ExpNormalise(Span<float> x, float max)
     {
@@ -64,7 +66,8 @@ public sealed unsafe class Softmax : CpuKernel<SoftmaxOp>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ExpNormalise<TL, TV>(float* x, int n, float max) where TL : struct, ISimdLanes<TV> where TV : struct
+    private static void ExpNormalise<TL, TV>(float* x, int n, float max)
+        where TL : struct, ISimdLanes<TV> where TV : struct
     {
         int w = TL.Count, vn = n / w * w, j;
         TV maxV = TL.Broadcast(max), sumV = TL.Zero;

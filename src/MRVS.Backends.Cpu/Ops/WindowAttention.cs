@@ -27,12 +27,15 @@ public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
             float* rows = (float*)pqkv + (long)win * n * 3 * c + h * dh;
             float* bias = (float*)pb + (long)h * n * n;
             float* regions = pr == 0 ? null : (float*)pr + (long)win * n;
-            if (t_scores == null || t_scores.Length < n * n) t_scores = GC.AllocateUninitializedArray<float>(n * n, pinned: true);
+            if (t_scores == null || t_scores.Length < n * n)
+                t_scores = GC.AllocateUninitializedArray<float>(n * n, pinned: true);
             fixed (float* s = t_scores)
             {
                 Gemm.Run(rows, rows + c, s, n, n, dh, transposeB: true, alpha: scale, lda: 3 * c, ldb: 3 * c, ldc: n);
-                for (int i = 0; i < n; i++) SoftmaxRow(s + (long)i * n, bias + (long)i * n, n, regions, regions == null ? 0f : regions[i]);
-                Gemm.Run(s, rows + 2 * c, (float*)py + (long)win * n * c + h * dh, n, dh, n, transposeB: false, lda: n, ldb: 3 * c, ldc: c);
+                for (int i = 0; i < n; i++)
+                    SoftmaxRow(s + (long)i * n, bias + (long)i * n, n, regions, regions == null ? 0f : regions[i]);
+                Gemm.Run(s, rows + 2 * c, (float*)py + (long)win * n * c + h * dh, n, dh, n, transposeB: false, lda: n,
+                    ldb: 3 * c, ldc: c);
             }
         }, minPerThread: 1);
     }

@@ -10,15 +10,18 @@ namespace MRVS.Tests.Cpu;
 /// </summary>
 public unsafe class GemmTests
 {
-    private static float[] Random(Random rng, int count) => [.. Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
+    private static float[] Random(Random rng, int count) =>
+        [.. Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
 
-    private static float[] RunGemm(float[] a, float[] b, int m, int n, int k, bool transposeB, float alpha, int lda, int ldb, int ldc,
+    private static float[] RunGemm(float[] a, float[] b, int m, int n, int k, bool transposeB, float alpha, int lda,
+        int ldb, int ldc,
         float[]? bias = null, Activation act = Activation.None, float[]? residual = null, int threads = 2)
     {
         var c = new float[m * ldc];
         fixed (float* pa = a, pb = b, pc = c, pbias = bias, pr = residual)
         using (CpuParallel.Limit(threads))
-            Gemm.Run(pa, pb, pc, m, n, k, transposeB, alpha, lda, ldb, ldc, new GemmEpilogue((nint)pbias, act, (nint)pr, ldc));
+            Gemm.Run(pa, pb, pc, m, n, k, transposeB, alpha, lda, ldb, ldc,
+                new GemmEpilogue((nint)pbias, act, (nint)pr, ldc));
         return c;
     }
 
@@ -42,7 +45,8 @@ public unsafe class GemmTests
                 for (int j = 0; j < n; j++)
                 {
                     double s = 0;
-                    for (int t = 0; t < k; t++) s += (double)a[i * lda + t] * (transposeB ? b[j * ldb + t] : b[t * ldb + j]);
+                    for (int t = 0; t < k; t++)
+                        s += (double)a[i * lda + t] * (transposeB ? b[j * ldb + t] : b[t * ldb + j]);
                     s = 0.75 * s + bias[j];
                     s = act switch
                     {
@@ -51,7 +55,8 @@ public unsafe class GemmTests
                         _ => s,
                     };
                     s += residual[i * ldc + j];
-                    Assert.That(c[i * ldc + j], Is.EqualTo(s).Within(1e-5 * Math.Max(1, Math.Sqrt(k))), $"{act} C[{i}, {j}]");
+                    Assert.That(c[i * ldc + j], Is.EqualTo(s).Within(1e-5 * Math.Max(1, Math.Sqrt(k))),
+                        $"{act} C[{i}, {j}]");
                 }
         }
     }
@@ -61,7 +66,8 @@ public unsafe class GemmTests
     {
         var rng = new Random(7);
         int m = 50, n = 70, k = 300;
-        var a = Random(rng, m * k); var b = Random(rng, n * k); var bias = Random(rng, n); var residual = Random(rng, m * n);
+        var a = Random(rng, m * k); var b = Random(rng, n * k); var bias = Random(rng, n); var residual =
+            Random(rng, m * n);
         var fused = RunGemm(a, b, m, n, k, true, 1f, k, k, n, bias, Activation.Gelu, residual);
         var plain = RunGemm(a, b, m, n, k, true, 1f, k, k, n);
         for (int i = 0; i < m; i++)
@@ -80,7 +86,8 @@ public unsafe class GemmTests
     {
         var rng = new Random(5);
         int m = 150, few = 20, n = 77, k = 700;
-        var a = Random(rng, m * k); var w = Random(rng, n * k); var bias = Random(rng, n); var residual = Random(rng, m * n);
+        var a = Random(rng, m * k); var w = Random(rng, n * k); var bias = Random(rng, n); var residual =
+            Random(rng, m * n);
         var many = RunGemm(a, w, m, n, k, true, 1f, k, k, n, bias, act, residual);
         var some = RunGemm(a, w, few, n, k, true, 1f, k, k, n, bias, act, residual);
         Assert.That(some, Is.EqualTo(many.AsSpan(0, few * n).ToArray()));
@@ -94,7 +101,8 @@ public unsafe class GemmTests
         int m = 301, n = 130, k = 700;
         var a = Random(rng, m * k); var b = Random(rng, k * n); var bias = Random(rng, n);
         var reference = RunGemm(a, b, m, n, k, false, 1f, k, n, n, bias, Activation.Relu, threads: 2);
-        Assert.That(RunGemm(a, b, m, n, k, false, 1f, k, n, n, bias, Activation.Relu, threads: threads), Is.EqualTo(reference));
+        Assert.That(RunGemm(a, b, m, n, k, false, 1f, k, n, n, bias, Activation.Relu, threads: threads),
+            Is.EqualTo(reference));
     }
 
     [Test]
@@ -113,7 +121,8 @@ public unsafe class GemmTests
             if (span[i] == expected) continue;
             if (v[i] < -5f)
             {
-                // The scalar form rounds 1 + erf(x/√2) in double, which loses the far negative tail's relative digits.
+                // The scalar form rounds 1 + erf(x/√2) in double, which loses the far negative tail's relative
+                // digits.
                 Assert.That(span[i], Is.EqualTo(expected).Within(1e-12), $"GELU({v[i]:R})");
                 continue;
             }

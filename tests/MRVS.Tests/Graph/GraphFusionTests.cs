@@ -23,7 +23,8 @@ public class GraphFusionTests
     private static Tensor Rand(params int[] shape) => OpRunner.Random(Rng, shape);
 
     /// <summary>Runs the graph fused and unfused; returns the fusion and asserts equal outputs.</summary>
-    private static FusionResult AssertSameOutputs(ComputeGraph g, Dictionary<string, Tensor> feeds, params string[] outputs)
+    private static FusionResult AssertSameOutputs(ComputeGraph g, Dictionary<string, Tensor> feeds,
+        params string[] outputs)
     {
         using var backend = new CpuBackend();
         using var plain = new Executor(g, backend, outputs, fuse: false);
@@ -47,7 +48,8 @@ public class GraphFusionTests
         g.Tap("out", g.Add(new BinaryOp(BinaryKind.Add), "residual", x, y));
         var fusion = AssertSameOutputs(g, new() { ["x"] = Rand(2, 7, 24) }, "out");
         Assert.That(fusion.NodesBefore, Is.EqualTo(4));
-        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()), Is.EqualTo(new[] { "feed_forward+Gelu+residual" }));
+        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()),
+            Is.EqualTo(new[] { "feed_forward+Gelu+residual" }));
         Assert.That(fusion.Graph.Nodes[0].Name, Is.EqualTo("residual"));
     }
 
@@ -61,7 +63,8 @@ public class GraphFusionTests
         g.Tap("hidden", h);
         g.Tap("out", g.Add(new BinaryOp(BinaryKind.Add), "residual", y, x));
         var fusion = AssertSameOutputs(g, new() { ["x"] = Rand(5, 16) }, "hidden", "out");
-        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()), Is.EqualTo(new[] { "linear+Relu", "linear+residual" }));
+        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()),
+            Is.EqualTo(new[] { "linear+Relu", "linear+residual" }));
     }
 
     [Test]
@@ -75,10 +78,14 @@ public class GraphFusionTests
         var skip = g.Add(new BinaryOp(BinaryKind.Add), "residual1", x, merged);
         var sum = g.Add(new BinaryOp(BinaryKind.Add), "sum", skip, x);
         g.Tap("out", g.Add(new LayerNormOp(1e-5f), "norm", sum, Weight(g, "g", 8), Weight(g, "b", 8)));
-        var feeds = new Dictionary<string, Tensor> { ["x"] = Rand(3, 9, 10, 8), ["windows"] = Rand(window.Windows(3, 9, 10), window.Tokens, 8) };
+        var feeds =
+            new Dictionary<string, Tensor> { ["x"] = Rand(3, 9, 10, 8),
+                ["windows"] = Rand(window.Windows(3, 9, 10), window.Tokens, 8) };
         var fusion = AssertSameOutputs(g, feeds, "out");
-        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()), Is.EqualTo(new[] { $"swin_window_merge({window}, residual)", "layer_norm" }));
-        Assert.That(fusion.Fired.Keys, Is.EquivalentTo(new[] { "residual add → producer", "residual add → layer_norm" }));
+        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()),
+            Is.EqualTo(new[] { $"swin_window_merge({window}, residual)", "layer_norm" }));
+        Assert.That(fusion.Fired.Keys,
+            Is.EquivalentTo(new[] { "residual add → producer", "residual add → layer_norm" }));
     }
 
     [Test]
@@ -108,9 +115,11 @@ public class GraphFusionTests
         var graph = SocModel.Build(config, new WeightStore(zeros), new ForwardShape(2, 96, 128, 6, 96, 128));
         var outputs = new[] { graph.Taps[SocModel.PredCls], graph.Taps[SocModel.PredMasks] };
         var fusion = GraphFusion.Apply(graph, outputs);
-        TestContext.Out.WriteLine($"{fusion.NodesBefore} → {fusion.NodesAfter}: {string.Join(", ", fusion.Fired.Select(f => $"{f.Key} ×{f.Value}"))}");
+        TestContext.Out.WriteLine($"{fusion.NodesBefore} → {fusion.NodesAfter}: {string.Join(", ",
+            fusion.Fired.Select(f => $"{f.Key} ×{f.Value}"))}");
         var kinds = fusion.Graph.Nodes.GroupBy(n => n.Op.Describe()).ToDictionary(g => g.Key, g => g.Count());
-        TestContext.Out.WriteLine(string.Join(", ", kinds.OrderByDescending(k => k.Value).Select(k => $"{k.Key} ×{k.Value}")));
+        TestContext.Out.WriteLine(string.Join(", ",
+            kinds.OrderByDescending(k => k.Value).Select(k => $"{k.Key} ×{k.Value}")));
         Assert.Multiple(() =>
         {
             // 12 Swin MLPs, 12 RoBERTa FFNs, 6 + 6 deformable encoder/decoder FFNs, 6 in the prediction heads' MLPs.

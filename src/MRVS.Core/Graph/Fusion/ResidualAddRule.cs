@@ -3,10 +3,10 @@ using MRVS.Core.Graph.Ops;
 namespace MRVS.Core.Graph.Fusion;
 
 /// <summary>
-/// a + b where one side comes from an op that can add a residual itself (<see cref="IResidualOp"/>: Linear, feed-forward,
-/// Swin window merge) and feeds nothing else, and the other side has the sum's own type (no broadcast): the producer
-/// adds the other side as its last step. Float addition commutes, so the result is the same to the bit; one pass over
-/// the tensor (and one buffer) less.
+/// a + b where one side comes from an op that can add a residual itself (<see cref="IResidualOp"/>: Linear,
+/// feed-forward, Swin window merge) and feeds nothing else, and the other side has the sum's own type (no broadcast):
+/// the producer adds the other side as its last step. Float addition commutes, so the result is the same to the bit;
+/// one pass over the tensor (and one buffer) less.
 /// </summary>
 public sealed class ResidualAddRule : IFusionRule
 {
