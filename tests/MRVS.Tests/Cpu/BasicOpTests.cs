@@ -85,8 +85,8 @@ public class BasicOpTests
         for (int i = 1; i < batch * lk; i += 3) kpm.Span<byte>()[i] = (byte)(i % lk == 0 ? 0 : 1);
         var add = Random(_rng, lq, lk);
         var y = Run(new AttentionOp(heads, AttentionScaling.ScaleQuery, true, true), q, k, v, kpm, add);
-        var qv = q.ToDoubleArray(); var kv = k.ToDoubleArray(); var vv = v.ToDoubleArray(); var m =
-            kpm.ToDoubleArray(); var av = add.ToDoubleArray();
+        var qv = q.ToDoubleArray(); var kv = k.ToDoubleArray(); var vv = v.ToDoubleArray();
+        var m = kpm.ToDoubleArray(); var av = add.ToDoubleArray();
         var exp = new double[batch * lq * e];
         for (int b = 0; b < batch; b++)
             for (int h = 0; h < heads; h++)
@@ -207,8 +207,8 @@ public class BasicOpTests
     public void Conv2d(int kernel, int pad, int stride)
     {
         int n = 2, cin = 3, cout = 5, h = 7, w = 6;
-        var x = Random(_rng, n, cin, h, w); var wt = Random(_rng, cout, cin, kernel, kernel); var b =
-            Random(_rng, cout);
+        var x = Random(_rng, n, cin, h, w); var wt = Random(_rng, cout, cin, kernel, kernel);
+        var b = Random(_rng, cout);
         var y = Run(new Conv2dOp(stride, pad), x, wt, b);
         int oh = (h + 2 * pad - kernel) / stride + 1, ow = (w + 2 * pad - kernel) / stride + 1;
         var xv = x.ToDoubleArray(); var wv = wt.ToDoubleArray(); var bv = b.ToDoubleArray();
@@ -267,8 +267,8 @@ public class BasicOpTests
                     int y0 = (int)sy, x0 = (int)sx, y1 = Math.Min(y0 + 1, ih - 1), x1 = Math.Min(x0 + 1, iw - 1);
                     double ly = sy - y0, lx = sx - x0;
                     double V(int yy, int xx) => xv[(p * ih + yy) * iw + xx];
-                    e[(p * oh + r) * ow + c] = (1 - ly) * ((1 - lx) * V(y0, x0) + lx * V(y0, x1)) + ly
-                        * ((1 - lx) * V(y1, x0) + lx * V(y1, x1));
+                    e[(p * oh + r) * ow + c] = (1 - ly) * ((1 - lx) * V(y0, x0) + lx * V(y0, x1))
+                        + ly * ((1 - lx) * V(y1, x0) + lx * V(y1, x1));
                 }
         TensorAssert.Near(y, e, 1e-5);
     }
@@ -282,9 +282,8 @@ public class BasicOpTests
         var tv = table.ToDoubleArray();
         TensorAssert.Near(y, new[] { 3, 0, 3 }.SelectMany(i => tv.Skip(i * 3).Take(3)).ToArray(), 0);
         var bad = Tensor.FromSpan<long>([4L], 1);
-        Assert.That(() =>
-            Run(new EmbeddingOp(), table, bad),
-                Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("token id 4"));
+        Assert.That(() => Run(new EmbeddingOp(), table, bad),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("token id 4"));
     }
 
     [Test]

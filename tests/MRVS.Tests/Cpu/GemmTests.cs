@@ -66,8 +66,8 @@ public unsafe class GemmTests
     {
         var rng = new Random(7);
         int m = 50, n = 70, k = 300;
-        var a = Random(rng, m * k); var b = Random(rng, n * k); var bias = Random(rng, n); var residual =
-            Random(rng, m * n);
+        var a = Random(rng, m * k); var b = Random(rng, n * k); var bias = Random(rng, n);
+        var residual = Random(rng, m * n);
         var fused = RunGemm(a, b, m, n, k, true, 1f, k, k, n, bias, Activation.Gelu, residual);
         var plain = RunGemm(a, b, m, n, k, true, 1f, k, k, n);
         for (int i = 0; i < m; i++)
@@ -86,8 +86,8 @@ public unsafe class GemmTests
     {
         var rng = new Random(5);
         int m = 150, few = 20, n = 77, k = 700;
-        var a = Random(rng, m * k); var w = Random(rng, n * k); var bias = Random(rng, n); var residual =
-            Random(rng, m * n);
+        var a = Random(rng, m * k); var w = Random(rng, n * k); var bias = Random(rng, n);
+        var residual = Random(rng, m * n);
         var many = RunGemm(a, w, m, n, k, true, 1f, k, k, n, bias, act, residual);
         var some = RunGemm(a, w, few, n, k, true, 1f, k, k, n, bias, act, residual);
         Assert.That(some, Is.EqualTo(many.AsSpan(0, few * n).ToArray()));
