@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph.Ops;
 
@@ -6,12 +8,21 @@ namespace MRVS.Backends.Cpu.Ops;
 /// <summary>
 /// CPU reference of <see cref="MsDeformAttnOp"/>, both forms: one (sample, query, head) per work item; its L·P
 /// normalised locations and weights are read (given form) or computed (fused form: the row softmax of the logits, the
-/// locations from the reference points and offsets in upstream's float32 order), then D channels are accumulated
-/// together.
+/// locations from the reference points and offsets in upstream's float32 order); per sampling point the bilinear
+/// weights are computed once and each in-range corner's D channels are accumulated in SIMD lanes (acc += weight ·
+/// value, multiply then add, as the scalar form).
 /// </summary>
 public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
 {
     protected override void Run(MsDeformAttnOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
+    {
+        if (Vector512.IsHardwareAccelerated) Run<Lanes512, Vector512<float>>(op, inputs, output);
+        else if (Vector256.IsHardwareAccelerated) Run<Lanes256, Vector256<float>>(op, inputs, output);
+        else Run<Lanes128, Vector128<float>>(op, inputs, output);
+    }
+
+    private static void Run<TL, TV>(MsDeformAttnOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
+        where TL : struct, ISimdLanes<TV> where TV : struct
     {
         var v = inputs[0];
         bool fused = MsDeformAttnOp.IsFused(inputs.Length);
@@ -26,14 +37,17 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
             int head = (int)(idx % m), b = (int)(idx / m / lq);
             Span<float> xs = stackalloc float[samples], ys = stackalloc float[samples], ws = stackalloc float[samples];
             long sample = idx * samples;
-            if (fused) Sampling((float*)p1 + 2 * sample, (float*)p2 + sample, (float*)pr + idx / m * levels * refDims, refDims, shapes, points, xs, ys, ws);
+            if (fused)
+                Sampling((float*)p1 + 2 * sample, (float*)p2 + sample, (float*)pr + idx / m * levels * refDims,
+                    refDims, shapes, points, xs, ys, ws);
             else
             {
-                for (int k = 0; k < samples; k++) (xs[k], ys[k]) = (((float*)p1)[2 * (sample + k)], ((float*)p1)[2 * (sample + k) + 1]);
+                for (int k = 0; k < samples; k++)
+                    (xs[k], ys[k]) = (((float*)p1)[2 * (sample + k)], ((float*)p1)[2 * (sample + k) + 1]);
                 new ReadOnlySpan<float>((float*)p2 + sample, samples).CopyTo(ws);
             }
-            var acc = new Span<float>((float*)py + idx * d, d);
-            acc.Clear();
+            float* acc = (float*)py + idx * d;
+            new Span<float>(acc, d).Clear();
             for (int l = 0; l < levels; l++)
             {
                 int h = shapes[l][0], w = shapes[l][1];
@@ -46,10 +60,12 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
                     if (!(y > -1f && x > -1f && y < h && x < w)) continue;
                     int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y);
                     float lx = x - x0, ly = y - y0, hx = 1f - lx, hy = 1f - ly;
-                    Corner(acc, value, rowStride, colStride, y0, x0, h, w, a * hy * hx);
-                    Corner(acc, value, rowStride, colStride, y0, x0 + 1, h, w, a * hy * lx);
-                    Corner(acc, value, rowStride, colStride, y0 + 1, x0, h, w, a * ly * hx);
-                    Corner(acc, value, rowStride, colStride, y0 + 1, x0 + 1, h, w, a * ly * lx);
+                    bool top = y0 >= 0, bottom = y0 + 1 < h, left = x0 >= 0, right = x0 + 1 < w;
+                    float* corner = value + y0 * rowStride + x0 * colStride;
+                    if (top && left) Accumulate<TL, TV>(acc, corner, d, a * hy * hx);
+                    if (top && right) Accumulate<TL, TV>(acc, corner + colStride, d, a * hy * lx);
+                    if (bottom && left) Accumulate<TL, TV>(acc, corner + rowStride, d, a * ly * hx);
+                    if (bottom && right) Accumulate<TL, TV>(acc, corner + rowStride + colStride, d, a * ly * lx);
                 }
             }
         }, minPerThread: 64);
@@ -60,8 +76,8 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
     /// as the unfused graph), locations = reference + offset / (W_l, H_l) (2-d) or reference.xy + offset / P ·
     /// reference.wh · 0.5 (4-d boxes).
     /// </summary>
-    private static void Sampling(float* offsets, float* logits, float* reference, int refDims, int[][] shapes, int points,
-                                 Span<float> xs, Span<float> ys, Span<float> ws)
+    private static void Sampling(float* offsets, float* logits, float* reference, int refDims, int[][] shapes,
+        int points, Span<float> xs, Span<float> ys, Span<float> ws)
     {
         new ReadOnlySpan<float>(logits, ws.Length).CopyTo(ws);
         Softmax.Row(ws);
@@ -75,10 +91,14 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
         }
     }
 
-    private static void Corner(Span<float> acc, float* value, long rowStride, long colStride, int y, int x, int h, int w, float weight)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate<TL, TV>(float* acc, float* src, int d, float weight)
+        where TL : struct, ISimdLanes<TV> where TV : struct
     {
-        if (y < 0 || x < 0 || y >= h || x >= w) return;
-        float* src = value + y * rowStride + x * colStride;
-        for (int c = 0; c < acc.Length; c++) acc[c] += weight * src[c];
+        int c = 0;
+        TV wv = TL.Broadcast(weight);
+        for (; c + TL.Count <= d; c += TL.Count)
+            TL.Store(TL.Add(TL.Load(acc + c), TL.Multiply(wv, TL.Load(src + c))), acc + c);
+        for (; c < d; c++) acc[c] += weight * src[c];
     }
 }

@@ -62,7 +62,8 @@ public class ModelOpTests
                 for (int j = 0; j < w; j++)
                 {
                     double dim = Math.Pow(10000, 2 * (k / 2) / (double)f);
-                    double ey = (i + 0.5) / (h + 1e-6) * 2 * Math.PI / dim, ex = (j + 0.5) / (w + 1e-6) * 2 * Math.PI / dim;
+                    double ey = (i + 0.5) / (h + 1e-6) * 2 * Math.PI / dim,
+                        ex = (j + 0.5) / (w + 1e-6) * 2 * Math.PI / dim;
                     e[(k * h + i) * w + j] = k % 2 == 0 ? Math.Sin(ey) : Math.Cos(ey);
                     e[((f + k) * h + i) * w + j] = k % 2 == 0 ? Math.Sin(ex) : Math.Cos(ex);
                 }

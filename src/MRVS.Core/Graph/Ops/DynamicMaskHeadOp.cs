@@ -20,11 +20,14 @@ public sealed class DynamicMaskHeadOp(int channels, int layers, int imageHeight,
     public const int MaxWidth = 32;
     public override string Kind => "dynamic_mask_head";
 
-    /// <summary>Parameters per query for input width <paramref name="inputChannels"/> (features + 2 coordinates).</summary>
+    /// <summary>
+    /// Parameters per query for input width <paramref name="inputChannels"/> (features + 2 coordinates).
+    /// </summary>
     public int ParamCount(int inputChannels) => WeightCounts(inputChannels).Sum() + BiasCounts().Sum();
 
     public int[] WeightCounts(int inputChannels) =>
-        Enumerable.Range(0, Layers).Select(l => (l == 0 ? inputChannels : Channels) * (l == Layers - 1 ? 1 : Channels)).ToArray();
+        Enumerable.Range(0, Layers).Select(l =>
+            (l == 0 ? inputChannels : Channels) * (l == Layers - 1 ? 1 : Channels)).ToArray();
 
     public int[] BiasCounts() => Enumerable.Range(0, Layers).Select(l => l == Layers - 1 ? 1 : Channels).ToArray();
 
@@ -34,13 +37,16 @@ public sealed class DynamicMaskHeadOp(int channels, int layers, int imageHeight,
         var (f, p, r) = (inputs[0], inputs[1], inputs[2]);
         Expect(f.DType == DType.F32 && f.Rank == 4, $"mask features are {f}, expected F32[T, C, h, w]");
         Expect(p.Rank == 3 && p[0] == f[0], $"parameters are {p}, expected [{f[0]}, Q, P]");
-        Expect(r.Rank == 3 && r[0] == p[0] && r[1] == p[1] && r[2] == 2, $"reference points are {r}, expected [{p[0]}, {p[1]}, 2]");
+        Expect(r.Rank == 3 && r[0] == p[0] && r[1] == p[1] && r[2] == 2,
+            $"reference points are {r}, expected [{p[0]}, {p[1]}, 2]");
         Expect(Layers >= 1, $"{Layers} dynamic conv layers");
         Expect(f[1] + 2 <= MaxWidth && Channels <= MaxWidth,
             $"{f[1]} mask feature channels + 2 coordinates and {Channels} hidden channels, the kernel takes at most {MaxWidth} each");
         Expect((long)p[0] * p[1] <= 65535, $"{p[0]} frames × {p[1]} queries, the kernel takes at most 65535 (frame, query) pairs");
         int need = ParamCount(f[1] + 2);
-        Expect(p[2] == need, $"{p[2]} dynamic parameters per query, but {f[1]} feature channels + 2 coordinates with {Layers} layers of {Channels} need {need}");
+        Expect(p[2] == need,
+            $"{p[2]} dynamic parameters per query, but {f[1]} feature channels + 2 coordinates with {Layers} layers "
+                + $"of {Channels} need {need}");
         return new TensorType(DType.F32, [f[0], p[1], f[2], f[3]]);
     }
 
