@@ -1,46 +1,165 @@
-// ms_deform_attn: multi-scale deformable attention core (sampling, bilinear interpolation and the attention-
-// weighted sum in one kernel). Layout: value [N, S, M, D] (levels concatenated, row-major inside a level),
-// shapes [L, 2] (h, w) and starts [L] as int32 in device memory, loc [N, Lq, M, L, P, 2] normalised (x, y),
-// weights [N, Lq, M, L, P], y [N, Lq, M*D]. grid_sample semantics: x*W - 0.5, bilinear, zeros outside.
-// Launch: grid (N * Lq * M), block (32): one (sample, query, head) per warp, lanes over channels.
-// Limits: the level loop is sequential per warp (DCNv4-style channel grouping is the next step).
+// ms_deform_attn: multi-scale deformable attention core: for each (image, query, head), L levels × P points of
+// grid_sample bilinear sampling (x*W - 0.5, zeros outside) of value, weighted and summed (level-outer, point-inner).
+// Two forms of the same kernel (MsDeformAttnOp):
+//   given: loc [N, Lq, M, L, P, 2] normalised (x, y) and weights [N, Lq, M, L, P] (upstream's ms_deform_attn_core);
+//   fused: off [N, Lq, M*L*P*2] and logits [N, Lq, M*L*P] straight from the two linears, ref [N, Lq, L, 2|4]: the
+//          weights are the softmax of a head's L*P logits (max and sum in a first pass over them, each weight
+//          recomputed as exp(logit - max) / sum where it is used), a location is ref + off / (W_l, H_l) (2-d) or
+//          ref.xy + off / P * ref.wh * 0.5 (4-d boxes), so neither the softmax nor the locations are launched or
+//          written.
+// Layout: value [N, S, M, D] (levels concatenated, row-major inside a level), shapes [L, 2] (h, w) and starts [L]
+// int32 in device memory; y [N, Lq, M*D].
+// Launch: grid (ceil(N*Lq*M / per_block)), block (128) with G = ceil(D / 4) threads per (image, query, head) and
+// per_block = 128 / G items per block (the last 128 % G threads idle). Each thread owns 4 consecutive channels, read
+// as one 128-bit load per corner when D % 4 == 0 (scalar loads otherwise), so the index and bilinear-weight math
+// runs once per 4 channels, not once per channel; the G threads of an item are adjacent lanes, so a corner's D
+// channels are one contiguous, coalesced read. Heads are the fastest index: a block covers 128 / (G*M) consecutive
+// queries of every head, whose samples cluster around neighbouring reference points.
+// Borrowed from DCNv4's flash_deform_attn (github:OpenGVLab/DCNv4): several channels per thread with vector loads,
+// levels and points as template parameters (ms_deform_attn_fused_l4p4: the 4 levels × 4 points of every released
+// SOC and SOC++, the P samples of a level unrolled so their 4·P corner loads are in flight together; the plain
+// entries take L and P at run time), the softmax inside the kernel. Unlike DCNv4 nothing is kept per sample in
+// registers (no L*P-sized arrays): no local memory at any L, P.
+// Limits: D <= 512 (checked at graph build). Bound by the corner gathers: 4 * L * P * D * 4 bytes per item, served
+// by L1/L2 when neighbouring queries sample the same pixels.
 #include "mrvs_cuda.h"
 
-__device__ __forceinline__ float mrvs_corner(const float* level, int y, int x, int h, int w, long long row_stride, long long col_stride)
+#define MRVS_MSDA_THREADS 128
+#define MRVS_MSDA_CHANNELS 4
+
+// 4 channels of one corner, zero outside the level; `vec`: D % 4 == 0, so the 4 channels are one aligned float4.
+__device__ __forceinline__ float4 mrvs_msda_corner(const float* __restrict__ level, int y, int x, int h, int w, int pixel_stride,
+                                                   int valid, bool vec)
 {
-    return (y >= 0 && x >= 0 && y < h && x < w) ? level[y * row_stride + x * col_stride] : 0.0f;
+    float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    if (y < 0 || x < 0 || y >= h || x >= w) return v;
+    const float* p = level + ((long long)y * w + x) * pixel_stride;
+    if (vec) return *reinterpret_cast<const float4*>(p);
+    if (valid > 0) v.x = p[0];
+    if (valid > 1) v.y = p[1];
+    if (valid > 2) v.z = p[2];
+    if (valid > 3) v.w = p[3];
+    return v;
 }
 
-extern "C" __global__ void __launch_bounds__(32) ms_deform_attn(const float* __restrict__ value, const int* __restrict__ shapes, const int* __restrict__ starts,
-                                          const float* __restrict__ loc, const float* __restrict__ weights, float* __restrict__ y,
-                                          int s, int m, int d, int lq, int levels, int points)
+__device__ __forceinline__ void mrvs_msda_fma(float4& acc, float a, float4 v)
 {
-    const long long item = blockIdx.x;
-    const int head = (int)(item % m), q = (int)(item / m % lq);
-    const long long b = item / m / lq;
-    const long long sample = ((b * lq + q) * m + head) * levels * points;
-    for (int ch = threadIdx.x; ch < d; ch += blockDim.x)
+    acc.x += a * v.x;
+    acc.y += a * v.y;
+    acc.z += a * v.z;
+    acc.w += a * v.w;
+}
+
+// L, P > 0: compile-time levels and points (the softmax and point loops fully unrolled); 0: the run-time
+// `levels` / `points`.
+template <int L, int P, bool Fused>
+__device__ __forceinline__ void ms_deform_attn_core(const float* __restrict__ value, const int* __restrict__ table,
+                                                    const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits,
+                                                    const float* __restrict__ ref, float* __restrict__ y, long long items,
+                                                    int s, int m, int d, int lq, int levels, int points, int ref_dims)
+{
+    if (L > 0) levels = L;
+    if (P > 0) points = P;
+    const int groups = (d + MRVS_MSDA_CHANNELS - 1) / MRVS_MSDA_CHANNELS, per_block = MRVS_MSDA_THREADS / groups;
+    const int slot = threadIdx.x / groups, c0 = threadIdx.x % groups * MRVS_MSDA_CHANNELS;
+    const long long item = (long long)blockIdx.x * per_block + slot;
+    if (slot >= per_block || item >= items) return;
+    const int head = (int)(item % m), samples = levels * points, valid = d - c0;
+    const long long query = item / m, b = query / lq;
+    const bool vec = d % MRVS_MSDA_CHANNELS == 0;
+    const float* off = loc_or_off + item * samples * 2;
+    const float* aw = w_or_logits + item * samples;
+    float max_logit = 0.0f, sum = 1.0f;
+    if (Fused)
     {
-        float acc = 0.0f;
-        for (int l = 0; l < levels; l++)
-        {
-            const int h = shapes[2 * l], w = shapes[2 * l + 1];
-            const float* level = value + ((b * s + starts[l]) * m + head) * d + ch;
-            const long long row_stride = (long long)w * m * d, col_stride = (long long)m * d;
-            for (int p = 0; p < points; p++)
-            {
-                const long long k = sample + l * points + p;
-                const float x = loc[2 * k] * w - 0.5f, yy = loc[2 * k + 1] * h - 0.5f;
-                if (!(yy > -1.0f && x > -1.0f && yy < h && x < w)) continue;
-                const int x0 = (int)floorf(x), y0 = (int)floorf(yy);
-                const float lx = x - x0, ly = yy - y0, hx = 1.0f - lx, hy = 1.0f - ly, a = weights[k];
-                acc += a * hy * hx * mrvs_corner(level, y0, x0, h, w, row_stride, col_stride);
-                acc += a * hy * lx * mrvs_corner(level, y0, x0 + 1, h, w, row_stride, col_stride);
-                acc += a * ly * hx * mrvs_corner(level, y0 + 1, x0, h, w, row_stride, col_stride);
-                acc += a * ly * lx * mrvs_corner(level, y0 + 1, x0 + 1, h, w, row_stride, col_stride);
-            }
-        }
-        y[((b * lq + q) * m + head) * d + ch] = acc;
+        max_logit = MRVS_NEG_INF;
+#pragma unroll
+        for (int k = 0; k < samples; k++) max_logit = fmaxf(max_logit, aw[k]);
+        sum = 0.0f;
+#pragma unroll
+        for (int k = 0; k < samples; k++) sum += expf(aw[k] - max_logit);
     }
+    const int* shapes = table;
+    const int* starts = table + 2 * levels;
+    const int pixel_stride = m * d;
+    float4 acc = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll 1 // unrolling the levels too (16 samples in flight) takes 72 registers: 44 % occupancy on sm_90
+    for (int l = 0; l < levels; l++)
+    {
+        const int h = shapes[2 * l], w = shapes[2 * l + 1];
+        const float* level = value + ((b * s + starts[l]) * m + head) * d + c0;
+        const float* r = Fused ? ref + (query * levels + l) * ref_dims : nullptr;
+#pragma unroll
+        for (int p = 0; p < points; p++)
+        {
+            const int k = l * points + p;
+            float lx, ly, a;
+            if (Fused)
+            {
+                const float ox = off[2 * k], oy = off[2 * k + 1];
+                if (ref_dims == 2)
+                {
+                    lx = r[0] + ox / w;
+                    ly = r[1] + oy / h;
+                }
+                else
+                {
+                    lx = r[0] + ox / points * r[2] * 0.5f;
+                    ly = r[1] + oy / points * r[3] * 0.5f;
+                }
+                a = expf(aw[k] - max_logit) / sum;
+            }
+            else
+            {
+                lx = off[2 * k];
+                ly = off[2 * k + 1];
+                a = aw[k];
+            }
+            const float x = lx * w - 0.5f, yy = ly * h - 0.5f;
+            if (!(yy > -1.0f && x > -1.0f && yy < h && x < w)) continue;
+            const int x0 = (int)floorf(x), y0 = (int)floorf(yy);
+            const float fx = x - x0, fy = yy - y0, gx = 1.0f - fx, gy = 1.0f - fy;
+            mrvs_msda_fma(acc, a * gy * gx, mrvs_msda_corner(level, y0, x0, h, w, pixel_stride, valid, vec));
+            mrvs_msda_fma(acc, a * gy * fx, mrvs_msda_corner(level, y0, x0 + 1, h, w, pixel_stride, valid, vec));
+            mrvs_msda_fma(acc, a * fy * gx, mrvs_msda_corner(level, y0 + 1, x0, h, w, pixel_stride, valid, vec));
+            mrvs_msda_fma(acc, a * fy * fx, mrvs_msda_corner(level, y0 + 1, x0 + 1, h, w, pixel_stride, valid, vec));
+        }
+    }
+    float* out = y + item * d + c0;
+    if (vec)
+    {
+        *reinterpret_cast<float4*>(out) = acc;
+        return;
+    }
+    if (valid > 0) out[0] = acc.x;
+    if (valid > 1) out[1] = acc.y;
+    if (valid > 2) out[2] = acc.z;
+    if (valid > 3) out[3] = acc.w;
+}
+
+// Given form, any L and P (upstream's core: fixtures, tests).
+extern "C" __global__ void __launch_bounds__(128) ms_deform_attn(
+    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ loc, const float* __restrict__ weights,
+    float* __restrict__ y, long long items, int s, int m, int d, int lq, int levels, int points)
+{
+    ms_deform_attn_core<0, 0, false>(value, table, loc, weights, nullptr, y, items, s, m, d, lq, levels, points, 0);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn)
+
+// Fused form, any L and P.
+extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused(
+    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ off, const float* __restrict__ logits,
+    const float* __restrict__ ref, float* __restrict__ y, long long items, int s, int m, int d, int lq, int levels, int points, int ref_dims)
+{
+    ms_deform_attn_core<0, 0, true>(value, table, off, logits, ref, y, items, s, m, d, lq, levels, points, ref_dims);
+}
+MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused)
+
+// Fused form at 4 levels × 4 points (every released SOC / SOC++ encoder and decoder layer).
+extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused_l4p4(
+    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ off, const float* __restrict__ logits,
+    const float* __restrict__ ref, float* __restrict__ y, long long items, int s, int m, int d, int lq, int levels, int points, int ref_dims)
+{
+    ms_deform_attn_core<4, 4, true>(value, table, off, logits, ref, y, items, s, m, d, lq, levels, points, ref_dims);
+}
+MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused_l4p4)

@@ -12,7 +12,7 @@ internal static class CudaKernelCatalog
         new Pad(), new SwinWindowPartition(), new SwinWindowMerge(), new WindowAttention(), new PatchMerge(),
         new RobertaPositionIds(), new SinePositionEncoding(),
         new CrossModalFusion(),
-        new MsDeformAttn(), new DeformableSamplingLocations(), new ValidRatio(), new DeformableReferencePoints(),
+        new MsDeformAttn(), new ValidRatio(), new DeformableReferencePoints(),
         new Bmrw(), new LanguageMatchScore(), new CumulativeMean(), new FrameScoreAggregation(),
         new DynamicMaskHead(), new ReferredQuery(), new ReferredMask(),
     ];

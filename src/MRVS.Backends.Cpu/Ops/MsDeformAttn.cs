@@ -6,9 +6,11 @@ using MRVS.Core.Graph.Ops;
 namespace MRVS.Backends.Cpu.Ops;
 
 /// <summary>
-/// CPU reference of <see cref="MsDeformAttnOp"/>: one (sample, query, head) per work item; per sampling point the
-/// bilinear weights are computed once and each in-range corner's D channels are accumulated in SIMD lanes
-/// (acc += weight · value, multiply then add, as the scalar form).
+/// CPU reference of <see cref="MsDeformAttnOp"/>, both forms: one (sample, query, head) per work item; its L·P
+/// normalised locations and weights are read (given form) or computed (fused form: the row softmax of the logits, the
+/// locations from the reference points and offsets in upstream's float32 order); per sampling point the bilinear
+/// weights are computed once and each in-range corner's D channels are accumulated in SIMD lanes (acc += weight ·
+/// value, multiply then add, as the scalar form).
 /// </summary>
 public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
 {
@@ -22,18 +24,30 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
     private static void Run<TL, TV>(MsDeformAttnOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
         where TL : struct, ISimdLanes<TV> where TV : struct
     {
-        var (v, loc) = (inputs[0], inputs[1]);
-        int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = loc.Dim(1), levels = loc.Dim(3),
-            points = loc.Dim(4);
+        var v = inputs[0];
+        bool fused = MsDeformAttnOp.IsFused(inputs.Length);
+        int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = output.Dim(1), levels = op.LevelShapes.Length;
+        int points = fused ? inputs[2].Dim(2) / (m * levels) : inputs[1].Dim(4), samples = levels * points;
+        int refDims = fused ? inputs[3].Dim(3) : 0;
         var shapes = op.LevelShapes;
         var starts = MsDeformAttnOp.LevelStarts(op.LevelShapes);
-        nint pv = v.Ptr, pl = loc.Ptr, pw = inputs[2].Ptr, py = output.Ptr;
+        nint pv = v.Ptr, p1 = inputs[1].Ptr, p2 = inputs[2].Ptr, pr = fused ? inputs[3].Ptr : 0, py = output.Ptr;
         CpuParallel.For((long)n * lq * m, idx =>
         {
-            int head = (int)(idx % m), q = (int)(idx / m % lq), b = (int)(idx / m / lq);
-            float* acc = (float*)py + ((long)b * lq + q) * m * d + head * d;
+            int head = (int)(idx % m), b = (int)(idx / m / lq);
+            Span<float> xs = stackalloc float[samples], ys = stackalloc float[samples], ws = stackalloc float[samples];
+            long sample = idx * samples;
+            if (fused)
+                Sampling((float*)p1 + 2 * sample, (float*)p2 + sample, (float*)pr + idx / m * levels * refDims,
+                    refDims, shapes, points, xs, ys, ws);
+            else
+            {
+                for (int k = 0; k < samples; k++)
+                    (xs[k], ys[k]) = (((float*)p1)[2 * (sample + k)], ((float*)p1)[2 * (sample + k) + 1]);
+                new ReadOnlySpan<float>((float*)p2 + sample, samples).CopyTo(ws);
+            }
+            float* acc = (float*)py + idx * d;
             new Span<float>(acc, d).Clear();
-            long sample = (((long)b * lq + q) * m + head) * levels * points;
             for (int l = 0; l < levels; l++)
             {
                 int h = shapes[l][0], w = shapes[l][1];
@@ -41,9 +55,8 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
                 long rowStride = (long)w * m * d, colStride = (long)m * d;
                 for (int p = 0; p < points; p++)
                 {
-                    long k = sample + l * points + p;
-                    float x = ((float*)pl)[2 * k] * w - 0.5f, y = ((float*)pl)[2 * k + 1] * h - 0.5f;
-                    float a = ((float*)pw)[k];
+                    int k = l * points + p;
+                    float x = xs[k] * w - 0.5f, y = ys[k] * h - 0.5f, a = ws[k];
                     if (!(y > -1f && x > -1f && y < h && x < w)) continue;
                     int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y);
                     float lx = x - x0, ly = y - y0, hx = 1f - lx, hy = 1f - ly;
@@ -56,6 +69,26 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
                 }
             }
         }, minPerThread: 64);
+    }
+
+    /// <summary>
+    /// The fused form's samples of one (query, head): weights = softmax of its L·P logits (<see cref="Softmax.Row"/>,
+    /// as the unfused graph), locations = reference + offset / (W_l, H_l) (2-d) or reference.xy + offset / P ·
+    /// reference.wh · 0.5 (4-d boxes).
+    /// </summary>
+    private static void Sampling(float* offsets, float* logits, float* reference, int refDims, int[][] shapes,
+        int points, Span<float> xs, Span<float> ys, Span<float> ws)
+    {
+        new ReadOnlySpan<float>(logits, ws.Length).CopyTo(ws);
+        Softmax.Row(ws);
+        for (int k = 0; k < ws.Length; k++)
+        {
+            int l = k / points;
+            float* r = reference + l * refDims;
+            float ox = offsets[2 * k], oy = offsets[2 * k + 1];
+            if (refDims == 2) (xs[k], ys[k]) = (r[0] + ox / shapes[l][1], r[1] + oy / shapes[l][0]);
+            else (xs[k], ys[k]) = (r[0] + ox / points * r[2] * 0.5f, r[1] + oy / points * r[3] * 0.5f);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

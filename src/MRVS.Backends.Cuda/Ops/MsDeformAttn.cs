@@ -5,18 +5,35 @@ using MRVS.Core.Graph.Ops;
 namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
-/// kernels/ms_deform_attn.cu for <see cref="MsDeformAttnOp"/>: one warp per (image, query, head); the level table
-/// is uploaded once per op.
+/// kernels/ms_deform_attn.cu for <see cref="MsDeformAttnOp"/>: ceil(D / 4) threads per (image, query, head), as many
+/// items as fit a block of 128; the fused form at 4 levels × 4 points runs the entry with both unrolled. The level
+/// table is uploaded once per op.
 /// </summary>
 public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
 {
+    private const int BlockThreads = 128, ChannelsPerThread = 4;
+
     protected override void Launch(KernelLaunches k, MsDeformAttnOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
-        var (v, loc) = (x[0], x[1]);
-        int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = loc.Dim(1), levels = loc.Dim(3), points = loc.Dim(4);
+        var v = x[0];
+        bool fused = MsDeformAttnOp.IsFused(x.Length);
+        int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = y.Dim(1), levels = op.LevelShapes.Length;
+        int points = fused ? x[2].Dim(2) / (m * levels) : x[1].Dim(4);
+        long items = (long)n * lq * m;
+        int groups = (d + ChannelsPerThread - 1) / ChannelsPerThread, perBlock = BlockThreads / groups;
+        var grid = new Dim3((uint)((items + perBlock - 1) / perBlock));
+        var block = new Dim3(BlockThreads);
         nint table = k.LevelTable(op, op.LevelShapes);
-        nint pv = v.Ptr, pl = loc.Ptr, pw = x[2].Ptr;
-        k.Launch("ms_deform_attn", new Dim3((uint)((long)n * lq * m)), new Dim3(32),
-            a => a.Ptr(pv).Ptr(table).Ptr(table + 8 * levels).Ptr(pl).Ptr(pw).Ptr(y.Ptr).Add(s).Add(m).Add(d).Add(lq).Add(levels).Add(points));
+        nint pv = v.Ptr, p1 = x[1].Ptr, p2 = x[2].Ptr, py = y.Ptr;
+        if (!fused)
+        {
+            k.Launch("ms_deform_attn", grid, block,
+                a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(s).Add(m).Add(d).Add(lq).Add(levels).Add(points));
+            return;
+        }
+        nint pr = x[3].Ptr;
+        int refDims = x[3].Dim(3);
+        k.Launch(levels == 4 && points == 4 ? "ms_deform_attn_fused_l4p4" : "ms_deform_attn_fused", grid, block,
+            a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(pr).Ptr(py).Add(items).Add(s).Add(m).Add(d).Add(lq).Add(levels).Add(points).Add(refDims));
     }
 }

@@ -80,6 +80,7 @@ public static class KernelParityCases
         yield return Case("bilinear align", new InterpolateOp(InterpolationMode.BilinearAlignCornersTrue, 9, 17), r => [Rand(r, 1, 5, 9)]);
         yield return Case("conv2d 3x3 s2", new Conv2dOp(2, 1), r => [Rand(r, 2, 3, 7, 6), Rand(r, 5, 3, 3, 3), Rand(r, 5)]);
         yield return Case("conv2d 1x1", new Conv2dOp(), r => [Rand(r, 1, 4, 3, 5), Rand(r, 2, 4, 1, 1)]);
+        yield return Case("conv2d 3x3 s1 over 5 frames (one batched GEMM)", new Conv2dOp(1, 1), r => [Rand(r, 5, 6, 9, 11), Rand(r, 7, 6, 3, 3), Rand(r, 7)]);
     }
 
     private static IEnumerable<KernelParityCase> Backbone()
@@ -124,12 +125,23 @@ public static class KernelParityCases
 
     private static IEnumerable<KernelParityCase> Deformable()
     {
+        // Given form (upstream's core): head dim 5 (scalar loads), locations past every border.
         int[][] levels = [[3, 7], [1, 1], [2, 5]];
-        yield return Case("ms_deform_attn", new MsDeformAttnOp(levels),
+        yield return Case("ms_deform_attn given, 3 levels × 2 points, D 5", new MsDeformAttnOp(levels),
             r => [Rand(r, 2, 21 + 1 + 10, 2, 5), Uniform(r, -0.2f, 1.2f, 2, 3, 2, 3, 2, 2), Rand(r, 2, 3, 2, 3, 2)]);
+        // Fused form: softmax and locations inside; the models' 4 levels × 4 points (unrolled entry) at head dim 32
+        // (released models) and 16 (tiny), the run-time entry at 3 levels × 3 points and head dim 5 and 8; 2-d
+        // references (encoder) and 4-d boxes (decoder); offsets of a few pixels and references past the borders.
+        int[][] four = [[6, 9], [3, 5], [2, 3], [1, 2]];
+        foreach (var (lv, points, heads, d, lq, refDims) in new[]
+                 { (four, 4, 8, 32, 5, 2), (four, 4, 8, 32, 3, 4), (four, 4, 4, 16, 7, 2), (levels, 3, 2, 5, 4, 2), (levels, 3, 3, 8, 2, 4) })
+        {
+            int s = lv.Sum(x => x[0] * x[1]), samples = heads * lv.Length * points;
+            yield return Case($"ms_deform_attn fused, {lv.Length} levels × {points} points, {heads} heads of {d}, {refDims}-d references",
+                new MsDeformAttnOp(lv), r => [Rand(r, 2, s, heads, d), Uniform(r, -3f, 3f, 2, lq, 2 * samples), Uniform(r, -4f, 4f, 2, lq, samples),
+                    refDims == 2 ? Uniform(r, -0.1f, 1.1f, 2, lq, lv.Length, 2) : Uniform(r, 0f, 1f, 2, lq, lv.Length, 4)]);
+        }
         int[][] two = [[3, 5], [2, 2]];
-        yield return Case("sampling locations 2d", new DeformableSamplingLocationsOp(2, 3, two), r => [Rand(r, 2, 4, 24), Rand(r, 2, 4, 2, 2)]);
-        yield return Case("sampling locations 4d", new DeformableSamplingLocationsOp(2, 3, two), r => [Rand(r, 2, 4, 24), Rand(r, 2, 4, 2, 4)]);
         yield return Case("valid_ratio", new ValidRatioOp(), r => [Mask(r, 0.3, 3, 4, 6)]);
         yield return Case("deformable_reference_points", new DeformableReferencePointsOp(two), r => [Uniform(r, 0.4f, 0.8f, 2, 2, 2)]);
     }
@@ -146,8 +158,14 @@ public static class KernelParityCases
 
     private static IEnumerable<KernelParityCase> Masks()
     {
-        var head = new DynamicMaskHeadOp(4, 3, imageHeight: 11, imageWidth: 19, stride: 4);
-        yield return Case("dynamic_mask_head", head, r => [Rand(r, 2, 3, 3, 5), Rand(r, 2, 2, head.ParamCount(5)), Rand(r, 2, 2, 2)]);
+        // (frames, queries, feature channels, hidden, layers, h, w): tiny; the released 8 + 2 → 8 → 8 → 1 over more pixels
+        // than a block; one layer; the wide entry (24 + 2 inputs, 32 hidden).
+        foreach (var (t, q, c, hidden, layers, h, w) in new[] { (2, 2, 3, 4, 3, 3, 5), (2, 3, 8, 8, 3, 13, 17), (1, 2, 5, 3, 1, 2, 7), (1, 2, 24, 32, 3, 9, 15) })
+        {
+            var head = new DynamicMaskHeadOp(hidden, layers, imageHeight: 4 * h - 1, imageWidth: 4 * w + 3, stride: 4);
+            yield return Case($"dynamic_mask_head {t}x{q}, {c}+2 → {hidden} × {layers} layers, {h}x{w}", head,
+                r => [Rand(r, t, c, h, w), Rand(r, t, q, head.ParamCount(c + 2)), Rand(r, t, q, 2)]);
+        }
         // (frames, queries, classes): one of each; more queries than the block's threads; many classes over many frames.
         foreach (var (t, q, k) in new[] { (1, 1, 1), (3, 5, 2), (2, 131, 1), (36, 20, 65) })
             yield return Case($"referred_query {t}x{q}x{k}", new ReferredQueryOp(), r => [Uniform(r, -6, 6, t, 1, q, k)]);

@@ -119,8 +119,9 @@ public static class DeformableTransformer
             tgt = b.LayerNorm(self, $"{l}.norm2", residual: tgt);
             var cross = MsDeformAttention.Build(b, $"{l}.cross_attn", b.Plus(tgt, queryPos, $"{l}.cross_attn.query"), refIn, memory, keep, shapes, cfg.DecPoints);
             b.Tap($"{l}.cross_attn.out", cross.Output);
-            b.Tap($"{l}.cross_attn.attention_weights", cross.AttentionWeights);
-            b.Tap($"{l}.cross_attn.sampling_locations", cross.SamplingLocations);
+            var (weights, locations) = MsDeformAttention.UpstreamSampling(b, $"{l}.cross_attn", cross, refIn, shapes, cfg.DecPoints);
+            b.Tap($"{l}.cross_attn.attention_weights", weights);
+            b.Tap($"{l}.cross_attn.sampling_locations", locations);
             tgt = b.LayerNorm(cross.Output, $"{l}.norm1", residual: tgt);
             tgt = Ffn(b, tgt, l, "norm3");
             b.Tap($"{l}.out", tgt);

@@ -5,13 +5,15 @@ using MRVS.Models.Building;
 namespace MRVS.Models.Deformable;
 
 /// <summary>
-/// MSDeformAttn (encoder self-attention, decoder cross-attention): value projection with padded rows zeroed,
-/// sampling offsets and per-head softmax weights over the L·P samples from the query, the sampling core, output
-/// projection. Returns the output and, for the taps, the attention weights and sampling locations.
+/// MSDeformAttn (encoder self-attention, decoder cross-attention): value projection with padded rows zeroed, the
+/// sampling_offsets and attention_weights linears of the query, the sampling core, output projection. The core takes
+/// the two linears' outputs and the reference points as they are (<see cref="MsDeformAttnOp"/>'s fused form): the
+/// per-head softmax over the L·P samples and the sampling locations are computed inside it, never materialised.
 /// </summary>
 public static class MsDeformAttention
 {
-    public sealed record Result(Value Output, Value AttentionWeights, Value SamplingLocations);
+    /// <summary>The module's output and the two linears the core consumed (for <see cref="UpstreamSampling"/>).</summary>
+    public sealed record Result(Value Output, Value Offsets, Value Logits);
 
     /// <param name="query">[N, Lq, d] (with its positional term).</param>
     /// <param name="reference">[N, Lq, L, 2 | 4].</param>
@@ -19,13 +21,36 @@ public static class MsDeformAttention
     /// <param name="keep">[N, S, 1] 1 for valid tokens, 0 for padding.</param>
     public static Result Build(GraphBuilder b, string prefix, Value query, Value reference, Value input, Value keep, int[][] shapes, int points)
     {
-        int n = query.Dim(0), lq = query.Dim(1), d = query.Dim(2), heads = b.Config.Transformer.NHeads, levels = shapes.Length;
+        int n = query.Dim(0), d = query.Dim(2), heads = b.Config.Transformer.NHeads, levels = shapes.Length;
         var value = b.Times(b.Linear(input, $"{prefix}.value_proj", d), keep, $"{prefix}.value_masked");
         var offsets = b.Linear(query, $"{prefix}.sampling_offsets", heads * levels * points * 2);
-        var logits = b.Reshape(b.Linear(query, $"{prefix}.attention_weights", heads * levels * points), $"{prefix}.attention_logits", n, lq, heads, levels * points);
+        var logits = b.Linear(query, $"{prefix}.attention_weights", heads * levels * points);
+        var valueHeads = b.Reshape(value, $"{prefix}.value_heads", n, input.Dim(1), heads, d / heads);
+        var sampled = b.Add(new MsDeformAttnOp(shapes), $"{prefix}.core", valueHeads, offsets, logits, reference);
+        return new Result(b.Linear(sampled, $"{prefix}.output_proj", d), offsets, logits);
+    }
+
+    /// <summary>
+    /// Upstream's attention weights [N, Lq, M, L, P] and sampling locations [N, Lq, M, L, P, 2], the tensors the
+    /// fused core never writes, rebuilt from generic ops in upstream's formula and float32 order for the taps the
+    /// fixtures compare. Nothing else reads them, so the planner runs these nodes only when such a tap is requested.
+    /// </summary>
+    public static (Value Weights, Value Locations) UpstreamSampling(GraphBuilder b, string prefix, Result attn, Value reference, int[][] shapes, int points)
+    {
+        int n = attn.Logits.Dim(0), lq = attn.Logits.Dim(1), heads = b.Config.Transformer.NHeads, levels = shapes.Length;
+        var logits = b.Reshape(attn.Logits, $"{prefix}.attention_logits", n, lq, heads, levels * points);
         var weights = b.Reshape(b.Add(new SoftmaxOp(), $"{prefix}.softmax", logits), $"{prefix}.attention_weights.view", n, lq, heads, levels, points);
-        var locations = b.Add(new DeformableSamplingLocationsOp(heads, points, shapes), $"{prefix}.sampling_locations", offsets, reference);
-        var sampled = b.Add(new MsDeformAttnOp(shapes), $"{prefix}.core", b.Reshape(value, $"{prefix}.value_heads", n, input.Dim(1), heads, d / heads), locations, weights);
-        return new Result(b.Linear(sampled, $"{prefix}.output_proj", d), weights, locations);
+        var offsets = b.Reshape(attn.Offsets, $"{prefix}.sampling_offsets.view", n, lq, heads, levels, points, 2);
+        int rd = reference.Dim(-1);
+        var r = b.Reshape(reference, $"{prefix}.reference.view", n, lq, 1, levels, 1, rd);
+        if (rd == 2)
+        {
+            var normalizer = b.Constant($"{prefix}.offset_normalizer", shapes.SelectMany(s => new float[] { s[1], s[0] }).ToArray(), levels, 1, 2);
+            return (weights, b.Plus(r, b.Binary(BinaryKind.Div, offsets, normalizer, $"{prefix}.offsets_normalised"), $"{prefix}.sampling_locations"));
+        }
+        var perPoint = b.Binary(BinaryKind.Div, offsets, b.Constant($"{prefix}.n_points", [points], 1), $"{prefix}.offsets_per_point");
+        var scaled = b.Times(b.Times(perPoint, b.Slice(r, 5, 2, 2, $"{prefix}.reference.wh"), $"{prefix}.offsets_wh"),
+            b.Constant($"{prefix}.half", [0.5f], 1), $"{prefix}.offsets_half_wh");
+        return (weights, b.Plus(b.Slice(r, 5, 0, 2, $"{prefix}.reference.xy"), scaled, $"{prefix}.sampling_locations"));
     }
 }

@@ -81,6 +81,54 @@ public class DeformableOpTests
         TensorAssert.Near(y, MsDeformAttnReference(value, locations, weights, shapes), 2e-5);
     }
 
+    /// <summary>
+    /// The fused form (offsets, logits, reference points) against the given form's float64 reference fed with
+    /// upstream's locations and softmax weights computed in float64: 2-d references (encoder) and 4-d boxes (decoder).
+    /// </summary>
+    [TestCase(2)]
+    [TestCase(4)]
+    public void MsDeformAttnFusedFormComputesLocationsAndSoftmax(int refDims)
+    {
+        int[][] shapes = [[3, 7], [2, 2], [1, 3]];
+        int n = 2, m = 3, d = 5, lq = 4, points = 2, levels = shapes.Length, s = shapes.Sum(x => x[0] * x[1]);
+        var value = Uniform(-1, 1, n, s, m, d);
+        var offsets = Uniform(-3, 3, n, lq, m * levels * points * 2);
+        var logits = Uniform(-4, 4, n, lq, m * levels * points);
+        var reference = Uniform(-0.1, 1.1, n, lq, levels, refDims);
+        var y = Run(new MsDeformAttnOp(shapes), value, offsets, logits, reference);
+        Assert.That(y.Shape, Is.EqualTo(new[] { n, lq, m * d }));
+
+        var o = offsets.ToDoubleArray(); var g = logits.ToDoubleArray(); var r = reference.ToDoubleArray();
+        var locations = Tensor.Zeros(DType.F32, n, lq, m, levels, points, 2);
+        var weights = Tensor.Zeros(DType.F32, n, lq, m, levels, points);
+        var loc = locations.Span<float>();
+        var w = weights.Span<float>();
+        int samples = levels * points;
+        for (int item = 0; item < n * lq * m; item++)
+        {
+            double max = Enumerable.Range(0, samples).Max(k => g[item * samples + k]);
+            double sum = Enumerable.Range(0, samples).Sum(k => Math.Exp(g[item * samples + k] - max));
+            for (int k = 0; k < samples; k++)
+            {
+                int i = item * samples + k, l = k / points;
+                int rr = (item / m * levels + l) * refDims;
+                w[i] = (float)(Math.Exp(g[i] - max) / sum);
+                loc[2 * i] = (float)(refDims == 2 ? r[rr] + o[2 * i] / shapes[l][1] : r[rr] + o[2 * i] / points * r[rr + 2] * 0.5);
+                loc[2 * i + 1] = (float)(refDims == 2 ? r[rr + 1] + o[2 * i + 1] / shapes[l][0] : r[rr + 1] + o[2 * i + 1] / points * r[rr + 3] * 0.5);
+            }
+        }
+        TensorAssert.Near(y, MsDeformAttnReference(value, locations, weights, shapes), 2e-5);
+    }
+
+    [Test]
+    public void MsDeformAttnRejectsOffsetsThatDoNotMatchTheLogits()
+    {
+        var op = new MsDeformAttnOp([[2, 3], [1, 2]]);
+        var ex = Assert.Throws<MRVS.Core.Graph.ShapeException>(() => Run(op, Tensor.Zeros(DType.F32, 1, 8, 2, 4),
+            Tensor.Zeros(DType.F32, 1, 3, 2 * 2 * 3 * 2 + 2), Tensor.Zeros(DType.F32, 1, 3, 2 * 2 * 3), Tensor.Zeros(DType.F32, 1, 3, 2, 2)));
+        Assert.That(ex!.Message, Does.Contain("sampling offsets").And.Contain("[1, 3, 24]"));
+    }
+
     [Test]
     public void MsDeformAttnRejectsMismatchedLevels()
     {

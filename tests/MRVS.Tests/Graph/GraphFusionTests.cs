@@ -129,7 +129,8 @@ public class GraphFusionTests
             Assert.That(fusion.Fired["residual add → producer"], Is.EqualTo(27));
             Assert.That(fusion.Graph.Nodes.Count(n => n.Op is SwinWindowMergeOp { HasResidual: true }), Is.EqualTo(12));
             Assert.That(fusion.Fired["residual add → layer_norm"], Is.EqualTo(1));
-            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((714, 644)));
+            // The deformable layers compute their softmax and sampling locations inside ms_deform_attn.
+            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((690, 620)));
         });
     }
 
