@@ -41,7 +41,11 @@ public static class KernelParityCases
 
     private static IEnumerable<KernelParityCase> Basic()
     {
-        foreach (var (rows, n) in new[] { (1, 1), (3, 7), (5, 129), (2, 1000) })
+        // Row lengths of the models (8-channel demo Swin, 16 deformable weights, d_model 256, 768 RoBERTa, 2048 in
+        // Swin-B's last patch merging) and edges of the row groups: one thread per row, a warp, the whole block, rows
+        // longer than the block's registers; odd lengths take scalar loads.
+        foreach (var (rows, n) in new[] { (1, 1), (3, 7), (300, 8), (130, 16), (5, 129), (6, 256), (2, 768), (2, 1000),
+                     (3, 2048), (2, 4099) })
         {
             yield return Case($"layer_norm {rows}x{n}", new LayerNormOp(1e-5f), r => [Rand(r, rows, n), Rand(r, n), Rand(r, n)]);
             yield return Case($"layer_norm+residual {rows}x{n}", new LayerNormOp(1e-12f, residual: true),
