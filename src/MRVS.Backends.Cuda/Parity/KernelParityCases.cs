@@ -137,6 +137,9 @@ public static class KernelParityCases
         yield return Case("cumulative_mean", new CumulativeMeanOp(), r => [Rand(r, 5, 3, 7)]);
         yield return Case("language_match_score", new LanguageMatchScoreOp(), r => [Rand(r, 3, 2, 5, 40), Rand(r, 1, 40)]);
         yield return Case("bmrw", new BmrwOp(), r => [Rand(r, 2, 3, 5), Rand(r, 2, 7, 5)]);
+        yield return Case("bmrw 37 queries (more than a warp)", new BmrwOp(), r => [Rand(r, 2, 37, 9), Rand(r, 2, 50, 9)]);
+        yield return Case("bmrw SOC++ (3 layers, 20 queries, 8 frames)", new BmrwOp(),
+            r => [Rand(r, 3, 20, 256), Rand(r, 3, 160, 256)]);
         foreach (var (n, t, q, c) in new[] { (1, 1, 1, 1), (3, 4, 5, 7), (2, 9, 1, 257) })
             yield return Case($"frame_score_aggregation {n}x{t}x{q}x{c}", new FrameScoreAggregationOp(),
                 r => [Rand(r, n, t, q, c), Rand(r, t, n, 1), Rand(r, t, n, 1), Rand(r, t, n, 1)]);
