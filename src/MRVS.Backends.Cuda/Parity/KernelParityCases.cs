@@ -59,8 +59,17 @@ public static class KernelParityCases
         yield return Case("binary mul both ways", new BinaryOp(BinaryKind.Mul), r => [Rand(r, 5, 1, 3), Rand(r, 1, 4, 3)]);
         yield return Case("group_norm", new GroupNormOp(4, 1e-5f), r => [Rand(r, 2, 8, 3, 5), Rand(r, 8), Rand(r, 8)]);
         yield return Case("group_norm+relu", new GroupNormOp(1, 1e-5f, relu: true), r => [Rand(r, 1, 3, 1, 7), Rand(r, 3), Rand(r, 3)]);
+        // Channels first ↔ last (the tiled transpose, tile edges), the innermost axis kept (16-byte units), size-1
+        // axes, an order that merges nothing (the general kernel, element by element), bytes.
         yield return Case("permute 4d", new PermuteOp(0, 2, 3, 1), r => [Rand(r, 2, 3, 5, 7)]);
+        yield return Case("permute channels last", new PermuteOp(0, 2, 3, 1), r => [Rand(r, 2, 40, 9, 7)]);
+        yield return Case("permute channels first", new PermuteOp(0, 3, 1, 2), r => [Rand(r, 1, 33, 2, 70)]);
+        yield return Case("permute innermost kept", new PermuteOp(1, 0, 2), r => [Rand(r, 4, 6, 8)]);
+        yield return Case("permute innermost kept, odd", new PermuteOp(2, 0, 1, 3), r => [Rand(r, 3, 2, 5, 3)]);
+        yield return Case("permute size-1 axes", new PermuteOp(1, 0, 3, 2), r => [Rand(r, 1, 5, 1, 6)]);
+        yield return Case("permute nothing merges", new PermuteOp(3, 1, 0, 2), r => [Rand(r, 2, 3, 4, 5)]);
         yield return Case("permute bool", new PermuteOp(1, 0), r => [Mask(r, 0.5, 3, 9)]);
+        yield return Case("permute bool general", new PermuteOp(2, 0, 1), r => [Mask(r, 0.5, 3, 4, 5)]);
         yield return Case("linear gelu", new LinearOp(Activation.Gelu), r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5)]);
         yield return Case("linear no bias", new LinearOp(), r => [Rand(r, 1, 3, 9), Rand(r, 4, 9)]);
         yield return Case("matmul transposed", new MatMulOp(transposeB: true, alpha: 0.5f), r => [Rand(r, 3, 4, 5), Rand(r, 3, 6, 5)]);
@@ -68,7 +77,9 @@ public static class KernelParityCases
             r => [Rand(r, 2, 5, 16), Rand(r, 2, 9, 16), Rand(r, 2, 9, 12), Mask(r, 0.3, 2, 9), Rand(r, 5, 9)]);
         yield return Case("attention roberta", new AttentionOp(3, AttentionScaling.ScaleScores), r => [Rand(r, 1, 1, 12), Rand(r, 1, 1, 12), Rand(r, 1, 1, 12)]);
         yield return Case("slice step", new SliceOp(1, 1, 3, 2), r => [Rand(r, 2, 7, 3)]);
+        yield return Case("slice rows of 16 bytes", new SliceOp(1, 2, 3), r => [Rand(r, 3, 7, 4)]);
         yield return Case("concat", new ConcatOp(1), r => [Rand(r, 2, 3, 4), Rand(r, 2, 1, 4), Rand(r, 2, 5, 4)]);
+        yield return Case("concat odd rows", new ConcatOp(2), r => [Rand(r, 2, 3, 3), Rand(r, 2, 3, 1), Rand(r, 2, 3, 6)]);
         yield return Case("cast bool→f32", new CastOp(DType.F32), r => [Mask(r, 0.5, 3, 5)]);
         yield return Case("cast f32→bool", new CastOp(DType.Bool), r => [Rand(r, 17)]);
         yield return Case("cast i64→f32", new CastOp(DType.F32), _ => [Ids()]);
