@@ -1,85 +1,145 @@
 // bmrw: SOC++'s bidirectional matching random walk (w = 0.5, temperature 5) per batch entry: x [n, K, d] video
 // queries, y [n, M, d] frame queries → out [n, K, d] = 0.5 (I - 0.25 A)^-1 (0.5 z^T y + x) with z = softmax over M of
-// 5 n(y) n(x)^T, A = z^T (z / (rowsum z + 1e-9)), n(v) = v / (|v| + 1e-9). Scratch: float [n, M*K + 2*K*K + K*d] in
-// device memory. Launch: grid (n), block (32): the K×K solve (LU, partial pivoting) runs on lane 0; the rest is small.
-// Limits: sequential; K and M are tens (queries), which is all the model needs.
+// 5 n(y) n(x)^T, A = z^T (z / (rowsum z + 1e-9)), n(v) = v / (|v| + 1e-9).
+// Layout: row-major as above; scratch float [n, (M + 2K) d + M K + M + K K + K] in device memory: n(x), n(y), z,
+// rowsum z + 1e-9, A (then its LU factors), U = 0.5 z^T y + x (then the solution), the pivot rows.
+// Launch: grid (n), block (256), stages separated by block barriers, each spread over the block: the rows normalised
+// once (a warp per row), z as M·K warp dot products, the softmax a warp per column, A and U an entry per thread;
+// then the K×K factorisation (LU, partial pivoting, LAPACK getrf's order) by the first warp, its rows in lanes, and
+// the solve for the d right-hand sides a column per thread (forward and back substitution need no barrier).
+// Limits: one block per batch entry (n = decoder layers: a handful of blocks); K and M are tens of queries, so the
+// block's stages are a few thousand operations per thread and the K-step factorisation is one warp's.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(32) bmrw(const float* __restrict__ x, const float* __restrict__ yv, float* __restrict__ out, float* __restrict__ scratch,
-                                int k, int m, int d)
+#define MRVS_BMRW_THREADS 256
+
+// v's rows divided by (their norm + 1e-9), a warp per row.
+__device__ __forceinline__ void bmrw_normalise(const float* __restrict__ v, float* __restrict__ out, int rows, int d)
 {
-    if (threadIdx.x != 0) return;
+    const int lane = threadIdx.x % MRVS_WARP, warps = MRVS_BMRW_THREADS / MRVS_WARP;
+    for (int i = threadIdx.x / MRVS_WARP; i < rows; i += warps)
+    {
+        const float* r = v + (long long)i * d;
+        float sq = 0.0f;
+        for (int c = lane; c < d; c += MRVS_WARP) sq += r[c] * r[c];
+        const float norm = sqrtf(mrvs_warp_sum(sq)) + 1e-9f;
+        for (int c = lane; c < d; c += MRVS_WARP) out[(long long)i * d + c] = r[c] / norm;
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(256) bmrw(const float* __restrict__ x, const float* __restrict__ yv,
+                                                       float* __restrict__ out, float* __restrict__ scratch, int k,
+                                                       int m, int d)
+{
     const long long b = blockIdx.x;
+    const int lane = threadIdx.x % MRVS_WARP, warp = threadIdx.x / MRVS_WARP, warps = MRVS_BMRW_THREADS / MRVS_WARP;
     const float* xb = x + b * k * d;
     const float* yb = yv + b * m * d;
-    float* z = scratch + b * ((long long)m * k + 2LL * k * k + (long long)k * d);
-    float* a = z + (long long)m * k;
-    float* zr = a + (long long)k * k;
-    float* u = zr + (long long)k * k;
-    for (int i = 0; i < m; i++)
+    float* nx = scratch + b * ((long long)(m + 2 * k) * d + (long long)m * k + m + (long long)k * k + k);
+    float* ny = nx + (long long)k * d;
+    float* z = ny + (long long)m * d;
+    float* rowsum = z + (long long)m * k;
+    float* a = rowsum + m;
+    float* u = a + (long long)k * k;
+    int* pivot = reinterpret_cast<int*>(u + (long long)k * d);
+
+    bmrw_normalise(xb, nx, k, d);
+    bmrw_normalise(yb, ny, m, d);
+    __syncthreads();
+    for (int e = warp; e < m * k; e += warps)
     {
-        float yn = 0.0f;
-        for (int c = 0; c < d; c++) yn += yb[(long long)i * d + c] * yb[(long long)i * d + c];
-        yn = sqrtf(yn) + 1e-9f;
-        for (int j = 0; j < k; j++)
-        {
-            float xn = 0.0f, s = 0.0f;
-            for (int c = 0; c < d; c++) xn += xb[(long long)j * d + c] * xb[(long long)j * d + c];
-            xn = sqrtf(xn) + 1e-9f;
-            for (int c = 0; c < d; c++) s += yb[(long long)i * d + c] / yn * (xb[(long long)j * d + c] / xn);
-            z[(long long)i * k + j] = s * 5.0f;
-        }
+        const float* yr = ny + (long long)(e / k) * d;
+        const float* xr = nx + (long long)(e % k) * d;
+        float s = 0.0f;
+        for (int c = lane; c < d; c += MRVS_WARP) s += yr[c] * xr[c];
+        s = mrvs_warp_sum(s);
+        if (lane == 0) z[e] = s * 5.0f;
     }
-    for (int j = 0; j < k; j++)
+    __syncthreads();
+    for (int j = warp; j < k; j += warps) // softmax over M of column j
     {
         float mx = MRVS_NEG_INF, sum = 0.0f;
-        for (int i = 0; i < m; i++) mx = fmaxf(mx, z[(long long)i * k + j]);
-        for (int i = 0; i < m; i++) { z[(long long)i * k + j] = expf(z[(long long)i * k + j] - mx); sum += z[(long long)i * k + j]; }
-        for (int i = 0; i < m; i++) z[(long long)i * k + j] /= sum;
+        for (int i = lane; i < m; i += MRVS_WARP) mx = fmaxf(mx, z[(long long)i * k + j]);
+        mx = mrvs_warp_max(mx);
+        for (int i = lane; i < m; i += MRVS_WARP) sum += expf(z[(long long)i * k + j] - mx);
+        sum = mrvs_warp_sum(sum);
+        for (int i = lane; i < m; i += MRVS_WARP) z[(long long)i * k + j] = expf(z[(long long)i * k + j] - mx) / sum;
     }
-    for (int r = 0; r < k; r++)
-        for (int c = 0; c < k; c++)
-        {
-            float s = 0.0f;
-            for (int i = 0; i < m; i++)
-            {
-                float rs = 0.0f;
-                for (int jj = 0; jj < k; jj++) rs += z[(long long)i * k + jj];
-                s += z[(long long)i * k + r] * (z[(long long)i * k + c] / (rs + 1e-9f));
-            }
-            a[r * k + c] = (r == c ? 1.0f : 0.0f) - 0.25f * s;
-        }
-    for (int r = 0; r < k; r++)
-        for (int c = 0; c < d; c++)
-        {
-            float s = 0.0f;
-            for (int i = 0; i < m; i++) s += z[(long long)i * k + r] * yb[(long long)i * d + c];
-            u[(long long)r * d + c] = 0.5f * s + xb[(long long)r * d + c];
-        }
-    for (int col = 0; col < k; col++)
+    __syncthreads();
+    for (int i = threadIdx.x; i < m; i += MRVS_BMRW_THREADS)
     {
-        int piv = col;
-        for (int r = col + 1; r < k; r++) if (fabsf(a[r * k + col]) > fabsf(a[piv * k + col])) piv = r;
-        if (piv != col)
-        {
-            for (int c = 0; c < k; c++) { float t = a[col * k + c]; a[col * k + c] = a[piv * k + c]; a[piv * k + c] = t; }
-            for (int c = 0; c < d; c++) { float t = u[(long long)col * d + c]; u[(long long)col * d + c] = u[(long long)piv * d + c]; u[(long long)piv * d + c] = t; }
-        }
-        for (int r = col + 1; r < k; r++)
-        {
-            const float f = a[r * k + col] / a[col * k + col];
-            for (int c = col; c < k; c++) a[r * k + c] -= f * a[col * k + c];
-            for (int c = 0; c < d; c++) u[(long long)r * d + c] -= f * u[(long long)col * d + c];
-        }
+        float s = 0.0f;
+        for (int j = 0; j < k; j++) s += z[(long long)i * k + j];
+        rowsum[i] = s + 1e-9f;
     }
-    for (int r = k - 1; r >= 0; r--)
-        for (int c = 0; c < d; c++)
+    __syncthreads();
+    for (int e = threadIdx.x; e < k * k; e += MRVS_BMRW_THREADS)
+    {
+        const int r = e / k, c = e % k;
+        float s = 0.0f;
+        for (int i = 0; i < m; i++) s += z[(long long)i * k + r] * (z[(long long)i * k + c] / rowsum[i]);
+        a[e] = (r == c ? 1.0f : 0.0f) - 0.25f * s;
+    }
+    for (long long e = threadIdx.x; e < (long long)k * d; e += MRVS_BMRW_THREADS)
+    {
+        const int r = (int)(e / d), c = (int)(e % d);
+        float s = 0.0f;
+        for (int i = 0; i < m; i++) s += z[(long long)i * k + r] * yb[(long long)i * d + c];
+        u[e] = 0.5f * s + xb[e];
+    }
+    __syncthreads();
+    if (warp == 0) // A = P L U in place, the first warp: lanes own rows, pivot by warp argmax (the first largest)
+        for (int col = 0; col < k; col++)
         {
-            float s = u[(long long)r * d + c];
-            for (int j = r + 1; j < k; j++) s -= a[r * k + j] * u[(long long)j * d + c];
-            u[(long long)r * d + c] = s / a[r * k + r];
+            float best = -1.0f;
+            int piv = col;
+            for (int r = col + lane; r < k; r += MRVS_WARP)
+                if (fabsf(a[r * k + col]) > best) best = fabsf(a[r * k + col]), piv = r;
+            for (int offset = MRVS_WARP / 2; offset > 0; offset >>= 1)
+            {
+                const float ob = __shfl_xor_sync(0xffffffffu, best, offset);
+                const int op = __shfl_xor_sync(0xffffffffu, piv, offset);
+                if (ob > best || (ob == best && op < piv)) best = ob, piv = op;
+            }
+            if (lane == 0) pivot[col] = piv;
+            if (piv != col)
+                for (int c = lane; c < k; c += MRVS_WARP)
+                {
+                    const float t = a[col * k + c];
+                    a[col * k + c] = a[piv * k + c];
+                    a[piv * k + c] = t;
+                }
+            __syncwarp();
+            for (int r = col + 1 + lane; r < k; r += MRVS_WARP)
+            {
+                const float f = a[r * k + col] / a[col * k + col];
+                a[r * k + col] = f;
+                for (int c = col + 1; c < k; c++) a[r * k + c] -= f * a[col * k + c];
+            }
+            __syncwarp();
         }
-    float* ob = out + b * k * d;
-    for (long long e = 0; e < (long long)k * d; e++) ob[e] = 0.5f * u[e];
+    __syncthreads();
+    for (int c = threadIdx.x; c < d; c += MRVS_BMRW_THREADS) // one right-hand side per thread
+    {
+        float* uc = u + c;
+        for (int col = 0; col < k; col++)
+        {
+            const int piv = pivot[col];
+            if (piv != col)
+            {
+                const float t = uc[(long long)col * d];
+                uc[(long long)col * d] = uc[(long long)piv * d];
+                uc[(long long)piv * d] = t;
+            }
+            for (int r = col + 1; r < k; r++) uc[(long long)r * d] -= a[r * k + col] * uc[(long long)col * d];
+        }
+        for (int r = k - 1; r >= 0; r--)
+        {
+            float s = uc[(long long)r * d];
+            for (int j = r + 1; j < k; j++) s -= a[r * k + j] * uc[(long long)j * d];
+            uc[(long long)r * d] = s / a[r * k + r];
+        }
+        for (int r = 0; r < k; r++) out[(b * k + r) * d + c] = 0.5f * uc[(long long)r * d];
+    }
 }
-MRVS_EXPORT_INDEPENDENT_KERNEL(bmrw)
+MRVS_EXPORT_KERNEL(bmrw)

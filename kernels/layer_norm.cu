@@ -1,32 +1,40 @@
 // layer_norm: y = LN(x [+ residual]) * gamma + beta over the last axis (biased variance, eps inside the sqrt).
-// Layout: x, residual, y [rows, n] row-major; gamma, beta [n]. residual may be null.
-// Launch: grid (rows), block (128): one block per row, block reductions for mean and variance.
-// Limits: blockDim.x a multiple of 32; two passes over the row in global memory.
-#include "mrvs_cuda.h"
+// Layout: x, residual, y [rows, n] row-major; gamma, beta [n]. residual may be null: the residual add → LayerNorm
+// fusion passes the sum's two operands as x and residual, added as the row is loaded (the sum is never written).
+// Launch: grid (ceil(rows / (128 / g))), block (128): g threads per row (mrvs_rows.h: a power of two, g·16 ≥ n,
+// so 1 thread per row of ≤ 16 channels, a warp per row of ≤ 512, the block for ≤ 2048); vec4 = 1 loads 128 bits
+// at a time (n % 4 == 0, 16-byte aligned rows). The row stays in registers: x (and residual) read once, y written
+// once; mean first, then the variance as the mean of squared deviations (two-pass, no cancellation).
+// Limits: rows longer than 128·16 = 2048 are re-read from memory on each of the three sweeps.
+// Borrows: Apex's fused LayerNorm (warp-per-row, register-resident rows, vector loads).
+#include "mrvs_rows.h"
 
-extern "C" __global__ void __launch_bounds__(128) layer_norm(const float* __restrict__ x, const float* __restrict__ residual, const float* __restrict__ gamma,
-                                      const float* __restrict__ beta, float* __restrict__ y, int n, float eps)
+template <int W>
+__device__ __forceinline__ void layer_norm_rows(const float* __restrict__ x, const float* __restrict__ residual,
+                                                const float* __restrict__ gamma, const float* __restrict__ beta,
+                                                float* __restrict__ y, long long rows, int n, int g, float eps)
 {
-    __shared__ float scratch[32];
-    const long long row = blockIdx.x;
-    const float* xr = x + row * n;
-    const float* rr = residual ? residual + row * n : nullptr;
-    float* yr = y + row * n;
+    __shared__ float scratch[MRVS_ROW_BLOCK / MRVS_WARP];
+    const mrvs_row r = mrvs_row_of_thread(rows, n, g);
+    const float* xr = x + r.row * n;
+    const float* rr = residual ? residual + r.row * n : nullptr;
+    const bool cached = n <= g * MRVS_ROW_SLOTS;
+    float v[MRVS_ROW_SLOTS];
     float sum = 0.0f;
-    for (int j = threadIdx.x; j < n; j += blockDim.x)
-    {
-        float v = rr ? xr[j] + rr[j] : xr[j];
-        yr[j] = v;
-        sum += v;
-    }
-    const float mean = mrvs_block_sum(sum, scratch) / n;
+    mrvs_row_sweep<W>(v, r, n, false, xr, rr, nullptr, [&](float& e, int) { sum += e; });
+    const float mean = mrvs_row_reduce<false>(sum, g, scratch) / n;
     float sq = 0.0f;
-    for (int j = threadIdx.x; j < n; j += blockDim.x)
-    {
-        float d = yr[j] - mean;
-        sq += d * d;
-    }
-    const float rstd = rsqrtf(mrvs_block_sum(sq, scratch) / n + eps);
-    for (int j = threadIdx.x; j < n; j += blockDim.x) yr[j] = (yr[j] - mean) * rstd * gamma[j] + beta[j];
+    mrvs_row_sweep<W>(v, r, n, cached, xr, rr, nullptr, [&](float& e, int) { sq += (e - mean) * (e - mean); });
+    const float rstd = rsqrtf(mrvs_row_reduce<false>(sq, g, scratch) / n + eps);
+    mrvs_row_sweep<W>(v, r, n, cached, xr, rr, y + r.row * n,
+                      [&](float& e, int j) { e = (e - mean) * rstd * gamma[j] + beta[j]; });
+}
+
+extern "C" __global__ void __launch_bounds__(128)
+    layer_norm(const float* __restrict__ x, const float* __restrict__ residual, const float* __restrict__ gamma,
+               const float* __restrict__ beta, float* __restrict__ y, long long rows, int n, int g, int vec4, float eps)
+{
+    if (vec4) layer_norm_rows<4>(x, residual, gamma, beta, y, rows, n, g, eps);
+    else layer_norm_rows<1>(x, residual, gamma, beta, y, rows, n, g, eps);
 }
 MRVS_EXPORT_KERNEL(layer_norm)

@@ -1,35 +1,35 @@
 // softmax: max-subtracted softmax over the last axis. Layout: x, y [rows, n] row-major.
-// Launch: grid (rows), block (128): one block per row. Limits: blockDim.x a multiple of 32.
-#include "mrvs_cuda.h"
+// Launch: grid (ceil(rows / (128 / g))), block (128): g threads per row (mrvs_rows.h: a power of two, g·16 ≥ n; the
+// deformable attention's rows of levels·points = 16 weights get one thread each); vec4 = 1 loads 128 bits at a time
+// (n % 4 == 0, 16-byte aligned rows). The row stays in registers (x read once, y written once), holding exp(x − max)
+// after the second sweep.
+// Limits: rows longer than 128·16 = 2048 are re-read (and exp recomputed) on each sweep.
+// Borrows: the row layout of Apex's fused softmax / LayerNorm (small rows per warp lane group, vector loads).
+#include "mrvs_rows.h"
 
-__device__ __forceinline__ float mrvs_block_max(float v, float* scratch)
+template <int W>
+__device__ __forceinline__ void softmax_rows(const float* __restrict__ x, float* __restrict__ y, long long rows, int n,
+                                             int g)
 {
-    const int lane = threadIdx.x % MRVS_WARP, warp = threadIdx.x / MRVS_WARP, warps = blockDim.x / MRVS_WARP;
-    v = mrvs_warp_max(v);
-    __syncthreads();
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    v = lane < warps ? scratch[lane] : MRVS_NEG_INF;
-    return mrvs_warp_max(v);
+    __shared__ float scratch[MRVS_ROW_BLOCK / MRVS_WARP];
+    const mrvs_row r = mrvs_row_of_thread(rows, n, g);
+    const float* xr = x + r.row * n;
+    const bool cached = n <= g * MRVS_ROW_SLOTS;
+    float v[MRVS_ROW_SLOTS];
+    float m = MRVS_NEG_INF;
+    mrvs_row_sweep<W>(v, r, n, false, xr, nullptr, nullptr, [&](float& e, int) { m = fmaxf(m, e); });
+    m = mrvs_row_reduce<true>(m, g, scratch);
+    float sum = 0.0f;
+    mrvs_row_sweep<W>(v, r, n, cached, xr, nullptr, nullptr, [&](float& e, int) { e = expf(e - m); sum += e; });
+    const float total = mrvs_row_reduce<false>(sum, g, scratch);
+    mrvs_row_sweep<W>(v, r, n, cached, xr, nullptr, y + r.row * n,
+                      [&](float& e, int) { e = (cached ? e : expf(e - m)) / total; });
 }
 
-extern "C" __global__ void __launch_bounds__(128) softmax(const float* __restrict__ x, float* __restrict__ y, int n)
+extern "C" __global__ void __launch_bounds__(128)
+    softmax(const float* __restrict__ x, float* __restrict__ y, long long rows, int n, int g, int vec4)
 {
-    __shared__ float scratch[32];
-    const long long row = blockIdx.x;
-    const float* xr = x + row * n;
-    float* yr = y + row * n;
-    float m = MRVS_NEG_INF;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) m = fmaxf(m, xr[j]);
-    m = mrvs_block_max(m, scratch);
-    float sum = 0.0f;
-    for (int j = threadIdx.x; j < n; j += blockDim.x)
-    {
-        float e = expf(xr[j] - m);
-        yr[j] = e;
-        sum += e;
-    }
-    const float total = mrvs_block_sum(sum, scratch);
-    for (int j = threadIdx.x; j < n; j += blockDim.x) yr[j] /= total;
+    if (vec4) softmax_rows<4>(x, y, rows, n, g);
+    else softmax_rows<1>(x, y, rows, n, g);
 }
 MRVS_EXPORT_KERNEL(softmax)

@@ -20,8 +20,10 @@
 #define __shared__ static thread_local
 
 struct uint3 { unsigned int x, y, z; };
-// 128-bit vector type, aligned as on the GPU (a float4 load or store is one 16-byte access there).
+// CUDA's vector types, aligned like the GPU's (a float4 or uint4 load is one 128-bit access).
 struct alignas(16) float4 { float x, y, z, w; };
+struct alignas(8) uint2 { unsigned int x, y; };
+struct alignas(16) uint4 { unsigned int x, y, z, w; };
 inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
 struct dim3 { unsigned int x = 1, y = 1, z = 1; };
 

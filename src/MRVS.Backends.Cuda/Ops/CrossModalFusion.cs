@@ -6,20 +6,40 @@ using static MRVS.Backends.Cuda.KernelLaunches;
 namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
-/// kernels/cross_modal_fusion.cu for <see cref="CrossModalFusionOp"/>: attention into per-op scratch, the out_proj
-/// GEMM into y, then bias and gate in place.
+/// kernels/cross_modal_fusion.cu for <see cref="CrossModalFusionOp"/>: attention into per-op scratch (its keys split
+/// over blocks and the splits combined when the query rows alone would give fewer than <see cref="TargetBlocks"/>
+/// blocks), the out_proj GEMM into y, then bias and gate in place.
 /// </summary>
 public sealed class CrossModalFusion : CudaKernel<CrossModalFusionOp>
 {
+    /// <summary>Blocks wanted in flight: a few per SM of a large GPU (132 on an H100).</summary>
+    private const int TargetBlocks = 512;
+
     protected override void Launch(KernelLaunches k, CrossModalFusionOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         int batch = y.Dim(0), lq = y.Dim(1), lk = x[1].Dim(1), e = y.Dim(2), dh = e / op.Heads;
         if (dh > 128) throw new NotSupportedException($"cross-modal fusion head dim {dh} exceeds the kernel's 128");
+        int bound = dh <= 32 ? 32 : 128, rowsPerBlock = 128 / (bound / 8), tile = 2048 / bound;
+        long blocks = (long)(lq + rowsPerBlock - 1) / rowsPerBlock * batch * op.Heads;
+        int splits = (int)Math.Clamp(TargetBlocks / blocks, 1, (lk + 4L * tile - 1) / (4L * tile));
+        int chunk = (lk + splits - 1) / splits;
+        chunk = (chunk + tile - 1) / tile * tile;
+        splits = (lk + chunk - 1) / chunk;
+
         nint q = x[0].Ptr, key = x[1].Ptr, v = x[2].Ptr, w = x[3].Ptr, bias = x[4].Ptr, target = x[5].Ptr;
-        nint kpm = op.HasKeyPaddingMask ? x[6].Ptr : 0, attended = k.Scratch(op, y.Type.Bytes);
-        k.Launch(dh <= 32 ? "cross_modal_fusion" : "cross_modal_fusion_wide", new Dim3((uint)((lq + 127) / 128), (uint)(batch * op.Heads)), new Dim3(128),
-            a => a.Ptr(q).Ptr(key).Ptr(v).Ptr(kpm).Ptr(attended).Add(lq).Add(lk).Add(e).Add(op.Heads));
+        long rows = (long)batch * lq;
+        long partialBytes = splits > 1 ? splits * rows * (e + 2L * op.Heads) * sizeof(float) : 0;
+        nint kpm = op.HasKeyPaddingMask ? x[6].Ptr : 0, attended = k.Scratch(op, y.Type.Bytes + partialBytes);
+        nint partial = splits > 1 ? attended + (nint)y.Type.Bytes : attended;
+        nint ml = splits > 1 ? partial + (nint)(splits * rows * e * sizeof(float)) : 0;
+        k.Launch(bound == 32 ? "cross_modal_fusion" : "cross_modal_fusion_wide",
+            new Dim3((uint)((lq + rowsPerBlock - 1) / rowsPerBlock), (uint)(batch * op.Heads), (uint)splits), new Dim3(128),
+            a => a.Ptr(q).Ptr(key).Ptr(v).Ptr(kpm).Ptr(partial).Ptr(ml).Add(lq).Add(lk).Add(e).Add(op.Heads).Add(chunk));
+        if (splits > 1)
+            k.Launch("cross_modal_fusion_combine", Grid(y.Elements), new Dim3(Threads),
+                a => a.Ptr(partial).Ptr(ml).Ptr(attended).Add(y.Elements).Add(e).Add(op.Heads).Add(splits));
         k.Gemm.Run(attended, w, y.Ptr, batch * lq, e, e, transposeB: true, 1f, 1, 0, 0, 0);
-        k.Launch("cross_modal_fusion_gate", Grid(y.Elements), new Dim3(Threads), a => a.Ptr(y.Ptr).Ptr(bias).Ptr(target).Add(y.Elements).Add(e));
+        k.Launch("cross_modal_fusion_gate", Grid(y.Elements), new Dim3(Threads),
+            a => a.Ptr(y.Ptr).Ptr(bias).Ptr(target).Add(y.Elements).Add(e));
     }
 }

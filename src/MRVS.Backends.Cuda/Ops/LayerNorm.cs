@@ -5,16 +5,18 @@ using MRVS.Core.Graph.Ops;
 namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
-/// kernels/layer_norm.cu for <see cref="LayerNormOp"/>: one block of 128 threads per row (residual added first when
-/// the op has one).
+/// kernels/layer_norm.cu for <see cref="LayerNormOp"/>: rows of the last axis in thread groups sized by the row
+/// length (<see cref="RowGroup"/>), the residual added as the row is loaded when the op has one.
 /// </summary>
 public sealed class LayerNorm : CudaKernel<LayerNormOp>
 {
     protected override void Launch(KernelLaunches k, LayerNormOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         int n = y.Dim(-1);
+        long rows = y.Elements / n;
         nint residual = op.HasResidual ? x[1].Ptr : 0, gamma = x[^2].Ptr, beta = x[^1].Ptr, input = x[0].Ptr;
-        k.Launch("layer_norm", new Dim3((uint)(y.Elements / n)), new Dim3(128),
-            a => a.Ptr(input).Ptr(residual).Ptr(gamma).Ptr(beta).Ptr(y.Ptr).Add(n).Add(op.Eps));
+        var g = RowGroup.For(rows, n, input, residual, gamma, beta, y.Ptr);
+        k.Launch("layer_norm", g.Grid, new Dim3(RowGroup.Block), a => a.Ptr(input).Ptr(residual).Ptr(gamma).Ptr(beta)
+            .Ptr(y.Ptr).Add(rows).Add(n).Add(g.Threads).Add(g.Vector4 ? 1 : 0).Add(op.Eps));
     }
 }

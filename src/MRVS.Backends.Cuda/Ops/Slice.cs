@@ -6,7 +6,7 @@ using static MRVS.Backends.Cuda.KernelLaunches;
 
 namespace MRVS.Backends.Cuda.Ops;
 
-/// <summary>kernels/slice.cu for <see cref="SliceOp"/>: one thread per output byte.</summary>
+/// <summary>kernels/slice.cu for <see cref="SliceOp"/>: one thread per unit of up to 16 bytes (<see cref="CopyUnit"/>).</summary>
 public sealed class Slice : CudaKernel<SliceOp>
 {
     protected override void Launch(KernelLaunches k, SliceOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
@@ -19,8 +19,9 @@ public sealed class Slice : CudaKernel<SliceOp>
     {
         long outer = Shape.Elements(x.Shape.AsSpan(0, axis));
         long innerBytes = Shape.Elements(x.Shape.AsSpan(axis + 1)) * x.Type.DType.Size();
-        int axisIn = x.Dim(axis), axisOut = y.Dim(axis);
-        k.Launch("slice", Grid(outer * length * innerBytes), new Dim3(Threads),
-            a => a.Ptr(x.Ptr).Ptr(y.Ptr).Add(outer).Add(axisIn).Add(start).Add(length).Add(step).Add(innerBytes).Add(axisOut).Add(offset));
+        int axisIn = x.Dim(axis), axisOut = y.Dim(axis), unit = CopyUnit.Widest(innerBytes, x.Ptr, y.Ptr);
+        long innerUnits = innerBytes / unit;
+        k.Launch("slice", Grid(outer * length * innerUnits), new Dim3(Threads), a => a.Ptr(x.Ptr).Ptr(y.Ptr).Add(outer)
+            .Add(axisIn).Add(start).Add(length).Add(step).Add(innerUnits).Add(axisOut).Add(offset).Add(unit));
     }
 }

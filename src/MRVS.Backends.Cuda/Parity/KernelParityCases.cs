@@ -41,7 +41,11 @@ public static class KernelParityCases
 
     private static IEnumerable<KernelParityCase> Basic()
     {
-        foreach (var (rows, n) in new[] { (1, 1), (3, 7), (5, 129), (2, 1000) })
+        // Row lengths of the models (8-channel demo Swin, 16 deformable weights, d_model 256, 768 RoBERTa, 2048 in
+        // Swin-B's last patch merging) and edges of the row groups: one thread per row, a warp, the whole block, rows
+        // longer than the block's registers; odd lengths take scalar loads.
+        foreach (var (rows, n) in new[] { (1, 1), (3, 7), (300, 8), (130, 16), (5, 129), (6, 256), (2, 768), (2, 1000),
+                     (3, 2048), (2, 4099) })
         {
             yield return Case($"layer_norm {rows}x{n}", new LayerNormOp(1e-5f), r => [Rand(r, rows, n), Rand(r, n), Rand(r, n)]);
             yield return Case($"layer_norm+residual {rows}x{n}", new LayerNormOp(1e-12f, residual: true),
@@ -55,8 +59,17 @@ public static class KernelParityCases
         yield return Case("binary mul both ways", new BinaryOp(BinaryKind.Mul), r => [Rand(r, 5, 1, 3), Rand(r, 1, 4, 3)]);
         yield return Case("group_norm", new GroupNormOp(4, 1e-5f), r => [Rand(r, 2, 8, 3, 5), Rand(r, 8), Rand(r, 8)]);
         yield return Case("group_norm+relu", new GroupNormOp(1, 1e-5f, relu: true), r => [Rand(r, 1, 3, 1, 7), Rand(r, 3), Rand(r, 3)]);
+        // Channels first ↔ last (the tiled transpose, tile edges), the innermost axis kept (16-byte units), size-1
+        // axes, an order that merges nothing (the general kernel, element by element), bytes.
         yield return Case("permute 4d", new PermuteOp(0, 2, 3, 1), r => [Rand(r, 2, 3, 5, 7)]);
+        yield return Case("permute channels last", new PermuteOp(0, 2, 3, 1), r => [Rand(r, 2, 40, 9, 7)]);
+        yield return Case("permute channels first", new PermuteOp(0, 3, 1, 2), r => [Rand(r, 1, 33, 2, 70)]);
+        yield return Case("permute innermost kept", new PermuteOp(1, 0, 2), r => [Rand(r, 4, 6, 8)]);
+        yield return Case("permute innermost kept, odd", new PermuteOp(2, 0, 1, 3), r => [Rand(r, 3, 2, 5, 3)]);
+        yield return Case("permute size-1 axes", new PermuteOp(1, 0, 3, 2), r => [Rand(r, 1, 5, 1, 6)]);
+        yield return Case("permute nothing merges", new PermuteOp(3, 1, 0, 2), r => [Rand(r, 2, 3, 4, 5)]);
         yield return Case("permute bool", new PermuteOp(1, 0), r => [Mask(r, 0.5, 3, 9)]);
+        yield return Case("permute bool general", new PermuteOp(2, 0, 1), r => [Mask(r, 0.5, 3, 4, 5)]);
         yield return Case("linear gelu", new LinearOp(Activation.Gelu), r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5)]);
         yield return Case("linear no bias", new LinearOp(), r => [Rand(r, 1, 3, 9), Rand(r, 4, 9)]);
         yield return Case("linear gelu residual", new LinearOp(Activation.Gelu, residual: true), r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
@@ -69,7 +82,9 @@ public static class KernelParityCases
             r => [Rand(r, 2, 5, 16), Rand(r, 2, 9, 16), Rand(r, 2, 9, 12), Mask(r, 0.3, 2, 9), Rand(r, 5, 9)]);
         yield return Case("attention roberta", new AttentionOp(3, AttentionScaling.ScaleScores), r => [Rand(r, 1, 1, 12), Rand(r, 1, 1, 12), Rand(r, 1, 1, 12)]);
         yield return Case("slice step", new SliceOp(1, 1, 3, 2), r => [Rand(r, 2, 7, 3)]);
+        yield return Case("slice rows of 16 bytes", new SliceOp(1, 2, 3), r => [Rand(r, 3, 7, 4)]);
         yield return Case("concat", new ConcatOp(1), r => [Rand(r, 2, 3, 4), Rand(r, 2, 1, 4), Rand(r, 2, 5, 4)]);
+        yield return Case("concat odd rows", new ConcatOp(2), r => [Rand(r, 2, 3, 3), Rand(r, 2, 3, 1), Rand(r, 2, 3, 6)]);
         yield return Case("cast bool→f32", new CastOp(DType.F32), r => [Mask(r, 0.5, 3, 5)]);
         yield return Case("cast f32→bool", new CastOp(DType.Bool), r => [Rand(r, 17)]);
         yield return Case("cast i64→f32", new CastOp(DType.F32), _ => [Ids()]);
@@ -110,9 +125,11 @@ public static class KernelParityCases
     private static IEnumerable<KernelParityCase> Fusion()
     {
         // (batch, target rows, memory tokens, width, heads): one of each; rows past the 128-thread block; keys past the
-        // 64-key tile at head dim 32; the wide entry (head dim 40, 16-key tiles); tiny heads without a mask.
+        // 64-key tile at head dim 32; the wide entry (head dim 40, 16-key tiles); tiny heads without a mask; few rows
+        // over many keys, split over blocks and combined (v2p's 20 proxies over 8 heads of 32; the wide entry).
         foreach (var (batch, lq, lk, e, heads, masked) in new[]
-                 { (1, 1, 1, 4, 1, true), (2, 131, 7, 24, 2, true), (1, 5, 69, 96, 3, true), (1, 129, 37, 80, 2, true), (1, 3, 9, 16, 8, false) })
+                 { (1, 1, 1, 4, 1, true), (2, 131, 7, 24, 2, true), (1, 5, 69, 96, 3, true), (1, 129, 37, 80, 2, true), (1, 3, 9, 16, 8, false),
+                   (1, 20, 3000, 256, 8, true), (2, 7, 900, 120, 3, false) })
             yield return Case($"cross_modal_fusion {batch}x{lq} over {lk}, {heads} heads of {e / heads}", new CrossModalFusionOp(heads, masked), r =>
             {
                 Tensor[] inputs = [Rand(r, batch, lq, e), Rand(r, batch, lk, e), Rand(r, batch, lk, e), Rand(r, e, e), Rand(r, e), Rand(r, batch, lq, e)];
@@ -151,6 +168,9 @@ public static class KernelParityCases
         yield return Case("cumulative_mean", new CumulativeMeanOp(), r => [Rand(r, 5, 3, 7)]);
         yield return Case("language_match_score", new LanguageMatchScoreOp(), r => [Rand(r, 3, 2, 5, 40), Rand(r, 1, 40)]);
         yield return Case("bmrw", new BmrwOp(), r => [Rand(r, 2, 3, 5), Rand(r, 2, 7, 5)]);
+        yield return Case("bmrw 37 queries (more than a warp)", new BmrwOp(), r => [Rand(r, 2, 37, 9), Rand(r, 2, 50, 9)]);
+        yield return Case("bmrw SOC++ (3 layers, 20 queries, 8 frames)", new BmrwOp(),
+            r => [Rand(r, 3, 20, 256), Rand(r, 3, 160, 256)]);
         foreach (var (n, t, q, c) in new[] { (1, 1, 1, 1), (3, 4, 5, 7), (2, 9, 1, 257) })
             yield return Case($"frame_score_aggregation {n}x{t}x{q}x{c}", new FrameScoreAggregationOp(),
                 r => [Rand(r, n, t, q, c), Rand(r, t, n, 1), Rand(r, t, n, 1), Rand(r, t, n, 1)]);

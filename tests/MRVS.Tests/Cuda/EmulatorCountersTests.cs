@@ -21,10 +21,11 @@ public class EmulatorCountersTests
     [Test]
     public void ACopyMovesExactlyItsCompulsoryBytes()
     {
-        // 64 × 100 floats = 25600 bytes: 100 blocks of 256 one-byte threads, each reading and writing 8 whole sectors.
+        // 64 × 100 floats = 25600 bytes in 1600 16-byte units: 7 blocks of 256 threads, each reading and writing
+        // whole sectors (4096 bytes per block, the last 1024).
         var node = RunCounted(new SliceOp(0, 0, 64), Rand(64, 100)).Single();
         var launch = node.Work.Single();
-        Assert.That((launch.Kind, launch.Name, launch.Blocks), Is.EqualTo((DeviceWorkKind.Kernel, "slice", 100L)));
+        Assert.That((launch.Kind, launch.Name, launch.Blocks), Is.EqualTo((DeviceWorkKind.Kernel, "slice", 7L)));
         Assert.That((launch.ReadBytes, launch.WrittenBytes), Is.EqualTo((25600L, 25600L)));
         Assert.That(node.TrafficBytes, Is.EqualTo(node.CompulsoryBytes));
     }
@@ -46,12 +47,13 @@ public class EmulatorCountersTests
     [Test]
     public void SharedMemoryIsNotGlobalTraffic()
     {
-        // layer_norm: one block per row of 96 floats, block sums through shared memory. Each block reads its row of
-        // x, then of y (written in the first pass, read back in the next two), gamma and beta, and writes its row of y.
-        var node = RunCounted(new LayerNormOp(1e-5f), Rand(3, 96), Rand(96), Rand(96)).Single();
+        // layer_norm at 1024 channels: 64 threads per row, 2 rows per 128-thread block, the sums of a row's two warps
+        // through shared memory. Each block reads its rows of x once (they stay in registers), gamma and beta, and
+        // writes its rows of y, never read back.
+        var node = RunCounted(new LayerNormOp(1e-5f), Rand(3, 1024), Rand(1024), Rand(1024)).Single();
         var launch = node.Work.Single();
         Assert.That((launch.Blocks, launch.ReadBytes, launch.WrittenBytes),
-            Is.EqualTo((3L, 3 * 4 * 96 * 4L, 3 * 96 * 4L)));
+            Is.EqualTo((2L, 3 * 1024 * 4L + 2 * 2 * 1024 * 4L, 3 * 1024 * 4L)));
     }
 
     [Test]

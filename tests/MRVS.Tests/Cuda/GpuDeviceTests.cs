@@ -93,7 +93,7 @@ public class GpuDeviceTests(string kind)
         using var device = TestDevices.Create(kind);
         using var y = new DeviceArray<float>(device, [1, 2, 3]);
         using var args = new KernelArgs();
-        args.Ptr(y.Ptr).Ptr(y.Ptr).Add(3L); // softmax takes int n
+        args.Ptr(y.Ptr).Ptr(y.Ptr).Add(1L).Add(3L).Add(1).Add(0); // softmax takes int n
         var e = Assert.Throws<ArgumentException>(() => device.Launch("softmax", new Dim3(1), new Dim3(128), 0, args))!;
         Assert.That(e.Message, Does.Contain("softmax").And.Contain("int n"));
         Assert.That(y.Download(), Is.EqualTo(new float[] { 1, 2, 3 }), "nothing ran");
@@ -112,8 +112,8 @@ public class GpuDeviceTests(string kind)
         void Normalize()
         {
             using var args = new KernelArgs();
-            args.Ptr(x.Ptr).Ptr(0).Ptr(g.Ptr).Ptr(b.Ptr).Ptr(y.Ptr).Add(n).Add(0f);
-            device.Launch("layer_norm", new Dim3(1), new Dim3(32), 0, args);
+            args.Ptr(x.Ptr).Ptr(0).Ptr(g.Ptr).Ptr(b.Ptr).Ptr(y.Ptr).Add(1L).Add(n).Add(1).Add(0).Add(0f); // 1 row, 1 thread
+            device.Launch("layer_norm", new Dim3(1), new Dim3(128), 0, args);
         }
         Normalize(); // warm-up: loads the kernel outside the capture
         device.Synchronize();

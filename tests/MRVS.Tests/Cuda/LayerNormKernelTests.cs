@@ -4,8 +4,9 @@ namespace MRVS.Tests.Cuda;
 
 /// <summary>
 /// kernels/layer_norm.cu launched directly, on the emulation and on a GPU when there is one, against a float64
-/// reference: fresh random rows of awkward widths, with and without the fused residual, one warp up to the kernel's
-/// __launch_bounds__ per row (the backend launches 128 threads, the bound; a GPU refuses more).
+/// reference: fresh random rows of awkward widths, with and without the fused residual, from one thread to the whole
+/// 128-thread block per row (kernels/include/mrvs_rows.h; the backend picks the group by the row length), scalar and
+/// 128-bit loads; rows longer than the group's registers are swept from memory.
 /// </summary>
 public class LayerNormKernelTests
 {
@@ -14,15 +15,17 @@ public class LayerNormKernelTests
     private static IEnumerable<TestCaseData> Cases()
     {
         foreach (var device in new[] { "cuda-emu", "cuda" })
-            foreach (var (rows, n) in new[] { (1, 1), (1, 7), (4, 33), (3, 129), (2, 1000) })
+            foreach (var (rows, n) in new[] { (1, 1), (1, 7), (300, 8), (4, 33), (3, 128), (3, 129), (2, 1000) })
                 foreach (var residual in new[] { false, true })
-                    foreach (var threads in new[] { 32u, 64u, 128u })
-                        yield return new TestCaseData(device, rows, n, residual, threads)
-                            .SetName($"layer_norm on {device}: {rows}x{n}{(residual ? " + residual" : "")}, {threads} threads");
+                    foreach (var group in new[] { 1, 4, 32, 64, 128 })
+                        foreach (var vector4 in n % 4 == 0 ? new[] { false, true } : [false])
+                            yield return new TestCaseData(device, rows, n, residual, group, vector4).SetName(
+                                $"layer_norm on {device}: {rows}x{n}{(residual ? " + residual" : "")}, {group} threads"
+                                + $" per row{(vector4 ? ", float4" : "")}");
     }
 
     [TestCaseSource(nameof(Cases))]
-    public void MatchesTheFloat64Reference(string kind, int rows, int n, bool residual, uint threads)
+    public void MatchesTheFloat64Reference(string kind, int rows, int n, bool residual, int group, bool vector4)
     {
         using var device = TestDevices.Create(kind);
         const float eps = 1e-5f;
@@ -36,8 +39,9 @@ public class LayerNormKernelTests
         using var dg = new DeviceArray<float>(device, gamma);
         using var db = new DeviceArray<float>(device, beta);
         using var dy = new DeviceArray<float>(device, rows * n);
-        device.LaunchAndWait("layer_norm", new Dim3((uint)rows), new Dim3(threads), 0,
-            a => a.Ptr(dx.Ptr).Ptr(residual ? dr.Ptr : 0).Ptr(dg.Ptr).Ptr(db.Ptr).Ptr(dy.Ptr).Add(n).Add(eps));
+        device.LaunchAndWait("layer_norm", Dim3.Blocks(rows, (uint)(128 / group)), new Dim3(128), 0,
+            a => a.Ptr(dx.Ptr).Ptr(residual ? dr.Ptr : 0).Ptr(dg.Ptr).Ptr(db.Ptr).Ptr(dy.Ptr)
+                .Add((long)rows).Add(n).Add(group).Add(vector4 ? 1 : 0).Add(eps));
         var y = dy.Download();
 
         var expected = Reference(x, r, gamma, beta, rows, n, eps);
