@@ -21,6 +21,9 @@
 
 struct uint3 { unsigned int x, y, z; };
 struct dim3 { unsigned int x = 1, y = 1, z = 1; };
+// CUDA's 16-byte vector type (built into NVRTC), for 128-bit loads and stores.
+struct alignas(16) float4 { float x, y, z, w; };
+inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
 
 namespace mrvs_emu
 {
@@ -44,6 +47,9 @@ void syncwarp();
 unsigned long long exchange(unsigned long long value, int src_lane);
 unsigned int ballot(bool predicate);
 unsigned char* dynamic_smem();
+// Every lane of the caller's warp publishes `bytes` (≤ 32) and receives all 32 lanes' in lane order (a warp-collective
+// step, like a shuffle; the emulated mma.sync reads the whole warp's fragments this way).
+void warp_gather(const void* mine, void* all, int bytes);
 int lane_id();
 
 template <typename T>
