@@ -3,10 +3,11 @@
 //   A: a[0] = A[g][2t, 2t+1], a[1] = A[g+8][2t, 2t+1], a[2] = A[g][2t+8, 2t+9], a[3] = A[g+8][2t+8, 2t+9];
 //   B: b[0] = B[2t, 2t+1][g], b[1] = B[2t+8, 2t+9][g];
 //   D: d[0], d[1] = D[g][2t, 2t+1], d[2], d[3] = D[g+8][2t, 2t+1];
-// two 16-bit elements per 32-bit register, the lower-indexed one in the low half. Under NVRTC one mma.sync (sm_80+);
-// in the emulation a warp-collective step, as shuffles are: the lanes' fragments are gathered and each lane computes
-// its four results from the whole A and B (exact products, summed in float32 in k order, then added to D), so the
-// fragment mapping of every kernel that uses it is exercised on the CPU.
+// two 16-bit elements per 32-bit register, the lower-indexed one in the low half. Under NVRTC one mma.sync on sm_80
+// and later, and mrvs_mma_16816_by_shuffles before (no tensor cores: the same products by shuffles and float32
+// math); in the emulation a warp-collective step, as shuffles are: the lanes' fragments are gathered and each lane
+// computes its four results from the whole A and B. Both compute exact products summed in float32 in k order, then
+// added to D, so the fragment mapping of every kernel that uses them is exercised on the CPU.
 #pragma once
 #include "mrvs_half.h"
 
@@ -19,14 +20,44 @@ __device__ __forceinline__ unsigned int mrvs_pack16(float lo, float hi)
     return l | h << 16;
 }
 
-#ifdef MRVS_EMULATION
+// Element `half` (0: low) of a fragment register, widened.
 template <bool bf16>
-inline float mrvs_mma_element(unsigned int reg, int half)
+__device__ __forceinline__ float mrvs_mma_element(unsigned int reg, int half)
 {
     const unsigned short bits = (unsigned short)(reg >> (16 * half));
-    return bf16 ? mrvs_bf16_to_float(mrvs_bf16{bits}) : mrvs_half_bits_to_float(bits);
+    if (bf16) return mrvs_bf16_to_float(mrvs_bf16{bits});
+    return mrvs_half_to_float(mrvs_half{bits});
 }
-#endif
+
+// D += A·B from the fragments without tensor cores (GPUs before sm_80): each lane fetches its rows of A and columns of
+// B from the lanes holding them, two k at a time per shuffle. Blocks are one-dimensional (lane = threadIdx.x % 32).
+template <bool bf16>
+__device__ __forceinline__ void mrvs_mma_16816_by_shuffles(float (&d)[4], const unsigned int (&a)[4],
+                                                           const unsigned int (&b)[2])
+{
+    const int g = threadIdx.x % 32 >> 2, t = threadIdx.x & 3;
+    float sum[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+#pragma unroll
+    for (int kp = 0; kp < 8; kp++) // k = 2kp, 2kp + 1: register kp / 4 (+1 for rows g + 8) of lane 4·row + kp % 4
+    {
+        const unsigned int a0 = __shfl_sync(0xffffffffu, a[2 * (kp >> 2)], 4 * g + (kp & 3));
+        const unsigned int a1 = __shfl_sync(0xffffffffu, a[2 * (kp >> 2) + 1], 4 * g + (kp & 3));
+        const unsigned int b0 = __shfl_sync(0xffffffffu, b[kp >> 2], 8 * t + (kp & 3));
+        const unsigned int b1 = __shfl_sync(0xffffffffu, b[kp >> 2], 8 * t + 4 + (kp & 3));
+#pragma unroll
+        for (int h = 0; h < 2; h++)
+        {
+            const float r0 = mrvs_mma_element<bf16>(a0, h), r1 = mrvs_mma_element<bf16>(a1, h);
+            const float c0 = mrvs_mma_element<bf16>(b0, h), c1 = mrvs_mma_element<bf16>(b1, h);
+            sum[0] += r0 * c0;
+            sum[1] += r0 * c1;
+            sum[2] += r1 * c0;
+            sum[3] += r1 * c1;
+        }
+    }
+#pragma unroll
+    for (int i = 0; i < 4; i++) d[i] += sum[i];
+}
 
 template <bool bf16>
 __device__ __forceinline__ void mrvs_mma_16816(float (&d)[4], const unsigned int (&a)[4], const unsigned int (&b)[2])
@@ -53,6 +84,8 @@ __device__ __forceinline__ void mrvs_mma_16816(float (&d)[4], const unsigned int
         }
         d[i] += sum;
     }
+#elif __CUDA_ARCH__ < 800
+    mrvs_mma_16816_by_shuffles<bf16>(d, a, b);
 #else
     if (bf16)
         asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "

@@ -97,7 +97,8 @@ public class EmulatorCountersTests
         long tableRow = op.TableRows * 4L, regionRow = n * 4L;
         long rereads = windows * heads * (tableRow + regionRow) - heads * tableRow - windows * regionRow;
         Assert.That(node.TrafficBytes - node.CompulsoryBytes, Is.InRange(rereads, rereads + windows * heads * 64L));
-        TestContext.Out.WriteLine($"window_attention: traffic {node.TrafficBytes} B, compulsory {node.CompulsoryBytes} B");
+        TestContext.Out.WriteLine(
+            $"window_attention: traffic {node.TrafficBytes} B, compulsory {node.CompulsoryBytes} B");
     }
 
     [Test]
