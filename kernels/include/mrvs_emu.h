@@ -20,10 +20,10 @@
 #define __shared__ static thread_local
 
 struct uint3 { unsigned int x, y, z; };
-struct dim3 { unsigned int x = 1, y = 1, z = 1; };
-// CUDA's 16-byte vector type (built into NVRTC), for 128-bit loads and stores.
+// 128-bit vector type, aligned as on the GPU (a float4 load or store is one 16-byte access there).
 struct alignas(16) float4 { float x, y, z, w; };
 inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
+struct dim3 { unsigned int x = 1, y = 1, z = 1; };
 
 namespace mrvs_emu
 {
