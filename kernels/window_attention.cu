@@ -11,12 +11,12 @@
 // xFormers' memory-efficient attention adds a bias, but from the table: no [H, N, N] tensor is read), and stream K
 // and V through shared memory in tiles of 32 keys, each key's position and region label beside it; online softmax as
 // in FlashAttention-2, the division by the row sum once at the end.
-// Launch, FP32: window_attention_D (D = 8, 16, 32, 64 ≥ dh; channels past dh are zero), grid (W·H), block (256).
+// Launch: FP32, window_attention_D (D = 8, 16, 32, 64 ≥ dh; channels past dh are zero), grid (W·H), block (256).
 // Passes of 256·8/D query rows; a row belongs to D/8 adjacent threads holding 8 channels of q and of the output each
 // (16 would spill at the 64 registers of 4 blocks per SM), a score is their partial dot products summed by shuffles,
 // and the running sum and output are rescaled only when the row's max grows (the tiles and the key step of
 // mrvs_attention.h, shared with attention.cu). 16-byte loads and shared-memory broadcasts.
-// Launch, fp16 / bf16: window_attention_{f16,bf16}_D (D = 16, 32 ≥ dh; wider heads take the FP32 entry), grid (W·H),
+// Launch: fp16 / bf16, window_attention_{f16,bf16}_D (D = 16, 32 ≥ dh; wider heads take the FP32 entry), grid (W·H),
 // block (128). Each warp owns 16 query rows of a 64-row pass in FlashAttention-2's register layout (below); K and V
 // are rounded to 16 bits as they are staged (V transposed), q once per pass. Tensor cores from sm_80 (mrvs_mma.h).
 // No local memory and 50 % theoretical occupancy (64 registers) on sm_90 for every entry (sm_80: the 16-bit D = 32
