@@ -17,7 +17,8 @@ namespace MRVS.Benchmarks;
 public class CpuOpBenchmarks
 {
     private Executor _linear = null!, _attention = null!, _conv = null!, _windowAttention = null!;
-    private Dictionary<string, Tensor> _linearIn = null!, _attentionIn = null!, _convIn = null!, _windowAttentionIn = null!;
+    private Dictionary<string, Tensor> _linearIn = null!, _attentionIn = null!, _convIn = null!,
+        _windowAttentionIn = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -48,7 +49,8 @@ public class CpuOpBenchmarks
     [Benchmark] public void EncoderFfnLinear4820x256x2048() => _linear.Run(_linearIn).Outputs["y"].Dispose();
     [Benchmark] public void VlfAttention3600x20() => _attention.Run(_attentionIn).Outputs["y"].Dispose();
     [Benchmark] public void FpnConv3x3_64to32_45x80() => _conv.Run(_convIn).Outputs["y"].Dispose();
-    [Benchmark] public void SwinWindowAttention32x392x96() => _windowAttention.Run(_windowAttentionIn).Outputs["y"].Dispose();
+    [Benchmark]
+    public void SwinWindowAttention32x392x96() => _windowAttention.Run(_windowAttentionIn).Outputs["y"].Dispose();
 
     [GlobalCleanup]
     public void Cleanup()

@@ -17,8 +17,9 @@ namespace MRVS.Pipeline;
 /// </summary>
 public static class BackendFactory
 {
+    /// <param name="cpuThreads">Threads of the cpu backend (also when auto falls back to it); null for every core.</param>
     public static IBackend Create(string name, Precision precision = Precision.Fp32, bool fmad = true,
-        bool counters = false, bool graphs = true)
+        bool counters = false, bool graphs = true, int? cpuThreads = null)
     {
         if (precision != Precision.Fp32 && name is "cpu")
             throw new ArgumentException($"precision {precision.Name()} needs the cuda or cuda-emu backend; the cpu backend computes in fp32");
@@ -27,11 +28,11 @@ public static class BackendFactory
                 $"counters come from the instrumented emulation: use --backend cuda-emu, not {name}");
         return name switch
         {
-            "cpu" => new CpuBackend(),
+            "cpu" => new CpuBackend(cpuThreads),
             "cuda" => new CudaBackend(new CudaDevice(fmad: fmad), precision, graphs),
             "cuda-emu" => new CudaBackend(new EmulatedDevice(counters: counters), precision, graphs),
             "auto" => precision == Precision.Fp32
-                ? TryCuda(fmad, graphs) ?? new CpuBackend()
+                ? TryCuda(fmad, graphs) ?? new CpuBackend(cpuThreads)
                 : new CudaBackend(new CudaDevice(fmad: fmad), precision, graphs),
             _ => throw new ArgumentException($"unknown backend '{name}' (expected cpu, cuda, cuda-emu or auto)"),
         };

@@ -18,6 +18,16 @@ public static class BackendOptions
         return o;
     }
 
+    public static Option<int?> Threads()
+    {
+        var o = new Option<int?>("--threads") { Description = "threads of the cpu backend (default: every core)" };
+        o.Validators.Add(r =>
+        {
+            if (r.GetValue(o) is < 1) r.AddError($"--threads must be at least 1 (got {r.GetValue(o)})");
+        });
+        return o;
+    }
+
     /// <summary>NVRTC's --fmad: false rounds every multiply and add, as the emulation computes them.</summary>
     public static Option<bool> Fmad() => new("--fmad")
     {

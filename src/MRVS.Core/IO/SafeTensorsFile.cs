@@ -68,7 +68,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     private SafeTensorsFormatException Fail(string what, string? tensor = null) =>
         new(tensor is null ? $"{Path}: {what}" : $"{Path}: tensor '{tensor}': {what}");
 
-    private (Dictionary<string, SafeTensorInfo>, IReadOnlyDictionary<string, string>) ParseHeader(ReadOnlySpan<byte> json, long dataLength)
+    private (Dictionary<string, SafeTensorInfo>,
+        IReadOnlyDictionary<string, string>) ParseHeader(ReadOnlySpan<byte> json, long dataLength)
     {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json.ToArray()); }
@@ -85,7 +86,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
                     if (p.Value.ValueKind != JsonValueKind.Object) throw Fail("__metadata__ is not an object");
                     foreach (var m in p.Value.EnumerateObject())
                     {
-                        if (m.Value.ValueKind != JsonValueKind.String) throw Fail($"__metadata__ value '{m.Name}' is not a string");
+                        if (m.Value.ValueKind != JsonValueKind.String)
+                            throw Fail($"__metadata__ value '{m.Name}' is not a string");
                         meta[m.Name] = m.Value.GetString()!;
                     }
                     continue;
@@ -95,7 +97,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             var sorted = entries.Values.OrderBy(e => e.Begin).ThenBy(e => e.End).ToList();
             for (int i = 1; i < sorted.Count; i++)
                 if (sorted[i].Begin < sorted[i - 1].End && sorted[i].End > sorted[i].Begin)
-                    throw Fail($"byte range [{sorted[i].Begin}, {sorted[i].End}) overlaps tensor '{sorted[i - 1].Name}' [{sorted[i - 1].Begin}, {sorted[i - 1].End})", sorted[i].Name);
+                    throw Fail($"byte range [{sorted[i].Begin}, {sorted[i].End}) overlaps tensor '{sorted[i
+                        - 1].Name}' [{sorted[i - 1].Begin}, {sorted[i - 1].End})", sorted[i].Name);
             return (entries, meta);
         }
     }
@@ -117,7 +120,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
                 throw Fail($"shape entry {d} is not a non-negative integer", name);
             shape[k++] = v;
         }
-        if (!e.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
+        if (!e.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array
+            || off.GetArrayLength() != 2)
             throw Fail("data_offsets must be [begin, end]", name);
         if (!off[0].TryGetInt64(out var begin) || !off[1].TryGetInt64(out var end) || begin < 0 || end < begin)
             throw Fail($"data_offsets [{off[0]}, {off[1]}] are not an ordered pair of offsets", name);
@@ -127,7 +131,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         try { expected = checked(Shape.Elements(shape) * dtype.Size()); }
         catch (OverflowException) { throw Fail($"shape {Shape.Format(shape)} is too large", name); }
         if (end - begin != expected)
-            throw Fail($"shape {Shape.Format(shape)} of {dtype.SafeTensorsName()} needs {expected} bytes but data_offsets span {end - begin}", name);
+            throw Fail($"shape {Shape.Format(shape)} of {dtype.SafeTensorsName()} needs {expected} bytes but "
+                + $"data_offsets span {end - begin}", name);
         return new SafeTensorInfo(name, dtype, shape, begin, end);
     }
 
@@ -136,7 +141,9 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     public SafeTensorInfo Info(string name) =>
         _entries.TryGetValue(name, out var i) ? i : throw new KeyNotFoundException($"{Path}: no tensor '{name}'");
 
-    /// <summary>The tensor as a zero-copy view when aligned (the file stays mapped while it lives), else a copy.</summary>
+    /// <summary>
+    /// The tensor as a zero-copy view when aligned (the file stays mapped while it lives), else a copy.
+    /// </summary>
     public Tensor Get(string name)
     {
         var info = Info(name);
@@ -144,7 +151,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         if (((nint)p % info.DType.Size()) == 0)
             return Tensor.View(info.DType, info.Shape, (nint)p, this);
         var t = Tensor.Zeros(info.DType, info.Shape);
-        new ReadOnlySpan<byte>(p, checked((int)(info.End - info.Begin))).CopyTo(new Span<byte>((void*)t.Data, (int)t.ByteLength));
+        new ReadOnlySpan<byte>(p,
+            checked((int)(info.End - info.Begin))).CopyTo(new Span<byte>((void*)t.Data, (int)t.ByteLength));
         return t;
     }
 

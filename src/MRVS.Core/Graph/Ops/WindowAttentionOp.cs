@@ -14,7 +14,9 @@ namespace MRVS.Core.Graph.Ops;
 /// </summary>
 public sealed class WindowAttentionOp(int heads, bool masked, int[] window) : Op
 {
-    /// <summary>What the shifted-window mask adds between tokens of different regions (upstream: −100, not −inf).</summary>
+    /// <summary>
+    /// What the shifted-window mask adds between tokens of different regions (upstream: −100, not −inf).
+    /// </summary>
     public const float ShiftMaskValue = -100f;
 
     /// <summary>Rows of the bias table the kernels stage in shared memory: the (8, 7, 7) window's 2535 fit.</summary>

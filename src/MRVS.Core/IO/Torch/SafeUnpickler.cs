@@ -27,8 +27,11 @@ internal sealed class SafeUnpickler
         _resolver = resolver;
     }
 
-    /// <summary>The object the pickle in <paramref name="data"/> describes; <paramref name="source"/> names it in errors.</summary>
-    public static object? Load(byte[] data, string source, IPickleResolver resolver) => new SafeUnpickler(data, source, resolver).Run();
+    /// <summary>
+    /// The object the pickle in <paramref name="data"/> describes; <paramref name="source"/> names it in errors.
+    /// </summary>
+    public static object? Load(byte[] data, string source, IPickleResolver resolver) =>
+        new SafeUnpickler(data, source, resolver).Run();
 
     /// <summary>
     /// The object of the pickle that starts at <paramref name="position"/>; moves it past the pickle's STOP, for
@@ -47,7 +50,8 @@ internal sealed class SafeUnpickler
         while (true)
         {
             if (_pos >= _data.Length)
-                throw new TorchFormatException($"{_source}: the pickle ends at byte {_pos} without a STOP opcode (truncated?)");
+                throw new TorchFormatException($"{_source}: the pickle ends at byte {_pos} without a STOP opcode "
+                    + "(truncated?)");
             _opStart = _pos;
             _op = (PickleOpcode)_data[_pos++];
             if (_op == PickleOpcode.Stop) return Pop();
@@ -115,7 +119,8 @@ internal sealed class SafeUnpickler
             case PickleOpcode.Build: { var state = Pop(); Build(Peek(), state); break; }
             case PickleOpcode.BinPersId: Push(_resolver.PersistentLoad(Pop())); break;
             default:
-                throw new TorchFormatException($"{_source}: byte {_opStart}: unsupported pickle opcode 0x{(byte)_op:x2} " +
+                throw new TorchFormatException($"{_source}: byte {_opStart}: unsupported pickle opcode "
+                    + $"0x{(byte)_op:x2} " +
                                                $"('{(char)_op}'); this reader handles what torch.save writes");
         }
     }
@@ -200,7 +205,8 @@ internal sealed class SafeUnpickler
     private ReadOnlySpan<byte> Read(long n)
     {
         if (n > _data.Length - _pos)
-            throw new TorchFormatException($"{_source}: the pickle ends at byte {_data.Length} inside {_op} (byte {_opStart}), " +
+            throw new TorchFormatException($"{_source}: the pickle ends at byte {_data.Length} inside {_op} (byte "
+                + $"{_opStart}), " +
                                            $"which needs {n} more bytes from byte {_pos} (truncated?)");
         var span = new ReadOnlySpan<byte>(_data, _pos, (int)n);
         _pos += (int)n;
@@ -230,7 +236,9 @@ internal sealed class SafeUnpickler
     private string ReadLine()
     {
         int end = Array.IndexOf(_data, (byte)'\n', _pos);
-        if (end < 0) throw new TorchFormatException($"{_source}: the pickle ends inside {_op} (byte {_opStart}) before its newline (truncated?)");
+        if (end < 0)
+            throw new TorchFormatException($"{_source}: the pickle ends inside {_op} (byte {_opStart}) before its "
+                + "newline (truncated?)");
         var s = Encoding.UTF8.GetString(_data, _pos, end - _pos);
         _pos = end + 1;
         return s;
