@@ -34,7 +34,10 @@ public static class SwinWindowTables
             throw new ShapeException($"{indexName} is {Shape.Format(index.Shape)}, "
                 + $"expected [{full}, {full}] for the {string.Join('×', window)} window");
         var idx = index.Span<long>();
-        for (int i = 0; i < full; i++)
+        // All zeros is a placeholder (a missing key, which the weight store reports with the others, or a zero-filled
+        // shape-only store), never a real index: only a real one must be Swin's.
+        bool placeholder = idx.IndexOfAnyExcept(0L) < 0;
+        for (int i = 0; i < full && !placeholder; i++)
             for (int j = 0; j < full; j++)
             {
                 int expected = WindowAttentionOp.RelativeIndex(window, i, j);
