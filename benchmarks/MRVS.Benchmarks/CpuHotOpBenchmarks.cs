@@ -56,7 +56,7 @@ public class CpuHotOpBenchmarks
         foreach (ref var v in regions.Span<float>()) v = _rng.Next(4);
         var qkv = In(g, "qkv", 299, 392, 288);
         g.Tap("y",
-            g.Add(new WindowAttentionOp(3, masked: true), "attn", qkv, In(g, "bias", 3, 392, 392),
+            g.Add(new WindowAttentionOp(3, masked: true, [8, 7, 7]), "attn", qkv, In(g, "table", 3, 2535),
                 g.Constant("regions", regions)));
         _runners["window_attention"] = new CpuGraphRunner(g, "y");
 

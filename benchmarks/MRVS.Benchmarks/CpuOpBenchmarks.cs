@@ -28,7 +28,7 @@ public class CpuOpBenchmarks
         (_attention, _attentionIn) = Single(new AttentionOp(8), rng, [1, 3600, 256], [1, 20, 256], [1, 20, 256]);
         (_conv, _convIn) = Single(new Conv2dOp(1, 1), rng, [1, 64, 45, 80], [32, 64, 3, 3], [32]);
         (_windowAttention, _windowAttentionIn) =
-            Single(new WindowAttentionOp(3, masked: true), rng, [32, 392, 288], [3, 392, 392], [32, 392]);
+            Single(new WindowAttentionOp(3, masked: true, [8, 7, 7]), rng, [32, 392, 288], [3, 2535], [32, 392]);
     }
 
     private static (Executor, Dictionary<string, Tensor>) Single(Op op, Random rng, params int[][] shapes)

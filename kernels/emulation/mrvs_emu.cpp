@@ -53,7 +53,7 @@ thread_local Block* current_block = nullptr;
 namespace
 {
 constexpr std::size_t StackBytes = 64 * 1024;
-constexpr int MaxThreads = 1024, Warps = MaxThreads / 32;
+constexpr int MaxThreads = 1024, Warps = MaxThreads / 32, MaxGatherBytes = 32;
 
 struct Barrier
 {
@@ -98,6 +98,7 @@ struct Block
     Barrier block;
     Barrier warps[Warps];
     unsigned long long slots[MaxThreads];
+    unsigned char gathered[MaxThreads * MaxGatherBytes];
     std::vector<unsigned char> smem;
     void (*invoke)(void**) = nullptr;
     void** args = nullptr;
@@ -243,6 +244,19 @@ unsigned int ballot(bool predicate)
         if (b->slots[base + lane]) bits |= 1u << lane;
     syncwarp();
     return bits;
+}
+
+void warp_gather(const void* mine, void* all, int bytes)
+{
+    if (bytes > MaxGatherBytes) throw std::invalid_argument("warp_gather of more than 32 bytes per lane");
+    Block* b = &cooperative_block();
+    const int linear = b->running->linear, base = linear / 32 * 32;
+    std::memcpy(b->gathered + linear * MaxGatherBytes, mine, bytes);
+    syncwarp();
+    unsigned char* out = static_cast<unsigned char*>(all);
+    for (int lane = 0; lane < 32; lane++)
+        std::memcpy(out + lane * bytes, b->gathered + (base + lane) * MaxGatherBytes, bytes);
+    syncwarp();
 }
 
 unsigned char* dynamic_smem() { return current_block->smem.data(); }

@@ -49,6 +49,9 @@ void syncwarp();
 unsigned long long exchange(unsigned long long value, int src_lane);
 unsigned int ballot(bool predicate);
 unsigned char* dynamic_smem();
+// Every lane of the caller's warp publishes `bytes` (≤ 32) and receives all 32 lanes' in lane order (a warp-collective
+// step, like a shuffle; the emulated mma.sync reads the whole warp's fragments this way).
+void warp_gather(const void* mine, void* all, int bytes);
 int lane_id();
 
 template <typename T>

@@ -7,33 +7,45 @@ namespace MRVS.Backends.Cpu.Ops;
 
 /// <summary>
 /// CPU reference of <see cref="WindowAttentionOp"/>, one (head, window) per work item, heads outermost so that a thread
-/// keeps one head's relative position bias in cache: S = scale · Q·Kᵀ by GEMM, then per row one sweep adds the bias
-/// and the shift mask (−100 between different shift regions) and takes the max, the softmax finishes it, then S·V by
-/// GEMM into the head's output columns. Padded tokens are ordinary tokens, as upstream.
+/// keeps one head's bias table row in cache: S = scale · Q·Kᵀ by GEMM, then per row its relative position bias is
+/// gathered from the table row, one sweep adds it and the shift mask (−100 between different shift regions) and takes
+/// the max, the softmax finishes it, then S·V by GEMM into the head's output columns. Padded tokens are ordinary
+/// tokens, as upstream.
 /// </summary>
 public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
 {
     [ThreadStatic] private static float[]? t_scores;
+    [ThreadStatic] private static float[]? t_biasRow;
 
     protected override void Run(WindowAttentionOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
     {
         var qkv = inputs[0];
         int windows = qkv.Dim(0), n = qkv.Dim(1), c = qkv.Dim(2) / 3, heads = op.Heads, dh = c / heads;
         float scale = 1f / MathF.Sqrt(dh);
+        var positions = new int[n];
+        for (int j = 0; j < n; j++) positions[j] = WindowAttentionOp.Position(op.Window, j);
+        int last = WindowAttentionOp.Position(op.Window, op.Window[0] * op.Window[1] * op.Window[2] - 1);
+        int tableRows = op.TableRows;
         nint pqkv = qkv.Ptr, pb = inputs[1].Ptr, pr = op.Masked ? inputs[2].Ptr : 0, py = output.Ptr;
         CpuParallel.For((long)windows * heads, idx =>
         {
             int win = (int)(idx % windows), h = (int)(idx / windows);
             float* rows = (float*)pqkv + (long)win * n * 3 * c + h * dh;
-            float* bias = (float*)pb + (long)h * n * n;
+            float* table = (float*)pb + (long)h * tableRows;
             float* regions = pr == 0 ? null : (float*)pr + (long)win * n;
             if (t_scores == null || t_scores.Length < n * n)
                 t_scores = GC.AllocateUninitializedArray<float>(n * n, pinned: true);
-            fixed (float* s = t_scores)
+            if (t_biasRow == null || t_biasRow.Length < n)
+                t_biasRow = GC.AllocateUninitializedArray<float>(n, pinned: true);
+            fixed (float* s = t_scores, bias = t_biasRow)
             {
                 Gemm.Run(rows, rows + c, s, n, n, dh, transposeB: true, alpha: scale, lda: 3 * c, ldb: 3 * c, ldc: n);
                 for (int i = 0; i < n; i++)
-                    SoftmaxRow(s + (long)i * n, bias + (long)i * n, n, regions, regions == null ? 0f : regions[i]);
+                {
+                    int offset = positions[i] + last;
+                    for (int j = 0; j < n; j++) bias[j] = table[offset - positions[j]];
+                    SoftmaxRow(s + (long)i * n, bias, n, regions, regions == null ? 0f : regions[i]);
+                }
                 Gemm.Run(s, rows + 2 * c, (float*)py + (long)win * n * c + h * dh, n, dh, n, transposeB: false, lda: n,
                     ldb: 3 * c, ldc: c);
             }

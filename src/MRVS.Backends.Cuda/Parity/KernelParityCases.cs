@@ -81,6 +81,18 @@ public static class KernelParityCases
         yield return Case("attention masks", new AttentionOp(4, AttentionScaling.ScaleQuery, true, true),
             r => [Rand(r, 2, 5, 16), Rand(r, 2, 9, 16), Rand(r, 2, 9, 12), Mask(r, 0.3, 2, 9), Rand(r, 5, 9)]);
         yield return Case("attention roberta", new AttentionOp(3, AttentionScaling.ScaleScores), r => [Rand(r, 1, 1, 12), Rand(r, 1, 1, 12), Rand(r, 1, 1, 12)]);
+        // Every head-dim bound (16, 32, 64, 128), a head dim not a multiple of 4 (scalar staging), keys past a
+        // 32-key tile, query rows past one block (64 rows at D = 32).
+        yield return Case("attention 70 over 45, heads of 32, masks",
+            new AttentionOp(2, AttentionScaling.ScaleQuery, true, true),
+            r => [Rand(r, 2, 70, 64), Rand(r, 2, 45, 64), Rand(r, 2, 45, 64), Mask(r, 0.3, 2, 45), Rand(r, 70, 45)]);
+        yield return Case("attention roberta 20 words, heads of 64, padding",
+            new AttentionOp(2, AttentionScaling.ScaleScores, true),
+            r => [Rand(r, 2, 20, 128), Rand(r, 2, 20, 128), Rand(r, 2, 20, 128), Mask(r, 0.2, 2, 20)]);
+        yield return Case("attention heads of 128", new AttentionOp(1),
+            r => [Rand(r, 1, 3, 128), Rand(r, 1, 40, 128), Rand(r, 1, 40, 128)]);
+        yield return Case("attention heads of 5", new AttentionOp(2),
+            r => [Rand(r, 1, 7, 10), Rand(r, 1, 33, 10), Rand(r, 1, 33, 10)]);
         yield return Case("slice step", new SliceOp(1, 1, 3, 2), r => [Rand(r, 2, 7, 3)]);
         yield return Case("slice rows of 16 bytes", new SliceOp(1, 2, 3), r => [Rand(r, 3, 7, 4)]);
         yield return Case("concat", new ConcatOp(1), r => [Rand(r, 2, 3, 4), Rand(r, 2, 1, 4), Rand(r, 2, 5, 4)]);
@@ -105,13 +117,25 @@ public static class KernelParityCases
         yield return Case("swin_window_partition", new SwinWindowPartitionOp(window), r => [Rand(r, 3, 9, 10, 4)]);
         yield return Case("swin_window_merge", new SwinWindowMergeOp(window, 3, 9, 10), r => [Rand(r, 8, 98, 4)]);
         yield return Case("swin_window_merge residual", new SwinWindowMergeOp(window, 3, 9, 10, residual: true), r => [Rand(r, 8, 98, 4), Rand(r, 3, 9, 10, 4)]);
-        yield return Case("window_attention masked", new WindowAttentionOp(2, masked: true), r =>
-        {
-            var regions = Tensor.Zeros(DType.F32, 3, 49);
-            foreach (ref var v in regions.Span<float>()) v = r.Next(3);
-            return [Rand(r, 3, 49, 3 * 8), Rand(r, 2, 49, 49), regions];
-        });
-        yield return Case("window_attention", new WindowAttentionOp(1, masked: false), r => [Rand(r, 2, 7, 3 * 5), Rand(r, 1, 7, 7)]);
+        // Every head-dim bound (8, 16, 32, 64), channels padded to it (dh 4, 5, 24) and dh not a multiple of 4 (scalar
+        // staging); shifted (region labels) and regular windows; N past a key tile and past a pass of query rows, and
+        // a clipped window (N smaller than the full window's tokens, as upstream slices the index).
+        foreach (var (windows, n, heads, c, masked, full) in new[]
+                 {
+                     (3, 49, 2, 8, true, new[] { 2, 7, 7 }), (2, 7, 1, 5, false, new[] { 2, 2, 2 }),
+                     (2, 98, 2, 32, true, new[] { 2, 7, 7 }), (2, 196, 3, 96, true, new[] { 8, 7, 7 }),
+                     (1, 37, 1, 64, false, new[] { 1, 7, 7 }), (2, 50, 2, 48, false, new[] { 2, 5, 5 }),
+                 })
+            yield return Case(
+                $"window_attention {windows}x{n}, {heads} heads of {c / heads}{(masked ? ", shifted" : "")}",
+                new WindowAttentionOp(heads, masked, full), r =>
+                {
+                    Tensor[] inputs = [Rand(r, windows, n, 3 * c), Rand(r, heads, WindowAttentionOp.TableRowsOf(full))];
+                    if (!masked) return inputs;
+                    var regions = Tensor.Zeros(DType.F32, windows, n);
+                    foreach (ref var v in regions.Span<float>()) v = r.Next(3);
+                    return [.. inputs, regions];
+                });
         yield return Case("patch_merge odd", new PatchMergeOp(), r => [Rand(r, 2, 5, 7, 3)]);
     }
 

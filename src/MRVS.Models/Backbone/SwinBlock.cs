@@ -16,14 +16,16 @@ public static class SwinBlock
     public static Value Build(GraphBuilder b, Value x, string prefix, int heads, SwinWindow window, Value? shiftRegions)
     {
         int d = x.Dim(0), h = x.Dim(1), w = x.Dim(2), c = x.Dim(3);
-        var bias = b.Constant($"{prefix}.attn.relative_position_bias", RelativeBias(b, $"{prefix}.attn", heads, window.Tokens));
+        var full = b.Config.Swin.WindowSize;
+        var table = b.Constant($"{prefix}.attn.relative_position_bias_table",
+            BiasTable(b, $"{prefix}.attn", heads, full));
 
         var y = b.LayerNorm(x, $"{prefix}.norm1");
         var windows = b.Add(new SwinWindowPartitionOp(window), $"{prefix}.attn.windows", y);
         var qkv = b.Linear(windows, $"{prefix}.attn.qkv", 3 * c);
         var attended = shiftRegions is null
-            ? b.Add(new WindowAttentionOp(heads, masked: false), $"{prefix}.attn", qkv, bias)
-            : b.Add(new WindowAttentionOp(heads, masked: true), $"{prefix}.attn", qkv, bias, shiftRegions);
+            ? b.Add(new WindowAttentionOp(heads, masked: false, full), $"{prefix}.attn", qkv, table)
+            : b.Add(new WindowAttentionOp(heads, masked: true, full), $"{prefix}.attn", qkv, table, shiftRegions);
         var projected = b.Linear(attended, $"{prefix}.attn.proj", c);
         var merged = b.Add(new SwinWindowMergeOp(window, d, h, w), $"{prefix}.attn.merge", projected);
         x = b.Plus(x, merged, $"{prefix}.residual1");
@@ -33,13 +35,12 @@ public static class SwinBlock
         return b.Plus(x, mlp, $"{prefix}.residual2");
     }
 
-    /// <summary>The block's relative position bias [heads, N, N] gathered from its table with the full window's index.</summary>
-    private static Tensor RelativeBias(GraphBuilder b, string attn, int heads, int tokens)
+    /// <summary>The block's relative position bias table [heads, R], its index checked to be Swin's.</summary>
+    private static Tensor BiasTable(GraphBuilder b, string attn, int heads, int[] full)
     {
-        var full = b.Config.Swin.WindowSize;
         int fullTokens = full[0] * full[1] * full[2];
-        var table = b.Weights.F32($"{attn}.relative_position_bias_table", (2 * full[0] - 1) * (2 * full[1] - 1) * (2 * full[2] - 1), heads);
+        var table = b.Weights.F32($"{attn}.relative_position_bias_table", WindowAttentionOp.TableRowsOf(full), heads);
         var index = b.Weights.Get($"{attn}.relative_position_index", DType.I64, fullTokens, fullTokens);
-        return SwinWindowTables.RelativeBias(table, index, tokens, $"{attn}.relative_position_index");
+        return SwinWindowTables.BiasTable(table, index, full, $"{attn}.relative_position_index");
     }
 }

@@ -22,26 +22,35 @@ public static class SwinWindowTables
     }
 
     /// <summary>
-    /// bias[head, i, j] = table[index[i, j], head] for the first N rows and columns of the FULL window's index (N =
-    /// tokens of the clipped window), as upstream slices it even when h or w is clipped (not the clipped window's own
-    /// index). Table [R, heads], index I64 [N_full, N_full]; <paramref name="indexName"/> names the index in errors.
+    /// The bias table [heads, R] of <see cref="WindowAttentionOp"/>: upstream's relative_position_bias_table [R, heads]
+    /// transposed (a head's rows contiguous), after checking that its relative_position_index I64 [N_full, N_full] is
+    /// Swin's (<see cref="WindowAttentionOp.RelativeIndex"/>), which the kernels compute from token positions instead
+    /// of reading it. <paramref name="indexName"/> names the index in errors.
     /// </summary>
-    public static Tensor RelativeBias(Tensor table, Tensor index, int n, string indexName)
+    public static Tensor BiasTable(Tensor table, Tensor index, int[] window, string indexName)
     {
-        int rows = table.Shape[0], heads = table.Shape[1], full = index.Shape[1];
-        if (n > index.Shape[0] || n > full) throw new ShapeException($"{indexName} is {Shape.Format(index.Shape)}, too small for a {n}-token window");
-        var bias = Tensor.Zeros(DType.F32, heads, n, n);
-        var t = table.Span<float>();
+        int rows = table.Shape[0], heads = table.Shape[1], full = window[0] * window[1] * window[2];
+        if (index.Shape[0] != full || index.Shape[1] != full)
+            throw new ShapeException($"{indexName} is {Shape.Format(index.Shape)}, "
+                + $"expected [{full}, {full}] for the {string.Join('×', window)} window");
         var idx = index.Span<long>();
-        var b = bias.Span<float>();
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
+        // All zeros is a placeholder (a missing key, which the weight store reports with the others, or a zero-filled
+        // shape-only store), never a real index: only a real one must be Swin's.
+        bool placeholder = idx.IndexOfAnyExcept(0L) < 0;
+        for (int i = 0; i < full && !placeholder; i++)
+            for (int j = 0; j < full; j++)
             {
-                long row = idx[i * full + j];
-                if (row < 0 || row >= rows) throw new InvalidDataException($"{indexName}[{i}, {j}] = {row} is outside the bias table's {rows} rows");
-                for (int h = 0; h < heads; h++) b[(h * n + i) * n + j] = t[(int)row * heads + h];
+                int expected = WindowAttentionOp.RelativeIndex(window, i, j);
+                if (idx[i * full + j] != expected)
+                    throw new InvalidDataException($"{indexName}[{i}, {j}] = {idx[i * full + j]}, "
+                        + $"expected {expected}: not Video Swin's relative position index");
             }
-        return bias;
+        var transposed = Tensor.Zeros(DType.F32, heads, rows);
+        var t = table.Span<float>();
+        var r = transposed.Span<float>();
+        for (int row = 0; row < rows; row++)
+            for (int h = 0; h < heads; h++) r[h * rows + row] = t[row * heads + h];
+        return transposed;
     }
 
     /// <summary>

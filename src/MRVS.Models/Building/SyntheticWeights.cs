@@ -1,3 +1,4 @@
+using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Models.Building;
@@ -40,11 +41,7 @@ public static class SyntheticWeights
         if (n != wd * wh * ww) throw new ArgumentException($"a relative_position_index of {n}×{n} does not fit the Swin window ({wd}, {wh}, {ww})");
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
-            {
-                int di = i / (wh * ww), yi = i / ww % wh, xi = i % ww;
-                int dj = j / (wh * ww), yj = j / ww % wh, xj = j % ww;
-                index[i * n + j] = (di - dj + wd - 1) * (2 * wh - 1) * (2 * ww - 1) + (yi - yj + wh - 1) * (2 * ww - 1) + (xi - xj + ww - 1);
-            }
+                index[i * n + j] = WindowAttentionOp.RelativeIndex(window, i, j);
     }
 
     private static int StableHash(string s)

@@ -162,14 +162,18 @@ public class SwinOpTests
     }
 
     /// <summary>
-    /// Upstream's WindowAttention3D core in float64: (q·scale)·kᵀ + bias (+ −100 between different regions),
-    /// softmax, ·v.
+    /// Upstream's WindowAttention3D core in float64: (q·scale)·kᵀ + table[index[:N, :N]] (+ −100 between different
+    /// regions), softmax, ·v, with the index written out as upstream builds it from relative coordinates.
     /// </summary>
-    private static double[] WindowAttentionReference(Tensor qkv, Tensor bias, Tensor? regions, int heads)
+    private static double[] WindowAttentionReference(Tensor qkv, Tensor table, int[] window, Tensor? regions, int heads)
     {
-        int windows = qkv.Shape[0], n = qkv.Shape[1], c = qkv.Shape[2] / 3, dh = c / heads;
+        int windows = qkv.Shape[0], n = qkv.Shape[1], c = qkv.Shape[2] / 3, dh = c / heads, rows = table.Shape[1];
         var q = qkv.ToDoubleArray();
-        var bv = bias.ToDoubleArray();
+        var tv = table.ToDoubleArray();
+        int wd = window[0], wh = window[1], ww = window[2];
+        int Index(int i, int j) =>
+            (i / (wh * ww) - j / (wh * ww) + wd - 1) * (2 * wh - 1) * (2 * ww - 1)
+            + (i / ww % wh - j / ww % wh + wh - 1) * (2 * ww - 1) + (i % ww - j % ww + ww - 1);
         var rv = regions?.ToDoubleArray();
         var y = new double[windows * n * c];
         for (int w = 0; w < windows; w++)
@@ -183,8 +187,8 @@ public class SwinOpTests
                         for (int d = 0; d < dh; d++)
                             dot += q[(w * n + i) * 3 * c + h * dh + d] / Math.Sqrt(dh)
                                 * q[(w * n + j) * 3 * c + c + h * dh + d];
-                        s[j] = dot + bv[(h * n + i) * n + j]
-                            + (rv is not null && rv[w * n + i] != rv[w * n + j] ? -100 : 0);
+                        bool otherRegion = rv is not null && rv[w * n + i] != rv[w * n + j];
+                        s[j] = dot + tv[h * rows + Index(i, j)] + (otherRegion ? -100 : 0);
                     }
                     double max = s.Max(), sum = s.Sum(v => Math.Exp(v - max));
                     for (int j = 0; j < n; j++)
@@ -202,21 +206,22 @@ public class SwinOpTests
         return t;
     }
 
-    [TestCase(3, 5, 2, 6, true)]
-    [TestCase(1, 1, 1, 3, true)]
-    [TestCase(1, 1, 1, 3, false)]
-    [TestCase(2, 7, 3, 15, false)]
-    [TestCase(2, 13, 1, 1, true)]
-    [TestCase(4, 49, 2, 8, true)]
-    public void WindowAttentionMatchesTheFloat64Reference(int windows, int n, int heads, int c, bool masked)
+    [TestCase(3, 5, 2, 6, true, new[] { 1, 2, 3 })]
+    [TestCase(1, 1, 1, 3, true, new[] { 1, 1, 1 })]
+    [TestCase(1, 1, 1, 3, false, new[] { 2, 2, 2 })]
+    [TestCase(2, 7, 3, 15, false, new[] { 2, 2, 2 })]
+    [TestCase(2, 13, 1, 1, true, new[] { 2, 3, 3 })]
+    [TestCase(4, 49, 2, 8, true, new[] { 2, 7, 7 })]
+    public void WindowAttentionMatchesTheFloat64Reference(int windows, int n, int heads, int c, bool masked,
+        int[] window)
     {
         var qkv = Random(_rng, windows, n, 3 * c);
-        var bias = Random(_rng, heads, n, n);
+        var table = Random(_rng, heads, WindowAttentionOp.TableRowsOf(window));
         var regions = masked ? Regions(windows, n, 3) : null;
-        var y = masked ? Run(new WindowAttentionOp(heads, masked: true), qkv, bias, regions!)
-            : Run(new WindowAttentionOp(heads, masked: false), qkv, bias);
+        var y = masked ? Run(new WindowAttentionOp(heads, masked: true, window), qkv, table, regions!)
+            : Run(new WindowAttentionOp(heads, masked: false, window), qkv, table);
         Assert.That(y.Shape, Is.EqualTo(new[] { windows, n, c }));
-        var expected = WindowAttentionReference(qkv, bias, regions, heads);
+        var expected = WindowAttentionReference(qkv, table, window, regions, heads);
         var a = y.ToDoubleArray();
         double worst = a.Select((v, i) => Math.Abs(v - expected[i])).Max();
         Assert.That(worst, Is.LessThanOrEqualTo(1e-5 * Math.Max(1, expected.Max(Math.Abs))));
@@ -226,24 +231,43 @@ public class SwinOpTests
     public void OneRegionPerWindowAddsNothing()
     {
         var qkv = Random(_rng, 2, 6, 3 * 4);
-        var bias = Random(_rng, 2, 6, 6);
-        var unmasked = Run(new WindowAttentionOp(2, masked: false), qkv, bias);
-        var masked = Run(new WindowAttentionOp(2, masked: true), qkv, bias, Regions(2, 6, 1));
+        int[] window = [1, 2, 3];
+        var table = Random(_rng, 2, WindowAttentionOp.TableRowsOf(window));
+        var unmasked = Run(new WindowAttentionOp(2, masked: false, window), qkv, table);
+        var masked = Run(new WindowAttentionOp(2, masked: true, window), qkv, table, Regions(2, 6, 1));
         Assert.That(masked.Span<float>().ToArray(), Is.EqualTo(unmasked.Span<float>().ToArray()));
     }
 
     [Test]
     public void WindowAttentionRejectsRegionsOfAnotherWindowCount()
     {
-        var ex = Assert.Throws<ShapeException>(() =>
-            Run(new WindowAttentionOp(1, masked: true), Random(_rng, 2, 3, 6), Random(_rng, 1, 3, 3),
-                Tensor.Zeros(DType.F32, 3, 3)));
+        var ex = Assert.Throws<ShapeException>(() => Run(new WindowAttentionOp(1, masked: true, [1, 1, 3]),
+            Random(_rng, 2, 3, 6), Random(_rng, 1, 5), Tensor.Zeros(DType.F32, 3, 3)));
         Assert.That(ex!.Message, Does.Contain("regions"));
     }
 
-    /// <summary>
-    /// Python's slice(start, stop) over n elements, as compute_mask uses it (negative = from the end, −0 = 0).
-    /// </summary>
+    [Test]
+    public void WindowAttentionRejectsATableOfAnotherWindow()
+    {
+        var ex = Assert.Throws<ShapeException>(() => Run(new WindowAttentionOp(2, masked: false, [2, 7, 7]),
+            Random(_rng, 1, 98, 12), Random(_rng, 2, 169)));
+        Assert.That(ex!.Message, Does.Contain("expected F32[2, 507]"));
+    }
+
+    [Test]
+    public void WindowAttentionRelativeIndexIsSwinsIndex()
+    {
+        // torch: coords = stack(meshgrid(arange(2), arange(3), arange(2))).flatten(1); relative = coords[:, :, None]
+        // - coords[:, None, :] + (1, 2, 1); index = (r0·5 + r1)·3 + r2. Tokens 0 = (0,0,0), 7 = (1,0,1), 11 = (1,2,1).
+        int[] window = [2, 3, 2];
+        Assert.That(WindowAttentionOp.RelativeIndex(window, 0, 0), Is.EqualTo((1 * 5 + 2) * 3 + 1));
+        Assert.That(WindowAttentionOp.RelativeIndex(window, 7, 0), Is.EqualTo((2 * 5 + 2) * 3 + 2));
+        Assert.That(WindowAttentionOp.RelativeIndex(window, 0, 11), Is.EqualTo(0));
+        Assert.That(WindowAttentionOp.RelativeIndex(window, 11, 0),
+            Is.EqualTo(WindowAttentionOp.TableRowsOf(window) - 1));
+    }
+
+    /// <summary>Python's slice(start, stop) over n elements, as compute_mask uses it (negative = from the end, −0 = 0).</summary>
     private static (int Begin, int End) PySlice(int? start, int? stop, int n)
     {
         static int Norm(int v, int n) => Math.Clamp(v < 0 ? n + v : v, 0, n);
@@ -297,27 +321,29 @@ public class SwinOpTests
     }
 
     [Test]
-    public void RelativeBiasTakesTheTopLeftBlockOfTheFullIndex()
+    public void BiasTableIsTheCheckpointTableTransposed()
     {
-        var table = Random(_rng, 10, 2);
+        int[] window = [1, 2, 2];
+        var table = Random(_rng, 9, 2);
         var index = Tensor.Zeros(DType.I64, 4, 4);
-        var idx = index.Span<long>();
-        for (int i = 0; i < 16; i++) idx[i] = i * 7 % 10;
-        var bias = SwinWindowTables.RelativeBias(table, index, 3, "index").Span<float>();
-        var ts = table.Span<float>();
-        for (int h = 0; h < 2; h++)
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    Assert.That(bias[(h * 3 + i) * 3 + j], Is.EqualTo(ts[(int)idx[i * 4 + j] * 2 + h]));
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) index.Span<long>()[i * 4 + j] = WindowAttentionOp.RelativeIndex(window, i, j);
+        var transposed = SwinWindowTables.BiasTable(table, index, window, "index").Span<float>();
+        for (int row = 0; row < 9; row++)
+            for (int h = 0; h < 2; h++)
+                Assert.That(transposed[h * 9 + row], Is.EqualTo(table.Span<float>()[row * 2 + h]));
     }
 
     [Test]
-    public void RelativeBiasRejectsAnIndexOutsideTheTable()
+    public void BiasTableRejectsAnIndexOtherThanSwins()
     {
+        int[] window = [1, 1, 2];
         var index = Tensor.Zeros(DType.I64, 2, 2);
-        index.Span<long>()[3] = 10;
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 2; j++) index.Span<long>()[i * 2 + j] = WindowAttentionOp.RelativeIndex(window, i, j);
+        index.Span<long>()[3] = 0;
         var ex = Assert.Throws<InvalidDataException>(() =>
-            SwinWindowTables.RelativeBias(Random(_rng, 10, 1), index, 2, "blocks.0.attn.relative_position_index"));
-        Assert.That(ex!.Message, Does.Contain("blocks.0.attn.relative_position_index[1, 1] = 10"));
+            SwinWindowTables.BiasTable(Random(_rng, 3, 1), index, window, "blocks.0.attn.relative_position_index"));
+        Assert.That(ex!.Message, Does.Contain("blocks.0.attn.relative_position_index[1, 1] = 0, expected 1"));
     }
 }

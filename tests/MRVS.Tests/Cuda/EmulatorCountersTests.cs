@@ -83,6 +83,39 @@ public class EmulatorCountersTests
     /// <summary>
     /// One node through the executor with node timing (which attributes the counted work), on a fresh counting backend.
     /// </summary>
+    [Test]
+    public void WindowAttentionReadsItsInputsOnce()
+    {
+        // Swin-B stage 1 at 8 frames: 392-token windows (8×7×7, shifted), 4 heads of 32. Each (window, head) block
+        // reads its head's q, k, v once however many passes of query rows re-stage K and V, its head's bias table row
+        // and its window's region labels; nothing [heads, N, N] is read. Left over the compulsory bytes: the table
+        // and regions read again by the other blocks (a table row of 2535 floats is not sector-aligned: up to two
+        // partial sectors more per block).
+        const int windows = 2, n = 392, heads = 4, c = 128;
+        var op = new WindowAttentionOp(heads, masked: true, [8, 7, 7]);
+        var regions = Tensor.Zeros(DType.F32, windows, n);
+        foreach (ref var v in regions.Span<float>()) v = Rng.Next(3);
+        var node = RunCounted(op, Rand(windows, n, 3 * c), Rand(heads, op.TableRows), regions).Single();
+        long tableRow = op.TableRows * 4L, regionRow = n * 4L;
+        long rereads = windows * heads * (tableRow + regionRow) - heads * tableRow - windows * regionRow;
+        Assert.That(node.TrafficBytes - node.CompulsoryBytes, Is.InRange(rereads, rereads + windows * heads * 64L));
+        TestContext.Out.WriteLine(
+            $"window_attention: traffic {node.TrafficBytes} B, compulsory {node.CompulsoryBytes} B");
+    }
+
+    [Test]
+    public void AttentionReadsKeysAndValuesOncePerBlockOfQueries()
+    {
+        // 70 queries at head dim 32 are two blocks of 64 rows per (batch, head), 8 blocks: each head's K and V are read
+        // by both of its blocks, q and y once (head slices of 128 bytes, whole sectors), and each block reads its
+        // batch's 45 padding bytes as two 32-byte sectors (90 compulsory bytes).
+        const int batch = 2, lq = 70, lk = 45, e = 64, heads = 2, blocks = 2 * batch * heads;
+        var node = RunCounted(new AttentionOp(heads, AttentionScaling.ScaleQuery, keyPaddingMask: true),
+            Rand(batch, lq, e), Rand(batch, lk, e), Rand(batch, lk, e), Tensor.Zeros(DType.Bool, batch, lk)).Single();
+        long keysAndValues = 2L * batch * lk * e * 4;
+        Assert.That(node.TrafficBytes - node.CompulsoryBytes, Is.EqualTo(keysAndValues + blocks * 64L - batch * lk));
+    }
+
     private static IReadOnlyList<NodeWork> RunCounted(Op op, params Tensor[] inputs)
     {
         using var backend = CountingBackend();

@@ -154,7 +154,10 @@ public class KernelCompilationTests
     {
         RequireNvrtc();
         Assert.That(TestDevices.TestKernelSources.Keys,
-            Is.EquivalentTo(new[] { "emulation_semantics", "half_conversion", "online_softmax", "report_probe" }));
+            Is.EquivalentTo(new[]
+            {
+                "emulation_semantics", "half_conversion", "mma", "online_softmax", "report_probe",
+            }));
         foreach (var (name, source) in TestDevices.TestKernelSources)
         {
             var ptx = System.Text.Encoding.ASCII.GetString(Nvrtc.Compile($"{name}.cu", source, KernelSources.Headers, KernelCompiler.Options(source, arch)));

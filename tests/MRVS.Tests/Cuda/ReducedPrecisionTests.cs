@@ -80,6 +80,35 @@ public class ReducedPrecisionTests
         }
     }
 
+    // Swin's real head dim (32; N = 196 of a clipped 8×7×7 window, shifted) and the tiny models' (8, padded to 16).
+    [TestCase(Precision.Fp16, 2, 196, 64, true)]
+    [TestCase(Precision.Bf16, 2, 196, 64, true)]
+    [TestCase(Precision.Fp16, 3, 49, 16, false)]
+    [TestCase(Precision.Bf16, 3, 49, 16, false)]
+    public void WindowAttentionOnTensorCoresIsWithin16BitRounding(Precision precision, int windows, int n, int c,
+        bool masked)
+    {
+        int heads = c / (c == 64 ? 32 : 8);
+        int[] window = [8, 7, 7];
+        var op = new WindowAttentionOp(heads, masked, window);
+        var regions = Tensor.Zeros(DType.F32, windows, n);
+        foreach (ref var v in regions.Span<float>()) v = Rng.Next(3);
+        var inputs = new List<Tensor>
+        {
+            OpRunner.Random(Rng, windows, n, 3 * c), OpRunner.Random(Rng, heads, op.TableRows),
+        };
+        if (masked) inputs.Add(regions);
+        using var backend = new CudaBackend(TestDevices.Create("cuda-emu"), precision);
+        var actual = OpRunner.Run(backend, op, [.. inputs]);
+        var exact = OpRunner.Run(op, [.. inputs]);
+        // q, k, v and the softmax weights each rounded once to the type: a few roundings of the outputs' scale.
+        double rounding = precision == Precision.Fp16 ? Math.Pow(2, -11) : Math.Pow(2, -8);
+        double scale = exact.ToDoubleArray().Max(Math.Abs);
+        double off = TensorAssert.MaxAbsDiff(actual, exact);
+        Assert.That(off, Is.GreaterThan(0.01 * rounding * scale).And.LessThan(8 * rounding * scale),
+            "a rounding-sized difference from float32");
+    }
+
     [TestCase("cuda-emu")]
     [TestCase("cuda")]
     public void CastNarrowRoundsLikeTheHost(string kind)

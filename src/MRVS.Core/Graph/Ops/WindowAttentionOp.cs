@@ -4,33 +4,76 @@ namespace MRVS.Core.Graph.Ops;
 
 /// <summary>
 /// Fused window self-attention of Video Swin: qkv [nW, N, 3C] (q, k, v blocks, heads inside each) → per window and
-/// head softmax((q·scale)·kᵀ + bias[head] (+ shift mask)) · v → [nW, N, C], scale = (C/heads)^−½.
-/// Inputs: qkv, bias [heads, N, N][, regions [nW, N]]. The shifted-window mask is given by its region labels (one per
-/// token of each window, as upstream's compute_mask labels the padded volume): −100 between tokens of different
-/// regions, 0 within one, added after the bias. Labels instead of the [nW, N, N] mask keep the table N times smaller.
+/// head softmax((q·scale)·kᵀ + bias (+ shift mask)) · v → [nW, N, C], scale = (C/heads)^−½.
+/// Inputs: qkv, table [heads, R][, regions [nW, N]]. The relative position bias is gathered from the head's row of the
+/// bias table (upstream's relative_position_bias_table transposed, R = ∏(2w−1) rows for the full window w) at
+/// <see cref="RelativeIndex"/>, Swin's relative_position_index of the full window, whose first N rows and columns
+/// upstream slices for a clipped window of N tokens; no dense [heads, N, N] bias exists. The shifted-window mask is
+/// given by its region labels (one per token of each window, as upstream's compute_mask labels the padded volume):
+/// −100 between tokens of different regions, 0 within one, added after the bias.
 /// </summary>
-public sealed class WindowAttentionOp(int heads, bool masked) : Op
+public sealed class WindowAttentionOp(int heads, bool masked, int[] window) : Op
 {
     /// <summary>
     /// What the shifted-window mask adds between tokens of different regions (upstream: −100, not −inf).
     /// </summary>
     public const float ShiftMaskValue = -100f;
 
+    /// <summary>Rows of the bias table the kernels stage in shared memory: the (8, 7, 7) window's 2535 fit.</summary>
+    public const int MaxTableRows = 2560;
+
+    /// <summary>The largest head dim (C / heads) the kernels are instantiated for.</summary>
+    public const int MaxHeadDim = 64;
+
     public int Heads { get; } = heads;
     public bool Masked { get; } = masked;
+
+    /// <summary>The full (unclipped) window (d, h, w) of the bias table and its index.</summary>
+    public int[] Window { get; } = window;
+
+    public int TableRows => TableRowsOf(Window);
     public override string Kind => "window_attention";
-    public override string Describe() => $"{Kind}(heads {Heads}{(Masked ? ", shift mask" : "")})";
+    public override string Describe() =>
+        $"{Kind}(heads {Heads}, window {string.Join('×', Window)}{(Masked ? ", shift mask" : "")})";
+
+    /// <summary>Rows of a window's relative position bias table: (2d−1)(2h−1)(2w−1).</summary>
+    public static int TableRowsOf(int[] window) => (2 * window[0] - 1) * (2 * window[1] - 1) * (2 * window[2] - 1);
+
+    /// <summary>
+    /// Token t's term of the relative position index: its (z, y, x) in the full window's flattened order, weighted as
+    /// the index weights coordinate differences: (z·(2h−1) + y)·(2w−1) + x.
+    /// </summary>
+    public static int Position(int[] window, int token)
+    {
+        int h = window[1], w = window[2];
+        return (token / (h * w) * (2 * h - 1) + token / w % h) * (2 * w - 1) + token % w;
+    }
+
+    /// <summary>
+    /// Swin's relative_position_index[i, j] of the full window: ((zi−zj+d−1)(2h−1) + yi−yj+h−1)(2w−1) + xi−xj+w−1,
+    /// i.e. Position(i) − Position(j) + Position(last token).
+    /// </summary>
+    public static int RelativeIndex(int[] window, int i, int j) =>
+        Position(window, i) - Position(window, j) + Position(window, window[0] * window[1] * window[2] - 1);
 
     public override TensorType Infer(IReadOnlyList<TensorType> inputs)
     {
         int n = Masked ? 3 : 2;
         ExpectCount(inputs, n, n, Kind);
-        var (qkv, bias) = (inputs[0], inputs[1]);
+        var (qkv, table) = (inputs[0], inputs[1]);
         Expect(Heads > 0, $"{Heads} heads");
+        string window = string.Join('×', Window);
+        Expect(Window.Length == 3 && Window.All(s => s > 0), $"window {window}, expected 3 positive sizes");
         Expect(qkv.DType == DType.F32 && qkv.Rank == 3 && qkv[2] % (3 * Heads) == 0,
             $"qkv is {qkv}, expected F32[windows, tokens, 3·C] with C divisible by {Heads} heads");
-        Expect(bias.DType == DType.F32 && bias.Rank == 3 && bias[0] == Heads && bias[1] == qkv[1] && bias[2] == qkv[1],
-            $"relative position bias is {bias}, expected F32[{Heads}, {qkv[1]}, {qkv[1]}]");
+        Expect(qkv[2] / 3 / Heads <= MaxHeadDim, $"head dim {qkv[2] / 3 / Heads} exceeds the kernels' {MaxHeadDim}");
+        int fullTokens = Window[0] * Window[1] * Window[2];
+        Expect(qkv[1] <= fullTokens,
+            $"qkv has {qkv[1]} tokens per window, more than the {window} window's {fullTokens}");
+        Expect(table.DType == DType.F32 && table.Rank == 2 && table[0] == Heads && table[1] == TableRows,
+            $"relative position bias table is {table}, expected F32[{Heads}, {TableRows}] (heads, (2d−1)(2h−1)(2w−1))");
+        Expect(TableRows <= MaxTableRows,
+            $"the {window} window's bias table has {TableRows} rows, more than the kernels' {MaxTableRows}");
         if (Masked)
         {
             var regions = inputs[2];
