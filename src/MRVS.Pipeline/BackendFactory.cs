@@ -2,27 +2,43 @@ using MRVS.Backends.Cpu;
 using MRVS.Backends.Cuda;
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Interop;
+using MRVS.Core.Errors;
 using MRVS.Core.Execution;
 
 namespace MRVS.Pipeline;
 
 /// <summary>
-/// Creates a backend by its CLI name: cpu, cuda (GPU), cuda-emu (the CUDA kernels emulated on the CPU), or auto (cuda
-/// when a GPU is usable, else cpu). fp16 / bf16 GEMMs exist on the cuda backends only; auto falls back to cpu only in fp32.
+/// Creates a backend: cpu, cuda (GPU), cuda-emu (the CUDA kernels emulated on the CPU), or auto (cuda when a GPU is
+/// usable, else cpu). fp16 / bf16 GEMMs exist on the cuda backends only; auto falls back to cpu only in fp32.
 /// </summary>
 public static class BackendFactory
 {
-    public static IBackend Create(string name, Precision precision = Precision.Fp32)
+    /// <summary>The backend named by <paramref name="backend"/> (see <see cref="CreateResolved"/>).</summary>
+    public static IBackend Create(Backend backend, Precision precision = Precision.Fp32, int? threads = null) =>
+        CreateResolved(backend, precision, threads).Backend;
+
+    /// <summary>The backend, and which one <see cref="Backend.Auto"/> resolved to on this machine.</summary>
+    /// <param name="threads">
+    /// CPU threads for the host backends' parallel loops; null keeps the current setting (one per core by default). The
+    /// CPU backend's thread count is process-wide (<see cref="CpuParallel.MaxThreads"/>).
+    /// </param>
+    public static (IBackend Backend, Backend Resolved) CreateResolved(Backend backend, Precision precision = Precision.Fp32, int? threads = null)
     {
-        if (precision != Precision.Fp32 && name is "cpu")
-            throw new ArgumentException($"precision {precision.Name()} needs the cuda or cuda-emu backend; the cpu backend computes in fp32");
-        return name switch
+        if (threads is { } n)
         {
-            "cpu" => new CpuBackend(),
-            "cuda" => new CudaBackend(new CudaDevice(), precision),
-            "cuda-emu" => new CudaBackend(new EmulatedDevice(), precision),
-            "auto" => precision == Precision.Fp32 ? TryCuda() ?? new CpuBackend() : new CudaBackend(new CudaDevice(), precision),
-            _ => throw new ArgumentException($"unknown backend '{name}' (expected cpu, cuda, cuda-emu or auto)"),
+            if (n < 1) throw new MrvsException(MrvsErrorKind.BadInput, $"thread count {n} must be at least 1");
+            CpuParallel.MaxThreads = n;
+        }
+        if (precision != Precision.Fp32 && backend is Backend.Cpu)
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                $"precision {precision.Name()} needs the cuda or cuda-emu backend; the cpu backend computes in fp32");
+        return backend switch
+        {
+            Backend.Cpu => (new CpuBackend(), Backend.Cpu),
+            Backend.Cuda => (new CudaBackend(new CudaDevice(), precision), Backend.Cuda),
+            Backend.CudaEmu => (new CudaBackend(new EmulatedDevice(), precision), Backend.CudaEmu),
+            _ when precision != Precision.Fp32 => (new CudaBackend(new CudaDevice(), precision), Backend.Cuda),
+            _ => TryCuda() is { } cuda ? (cuda, Backend.Cuda) : (new CpuBackend(), Backend.Cpu),
         };
     }
 

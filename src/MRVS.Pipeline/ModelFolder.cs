@@ -1,5 +1,8 @@
 using MRVS.Core.Config;
+using MRVS.Core.Errors;
 using MRVS.Core.IO;
+using MRVS.Core.Limits;
+using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
 using MRVS.Models.Text;
@@ -9,10 +12,12 @@ using MRVS.Pipeline.Text;
 namespace MRVS.Pipeline;
 
 /// <summary>
-/// A model folder as <c>mrvs convert</c> writes it: config.json, model.safetensors (memory-mapped) and the tokenizer
-/// (vocab.json, merges.txt). <see cref="Open"/> checks everything it can before any frame is read: the config parses,
-/// every weight the model binds is present with its shape (and no key is left over), and the tokenizer agrees with
-/// the text encoder's vocabulary and special ids.
+/// A model folder as <c>mrvs convert</c> writes it: config.json, model.safetensors (read into memory) and the tokenizer
+/// (vocab.json, merges.txt). <see cref="Open"/> checks everything it can before any frame is read: the files are
+/// regular files within the <see cref="ResourceLimits"/>, the config parses with every field in range, every weight
+/// the model binds is present with its shape (and no key is left over) and finite, and the tokenizer agrees with the
+/// text encoder's vocabulary and special ids. Every problem is an <see cref="MrvsException"/> of kind
+/// <see cref="MrvsErrorKind.BadModel"/> or <see cref="MrvsErrorKind.ResourceLimit"/> naming the file.
 /// </summary>
 public sealed class ModelFolder : IDisposable
 {
@@ -24,31 +29,42 @@ public sealed class ModelFolder : IDisposable
         Tokenizer = tokenizer;
     }
 
+    /// <summary>The folder's path.</summary>
     public string Directory { get; }
+
+    /// <summary>The model's config.json.</summary>
     public ModelConfig Config { get; }
+
+    /// <summary>model.safetensors.</summary>
     public SafeTensorsFile Weights { get; }
+
+    /// <summary>The RoBERTa tokenizer of vocab.json and merges.txt.</summary>
     public RobertaTokenizer Tokenizer { get; }
 
     /// <summary>The longest sentence the text encoder takes, &lt;s&gt; and &lt;/s&gt; included.</summary>
     public int MaxTokens => RobertaEncoder.MaxTokens(Config.Roberta);
 
-    public static ModelFolder Open(string directory)
+    /// <summary>Opens and checks a model folder.</summary>
+    public static ModelFolder Open(string directory, ResourceLimits? limits = null)
     {
+        limits ??= ResourceLimits.Default;
         if (!System.IO.Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"model folder '{directory}' not found (expected a folder with {CheckpointConverter.ConfigFile}, {CheckpointConverter.WeightsFile}, {CheckpointConverter.VocabFile} and {CheckpointConverter.MergesFile}, as mrvs convert writes)");
+            throw new MrvsException(MrvsErrorKind.BadModel, $"model folder '{directory}' not found (expected a folder with {CheckpointConverter.ConfigFile}, " +
+                $"{CheckpointConverter.WeightsFile}, {CheckpointConverter.VocabFile} and {CheckpointConverter.MergesFile}, as mrvs convert writes)");
         string File(string name, string what)
         {
             var p = Path.Combine(directory, name);
-            return System.IO.File.Exists(p) ? p : throw new FileNotFoundException($"model folder '{directory}': missing {name} ({what})", p);
+            if (InputFile.KindOf(p) == FileKind.Missing) throw new MrvsException(MrvsErrorKind.BadModel, $"model folder '{directory}': missing {name} ({what})");
+            return p;
         }
-        var config = ModelConfig.Load(File(CheckpointConverter.ConfigFile, "written by mrvs convert"));
+        var config = ModelConfig.Load(File(CheckpointConverter.ConfigFile, "written by mrvs convert"), limits);
         var vocab = File(CheckpointConverter.VocabFile, "the RoBERTa tokenizer; mrvs convert --vocab copies it");
         var merges = File(CheckpointConverter.MergesFile, "the RoBERTa tokenizer; mrvs convert --merges copies it");
-        var weights = SafeTensorsFile.Open(File(CheckpointConverter.WeightsFile, "written by mrvs convert"));
+        var tokenizer = RobertaTokenizer.Load(vocab, merges, limits);
+        CheckTokenizer(vocab, tokenizer, config.Roberta);
+        var weights = SafeTensorsFile.Open(File(CheckpointConverter.WeightsFile, "written by mrvs convert"), limits);
         try
         {
-            var tokenizer = RobertaTokenizer.Load(vocab, merges);
-            CheckTokenizer(vocab, tokenizer, config.Roberta);
             CheckWeights(config, weights);
             return new ModelFolder(directory, config, weights, tokenizer);
         }
@@ -64,22 +80,25 @@ public sealed class ModelFolder : IDisposable
 
     public void Dispose() => Weights.Dispose();
 
-    private static void CheckTokenizer(string vocabPath, RobertaTokenizer tokenizer, RobertaConfig text)
+    internal static void CheckTokenizer(string vocabPath, RobertaTokenizer tokenizer, RobertaConfig text)
     {
         void Same(string token, int? id, int expected, string field)
         {
             if (id != expected)
-                throw new InvalidDataException($"{vocabPath}: '{token}' has id {(id is null ? "none" : id)}, but the model's {field} is {expected}; the tokenizer does not belong to this model");
+                throw new MrvsException(MrvsErrorKind.BadModel, $"{vocabPath}: '{token}' has id {(id is null ? "none" : id)}, but the model's {field} is {expected}; the tokenizer does not belong to this model");
         }
         Same(RobertaTokenizer.BosToken, tokenizer.BosId, text.BosTokenId, "bos_token_id");
         Same(RobertaTokenizer.EosToken, tokenizer.EosId, text.EosTokenId, "eos_token_id");
         Same(RobertaTokenizer.PadToken, tokenizer.PadId, text.PadTokenId, "pad_token_id");
         if (tokenizer.VocabSize > text.VocabSize)
-            throw new InvalidDataException($"{vocabPath}: {tokenizer.VocabSize} tokens, but the model's word embedding has {text.VocabSize} rows; the tokenizer does not belong to this model");
+            throw new MrvsException(MrvsErrorKind.BadModel, $"{vocabPath}: {tokenizer.VocabSize} tokens, but the model's word embedding has {text.VocabSize} rows; the tokenizer does not belong to this model");
     }
 
-    /// <summary>Binds every weight once at a small shape (no memory is planned), so a bad file fails at load, not mid-video.</summary>
-    private static void CheckWeights(ModelConfig config, SafeTensorsFile weights)
+    /// <summary>
+    /// Binds every weight once at a small shape (no memory is planned), so a bad file fails at load, not mid-video;
+    /// then checks that every float weight is finite (a NaN weight would otherwise give empty masks silently).
+    /// </summary>
+    internal static void CheckWeights(ModelConfig config, SafeTensorsFile weights)
     {
         try
         {
@@ -87,9 +106,14 @@ public sealed class ModelFolder : IDisposable
         }
         catch (WeightBindingException e)
         {
-            var shown = e.Problems.Take(3).ToList();
-            throw new InvalidDataException($"{weights.Path}: does not match {CheckpointConverter.ConfigFile} ({config.Variant}): {string.Join("; ", shown)}"
-                + (e.Problems.Count > shown.Count ? $"; and {e.Problems.Count - shown.Count} more problem(s)" : ""), e);
+            throw new MrvsException(MrvsErrorKind.BadModel,
+                $"{weights.Path}: does not match {CheckpointConverter.ConfigFile} ({config.Variant}): {WeightBindingException.Summarize(e.Problems)}", e);
         }
+        var bad = new List<string>();
+        foreach (var info in weights.Tensors)
+            if (info.DType.IsFloat() && NonFinite.Count(weights.Get(info.Name)) is > 0 and var n)
+                bad.Add($"'{info.Name}' ({n} of {Shape.Elements(info.Shape)} values)");
+        if (bad.Count > 0)
+            throw new MrvsException(MrvsErrorKind.BadModel, $"{weights.Path}: NaN or Inf values in {ErrorText.Summarize(bad, ("tensor", "tensors"))} (damaged weights)");
     }
 }

@@ -1,4 +1,5 @@
 using MRVS.Core.Config;
+using MRVS.Core.Errors;
 
 namespace MRVS.Pipeline;
 
@@ -7,9 +8,9 @@ public static class ModelLoading
 {
     public static ModelConfig ResolveConfig(string? variant, string? configPath)
     {
-        if (variant is not null && configPath is not null) throw new ArgumentException("give either --variant or --config, not both");
+        if (variant is not null && configPath is not null) throw new MrvsException(MrvsErrorKind.BadInput, "give either --variant or --config, not both");
         if (variant is not null) return ModelVariants.Get(variant);
         if (configPath is not null) return ModelConfig.Load(configPath);
-        throw new ArgumentException($"a model config is needed: --variant ({string.Join(", ", ModelVariants.All.Keys)}) or --config <config.json>");
+        throw new MrvsException(MrvsErrorKind.BadInput, $"a model config is needed: --variant ({string.Join(", ", ModelVariants.All.Keys)}) or --config <config.json>");
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MRVS.Backends.Cuda.Interop;
 using MRVS.Backends.Cuda.Kernels;
 using MRVS.Core.Tensors;
 
@@ -24,7 +25,7 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
     public EmulatedDevice(string? libraryPath = null, KernelSignatures? signatures = null)
     {
         _signatures = signatures ?? KernelSignatures.Embedded;
-        LibraryPath = libraryPath ?? FindLibrary() ?? throw new FileNotFoundException(
+        LibraryPath = libraryPath ?? FindLibrary() ?? throw new CudaUnavailableException(
             $"{LibraryName} not found (set {LibraryVariable}, or build it: tools/ci/build-kernels-emu.sh); the CPU backend remains available");
         _library = NativeLibrary.Load(LibraryPath);
     }
@@ -85,7 +86,7 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         if (!_entries.TryGetValue(kernel, out var entry))
         {
             if (!NativeLibrary.TryGetExport(_library, $"mrvs_emu_{kernel}", out entry))
-                throw new EntryPointNotFoundException($"{LibraryPath} has no kernel '{kernel}' (rebuild it: tools/ci/build-kernels-emu.sh)");
+                throw new CudaUnavailableException($"{LibraryPath} has no kernel '{kernel}' (rebuild it: tools/ci/build-kernels-emu.sh)");
             _entries[kernel] = entry;
         }
         var fn = (delegate* unmanaged<uint, uint, uint, uint, uint, uint, uint, nint, void>)entry;

@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using MRVS.Core.Errors;
 using MRVS.Core.Execution;
 using MRVS.Core.IO;
+using MRVS.Core.Limits;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Text;
 using MRVS.Pipeline;
 using MRVS.Pipeline.Benchmarking;
 
@@ -17,26 +20,31 @@ public static class BenchCommand
         var variant = new Option<string?>("--variant") { Description = "a released setting, e.g. socpp-mevis-swin-t" };
         var config = new Option<string?>("--config") { Description = "a model config.json (e.g. a fixture's)" };
         var weights = new Option<string?>("--weights") { Description = "weights.safetensors; random weights when omitted" };
-        var frames = new Option<int>("--frames") { Description = "frames per forward", DefaultValueFactory = _ => 8 };
-        var size = new Option<string>("--size") { Description = "frame size HxW", DefaultValueFactory = _ => "360x640" };
-        var tokens = new Option<int>("--tokens") { Description = "sentence length in tokens, <s> and </s> included", DefaultValueFactory = _ => 20 };
-        var runs = new Option<int>("--runs") { Description = "timed runs", DefaultValueFactory = _ => 3 };
-        var warmup = new Option<int>("--warmup") { Description = "untimed runs first", DefaultValueFactory = _ => 1 };
+        var frames = CliValues.Int("--frames", "frames per forward", 8, 1, 100_000);
+        var size = new Option<string>("--size") { Description = "frame size HxW, each side 1 to 8192", DefaultValueFactory = _ => "360x640" };
+        var tokens = CliValues.Int("--tokens", "sentence length in tokens, <s> and </s> included", 20, 2, 8192);
+        var runs = CliValues.Int("--runs", "timed runs", 3, 1, 10_000);
+        var warmup = CliValues.Int("--warmup", "untimed runs first", 1, 0, 10_000);
         var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
+        var threads = BackendOptions.Threads();
         var cmd = new Command("bench", "Time whole forwards (random inputs) and report the per-op breakdown and peak memory")
         {
-            variant, config, weights, frames, size, tokens, runs, warmup, backend, precision,
+            variant, config, weights, frames, size, tokens, runs, warmup, backend, precision, threads,
         };
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
             var cfg = ModelLoading.ResolveConfig(r.GetValue(variant), r.GetValue(config));
             var (h, w) = ParseSize(r.GetValue(size)!);
+            if (r.GetValue(tokens) > RobertaEncoder.MaxTokens(cfg.Roberta))
+                throw new MrvsException(MrvsErrorKind.BadInput, $"--tokens {r.GetValue(tokens)}: model '{cfg.Variant}' takes at most {RobertaEncoder.MaxTokens(cfg.Roberta)}");
             var shape = new ForwardShape(r.GetValue(frames), h, w, r.GetValue(tokens), h, w);
             using var file = r.GetValue(weights) is { } path ? SafeTensorsFile.Open(path) : null;
             var store = file is null ? WeightStore.Synthetic(seed: 1, cfg.Swin.WindowSize) : new WeightStore(file);
-            using var be = BackendFactory.Create(r.GetValue(backend)!, PrecisionNames.Parse(r.GetValue(precision)!));
-            Print(cfg.Variant, be.Precision, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), Math.Max(1, r.GetValue(runs))));
+            var (be, resolved) = BackendFactory.CreateResolved(r.GetValue(backend), r.GetValue(precision), r.GetValue(threads));
+            using (be)
+                Print(cfg.Variant, be.Precision, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), r.GetValue(runs),
+                    ResourceLimits.Default.ArenaLimit(resolved.RunsOnHost())));
             return 0;
         }));
         return cmd;
@@ -45,8 +53,9 @@ public static class BenchCommand
     private static (int, int) ParseSize(string s)
     {
         var parts = s.Split('x');
-        if (parts.Length == 2 && int.TryParse(parts[0], out var h) && int.TryParse(parts[1], out var w) && h > 0 && w > 0) return (h, w);
-        throw new ArgumentException($"--size '{s}' is not HxW (e.g. 360x640)");
+        if (parts.Length == 2 && int.TryParse(parts[0], out var h) && int.TryParse(parts[1], out var w) && h is > 0 and <= 8192 && w is > 0 and <= 8192)
+            return (h, w);
+        throw new MrvsException(MrvsErrorKind.BadInput, $"--size '{s}' is not HxW with sides from 1 to 8192 (e.g. 360x640)");
     }
 
     private static void Print(string model, Precision precision, ForwardBenchmarkResult r)

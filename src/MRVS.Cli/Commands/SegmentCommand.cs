@@ -19,17 +19,18 @@ public static class SegmentCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var output = new Option<string>("--out") { Description = "output folder to create: masks/, overlay.gif (+ overlay.mp4 with ffmpeg), result.json", Required = true };
-        var backend = BackendOptions.Backend("auto");
+        var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
-        var clip = new Option<int>("--clip")
-        {
-            Description = "frames per forward; each clip picks its own referred object and bounds memory (0: the whole video in one forward)",
-            DefaultValueFactory = _ => SegmenterOptions.DefaultClipLength,
-        };
+        var threads = BackendOptions.Threads();
+        var clip = CliValues.Int("--clip",
+            "frames per forward; each clip picks its own referred object and bounds memory (0: the whole video in one forward)",
+            SegmenterOptions.DefaultClipLength, 0, 100_000);
         var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing output folder once the new result is complete" };
+        var quiet = CliValues.Quiet();
+        var json = CliValues.Json();
         var cmd = new Command("segment", "Segment the object a sentence refers to in every frame of a video")
         {
-            model, text, input, output, backend, precision, clip, overwrite,
+            model, text, input, output, backend, precision, threads, clip, overwrite, quiet, json,
         };
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
@@ -37,32 +38,23 @@ public static class SegmentCommand
             {
                 Segmenter = new SegmenterOptions
                 {
-                    Backend = r.GetValue(backend)!,
-                    Precision = PrecisionNames.Parse(r.GetValue(precision)!),
+                    Backend = r.GetValue(backend),
+                    Precision = r.GetValue(precision),
+                    Threads = r.GetValue(threads),
                     ClipLength = r.GetValue(clip),
                 },
                 Overwrite = r.GetValue(overwrite),
             };
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
+            using var signals = new SignalCancellation();
+            return signals.Run(cancel =>
             {
-                var progress = new ConsoleProgress();
-                var summary = SegmentationJob.Run(options, progress, cancel.Token);
-                progress.Finish();
-                Print(summary);
+                SegmentationJobSummary summary;
+                using (var progress = new ConsoleProgress(r.GetValue(quiet)))
+                    summary = SegmentationJob.Run(options, progress, cancel);
+                if (r.GetValue(json)) JsonOutput.Write(stream => ResultJsonWriter.Write(stream, summary));
+                else if (!r.GetValue(quiet)) Print(summary);
                 return 0;
-            }
-            catch (OperationCanceledException)
-            {
-                Console.Error.WriteLine("mrvs: cancelled; no output was written");
-                return 130;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            });
         }));
         return cmd;
     }

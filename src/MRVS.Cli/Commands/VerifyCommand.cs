@@ -17,10 +17,11 @@ public static class VerifyCommand
         var dir = new Argument<string>("fixture-dir") { Description = "folder with config.json, weights/inputs/outputs/postprocess.safetensors" };
         var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
-        var cmd = new Command("verify", "Run a golden fixture and compare every reference tensor") { dir, backend, precision };
+        var threads = BackendOptions.Threads();
+        var cmd = new Command("verify", "Run a golden fixture and compare every reference tensor") { dir, backend, precision, threads };
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
-            using var be = BackendFactory.Create(r.GetValue(backend)!, PrecisionNames.Parse(r.GetValue(precision)!));
+            using var be = BackendFactory.Create(r.GetValue(backend), r.GetValue(precision), r.GetValue(threads));
             var report = FixtureVerifier.Run(r.GetValue(dir)!, be);
             Print(report);
             return report.Passed ? 0 : 1;

@@ -1,4 +1,6 @@
+using MRVS.Core.Errors;
 using MRVS.Core.Graph;
+using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Core.Execution;
@@ -26,7 +28,8 @@ public sealed class Executor : IDisposable
     public IBackend Backend => _backend;
 
     /// <param name="outputs">Tap names to produce; null for every tap of the graph.</param>
-    public Executor(ComputeGraph graph, IBackend backend, IEnumerable<string>? outputs = null)
+    /// <param name="maxArenaBytes">The most the arena may take (<see cref="ResourceLimits.MaxArenaBytes"/>); checked before allocating.</param>
+    public Executor(ComputeGraph graph, IBackend backend, IEnumerable<string>? outputs = null, long maxArenaBytes = long.MaxValue)
     {
         _graph = graph;
         _backend = backend;
@@ -41,6 +44,9 @@ public sealed class Executor : IDisposable
         var unsupported = Plan.Schedule.Where(n => !backend.Supports(n.Op)).GroupBy(n => n.Op.Kind).Select(g => $"{g.Key} (e.g. {g.First().Name})").ToList();
         if (unsupported.Count > 0)
             throw new NotSupportedException($"backend '{backend.Name}' has no kernel for {unsupported.Count} op kind(s): {string.Join(", ", unsupported)}");
+        if (Plan.ArenaBytes > maxArenaBytes)
+            throw ResourceLimits.Exceeded($"the forward needs {ErrorText.Bytes(Plan.ArenaBytes)} for its intermediates",
+                nameof(ResourceLimits.MaxArenaBytes), ErrorText.Bytes(maxArenaBytes));
         _arena = backend.AllocateArena(Math.Max(Plan.ArenaBytes, MemoryPlanner.Alignment));
         foreach (var n in Plan.Schedule)
             foreach (var i in n.Inputs)

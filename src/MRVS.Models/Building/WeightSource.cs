@@ -1,4 +1,5 @@
 using MRVS.Core.IO;
+using MRVS.Core.IO.Torch;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Models.Building;
@@ -14,8 +15,17 @@ public abstract class WeightSource
     /// <summary>The tensor under <paramref name="key"/> as stored (its own dtype and shape), or null when absent.</summary>
     public abstract Tensor? Find(string key, DType expectedDType, int[] expectedShape);
 
+    /// <summary>
+    /// The dtype (null: one MRVS has not) and shape stored under <paramref name="key"/>, known without reading the tensor;
+    /// null when the source cannot say. A mismatch is then reported without reading a byte of it.
+    /// </summary>
+    public virtual (DType? DType, long[] Shape)? Declared(string key) => null;
+
     public static WeightSource From(SafeTensorsFile file) => new FileSource(file);
     public static WeightSource From(IReadOnlyDictionary<string, Tensor> tensors, string name) => new DictionarySource(tensors, name);
+
+    /// <summary>The state dict under <paramref name="key"/> of a checkpoint, each tensor read when the model binds it.</summary>
+    public static WeightSource From(TorchCheckpoint checkpoint, string key) => new CheckpointSource(checkpoint, key);
     /// <param name="swinWindow">The Swin window the made-up relative_position_index buffers index; the released (8, 7, 7) when null.</param>
     public static WeightSource Synthetic(int seed, int[]? swinWindow = null) => new SyntheticSource(seed, swinWindow ?? [8, 7, 7]);
 
@@ -25,6 +35,21 @@ public abstract class WeightSource
         public override string Name => file.Path;
         public override IReadOnlyCollection<string> Keys => _keys;
         public override Tensor? Find(string key, DType expectedDType, int[] expectedShape) => file.Contains(key) ? file.Get(key) : null;
+
+        public override (DType? DType, long[] Shape)? Declared(string key) =>
+            file.Contains(key) ? (file.Info(key).DType, Array.ConvertAll(file.Info(key).Shape, d => (long)d)) : null;
+    }
+
+    private sealed class CheckpointSource(TorchCheckpoint checkpoint, string key) : WeightSource
+    {
+        private readonly Dictionary<string, CheckpointTensorInfo> _info =
+            checkpoint.Describe(key).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        public override string Name => $"{checkpoint.Path} ({key})";
+        public override IReadOnlyCollection<string> Keys => _info.Keys;
+        public override Tensor? Find(string name, DType expectedDType, int[] expectedShape) =>
+            _info.ContainsKey(name) ? checkpoint.Read(key, name) : null;
+        public override (DType? DType, long[] Shape)? Declared(string name) =>
+            _info.TryGetValue(name, out var t) ? (t.DType, t.Shape) : null;
     }
 
     private sealed class DictionarySource(IReadOnlyDictionary<string, Tensor> tensors, string name) : WeightSource

@@ -17,11 +17,13 @@ public sealed record ForwardBenchmarkResult(string Backend, ForwardShape Shape, 
 /// </summary>
 public static class ForwardBenchmark
 {
-    public static ForwardBenchmarkResult Run(ModelConfig config, WeightStore weights, ForwardShape shape, IBackend backend, int warmup, int runs)
+    /// <param name="maxArenaBytes">The most the forward's intermediates may take (see <see cref="Core.Limits.ResourceLimits.ArenaLimit"/>).</param>
+    public static ForwardBenchmarkResult Run(ModelConfig config, WeightStore weights, ForwardShape shape, IBackend backend, int warmup, int runs,
+        long maxArenaBytes = long.MaxValue)
     {
         var sw = Stopwatch.StartNew();
         var graph = SocModel.Build(config, weights, shape);
-        using var executor = new Executor(graph, backend, [SocModel.PredMasks, SocModel.PredCls]);
+        using var executor = new Executor(graph, backend, [SocModel.PredMasks, SocModel.PredCls], maxArenaBytes);
         double buildMs = sw.Elapsed.TotalMilliseconds;
         var inputs = RandomInputs(shape, config);
         for (int i = 0; i < warmup; i++) Dispose(executor.Run(inputs).Outputs);

@@ -1,6 +1,8 @@
 using MRVS.Core.Config;
+using MRVS.Core.Errors;
 using MRVS.Core.IO;
 using MRVS.Core.IO.Torch;
+using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
@@ -8,44 +10,57 @@ using MRVS.Models.Building;
 namespace MRVS.Pipeline.Conversion;
 
 /// <summary>
-/// Official checkpoint (.pth.tar) → model folder: every key of <c>model_state_dict</c> is validated against the
-/// model the config describes (all missing keys, shape mismatches and unexpected keys reported at once), then
-/// written unchanged to model.safetensors with config.json beside it, optionally with the tokenizer files.
-/// The folder is assembled in a temporary directory and moved into place, so a failure leaves nothing behind.
+/// Official checkpoint (.pth.tar) → model folder. The keys, dtypes and shapes of <c>model_state_dict</c> are checked
+/// against the model the config describes from the checkpoint's pickle alone (all missing keys, mismatches and
+/// unexpected keys reported at once), so a tensor is read only when it is one the model binds with its expected shape;
+/// each read is checked against the archive's CRC-32, and every weight must be finite. The tensors are then written
+/// unchanged to model.safetensors with config.json beside it, optionally with the tokenizer files. The folder is
+/// published atomically (<see cref="OutputFolder"/>): a failure leaves nothing behind.
 /// </summary>
 public static class CheckpointConverter
 {
     public const string WeightsFile = "model.safetensors", ConfigFile = "config.json", VocabFile = "vocab.json", MergesFile = "merges.txt";
 
-    public static void Convert(string checkpointPath, ModelConfig config, string outputDir, string? vocabPath = null, string? mergesPath = null)
+    /// <summary>The state dict key of the official trainers' checkpoints.</summary>
+    public const string StateDictKey = "model_state_dict";
+
+    public static void Convert(string checkpointPath, ModelConfig config, string outputDir, string? vocabPath = null, string? mergesPath = null,
+        ResourceLimits? limits = null, CancellationToken cancel = default)
     {
-        if (File.Exists(outputDir) || (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any()))
-            throw new IOException($"{outputDir}: the output folder exists and is not empty");
-        if ((vocabPath is null) != (mergesPath is null)) throw new ArgumentException("give both --vocab and --merges, or neither");
-        foreach (var p in new[] { vocabPath, mergesPath })
-            if (p is not null && !File.Exists(p)) throw new FileNotFoundException($"{p}: tokenizer file not found", p);
+        limits ??= ResourceLimits.Default;
+        if ((vocabPath is null) != (mergesPath is null))
+            throw new MrvsException(MrvsErrorKind.BadInput, "give both --vocab and --merges, or neither");
+        foreach (var (p, what) in new[] { (vocabPath, "tokenizer vocab file"), (mergesPath, "tokenizer merges file") })
+            if (p is not null) InputFile.RequireRegular(p, what);
 
-        using var checkpoint = TorchCheckpoint.Open(checkpointPath);
-        var stateDict = checkpoint.StateDict();
-        SocModel.Build(config, new WeightStore(stateDict, $"{checkpointPath} (model_state_dict)"), ForwardShape.WeightBinding);
-
-        var parent = Path.GetDirectoryName(Path.GetFullPath(outputDir))!;
-        Directory.CreateDirectory(parent);
-        var staging = Path.Combine(parent, $".{Path.GetFileName(Path.GetFullPath(outputDir))}.{Environment.ProcessId}.partial");
         try
         {
-            Directory.CreateDirectory(staging);
-            SafeTensorsWriter.Write(Path.Combine(staging, WeightsFile), stateDict,
-                new Dictionary<string, string> { ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp", ["variant"] = config.Variant, ["source"] = Path.GetFileName(checkpointPath) });
-            File.WriteAllText(Path.Combine(staging, ConfigFile), config.ToJson());
-            if (vocabPath is not null) File.Copy(vocabPath, Path.Combine(staging, VocabFile));
-            if (mergesPath is not null) File.Copy(mergesPath, Path.Combine(staging, MergesFile));
-            if (Directory.Exists(outputDir)) Directory.Delete(outputDir);
-            Directory.Move(staging, outputDir);
+            using var output = OutputFolder.Begin(outputDir, overwrite: false);
+            using var checkpoint = TorchCheckpoint.Open(checkpointPath, limits);
+            var store = new WeightStore(WeightSource.From(checkpoint, StateDictKey));
+            SocModel.Build(config, store, ForwardShape.WeightBinding);
+            cancel.ThrowIfCancellationRequested();
+            var stateDict = checkpoint.StateDict(StateDictKey);
+            cancel.ThrowIfCancellationRequested();
+            var bad = stateDict.Where(t => NonFinite.Count(t.Value) > 0).Select(t => $"'{t.Key}'").ToList();
+            if (bad.Count > 0)
+                throw new MrvsException(MrvsErrorKind.BadModel, $"{checkpointPath}: NaN or Inf values in {ErrorText.Summarize(bad, ("tensor", "tensors"))} (damaged weights)");
+
+            SafeTensorsWriter.Write(Path.Combine(output.Staging, WeightsFile), stateDict, new Dictionary<string, string>
+            {
+                ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp",
+                ["variant"] = config.Variant,
+                ["source"] = Path.GetFileName(checkpointPath),
+            });
+            File.WriteAllText(Path.Combine(output.Staging, ConfigFile), config.ToJson());
+            if (vocabPath is not null) File.Copy(vocabPath, Path.Combine(output.Staging, VocabFile));
+            if (mergesPath is not null) File.Copy(mergesPath, Path.Combine(output.Staging, MergesFile));
+            cancel.ThrowIfCancellationRequested();
+            output.Publish();
         }
-        finally
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            throw OutputFolder.Io(e, $"converting into '{outputDir}'");
         }
     }
 }

@@ -1,42 +1,35 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using MRVS.Core.IO;
+using MRVS.Core.Limits;
 
 namespace MRVS.Pipeline.Media;
 
 /// <summary>
-/// The frames of an animated GIF, each composited onto the full canvas (the decoder applies the frame offsets and
-/// disposal modes). The decoder holds the whole animation while it is read; GIFs are short.
+/// The frames of an animated GIF, each composited onto the full canvas and decoded one at a time as they are read
+/// (<see cref="GifDecoder"/>), so a long GIF streams like a video. The block structure is scanned when the source is
+/// opened: frame count and rate are known before decoding, and a damaged or over-limit file fails at once.
 /// </summary>
 public sealed class AnimatedGifSource : FrameSource
 {
-    private readonly GifTimeline? _timeline;
+    private readonly ResourceLimits _limits;
+    private readonly GifDecoder.Summary _summary;
 
-    public AnimatedGifSource(string path) : base(path)
+    public AnimatedGifSource(string path, ResourceLimits? limits = null) : base(path)
     {
-        if (!File.Exists(path)) throw new MediaException($"GIF '{path}' does not exist");
+        InputFile.RequireRegular(path, "GIF");
         GifPath = path;
-        _timeline = GifTimeline.Scan(path);
+        _limits = limits ?? ResourceLimits.Default;
+        _summary = GifDecoder.Scan(path, _limits);
     }
 
     public string GifPath { get; }
 
-    public override int? FrameCount => _timeline?.FrameCount;
+    /// <summary>The canvas size every frame has.</summary>
+    public int Width => _summary.Width;
+    public int Height => _summary.Height;
 
-    public override double? FramesPerSecond => _timeline?.FramesPerSecond;
+    public override int? FrameCount => _summary.FrameCount;
 
-    public override IEnumerable<RgbFrame> ReadFrames()
-    {
-        using var image = Load();
-        for (int i = 0; i < image.Frames.Count; i++)
-            yield return ImageFileDecoder.ToFrame(image.Frames[i], i.ToString("D5"));
-    }
+    public override double? FramesPerSecond => _summary.FramesPerSecond;
 
-    private Image<Rgb24> Load()
-    {
-        try { return Image.Load<Rgb24>(GifPath); }
-        catch (Exception e) when (ImageFileDecoder.IsDecodeFailure(e))
-        {
-            throw new MediaException($"cannot decode GIF '{GifPath}': {e.Message}", e);
-        }
-    }
+    public override IEnumerable<RgbFrame> ReadFrames() => GifDecoder.Frames(GifPath, _limits);
 }

@@ -40,6 +40,15 @@ internal sealed class FfmpegProcess : IDisposable
         }
     }
 
+    /// <summary>Whether the tool wrote anything to stderr (at <c>-v error</c>, only errors); complete once it has exited.</summary>
+    public bool ReportedErrors
+    {
+        get
+        {
+            lock (_stderr) return _stderr.Count > 0;
+        }
+    }
+
     /// <summary>The full path of <paramref name="tool"/> on PATH, or null.</summary>
     public static string? Find(string tool)
     {

@@ -1,3 +1,6 @@
+using MRVS.Core.IO;
+using MRVS.Core.Limits;
+
 namespace MRVS.Pipeline.Media;
 
 /// <summary>
@@ -19,24 +22,32 @@ public abstract class FrameSource
 
     public abstract IEnumerable<RgbFrame> ReadFrames();
 
-    public static FrameSource Open(string path) => Open([path]);
+    public static FrameSource Open(string path, ResourceLimits? limits = null) => Open([path], limits);
 
     /// <summary>
     /// One folder of images, one animated GIF, one video, or one or more image files (frames in the given order).
+    /// Sizes and frame counts the input declares are checked against <paramref name="limits"/> (the defaults when null).
     /// </summary>
-    public static FrameSource Open(IReadOnlyList<string> paths)
+    public static FrameSource Open(IReadOnlyList<string> paths, ResourceLimits? limits = null)
     {
+        limits ??= ResourceLimits.Default;
         if (paths.Count == 0) throw new MediaException($"no input given; expected {MediaFormats.Expected}");
+        if (paths.Count > limits.MaxFrames)
+            throw ResourceLimits.Exceeded($"{ResourceLimits.Count(paths.Count)} input files", nameof(ResourceLimits.MaxFrames),
+                ResourceLimits.Count(limits.MaxFrames));
         foreach (var p in paths)
-            if (!File.Exists(p) && !Directory.Exists(p))
-                throw new MediaException($"input '{p}' does not exist");
+        {
+            var kind = InputFile.KindOf(p);
+            if (kind == FileKind.Missing) throw new MediaException($"input '{p}' does not exist");
+            if (kind != FileKind.Directory) InputFile.RequireRegular(p, "input");
+        }
 
         if (paths.Count == 1)
         {
             var path = paths[0];
-            if (Directory.Exists(path)) return ImageFilesSource.FromFolder(path);
-            if (MediaFormats.IsGif(path)) return new AnimatedGifSource(path);
-            if (MediaFormats.IsVideo(path)) return FfmpegVideoSource.Probe(path);
+            if (Directory.Exists(path)) return ImageFilesSource.FromFolder(path, limits);
+            if (MediaFormats.IsGif(path)) return new AnimatedGifSource(path, limits);
+            if (MediaFormats.IsVideo(path)) return FfmpegVideoSource.Probe(path, limits);
         }
         foreach (var p in paths)
         {
@@ -47,6 +58,6 @@ public abstract class FrameSource
             if (!MediaFormats.IsImage(p))
                 throw new MediaException($"input '{p}' has an unknown extension '{Path.GetExtension(p)}'; expected {MediaFormats.Expected}");
         }
-        return new ImageFilesSource(paths[0], paths);
+        return new ImageFilesSource(paths[0], paths, limits);
     }
 }

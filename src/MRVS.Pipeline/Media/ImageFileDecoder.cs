@@ -1,26 +1,53 @@
+using MRVS.Core.IO;
+using MRVS.Core.Limits;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace MRVS.Pipeline.Media;
 
 /// <summary>
 /// Decodes one still image to RGB, like Pillow's <c>Image.open(p).convert('RGB')</c>: the first frame, alpha
-/// dropped, grey replicated, and no EXIF orientation applied (Pillow does not apply it either).
+/// dropped, grey replicated, and no EXIF orientation applied (Pillow does not apply it either). The size in the header
+/// is checked against <see cref="ResourceLimits.MaxFramePixels"/> before pixels are decoded, and PNG and JPEG files
+/// have their structure checked first (<see cref="PngStructure"/>, <see cref="JpegStructure"/>); GIFs go through
+/// <see cref="GifDecoder"/>, everything else through ImageSharp.
 /// JPEG pixels are not bit-exact with Pillow's libjpeg-turbo: ImageSharp's IDCT differs by a few levels, and its
 /// chroma upsampling of 4:2:0 files is not libjpeg's "fancy" upsampling, which differs more at sharp colour edges.
 /// </summary>
 internal static class ImageFileDecoder
 {
-    public static RgbFrame Load(string path)
+    public static RgbFrame Load(string path, ResourceLimits limits)
     {
+        InputFile.RequireRegular(path, "image");
+        var name = Path.GetFileNameWithoutExtension(path);
+        if (MediaFormats.IsGif(path))
+        {
+            var first = GifDecoder.Frames(path, limits).First();
+            return new RgbFrame(name, first.Width, first.Height, first.Rgb);
+        }
+        // A compressed image is no larger than its pixels (plus headers): anything bigger is not worth reading.
+        var bytes = InputFile.ReadAllBytes(path, "image", Core.Errors.MrvsErrorKind.BadInput, 4 * limits.MaxFramePixels + (1 << 20),
+            nameof(ResourceLimits.MaxFramePixels));
+        IImageFormat? format = null;
         try
         {
-            using var image = Image.Load<Rgb24>(path);
-            return ToFrame(image.Frames.RootFrame, Path.GetFileNameWithoutExtension(path));
+            var info = Image.Identify(bytes, out format)
+                ?? throw new MediaException($"cannot decode image '{path}': not a format ImageSharp reads ({string.Join(", ", MediaFormats.ImageExtensions)})");
+            limits.CheckFrame(info.Width, info.Height, $"image '{path}'");
+            string? problem = format.Name switch
+            {
+                "PNG" => PngStructure.Problem(bytes),
+                "JPEG" => JpegStructure.Problem(bytes),
+                _ => null,
+            };
+            if (problem is not null) throw new MediaException($"cannot decode image '{path}' ({format.Name} structure check): {problem}");
+            using var image = Image.Load<Rgb24>(bytes);
+            return ToFrame(image.Frames.RootFrame, name);
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
-            throw new MediaException($"cannot decode image '{path}': {e.Message}", e);
+            throw new MediaException($"cannot decode image '{path}' (ImageSharp {format?.Name ?? "format detection"}): {e.Message}", e);
         }
     }
 

@@ -1,6 +1,3 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-
 namespace MRVS.Pipeline.Media;
 
 /// <summary>One decoded frame: 8-bit RGB pixels, row-major HWC (Height × Width × 3 bytes).</summary>
@@ -14,23 +11,16 @@ public sealed class RgbFrame
 
     public RgbFrame(string name, int width, int height, byte[] rgb)
     {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(rgb);
         if (width <= 0 || height <= 0)
-            throw new ArgumentOutOfRangeException(nameof(width), $"frame '{name}': size {width}x{height} must be positive");
+            throw new MediaException($"frame '{name}': size {width}x{height} must be positive");
         if (rgb.Length != (long)width * height * 3)
-            throw new ArgumentException($"frame '{name}': {rgb.Length} bytes, expected {width}x{height}x3 = {(long)width * height * 3}", nameof(rgb));
+            throw new MediaException($"frame '{name}': {rgb.Length} bytes, expected {width}x{height}x3 = {(long)width * height * 3}");
         Name = name;
         Width = width;
         Height = height;
         Rgb = rgb;
-    }
-
-    /// <summary>A copy of an ImageSharp image's pixels.</summary>
-    public static RgbFrame FromImage(Image<Rgb24> image, string name)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        var rgb = new byte[image.Width * image.Height * 3];
-        image.CopyPixelDataTo(rgb);
-        return new RgbFrame(name, image.Width, image.Height, rgb);
     }
 
     public override string ToString() => $"{Name} ({Width}x{Height})";

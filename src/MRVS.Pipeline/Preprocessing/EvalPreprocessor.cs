@@ -15,7 +15,7 @@ public sealed class EvalPreprocessor(EvalResizeRule rule)
     {
         int height, width;
         try { (height, width) = Rule.OutputSize(frame.Width, frame.Height); }
-        catch (ArgumentOutOfRangeException e)
+        catch (MediaException e)
         {
             throw new MediaException($"frame '{frame.Name}' cannot be resized: {e.Message}", e);
         }

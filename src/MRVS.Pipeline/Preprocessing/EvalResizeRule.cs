@@ -1,3 +1,5 @@
+using MRVS.Pipeline.Media;
+
 namespace MRVS.Pipeline.Preprocessing;
 
 /// <summary>
@@ -28,14 +30,14 @@ public sealed class EvalResizeRule
     public (int Height, int Width) OutputSize(int width, int height)
     {
         if (width <= 0 || height <= 0)
-            throw new ArgumentOutOfRangeException(nameof(width), $"frame size {width}x{height} must be positive");
+            throw new MediaException($"frame size {width}x{height} must be positive");
         double min = Math.Min(width, height), max = Math.Max(width, height);
         long s = ShortSide;
         // Python: max / min * size > max_size, then int(round(max_size * min / max)) with ties to even.
         if (max / min * s > MaxSize)
             s = (long)Math.Round(MaxSize * min / max, MidpointRounding.ToEven);
         if (s == 0)
-            throw new ArgumentOutOfRangeException(nameof(width), $"frame size {width}x{height}: aspect ratio too extreme for {this} (the short side would become 0)");
+            throw new MediaException($"frame size {width}x{height}: aspect ratio too extreme for {this} (the short side would become 0)");
         if ((width <= height && width == s) || (height <= width && height == s))
             return (height, width);
         // Python: int(size * h / w) is an exact integer product, a float division, then truncation.

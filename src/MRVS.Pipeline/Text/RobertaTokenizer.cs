@@ -1,3 +1,6 @@
+using MRVS.Core.Errors;
+using MRVS.Core.Limits;
+
 namespace MRVS.Pipeline.Text;
 
 /// <summary>
@@ -24,16 +27,20 @@ public sealed class RobertaTokenizer
         _tokenOfId = new Dictionary<int, string>(vocab.Count);
         foreach (var (token, id) in vocab) _tokenOfId.TryAdd(id, token);
         VocabSize = vocab.Count;
+        LongestToken = vocab.Keys.Max(k => k.Length);
         BosId = vocab.TryGetValue(BosToken, out int bos) ? bos : null;
         EosId = vocab.TryGetValue(EosToken, out int eos) ? eos : null;
         PadId = vocab.TryGetValue(PadToken, out int pad) ? pad : null;
     }
 
     /// <summary>Loads roberta-base's vocab.json + merges.txt (or GPT-2's encoder.json + vocab.bpe, which lack the special tokens).</summary>
-    public static RobertaTokenizer Load(string vocabPath, string mergesPath) =>
-        new(BpeFiles.ReadVocab(vocabPath), BpeFiles.ReadMerges(mergesPath), vocabPath);
+    public static RobertaTokenizer Load(string vocabPath, string mergesPath, ResourceLimits? limits = null) =>
+        new(BpeFiles.ReadVocab(vocabPath, limits ?? ResourceLimits.Default), BpeFiles.ReadMerges(mergesPath, limits ?? ResourceLimits.Default), vocabPath);
 
     public int VocabSize { get; }
+
+    /// <summary>The longest vocab entry in byte-level characters (one per UTF-8 byte): no token covers more of a text.</summary>
+    public int LongestToken { get; }
 
     /// <summary>Ids of <c>&lt;s&gt;</c>, <c>&lt;/s&gt;</c>, <c>&lt;pad&gt;</c>; null when the vocab lacks them.</summary>
     public int? BosId { get; }
@@ -84,5 +91,5 @@ public sealed class RobertaTokenizer
     }
 
     private int Special(int? id, string token) =>
-        id ?? throw new InvalidOperationException($"{_vocabPath}: the vocab has no '{token}' token, needed to add RoBERTa's special tokens (GPT-2's encoder.json has none; use roberta-base's vocab.json)");
+        id ?? throw new MrvsException(MrvsErrorKind.BadModel, $"{_vocabPath}: the vocab has no '{token}' token, needed to add RoBERTa's special tokens (GPT-2's encoder.json has none; use roberta-base's vocab.json)");
 }

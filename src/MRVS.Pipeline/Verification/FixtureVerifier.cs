@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MRVS.Core.Config;
+using MRVS.Core.Errors;
 using MRVS.Core.Execution;
 using MRVS.Core.IO;
 using MRVS.Core.Tensors;
@@ -28,7 +29,7 @@ public static class FixtureVerifier
         string F(string name)
         {
             var p = Path.Combine(fixtureDir, name);
-            if (!File.Exists(p)) throw new FileNotFoundException($"{fixtureDir}: missing {name} (a fixture folder holds config.json, weights.safetensors, inputs.safetensors, outputs.safetensors, postprocess.safetensors)", p);
+            if (!File.Exists(p)) throw new MrvsException(MrvsErrorKind.BadInput, $"{fixtureDir}: missing {name} (a fixture folder holds config.json, weights.safetensors, inputs.safetensors, outputs.safetensors, postprocess.safetensors)");
             return p;
         }
         var config = ModelConfig.Load(F("config.json"));
@@ -41,7 +42,7 @@ public static class FixtureVerifier
         var ids = Need(inputs, SocModel.InputIds);
         var size = Need(inputs, "targets.size").Span<long>();
         if (frames.Rank != 5 || frames.Shape[1] != 1)
-            throw new InvalidDataException($"{inputs.Path}: '{SocModel.Frames}' is {frames}, expected F32[T, 1, 3, H, W] (B = 1)");
+            throw new MrvsException(MrvsErrorKind.BadInput, $"{inputs.Path}: '{SocModel.Frames}' is {frames}, expected F32[T, 1, 3, H, W] (B = 1)");
         var shape = new ForwardShape(frames.Shape[0], frames.Shape[3], frames.Shape[4], ids.Shape[1], (int)size[0], (int)size[1]);
 
         var sw = Stopwatch.StartNew();
@@ -81,7 +82,7 @@ public static class FixtureVerifier
     public static double MaskIou(Tensor actual, Tensor expected)
     {
         if (!actual.Shape.AsSpan().SequenceEqual(expected.Shape))
-            throw new InvalidDataException($"{FinalMasks}: the engine's masks are {Shape.Format(actual.Shape)}, the fixture's {Shape.Format(expected.Shape)}");
+            throw new MrvsException(MrvsErrorKind.BadInput, $"{FinalMasks}: the engine's masks are {Shape.Format(actual.Shape)}, the fixture's {Shape.Format(expected.Shape)}");
         var a = actual.ToDoubleArray();
         var b = expected.ToDoubleArray();
         long both = 0, either = 0;
@@ -98,7 +99,7 @@ public static class FixtureVerifier
     private static string EngineName(string fixtureName) => fixtureName.StartsWith("f64.", StringComparison.Ordinal) ? fixtureName[4..] : fixtureName;
 
     private static Tensor Need(SafeTensorsFile f, string name) =>
-        f.Contains(name) ? f.Get(name) : throw new InvalidDataException($"{f.Path}: missing tensor '{name}'");
+        f.Contains(name) ? f.Get(name) : throw new MrvsException(MrvsErrorKind.BadInput, $"{f.Path}: missing tensor '{name}'");
 
     private static TensorCheck Compare(string name, Tensor actual, Tensor expected, Tensor? ambiguity, ReadOnlySpan<long> resized, ReadOnlySpan<long> original)
     {

@@ -1,3 +1,4 @@
+using MRVS.Pipeline;
 using System.Text.Json;
 using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
@@ -18,7 +19,7 @@ public class SegmentationJobTests
     private SegmentationJobOptions Job(string input, string output, int clip = 2) =>
         new(_model.Path, "the red ball", [input], output)
         {
-            Segmenter = new SegmenterOptions { Backend = "cpu", ClipLength = clip, Resize = new EvalResizeRule(48, 64) },
+            Segmenter = new SegmenterOptions { Backend = Backend.Cpu, ClipLength = clip, Resize = new EvalResizeRule(48, 64) },
         };
 
     private string Gif(int frames)
@@ -91,7 +92,7 @@ public class SegmentationJobTests
         File.WriteAllText(Path.Combine(output, "keep.txt"), "mine");
         var gif = Gif(1);
 
-        var e = Assert.Throws<IOException>(() => SegmentationJob.Run(Job(gif, output)))!;
+        var e = Assert.Throws<MrvsException>(() => SegmentationJob.Run(Job(gif, output)))!;
         Assert.That(e.Message, Does.Contain("--overwrite"));
         Assert.That(File.Exists(Path.Combine(output, "keep.txt")));
 

@@ -91,9 +91,9 @@ public class RobertaTokenizerTests
 
         Assert.That(tokenizer.EncodeBpe("ab"), Is.EqualTo(new[] { 6 }));
         Assert.That(tokenizer.BosId, Is.Null);
-        var single = Assert.Throws<InvalidOperationException>(() => tokenizer.Encode("ab"))!;
+        var single = Assert.Throws<MrvsException>(() => tokenizer.Encode("ab"))!;
         Assert.That(single.Message, Does.Contain("vocab.json").And.Contain("'<s>'"));
-        var batch = Assert.Throws<InvalidOperationException>(() => tokenizer.EncodeBatch(["ab"]))!;
+        var batch = Assert.Throws<MrvsException>(() => tokenizer.EncodeBatch(["ab"]))!;
         Assert.That(batch.Message, Does.Contain("vocab.json").And.Contain("'<pad>'"));
     }
 
@@ -163,7 +163,7 @@ public class RobertaTokenizerTests
     {
         var tokenizer = LoadTiny(withSpecials: true);
 
-        var ex = Assert.Throws<InvalidOperationException>(() => tokenizer.EncodeBpe("az"))!;
+        var ex = Assert.Throws<MrvsException>(() => tokenizer.EncodeBpe("az"))!;
         Assert.That(ex.Message, Does.Contain("vocab.json").And.Contain("'z'"));
     }
 
@@ -179,7 +179,7 @@ public class RobertaTokenizerTests
         var vocab = Write("vocab.json", json);
         var merges = Write("merges.txt", "a b\n");
 
-        var ex = Assert.Throws<InvalidDataException>(() => RobertaTokenizer.Load(vocab, merges))!;
+        var ex = Assert.Throws<MrvsException>(() => RobertaTokenizer.Load(vocab, merges))!;
         Assert.That(ex.Message, Does.StartWith(vocab).And.Contain(expected));
     }
 
@@ -191,7 +191,7 @@ public class RobertaTokenizerTests
         var vocab = Write("vocab.json", "{\"a\": 0, \"b\": 1, \"ab\": 2}");
         var merges = Write("merges.txt", text);
 
-        var ex = Assert.Throws<InvalidDataException>(() => RobertaTokenizer.Load(vocab, merges))!;
+        var ex = Assert.Throws<MrvsException>(() => RobertaTokenizer.Load(vocab, merges))!;
         Assert.That(ex.Message, Does.StartWith(merges).And.Contain(expected));
     }
 
@@ -202,8 +202,8 @@ public class RobertaTokenizerTests
         var merges = Write("merges.txt", "a b\n");
         var absent = Path.Combine(_dir, "absent.txt");
 
-        var noVocab = Assert.Throws<FileNotFoundException>(() => RobertaTokenizer.Load(absent, merges))!;
-        var noMerges = Assert.Throws<FileNotFoundException>(() => RobertaTokenizer.Load(vocab, absent))!;
+        var noVocab = Assert.Throws<MrvsException>(() => RobertaTokenizer.Load(absent, merges))!;
+        var noMerges = Assert.Throws<MrvsException>(() => RobertaTokenizer.Load(vocab, absent))!;
         Assert.That(noVocab.Message, Does.Contain("vocab file").And.Contain(absent));
         Assert.That(noMerges.Message, Does.Contain("merges file").And.Contain(absent));
     }

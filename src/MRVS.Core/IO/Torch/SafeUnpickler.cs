@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using MRVS.Core.Limits;
 
 namespace MRVS.Core.IO.Torch;
 
@@ -13,6 +14,8 @@ internal sealed class SafeUnpickler
     private readonly byte[] _data;
     private readonly string _source;
     private readonly IPickleResolver _resolver;
+    private readonly int _maxOpcodes;
+    private int _opcodes;
     private readonly List<object?> _stack = [];
     private readonly Stack<int> _marks = new();
     private readonly Dictionary<long, object?> _memo = [];
@@ -20,15 +23,21 @@ internal sealed class SafeUnpickler
     private int _opStart;
     private PickleOpcode _op;
 
-    private SafeUnpickler(byte[] data, string source, IPickleResolver resolver)
+    private SafeUnpickler(byte[] data, string source, IPickleResolver resolver, int maxOpcodes)
     {
         _data = data;
         _source = source;
         _resolver = resolver;
+        _maxOpcodes = maxOpcodes;
     }
 
-    /// <summary>The object the pickle in <paramref name="data"/> describes; <paramref name="source"/> names it in errors.</summary>
-    public static object? Load(byte[] data, string source, IPickleResolver resolver) => new SafeUnpickler(data, source, resolver).Run();
+    /// <summary>
+    /// The object the pickle in <paramref name="data"/> describes; <paramref name="source"/> names it in errors. At most
+    /// <paramref name="maxOpcodes"/> opcodes run: each adds at most one value, mark or memo entry, so memory stays
+    /// proportional to that budget whatever the pickle repeats.
+    /// </summary>
+    public static object? Load(byte[] data, string source, IPickleResolver resolver, int maxOpcodes) =>
+        new SafeUnpickler(data, source, resolver, maxOpcodes).Run();
 
     private object? Run()
     {
@@ -36,6 +45,9 @@ internal sealed class SafeUnpickler
         {
             if (_pos >= _data.Length)
                 throw new TorchFormatException($"{_source}: the pickle ends at byte {_pos} without a STOP opcode (truncated?)");
+            if (++_opcodes > _maxOpcodes)
+                throw ResourceLimits.Exceeded($"{_source}: the pickle runs more than {ResourceLimits.Count(_maxOpcodes)} opcodes " +
+                    "(a state dict needs far fewer)", nameof(ResourceLimits.MaxPickleOpcodes), ResourceLimits.Count(_maxOpcodes));
             _opStart = _pos;
             _op = (PickleOpcode)_data[_pos++];
             if (_op == PickleOpcode.Stop) return Pop();

@@ -1,21 +1,34 @@
 using System.IO.Compression;
+using MRVS.Core.Errors;
+using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Core.IO.Torch;
 
+/// <summary>A tensor of a saved state dict as the pickle describes it, before any of its bytes is read.</summary>
+/// <param name="DType">Null for a storage type without an MRVS dtype (<paramref name="StorageType"/> names it).</param>
+public sealed record CheckpointTensorInfo(string Name, DType? DType, string StorageType, long[] Shape);
+
 /// <summary>
 /// A checkpoint written by <c>torch.save</c> in its zip format (PyTorch ≥ 1.6): <c>&lt;archive&gt;/data.pkl</c> describes the
 /// saved object, <c>&lt;archive&gt;/data/&lt;key&gt;</c> hold the raw little-endian storages. The pickle is read on open by
-/// <see cref="SafeUnpickler"/> (a whitelist, nothing executed); tensors are read on demand by <see cref="StateDict"/>
-/// into tensors owned by this checkpoint (contiguous copies, also of strided views) and freed by <see cref="Dispose"/>.
+/// <see cref="SafeUnpickler"/> (a whitelist, nothing executed, within <see cref="ResourceLimits.MaxPickleBytes"/> and
+/// <see cref="ResourceLimits.MaxPickleOpcodes"/>). A state dict's names, dtypes and shapes are known from the pickle
+/// alone (<see cref="Describe"/>), so they can be checked before any tensor is read; tensors are read on demand
+/// (<see cref="Read"/>, <see cref="StateDict"/>) into tensors owned by this checkpoint (contiguous copies, also of
+/// strided views) and freed by <see cref="Dispose"/>. Every zip entry read is checked against its CRC-32.
 /// The saved object must be a dict with string keys, as in <c>torch.save({'epoch': …, 'model_state_dict': …}, path)</c>.
 /// </summary>
 public sealed unsafe class TorchCheckpoint : IDisposable
 {
+    private const int CopyChunk = 1 << 20;
     private readonly FileStream _file;
     private readonly ZipArchive _zip;
     private readonly string _archive;
+    private readonly ResourceLimits _limits;
     private readonly OrderedDictionary<object, object?> _root;
+    private readonly Dictionary<string, OrderedDictionary<string, TorchTensorRef>> _refs = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Key, string Name), Tensor> _read = [];
     private readonly Dictionary<string, IReadOnlyDictionary<string, Tensor>> _loaded = new(StringComparer.Ordinal);
 
     public string Path { get; }
@@ -23,10 +36,11 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     /// <summary>The keys of the saved dict, in saved order.</summary>
     public IReadOnlyList<string> TopLevelKeys { get; }
 
-    private TorchCheckpoint(string path, FileStream file)
+    private TorchCheckpoint(string path, FileStream file, ResourceLimits limits)
     {
         Path = path;
         _file = file;
+        _limits = limits;
         RejectNonZip();
         try { _zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true); }
         catch (InvalidDataException e) { throw Fail($"not a readable zip archive ({e.Message})"); }
@@ -34,27 +48,46 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         _archive = pickle.FullName[..^"/data.pkl".Length];
         RejectBigEndian();
         var source = $"{path}: {pickle.FullName}";
-        var root = SafeUnpickler.Load(ReadAll(pickle), source, new TorchPickleResolver(source));
+        ResourceLimits.CheckFileSize(pickle.Length, limits.MaxPickleBytes, nameof(ResourceLimits.MaxPickleBytes), source);
+        var root = SafeUnpickler.Load(ReadAll(pickle), source, new TorchPickleResolver(source), limits.MaxPickleOpcodes);
         _root = root as OrderedDictionary<object, object?>
                 ?? throw Fail($"the saved object is {PickleValue.Describe(root)}, expected a dict such as {{'model_state_dict': ...}}");
         TopLevelKeys = _root.Keys.Select(k => k as string
                                               ?? throw Fail($"the saved dict has a key that is {PickleValue.Describe(k)}, expected strings")).ToList();
     }
 
-    public static TorchCheckpoint Open(string path)
+    public static TorchCheckpoint Open(string path, ResourceLimits? limits = null)
     {
+        InputFile.RequireRegular(path, "checkpoint", MrvsErrorKind.BadModel);
         FileStream file;
         try { file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new TorchFormatException($"{path}: cannot open ({e.Message})");
         }
-        try { return new TorchCheckpoint(path, file); }
+        try { return new TorchCheckpoint(path, file, limits ?? ResourceLimits.Default); }
         catch
         {
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The names, dtypes and shapes of the dict of tensors saved under <paramref name="key"/>, from the pickle alone.
+    /// Throws when the dict holds something else than tensors, when a tensor's view leaves its storage, or when the
+    /// storages the dict refers to add up to more than <see cref="ResourceLimits.MaxModelBytes"/>.
+    /// </summary>
+    public IReadOnlyList<CheckpointTensorInfo> Describe(string key = "model_state_dict") =>
+        Refs(key).Select(x => new CheckpointTensorInfo(x.Key, x.Value.Storage.Type.DType, x.Value.Storage.Type.Name, x.Value.Size)).ToList();
+
+    /// <summary>One tensor of the dict under <paramref name="key"/>, read on the first call; it belongs to this checkpoint.</summary>
+    public Tensor Read(string key, string name)
+    {
+        if (_read.TryGetValue((key, name), out var t)) return t;
+        var refs = Refs(key);
+        if (!refs.TryGetValue(name, out var r)) throw Fail($"'{key}' has no entry '{name}'");
+        return _read[(key, name)] = ReadTensor($"'{key}' entry '{name}'", r);
     }
 
     /// <summary>
@@ -64,36 +97,42 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     public IReadOnlyDictionary<string, Tensor> StateDict(string key = "model_state_dict")
     {
         if (_loaded.TryGetValue(key, out var done)) return done;
-        if (!_root.TryGetValue(key, out var value))
-            throw Fail($"no top-level key '{key}'; the saved dict has {FormatKeys()}");
-        if (value is not OrderedDictionary<object, object?> dict)
-            throw Fail($"'{key}' is {PickleValue.Describe(value)}, expected a dict of tensors");
-        var refs = new List<(string Name, TorchTensorRef Ref)>(dict.Count);
-        foreach (var (k, v) in dict)
-        {
-            if (k is not string name) throw Fail($"'{key}' has a key that is {PickleValue.Describe(k)}, expected strings");
-            if (v is not TorchTensorRef r) throw Fail($"'{key}' entry '{name}' is {PickleValue.Describe(v)}, expected a tensor");
-            refs.Add((name, r));
-        }
-        var tensors = new Dictionary<string, Tensor>(refs.Count, StringComparer.Ordinal);
-        try
-        {
-            foreach (var (name, r) in refs) tensors.Add(name, ReadTensor($"'{key}' entry '{name}'", r));
-        }
-        catch
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-            throw;
-        }
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var name in Refs(key).Keys) tensors.Add(name, Read(key, name));
         _loaded[key] = tensors;
         return tensors;
     }
 
-    private Tensor ReadTensor(string what, TorchTensorRef r)
+    private OrderedDictionary<string, TorchTensorRef> Refs(string key)
+    {
+        if (_refs.TryGetValue(key, out var known)) return known;
+        if (!_root.TryGetValue(key, out var value))
+            throw Fail($"no top-level key '{key}'; the saved dict has {FormatKeys()}");
+        if (value is not OrderedDictionary<object, object?> dict)
+            throw Fail($"'{key}' is {PickleValue.Describe(value)}, expected a dict of tensors");
+        var refs = new OrderedDictionary<string, TorchTensorRef>(dict.Count, StringComparer.Ordinal);
+        var storages = new Dictionary<string, TorchStorage>(StringComparer.Ordinal);
+        foreach (var (k, v) in dict)
+        {
+            if (k is not string name) throw Fail($"'{key}' has a key that is {PickleValue.Describe(k)}, expected strings");
+            if (v is not TorchTensorRef r) throw Fail($"'{key}' entry '{name}' is {PickleValue.Describe(v)}, expected a tensor");
+            CheckView($"'{key}' entry '{name}'", r);
+            refs.Add(name, r);
+            storages.TryAdd(r.Storage.Key, r.Storage);
+        }
+        // Views may share storages; what would be read is each storage once.
+        long total = 0;
+        foreach (var s in storages.Values) total = SaturatingAdd(total, SaturatingMultiply(s.Numel, s.Type.DType?.Size() ?? 1));
+        ResourceLimits.CheckFileSize(total, _limits.MaxModelBytes, nameof(ResourceLimits.MaxModelBytes),
+            $"{Path}: the {storages.Count} storages of '{key}'");
+        _refs[key] = refs;
+        return refs;
+    }
+
+    /// <summary>The view stays inside its storage, and the storage's entry exists with the storage's size.</summary>
+    private void CheckView(string what, TorchTensorRef r)
     {
         var storage = r.Storage;
-        if (storage.Type.DType is not { } dtype)
-            throw Fail($"{what} is stored as torch.{storage.Type.Name}, which has no MRVS dtype (supported: {TorchStorageType.Supported})");
         long last;
         try { last = r.LastElement; }
         catch (OverflowException) { throw Fail($"{what}: size {Format(r.Size)} and stride {Format(r.Stride)} overflow 64-bit offsets"); }
@@ -102,37 +141,37 @@ public sealed unsafe class TorchCheckpoint : IDisposable
                        $"of storage '{storage.Key}', which holds {storage.Numel}");
         var entryName = $"{_archive}/data/{storage.Key}";
         var entry = _zip.GetEntry(entryName) ?? throw Fail($"{what}: storage entry '{entryName}' is missing");
-        int size = dtype.Size();
-        if (entry.Length % size != 0 || entry.Length / size != storage.Numel)
-            throw Fail($"{what}: storage entry '{entryName}' holds {entry.Length} bytes, expected {storage.Numel} x {size} " +
+        if (storage.Type.DType is { } dtype && (entry.Length % dtype.Size() != 0 || entry.Length / dtype.Size() != storage.Numel))
+            throw Fail($"{what}: storage entry '{entryName}' holds {entry.Length} bytes, expected {storage.Numel} x {dtype.Size()} " +
                        $"(torch.{storage.Type.Name})");
+    }
 
+    private Tensor ReadTensor(string what, TorchTensorRef r)
+    {
+        var storage = r.Storage;
+        if (storage.Type.DType is not { } dtype)
+            throw Fail($"{what} is stored as torch.{storage.Type.Name}, which has no MRVS dtype (supported: {TorchStorageType.Supported})");
+        int size = dtype.Size();
         if (ByteCount(r.Size, size) is not { } bytes)
             throw Fail($"{what}: size {Format(r.Size)} of torch.{storage.Type.Name} is over 2 GiB, more than one host tensor holds");
-        long span = (last - r.Offset + 1) * size;
+        long last = r.LastElement, span = (last - r.Offset + 1) * size;
         if (!r.IsContiguous && span > Array.MaxLength)
             throw Fail($"{what}: the strided view spans {span} bytes of storage '{storage.Key}', too many to gather in memory");
+        var entryName = $"{_archive}/data/{storage.Key}";
+        var entry = _zip.GetEntry(entryName)!;
         var tensor = Tensor.Zeros(dtype, r.Size.Select(d => (int)d).ToArray());
         try
         {
-            if (tensor.ElementCount == 0) return tensor;
             var dst = new Span<byte>((void*)tensor.Data, bytes);
-            using var stream = entry.Open();
-            Skip(stream, r.Offset * size);
-            if (r.IsContiguous)
-                stream.ReadExactly(dst);
+            if (r.IsContiguous || tensor.ElementCount == 0)
+                CopyVerified(entry, r.Offset * size, dst);
             else
             {
-                var src = new byte[span];
-                stream.ReadExactly(src);
-                Gather(src, dst, r, size);
+                var window = new byte[span];
+                CopyVerified(entry, r.Offset * size, window);
+                Gather(window, dst, r, size);
             }
             return tensor;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException)
-        {
-            tensor.Dispose();
-            throw Fail($"{what}: cannot read storage entry '{entryName}' ({e.Message})");
         }
         catch
         {
@@ -140,6 +179,42 @@ public sealed unsafe class TorchCheckpoint : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Streams the whole entry once, checking its length and CRC-32, and copies bytes [start, start + destination.Length)
+    /// of it into <paramref name="destination"/>.
+    /// </summary>
+    private void CopyVerified(ZipArchiveEntry entry, long start, Span<byte> destination)
+    {
+        var crc = new Crc32();
+        var buffer = new byte[(int)Math.Min(CopyChunk, Math.Max(entry.Length, 1))];
+        long at = 0;
+        try
+        {
+            using var stream = entry.Open();
+            while (at < entry.Length)
+            {
+                int n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, entry.Length - at));
+                if (n == 0) throw Fail($"'{entry.FullName}' ends after {at} of its {entry.Length} bytes (truncated?)");
+                var chunk = buffer.AsSpan(0, n);
+                crc.Append(chunk);
+                long from = Math.Max(at, start), to = Math.Min(at + n, start + destination.Length);
+                if (from < to) chunk[(int)(from - at)..(int)(to - at)].CopyTo(destination[(int)(from - start)..]);
+                at += n;
+            }
+            if (stream.Read(buffer, 0, 1) != 0) throw Fail($"'{entry.FullName}' holds more than the {entry.Length} bytes its header declares");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw Fail($"cannot read '{entry.FullName}' ({e.Message})");
+        }
+        if (crc.Value != entry.Crc32)
+            throw Fail($"'{entry.FullName}' is damaged: its CRC-32 is {crc.Value:x8}, the archive says {entry.Crc32:x8}");
+    }
+
+    private static long SaturatingMultiply(long a, long b) => a != 0 && b > long.MaxValue / a ? long.MaxValue : a * b;
+
+    private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
     /// <summary>Bytes of a tensor of this size, or null past what one host tensor (a Span) can hold.</summary>
     private static int? ByteCount(long[] shape, int elementSize)
@@ -230,15 +305,7 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     {
         if (entry.Length > Array.MaxLength) throw Fail($"'{entry.FullName}' is {entry.Length} bytes, too large to read");
         var bytes = new byte[entry.Length];
-        try
-        {
-            using var s = entry.Open();
-            s.ReadExactly(bytes);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException)
-        {
-            throw Fail($"cannot read '{entry.FullName}' ({e.Message})");
-        }
+        CopyVerified(entry, 0, bytes);
         return bytes;
     }
 
@@ -256,8 +323,8 @@ public sealed unsafe class TorchCheckpoint : IDisposable
 
     public void Dispose()
     {
-        foreach (var dict in _loaded.Values)
-            foreach (var t in dict.Values) t.Dispose();
+        foreach (var t in _read.Values) t.Dispose();
+        _read.Clear();
         _loaded.Clear();
         _zip.Dispose();
         _file.Dispose();
