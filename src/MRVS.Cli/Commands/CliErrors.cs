@@ -12,6 +12,9 @@ public static class CliErrors
 {
     public const int Failure = 2, InternalError = 70;
 
+    /// <summary>Set to 1 to have an internal error's stack trace printed after its line.</summary>
+    public const string TraceVariable = "MRVS_TRACE";
+
     public static int Guard(Func<int> body)
     {
         try { return body(); }
@@ -19,7 +22,9 @@ public static class CliErrors
         catch (OutOfMemoryException) { return Report("out of memory (the input or model is too large for this machine; try a shorter --clip)"); }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"mrvs: internal error ({e.GetType().Name}): {ErrorText.OneLine(e.Message)} (please report this)");
+            Console.Error.WriteLine($"mrvs: internal error ({e.GetType().Name}): {ErrorText.OneLine(e.Message)} " +
+                $"(please report this; {TraceVariable}=1 prints the stack trace)");
+            if (Environment.GetEnvironmentVariable(TraceVariable) is "1") Console.Error.WriteLine(e);
             return InternalError;
         }
     }
@@ -29,7 +34,10 @@ public static class CliErrors
     {
         var names = new List<string>();
         for (var r = parse.CommandResult; r.Parent is System.CommandLine.Parsing.CommandResult parent; r = parent) names.Insert(0, r.Command.Name);
-        var messages = parse.Errors.Select(e => e.Message).Distinct().ToList();
+        // Errors about what was typed first, then what is missing; each without its closing period.
+        var messages = parse.Errors.Select(e => e.Message.TrimEnd('.'))
+            .OrderBy(m => m.Contains("required", StringComparison.OrdinalIgnoreCase) || m.StartsWith("Required", StringComparison.Ordinal))
+            .Distinct().ToList();
         var shown = string.Join("; ", messages.Take(3)) + (messages.Count > 3 ? $"; and {messages.Count - 3} more" : "");
         Console.Error.WriteLine($"mrvs: {ErrorText.OneLine(shown)} (see `mrvs {string.Join(' ', [.. names, "--help"])}`)");
         return Failure;

@@ -44,6 +44,10 @@ public sealed class Executor : IDisposable
         var unsupported = Plan.Schedule.Where(n => !backend.Supports(n.Op)).GroupBy(n => n.Op.Kind).Select(g => $"{g.Key} (e.g. {g.First().Name})").ToList();
         if (unsupported.Count > 0)
             throw new NotSupportedException($"backend '{backend.Name}' has no kernel for {unsupported.Count} op kind(s): {string.Join(", ", unsupported)}");
+        // Host tensors are spans: one over 2 GiB cannot be fed or copied out.
+        foreach (var (name, v) in graph.Inputs.Concat(graph.Taps.Where(t => _outputsByValue.ContainsKey(t.Value))))
+            if (v.Type.Bytes > int.MaxValue)
+                throw new MrvsException(MrvsErrorKind.ResourceLimit, $"'{name}' {v.Type} is {ErrorText.Bytes(v.Type.Bytes)}, more than the 2 GiB a host tensor holds");
         if (Plan.ArenaBytes > maxArenaBytes)
             throw ResourceLimits.Exceeded($"the forward needs {ErrorText.Bytes(Plan.ArenaBytes)} for its intermediates",
                 nameof(ResourceLimits.MaxArenaBytes), ErrorText.Bytes(maxArenaBytes));

@@ -21,10 +21,10 @@ public sealed record ResourceLimits
     public int MaxFrames { get; init; } = 500_000;
 
     /// <summary>
-    /// Bytes of the decoded frames one clip holds at their own size, clip length × width × height × 3 (default 2 GiB:
+    /// Bytes of the decoded frames one clip holds at their own size, clip length × width × height × 3 (default 1 GiB:
     /// 36 frames of 4K). Memory of a segmentation is bounded by the clip; this bounds the clip.
     /// </summary>
-    public long MaxClipBytes { get; init; } = 2L << 30;
+    public long MaxClipBytes { get; init; } = 1L << 30;
 
     /// <summary>Bytes of model data read into memory: model.safetensors, a checkpoint's storages (default 16 GiB).</summary>
     public long MaxModelBytes { get; init; } = 16L << 30;
@@ -42,13 +42,14 @@ public sealed record ResourceLimits
     public long MaxTextFileBytes { get; init; } = 64L << 20;
 
     /// <summary>
-    /// Bytes of one forward's intermediates (the executor's arena). Null (the default): the machine's memory for the
-    /// host backends (cpu, cuda-emu); on a GPU the device itself refuses what does not fit.
+    /// Bytes of one forward's intermediates (the executor's arena). Null (the default): half the memory this process
+    /// may use for the host backends (cpu, cuda-emu), the rest being weights, frames and everything else; on a GPU the
+    /// device itself refuses what does not fit.
     /// </summary>
     public long? MaxArenaBytes { get; init; }
 
-    /// <summary>The arena bound for a backend: <see cref="MaxArenaBytes"/>, or when null the memory this process may use (host backends) or none (a GPU).</summary>
-    public long ArenaLimit(bool hostMemory) => MaxArenaBytes ?? (hostMemory ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : long.MaxValue);
+    /// <summary>The arena bound for a backend: <see cref="MaxArenaBytes"/>, or its default when null.</summary>
+    public long ArenaLimit(bool hostMemory) => MaxArenaBytes ?? (hostMemory ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2 : long.MaxValue);
 
     /// <summary>The exception for <paramref name="what"/> (the input and the amount) beyond a limit, named as a property of this type.</summary>
     public static MrvsException Exceeded(string what, string limit, string limitValue) =>

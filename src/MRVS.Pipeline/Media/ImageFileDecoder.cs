@@ -32,9 +32,8 @@ internal static class ImageFileDecoder
         IImageFormat? format = null;
         try
         {
-            var info = Image.Identify(bytes, out format)
+            format = Image.DetectFormat(bytes)
                 ?? throw new MediaException($"cannot decode image '{path}': not a format ImageSharp reads ({string.Join(", ", MediaFormats.ImageExtensions)})");
-            limits.CheckFrame(info.Width, info.Height, $"image '{path}'");
             string? problem = format.Name switch
             {
                 "PNG" => PngStructure.Problem(bytes),
@@ -42,12 +41,14 @@ internal static class ImageFileDecoder
                 _ => null,
             };
             if (problem is not null) throw new MediaException($"cannot decode image '{path}' ({format.Name} structure check): {problem}");
+            var info = Image.Identify(bytes) ?? throw new MediaException($"cannot decode image '{path}' (ImageSharp {format.Name} decoder): no image header");
+            limits.CheckFrame(info.Width, info.Height, $"image '{path}'");
             using var image = Image.Load<Rgb24>(bytes);
             return ToFrame(image.Frames.RootFrame, name);
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
-            throw new MediaException($"cannot decode image '{path}' (ImageSharp {format?.Name ?? "format detection"}): {e.Message}", e);
+            throw new MediaException($"cannot decode image '{path}' (ImageSharp {format?.Name ?? "format detection"} decoder): {e.Message}", e);
         }
     }
 

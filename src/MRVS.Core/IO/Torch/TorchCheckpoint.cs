@@ -43,7 +43,7 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         _limits = limits;
         RejectNonZip();
         try { _zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true); }
-        catch (InvalidDataException e) { throw Fail($"not a readable zip archive ({e.Message})"); }
+        catch (InvalidDataException) { throw Fail("not a readable zip archive: its central directory is damaged or missing (truncated?)"); }
         var pickle = FindPickle();
         _archive = pickle.FullName[..^"/data.pkl".Length];
         RejectBigEndian();
