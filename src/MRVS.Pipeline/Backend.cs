@@ -21,8 +21,10 @@ public enum Backend
 /// <summary>The names the command line and messages use for <see cref="Backend"/>: auto, cpu, cuda, cuda-emu.</summary>
 public static class BackendNames
 {
+    /// <summary>Every name, in the order of <see cref="Backend"/>.</summary>
     public static IReadOnlyList<string> All { get; } = ["auto", "cpu", "cuda", "cuda-emu"];
 
+    /// <summary>The backend's name: auto, cpu, cuda or cuda-emu.</summary>
     public static string Name(this Backend backend) => All[(int)backend];
 
     /// <summary>The backend named <paramref name="name"/> (case-insensitive; "cuda_emu" also reads as cuda-emu).</summary>
@@ -30,6 +32,7 @@ public static class BackendNames
         ? b
         : throw new MrvsException(MrvsErrorKind.BadInput, $"unknown backend '{name}' (expected {string.Join(", ", All)})");
 
+    /// <summary>The backend named <paramref name="name"/>, if it names one (as <see cref="Parse"/> reads names).</summary>
     public static bool TryParse(string? name, out Backend backend)
     {
         int i = All.ToList().FindIndex(n => string.Equals(n, name?.Trim().Replace('_', '-'), StringComparison.OrdinalIgnoreCase));

@@ -18,6 +18,8 @@ public static class BackendFactory
         CreateResolved(backend, precision, threads).Backend;
 
     /// <summary>The backend, and which one <see cref="Backend.Auto"/> resolved to on this machine.</summary>
+    /// <param name="backend">Which backend; <see cref="Backend.Auto"/> tries the GPU first.</param>
+    /// <param name="precision">GEMM arithmetic; fp16 and bf16 need a cuda backend.</param>
     /// <param name="threads">
     /// CPU threads for the host backends' parallel loops; null keeps the current setting (one per core by default). The
     /// CPU backend's thread count is process-wide (<see cref="CpuParallel.MaxThreads"/>).

@@ -1,5 +1,6 @@
 using MRVS.Core.Config;
 using MRVS.Core.Errors;
+using MRVS.Core.Graph;
 using MRVS.Core.IO;
 using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
@@ -78,6 +79,7 @@ public sealed class ModelFolder : IDisposable
     /// <summary>A fresh binding of the weights (a store records what one graph build used).</summary>
     public WeightStore NewWeightStore() => new(Weights);
 
+    /// <summary>Frees the weights.</summary>
     public void Dispose() => Weights.Dispose();
 
     internal static void CheckTokenizer(string vocabPath, RobertaTokenizer tokenizer, RobertaConfig text)
@@ -108,6 +110,12 @@ public sealed class ModelFolder : IDisposable
         {
             throw new MrvsException(MrvsErrorKind.BadModel,
                 $"{weights.Path}: does not match {CheckpointConverter.ConfigFile} ({config.Variant}): {WeightBindingException.Summarize(e.Problems)}", e);
+        }
+        catch (ShapeException e)
+        {
+            // Fields that pass their ranges but not each other's (a module's sizes that do not fit together).
+            throw new MrvsException(MrvsErrorKind.BadModel, $"{Path.Combine(Path.GetDirectoryName(weights.Path)!, CheckpointConverter.ConfigFile)}: " +
+                $"the model it describes cannot be built: {e.Message}", e);
         }
         var bad = new List<string>();
         foreach (var info in weights.Tensors)

@@ -6,6 +6,7 @@ namespace MRVS.Pipeline;
 /// <summary>Resolves a model config from a variant name or a config.json path (the CLI's --variant / --config).</summary>
 public static class ModelLoading
 {
+    /// <summary>The config of a released variant, or of a config.json; exactly one of the two.</summary>
     public static ModelConfig ResolveConfig(string? variant, string? configPath)
     {
         if (variant is not null && configPath is not null) throw new MrvsException(MrvsErrorKind.BadInput, "give either --variant or --config, not both");

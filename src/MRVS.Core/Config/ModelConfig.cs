@@ -71,7 +71,7 @@ public sealed record ModelConfig(
             // Duplicate keys are refused: which of two values would count is anyone's guess.
             root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
-        catch (JsonException e) { throw new ModelConfigException($"{source}: not valid JSON ({e.Message})"); }
+        catch (JsonException e) { throw new ModelConfigException($"{source}: not valid JSON ({ErrorText.Json(e)})"); }
         if (root is not JsonObject r) throw new ModelConfigException($"{source}: the model config must be a JSON object");
         var reader = new FieldReader(r, source);
 

@@ -55,4 +55,16 @@ public static class ErrorText
         < 1L << 30 => string.Format(CultureInfo.InvariantCulture, "{0:F1} MiB", bytes / 1048576.0),
         _ => string.Format(CultureInfo.InvariantCulture, "{0:F1} GiB", bytes / 1073741824.0),
     };
+
+    /// <summary>A JSON parse error as "line 3, column 17: '0xEF' is an invalid start of a property name" (the parser's own position suffix dropped).</summary>
+    public static string Json(System.Text.Json.JsonException e)
+    {
+        var message = e.Message;
+        int suffix = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (suffix >= 0) message = message[..suffix];
+        message = message.TrimEnd('.', ' ');
+        return e.LineNumber is { } line && e.BytePositionInLine is { } column
+            ? string.Format(CultureInfo.InvariantCulture, "line {0}, column {1}: {2}", line + 1, column + 1, message)
+            : message;
+    }
 }

@@ -84,7 +84,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         if (!Utf8.IsValid(json)) throw Fail("header is not UTF-8 text");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json); }
-        catch (JsonException e) { throw Fail($"header is not valid JSON ({e.Message})"); }
+        catch (JsonException e) { throw Fail($"header is not valid JSON ({ErrorText.Json(e)})"); }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Fail("header is not a JSON object");

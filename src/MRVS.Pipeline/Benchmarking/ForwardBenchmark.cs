@@ -17,6 +17,12 @@ public sealed record ForwardBenchmarkResult(string Backend, ForwardShape Shape, 
 /// </summary>
 public static class ForwardBenchmark
 {
+    /// <param name="config">The model's shape.</param>
+    /// <param name="weights">Its weights (synthetic ones work).</param>
+    /// <param name="shape">Frames, frame size and sentence length of the forward.</param>
+    /// <param name="backend">Where it runs.</param>
+    /// <param name="warmup">Untimed runs first.</param>
+    /// <param name="runs">Timed runs.</param>
     /// <param name="maxArenaBytes">The most the forward's intermediates may take (see <see cref="Core.Limits.ResourceLimits.ArenaLimit"/>).</param>
     public static ForwardBenchmarkResult Run(ModelConfig config, WeightStore weights, ForwardShape shape, IBackend backend, int warmup, int runs,
         long maxArenaBytes = long.MaxValue)

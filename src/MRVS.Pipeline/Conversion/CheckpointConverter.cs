@@ -1,5 +1,6 @@
 using MRVS.Core.Config;
 using MRVS.Core.Errors;
+using MRVS.Core.Graph;
 using MRVS.Core.IO;
 using MRVS.Core.IO.Torch;
 using MRVS.Core.Limits;
@@ -19,11 +20,29 @@ namespace MRVS.Pipeline.Conversion;
 /// </summary>
 public static class CheckpointConverter
 {
-    public const string WeightsFile = "model.safetensors", ConfigFile = "config.json", VocabFile = "vocab.json", MergesFile = "merges.txt";
+    /// <summary>The weights of a model folder.</summary>
+    public const string WeightsFile = "model.safetensors";
+
+    /// <summary>The config of a model folder.</summary>
+    public const string ConfigFile = "config.json";
+
+    /// <summary>The tokenizer's vocabulary (roberta-base's).</summary>
+    public const string VocabFile = "vocab.json";
+
+    /// <summary>The tokenizer's merges (roberta-base's).</summary>
+    public const string MergesFile = "merges.txt";
 
     /// <summary>The state dict key of the official trainers' checkpoints.</summary>
     public const string StateDictKey = "model_state_dict";
 
+    /// <summary>Converts <paramref name="checkpointPath"/> into the new folder <paramref name="outputDir"/>.</summary>
+    /// <param name="checkpointPath">The official checkpoint (.pth.tar).</param>
+    /// <param name="config">The model it holds (a released variant or a config.json).</param>
+    /// <param name="outputDir">The model folder to create (absent or empty).</param>
+    /// <param name="vocabPath">roberta-base's vocab.json to copy beside the model (with <paramref name="mergesPath"/>).</param>
+    /// <param name="mergesPath">roberta-base's merges.txt.</param>
+    /// <param name="limits">Bounds on the checkpoint's pickle and storages.</param>
+    /// <param name="cancel">Stops the conversion between its steps; nothing is written then.</param>
     public static void Convert(string checkpointPath, ModelConfig config, string outputDir, string? vocabPath = null, string? mergesPath = null,
         ResourceLimits? limits = null, CancellationToken cancel = default)
     {
@@ -38,7 +57,11 @@ public static class CheckpointConverter
             using var output = OutputFolder.Begin(outputDir, overwrite: false);
             using var checkpoint = TorchCheckpoint.Open(checkpointPath, limits);
             var store = new WeightStore(WeightSource.From(checkpoint, StateDictKey));
-            SocModel.Build(config, store, ForwardShape.WeightBinding);
+            try { SocModel.Build(config, store, ForwardShape.WeightBinding); }
+            catch (ShapeException e)
+            {
+                throw new MrvsException(MrvsErrorKind.BadModel, $"the config of '{config.Variant}' describes a model that cannot be built: {e.Message}", e);
+            }
             cancel.ThrowIfCancellationRequested();
             var stateDict = checkpoint.StateDict(StateDictKey);
             cancel.ThrowIfCancellationRequested();

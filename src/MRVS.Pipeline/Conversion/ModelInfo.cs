@@ -15,7 +15,9 @@ namespace MRVS.Pipeline.Conversion;
 public sealed record ModelInfo(string Family, string Variant, long Parameters, IReadOnlyDictionary<DType, long> BytesByDType, long FileBytes,
     bool HasTokenizer, string SwinSize, int MaxTokens, TokenizedText? Tokens)
 {
+    /// <param name="modelDir">The model folder.</param>
     /// <param name="text">A sentence to tokenize with the folder's tokenizer (it must have one).</param>
+    /// <param name="limits">Bounds on the files read.</param>
     public static ModelInfo Read(string modelDir, string? text = null, ResourceLimits? limits = null)
     {
         limits ??= ResourceLimits.Default;

@@ -13,6 +13,7 @@ public sealed class AnimatedGifSource : FrameSource
     private readonly ResourceLimits _limits;
     private readonly GifDecoder.Summary _summary;
 
+    /// <summary>Opens a GIF and scans its blocks (frame count, rate, damage) without decoding pixels.</summary>
     public AnimatedGifSource(string path, ResourceLimits? limits = null) : base(path)
     {
         InputFile.RequireRegular(path, "GIF");
@@ -21,15 +22,21 @@ public sealed class AnimatedGifSource : FrameSource
         _summary = GifDecoder.Scan(path, _limits);
     }
 
+    /// <summary>The GIF's path.</summary>
     public string GifPath { get; }
 
-    /// <summary>The canvas size every frame has.</summary>
+    /// <summary>The canvas width every frame has.</summary>
     public int Width => _summary.Width;
+
+    /// <summary>The canvas height every frame has.</summary>
     public int Height => _summary.Height;
 
+    /// <inheritdoc/>
     public override int? FrameCount => _summary.FrameCount;
 
+    /// <inheritdoc/>
     public override double? FramesPerSecond => _summary.FramesPerSecond;
 
+    /// <inheritdoc/>
     public override IEnumerable<RgbFrame> ReadFrames() => GifDecoder.Frames(GifPath, _limits);
 }

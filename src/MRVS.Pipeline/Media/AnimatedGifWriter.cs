@@ -19,6 +19,7 @@ public sealed class AnimatedGifWriter : IFrameWriter
     private (int Width, int Height)? _size;
     private bool _completed;
 
+    /// <summary>Creates <paramref name="path"/>; frames play at <paramref name="framesPerSecond"/> (GIF delays are in 1/100 s).</summary>
     public AnimatedGifWriter(string path, double framesPerSecond)
     {
         if (!(framesPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(framesPerSecond), $"frame rate {framesPerSecond} must be positive");
@@ -28,12 +29,14 @@ public sealed class AnimatedGifWriter : IFrameWriter
         _file = Io(() => new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16));
     }
 
+    /// <summary>Writes every frame of <paramref name="frames"/> as a looping GIF.</summary>
     public static void Write(string path, IEnumerable<RgbFrame> frames, double framesPerSecond)
     {
         using var writer = new AnimatedGifWriter(path, framesPerSecond);
         writer.WriteAll(frames);
     }
 
+    /// <inheritdoc/>
     public void Add(RgbFrame frame)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
@@ -70,6 +73,7 @@ public sealed class AnimatedGifWriter : IFrameWriter
         });
     }
 
+    /// <inheritdoc/>
     public void Complete()
     {
         if (_completed) return;
@@ -83,6 +87,7 @@ public sealed class AnimatedGifWriter : IFrameWriter
         _file.Dispose();
     }
 
+    /// <summary>Closes the file (an incomplete one if <see cref="Complete"/> was not called).</summary>
     public void Dispose() => _file.Dispose();
 
     private void WriteHeader(int width, int height)

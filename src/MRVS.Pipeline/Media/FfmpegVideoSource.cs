@@ -28,13 +28,19 @@ public sealed class FfmpegVideoSource : FrameSource
         FramesPerSecond = fps;
     }
 
+    /// <summary>The video's path.</summary>
     public string VideoPath { get; }
+
+    /// <summary>Frame width after ffmpeg's rotation.</summary>
     public int Width { get; }
+
+    /// <summary>Frame height after ffmpeg's rotation.</summary>
     public int Height { get; }
 
     /// <summary>The frame count stored in the container (nb_frames), when it has one.</summary>
     public override int? FrameCount { get; }
 
+    /// <inheritdoc/>
     public override double? FramesPerSecond { get; }
 
     /// <summary>The video stream's codec as ffprobe names it (h264, vp9, …), for messages.</summary>

@@ -18,12 +18,14 @@ public sealed class FfmpegVideoWriter(string path, double framesPerSecond) : IFr
     /// <summary>Whether ffmpeg is on PATH (the writer needs it; callers can skip the video output otherwise).</summary>
     public static bool IsAvailable => FfmpegProcess.Find("ffmpeg") != null;
 
+    /// <summary>Writes every frame of <paramref name="frames"/> as an H.264 video.</summary>
     public static void Write(string path, IEnumerable<RgbFrame> frames, double framesPerSecond)
     {
         using var writer = new FfmpegVideoWriter(path, framesPerSecond);
         writer.WriteAll(frames);
     }
 
+    /// <inheritdoc/>
     public void Add(RgbFrame frame)
     {
         if (_process is null)
@@ -45,6 +47,7 @@ public sealed class FfmpegVideoWriter(string path, double framesPerSecond) : IFr
         catch (IOException e) { _pipeError = e; } // ffmpeg stopped reading; its exit code and stderr say why
     }
 
+    /// <inheritdoc/>
     public void Complete()
     {
         if (_process is null) throw new MediaException($"no frames to write to video '{path}'");
@@ -55,5 +58,6 @@ public sealed class FfmpegVideoWriter(string path, double framesPerSecond) : IFr
             throw new MediaException($"ffmpeg failed writing video '{path}' (exit code {code}): {_process.ErrorText}", _pipeError);
     }
 
+    /// <summary>Stops ffmpeg if it still runs.</summary>
     public void Dispose() => _process?.Dispose();
 }

@@ -9,6 +9,7 @@ namespace MRVS.Pipeline.Media;
 /// </summary>
 public abstract class FrameSource
 {
+    /// <summary>A source described by <paramref name="description"/> in messages.</summary>
     protected FrameSource(string description) => Description = description;
 
     /// <summary>The input path (or the first of a list), for messages.</summary>
@@ -20,8 +21,10 @@ public abstract class FrameSource
     /// <summary>The frame rate stored in the file (video, GIF delays), else null.</summary>
     public virtual double? FramesPerSecond => null;
 
+    /// <summary>The frames, decoded one at a time as the caller enumerates.</summary>
     public abstract IEnumerable<RgbFrame> ReadFrames();
 
+    /// <summary>One folder of images, one animated GIF, one video, or one image file (see the overload for lists).</summary>
     public static FrameSource Open(string path, ResourceLimits? limits = null) => Open([path], limits);
 
     /// <summary>

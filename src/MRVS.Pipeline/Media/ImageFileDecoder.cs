@@ -29,26 +29,33 @@ internal static class ImageFileDecoder
         // A compressed image is no larger than its pixels (plus headers): anything bigger is not worth reading.
         var bytes = InputFile.ReadAllBytes(path, "image", Core.Errors.MrvsErrorKind.BadInput, 4 * limits.MaxFramePixels + (1 << 20),
             nameof(ResourceLimits.MaxFramePixels));
-        IImageFormat? format = null;
+        var format = Image.DetectFormat(bytes)
+            ?? throw new MediaException($"cannot decode image '{path}': not a format ImageSharp reads ({string.Join(", ", MediaFormats.ImageExtensions)})");
+        string? problem = format.Name switch
+        {
+            "PNG" => PngStructure.Problem(bytes),
+            "JPEG" => JpegStructure.Problem(bytes),
+            _ => null,
+        };
+        if (problem is not null) throw new MediaException($"cannot decode image '{path}' ({format.Name} structure check): {problem}");
+        var decoder = $"ImageSharp {format.Name} decoder";
+        IImageInfo? info;
+        try { info = Image.Identify(bytes); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new MediaException($"cannot decode image '{path}' ({decoder}): {e.Message}", e);
+        }
+        if (info is null) throw new MediaException($"cannot decode image '{path}' ({decoder}): no image header");
+        limits.CheckFrame(info.Width, info.Height, $"image '{path}'");
         try
         {
-            format = Image.DetectFormat(bytes)
-                ?? throw new MediaException($"cannot decode image '{path}': not a format ImageSharp reads ({string.Join(", ", MediaFormats.ImageExtensions)})");
-            string? problem = format.Name switch
-            {
-                "PNG" => PngStructure.Problem(bytes),
-                "JPEG" => JpegStructure.Problem(bytes),
-                _ => null,
-            };
-            if (problem is not null) throw new MediaException($"cannot decode image '{path}' ({format.Name} structure check): {problem}");
-            var info = Image.Identify(bytes) ?? throw new MediaException($"cannot decode image '{path}' (ImageSharp {format.Name} decoder): no image header");
-            limits.CheckFrame(info.Width, info.Height, $"image '{path}'");
             using var image = Image.Load<Rgb24>(bytes);
             return ToFrame(image.Frames.RootFrame, name);
         }
-        catch (Exception e) when (IsDecodeFailure(e))
+        // Whatever a third-party decoder throws on a damaged file is the file's problem, reported as such.
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new MediaException($"cannot decode image '{path}' (ImageSharp {format?.Name ?? "format detection"} decoder): {e.Message}", e);
+            throw new MediaException($"cannot decode image '{path}' ({decoder}): {e.Message}", e);
         }
     }
 
@@ -58,9 +65,4 @@ internal static class ImageFileDecoder
         frame.CopyPixelDataTo(rgb);
         return new RgbFrame(name, frame.Width, frame.Height, rgb);
     }
-
-    /// <summary>Failures a damaged or unsupported file can cause inside a decoder, as opposed to bugs of ours.</summary>
-    public static bool IsDecodeFailure(Exception e) =>
-        e is ImageFormatException or IOException or NotSupportedException or InvalidOperationException
-            or ArgumentException or IndexOutOfRangeException or UnauthorizedAccessException;
 }

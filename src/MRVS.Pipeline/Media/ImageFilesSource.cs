@@ -14,8 +14,10 @@ public sealed class ImageFilesSource : FrameSource
         _limits = limits;
     }
 
+    /// <summary>The image files, in frame order.</summary>
     public IReadOnlyList<string> Files { get; }
 
+    /// <inheritdoc/>
     public override int? FrameCount => Files.Count;
 
     /// <summary>The folder's image files sorted naturally by name; hidden files (".name") and non-regular files are skipped.</summary>
@@ -36,6 +38,7 @@ public sealed class ImageFilesSource : FrameSource
         return new ImageFilesSource(folder, files, limits);
     }
 
+    /// <inheritdoc/>
     public override IEnumerable<RgbFrame> ReadFrames()
     {
         string? firstFile = null;

@@ -5,6 +5,8 @@ public static class MaskOverlay
 {
     private static readonly byte[] Tint = [255, 0, 0];
 
+    /// <summary>A copy of <paramref name="frame"/> with <paramref name="mask"/> drawn over it.</summary>
+    /// <param name="frame">The frame.</param>
     /// <param name="mask">Row-major, frame-sized; non-zero is foreground.</param>
     public static RgbFrame Render(RgbFrame frame, ReadOnlySpan<byte> mask)
     {

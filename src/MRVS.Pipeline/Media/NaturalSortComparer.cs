@@ -6,8 +6,10 @@ namespace MRVS.Pipeline.Media;
 /// </summary>
 public sealed class NaturalSortComparer : IComparer<string?>
 {
+    /// <summary>The comparer (it has no state).</summary>
     public static NaturalSortComparer Instance { get; } = new();
 
+    /// <inheritdoc/>
     public int Compare(string? a, string? b)
     {
         if (ReferenceEquals(a, b)) return 0;

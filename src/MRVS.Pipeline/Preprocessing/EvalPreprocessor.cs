@@ -9,8 +9,10 @@ namespace MRVS.Pipeline.Preprocessing;
 /// </summary>
 public sealed class EvalPreprocessor(EvalResizeRule rule)
 {
+    /// <summary>The resize rule applied to every frame.</summary>
     public EvalResizeRule Rule { get; } = rule;
 
+    /// <summary>The frame at the rule's size, resized as Pillow's bilinear filter does.</summary>
     public RgbFrame Resize(RgbFrame frame)
     {
         int height, width;

@@ -15,9 +15,13 @@ public sealed class EvalResizeRule
     /// <summary>A2D-Sentences and JHMDB-Sentences.</summary>
     public static EvalResizeRule A2D { get; } = new(320, 576);
 
+    /// <summary>What the shorter side becomes.</summary>
     public int ShortSide { get; }
+
+    /// <summary>The longest the longer side may become.</summary>
     public int MaxSize { get; }
 
+    /// <summary>A rule with its two sizes (both positive).</summary>
     public EvalResizeRule(int shortSide, int maxSize)
     {
         if (shortSide <= 0 || maxSize <= 0)
@@ -46,5 +50,6 @@ public sealed class EvalResizeRule
             : ((int)s, checked((int)(s * width / (double)height)));
     }
 
+    /// <summary>The rule as the official code writes it.</summary>
     public override string ToString() => $"short side {ShortSide}, max size {MaxSize}";
 }

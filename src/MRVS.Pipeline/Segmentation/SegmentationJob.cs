@@ -34,8 +34,22 @@ public static class SegmentationJob
     /// <summary>Frame rate of the overlay when the input has none (a folder of images).</summary>
     public const double DefaultFramesPerSecond = 10;
 
-    public const string MasksFolder = "masks", OverlayGif = "overlay.gif", OverlayMp4 = "overlay.mp4", ResultJson = "result.json";
+    /// <summary>The folder of mask PNGs inside the output.</summary>
+    public const string MasksFolder = "masks";
 
+    /// <summary>The overlay animation inside the output.</summary>
+    public const string OverlayGif = "overlay.gif";
+
+    /// <summary>The overlay video inside the output (written when ffmpeg is on PATH).</summary>
+    public const string OverlayMp4 = "overlay.mp4";
+
+    /// <summary>The per-frame results and timings inside the output.</summary>
+    public const string ResultJson = "result.json";
+
+    /// <summary>Runs the job: decodes, segments and writes; the output folder appears complete at the end, or not at all.</summary>
+    /// <param name="options">Model, sentence, input, output and how to run.</param>
+    /// <param name="progress">Told as each stage starts and each frame is written (from worker threads too).</param>
+    /// <param name="cancel">Stops the job at the next clip; nothing is written then.</param>
     public static SegmentationJobSummary Run(SegmentationJobOptions options, IProgress<SegmentationProgress>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(options);

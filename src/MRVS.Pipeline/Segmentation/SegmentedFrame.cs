@@ -12,8 +12,13 @@ public readonly record struct MaskBox(int X, int Y, int Width, int Height);
 /// </summary>
 public sealed record SegmentedFrame(int Index, RgbFrame Frame, byte[] Mask, float Score, long Area, MaskBox? Box, int Clip)
 {
+    /// <summary>The frame's name (file stem, or its 00000-style index).</summary>
     public string Name => Frame.Name;
+
+    /// <summary>The frame's (and the mask's) width.</summary>
     public int Width => Frame.Width;
+
+    /// <summary>The frame's (and the mask's) height.</summary>
     public int Height => Frame.Height;
 
     internal static SegmentedFrame Create(int index, RgbFrame frame, byte[] mask, float score, int clip)

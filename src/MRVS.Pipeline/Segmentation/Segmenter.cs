@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using MRVS.Backends.Cpu.Ops;
 using MRVS.Core.Errors;
 using MRVS.Core.Execution;
+using MRVS.Core.Graph;
 using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
 using MRVS.Models;
@@ -246,7 +247,14 @@ public sealed class Segmenter : IDisposable
         int t = clip.FrameCount, h = clip.Height, w = clip.Width;
         var ids = Array.ConvertAll(stream.Tokens.InputIds, id => (long)id);
         var shape = new ForwardShape(t, h, w, ids.Length, h, w);
-        var executor = times.Measure("build", () => ExecutorFor(shape, (clip.OriginalHeight, clip.OriginalWidth)));
+        Executor executor;
+        try { executor = times.Measure("build", () => ExecutorFor(shape, (clip.OriginalHeight, clip.OriginalWidth))); }
+        catch (ShapeException e)
+        {
+            // The model is checked at load, so a shape it refuses now is the frames'.
+            throw new MediaException($"frames '{frames[0].Name}' to '{frames[^1].Name}' ({clip.OriginalWidth}x{clip.OriginalHeight}, {w}x{h} after the " +
+                $"eval resize) cannot go through the model: {e.Message}", e);
+        }
 
         // The model takes [T, B = 1, 3, H, W]: the same bytes as the clip.
         using var pixels = Tensor.View(DType.F32, [t, 1, 3, h, w], clip.Frames.Data, clip.Frames);
@@ -316,6 +324,7 @@ public sealed class Segmenter : IDisposable
         return executor;
     }
 
+/// <summary>Releases device memory, weights and backend, once the forward under way (if any) is done.</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -8,7 +8,7 @@ namespace MRVS.Pipeline.Text;
 /// <summary>Readers for the two files of a byte-level BPE tokenizer (roberta-base vocab.json + merges.txt, GPT-2 encoder.json + vocab.bpe).</summary>
 internal static class BpeFiles
 {
-    /// <summary>The token → id map of a JSON object file such as <c>{"<s>": 0, "Ġthe": 5}</c>.</summary>
+    /// <summary>The token → id map of a JSON object file such as <c>{"&lt;s&gt;": 0, "Ġthe": 5}</c>.</summary>
     public static Dictionary<string, int> ReadVocab(string path, ResourceLimits limits)
     {
         var bytes = InputFile.ReadAllBytes(path, "tokenizer vocab file", MrvsErrorKind.BadModel, limits.MaxTextFileBytes);
@@ -19,7 +19,7 @@ internal static class BpeFiles
         }
         catch (JsonException ex)
         {
-            throw Bad($"{path}: vocab file is not valid JSON ({ex.Message})", ex);
+            throw Bad($"{path}: vocab file is not valid JSON ({ErrorText.Json(ex)})", ex);
         }
         using (doc)
         {

@@ -14,7 +14,14 @@ namespace MRVS.Pipeline.Text;
 /// </summary>
 public sealed class RobertaTokenizer
 {
-    public const string BosToken = "<s>", EosToken = "</s>", PadToken = "<pad>";
+    /// <summary>The begin-of-sentence token.</summary>
+    public const string BosToken = "<s>";
+
+    /// <summary>The end-of-sentence token.</summary>
+    public const string EosToken = "</s>";
+
+    /// <summary>The padding token.</summary>
+    public const string PadToken = "<pad>";
 
     private readonly BytePairEncoder _bpe;
     private readonly Dictionary<int, string> _tokenOfId;
@@ -37,6 +44,7 @@ public sealed class RobertaTokenizer
     public static RobertaTokenizer Load(string vocabPath, string mergesPath, ResourceLimits? limits = null) =>
         new(BpeFiles.ReadVocab(vocabPath, limits ?? ResourceLimits.Default), BpeFiles.ReadMerges(mergesPath, limits ?? ResourceLimits.Default), vocabPath);
 
+    /// <summary>Tokens in the vocab.</summary>
     public int VocabSize { get; }
 
     /// <summary>The longest vocab entry in byte-level characters (one per UTF-8 byte): no token covers more of a text.</summary>
@@ -44,7 +52,10 @@ public sealed class RobertaTokenizer
 
     /// <summary>Ids of <c>&lt;s&gt;</c>, <c>&lt;/s&gt;</c>, <c>&lt;pad&gt;</c>; null when the vocab lacks them.</summary>
     public int? BosId { get; }
+    /// <summary>The id of <c>&lt;/s&gt;</c>, or null.</summary>
     public int? EosId { get; }
+
+    /// <summary>The id of <c>&lt;pad&gt;</c>, or null.</summary>
     public int? PadId { get; }
 
     /// <summary>Merges ignored because their result is not in the vocab (none for the reference files).</summary>

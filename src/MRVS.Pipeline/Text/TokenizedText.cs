@@ -5,5 +5,6 @@ namespace MRVS.Pipeline.Text;
 /// <param name="Tokens">The vocab string of each id, in byte-level spelling (e.g. "Ġman"), for reports.</param>
 public sealed record TokenizedText(int[] InputIds, string[] Tokens)
 {
+    /// <summary>Tokens, <c>&lt;s&gt;</c> and <c>&lt;/s&gt;</c> included.</summary>
     public int Length => InputIds.Length;
 }

@@ -21,9 +21,22 @@ namespace MRVS.Pipeline.Verification;
 /// </summary>
 public static class FixtureVerifier
 {
-    public const double RelativeToScale = 1e-4, Absolute = 1e-6, AmbiguousLogit = 1e-4, MinimumMaskIou = 0.99;
+    /// <summary>Float tolerance relative to the reference's largest magnitude.</summary>
+    public const double RelativeToScale = 1e-4;
+
+    /// <summary>Float tolerance added to the relative one.</summary>
+    public const double Absolute = 1e-6;
+
+    /// <summary>Mask pixels whose reference logit is this close to the threshold may differ.</summary>
+    public const double AmbiguousLogit = 1e-4;
+
+    /// <summary>The final masks' IoU a reduced-precision run needs.</summary>
+    public const double MinimumMaskIou = 0.99;
+
+    /// <summary>The fixture tensor holding the final masks.</summary>
     public const string FinalMasks = "post.video0.pred_masks";
 
+    /// <summary>Runs the fixture in <paramref name="fixtureDir"/> on <paramref name="backend"/> and compares every reference tensor.</summary>
     public static VerificationReport Run(string fixtureDir, IBackend backend)
     {
         string F(string name)

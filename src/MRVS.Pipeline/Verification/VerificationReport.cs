@@ -10,8 +10,10 @@ namespace MRVS.Pipeline.Verification;
 public sealed record VerificationReport(string Fixture, string Backend, IReadOnlyList<TensorCheck> Checks, long ArenaBytes, double Milliseconds,
     Precision Precision = Precision.Fp32, double? MaskIou = null)
 {
+    /// <summary>Tensors within their tolerance.</summary>
     public int PassedCount => Checks.Count(c => c.Passed);
 
+    /// <summary>The verdict: every tensor within tolerance, or in fp16 / bf16 the masks' IoU high enough.</summary>
     public bool Passed => MaskIou is { } iou ? iou >= FixtureVerifier.MinimumMaskIou : Checks.Count > 0 && PassedCount == Checks.Count;
 
     /// <summary>The closing line of <c>mrvs verify</c>.</summary>

@@ -15,7 +15,7 @@ public class StreamInterleavingTests
     [Test]
     public void TwoStreamsConsumedInterleavedOnOneThreadFinish()
     {
-        using var seg = Segmenter.Load(_model.Path, new SegmenterOptions { ClipLength = 1, Resize = new EvalResizeRule(48, 64) });
+        var seg = Segmenter.Load(_model.Path, new SegmenterOptions { ClipLength = 1, Resize = new EvalResizeRule(48, 64) });
         var expected = seg.Segment(TestFrames.Noise(3, 64, 48), "the cat").Frames.Select(f => f.Mask).ToList();
         var run = Task.Factory.StartNew(() =>
         {
@@ -30,7 +30,9 @@ public class StreamInterleavingTests
                 if (!more) return (fromA, fromB);
             }
         }, TaskCreationOptions.LongRunning);
+        // A deadlocked stream keeps the segmenter locked, and Dispose would wait for it: only a finished run disposes.
         Assert.That(run.Wait(TimeSpan.FromSeconds(120)), Is.True, "the two streams deadlocked");
+        seg.Dispose();
         Assert.That(run.Result.fromA, Is.EqualTo(expected));
         Assert.That(run.Result.fromB, Is.EqualTo(expected));
     }

@@ -42,7 +42,11 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         _file = file;
         _limits = limits;
         RejectNonZip();
-        try { _zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true); }
+        try
+        {
+            _zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
+            _ = _zip.Entries; // the central directory is read here
+        }
         catch (InvalidDataException) { throw Fail("not a readable zip archive: its central directory is damaged or missing (truncated?)"); }
         var pickle = FindPickle();
         _archive = pickle.FullName[..^"/data.pkl".Length];
