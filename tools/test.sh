@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# The project's test command (README, .ci/run): builds the kernel emulation library when cmake is present,
-# runs the NUnit suite, and prints one closing line "N passed, N failed, N skipped".
+# The project's test command (README, .ci/run): builds the kernel emulation library, runs the NUnit suite, and prints
+# one closing line "N passed, N failed, N skipped".
+#   tools/test.sh          the full suite (what CI runs)
+#   tools/test.sh --fast   the inner loop: leaves out the EndToEnd, Long and Fuzz categories (tests/MRVS.Tests/Support/TestCategory.cs)
+# Extra arguments go to dotnet test (e.g. --filter "FullyQualifiedName~Masks").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -x tools/ci/build-kernels-emu.sh ] && command -v cmake >/dev/null 2>&1; then
-  bash tools/ci/build-kernels-emu.sh || { echo "kernel emulation build failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+filter=()
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  filter=(--filter "TestCategory!=EndToEnd&TestCategory!=Long&TestCategory!=Fuzz")
 fi
 
+# Without the emulation library every cuda-emu test would only be skipped: that is a failure, not a pass.
+if ! command -v cmake >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then
+  echo "tools/test.sh: cmake and g++ are needed to build the kernel emulation (apt-get install cmake g++)"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+bash tools/ci/build-kernels-emu.sh || { echo "kernel emulation build failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
 log=$(mktemp)
-dotnet test tests/MRVS.Tests/MRVS.Tests.csproj -c Release --nologo 2>&1 | tee "$log"
+dotnet test tests/MRVS.Tests/MRVS.Tests.csproj -c Release --nologo "${filter[@]}" "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 
 summary=$(grep -E '(Passed|Failed)!' "$log" | tail -n 1)

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
-using MRVS.Backends.Cpu;
 
 namespace MRVS.Benchmarks;
 

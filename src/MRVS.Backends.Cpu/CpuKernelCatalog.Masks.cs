@@ -4,5 +4,5 @@ namespace MRVS.Backends.Cpu;
 
 internal static partial class CpuKernelCatalog
 {
-    private static ICpuKernel[] Masks => [new DynamicMaskHead(), new ReferredMask()];
+    private static ICpuKernel[] Masks => [new DynamicMaskHead(), new ReferredQuery(), new ReferredMask()];
 }

@@ -1,9 +1,9 @@
-using MRVS.Core.Config;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Models.Backbone;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 using MRVS.Models.Deformable;
 using MRVS.Models.Fusion;
 using MRVS.Models.Heads;
@@ -33,11 +33,15 @@ public static class SocModel
     public const string Frames = "samples.tensors", PixelMask = "samples.mask", InputIds = "text.input_ids", AttentionMask = "text.attention_mask";
     public const string PredMasks = "out.pred_masks", PredCls = "out.pred_cls";
 
+    /// <summary>F32 [1 + Q + T]: the clip's referred query, decided once on the backend (<see cref="ReferredQueryOp"/>).</summary>
+    public const string ReferredQuery = "out.referred_query";
+
     /// <summary>U8 [T, 1, H, W] binary masks of the referred object at the original frame size (when built with one).</summary>
     public const string ReferredMasks = "out.referred_masks";
 
     /// <param name="originalSize">The frames' size before the eval resize: adds <see cref="ReferredMasks"/>, the
-    /// Ref-YouTube-VOS post-processing on the device, so only the final masks leave it.</param>
+    /// Ref-YouTube-VOS post-processing of the <see cref="ReferredQuery"/> on the device, so only the decision and the
+    /// final masks leave it.</param>
     public static ComputeGraph Build(ModelConfig config, WeightStore weights, ForwardShape shape, (int H, int W)? originalSize = null)
     {
         var b = new GraphBuilder(config, weights);
@@ -67,8 +71,13 @@ public static class SocModel
             if (l == heads.OutputLayer)
             {
                 b.Tap(PredMasks, masks);
+                var decision = b.Add(new ReferredQueryOp(), ReferredQuery, g.Taps[PredCls]);
+                b.Tap(ReferredQuery, decision);
                 if (originalSize is { } original)
-                    b.Tap(ReferredMasks, b.Add(new ReferredMaskOp((h, w), (shape.ImageHeight, shape.ImageWidth), original), ReferredMasks, g.Taps[PredCls], masks));
+                {
+                    var referred = new ReferredMaskOp((h, w), (shape.ImageHeight, shape.ImageWidth), original);
+                    b.Tap(ReferredMasks, b.Add(referred, ReferredMasks, decision, masks));
+                }
             }
             else if (config.Family == ModelFamily.SocPlusPlus) b.Tap($"out.aux_outputs.{l}.pred_masks", masks);
         }

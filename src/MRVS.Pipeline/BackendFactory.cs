@@ -1,6 +1,7 @@
 using MRVS.Backends.Cpu;
 using MRVS.Backends.Cuda;
 using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Emulation;
 using MRVS.Backends.Cuda.Interop;
 using MRVS.Core.Errors;
 using MRVS.Core.Execution;

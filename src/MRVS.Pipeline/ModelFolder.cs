@@ -1,4 +1,3 @@
-using MRVS.Core.Config;
 using MRVS.Core.Errors;
 using MRVS.Core.Graph;
 using MRVS.Core.IO;
@@ -6,8 +5,8 @@ using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 using MRVS.Models.Text;
-using MRVS.Pipeline.Conversion;
 using MRVS.Pipeline.Text;
 
 namespace MRVS.Pipeline;
@@ -22,6 +21,18 @@ namespace MRVS.Pipeline;
 /// </summary>
 public sealed class ModelFolder : IDisposable
 {
+    /// <summary>The model's config.</summary>
+    public const string ConfigFile = "config.json";
+
+    /// <summary>The model's weights.</summary>
+    public const string WeightsFile = "model.safetensors";
+
+    /// <summary>The tokenizer's vocabulary (roberta-base's).</summary>
+    public const string VocabFile = "vocab.json";
+
+    /// <summary>The tokenizer's merges (roberta-base's).</summary>
+    public const string MergesFile = "merges.txt";
+
     private ModelFolder(string directory, ModelConfig config, SafeTensorsFile weights, RobertaTokenizer tokenizer)
     {
         Directory = directory;
@@ -50,20 +61,20 @@ public sealed class ModelFolder : IDisposable
     {
         limits ??= ResourceLimits.Default;
         if (!System.IO.Directory.Exists(directory))
-            throw new MrvsException(MrvsErrorKind.BadModel, $"model folder '{directory}' not found (expected a folder with {CheckpointConverter.ConfigFile}, " +
-                $"{CheckpointConverter.WeightsFile}, {CheckpointConverter.VocabFile} and {CheckpointConverter.MergesFile}, as mrvs convert writes)");
+            throw new MrvsException(MrvsErrorKind.BadModel, $"model folder '{directory}' not found (expected a folder with {ConfigFile}, " +
+                $"{WeightsFile}, {VocabFile} and {MergesFile}, as mrvs convert writes)");
         string File(string name, string what)
         {
             var p = Path.Combine(directory, name);
             if (InputFile.KindOf(p) == FileKind.Missing) throw new MrvsException(MrvsErrorKind.BadModel, $"model folder '{directory}': missing {name} ({what})");
             return p;
         }
-        var config = ModelConfig.Load(File(CheckpointConverter.ConfigFile, "written by mrvs convert"), limits);
-        var vocab = File(CheckpointConverter.VocabFile, "the RoBERTa tokenizer; mrvs convert --vocab copies it");
-        var merges = File(CheckpointConverter.MergesFile, "the RoBERTa tokenizer; mrvs convert --merges copies it");
+        var config = ModelConfig.Load(File(ConfigFile, "written by mrvs convert"), limits);
+        var vocab = File(VocabFile, "the RoBERTa tokenizer; mrvs convert --vocab copies it");
+        var merges = File(MergesFile, "the RoBERTa tokenizer; mrvs convert --merges copies it");
         var tokenizer = RobertaTokenizer.Load(vocab, merges, limits);
         CheckTokenizer(vocab, tokenizer, config.Roberta);
-        var weights = SafeTensorsFile.Open(File(CheckpointConverter.WeightsFile, "written by mrvs convert"), limits);
+        var weights = SafeTensorsFile.Open(File(WeightsFile, "written by mrvs convert"), limits);
         try
         {
             CheckWeights(config, weights);
@@ -109,12 +120,12 @@ public sealed class ModelFolder : IDisposable
         catch (WeightBindingException e)
         {
             throw new MrvsException(MrvsErrorKind.BadModel,
-                $"{weights.Path}: does not match {CheckpointConverter.ConfigFile} ({config.Variant}): {WeightBindingException.Summarize(e.Problems)}", e);
+                $"{weights.Path}: does not match {ConfigFile} ({config.Variant}): {WeightBindingException.Summarize(e.Problems)}", e);
         }
         catch (ShapeException e)
         {
             // Fields that pass their ranges but not each other's (a module's sizes that do not fit together).
-            throw new MrvsException(MrvsErrorKind.BadModel, $"{Path.Combine(Path.GetDirectoryName(weights.Path)!, CheckpointConverter.ConfigFile)}: " +
+            throw new MrvsException(MrvsErrorKind.BadModel, $"{Path.Combine(Path.GetDirectoryName(weights.Path)!, ConfigFile)}: " +
                 $"the model it describes cannot be built: {e.Message}", e);
         }
         var bad = new List<string>();

@@ -1,5 +1,5 @@
-using MRVS.Core.Config;
 using MRVS.Core.Errors;
+using MRVS.Models.Config;
 
 namespace MRVS.Pipeline;
 

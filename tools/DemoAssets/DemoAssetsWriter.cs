@@ -1,6 +1,5 @@
 using MRVS.Core.IO;
 using MRVS.Models.Building;
-using MRVS.Pipeline.Conversion;
 using MRVS.Pipeline.Media;
 
 namespace MRVS.DemoAssets;
@@ -29,14 +28,14 @@ public static class DemoAssetsWriter
         var modelDir = Path.Combine(demoDir, ModelFolder);
         Directory.CreateDirectory(modelDir);
         var bpe = TinyBpe.Train(Corpus);
-        bpe.Write(Path.Combine(modelDir, CheckpointConverter.VocabFile), Path.Combine(modelDir, CheckpointConverter.MergesFile));
+        bpe.Write(Path.Combine(modelDir, Pipeline.ModelFolder.VocabFile), Path.Combine(modelDir, Pipeline.ModelFolder.MergesFile));
 
         var config = DemoModelConfig.Create(bpe.Tokens.Count);
-        File.WriteAllText(Path.Combine(modelDir, CheckpointConverter.ConfigFile), config.ToJson());
+        File.WriteAllText(Path.Combine(modelDir, Pipeline.ModelFolder.ConfigFile), config.ToJson());
         var weights = SyntheticStateDict.Create(config, Seed);
         try
         {
-            SafeTensorsWriter.Write(Path.Combine(modelDir, CheckpointConverter.WeightsFile), weights, new Dictionary<string, string>
+            SafeTensorsWriter.Write(Path.Combine(modelDir, Pipeline.ModelFolder.WeightsFile), weights, new Dictionary<string, string>
             {
                 ["family"] = "socpp", ["variant"] = config.Variant, ["source"] = $"random weights (seed {Seed}), tools/DemoAssets",
             });

@@ -1,4 +1,4 @@
-using MRVS.Core.Config;
+using MRVS.Models.Config;
 
 namespace MRVS.DemoAssets;
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using MRVS.Core.Graph.Ops;
+using MRVS.Core.Numerics;
 
 namespace MRVS.Backends.Cpu.Ops;
 
@@ -18,8 +19,6 @@ public static class Activations
     /// <summary>Exact GELU: x · Φ(x) = 0.5 x (1 + erf(x / √2)), erf evaluated in double and rounded.</summary>
     public static float Gelu(float x) => (float)(0.5 * x * (1.0 + Erf(x * InvSqrt2)));
 
-    public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
-
     public static void Apply(Activation a, Span<float> v)
     {
         switch (a)
@@ -27,7 +26,7 @@ public static class Activations
             case Activation.None: break;
             case Activation.Relu: for (int i = 0; i < v.Length; i++) v[i] = Relu(v[i]); break;
             case Activation.Gelu: Gelu(v); break;
-            case Activation.Sigmoid: for (int i = 0; i < v.Length; i++) v[i] = Sigmoid(v[i]); break;
+            case Activation.Sigmoid: for (int i = 0; i < v.Length; i++) v[i] = ScalarActivations.Sigmoid(v[i]); break;
             case Activation.Tanh: for (int i = 0; i < v.Length; i++) v[i] = MathF.Tanh(v[i]); break;
         }
     }

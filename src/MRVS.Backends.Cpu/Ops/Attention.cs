@@ -21,8 +21,8 @@ public sealed unsafe class Attention : CpuKernel<AttentionOp>
 
     /// <summary>
     /// The attention of <see cref="AttentionOp"/> on raw buffers (also the first step of <see cref="CrossModalFusion"/>):
-    /// q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev] → y [B, Lq, Ev]; <paramref name="keyPadding"/> Bool [B, Lk] and
-    /// <paramref name="additive"/> F32 [Lq, Lk] are optional (0).
+    /// q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev] → y [B, Lq, Ev]; <paramref name="kpm"/> (key padding) Bool [B, Lk] and
+    /// <paramref name="add"/> (additive mask) F32 [Lq, Lk] are optional (0).
     /// </summary>
     public static void Compute(nint pq, nint pk, nint pv, nint kpm, nint add, nint po, int batch, int heads, int lq, int lk, int e, int ev, bool scaleQuery)
     {

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph.Ops;
+using MRVS.Core.Tensors;
 
 namespace MRVS.Backends.Cpu.Ops;
 
@@ -35,8 +36,8 @@ public sealed unsafe class Binary : CpuKernel<BinaryOp>
             return;
         }
         var outShape = output.Shape;
-        var sa = BroadcastStrides(a.Shape, outShape);
-        var sb = BroadcastStrides(b.Shape, outShape);
+        var sa = Shape.BroadcastStrides(a.Shape, outShape);
+        var sb = Shape.BroadcastStrides(b.Shape, outShape);
         int rank = outShape.Length, last = outShape[^1];
         // Along the last axis each operand is either contiguous (stride 1) or one repeated value (stride 0),
         // so every output row is one vectorised span op.
@@ -61,18 +62,6 @@ public sealed unsafe class Binary : CpuKernel<BinaryOp>
 
     private static bool IsTrailing(int[] small, int[] full) =>
         small.Length <= full.Length && small.AsSpan().SequenceEqual(full.AsSpan(full.Length - small.Length)) && small.Length > 0;
-
-    /// <summary>Strides of an operand broadcast to the output shape (0 along broadcast axes).</summary>
-    public static long[] BroadcastStrides(int[] shape, int[] outShape)
-    {
-        var s = new long[outShape.Length];
-        long acc = 1;
-        for (int d = shape.Length - 1, o = outShape.Length - 1; o >= 0; d--, o--)
-        {
-            if (d >= 0 && shape[d] != 1) { s[o] = acc; acc *= shape[d]; }
-        }
-        return s;
-    }
 
     private static void Apply(BinaryKind k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {

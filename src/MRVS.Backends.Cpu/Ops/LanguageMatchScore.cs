@@ -1,5 +1,6 @@
 using MRVS.Core.Execution;
 using MRVS.Core.Graph.Ops;
+using MRVS.Core.Numerics;
 
 namespace MRVS.Backends.Cpu.Ops;
 
@@ -25,7 +26,7 @@ public sealed unsafe class LanguageMatchScore : CpuKernel<LanguageMatchScoreOp>
                 for (int k = 0; k < c; k++) dot += v[k] / norm * (g[k] / gNorm);
                 sum += dot;
             }
-            ((float*)py)[o] = Activations.Sigmoid(sum / q);
+            ((float*)py)[o] = ScalarActivations.Sigmoid(sum / q);
         });
     }
 

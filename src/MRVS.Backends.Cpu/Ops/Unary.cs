@@ -1,5 +1,6 @@
 using MRVS.Core.Execution;
 using MRVS.Core.Graph.Ops;
+using MRVS.Core.Numerics;
 
 namespace MRVS.Backends.Cpu.Ops;
 
@@ -17,7 +18,7 @@ public sealed unsafe class Unary : CpuKernel<UnaryOp>
     {
         UnaryKind.Relu => Activations.Relu(x),
         UnaryKind.Gelu => Activations.Gelu(x),
-        UnaryKind.Sigmoid => Activations.Sigmoid(x),
+        UnaryKind.Sigmoid => ScalarActivations.Sigmoid(x),
         UnaryKind.Tanh => MathF.Tanh(x),
         UnaryKind.InverseSigmoid => InverseSigmoid(x),
         _ => alpha * x + beta,

@@ -3,7 +3,7 @@ using MRVS.Core.Tensors;
 namespace MRVS.Backends.Cuda.Devices;
 
 /// <summary>The element types <see cref="IGpuDevice.Gemm"/> takes: F32 → F32, or F16 / BF16 inputs → F32 or the inputs' type.</summary>
-internal static class GemmTypes
+public static class GemmTypes
 {
     public static void Check(DType inputs, DType output)
     {

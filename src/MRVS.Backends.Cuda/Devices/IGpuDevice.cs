@@ -4,7 +4,7 @@ namespace MRVS.Backends.Cuda.Devices;
 
 /// <summary>
 /// What the CUDA backend needs from a device: memory, kernel launches, GEMMs, timing and graph capture.
-/// <see cref="CudaDevice"/> is the GPU (driver API + cuBLAS); <see cref="EmulatedDevice"/> runs the same kernels compiled
+/// <see cref="CudaDevice"/> is the GPU (driver API + cuBLAS); EmulatedDevice (MRVS.Backends.Cuda.Emulation) runs the same kernels compiled
 /// for the CPU, with host memory as device memory and the CPU GEMM in place of cuBLAS, so everything above this
 /// interface is exercised without a GPU. Work is queued in order on one stream; only <see cref="CopyToHost"/>,
 /// <see cref="Time"/> and <see cref="Synchronize"/> wait for it.

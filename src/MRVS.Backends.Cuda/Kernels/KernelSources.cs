@@ -17,7 +17,7 @@ public static partial class KernelSources
     /// <summary>Entry point (an extern "C" __global__ function) → the kernel file defining it; a file may define several.</summary>
     public static IReadOnlyDictionary<string, string> EntryPoints { get; } = FindEntryPoints(Kernels);
 
-    /// <summary>The kernel file to compile for an entry point, e.g. swin_window for swin_window_partition.</summary>
+    /// <summary>The kernel file to compile for an entry point, e.g. sine_position_encoding for sine_position_encoding_2d.</summary>
     public static string FileDefining(string entryPoint) =>
         EntryPoints.TryGetValue(entryPoint, out var file) ? file
             : throw new ArgumentException($"no kernel in kernels/ defines an entry point named '{entryPoint}'");

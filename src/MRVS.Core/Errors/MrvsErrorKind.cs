@@ -10,7 +10,7 @@ public enum MrvsErrorKind
     /// that make the model produce NaN/Inf.</summary>
     BadModel,
 
-    /// <summary>An input or model beyond a <see cref="ResourceLimits"/> bound, or memory or disk space that ran out.</summary>
+    /// <summary>An input or model beyond a <see cref="Limits.ResourceLimits"/> bound, or memory or disk space that ran out.</summary>
     ResourceLimit,
 
     /// <summary>The GPU or its libraries: absent, out of memory, a failed call or kernel.</summary>

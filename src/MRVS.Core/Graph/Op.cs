@@ -1,8 +1,9 @@
 namespace MRVS.Core.Graph;
 
 /// <summary>
-/// An operation with its attributes. <see cref="Kind"/> names the CPU reference op and the CUDA kernel that
-/// implement it; <see cref="Infer"/> checks the inputs once, at build time, so backends can assume valid shapes.
+/// An operation with its attributes. <see cref="Kind"/> (e.g. layer_norm) names what implements it: the CPU kernel
+/// and the CUDA launch Ops/LayerNorm.cs of each backend and the kernel file kernels/layer_norm.cu (tests check it);
+/// <see cref="Infer"/> checks the inputs once, at build time, so backends can assume valid shapes.
 /// </summary>
 public abstract class Op
 {

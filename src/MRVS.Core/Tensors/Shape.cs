@@ -23,4 +23,19 @@ public static class Shape
         for (int i = shape.Length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
         return s;
     }
+
+    /// <summary>
+    /// Strides in elements of <paramref name="shape"/> read as <paramref name="outShape"/> under NumPy broadcasting
+    /// (shapes aligned at the last axis): 0 along the axes it repeats.
+    /// </summary>
+    public static long[] BroadcastStrides(int[] shape, int[] outShape)
+    {
+        var s = new long[outShape.Length];
+        long acc = 1;
+        for (int d = shape.Length - 1, o = outShape.Length - 1; o >= 0; d--, o--)
+        {
+            if (d >= 0 && shape[d] != 1) { s[o] = acc; acc *= shape[d]; }
+        }
+        return s;
+    }
 }

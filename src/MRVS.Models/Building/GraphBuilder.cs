@@ -1,7 +1,7 @@
-using MRVS.Core.Config;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
+using MRVS.Models.Config;
 
 namespace MRVS.Models.Building;
 

@@ -1,5 +1,5 @@
-using MRVS.Core.Config;
 using MRVS.Core.Tensors;
+using MRVS.Models.Config;
 
 namespace MRVS.Models.Building;
 

@@ -1,8 +1,8 @@
-using MRVS.Core.Config;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 using MRVS.Models.Deformable;
 using MRVS.Models.Voc;
 

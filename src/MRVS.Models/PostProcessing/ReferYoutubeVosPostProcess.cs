@@ -1,13 +1,14 @@
-using MRVS.Backends.Cpu.Ops;
+using MRVS.Core.Graph.Ops;
+using MRVS.Core.Numerics;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Models.PostProcessing;
 
 /// <summary>
-/// The Ref-YouTube-VOS / MeViS post-processing of the infer scripts (B = 1): score each query by the mean over
-/// frames of sigmoid(class logits), max over classes; take the best query for the whole clip; resize its mask
-/// logits bilinearly (align_corners = False) to the padded input size; threshold sigmoid > 0.5; crop the padding;
-/// resize with nearest to the original frame size. Returns every step under its fixture name (post.*).
+/// The Ref-YouTube-VOS / MeViS post-processing of the infer scripts (B = 1), on the host, from the backend's decision
+/// of the referred query (<see cref="ReferredQueryOp"/>): its mask logits resized bilinearly (align_corners = False)
+/// to the padded input size; threshold sigmoid &gt; 0.5; crop the padding; resize with nearest to the original frame
+/// size. Returns every step under its fixture name (post.*), the decision's among them.
 /// </summary>
 public static class ReferYoutubeVosPostProcess
 {
@@ -16,14 +17,19 @@ public static class ReferYoutubeVosPostProcess
 
     /// <param name="predCls">[T, 1, Q, K] class logits.</param>
     /// <param name="predMasks">[T, 1, Q, h4, w4] mask logits.</param>
-    public static IReadOnlyDictionary<string, Tensor> Run(Tensor predCls, Tensor predMasks, (int H, int W) padded, (int H, int W) resized, (int H, int W) original)
+    /// <param name="decision">[1 + Q + T] the referred query as the backend decided it.</param>
+    public static IReadOnlyDictionary<string, Tensor> Run(Tensor predCls, Tensor predMasks, Tensor decision, (int H, int W) padded,
+        (int H, int W) resized, (int H, int W) original)
     {
         int t = predCls.Shape[0], q = predCls.Shape[2], k = predCls.Shape[3], h4 = predMasks.Shape[3], w4 = predMasks.Shape[4];
         var cls = predCls.Span<float>();
         var prob = Tensor.Zeros(DType.F32, 1, q, k);
-        var maxScores = Tensor.Zeros(DType.F32, 1, q);
-        var scores = maxScores.Span<float>();
-        int selected = ReferredMask.SelectQuery(cls, t, q, k, prob.Span<float>(), scores);
+        var p = prob.Span<float>();
+        for (int ti = 0; ti < t; ti++)
+            for (int i = 0; i < q * k; i++) p[i] += ScalarActivations.Sigmoid(cls[ti * q * k + i]);
+        for (int i = 0; i < q * k; i++) p[i] /= t;
+        int selected = ReferredQueryOp.Query(decision.Span<float>());
+        var scores = ReferredQueryOp.ClipScores(decision.Span<float>(), t);
         float second = float.NegativeInfinity;
         for (int qi = 0; qi < q; qi++) if (qi != selected) second = MathF.Max(second, scores[qi]);
 
@@ -32,14 +38,15 @@ public static class ReferYoutubeVosPostProcess
         for (int ti = 0; ti < t; ti++)
             masks.Slice((ti * q + selected) * h4 * w4, h4 * w4).CopyTo(selectedLogits.Span<float>().Slice(ti * h4 * w4, h4 * w4));
 
-        var upsampled = Bilinear(selectedLogits, t, h4, w4, padded.H, padded.W);
+        var upsampled = Tensor.Zeros(DType.F32, 1, t, padded.H, padded.W);
+        Resize.Bilinear(selectedLogits.Span<float>(), upsampled.Span<float>(), t, h4, w4, padded.H, padded.W, alignCorners: false);
         var up = upsampled.Span<float>();
         var binary = Tensor.Zeros(DType.Bool, 1, t, padded.H, padded.W);
         var bin = binary.Span<byte>();
         long ambiguous = 0;
         for (int i = 0; i < up.Length; i++)
         {
-            bin[i] = (byte)(Activations.Sigmoid(up[i]) > 0.5f ? 1 : 0);
+            bin[i] = (byte)(ScalarActivations.Sigmoid(up[i]) > 0.5f ? 1 : 0);
             if (MathF.Abs(up[i]) < AmbiguousLogit) ambiguous++;
         }
 
@@ -54,16 +61,16 @@ public static class ReferYoutubeVosPostProcess
                     cr[(ti * resized.H + y) * resized.W + x] = bin[(ti * padded.H + y) * padded.W + x];
             for (int y = 0; y < original.H; y++)
             {
-                int sy = Interpolate.NearestSource(y, resized.H, original.H);
+                int sy = Resize.NearestSource(y, resized.H, original.H);
                 for (int x = 0; x < original.W; x++)
-                    fin[(ti * original.H + y) * original.W + x] = (byte)cr[(ti * resized.H + sy) * resized.W + Interpolate.NearestSource(x, resized.W, original.W)];
+                    fin[(ti * original.H + y) * original.W + x] = (byte)cr[(ti * resized.H + sy) * resized.W + Resize.NearestSource(x, resized.W, original.W)];
             }
         }
 
         return new Dictionary<string, Tensor>
         {
             ["post.prob_is_referred"] = prob,
-            ["post.max_scores"] = maxScores,
+            ["post.max_scores"] = Tensor.FromSpan(scores, 1, q),
             ["post.pred_trajectory_indices"] = Tensor.FromSpan<long>([selected], 1),
             ["post.selected_score"] = Tensor.FromSpan<float>([scores[selected]], 1),
             ["post.score_margin"] = Tensor.FromSpan<float>([q > 1 ? scores[selected] - second : 0f], 1),
@@ -76,12 +83,5 @@ public static class ReferYoutubeVosPostProcess
             ["post.video0.resized_frame_size"] = Tensor.FromSpan<long>([resized.H, resized.W], 2),
             ["post.video0.original_frame_size"] = Tensor.FromSpan<long>([original.H, original.W], 2),
         };
-    }
-
-    private static unsafe Tensor Bilinear(Tensor src, int planes, int ih, int iw, int oh, int ow)
-    {
-        var dst = Tensor.Zeros(DType.F32, 1, planes, oh, ow);
-        Interpolate.Bilinear((float*)src.Data, (float*)dst.Data, planes, ih, iw, oh, ow, alignCorners: false);
-        return dst;
     }
 }

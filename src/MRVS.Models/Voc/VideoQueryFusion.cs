@@ -1,7 +1,7 @@
-using MRVS.Core.Config;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 
 namespace MRVS.Models.Voc;
 

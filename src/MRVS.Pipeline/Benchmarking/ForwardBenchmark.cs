@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using MRVS.Core.Config;
 using MRVS.Core.Execution;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 
 namespace MRVS.Pipeline.Benchmarking;
 

@@ -1,4 +1,3 @@
-using MRVS.Core.Config;
 using MRVS.Core.Errors;
 using MRVS.Core.Graph;
 using MRVS.Core.IO;
@@ -7,6 +6,7 @@ using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 
 namespace MRVS.Pipeline.Conversion;
 
@@ -20,18 +20,6 @@ namespace MRVS.Pipeline.Conversion;
 /// </summary>
 public static class CheckpointConverter
 {
-    /// <summary>The weights of a model folder.</summary>
-    public const string WeightsFile = "model.safetensors";
-
-    /// <summary>The config of a model folder.</summary>
-    public const string ConfigFile = "config.json";
-
-    /// <summary>The tokenizer's vocabulary (roberta-base's).</summary>
-    public const string VocabFile = "vocab.json";
-
-    /// <summary>The tokenizer's merges (roberta-base's).</summary>
-    public const string MergesFile = "merges.txt";
-
     /// <summary>The state dict key of the official trainers' checkpoints.</summary>
     public const string StateDictKey = "model_state_dict";
 
@@ -69,15 +57,15 @@ public static class CheckpointConverter
             if (bad.Count > 0)
                 throw new MrvsException(MrvsErrorKind.BadModel, $"{checkpointPath}: NaN or Inf values in {ErrorText.Summarize(bad, ("tensor", "tensors"))} (damaged weights)");
 
-            SafeTensorsWriter.Write(Path.Combine(output.Staging, WeightsFile), stateDict, new Dictionary<string, string>
+            SafeTensorsWriter.Write(Path.Combine(output.Staging, ModelFolder.WeightsFile), stateDict, new Dictionary<string, string>
             {
                 ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp",
                 ["variant"] = config.Variant,
                 ["source"] = Path.GetFileName(checkpointPath),
             });
-            File.WriteAllText(Path.Combine(output.Staging, ConfigFile), config.ToJson());
-            if (vocabPath is not null) File.Copy(vocabPath, Path.Combine(output.Staging, VocabFile));
-            if (mergesPath is not null) File.Copy(mergesPath, Path.Combine(output.Staging, MergesFile));
+            File.WriteAllText(Path.Combine(output.Staging, ModelFolder.ConfigFile), config.ToJson());
+            if (vocabPath is not null) File.Copy(vocabPath, Path.Combine(output.Staging, ModelFolder.VocabFile));
+            if (mergesPath is not null) File.Copy(mergesPath, Path.Combine(output.Staging, ModelFolder.MergesFile));
             cancel.ThrowIfCancellationRequested();
             output.Publish();
         }

@@ -1,8 +1,8 @@
-using MRVS.Core.Config;
 using MRVS.Core.Errors;
 using MRVS.Core.IO;
 using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
+using MRVS.Models.Config;
 using MRVS.Models.Text;
 using MRVS.Pipeline.Text;
 
@@ -28,12 +28,12 @@ public sealed record ModelInfo(string Family, string Variant, long Parameters, I
                 : throw new MrvsException(MrvsErrorKind.BadModel, $"{modelDir}: missing {name} (mrvs convert writes it)");
         }
         if (!Directory.Exists(modelDir)) throw new MrvsException(MrvsErrorKind.BadModel, $"{modelDir}: model folder not found");
-        var config = ModelConfig.Load(Need(CheckpointConverter.ConfigFile), limits);
-        var weightsPath = Need(CheckpointConverter.WeightsFile);
+        var config = ModelConfig.Load(Need(ModelFolder.ConfigFile), limits);
+        var weightsPath = Need(ModelFolder.WeightsFile);
         using var weights = SafeTensorsFile.Open(weightsPath, limits);
         ModelFolder.CheckWeights(config, weights);
 
-        string vocab = Path.Combine(modelDir, CheckpointConverter.VocabFile), merges = Path.Combine(modelDir, CheckpointConverter.MergesFile);
+        string vocab = Path.Combine(modelDir, ModelFolder.VocabFile), merges = Path.Combine(modelDir, ModelFolder.MergesFile);
         bool hasTokenizer = InputFile.KindOf(vocab) != FileKind.Missing && InputFile.KindOf(merges) != FileKind.Missing;
         TokenizedText? tokens = null;
         if (hasTokenizer)
@@ -43,7 +43,7 @@ public sealed record ModelInfo(string Family, string Variant, long Parameters, I
             if (text is not null) tokens = tokenizer.Encode(text);
         }
         else if (text is not null)
-            throw new MrvsException(MrvsErrorKind.BadModel, $"{modelDir}: no tokenizer ({CheckpointConverter.VocabFile}, {CheckpointConverter.MergesFile}) to tokenize the text with");
+            throw new MrvsException(MrvsErrorKind.BadModel, $"{modelDir}: no tokenizer ({ModelFolder.VocabFile}, {ModelFolder.MergesFile}) to tokenize the text with");
 
         var aliases = weights.Tensors.Where(t => t.Name.StartsWith("transformer.decoder.bbox_embed.", StringComparison.Ordinal)).Select(t => t.Name).ToHashSet();
         var counted = weights.Tensors.Where(t => !aliases.Contains(t.Name) && t.DType.IsFloat()).ToList();

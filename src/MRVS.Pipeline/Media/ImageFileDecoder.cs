@@ -1,7 +1,6 @@
 using MRVS.Core.IO;
 using MRVS.Core.Limits;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace MRVS.Pipeline.Media;

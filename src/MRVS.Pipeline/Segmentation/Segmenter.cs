@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
-using MRVS.Backends.Cpu.Ops;
 using MRVS.Core.Errors;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
+using MRVS.Core.Graph.Ops;
 using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
 using MRVS.Models;
@@ -104,7 +104,7 @@ public sealed class Segmenter : IDisposable
         return tokens;
     }
 
-    /// <summary>Segments every frame and returns all results (frames included); see <see cref="SegmentStream(IEnumerable{RgbFrame}, string, CancellationToken)"/> for long videos.</summary>
+    /// <summary>Segments every frame and returns all results (frames included); see <see cref="SegmentStream(IEnumerable{RgbFrame}, string, CancellationToken)"/> to process long videos in bounded memory.</summary>
     public SegmentationResult Segment(IEnumerable<RgbFrame> frames, string text, CancellationToken cancel = default)
     {
         var stream = SegmentStream(frames, text, cancel);
@@ -271,7 +271,8 @@ public sealed class Segmenter : IDisposable
         stream.Clips++;
         try
         {
-            return times.Measure("postprocess", () => Results(outputs[SocModel.PredCls], outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
+            return times.Measure("postprocess", () => Results(outputs[SocModel.ReferredQuery], outputs[SocModel.PredCls],
+                outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
         }
         finally
         {
@@ -279,23 +280,22 @@ public sealed class Segmenter : IDisposable
         }
     }
 
-    /// <summary>Per frame: its mask (post-processed on the backend) and the chosen query's score, sigmoid of its class logit (max over classes).</summary>
-    private SegmentedFrame[] Results(Tensor predCls, Tensor masks, List<RgbFrame> frames, int firstIndex, int clipIndex)
+    /// <summary>
+    /// Per frame: its mask and its score, both from the backend's one decision of the referred query (the masks are
+    /// that query's, and each score is that query's sigmoid of its class logit in the frame, max over classes). The
+    /// class logits of every query must be finite: NaN or Inf there means weights that overflow (nothing is written).
+    /// </summary>
+    private SegmentedFrame[] Results(Tensor decision, Tensor predCls, Tensor masks, List<RgbFrame> frames, int firstIndex, int clipIndex)
     {
-        var cls = predCls.Span<float>();
-        foreach (var v in cls)
+        foreach (var v in predCls.Span<float>())
             if (!float.IsFinite(v))
                 throw new MrvsException(MrvsErrorKind.BadModel, $"model '{Model}' produced NaN/Inf scores (check the weights) in clip {clipIndex} " +
                     $"(frames '{frames[0].Name}' to '{frames[^1].Name}')");
-        int t = predCls.Shape[0], queries = predCls.Shape[2], classes = predCls.Shape[3], pixels = masks.Shape[2] * masks.Shape[3];
-        int query = ReferredMask.SelectQuery(cls, t, queries, classes);
+        var scores = ReferredQueryOp.FrameScores(decision.Span<float>(), frames.Count);
+        int pixels = masks.Shape[2] * masks.Shape[3];
         var results = new SegmentedFrame[frames.Count];
         for (int i = 0; i < frames.Count; i++)
-        {
-            float score = 0;
-            for (int k = 0; k < classes; k++) score = MathF.Max(score, Activations.Sigmoid(cls[(i * queries + query) * classes + k]));
-            results[i] = SegmentedFrame.Create(firstIndex + i, frames[i], masks.Span<byte>().Slice(i * pixels, pixels).ToArray(), score, clipIndex);
-        }
+            results[i] = SegmentedFrame.Create(firstIndex + i, frames[i], masks.Span<byte>().Slice(i * pixels, pixels).ToArray(), scores[i], clipIndex);
         return results;
     }
 
@@ -315,7 +315,7 @@ public sealed class Segmenter : IDisposable
         }
         var graph = SocModel.Build(_model.Config, _model.NewWeightStore(), shape, original);
         Executor executor;
-        try { executor = new Executor(graph, _backend, [SocModel.PredCls, SocModel.ReferredMasks], _arenaLimit); }
+        try { executor = new Executor(graph, _backend, [SocModel.ReferredQuery, SocModel.PredCls, SocModel.ReferredMasks], _arenaLimit); }
         catch (MrvsException e) when (e.Kind == MrvsErrorKind.ResourceLimit)
         {
             throw new MrvsException(e.Kind, $"a clip of {shape.Frames} frames at {shape.Height}x{shape.Width}: {e.Message}; use a shorter clip length (--clip)", e);

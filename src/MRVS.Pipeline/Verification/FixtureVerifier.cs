@@ -1,11 +1,12 @@
 using System.Diagnostics;
-using MRVS.Core.Config;
 using MRVS.Core.Errors;
 using MRVS.Core.Execution;
 using MRVS.Core.IO;
+using MRVS.Core.Numerics;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 using MRVS.Models.PostProcessing;
 
 namespace MRVS.Pipeline.Verification;
@@ -61,8 +62,8 @@ public static class FixtureVerifier
         var sw = Stopwatch.StartNew();
         var graph = SocModel.Build(config, new WeightStore(weightsFile), shape);
         var wanted = outputs.Tensors.Select(t => EngineName(t.Name)).Where(graph.Taps.ContainsKey).Distinct().ToList();
-        if (!wanted.Contains(SocModel.PredCls)) wanted.Add(SocModel.PredCls);
-        if (!wanted.Contains(SocModel.PredMasks)) wanted.Add(SocModel.PredMasks);
+        foreach (var name in new[] { SocModel.PredCls, SocModel.PredMasks, SocModel.ReferredQuery })
+            if (!wanted.Contains(name)) wanted.Add(name);
         using var executor = new Executor(graph, backend, wanted);
         var feeds = graph.Inputs.Keys.ToDictionary(k => k, k => Need(inputs, k));
         var produced = new Dictionary<string, Tensor>(executor.Run(feeds).Outputs);
@@ -70,7 +71,7 @@ public static class FixtureVerifier
         var padded = Need(inputs, "post.in.samples_shape_with_padding").Span<long>();
         var resized = Need(inputs, "post.in.resized_frame_size").Span<long>();
         var original = Need(inputs, "post.in.original_frame_size").Span<long>();
-        foreach (var (k, v) in ReferYoutubeVosPostProcess.Run(produced[SocModel.PredCls], produced[SocModel.PredMasks],
+        foreach (var (k, v) in ReferYoutubeVosPostProcess.Run(produced[SocModel.PredCls], produced[SocModel.PredMasks], produced[SocModel.ReferredQuery],
                      ((int)padded[0], (int)padded[1]), ((int)resized[0], (int)resized[1]), ((int)original[0], (int)original[1])))
             produced[k] = v;
         double ms = sw.Elapsed.TotalMilliseconds;
@@ -154,8 +155,8 @@ public static class FixtureVerifier
         int x = index % w, y = index / w % h, t = name == "post.masks_padded" ? index / (w * h) % shape[1] : index / (w * h);
         if (name == "post.video0.pred_masks")
         {
-            y = Backends.Cpu.Ops.Interpolate.NearestSource(y, (int)resized[0], (int)original[0]);
-            x = Backends.Cpu.Ops.Interpolate.NearestSource(x, (int)resized[1], (int)original[1]);
+            y = Resize.NearestSource(y, (int)resized[0], (int)original[0]);
+            x = Resize.NearestSource(x, (int)resized[1], (int)original[1]);
         }
         return (t * ph + y) * pw + x;
     }

@@ -1,8 +1,8 @@
-using MRVS.Core.Config;
 using MRVS.Core.Graph;
 using MRVS.Core.Tensors;
 using MRVS.Models.Backbone;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Backbone;
@@ -27,6 +27,7 @@ public class VideoSwinTests
     private static GraphBuilder Builder(ModelConfig config) => new(config, WeightStore.Synthetic(3));
 
     /// <summary>The released Video-Swin-T/S/B build with the same code; T = 9 > 8 exercises the temporal padding and shift.</summary>
+    [Category(TestCategory.Long)]
     [TestCase("t", 96, 12)]
     [TestCase("s", 96, 24)]
     [TestCase("b", 128, 24)]

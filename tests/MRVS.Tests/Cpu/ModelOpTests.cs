@@ -1,4 +1,3 @@
-using MRVS.Backends.Cpu.Ops;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Tests.Support;

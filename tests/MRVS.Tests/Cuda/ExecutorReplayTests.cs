@@ -1,6 +1,5 @@
 using MRVS.Backends.Cpu;
 using MRVS.Backends.Cuda;
-using MRVS.Backends.Cuda.Devices;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;

@@ -9,6 +9,7 @@ namespace MRVS.Tests.Cuda;
 /// <summary>The real GPU path; runs only where a CUDA driver and device exist.</summary>
 public class GpuTests
 {
+    [Category(TestCategory.EndToEnd)]
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
     public void GpuReproducesEveryFixtureTensor(string fixture)
     {
@@ -16,6 +17,7 @@ public class GpuTests
         FixtureVerification.AssertPasses(fixture, backend);
     }
 
+    [Category(TestCategory.EndToEnd)]
     [TestCase("socpp-tiny", Precision.Fp16)]
     [TestCase("socpp-tiny", Precision.Bf16)]
     [TestCase("soc-tiny", Precision.Fp16)]

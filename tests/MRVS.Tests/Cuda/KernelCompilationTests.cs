@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Emulation;
 using MRVS.Backends.Cuda.Interop;
 using MRVS.Backends.Cuda.Kernels;
 
@@ -56,7 +56,7 @@ public class KernelCompilationTests
             var ptx = System.Text.Encoding.ASCII.GetString(KernelCompiler.Compile(file, arch).Image);
             Assert.That(ptx, Does.Contain($".entry {entry}("), $"{file}.cu: PTX has no entry point {entry}");
         }
-        Assert.That(KernelSources.FileDefining("swin_window_partition"), Is.EqualTo("swin_window"));
+        Assert.That(KernelSources.FileDefining("sine_position_encoding_2d"), Is.EqualTo("sine_position_encoding"));
         Assert.That(KernelSources.FileDefining("conv2d_bias"), Is.EqualTo("conv2d"));
         Assert.Throws<ArgumentException>(() => KernelSources.FileDefining("no_such_kernel"));
     }

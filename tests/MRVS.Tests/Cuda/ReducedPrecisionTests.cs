@@ -1,6 +1,7 @@
 using MRVS.Backends.Cpu;
 using MRVS.Backends.Cuda;
 using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Emulation;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
@@ -101,6 +102,7 @@ public class ReducedPrecisionTests
         }
     }
 
+    [Category(TestCategory.EndToEnd)]
     [TestCase("socpp-tiny", Precision.Fp16, FixtureVerifier.MinimumMaskIou)]
     [TestCase("soc-tiny", Precision.Fp16, FixtureVerifier.MinimumMaskIou)]
     // bf16 keeps 8 mantissa bits (fp16 11). On socpp-tiny, whose best two queries score 0.004 apart, bf16's IoU has

@@ -1,4 +1,5 @@
 using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Emulation;
 using MRVS.Backends.Cuda.Interop;
 using MRVS.Backends.Cuda.Kernels;
 

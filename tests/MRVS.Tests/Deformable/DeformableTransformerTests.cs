@@ -1,8 +1,8 @@
 using MRVS.Backends.Cpu;
-using MRVS.Core.Config;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
 using MRVS.Core.Tensors;
+using MRVS.Models.Config;
 using MRVS.Models.Deformable;
 using MRVS.Tests.Support;
 

@@ -1,11 +1,12 @@
 using MRVS.Backends.Cpu;
-using MRVS.Core.Config;
 using MRVS.Core.Execution;
 using MRVS.Core.IO;
 using MRVS.Core.Tensors;
 using MRVS.DemoAssets;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
+using MRVS.Pipeline;
 using MRVS.Pipeline.Conversion;
 using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
@@ -23,21 +24,21 @@ public class DemoAssetsTests
 
     private static readonly string[] GeneratedFiles =
     [
-        Path.Combine(DemoAssetsWriter.ModelFolder, CheckpointConverter.ConfigFile),
-        Path.Combine(DemoAssetsWriter.ModelFolder, CheckpointConverter.WeightsFile),
-        Path.Combine(DemoAssetsWriter.ModelFolder, CheckpointConverter.VocabFile),
-        Path.Combine(DemoAssetsWriter.ModelFolder, CheckpointConverter.MergesFile),
+        Path.Combine(DemoAssetsWriter.ModelFolder, ModelFolder.ConfigFile),
+        Path.Combine(DemoAssetsWriter.ModelFolder, ModelFolder.WeightsFile),
+        Path.Combine(DemoAssetsWriter.ModelFolder, ModelFolder.VocabFile),
+        Path.Combine(DemoAssetsWriter.ModelFolder, ModelFolder.MergesFile),
         DemoAssetsWriter.ClipFile,
     ];
 
     [Test]
     public void ModelFolderHasAConsistentConfigAndTokenizer()
     {
-        var config = ModelConfig.Load(ModelFile(CheckpointConverter.ConfigFile));
+        var config = ModelConfig.Load(ModelFile(ModelFolder.ConfigFile));
         var info = ModelInfo.Read(ModelDir);
         Assert.That((info.Family, info.Variant, info.HasTokenizer), Is.EqualTo(("SOC++", DemoModelConfig.Variant, true)));
 
-        var tokenizer = RobertaTokenizer.Load(ModelFile(CheckpointConverter.VocabFile), ModelFile(CheckpointConverter.MergesFile));
+        var tokenizer = RobertaTokenizer.Load(ModelFile(ModelFolder.VocabFile), ModelFile(ModelFolder.MergesFile));
         var r = config.Roberta;
         Assert.That((tokenizer.VocabSize, tokenizer.BosId, tokenizer.PadId, tokenizer.EosId), Is.EqualTo((r.VocabSize, r.BosTokenId, r.PadTokenId, r.EosTokenId)));
         Assert.That(tokenizer.DroppedMerges, Is.Zero);
@@ -53,8 +54,8 @@ public class DemoAssetsTests
     [Test]
     public void ModelFolderHoldsExactlyTheWeightsTheGraphBinds()
     {
-        var config = ModelConfig.Load(ModelFile(CheckpointConverter.ConfigFile));
-        using var file = SafeTensorsFile.Open(ModelFile(CheckpointConverter.WeightsFile));
+        var config = ModelConfig.Load(ModelFile(ModelFolder.ConfigFile));
+        using var file = SafeTensorsFile.Open(ModelFile(ModelFolder.WeightsFile));
         var store = new WeightStore(file);
         Assert.DoesNotThrow(() => SocModel.Build(config, store, ForwardShape.WeightBinding), "every key present with its shape, none unexpected");
         // Recomputed buffers (position_ids) would bind even when absent: the folder must hold them as a checkpoint does.
@@ -65,7 +66,7 @@ public class DemoAssetsTests
             var stored = file.Tensors.Single(t => t.Name == spec.Key);
             Assert.That((stored.DType, stored.Shape), Is.EqualTo((spec.DType, spec.Shape)), spec.Key);
         }
-        Assert.That(new FileInfo(ModelFile(CheckpointConverter.WeightsFile)).Length, Is.LessThan(6_000_000), "small enough to ship in the repository");
+        Assert.That(new FileInfo(ModelFile(ModelFolder.WeightsFile)).Length, Is.LessThan(6_000_000), "small enough to ship in the repository");
     }
 
     [Test]
@@ -89,15 +90,15 @@ public class DemoAssetsTests
     [Test]
     public void CpuForwardOnTheClipIsFinite()
     {
-        var config = ModelConfig.Load(ModelFile(CheckpointConverter.ConfigFile));
-        var tokenizer = RobertaTokenizer.Load(ModelFile(CheckpointConverter.VocabFile), ModelFile(CheckpointConverter.MergesFile));
+        var config = ModelConfig.Load(ModelFile(ModelFolder.ConfigFile));
+        var tokenizer = RobertaTokenizer.Load(ModelFile(ModelFolder.VocabFile), ModelFile(ModelFolder.MergesFile));
         var text = tokenizer.EncodeBatch(["the red ball"]);
         using var clip = new EvalPreprocessor(EvalResizeRule.ReferYouTubeVos)
             .Preprocess(FrameSource.Open(Path.Combine(DemoDir, DemoAssetsWriter.ClipFile)).ReadFrames().Take(4));
         int t = clip.FrameCount, h = clip.Height, w = clip.Width;
         Assert.That((t, h, w), Is.EqualTo((4, 360, 480)));
 
-        using var file = SafeTensorsFile.Open(ModelFile(CheckpointConverter.WeightsFile));
+        using var file = SafeTensorsFile.Open(ModelFile(ModelFolder.WeightsFile));
         var graph = SocModel.Build(config, new WeightStore(file), new ForwardShape(t, h, w, text.Length, h, w));
         using var backend = new CpuBackend();
         using var executor = new Executor(graph, backend, [SocModel.PredCls, SocModel.PredMasks]);

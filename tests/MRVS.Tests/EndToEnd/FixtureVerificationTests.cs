@@ -1,6 +1,6 @@
 using MRVS.Backends.Cpu;
 using MRVS.Backends.Cuda;
-using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Emulation;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.EndToEnd;
@@ -15,6 +15,7 @@ public class FixtureVerificationTests
         FixtureVerification.AssertPasses(fixture, backend);
     }
 
+    [Category(TestCategory.EndToEnd)]
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
     public void CudaEmulationReproducesEveryFixtureTensor(string fixture)
     {

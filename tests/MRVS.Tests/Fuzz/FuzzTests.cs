@@ -57,7 +57,7 @@ public class FuzzTests
                 TestContext.Progress.WriteLine($"fuzz {name} case {i} (seed {seed})");
                 Mrvs.Result? result = null;
                 long peak = PeakMemory.Above(() => result = Mrvs.RunWithin(CaseTimeout, args), collect: i % 50 == 0);
-                var problem = Check(result, peak, dir, args, stats);
+                var problem = Check(result, peak, dir, stats);
                 if (problem is null) continue;
                 problems.Add($"case {i}: {problem}");
                 var kept = Path.Combine(failures, $"mrvs-fuzz-{name}-seed{seed}-case{i}.bin");
@@ -76,7 +76,7 @@ public class FuzzTests
         Assert.That(problems, Is.Empty, $"{problems.Count} of {cases} cases broke the contract (inputs kept in {failures})");
     }
 
-    private static string? Check(Mrvs.Result? result, long peak, string dir, string[] args, Stats stats)
+    private static string? Check(Mrvs.Result? result, long peak, string dir, Stats stats)
     {
         stats.MaxPeak = Math.Max(stats.MaxPeak, peak);
         if (result is not { } r) { stats.Hangs++; return $"no result after {CaseTimeout.TotalSeconds} s"; }

@@ -2,7 +2,7 @@ using MRVS.Core.IO;
 using MRVS.Core.Tensors;
 using MRVS.DemoAssets;
 using MRVS.Models.Building;
-using MRVS.Pipeline.Conversion;
+using MRVS.Pipeline;
 using MRVS.Tests.IO;
 using MRVS.Tests.Robustness;
 using MRVS.Tests.Support;
@@ -20,16 +20,16 @@ public sealed class MicroModel : IDisposable
     {
         Root = Directory.CreateTempSubdirectory("mrvs-fuzz-seeds-").FullName;
         Folder = Directory.CreateDirectory(Path.Combine(Root, "model")).FullName;
-        Vocab = Path.Combine(Folder, CheckpointConverter.VocabFile);
-        Merges = Path.Combine(Folder, CheckpointConverter.MergesFile);
-        foreach (var (from, to) in new[] { (CheckpointConverter.VocabFile, Vocab), (CheckpointConverter.MergesFile, Merges) })
+        Vocab = Path.Combine(Folder, ModelFolder.VocabFile);
+        Merges = Path.Combine(Folder, ModelFolder.MergesFile);
+        foreach (var (from, to) in new[] { (ModelFolder.VocabFile, Vocab), (ModelFolder.MergesFile, Merges) })
             File.Copy(Path.Combine(Fixtures.RepoRoot, "samples", "demo", "model", from), to);
         int vocabSize = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Vocab)).RootElement.EnumerateObject().Count();
         var config = DemoModelConfig.Create(vocabSize) with { Variant = "fuzz-micro" };
-        ConfigPath = Path.Combine(Folder, CheckpointConverter.ConfigFile);
+        ConfigPath = Path.Combine(Folder, ModelFolder.ConfigFile);
         File.WriteAllText(ConfigPath, config.ToJson());
         var state = SyntheticStateDict.Create(config, seed: 1);
-        SafeTensorsWriter.Write(Path.Combine(Folder, CheckpointConverter.WeightsFile), state);
+        SafeTensorsWriter.Write(Path.Combine(Folder, ModelFolder.WeightsFile), state);
         Checkpoint = Path.Combine(Root, "micro.pth.tar");
         WriteCheckpoint(Checkpoint, state);
     }

@@ -1,7 +1,7 @@
-using MRVS.Core.Config;
 using MRVS.Core.Graph;
 using MRVS.Core.Tensors;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 using MRVS.Models.Heads;
 using MRVS.Tests.Support;
 

@@ -1,3 +1,4 @@
+using MRVS.Core.Graph.Ops;
 using MRVS.Core.IO;
 using MRVS.Core.Tensors;
 using MRVS.Models.Masks;
@@ -41,7 +42,8 @@ public class MaskModuleTests
         using var inputs = SafeTensorsFile.Open(Fixtures.File(fixture, "inputs.safetensors"));
         using var post = SafeTensorsFile.Open(Fixtures.File(fixture, "postprocess.safetensors"));
         (int, int) Size(string n) { using var s = inputs.Get(n); var v = s.Span<long>(); return ((int)v[^2], (int)v[^1]); }
-        var result = ReferYoutubeVosPostProcess.Run(outputs.Get("out.pred_cls"), outputs.Get("out.pred_masks"),
+        var decision = OpRunner.Run(new ReferredQueryOp(), outputs.Get("out.pred_cls"));
+        var result = ReferYoutubeVosPostProcess.Run(outputs.Get("out.pred_cls"), outputs.Get("out.pred_masks"), decision,
             Size("post.in.samples_shape_with_padding"), Size("post.in.resized_frame_size"), Size("post.in.original_frame_size"));
         foreach (var info in post.Tensors)
         {

@@ -8,7 +8,7 @@ using static MRVS.Tests.Support.OpRunner;
 
 namespace MRVS.Tests.Masks;
 
-/// <summary>The post-processing op (query choice, upsample, threshold, crop, nearest resize) against the official post-processing of the fixtures.</summary>
+/// <summary>The post-processing op (upsample, threshold, crop, nearest resize of the decided query) against the official post-processing of the fixtures.</summary>
 public class ReferredMaskOpTests
 {
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
@@ -21,9 +21,10 @@ public class ReferredMaskOpTests
         var (padded, resized, original) = (Size("post.in.samples_shape_with_padding"), Size("post.in.resized_frame_size"), Size("post.in.original_frame_size"));
         var (cls, masks) = (outputs.Get("out.pred_cls"), outputs.Get("out.pred_masks"));
 
-        var actual = Run(new ReferredMaskOp(padded, resized, original), cls, masks);
+        var decision = Run(new ReferredQueryOp(), cls);
+        var actual = Run(new ReferredMaskOp(padded, resized, original), decision, masks);
 
-        var host = ReferYoutubeVosPostProcess.Run(cls, masks, padded, resized, original);
+        var host = ReferYoutubeVosPostProcess.Run(cls, masks, decision, padded, resized, original);
         TensorAssert.Equal(actual, host["post.video0.pred_masks"], "the host post-processing");
         var expected = post.Get("post.video0.pred_masks").Span<byte>();
         long differing = 0;
@@ -35,9 +36,9 @@ public class ReferredMaskOpTests
     public void ShapesAreCheckedAtBuild()
     {
         var g = new ComputeGraph();
-        var cls = g.Input("cls", DType.F32, 2, 1, 5, 1);
+        var decision = g.Add(new ReferredQueryOp(), "decision", g.Input("cls", DType.F32, 2, 1, 5, 1));
         var masks = g.Input("masks", DType.F32, 2, 1, 4, 8, 8);
-        var e = Assert.Throws<ShapeException>(() => g.Add(new ReferredMaskOp((32, 32), (16, 16), (20, 20)), "post", cls, masks))!;
-        Assert.That(e.Message, Does.Contain("[2, 1, 5, h, w]"));
+        var e = Assert.Throws<ShapeException>(() => g.Add(new ReferredMaskOp((32, 32), (16, 16), (20, 20)), "post", decision, masks))!;
+        Assert.That(e.Message, Does.Contain("expected F32[7]").And.Contain("4 queries of 2 frames"));
     }
 }

@@ -1,8 +1,8 @@
-using MRVS.Core.Config;
 using MRVS.Core.IO;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Models;
@@ -73,6 +73,7 @@ public class WeightBindingTests
         Assert.Throws<ArgumentException>(() => SocModel.Build(config, WeightStore.Synthetic(1), Shape), "the released (8, 7, 7) index does not fit");
     }
 
+    [Category(TestCategory.Long)]
     [TestCase("socpp-mevis-swin-t")]
     [TestCase("socpp-ytvos-swin-b")]
     public void ReleasedVariantsBuildAtTheEvalSize(string variant)

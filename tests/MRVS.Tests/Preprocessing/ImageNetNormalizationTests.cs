@@ -1,5 +1,4 @@
 using MRVS.Core.IO;
-using MRVS.Core.Tensors;
 using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
 using MRVS.Tests.Support;

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using MRVS.Core.IO;
-using MRVS.Core.Tensors;
 using MRVS.Tests.IO;
 using MRVS.Tests.Segmentation;
 using MRVS.Tests.Support;
@@ -158,9 +157,6 @@ public class HostileModelTests
         var body = bytes[(8 + (int)n)..];
         return HostileFiles.SafeTensors(Encoding.UTF8.GetBytes(edit(header)), data?.Invoke(body) ?? body);
     }
-
-    private static string FirstTensorName(string header) => header[(header.IndexOf('"', header.IndexOf('{') + 1) + 1)..].Split('"')[0] is var name
-        && name != "__metadata__" ? name : throw new InvalidOperationException("the first key is metadata");
 
     [Test]
     public void NonUtf8SafetensorsHeaderIsNamed()

@@ -4,7 +4,7 @@ using MRVS.Cli;
 namespace MRVS.Tests.Robustness;
 
 /// <summary>
-/// Runs the <c>mrvs</c> command line: in-process through <see cref="Program.Main"/> (what the binary runs) with the
+/// Runs the <c>mrvs</c> command line: in-process through <c>Program.Main</c> (what the binary runs) with the
 /// console captured, or as a child process (for signals, crashes and files changed under a running process).
 /// </summary>
 public static class Mrvs

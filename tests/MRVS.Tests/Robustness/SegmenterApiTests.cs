@@ -6,7 +6,6 @@ using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
 using MRVS.Pipeline.Segmentation;
 using MRVS.Tests.Segmentation;
-using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Robustness;
 
@@ -93,7 +92,7 @@ public class SegmenterApiTests
             ("damaged GIF", () => FrameSource.Open(badGif), MrvsErrorKind.BadInput),
             ("clip over the memory limit", () => Segmenter.Load(_model.Path, Small with { Limits = new ResourceLimits { MaxClipBytes = 1000 } })
                 .Segment(TestFrames.Noise(2, 64, 48), "a cat"), MrvsErrorKind.ResourceLimit),
-            ("not a checkpoint", () => CheckpointConverter.Convert(notZip, Core.Config.ModelVariants.Get("soc-ytvos-swin-t"), Path.Combine(_dir, "o")),
+            ("not a checkpoint", () => CheckpointConverter.Convert(notZip, MRVS.Models.Config.ModelVariants.Get("soc-ytvos-swin-t"), Path.Combine(_dir, "o")),
                 MrvsErrorKind.BadModel),
             ("output is a file", () => SegmentationJob.Run(new SegmentationJobOptions(_model.Path, "a cat", [badGif], badGif)), MrvsErrorKind.BadInput),
             ("negative clip length", () => Segmenter.Load(_model.Path, Small with { ClipLength = -1 }), MrvsErrorKind.BadInput),

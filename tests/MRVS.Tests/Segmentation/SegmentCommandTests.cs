@@ -2,6 +2,7 @@ using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Interop;
 using MRVS.Cli;
 using MRVS.Pipeline.Media;
+using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Segmentation;
 
@@ -81,6 +82,7 @@ public class SegmentCommandTests
         Assert.That(r.Stderr, Is.Empty, "no progress when stderr is not a terminal: an error would be the only line");
     }
 
+    [Category(TestCategory.EndToEnd)]
     [Test]
     public void ReadmeFirstCommandSegmentsTheDemoClip()
     {

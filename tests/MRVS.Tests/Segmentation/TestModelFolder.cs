@@ -1,4 +1,4 @@
-using MRVS.Pipeline.Conversion;
+using MRVS.Pipeline;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Segmentation;
@@ -14,10 +14,10 @@ public sealed class TestModelFolder : IDisposable
     public TestModelFolder(string fixture)
     {
         Path = Directory.CreateTempSubdirectory("mrvs-model-").FullName;
-        File.Copy(Fixtures.File(fixture, "config.json"), Combine(CheckpointConverter.ConfigFile));
-        File.CreateSymbolicLink(Combine(CheckpointConverter.WeightsFile), Fixtures.File(fixture, "weights.safetensors"));
+        File.Copy(Fixtures.File(fixture, "config.json"), Combine(ModelFolder.ConfigFile));
+        File.CreateSymbolicLink(Combine(ModelFolder.WeightsFile), Fixtures.File(fixture, "weights.safetensors"));
         // The demo model's byte-level tokenizer fits the fixtures' 1000-row embedding and RoBERTa's special ids.
-        foreach (var f in new[] { CheckpointConverter.VocabFile, CheckpointConverter.MergesFile })
+        foreach (var f in new[] { ModelFolder.VocabFile, ModelFolder.MergesFile })
             File.Copy(System.IO.Path.Combine(Fixtures.RepoRoot, "samples", "demo", "model", f), Combine(f));
     }
 

@@ -1,10 +1,10 @@
 using MRVS.Backends.Cpu;
-using MRVS.Core.Config;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
 using MRVS.Core.IO;
 using MRVS.Core.Tensors;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 
 namespace MRVS.Tests.Support;
 

@@ -10,19 +10,7 @@ public static class OpRunner
 {
     public static Tensor Run(Op op, params Tensor[] inputs) => Run(new CpuBackend(), op, inputs);
 
-    public static Tensor Run(IBackend backend, Op op, params Tensor[] inputs)
-    {
-        var g = new ComputeGraph();
-        var feeds = new Dictionary<string, Tensor>();
-        var values = inputs.Select((t, i) =>
-        {
-            feeds[$"in{i}"] = t;
-            return g.Input($"in{i}", t.DType, t.Shape);
-        }).ToArray();
-        g.Tap("out", g.Add(op, "op", values));
-        using var ex = new Executor(g, backend);
-        return ex.Run(feeds).Outputs["out"];
-    }
+    public static Tensor Run(IBackend backend, Op op, params Tensor[] inputs) => SingleOp.Run(backend, op, inputs);
 
     public static Tensor Random(Random rng, params int[] shape)
     {

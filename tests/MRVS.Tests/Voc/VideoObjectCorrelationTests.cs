@@ -1,5 +1,5 @@
-using MRVS.Core.Config;
 using MRVS.Core.Execution;
+using MRVS.Models.Config;
 using MRVS.Models.Voc;
 using MRVS.Tests.Support;
 

@@ -12,7 +12,8 @@ public sealed class SinePositionEncodingOp(int numPosFeats, bool twoDimensional)
 {
     public int NumPosFeats { get; } = numPosFeats;
     public bool TwoDimensional { get; } = twoDimensional;
-    public override string Kind => TwoDimensional ? "sine_position_encoding_2d" : "sine_position_encoding_1d";
+    public override string Kind => "sine_position_encoding";
+    public override string Describe() => $"{Kind}_{(TwoDimensional ? "2d" : "1d")}";
 
     public override TensorType Infer(IReadOnlyList<TensorType> inputs)
     {

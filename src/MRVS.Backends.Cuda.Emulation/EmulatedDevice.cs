@@ -1,9 +1,10 @@
 using System.Runtime.InteropServices;
+using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Interop;
 using MRVS.Backends.Cuda.Kernels;
 using MRVS.Core.Tensors;
 
-namespace MRVS.Backends.Cuda.Devices;
+namespace MRVS.Backends.Cuda.Emulation;
 
 /// <summary>
 /// The `cuda-emu` device: kernels from libmrvs_kernels_emu.so (built by CMakeLists.txt from the same .cu files), host

@@ -5,7 +5,7 @@ using MRVS.Core.IO;
 using MRVS.Core.Limits;
 using System.Text.Json.Nodes;
 
-namespace MRVS.Core.Config;
+namespace MRVS.Models.Config;
 
 public sealed record SwinConfig(int EmbedDim, int[] Depths, int[] NumHeads, int[] PatchSize, int[] WindowSize, double MlpRatio, bool PatchNorm);
 

@@ -1,4 +1,4 @@
-namespace MRVS.Core.Config;
+namespace MRVS.Models.Config;
 
 /// <summary>
 /// The released SOC and SOC++ settings (reference doc §4): every one has d_model 256, 8 heads, FFN 2048, 3 + 3

@@ -1,4 +1,6 @@
-namespace MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Devices;
+
+namespace MRVS.Backends.Cuda.Emulation;
 
 /// <summary>The emulated device's graph: the work recorded during a capture (with copies of kernel arguments), run again in order on each replay.</summary>
 internal sealed class RecordedGraph : IGpuGraph

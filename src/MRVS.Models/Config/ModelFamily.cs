@@ -1,4 +1,4 @@
-namespace MRVS.Core.Config;
+namespace MRVS.Models.Config;
 
 public enum ModelFamily
 {

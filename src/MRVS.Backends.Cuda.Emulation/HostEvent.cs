@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using MRVS.Backends.Cuda.Devices;
 
-namespace MRVS.Backends.Cuda.Devices;
+namespace MRVS.Backends.Cuda.Emulation;
 
 /// <summary>The emulated device's event: a host timestamp, exact because the emulation runs work as it is queued.</summary>
 internal sealed class HostEvent : IGpuEvent

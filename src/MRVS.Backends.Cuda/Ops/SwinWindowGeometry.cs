@@ -1,0 +1,23 @@
+using MRVS.Backends.Cuda.Devices;
+using MRVS.Core.Execution;
+using MRVS.Core.Graph.Ops;
+using static MRVS.Backends.Cuda.KernelLaunches;
+
+namespace MRVS.Backends.Cuda.Ops;
+
+/// <summary>Mirrors struct mrvs_window in kernels/include/mrvs_swin_window.h: the window geometry both directions of the partition share.</summary>
+internal struct SwinWindowGeometry
+{
+    public Three Size;
+    public Three Shift;
+    public Three Padded;
+
+    /// <summary>Launches <paramref name="kernel"/> over the [D, H, W, C] <paramref name="volume"/>, one thread per element of y.</summary>
+    public static void Launch(KernelLaunches k, string kernel, SwinWindow window, int[] volume, nint input, DeviceTensor y)
+    {
+        var g = new SwinWindowGeometry();
+        for (int i = 0; i < 3; i++) { g.Size[i] = window.Size[i]; g.Shift[i] = window.Shift[i]; g.Padded[i] = window.Padded(i, volume[i]); }
+        k.Launch(kernel, Grid(y.Elements), new Dim3(Threads),
+            a => a.Ptr(input).Ptr(y.Ptr).Add(y.Elements).Add(volume[0]).Add(volume[1]).Add(volume[2]).Add(volume[3]).Add(g));
+    }
+}

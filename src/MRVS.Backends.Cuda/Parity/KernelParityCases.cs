@@ -1,0 +1,162 @@
+using MRVS.Core.Graph;
+using MRVS.Core.Graph.Ops;
+using MRVS.Core.Tensors;
+
+namespace MRVS.Backends.Cuda.Parity;
+
+/// <summary>
+/// The parity cases of every CUDA kernel, grouped by op: random inputs with awkward sizes (1, odd, not multiples of
+/// the block). The NUnit suite runs them all on every CUDA device present; <c>mrvs kernels check KIND</c> runs one op's.
+/// </summary>
+public static class KernelParityCases
+{
+    public static IReadOnlyList<KernelParityCase> All { get; } = [.. Basic(), .. Backbone(), .. Text(), .. Fusion(), .. Deformable(), .. Heads(), .. Masks()];
+
+    private static KernelParityCase Case(string name, Op op, Func<Random, Tensor[]> inputs) => new(name, op, inputs);
+
+    /// <summary>Uniform in [-1, 1).</summary>
+    private static Tensor Rand(Random r, params int[] shape)
+    {
+        var t = Tensor.Zeros(DType.F32, shape);
+        foreach (ref var v in t.Span<float>()) v = (float)(r.NextDouble() * 2 - 1);
+        return t;
+    }
+
+    /// <summary>Uniform in [low, high).</summary>
+    private static Tensor Uniform(Random r, float low, float high, params int[] shape)
+    {
+        var t = Tensor.Zeros(DType.F32, shape);
+        foreach (ref var v in t.Span<float>()) v = low + (high - low) * (float)r.NextDouble();
+        return t;
+    }
+
+    private static Tensor Mask(Random r, double density, params int[] shape)
+    {
+        var t = Tensor.Zeros(DType.Bool, shape);
+        foreach (ref var v in t.Span<byte>()) v = (byte)(r.NextDouble() < density ? 1 : 0);
+        return t;
+    }
+
+    private static Tensor Ids() => Tensor.FromSpan<long>([0L, 4L, 2L, 2L, 1L], 1, 5);
+
+    private static IEnumerable<KernelParityCase> Basic()
+    {
+        foreach (var (rows, n) in new[] { (1, 1), (3, 7), (5, 129), (2, 1000) })
+        {
+            yield return Case($"layer_norm {rows}x{n}", new LayerNormOp(1e-5f), r => [Rand(r, rows, n), Rand(r, n), Rand(r, n)]);
+            yield return Case($"layer_norm+residual {rows}x{n}", new LayerNormOp(1e-12f, residual: true),
+                r => [Rand(r, rows, n), Rand(r, rows, n), Rand(r, n), Rand(r, n)]);
+            yield return Case($"softmax {rows}x{n}", new SoftmaxOp(), r => [Rand(r, rows, n)]);
+        }
+        foreach (var kind in Enum.GetValues<UnaryKind>())
+            yield return Case($"unary {kind}", new UnaryOp(kind, 0.7f, -0.2f), r => [Rand(r, 3, 257)]);
+        yield return Case("binary add broadcast", new BinaryOp(BinaryKind.Add), r => [Rand(r, 2, 3, 5), Rand(r, 3, 1)]);
+        yield return Case("binary div trailing", new BinaryOp(BinaryKind.Div), r => [Rand(r, 4, 7), Rand(r, 7)]);
+        yield return Case("binary mul both ways", new BinaryOp(BinaryKind.Mul), r => [Rand(r, 5, 1, 3), Rand(r, 1, 4, 3)]);
+        yield return Case("group_norm", new GroupNormOp(4, 1e-5f), r => [Rand(r, 2, 8, 3, 5), Rand(r, 8), Rand(r, 8)]);
+        yield return Case("group_norm+relu", new GroupNormOp(1, 1e-5f, relu: true), r => [Rand(r, 1, 3, 1, 7), Rand(r, 3), Rand(r, 3)]);
+        yield return Case("permute 4d", new PermuteOp(0, 2, 3, 1), r => [Rand(r, 2, 3, 5, 7)]);
+        yield return Case("permute bool", new PermuteOp(1, 0), r => [Mask(r, 0.5, 3, 9)]);
+        yield return Case("linear gelu", new LinearOp(Activation.Gelu), r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5)]);
+        yield return Case("linear no bias", new LinearOp(), r => [Rand(r, 1, 3, 9), Rand(r, 4, 9)]);
+        yield return Case("matmul transposed", new MatMulOp(transposeB: true, alpha: 0.5f), r => [Rand(r, 3, 4, 5), Rand(r, 3, 6, 5)]);
+        yield return Case("attention masks", new AttentionOp(4, AttentionScaling.ScaleQuery, true, true),
+            r => [Rand(r, 2, 5, 16), Rand(r, 2, 9, 16), Rand(r, 2, 9, 12), Mask(r, 0.3, 2, 9), Rand(r, 5, 9)]);
+        yield return Case("attention roberta", new AttentionOp(3, AttentionScaling.ScaleScores), r => [Rand(r, 1, 1, 12), Rand(r, 1, 1, 12), Rand(r, 1, 1, 12)]);
+        yield return Case("slice step", new SliceOp(1, 1, 3, 2), r => [Rand(r, 2, 7, 3)]);
+        yield return Case("concat", new ConcatOp(1), r => [Rand(r, 2, 3, 4), Rand(r, 2, 1, 4), Rand(r, 2, 5, 4)]);
+        yield return Case("cast bool→f32", new CastOp(DType.F32), r => [Mask(r, 0.5, 3, 5)]);
+        yield return Case("cast f32→bool", new CastOp(DType.Bool), r => [Rand(r, 17)]);
+        yield return Case("cast i64→f32", new CastOp(DType.F32), _ => [Ids()]);
+        yield return Case("embedding", new EmbeddingOp(), r => [Rand(r, 5, 7), Ids()]);
+        yield return Case("nearest 12x20→23x40", new InterpolateOp(InterpolationMode.Nearest, 23, 40), r => [Rand(r, 2, 12, 20)]);
+        yield return Case("nearest bool", new InterpolateOp(InterpolationMode.Nearest, 7, 3), r => [Mask(r, 0.4, 2, 13, 9)]);
+        yield return Case("bilinear", new InterpolateOp(InterpolationMode.BilinearAlignCornersFalse, 11, 6), r => [Rand(r, 3, 4, 9)]);
+        yield return Case("bilinear align", new InterpolateOp(InterpolationMode.BilinearAlignCornersTrue, 9, 17), r => [Rand(r, 1, 5, 9)]);
+        yield return Case("conv2d 3x3 s2", new Conv2dOp(2, 1), r => [Rand(r, 2, 3, 7, 6), Rand(r, 5, 3, 3, 3), Rand(r, 5)]);
+        yield return Case("conv2d 1x1", new Conv2dOp(), r => [Rand(r, 1, 4, 3, 5), Rand(r, 2, 4, 1, 1)]);
+    }
+
+    private static IEnumerable<KernelParityCase> Backbone()
+    {
+        yield return Case("pad", new PadOp(0, 1, 0, 3), r => [Rand(r, 2, 3, 1, 5)]);
+        var window = new SwinWindow([2, 7, 7], [1, 3, 3]);
+        yield return Case("swin_window_partition", new SwinWindowPartitionOp(window), r => [Rand(r, 3, 9, 10, 4)]);
+        yield return Case("swin_window_merge", new SwinWindowMergeOp(window, 3, 9, 10), r => [Rand(r, 8, 98, 4)]);
+        yield return Case("window_attention masked", new WindowAttentionOp(2, masked: true), r =>
+        {
+            var regions = Tensor.Zeros(DType.F32, 3, 49);
+            foreach (ref var v in regions.Span<float>()) v = r.Next(3);
+            return [Rand(r, 3, 49, 3 * 8), Rand(r, 2, 49, 49), regions];
+        });
+        yield return Case("window_attention", new WindowAttentionOp(1, masked: false), r => [Rand(r, 2, 7, 3 * 5), Rand(r, 1, 7, 7)]);
+        yield return Case("patch_merge odd", new PatchMergeOp(), r => [Rand(r, 2, 5, 7, 3)]);
+    }
+
+    private static IEnumerable<KernelParityCase> Text()
+    {
+        yield return Case("roberta_position_ids", new RobertaPositionIdsOp(1), _ => [Ids()]);
+        yield return Case("sine 1d", new SinePositionEncodingOp(16, twoDimensional: false), r => [Mask(r, 0.3, 2, 9)]);
+        yield return Case("sine 2d", new SinePositionEncodingOp(8, twoDimensional: true), r => [Mask(r, 0.2, 2, 5, 7)]);
+    }
+
+    private static IEnumerable<KernelParityCase> Fusion()
+    {
+        // (batch, target rows, memory tokens, width, heads): one of each; rows past the 128-thread block; keys past the
+        // 64-key tile at head dim 32; the wide entry (head dim 40, 16-key tiles); tiny heads without a mask.
+        foreach (var (batch, lq, lk, e, heads, masked) in new[]
+                 { (1, 1, 1, 4, 1, true), (2, 131, 7, 24, 2, true), (1, 5, 69, 96, 3, true), (1, 129, 37, 80, 2, true), (1, 3, 9, 16, 8, false) })
+            yield return Case($"cross_modal_fusion {batch}x{lq} over {lk}, {heads} heads of {e / heads}", new CrossModalFusionOp(heads, masked), r =>
+            {
+                Tensor[] inputs = [Rand(r, batch, lq, e), Rand(r, batch, lk, e), Rand(r, batch, lk, e), Rand(r, e, e), Rand(r, e), Rand(r, batch, lq, e)];
+                if (!masked) return inputs;
+                var mask = Mask(r, 0.3, batch, lk);
+                for (int b = 0; b < batch; b++) mask.Span<byte>()[b * lk] = 0;
+                return [.. inputs, mask];
+            });
+    }
+
+    private static IEnumerable<KernelParityCase> Deformable()
+    {
+        int[][] levels = [[3, 7], [1, 1], [2, 5]];
+        yield return Case("ms_deform_attn", new MsDeformAttnOp(levels),
+            r => [Rand(r, 2, 21 + 1 + 10, 2, 5), Uniform(r, -0.2f, 1.2f, 2, 3, 2, 3, 2, 2), Rand(r, 2, 3, 2, 3, 2)]);
+        int[][] two = [[3, 5], [2, 2]];
+        yield return Case("sampling locations 2d", new DeformableSamplingLocationsOp(2, 3, two), r => [Rand(r, 2, 4, 24), Rand(r, 2, 4, 2, 2)]);
+        yield return Case("sampling locations 4d", new DeformableSamplingLocationsOp(2, 3, two), r => [Rand(r, 2, 4, 24), Rand(r, 2, 4, 2, 4)]);
+        yield return Case("valid_ratio", new ValidRatioOp(), r => [Mask(r, 0.3, 3, 4, 6)]);
+        yield return Case("deformable_reference_points", new DeformableReferencePointsOp(two), r => [Uniform(r, 0.4f, 0.8f, 2, 2, 2)]);
+    }
+
+    private static IEnumerable<KernelParityCase> Heads()
+    {
+        yield return Case("cumulative_mean", new CumulativeMeanOp(), r => [Rand(r, 5, 3, 7)]);
+        yield return Case("language_match_score", new LanguageMatchScoreOp(), r => [Rand(r, 3, 2, 5, 40), Rand(r, 1, 40)]);
+        yield return Case("bmrw", new BmrwOp(), r => [Rand(r, 2, 3, 5), Rand(r, 2, 7, 5)]);
+        foreach (var (n, t, q, c) in new[] { (1, 1, 1, 1), (3, 4, 5, 7), (2, 9, 1, 257) })
+            yield return Case($"frame_score_aggregation {n}x{t}x{q}x{c}", new FrameScoreAggregationOp(),
+                r => [Rand(r, n, t, q, c), Rand(r, t, n, 1), Rand(r, t, n, 1), Rand(r, t, n, 1)]);
+    }
+
+    private static IEnumerable<KernelParityCase> Masks()
+    {
+        var head = new DynamicMaskHeadOp(4, 3, imageHeight: 11, imageWidth: 19, stride: 4);
+        yield return Case("dynamic_mask_head", head, r => [Rand(r, 2, 3, 3, 5), Rand(r, 2, 2, head.ParamCount(5)), Rand(r, 2, 2, 2)]);
+        // (frames, queries, classes): one of each; more queries than the block's threads; many classes over many frames.
+        foreach (var (t, q, k) in new[] { (1, 1, 1), (3, 5, 2), (2, 131, 1), (36, 20, 65) })
+            yield return Case($"referred_query {t}x{q}x{k}", new ReferredQueryOp(), r => [Uniform(r, -6, 6, t, 1, q, k)]);
+        // (frames, queries, mask h×w, padded, resized, original): one of each; upsampled and cropped; shrunk below the resized size.
+        foreach (var (t, q, mh, mw, padded, resized, original) in new[]
+                 { (1, 1, 1, 1, (4, 4), (4, 4), (1, 1)), (3, 5, 7, 9, (28, 36), (25, 33), (50, 67)), (2, 4, 6, 5, (24, 20), (21, 19), (13, 11)) })
+            yield return Case($"referred_mask {t}x{q} {mh}x{mw} → {original}", new ReferredMaskOp(padded, resized, original),
+                r => [Decision(r, t, q), Rand(r, t, 1, q, mh, mw)]);
+    }
+
+    /// <summary>A referred_query decision choosing a random query (its scores are not read by referred_mask).</summary>
+    private static Tensor Decision(Random r, int frames, int queries)
+    {
+        var d = Uniform(r, 0, 1, ReferredQueryOp.Length(queries, frames));
+        d.Span<float>()[0] = r.Next(queries);
+        return d;
+    }
+}
