@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MRVS.Tests.Robustness;
+using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Fuzz;
 
@@ -13,7 +14,7 @@ namespace MRVS.Tests.Fuzz;
 /// seed, and MRVS_FUZZ_REPORT a file that gets one JSON line of figures per target. Failing inputs are kept in
 /// MRVS_FUZZ_FAILURES (default: the system's temp folder) for replay.
 /// </summary>
-[Category("Fuzz")]
+[Category(TestCategory.Fuzz)]
 [NonParallelizable]
 public class FuzzTests
 {

@@ -34,10 +34,18 @@ public static class Mrvs
     }
 
     /// <summary><see cref="Run"/> on another thread; null when it has not finished after <paramref name="timeout"/> (a hang).</summary>
-    public static Result? RunWithin(TimeSpan timeout, params string[] args)
+    public static Result? RunWithin(TimeSpan timeout, params string[] args) => RunWithin(timeout, null, args);
+
+    /// <summary>
+    /// As <see cref="RunWithin(TimeSpan, string[])"/>; after a hang, <paramref name="unblock"/> is called until the run
+    /// returns (a hung run holds the console and would hang every later one).
+    /// </summary>
+    public static Result? RunWithin(TimeSpan timeout, Action? unblock, params string[] args)
     {
         var task = Task.Factory.StartNew(() => Run(args), TaskCreationOptions.LongRunning);
-        return task.Wait(timeout) ? task.Result : null;
+        if (task.Wait(timeout)) return task.Result;
+        for (int i = 0; i < 60 && unblock is not null && !task.IsCompleted; i++) Task.Run(unblock).Wait(TimeSpan.FromSeconds(1));
+        return null;
     }
 
     /// <summary>Starts <c>dotnet mrvs.dll ARGS</c> from the test's output folder, with stdout and stderr redirected.</summary>

@@ -6,6 +6,7 @@ using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
 using MRVS.Pipeline.Segmentation;
 using MRVS.Tests.Segmentation;
+using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Robustness;
 
@@ -163,4 +164,26 @@ public class SegmenterApiTests
     [Test]
     public void UnknownBackendIsABadInput() =>
         Assert.That(Assert.Throws<MrvsException>(() => BackendNames.Parse("tpu"))!.Message, Does.Contain("tpu").And.Contain("cuda-emu"));
+
+    /// <summary>The shipped sample, run on a model truncated on disk: one line naming the file, exit 1, no crash (it was exit 134).</summary>
+    [Test]
+    [Category(TestCategory.EndToEnd)]
+    public void EmbeddingSampleReportsATruncatedModelInOneLine()
+    {
+        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"));
+        using (var f = new FileStream(Path.Combine(folder, "model.safetensors"), FileMode.Open)) f.SetLength(5000);
+        var gif = Path.Combine(_dir, "clip.gif");
+        AnimatedGifWriter.Write(gif, TestFrames.Noise(2, 32, 24), 10);
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "EmbeddingSample.dll"), folder, gif, "the red ball" },
+        };
+        using var sample = System.Diagnostics.Process.Start(info)!;
+        var r = Mrvs.Finish(sample, TimeSpan.FromSeconds(120));
+        Assert.That(r.Code, Is.EqualTo(1), r.Stderr);
+        Assert.That(r.StderrLines, Has.Length.EqualTo(1));
+        Assert.That(r.StderrLines[0], Does.StartWith("BadModel: ").And.Contain("model.safetensors"));
+    }
 }
