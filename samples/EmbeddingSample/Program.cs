@@ -10,7 +10,8 @@ using MRVS.Pipeline.Segmentation;
 
 if (args.Length != 3)
 {
-    Console.Error.WriteLine("usage: EmbeddingSample <model-dir> <animated.gif | video | image | frames folder> <sentence>");
+    Console.Error.WriteLine("usage: EmbeddingSample <model-dir> <animated.gif | video | image | frames folder> " +
+        "<sentence>");
     return 2;
 }
 var (modelDir, input, sentence) = (args[0], args[1], args[2]);
@@ -21,7 +22,8 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 try
 {
     // Auto takes the GPU when there is one; ClipLength bounds memory for long videos.
-    using var segmenter = await Segmenter.LoadAsync(modelDir, new SegmenterOptions { Backend = Backend.Auto, ClipLength = 16 }, cancel.Token);
+    using var segmenter = await Segmenter.LoadAsync(modelDir,
+        new SegmenterOptions { Backend = Backend.Auto, ClipLength = 16 }, cancel.Token);
     var frames = FrameSource.Open(input);
 
     // Results arrive clip by clip while later frames are still being decoded; nothing waits on this thread.
@@ -29,7 +31,8 @@ try
     await foreach (var f in stream)
         Console.WriteLine($"frame {f.Index}: score {f.Score:F3}, {f.Area} pixels" + (f.Box is { } b ? $" in ({b.X}, {b.Y}) {b.Width}x{b.Height}" : ""));
 
-    Console.WriteLine($"{segmenter.Model} on {segmenter.Backend}: \"{stream.Text}\" → {stream.Tokens.Length} tokens, {stream.Clips} clip(s)");
+    Console.WriteLine($"{segmenter.Model} on {segmenter.Backend}: \"{stream.Text}\" → " +
+        $"{stream.Tokens.Length} tokens, {stream.Clips} clip(s)");
     Console.WriteLine(string.Join(", ", stream.Times.Stages.Select(s => $"{s.Stage} {s.Milliseconds:F0} ms")));
     return 0;
 }

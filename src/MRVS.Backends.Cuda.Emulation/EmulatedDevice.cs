@@ -87,7 +87,8 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         if (!_entries.TryGetValue(kernel, out var entry))
         {
             if (!NativeLibrary.TryGetExport(_library, $"mrvs_emu_{kernel}", out entry))
-                throw new CudaUnavailableException($"{LibraryPath} has no kernel '{kernel}' (rebuild it: tools/ci/build-kernels-emu.sh)");
+                throw new CudaUnavailableException(
+                    $"{LibraryPath} has no kernel '{kernel}' (rebuild it: tools/ci/build-kernels-emu.sh)");
             _entries[kernel] = entry;
         }
         var fn = (delegate* unmanaged<uint, uint, uint, uint, uint, uint, uint, nint, void>)entry;

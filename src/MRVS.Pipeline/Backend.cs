@@ -27,15 +27,21 @@ public static class BackendNames
     /// <summary>The backend's name: auto, cpu, cuda or cuda-emu.</summary>
     public static string Name(this Backend backend) => All[(int)backend];
 
-    /// <summary>The backend named <paramref name="name"/> (case-insensitive; "cuda_emu" also reads as cuda-emu).</summary>
+    /// <summary>
+    /// The backend named <paramref name="name"/> (case-insensitive; "cuda_emu" also reads as cuda-emu).
+    /// </summary>
     public static Backend Parse(string name) => TryParse(name, out var b)
         ? b
-        : throw new MrvsException(MrvsErrorKind.BadInput, $"unknown backend '{name}' (expected {string.Join(", ", All)})");
+        : throw new MrvsException(MrvsErrorKind.BadInput,
+            $"unknown backend '{name}' (expected {string.Join(", ", All)})");
 
-    /// <summary>The backend named <paramref name="name"/>, if it names one (as <see cref="Parse"/> reads names).</summary>
+    /// <summary>
+    /// The backend named <paramref name="name"/>, if it names one (as <see cref="Parse"/> reads names).
+    /// </summary>
     public static bool TryParse(string? name, out Backend backend)
     {
-        int i = All.ToList().FindIndex(n => string.Equals(n, name?.Trim().Replace('_', '-'), StringComparison.OrdinalIgnoreCase));
+        var wanted = name?.Trim().Replace('_', '-');
+        int i = All.ToList().FindIndex(n => string.Equals(n, wanted, StringComparison.OrdinalIgnoreCase));
         backend = i < 0 ? default : (Backend)i;
         return i >= 0;
     }

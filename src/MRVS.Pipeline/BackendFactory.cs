@@ -25,7 +25,8 @@ public static class BackendFactory
     /// CPU threads for the host backends' parallel loops; null keeps the current setting (one per core by default). The
     /// CPU backend's thread count is process-wide (<see cref="CpuParallel.MaxThreads"/>).
     /// </param>
-    public static (IBackend Backend, Backend Resolved) CreateResolved(Backend backend, Precision precision = Precision.Fp32, int? threads = null)
+    public static (IBackend Backend, Backend Resolved) CreateResolved(Backend backend,
+        Precision precision = Precision.Fp32, int? threads = null)
     {
         if (threads is { } n)
         {

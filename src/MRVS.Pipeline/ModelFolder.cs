@@ -61,12 +61,14 @@ public sealed class ModelFolder : IDisposable
     {
         limits ??= ResourceLimits.Default;
         if (!System.IO.Directory.Exists(directory))
-            throw new MrvsException(MrvsErrorKind.BadModel, $"model folder '{directory}' not found (expected a folder with {ConfigFile}, " +
+            throw new MrvsException(MrvsErrorKind.BadModel,
+                $"model folder '{directory}' not found (expected a folder with {ConfigFile}, " +
                 $"{WeightsFile}, {VocabFile} and {MergesFile}, as mrvs convert writes)");
         string File(string name, string what)
         {
             var p = Path.Combine(directory, name);
-            if (InputFile.KindOf(p) == FileKind.Missing) throw new MrvsException(MrvsErrorKind.BadModel, $"model folder '{directory}': missing {name} ({what})");
+            if (InputFile.KindOf(p) == FileKind.Missing) throw new MrvsException(MrvsErrorKind.BadModel,
+                $"model folder '{directory}': missing {name} ({what})");
             return p;
         }
         var config = ModelConfig.Load(File(ConfigFile, "written by mrvs convert"), limits);
@@ -98,13 +100,17 @@ public sealed class ModelFolder : IDisposable
         void Same(string token, int? id, int expected, string field)
         {
             if (id != expected)
-                throw new MrvsException(MrvsErrorKind.BadModel, $"{vocabPath}: '{token}' has id {(id is null ? "none" : id)}, but the model's {field} is {expected}; the tokenizer does not belong to this model");
+                throw new MrvsException(MrvsErrorKind.BadModel,
+                    $"{vocabPath}: '{token}' has id {(id is null ? "none" : id)}, but the model's {field} is " +
+                        $"{expected}; the tokenizer does not belong to this model");
         }
         Same(RobertaTokenizer.BosToken, tokenizer.BosId, text.BosTokenId, "bos_token_id");
         Same(RobertaTokenizer.EosToken, tokenizer.EosId, text.EosTokenId, "eos_token_id");
         Same(RobertaTokenizer.PadToken, tokenizer.PadId, text.PadTokenId, "pad_token_id");
         if (tokenizer.VocabSize > text.VocabSize)
-            throw new MrvsException(MrvsErrorKind.BadModel, $"{vocabPath}: {tokenizer.VocabSize} tokens, but the model's word embedding has {text.VocabSize} rows; the tokenizer does not belong to this model");
+            throw new MrvsException(MrvsErrorKind.BadModel,
+                $"{vocabPath}: {tokenizer.VocabSize} tokens, but the model's word embedding has {text.VocabSize} " +
+                    "rows; the tokenizer does not belong to this model");
     }
 
     /// <summary>
@@ -120,12 +126,14 @@ public sealed class ModelFolder : IDisposable
         catch (WeightBindingException e)
         {
             throw new MrvsException(MrvsErrorKind.BadModel,
-                $"{weights.Path}: does not match {ConfigFile} ({config.Variant}): {WeightBindingException.Summarize(e.Problems)}", e);
+                $"{weights.Path}: does not match {ConfigFile} ({config.Variant}): " +
+                    $"{WeightBindingException.Summarize(e.Problems)}", e);
         }
         catch (ShapeException e)
         {
             // Fields that pass their ranges but not each other's (a module's sizes that do not fit together).
-            throw new MrvsException(MrvsErrorKind.BadModel, $"{Path.Combine(Path.GetDirectoryName(weights.Path)!, ConfigFile)}: " +
+            throw new MrvsException(MrvsErrorKind.BadModel,
+                $"{Path.Combine(Path.GetDirectoryName(weights.Path)!, ConfigFile)}: " +
                 $"the model it describes cannot be built: {e.Message}", e);
         }
         var bad = new List<string>();
@@ -133,6 +141,8 @@ public sealed class ModelFolder : IDisposable
             if (info.DType.IsFloat() && NonFinite.Count(weights.Get(info.Name)) is > 0 and var n)
                 bad.Add($"'{info.Name}' ({n} of {Shape.Elements(info.Shape)} values)");
         if (bad.Count > 0)
-            throw new MrvsException(MrvsErrorKind.BadModel, $"{weights.Path}: NaN or Inf values in {ErrorText.Summarize(bad, ("tensor", "tensors"))} (damaged weights)");
+            throw new MrvsException(MrvsErrorKind.BadModel,
+                $"{weights.Path}: NaN or Inf values in {ErrorText.Summarize(bad, ("tensor", "tensors"))} (damaged " +
+                    "weights)");
     }
 }

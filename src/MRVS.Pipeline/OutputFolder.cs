@@ -44,11 +44,13 @@ public sealed class OutputFolder : IDisposable
             throw Bad($"output '{requested}' is not a usable path ({e.Message})");
         }
         var parent = System.IO.Path.GetDirectoryName(full);
-        if (parent is null) throw Bad($"output '{requested}' is the root folder; give a folder to create inside it, e.g. '{full}results'");
+        if (parent is null) throw Bad($"output '{requested}' is the root folder; give a folder to create inside it, " +
+            $"e.g. '{full}results'");
         if (File.Exists(full)) throw Bad($"output '{full}' is a file; expected a folder to create");
         if (!Directory.Exists(parent)) throw Bad($"output '{full}': its parent folder does not exist");
         if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !overwrite)
-            throw Bad($"output folder '{full}' already exists and is not empty; choose another folder or pass --overwrite");
+            throw Bad($"output folder '{full}' already exists and is not empty; choose another folder or pass " +
+                "--overwrite");
         RemoveStale(full);
         var output = new OutputFolder(full, overwrite);
         try { Directory.CreateDirectory(output.Staging); }
@@ -67,7 +69,8 @@ public sealed class OutputFolder : IDisposable
             if (Directory.Exists(Path))
             {
                 if (!_overwrite && Directory.EnumerateFileSystemEntries(Path).Any())
-                    throw Bad($"output folder '{Path}' appeared while this run wrote its result; the result is not moved over it");
+                    throw Bad($"output folder '{Path}' appeared while this run wrote its result; the result is not " +
+                        "moved over it");
                 var old = Beside(Path, "old", Environment.ProcessId);
                 Directory.Move(Path, old);
                 Directory.Move(Staging, Path);
@@ -107,7 +110,8 @@ public sealed class OutputFolder : IDisposable
         {
             var rest = System.IO.Path.GetFileName(dir)[prefix.Length..];
             var dash = rest.LastIndexOf('-');
-            if (dash < 0 || !int.TryParse(rest.AsSpan(dash + 1), out int pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            if (dash < 0 || !int.TryParse(rest.AsSpan(dash + 1), out int pid) || pid == Environment.ProcessId
+                || IsRunning(pid)) continue;
             var kind = rest[..dash];
             if (kind == "old" && !Directory.Exists(output) && !File.Exists(output))
             {
@@ -117,15 +121,21 @@ public sealed class OutputFolder : IDisposable
         }
     }
 
-    /// <summary>An I/O failure as an <see cref="MrvsException"/>: a full disk is a resource limit, anything else the output's fault.</summary>
+    /// <summary>
+    /// An I/O failure as an <see cref="MrvsException"/>: a full disk is a resource limit, anything else the output's
+    /// fault.
+    /// </summary>
     public static MrvsException Io(Exception e, string what)
     {
-        bool full = e is IOException && (e.HResult is 28 or 112 or unchecked((int)0x80070070) || e.Message.Contains("No space left", StringComparison.Ordinal));
-        return new MrvsException(full ? MrvsErrorKind.ResourceLimit : MrvsErrorKind.BadInput, $"{what}: {e.Message}", e);
+        bool full = e is IOException && (e.HResult is 28 or 112 or unchecked((int)0x80070070)
+            || e.Message.Contains("No space left", StringComparison.Ordinal));
+        var kind = full ? MrvsErrorKind.ResourceLimit : MrvsErrorKind.BadInput;
+        return new MrvsException(kind, $"{what}: {e.Message}", e);
     }
 
     private static string Beside(string path, string kind, int pid) =>
-        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, $".{System.IO.Path.GetFileName(path)}.{kind}-{pid}");
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!,
+            $".{System.IO.Path.GetFileName(path)}.{kind}-{pid}");
 
     private static bool IsRunning(int pid)
     {
@@ -134,7 +144,8 @@ public sealed class OutputFolder : IDisposable
             using var p = Process.GetProcessById(pid);
             return !p.HasExited;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException
+                                      or System.ComponentModel.Win32Exception)
         {
             return false;
         }

@@ -4,14 +4,17 @@ using MRVS.Pipeline;
 
 namespace MRVS.Cli.Commands;
 
-/// <summary>The options of every command that runs a model: --backend (auto by default everywhere), --precision, --threads.</summary>
+/// <summary>
+/// The options of every command that runs a model: --backend (auto by default everywhere), --precision, --threads.
+/// </summary>
 public static class BackendOptions
 {
     public static Option<Backend> Backend()
     {
         var o = new Option<Backend>("--backend")
         {
-            Description = "where to run: auto (the GPU when there is one), cpu, cuda, or cuda-emu (the CUDA kernels emulated on the CPU)",
+            Description = "where to run: auto (the GPU when there is one), cpu, cuda, or cuda-emu (the CUDA kernels " +
+                "emulated on the CPU)",
             DefaultValueFactory = _ => Pipeline.Backend.Auto,
             CustomParser = r =>
             {

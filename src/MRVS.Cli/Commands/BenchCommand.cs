@@ -21,7 +21,8 @@ public static class BenchCommand
         var config = new Option<string?>("--config") { Description = "a model config.json (e.g. a fixture's)" };
         var weights = new Option<string?>("--weights") { Description = "weights.safetensors; random weights when omitted" };
         var frames = CliValues.Int("--frames", "frames per forward", 8, 1, 100_000);
-        var size = new Option<string>("--size") { Description = "frame size HxW, each side 1 to 8192", DefaultValueFactory = _ => "360x640" };
+        var size = new Option<string>("--size") { Description = "frame size HxW, each side 1 to 8192",
+            DefaultValueFactory = _ => "360x640" };
         var tokens = CliValues.Int("--tokens", "sentence length in tokens, <s> and </s> included", 20, 2, 8192);
         var runs = CliValues.Int("--runs", "timed runs", 3, 1, 10_000);
         var warmup = CliValues.Int("--warmup", "untimed runs first", 1, 0, 10_000);
@@ -37,13 +38,17 @@ public static class BenchCommand
             var cfg = ModelLoading.ResolveConfig(r.GetValue(variant), r.GetValue(config));
             var (h, w) = ParseSize(r.GetValue(size)!);
             if (r.GetValue(tokens) > RobertaEncoder.MaxTokens(cfg.Roberta))
-                throw new MrvsException(MrvsErrorKind.BadInput, $"--tokens {r.GetValue(tokens)}: model '{cfg.Variant}' takes at most {RobertaEncoder.MaxTokens(cfg.Roberta)}");
+                throw new MrvsException(MrvsErrorKind.BadInput,
+                    $"--tokens {r.GetValue(tokens)}: model '{cfg.Variant}' takes at most " +
+                        $"{RobertaEncoder.MaxTokens(cfg.Roberta)}");
             var shape = new ForwardShape(r.GetValue(frames), h, w, r.GetValue(tokens), h, w);
             using var file = r.GetValue(weights) is { } path ? SafeTensorsFile.Open(path) : null;
             var store = file is null ? WeightStore.Synthetic(seed: 1, cfg.Swin.WindowSize) : new WeightStore(file);
-            var (be, resolved) = BackendFactory.CreateResolved(r.GetValue(backend), r.GetValue(precision), r.GetValue(threads));
+            var (be, resolved) = BackendFactory.CreateResolved(r.GetValue(backend), r.GetValue(precision),
+                r.GetValue(threads));
             using (be)
-                Print(cfg.Variant, be.Precision, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), r.GetValue(runs),
+                Print(cfg.Variant, be.Precision,
+                    ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), r.GetValue(runs),
                     ResourceLimits.Default.ArenaLimit(resolved.RunsOnHost())));
             return 0;
         }));
@@ -53,9 +58,11 @@ public static class BenchCommand
     private static (int, int) ParseSize(string s)
     {
         var parts = s.Split('x');
-        if (parts.Length == 2 && int.TryParse(parts[0], out var h) && int.TryParse(parts[1], out var w) && h is > 0 and <= 8192 && w is > 0 and <= 8192)
+        if (parts.Length == 2 && int.TryParse(parts[0], out var h) && int.TryParse(parts[1], out var w)
+            && h is > 0 and <= 8192 && w is > 0 and <= 8192)
             return (h, w);
-        throw new MrvsException(MrvsErrorKind.BadInput, $"--size '{s}' is not HxW with sides from 1 to 8192 (e.g. 360x640)");
+        throw new MrvsException(MrvsErrorKind.BadInput,
+            $"--size '{s}' is not HxW with sides from 1 to 8192 (e.g. 360x640)");
     }
 
     private static void Print(string model, Precision precision, ForwardBenchmarkResult r)

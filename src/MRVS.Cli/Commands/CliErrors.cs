@@ -19,7 +19,10 @@ public static class CliErrors
     {
         try { return body(); }
         catch (MrvsException e) { return Report(e.Message); }
-        catch (OutOfMemoryException) { return Report("out of memory (the input or model is too large for this machine; try a shorter --clip)"); }
+        catch (OutOfMemoryException)
+        {
+            return Report("out of memory (the input or model is too large for this machine; try a shorter --clip)");
+        }
         catch (Exception e)
         {
             Console.Error.WriteLine($"mrvs: internal error ({e.GetType().Name}): {ErrorText.OneLine(e.Message)} " +
@@ -33,13 +36,17 @@ public static class CliErrors
     public static int Usage(ParseResult parse)
     {
         var names = new List<string>();
-        for (var r = parse.CommandResult; r.Parent is System.CommandLine.Parsing.CommandResult parent; r = parent) names.Insert(0, r.Command.Name);
+        for (var r = parse.CommandResult; r.Parent is System.CommandLine.Parsing.CommandResult parent; r = parent)
+            names.Insert(0, r.Command.Name);
         // Errors about what was typed first, then what is missing; each without its closing period.
         var messages = parse.Errors.Select(e => e.Message.TrimEnd('.'))
-            .OrderBy(m => m.Contains("required", StringComparison.OrdinalIgnoreCase) || m.StartsWith("Required", StringComparison.Ordinal))
+            .OrderBy(m => m.Contains("required", StringComparison.OrdinalIgnoreCase)
+                || m.StartsWith("Required", StringComparison.Ordinal))
             .Distinct().ToList();
-        var shown = string.Join("; ", messages.Take(3)) + (messages.Count > 3 ? $"; and {messages.Count - 3} more" : "");
-        Console.Error.WriteLine($"mrvs: {ErrorText.OneLine(shown)} (see `mrvs {string.Join(' ', [.. names, "--help"])}`)");
+        var shown = string.Join("; ", messages.Take(3))
+            + (messages.Count > 3 ? $"; and {messages.Count - 3} more" : "");
+        Console.Error.WriteLine($"mrvs: {ErrorText.OneLine(shown)} (see `mrvs " +
+            $"{string.Join(' ', [.. names, "--help"])}`)");
         return Failure;
     }
 

@@ -46,17 +46,21 @@ public sealed class ConsoleProgress : IProgress<SegmentationProgress>, IDisposab
     private void Draw(SegmentationProgress p, TimeSpan since)
     {
         var c = CultureInfo.InvariantCulture;
-        string count = p.FramesTotal is { } total ? string.Format(c, "{0}/{1}", p.FramesDone, total) : p.FramesDone.ToString(c);
+        string count = p.FramesTotal is { } total ? string.Format(c, "{0}/{1}", p.FramesDone, total)
+            : p.FramesDone.ToString(c);
         string bar = p.FramesTotal is { } n && n > 0
             ? "[" + new string('#', BarWidth * Math.Min(p.FramesDone, n) / n).PadRight(BarWidth, '.') + "] "
             : "";
-        string eta = p.Remaining is { } left ? Clock(left - since < TimeSpan.Zero ? TimeSpan.Zero : left - since) : "--:--";
-        Console.Error.Write($"\r{bar}{count} frames, clip {p.Clip}: {p.Stage,-11} {Clock(p.Elapsed + since)} elapsed, ETA {eta}\x1b[K");
+        string eta = p.Remaining is { } left ? Clock(left - since < TimeSpan.Zero ? TimeSpan.Zero : left - since)
+            : "--:--";
+        Console.Error.Write($"\r{bar}{count} frames, clip {p.Clip}: {p.Stage,-11} " +
+            $"{Clock(p.Elapsed + since)} elapsed, ETA {eta}\x1b[K");
         _drawn = true;
     }
 
     private static string Clock(TimeSpan t) =>
-        t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
+        t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture)
+            : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 
     /// <summary>Stops the clock and erases the line, so what follows (the summary, an error) starts clean.</summary>
     public void Dispose()

@@ -16,7 +16,8 @@ public static class JsonOutput
 
     public static void Object(Action<Utf8JsonWriter> fields) => Write(stream =>
     {
-        using var j = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var j = new Utf8JsonWriter(stream,
+            new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         j.WriteStartObject();
         fields(j);
         j.WriteEndObject();

@@ -60,7 +60,9 @@ public static class KernelsCommand
             int timedRuns = r.GetValue(runs);
             var cases = name == "all" ? KernelParityCases.All : KernelParity.For(name);
             if (cases.Count == 0)
-                throw new MrvsException(MrvsErrorKind.BadInput, $"no kernel checks for '{name}'; kinds: {string.Join(", ", KernelParityCases.All.Select(c => c.Op.Kind).Distinct().Order())}");
+                throw new MrvsException(MrvsErrorKind.BadInput,
+                    $"no kernel checks for '{name}'; kinds: " +
+                        $"{string.Join(", ", KernelParityCases.All.Select(c => c.Op.Kind).Distinct().Order())}");
             using var device = CreateDevice(r.GetValue(backend));
             using var reference = BackendFactory.Create(Backend.Cpu);
             return Run(cases, reference, device, r.GetValue(bench) ? timedRuns : 0);
@@ -71,7 +73,10 @@ public static class KernelsCommand
     private static IBackend CreateDevice(Backend backend)
     {
         try { return BackendFactory.Create(backend); }
-        catch (CudaUnavailableException e) { throw new CudaUnavailableException($"{e.Message}; check the kernels on the CPU with --backend cuda-emu"); }
+        catch (CudaUnavailableException e)
+        {
+            throw new CudaUnavailableException($"{e.Message}; check the kernels on the CPU with --backend cuda-emu");
+        }
     }
 
     private static int Run(IReadOnlyList<KernelParityCase> cases, IBackend reference, IBackend device, int timedRuns)

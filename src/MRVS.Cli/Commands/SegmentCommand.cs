@@ -23,7 +23,8 @@ public static class SegmentCommand
         var precision = BackendOptions.Precision();
         var threads = BackendOptions.Threads();
         var clip = CliValues.Int("--clip",
-            "frames per forward; each clip picks its own referred object and bounds memory (0: the whole video in one forward)",
+            "frames per forward; each clip picks its own referred object and bounds memory " +
+            "(0: the whole video in one forward)",
             SegmenterOptions.DefaultClipLength, 0, 100_000);
         var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing output folder once the new result is complete" };
         var quiet = CliValues.Quiet();

@@ -13,7 +13,8 @@ public sealed class SignalCancellation : IDisposable
 
     public SignalCancellation()
     {
-        foreach (var (signal, code) in new[] { (PosixSignal.SIGINT, 130), (PosixSignal.SIGTERM, 143), (PosixSignal.SIGHUP, 129) })
+        foreach (var (signal, code) in new[] { (PosixSignal.SIGINT, 130), (PosixSignal.SIGTERM, 143),
+            (PosixSignal.SIGHUP, 129) })
         {
             try
             {
@@ -36,7 +37,9 @@ public sealed class SignalCancellation : IDisposable
 
     public PosixSignal? Signal { get; private set; }
 
-    /// <summary>Runs <paramref name="body"/>; on cancellation says so on stderr and returns <see cref="ExitCode"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/>; on cancellation says so on stderr and returns <see cref="ExitCode"/>.
+    /// </summary>
     public int Run(Func<CancellationToken, int> body)
     {
         try { return body(Token); }

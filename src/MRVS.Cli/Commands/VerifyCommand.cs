@@ -18,7 +18,10 @@ public static class VerifyCommand
         var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
         var threads = BackendOptions.Threads();
-        var cmd = new Command("verify", "Run a golden fixture and compare every reference tensor") { dir, backend, precision, threads };
+        var cmd = new Command("verify", "Run a golden fixture and compare every reference tensor")
+        {
+            dir, backend, precision, threads,
+        };
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
             using var be = BackendFactory.Create(r.GetValue(backend), r.GetValue(precision), r.GetValue(threads));

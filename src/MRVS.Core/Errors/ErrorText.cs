@@ -3,7 +3,9 @@ using System.Text;
 
 namespace MRVS.Core.Errors;
 
-/// <summary>Keeps error messages to one readable line: no line breaks, control bytes shown escaped, lists summarised.</summary>
+/// <summary>
+/// Keeps error messages to one readable line: no line breaks, control bytes shown escaped, lists summarised.
+/// </summary>
 public static class ErrorText
 {
     /// <summary>A message longer than this is cut (lists should be summarised long before).</summary>
@@ -36,15 +38,18 @@ public static class ErrorText
     }
 
     /// <summary>
-    /// "3 unexpected keys: a; b; c" or, past <paramref name="shown"/> items, "849 shape mismatches, first 5: a; b; c; d; e".
+    /// "3 unexpected keys: a; b; c" or, past <paramref name="shown"/> items, "849 shape mismatches, first 5: a; b; c;
+    /// d; e".
     /// </summary>
     /// <param name="noun">Singular and plural, e.g. ("shape mismatch", "shape mismatches").</param>
-    public static string Summarize(IReadOnlyCollection<string> items, (string One, string Many) noun, int shown = ListedItems)
+    public static string Summarize(IReadOnlyCollection<string> items, (string One, string Many) noun,
+        int shown = ListedItems)
     {
         var c = CultureInfo.InvariantCulture;
         string what = items.Count == 1 ? noun.One : noun.Many;
         if (items.Count <= shown) return string.Format(c, "{0} {1}: {2}", items.Count, what, string.Join("; ", items));
-        return string.Format(c, "{0} {1}, first {2}: {3}", items.Count, what, shown, string.Join("; ", items.Take(shown)));
+        return string.Format(c, "{0} {1}, first {2}: {3}", items.Count, what, shown,
+            string.Join("; ", items.Take(shown)));
     }
 
     /// <summary>A byte count as people read it: "512 bytes", "3.4 MiB", "1.9 GiB".</summary>
@@ -56,7 +61,10 @@ public static class ErrorText
         _ => string.Format(CultureInfo.InvariantCulture, "{0:F1} GiB", bytes / 1073741824.0),
     };
 
-    /// <summary>A JSON parse error as "line 3, column 17: '0xEF' is an invalid start of a property name" (the parser's own position suffix dropped).</summary>
+    /// <summary>
+    /// A JSON parse error as "line 3, column 17: '0xEF' is an invalid start of a property name" (the parser's own
+    /// position suffix dropped).
+    /// </summary>
     public static string Json(System.Text.Json.JsonException e)
     {
         var message = e.Message;

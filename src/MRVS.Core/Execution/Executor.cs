@@ -28,8 +28,10 @@ public sealed class Executor : IDisposable
     public IBackend Backend => _backend;
 
     /// <param name="outputs">Tap names to produce; null for every tap of the graph.</param>
-    /// <param name="maxArenaBytes">The most the arena may take (<see cref="ResourceLimits.MaxArenaBytes"/>); checked before allocating.</param>
-    public Executor(ComputeGraph graph, IBackend backend, IEnumerable<string>? outputs = null, long maxArenaBytes = long.MaxValue)
+    /// <param name="maxArenaBytes">The most the arena may take (<see cref="ResourceLimits.MaxArenaBytes"/>); checked
+    /// before allocating.</param>
+    public Executor(ComputeGraph graph, IBackend backend, IEnumerable<string>? outputs = null,
+        long maxArenaBytes = long.MaxValue)
     {
         _graph = graph;
         _backend = backend;
@@ -47,7 +49,8 @@ public sealed class Executor : IDisposable
         // Host tensors are spans: one over 2 GiB cannot be fed or copied out.
         foreach (var (name, v) in graph.Inputs.Concat(graph.Taps.Where(t => _outputsByValue.ContainsKey(t.Value))))
             if (v.Type.Bytes > int.MaxValue)
-                throw new MrvsException(MrvsErrorKind.ResourceLimit, $"'{name}' {v.Type} is {ErrorText.Bytes(v.Type.Bytes)}, more than the 2 GiB a host tensor holds");
+                throw new MrvsException(MrvsErrorKind.ResourceLimit,
+                    $"'{name}' {v.Type} is {ErrorText.Bytes(v.Type.Bytes)}, more than the 2 GiB a host tensor holds");
         if (Plan.ArenaBytes > maxArenaBytes)
             throw ResourceLimits.Exceeded($"the forward needs {ErrorText.Bytes(Plan.ArenaBytes)} for its intermediates",
                 nameof(ResourceLimits.MaxArenaBytes), ErrorText.Bytes(maxArenaBytes));

@@ -27,7 +27,8 @@ public sealed class Crc32
         var t = Tables;
         while (data.Length >= 8)
         {
-            uint lo = BinaryPrimitives.ReadUInt32LittleEndian(data) ^ crc, hi = BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
+            uint lo = BinaryPrimitives.ReadUInt32LittleEndian(data) ^ crc,
+                hi = BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
             crc = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24]
                 ^ t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
             data = data[8..];

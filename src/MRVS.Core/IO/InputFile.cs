@@ -30,7 +30,9 @@ public static unsafe partial class InputFile
     private const int StatxModeOffset = 28, StatxSize = 256;
     private static bool s_statxMissing;
 
-    /// <summary>The kind of file at <paramref name="path"/>; <see cref="FileKind.Unknown"/> where the OS does not say.</summary>
+    /// <summary>
+    /// The kind of file at <paramref name="path"/>; <see cref="FileKind.Unknown"/> where the OS does not say.
+    /// </summary>
     public static FileKind KindOf(string path)
     {
         if (OperatingSystem.IsLinux() && !s_statxMissing)
@@ -57,7 +59,9 @@ public static unsafe partial class InputFile
         return File.Exists(path) ? FileKind.Unknown : Directory.Exists(path) ? FileKind.Directory : FileKind.Missing;
     }
 
-    /// <summary>Throws unless <paramref name="path"/> is a regular file (or a link to one); <paramref name="what"/> names it.</summary>
+    /// <summary>
+    /// Throws unless <paramref name="path"/> is a regular file (or a link to one); <paramref name="what"/> names it.
+    /// </summary>
     public static void RequireRegular(string path, string what, MrvsErrorKind kind = MrvsErrorKind.BadInput)
     {
         var problem = KindOf(path) switch
@@ -73,8 +77,11 @@ public static unsafe partial class InputFile
         if (problem is not null) throw new MrvsException(kind, $"{what} '{path}' {problem}");
     }
 
-    /// <summary>The bytes of a regular file of at most <paramref name="limit"/> bytes (a config, vocab or merges file).</summary>
-    public static byte[] ReadAllBytes(string path, string what, MrvsErrorKind kind, long limit, string limitName = nameof(ResourceLimits.MaxTextFileBytes))
+    /// <summary>
+    /// The bytes of a regular file of at most <paramref name="limit"/> bytes (a config, vocab or merges file).
+    /// </summary>
+    public static byte[] ReadAllBytes(string path, string what, MrvsErrorKind kind, long limit,
+        string limitName = nameof(ResourceLimits.MaxTextFileBytes))
     {
         RequireRegular(path, what, kind);
         try

@@ -35,10 +35,12 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         Path = path;
         InputFile.RequireRegular(path, "safetensors file", MrvsErrorKind.BadModel);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
+            FileOptions.SequentialScan);
         long length = file.Length;
         if (length < 8) throw Fail($"file is {length} bytes, shorter than the 8-byte header length");
-        ResourceLimits.CheckFileSize(length, limits.MaxModelBytes, nameof(ResourceLimits.MaxModelBytes), $"safetensors file '{path}'");
+        ResourceLimits.CheckFileSize(length, limits.MaxModelBytes, nameof(ResourceLimits.MaxModelBytes),
+            $"safetensors file '{path}'");
         Span<byte> prefix = stackalloc byte[8];
         ReadExactly(file, prefix);
         long n = BitConverter.ToInt64(prefix);
@@ -63,11 +65,17 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         }
     }
 
-    /// <summary>Opens and reads a safetensors file; every problem is a <see cref="SafeTensorsFormatException"/> naming it.</summary>
+    /// <summary>
+    /// Opens and reads a safetensors file; every problem is a <see cref="SafeTensorsFormatException"/> naming it.
+    /// </summary>
     public static SafeTensorsFile Open(string path, ResourceLimits? limits = null)
     {
         try { return new SafeTensorsFile(path, limits ?? ResourceLimits.Default); }
-        catch (EndOfStreamException) { throw new SafeTensorsFormatException($"{path}: the file became shorter while it was read (changed by another process?)"); }
+        catch (EndOfStreamException)
+        {
+            throw new SafeTensorsFormatException(
+                $"{path}: the file became shorter while it was read (changed by another process?)");
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new SafeTensorsFormatException($"{path}: cannot read it ({e.Message})");
@@ -79,7 +87,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     private SafeTensorsFormatException Fail(string what, string? tensor = null) =>
         new(tensor is null ? $"{Path}: {what}" : $"{Path}: tensor '{tensor}': {what}");
 
-    private (Dictionary<string, SafeTensorInfo>, IReadOnlyDictionary<string, string>) ParseHeader(byte[] json, long dataLength)
+    private (Dictionary<string, SafeTensorInfo>, IReadOnlyDictionary<string, string>) ParseHeader(byte[] json,
+        long dataLength)
     {
         if (!Utf8.IsValid(json)) throw Fail("header is not UTF-8 text");
         JsonDocument doc;
@@ -117,7 +126,9 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         return meta;
     }
 
-    /// <summary>The format's rule: the tensors' byte ranges tile the data section, with no gap, overlap or trailing bytes.</summary>
+    /// <summary>
+    /// The format's rule: the tensors' byte ranges tile the data section, with no gap, overlap or trailing bytes.
+    /// </summary>
     private void CheckTiling(IEnumerable<SafeTensorInfo> entries, long dataLength)
     {
         long end = 0;
@@ -125,14 +136,17 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
         {
             if (e.Begin < end)
-                throw Fail($"byte range [{e.Begin}, {e.End}) overlaps tensor '{previous!.Name}' [{previous.Begin}, {previous.End})", e.Name);
+                throw Fail($"byte range [{e.Begin}, {e.End}) overlaps tensor '{previous!.Name}' [{previous.Begin}, " +
+                    $"{previous.End})", e.Name);
             if (e.Begin > end)
-                throw Fail($"byte range [{e.Begin}, {e.End}) leaves a gap of {e.Begin - end} bytes after {(previous is null ? "the header" : $"tensor '{previous.Name}'")}", e.Name);
+                throw Fail($"byte range [{e.Begin}, {e.End}) leaves a gap of {e.Begin - end} bytes after " +
+                    $"{(previous is null ? "the header" : $"tensor '{previous.Name}'")}", e.Name);
             end = e.End;
             previous = e;
         }
         if (end != dataLength)
-            throw Fail($"the tensors cover {end} bytes of the {dataLength}-byte data section; the rest belongs to no tensor (a damaged or padded file)");
+            throw Fail($"the tensors cover {end} bytes of the {dataLength}-byte data section; the rest belongs to no " +
+                "tensor (a damaged or padded file)");
     }
 
     private SafeTensorInfo ParseEntry(string name, JsonElement e, long dataLength)
@@ -152,16 +166,19 @@ public sealed unsafe class SafeTensorsFile : IDisposable
                 throw Fail($"shape entry {d.GetRawText()} is not a non-negative 32-bit integer", name);
             shape[k++] = v;
         }
-        if (!e.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2
+        if (!e.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array
+            || off.GetArrayLength() != 2
             || off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number)
             throw Fail("data_offsets must be [begin, end], two integers", name);
         if (!off[0].TryGetInt64(out var begin) || !off[1].TryGetInt64(out var end) || begin < 0 || end < begin)
-            throw Fail($"data_offsets [{off[0].GetRawText()}, {off[1].GetRawText()}] are not an ordered pair of offsets", name);
+            throw Fail($"data_offsets [{off[0].GetRawText()}, {off[1].GetRawText()}] are not an ordered pair of " +
+                "offsets", name);
         if (end > dataLength)
             throw Fail($"data_offsets end {end} is past the data section ({dataLength} bytes)", name);
         long expected;
         try { expected = checked(Shape.Elements(shape) * dtype.Size()); }
-        catch (OverflowException) { throw Fail($"shape {Shape.Format(shape)} has more elements than 64 bits count", name); }
+        catch (OverflowException) { throw Fail($"shape {Shape.Format(shape)} has more elements than 64 bits count",
+            name); }
         if (end - begin != expected)
             throw Fail($"shape {Shape.Format(shape)} of {dtype.SafeTensorsName()} needs {expected} bytes but data_offsets span {end - begin}", name);
         return new SafeTensorInfo(name, dtype, shape, begin, end);
@@ -172,7 +189,9 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     public SafeTensorInfo Info(string name) =>
         _entries.TryGetValue(name, out var i) ? i : throw new SafeTensorsFormatException($"{Path}: no tensor '{name}'");
 
-    /// <summary>The tensor as a zero-copy view when aligned (valid while this file is not disposed), else a copy.</summary>
+    /// <summary>
+    /// The tensor as a zero-copy view when aligned (valid while this file is not disposed), else a copy.
+    /// </summary>
     public Tensor Get(string name)
     {
         ObjectDisposedException.ThrowIf(_data == null, this);

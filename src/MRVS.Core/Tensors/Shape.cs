@@ -3,7 +3,9 @@ namespace MRVS.Core.Tensors;
 /// <summary>Helpers over shapes stored as int[] (row-major, last index fastest).</summary>
 public static class Shape
 {
-    /// <summary>The element count; <see cref="OverflowException"/> past 64 bits (only a hostile header gets there).</summary>
+    /// <summary>
+    /// The element count; <see cref="OverflowException"/> past 64 bits (only a hostile header gets there).
+    /// </summary>
     public static long Elements(ReadOnlySpan<int> shape)
     {
         long n = 1;

@@ -29,8 +29,8 @@ public sealed unsafe class Tensor : IDisposable
     }
 
     /// <summary>
-    /// A zero-filled tensor owning 64-byte aligned native memory. It comes from calloc, which hands large blocks over as
-    /// fresh zero pages of the OS: memory that is never touched (a stand-in for a missing weight) costs nothing.
+    /// A zero-filled tensor owning 64-byte aligned native memory. It comes from calloc, which hands large blocks over
+    /// as fresh zero pages of the OS: memory that is never touched (a stand-in for a missing weight) costs nothing.
     /// </summary>
     public static Tensor Zeros(DType dtype, params int[] shape)
     {

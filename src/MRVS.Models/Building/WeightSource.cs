@@ -16,15 +16,17 @@ public abstract class WeightSource
     public abstract Tensor? Find(string key, DType expectedDType, int[] expectedShape);
 
     /// <summary>
-    /// The dtype (null: one MRVS has not) and shape stored under <paramref name="key"/>, known without reading the tensor;
-    /// null when the source cannot say. A mismatch is then reported without reading a byte of it.
+    /// The dtype (null: one MRVS has not) and shape stored under <paramref name="key"/>, known without reading the
+    /// tensor; null when the source cannot say. A mismatch is then reported without reading a byte of it.
     /// </summary>
     public virtual (DType? DType, long[] Shape)? Declared(string key) => null;
 
     public static WeightSource From(SafeTensorsFile file) => new FileSource(file);
     public static WeightSource From(IReadOnlyDictionary<string, Tensor> tensors, string name) => new DictionarySource(tensors, name);
 
-    /// <summary>The state dict under <paramref name="key"/> of a checkpoint, each tensor read when the model binds it.</summary>
+    /// <summary>
+    /// The state dict under <paramref name="key"/> of a checkpoint, each tensor read when the model binds it.
+    /// </summary>
     public static WeightSource From(TorchCheckpoint checkpoint, string key) => new CheckpointSource(checkpoint, key);
     /// <param name="swinWindow">The Swin window the made-up relative_position_index buffers index; the released (8, 7, 7) when null.</param>
     public static WeightSource Synthetic(int seed, int[]? swinWindow = null) => new SyntheticSource(seed, swinWindow ?? [8, 7, 7]);

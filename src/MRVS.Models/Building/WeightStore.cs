@@ -26,8 +26,8 @@ public sealed class WeightStore(WeightSource source)
     public IReadOnlyCollection<string> Keys => source.Keys;
 
     /// <summary>
-    /// Bytes of zero stand-ins (for missing or mismatched weights) one build may make: past it the weights clearly do not
-    /// belong to the config, and binding stops instead of allocating a model's worth of zeros.
+    /// Bytes of zero stand-ins (for missing or mismatched weights) one build may make: past it the weights clearly do
+    /// not belong to the config, and binding stops instead of allocating a model's worth of zeros.
     /// </summary>
     public const long StandInBudget = 1L << 30;
 
@@ -35,19 +35,23 @@ public sealed class WeightStore(WeightSource source)
 
     /// <summary>
     /// The tensor under <paramref name="key"/>, checked against the expected dtype and shape (from the source's
-    /// declaration when it has one, before reading); a zero stand-in when it is wrong or missing, with the problem recorded.
+    /// declaration when it has one, before reading); a zero stand-in when it is wrong or missing, with the problem
+    /// recorded.
     /// </summary>
     public Tensor Get(string key, DType dtype, params int[] shape)
     {
         _used.Add(key);
         _specs.TryAdd(key, new WeightSpec(key, dtype, shape));
-        if (source.Declared(key) is { } declared && (declared.DType != dtype || !declared.Shape.AsSpan().SequenceEqual(Array.ConvertAll(shape, d => (long)d))))
-            return StandIn($"'{key}' is {declared.DType?.ToString() ?? "of an unsupported dtype "}[{string.Join(", ", declared.Shape)}], " +
-                           $"expected {dtype}{Shape.Format(shape)}", dtype, shape);
+        if (source.Declared(key) is { } declared
+            && (declared.DType != dtype || !declared.Shape.AsSpan().SequenceEqual(
+                Array.ConvertAll(shape, d => (long)d))))
+            return StandIn($"'{key}' is {declared.DType?.ToString() ?? "of an unsupported dtype "}" +
+                $"[{string.Join(", ", declared.Shape)}], expected {dtype}{Shape.Format(shape)}", dtype, shape);
         var t = source.Find(key, dtype, shape);
         if (t is null) return StandIn($"missing key '{key}' (expected {dtype}{Shape.Format(shape)})", dtype, shape);
         if (t.DType != dtype || !t.Shape.AsSpan().SequenceEqual(shape))
-            return StandIn($"'{key}' is {t.DType}{Shape.Format(t.Shape)}, expected {dtype}{Shape.Format(shape)}", dtype, shape);
+            return StandIn($"'{key}' is {t.DType}{Shape.Format(t.Shape)}, expected {dtype}{Shape.Format(shape)}",
+                dtype, shape);
         return t;
     }
 

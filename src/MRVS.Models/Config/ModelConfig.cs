@@ -51,11 +51,15 @@ public sealed record ModelConfig(
 
     public int[] BackboneChannels => Enumerable.Range(0, Swin.Depths.Length).Select(i => Swin.EmbedDim << i).ToArray();
 
-    /// <summary>Reads a config.json (a regular file of at most <see cref="ResourceLimits.MaxTextFileBytes"/>).</summary>
+    /// <summary>
+    /// Reads a config.json (a regular file of at most <see cref="ResourceLimits.MaxTextFileBytes"/>).
+    /// </summary>
     public static ModelConfig Load(string path, ResourceLimits? limits = null)
     {
-        var bytes = InputFile.ReadAllBytes(path, "model config", MrvsErrorKind.BadModel, (limits ?? ResourceLimits.Default).MaxTextFileBytes);
-        if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new ModelConfigException($"{path}: the model config is not UTF-8 text");
+        var bytes = InputFile.ReadAllBytes(path, "model config", MrvsErrorKind.BadModel,
+            (limits ?? ResourceLimits.Default).MaxTextFileBytes);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new ModelConfigException($"{path}: the model config is not UTF-8 text");
         return Parse(System.Text.Encoding.UTF8.GetString(bytes), path);
     }
 
@@ -86,7 +90,8 @@ public sealed record ModelConfig(
         // (stand-in weights, window tables, the graph) bounded.
         const string sw = "swin.fields.", rb = "roberta.fields.", dt = "config.DeformTransformer.", vc = "config.VOC.";
         var swin = new SwinConfig(
-            reader.Int(sw + "embed_dim", 1, 1024), reader.Ints(sw + "depths", 4, 1, 32), reader.Ints(sw + "num_heads", 4, 1, 64),
+            reader.Int(sw + "embed_dim", 1, 1024), reader.Ints(sw + "depths", 4, 1, 32),
+                reader.Ints(sw + "num_heads", 4, 1, 64),
             reader.Ints(sw + "patch_size", 3, 1, 16), reader.Ints(sw + "window_size", 3, 1, 16),
             reader.Dbl(sw + "mlp_ratio", 0, 16), reader.Bool(sw + "patch_norm"));
         int vocab = reader.Int(rb + "vocab_size", 3, 1_000_000);
@@ -104,12 +109,15 @@ public sealed record ModelConfig(
             reader.Int(dt + "num_feature_levels", 4, 4), reader.Int(dt + "enc_n_points", 1, 32),
             reader.Int(dt + "dec_n_points", 1, 32));
         var voc = new VocConfig(
-            reader.Int(vc + "nheads", 1, 64), reader.Int(vc + "dim_feedforward", 1, 16384), reader.Int(vc + "enc_layers", 1, 32),
-            reader.Int(vc + "dec_layers", 1, 32), reader.Int(vc + "num_queries", 1, 1000), reader.Int(vc + "num_frame_queries", 1, 1000),
+            reader.Int(vc + "nheads", 1, 64), reader.Int(vc + "dim_feedforward", 1, 16384),
+                reader.Int(vc + "enc_layers", 1, 32),
+            reader.Int(vc + "dec_layers", 1, 32), reader.Int(vc + "num_queries", 1, 1000),
+                reader.Int(vc + "num_frame_queries", 1, 1000),
             reader.Int(vc + "window_size", 0, 0));
         var cfg = new ModelConfig(family, reader.OptStr("variant") ?? reader.OptStr("fixture") ?? "custom", swin, rob, tr, voc,
             reader.Int("config.num_classes", 1, 1000), reader.Int("config.mask_kernels_dim", 1, 1024),
-            reader.Int("config.controller_layers", 1, 16), reader.Int("config.dynamic_mask_channels", 1, 256), reader.Bool("config.rel_coord"),
+            reader.Int("config.controller_layers", 1, 16), reader.Int("config.dynamic_mask_channels", 1, 256),
+                reader.Bool("config.rel_coord"),
             family == ModelFamily.SocPlusPlus ? reader.Int("config.num_proxy_query", 1, 1000) : 0);
         cfg.Validate(source);
         return cfg;
@@ -119,7 +127,9 @@ public sealed record ModelConfig(
     {
         void Check(bool ok, string what) { if (!ok) throw new ModelConfigException($"{source}: {what}"); }
         int windowTokens = Swin.WindowSize[0] * Swin.WindowSize[1] * Swin.WindowSize[2];
-        Check(windowTokens <= MaxWindowTokens, $"swin window_size [{string.Join(", ", Swin.WindowSize)}] holds {windowTokens} tokens, more than {MaxWindowTokens}");
+        Check(windowTokens <= MaxWindowTokens,
+            $"swin window_size [{string.Join(", ", Swin.WindowSize)}] holds {windowTokens} tokens, more than " +
+                $"{MaxWindowTokens}");
         Check(Swin.Depths.Sum() <= 64, $"swin depths [{string.Join(", ", Swin.Depths)}] add up to more than 64 blocks");
         Check(Transformer.NumFeatureLevels == 4, $"num_feature_levels {Transformer.NumFeatureLevels} ≠ 4 (3 backbone levels + 1 extra)");
         Check(Transformer.DModel % Transformer.NHeads == 0, $"d_model {Transformer.DModel} is not a multiple of nheads {Transformer.NHeads}");
@@ -133,7 +143,9 @@ public sealed record ModelConfig(
             Check((Swin.EmbedDim << s) % Swin.NumHeads[s] == 0, $"swin stage {s}: channels {Swin.EmbedDim << s} not a multiple of heads {Swin.NumHeads[s]}");
     }
 
-    /// <summary>Tokens of a Swin window at most (the released 8 × 7 × 7 has 392): each block's bias is heads × tokens².</summary>
+    /// <summary>
+    /// Tokens of a Swin window at most (the released 8 × 7 × 7 has 392): each block's bias is heads × tokens².
+    /// </summary>
     private const int MaxWindowTokens = 1024;
 
     /// <summary>Writes this config in the same layout it is read from.</summary>
@@ -225,7 +237,8 @@ public sealed record ModelConfig(
             var n = Req(path);
             double? v = n is JsonValue j && j.TryGetValue<double>(out var d) ? d : null;
             if (v is not { } x || !double.IsFinite(x) || x <= minExclusive || x > max)
-                throw Bad(path, $"a number above {minExclusive.ToString(CultureInfo.InvariantCulture)} and at most {max.ToString(CultureInfo.InvariantCulture)}", n);
+                throw Bad(path, $"a number above {minExclusive.ToString(CultureInfo.InvariantCulture)} and at most " +
+                    $"{max.ToString(CultureInfo.InvariantCulture)}", n);
             return x;
         }
 
@@ -245,7 +258,9 @@ public sealed record ModelConfig(
 
         public string? OptStr(string path) => Find(path) is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-        /// <summary>An array of <paramref name="count"/> integers, each in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+        /// <summary>
+        /// An array of <paramref name="count"/> integers, each in [<paramref name="min"/>, <paramref name="max"/>].
+        /// </summary>
         public int[] Ints(string path, int count, int min, int max)
         {
             var n = Req(path);

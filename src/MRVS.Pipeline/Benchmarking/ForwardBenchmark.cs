@@ -23,9 +23,10 @@ public static class ForwardBenchmark
     /// <param name="backend">Where it runs.</param>
     /// <param name="warmup">Untimed runs first.</param>
     /// <param name="runs">Timed runs.</param>
-    /// <param name="maxArenaBytes">The most the forward's intermediates may take (see <see cref="Core.Limits.ResourceLimits.ArenaLimit"/>).</param>
-    public static ForwardBenchmarkResult Run(ModelConfig config, WeightStore weights, ForwardShape shape, IBackend backend, int warmup, int runs,
-        long maxArenaBytes = long.MaxValue)
+    /// <param name="maxArenaBytes">The most the forward's intermediates may take (see <see
+    /// cref="Core.Limits.ResourceLimits.ArenaLimit"/>).</param>
+    public static ForwardBenchmarkResult Run(ModelConfig config, WeightStore weights, ForwardShape shape,
+        IBackend backend, int warmup, int runs, long maxArenaBytes = long.MaxValue)
     {
         var sw = Stopwatch.StartNew();
         var graph = SocModel.Build(config, weights, shape);

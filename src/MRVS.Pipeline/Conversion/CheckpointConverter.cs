@@ -27,12 +27,13 @@ public static class CheckpointConverter
     /// <param name="checkpointPath">The official checkpoint (.pth.tar).</param>
     /// <param name="config">The model it holds (a released variant or a config.json).</param>
     /// <param name="outputDir">The model folder to create (absent or empty).</param>
-    /// <param name="vocabPath">roberta-base's vocab.json to copy beside the model (with <paramref name="mergesPath"/>).</param>
+    /// <param name="vocabPath">roberta-base's vocab.json to copy beside the model (with <paramref
+    /// name="mergesPath"/>).</param>
     /// <param name="mergesPath">roberta-base's merges.txt.</param>
     /// <param name="limits">Bounds on the checkpoint's pickle and storages.</param>
     /// <param name="cancel">Stops the conversion between its steps; nothing is written then.</param>
-    public static void Convert(string checkpointPath, ModelConfig config, string outputDir, string? vocabPath = null, string? mergesPath = null,
-        ResourceLimits? limits = null, CancellationToken cancel = default)
+    public static void Convert(string checkpointPath, ModelConfig config, string outputDir, string? vocabPath = null,
+        string? mergesPath = null, ResourceLimits? limits = null, CancellationToken cancel = default)
     {
         limits ??= ResourceLimits.Default;
         if ((vocabPath is null) != (mergesPath is null))
@@ -48,16 +49,20 @@ public static class CheckpointConverter
             try { SocModel.Build(config, store, ForwardShape.WeightBinding); }
             catch (ShapeException e)
             {
-                throw new MrvsException(MrvsErrorKind.BadModel, $"the config of '{config.Variant}' describes a model that cannot be built: {e.Message}", e);
+                throw new MrvsException(MrvsErrorKind.BadModel,
+                    $"the config of '{config.Variant}' describes a model that cannot be built: {e.Message}", e);
             }
             cancel.ThrowIfCancellationRequested();
             var stateDict = checkpoint.StateDict(StateDictKey);
             cancel.ThrowIfCancellationRequested();
             var bad = stateDict.Where(t => NonFinite.Count(t.Value) > 0).Select(t => $"'{t.Key}'").ToList();
             if (bad.Count > 0)
-                throw new MrvsException(MrvsErrorKind.BadModel, $"{checkpointPath}: NaN or Inf values in {ErrorText.Summarize(bad, ("tensor", "tensors"))} (damaged weights)");
+                throw new MrvsException(MrvsErrorKind.BadModel,
+                    $"{checkpointPath}: NaN or Inf values in {ErrorText.Summarize(bad, ("tensor", "tensors"))} " +
+                        "(damaged weights)");
 
-            SafeTensorsWriter.Write(Path.Combine(output.Staging, ModelFolder.WeightsFile), stateDict, new Dictionary<string, string>
+            SafeTensorsWriter.Write(Path.Combine(output.Staging, ModelFolder.WeightsFile), stateDict,
+                new Dictionary<string, string>
             {
                 ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp",
                 ["variant"] = config.Variant,

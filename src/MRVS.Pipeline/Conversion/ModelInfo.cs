@@ -12,8 +12,9 @@ namespace MRVS.Pipeline.Conversion;
 /// What <c>mrvs info</c> reports about a model folder, after the checks <see cref="ModelFolder.Open"/> makes (the
 /// tokenizer's only when it is present), and optionally the ids of a sentence.
 /// </summary>
-public sealed record ModelInfo(string Family, string Variant, long Parameters, IReadOnlyDictionary<DType, long> BytesByDType, long FileBytes,
-    bool HasTokenizer, string SwinSize, int MaxTokens, TokenizedText? Tokens)
+public sealed record ModelInfo(string Family, string Variant, long Parameters,
+    IReadOnlyDictionary<DType, long> BytesByDType, long FileBytes, bool HasTokenizer, string SwinSize, int MaxTokens,
+    TokenizedText? Tokens)
 {
     /// <param name="modelDir">The model folder.</param>
     /// <param name="text">A sentence to tokenize with the folder's tokenizer (it must have one).</param>
@@ -25,15 +26,18 @@ public sealed record ModelInfo(string Family, string Variant, long Parameters, I
         {
             var p = Path.Combine(modelDir, name);
             return InputFile.KindOf(p) != FileKind.Missing ? p
-                : throw new MrvsException(MrvsErrorKind.BadModel, $"{modelDir}: missing {name} (mrvs convert writes it)");
+                : throw new MrvsException(MrvsErrorKind.BadModel,
+                    $"{modelDir}: missing {name} (mrvs convert writes it)");
         }
-        if (!Directory.Exists(modelDir)) throw new MrvsException(MrvsErrorKind.BadModel, $"{modelDir}: model folder not found");
+        if (!Directory.Exists(modelDir)) throw new MrvsException(MrvsErrorKind.BadModel,
+            $"{modelDir}: model folder not found");
         var config = ModelConfig.Load(Need(ModelFolder.ConfigFile), limits);
         var weightsPath = Need(ModelFolder.WeightsFile);
         using var weights = SafeTensorsFile.Open(weightsPath, limits);
         ModelFolder.CheckWeights(config, weights);
 
-        string vocab = Path.Combine(modelDir, ModelFolder.VocabFile), merges = Path.Combine(modelDir, ModelFolder.MergesFile);
+        string vocab = Path.Combine(modelDir, ModelFolder.VocabFile),
+            merges = Path.Combine(modelDir, ModelFolder.MergesFile);
         bool hasTokenizer = InputFile.KindOf(vocab) != FileKind.Missing && InputFile.KindOf(merges) != FileKind.Missing;
         TokenizedText? tokens = null;
         if (hasTokenizer)
@@ -43,7 +47,9 @@ public sealed record ModelInfo(string Family, string Variant, long Parameters, I
             if (text is not null) tokens = tokenizer.Encode(text);
         }
         else if (text is not null)
-            throw new MrvsException(MrvsErrorKind.BadModel, $"{modelDir}: no tokenizer ({ModelFolder.VocabFile}, {ModelFolder.MergesFile}) to tokenize the text with");
+            throw new MrvsException(MrvsErrorKind.BadModel,
+                $"{modelDir}: no tokenizer ({ModelFolder.VocabFile}, {ModelFolder.MergesFile}) to tokenize the text " +
+                    "with");
 
         var aliases = weights.Tensors.Where(t => t.Name.StartsWith("transformer.decoder.bbox_embed.", StringComparison.Ordinal)).Select(t => t.Name).ToHashSet();
         var counted = weights.Tensors.Where(t => !aliases.Contains(t.Name) && t.DType.IsFloat()).ToList();

@@ -22,16 +22,21 @@ public static class ImageSharpFrames
         return new RgbFrame(name, image.Width, image.Height, rgb);
     }
 
-    /// <summary>The images as frames named by their 00000-style index, converted one at a time as they are read.</summary>
+    /// <summary>
+    /// The images as frames named by their 00000-style index, converted one at a time as they are read.
+    /// </summary>
     public static IEnumerable<RgbFrame> ToRgbFrames(this IEnumerable<Image<Rgb24>> images) =>
         images.Select((image, i) => image.ToRgbFrame(i.ToString("D5", CultureInfo.InvariantCulture)));
 
     /// <summary><see cref="Segmenter.Segment"/> for ImageSharp images.</summary>
-    public static SegmentationResult Segment(this Segmenter segmenter, IEnumerable<Image<Rgb24>> frames, string text, CancellationToken cancel = default) =>
+    public static SegmentationResult Segment(this Segmenter segmenter, IEnumerable<Image<Rgb24>> frames, string text,
+        CancellationToken cancel = default) =>
         segmenter.Segment(frames.ToRgbFrames(), text, cancel);
 
-    /// <summary><see cref="Segmenter.SegmentAsync(IEnumerable{RgbFrame}, string, CancellationToken)"/> for ImageSharp images.</summary>
-    public static Task<SegmentationResult> SegmentAsync(this Segmenter segmenter, IEnumerable<Image<Rgb24>> frames, string text,
-        CancellationToken cancel = default) =>
+    /// <summary>
+    /// <see cref="Segmenter.SegmentAsync(IEnumerable{RgbFrame}, string, CancellationToken)"/> for ImageSharp images.
+    /// </summary>
+    public static Task<SegmentationResult> SegmentAsync(this Segmenter segmenter, IEnumerable<Image<Rgb24>> frames,
+        string text, CancellationToken cancel = default) =>
         segmenter.SegmentAsync(frames.ToRgbFrames(), text, cancel);
 }

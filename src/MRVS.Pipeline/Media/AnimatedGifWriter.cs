@@ -19,7 +19,9 @@ public sealed class AnimatedGifWriter : IFrameWriter
     private (int Width, int Height)? _size;
     private bool _completed;
 
-    /// <summary>Creates <paramref name="path"/>; frames play at <paramref name="framesPerSecond"/> (GIF delays are in 1/100 s).</summary>
+    /// <summary>
+    /// Creates <paramref name="path"/>; frames play at <paramref name="framesPerSecond"/> (GIF delays are in 1/100 s).
+    /// </summary>
     public AnimatedGifWriter(string path, double framesPerSecond)
     {
         if (!(framesPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(framesPerSecond), $"frame rate {framesPerSecond} must be positive");

@@ -40,7 +40,9 @@ internal sealed class FfmpegProcess : IDisposable
         }
     }
 
-    /// <summary>Whether the tool wrote anything to stderr (at <c>-v error</c>, only errors); complete once it has exited.</summary>
+    /// <summary>
+    /// Whether the tool wrote anything to stderr (at <c>-v error</c>, only errors); complete once it has exited.
+    /// </summary>
     public bool ReportedErrors
     {
         get

@@ -15,8 +15,8 @@ public sealed class FfmpegVideoSource : FrameSource
     private readonly string _ffmpeg;
     private readonly ResourceLimits _limits;
 
-    private FfmpegVideoSource(string path, string ffmpeg, int width, int height, int? frameCount, double? fps, string codec,
-        ResourceLimits limits) : base(path)
+    private FfmpegVideoSource(string path, string ffmpeg, int width, int height, int? frameCount, double? fps,
+        string codec, ResourceLimits limits) : base(path)
     {
         _ffmpeg = ffmpeg;
         _limits = limits;
@@ -60,7 +60,8 @@ public sealed class FfmpegVideoSource : FrameSource
         string json;
         using (var probe = FfmpegProcess.Start(ffprobe,
             ["-v", "error", "-select_streams", "v:0",
-             "-show_entries", "stream=codec_name,width,height,nb_frames,avg_frame_rate:stream_tags=rotate:stream_side_data=rotation",
+             "-show_entries",
+             "stream=codec_name,width,height,nb_frames,avg_frame_rate:stream_tags=rotate:stream_side_data=rotation",
              "-of", "json", path], writesStdin: false))
         {
             using var reader = new StreamReader(probe.Stdout);
@@ -85,10 +86,12 @@ public sealed class FfmpegVideoSource : FrameSource
             if (IsQuarterTurn(Rotation(s))) (width, height) = (height, width);
             int? count = s.TryGetProperty("nb_frames", out var n) && int.TryParse(n.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c > 0 ? c : null;
             double? fps = s.TryGetProperty("avg_frame_rate", out var r) ? ParseRate(r.GetString()) : null;
-            string codec = s.TryGetProperty("codec_name", out var cn) && cn.GetString() is { Length: > 0 } name ? name : "unknown";
+            string codec = s.TryGetProperty("codec_name", out var cn) && cn.GetString() is { Length: > 0 } name ? name
+                : "unknown";
             limits.CheckFrame(width, height, $"video '{path}': frame size");
             if (count > limits.MaxFrames)
-                throw ResourceLimits.Exceeded($"video '{path}' has {ResourceLimits.Count(count.Value)} frames", nameof(ResourceLimits.MaxFrames),
+                throw ResourceLimits.Exceeded($"video '{path}' has {ResourceLimits.Count(count.Value)} frames",
+                    nameof(ResourceLimits.MaxFrames),
                     ResourceLimits.Count(limits.MaxFrames));
             return new FfmpegVideoSource(path, ffmpeg, width, height, count, fps, codec, limits);
         }
@@ -129,8 +132,8 @@ public sealed class FfmpegVideoSource : FrameSource
     }
 
     /// <summary>
-    /// The frames, decoded by ffmpeg with error detection on (<c>-err_detect explode -xerror</c>): a decoding error stops
-    /// it, and any error it reports, even one it concealed, fails the video instead of yielding damaged frames.
+    /// The frames, decoded by ffmpeg with error detection on (<c>-err_detect explode -xerror</c>): a decoding error
+    /// stops it, and any error it reports, even one it concealed, fails the video instead of yielding damaged frames.
     /// </summary>
     public override IEnumerable<RgbFrame> ReadFrames()
     {
@@ -147,16 +150,19 @@ public sealed class FfmpegVideoSource : FrameSource
             if (read == frameBytes)
             {
                 if (index >= _limits.MaxFrames)
-                    throw ResourceLimits.Exceeded($"video '{VideoPath}' has more than {ResourceLimits.Count(_limits.MaxFrames)} frames",
+                    throw ResourceLimits.Exceeded($"video '{VideoPath}' has more than " +
+                        $"{ResourceLimits.Count(_limits.MaxFrames)} frames",
                         nameof(ResourceLimits.MaxFrames), ResourceLimits.Count(_limits.MaxFrames));
                 yield return new RgbFrame(index.ToString("D5"), Width, Height, rgb);
                 continue;
             }
             int code = ffmpeg.WaitForExit();
             if (code != 0)
-                throw new MediaException($"cannot decode video '{VideoPath}' ({decoder}): it failed at frame {index} (exit code {code}): {ffmpeg.ErrorText}");
+                throw new MediaException($"cannot decode video '{VideoPath}' ({decoder}): it failed at frame {index} " +
+                    $"(exit code {code}): {ffmpeg.ErrorText}");
             if (ffmpeg.ReportedErrors)
-                throw new MediaException($"cannot decode video '{VideoPath}' ({decoder}): errors after {index} frames (damaged or truncated): {ffmpeg.ErrorText}");
+                throw new MediaException($"cannot decode video '{VideoPath}' ({decoder}): errors after {index} " +
+                    $"frames (damaged or truncated): {ffmpeg.ErrorText}");
             if (read != 0)
                 throw new MediaException($"ffmpeg's output for video '{VideoPath}' ended inside frame {index} ({read} of {frameBytes} bytes for {Width}x{Height} rgb24)");
             if (index == 0) throw new MediaException($"video '{VideoPath}' has no frames");

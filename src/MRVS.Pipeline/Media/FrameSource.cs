@@ -24,19 +24,23 @@ public abstract class FrameSource
     /// <summary>The frames, decoded one at a time as the caller enumerates.</summary>
     public abstract IEnumerable<RgbFrame> ReadFrames();
 
-    /// <summary>One folder of images, one animated GIF, one video, or one image file (see the overload for lists).</summary>
+    /// <summary>
+    /// One folder of images, one animated GIF, one video, or one image file (see the overload for lists).
+    /// </summary>
     public static FrameSource Open(string path, ResourceLimits? limits = null) => Open([path], limits);
 
     /// <summary>
     /// One folder of images, one animated GIF, one video, or one or more image files (frames in the given order).
-    /// Sizes and frame counts the input declares are checked against <paramref name="limits"/> (the defaults when null).
+    /// Sizes and frame counts the input declares are checked against <paramref name="limits"/> (the defaults when
+    /// null).
     /// </summary>
     public static FrameSource Open(IReadOnlyList<string> paths, ResourceLimits? limits = null)
     {
         limits ??= ResourceLimits.Default;
         if (paths.Count == 0) throw new MediaException($"no input given; expected {MediaFormats.Expected}");
         if (paths.Count > limits.MaxFrames)
-            throw ResourceLimits.Exceeded($"{ResourceLimits.Count(paths.Count)} input files", nameof(ResourceLimits.MaxFrames),
+            throw ResourceLimits.Exceeded($"{ResourceLimits.Count(paths.Count)} input files",
+                nameof(ResourceLimits.MaxFrames),
                 ResourceLimits.Count(limits.MaxFrames));
         foreach (var p in paths)
         {

@@ -16,7 +16,9 @@ namespace MRVS.Pipeline.Media;
 /// </summary>
 internal sealed class GifDecoder : IDisposable
 {
-    /// <summary>The logical screen, the number of frames and the rate their delays give (null when no delay is set).</summary>
+    /// <summary>
+    /// The logical screen, the number of frames and the rate their delays give (null when no delay is set).
+    /// </summary>
     public sealed record Summary(int Width, int Height, int FrameCount, double? FramesPerSecond);
 
     private const int MaxCodes = 4096;
@@ -40,12 +42,15 @@ internal sealed class GifDecoder : IDisposable
     public int Width { get; private set; }
     public int Height { get; private set; }
 
-    /// <summary>Reads the block structure without decoding pixels: canvas, frame count, rate; damage is reported now.</summary>
+    /// <summary>
+    /// Reads the block structure without decoding pixels: canvas, frame count, rate; damage is reported now.
+    /// </summary>
     public static Summary Scan(string path, ResourceLimits limits)
     {
         using var d = Open(path, limits);
         foreach (var _ in d.Walk(decode: false)) { }
-        return new Summary(d.Width, d.Height, d._frames, d._delayCentiseconds > 0 ? 100.0 * d._frames / d._delayCentiseconds : null);
+        return new Summary(d.Width, d.Height, d._frames, d._delayCentiseconds > 0
+            ? 100.0 * d._frames / d._delayCentiseconds : null);
     }
 
     /// <summary>The frames, composited at the canvas size, decoded one at a time as the caller enumerates.</summary>
@@ -86,11 +91,15 @@ internal sealed class GifDecoder : IDisposable
                 continue;
             }
             if (block != ImageDescriptor)
-                throw Damaged($"byte 0x{block:x2} at offset {at} where a block (0x21, 0x2c or the trailer 0x3b) should start");
+                throw Damaged($"byte 0x{block:x2} at offset {at} where a block (0x21, 0x2c or the trailer 0x3b) " +
+                    "should start");
 
             if (++_frames > _limits.MaxFrames)
-                throw ResourceLimits.Exceeded($"GIF '{_path}' has more than {ResourceLimits.Count(_limits.MaxFrames)} frames",
-                    nameof(ResourceLimits.MaxFrames), ResourceLimits.Count(_limits.MaxFrames));
+            {
+                var limit = ResourceLimits.Count(_limits.MaxFrames);
+                throw ResourceLimits.Exceeded($"GIF '{_path}' has more than {limit} frames",
+                    nameof(ResourceLimits.MaxFrames), limit);
+            }
             int frame = _frames - 1;
             var rect = ReadDescriptor(frame, out bool interlaced, out int colors);
             _delayCentiseconds += control.DelayCentiseconds;
@@ -104,7 +113,8 @@ internal sealed class GifDecoder : IDisposable
             {
                 if (control.Disposal == 3) saved = (byte[])canvas!.Clone();
                 DecodeImage(frame, rect, interlaced, colors, control.TransparentIndex, canvas!);
-                yield return new RgbFrame(frame.ToString("D5", CultureInfo.InvariantCulture), Width, Height, (byte[])canvas!.Clone());
+                yield return new RgbFrame(frame.ToString("D5", CultureInfo.InvariantCulture), Width, Height,
+                    (byte[])canvas!.Clone());
                 if (control.Disposal == 2) Clear(canvas!, rect);
                 else if (control.Disposal == 3 && saved is not null) (canvas, saved) = (saved, null);
             }
@@ -168,7 +178,8 @@ internal sealed class GifDecoder : IDisposable
     /// Variable-width LZW (codes from minimum size + 1 up to 12 bits, LSB first, in sub-blocks of up to 255 bytes),
     /// written row by row onto the canvas, clipped to it; interlaced frames fill rows in the format's four passes.
     /// </summary>
-    private void DecodeImage(int frame, (int Left, int Top, int Width, int Height) r, bool interlaced, int colors, int transparent, byte[] canvas)
+    private void DecodeImage(int frame, (int Left, int Top, int Width, int Height) r, bool interlaced, int colors,
+        int transparent, byte[] canvas)
     {
         int minCodeSize = ReadByte($"frame {frame}'s LZW code size");
         if (minCodeSize is < 1 or > 8) throw Damaged($"frame {frame}: LZW code size {minCodeSize} is outside 1 to 8");
@@ -194,13 +205,16 @@ internal sealed class GifDecoder : IDisposable
             int sp = 0, incoming = code;
             if (old < 0)
             {
-                if (code >= clear) throw Damaged($"frame {frame}: LZW code {code} follows a clear code, where a colour index {clear - 1} or lower must");
+                if (code >= clear)
+                    throw Damaged($"frame {frame}: LZW code {code} follows a clear code, where a colour index " +
+                        $"{clear - 1} or lower must");
                 stack[sp++] = first = (byte)code;
             }
             else
             {
                 if (code > next || code == MaxCodes)
-                    throw Damaged($"frame {frame}: LZW code {code} where at most {Math.Min(next, MaxCodes - 1)} is defined");
+                    throw Damaged($"frame {frame}: LZW code {code} where at most {Math.Min(next, MaxCodes - 1)} is " +
+                        "defined");
                 if (code == next) { stack[sp++] = first; code = old; }
                 while (code > end) { stack[sp++] = suffix[code]; code = prefix[code]; }
                 stack[sp++] = first = (byte)code;
@@ -224,7 +238,8 @@ internal sealed class GifDecoder : IDisposable
         }
         bits.SkipRest();
         if (done < total)
-            throw Damaged($"frame {frame}: the image data ends after {done} of its {total} pixels (truncated or damaged)");
+            throw Damaged($"frame {frame}: the image data ends after {done} of its {total} pixels (truncated or " +
+                "damaged)");
     }
 
     private static int NextRow(int y, int height, bool interlaced, ref int pass)
@@ -236,7 +251,8 @@ internal sealed class GifDecoder : IDisposable
         return y;
     }
 
-    private void DrawRow(byte[] canvas, (int Left, int Top, int Width, int Height) r, int y, byte[] row, int colors, int transparent)
+    private void DrawRow(byte[] canvas, (int Left, int Top, int Width, int Height) r, int y, byte[] row, int colors,
+        int transparent)
     {
         int cy = r.Top + y;
         if (cy >= Height) return;
@@ -266,7 +282,9 @@ internal sealed class GifDecoder : IDisposable
         private int _length, _used, _bitBuffer, _bitCount;
         private bool _ended;
 
-        /// <summary>The next code of <paramref name="width"/> bits, or −1 when the data ends (a zero-length sub-block).</summary>
+        /// <summary>
+        /// The next code of <paramref name="width"/> bits, or −1 when the data ends (a zero-length sub-block).
+        /// </summary>
         public int Read(int width)
         {
             while (_bitCount < width)

@@ -26,17 +26,20 @@ internal static class ImageFileDecoder
             return new RgbFrame(name, first.Width, first.Height, first.Rgb);
         }
         // A compressed image is no larger than its pixels (plus headers): anything bigger is not worth reading.
-        var bytes = InputFile.ReadAllBytes(path, "image", Core.Errors.MrvsErrorKind.BadInput, 4 * limits.MaxFramePixels + (1 << 20),
+        var bytes = InputFile.ReadAllBytes(path, "image", Core.Errors.MrvsErrorKind.BadInput,
+            4 * limits.MaxFramePixels + (1 << 20),
             nameof(ResourceLimits.MaxFramePixels));
         var format = Image.DetectFormat(bytes)
-            ?? throw new MediaException($"cannot decode image '{path}': not a format ImageSharp reads ({string.Join(", ", MediaFormats.ImageExtensions)})");
+            ?? throw new MediaException($"cannot decode image '{path}': not a format ImageSharp reads " +
+                $"({string.Join(", ", MediaFormats.ImageExtensions)})");
         string? problem = format.Name switch
         {
             "PNG" => PngStructure.Problem(bytes),
             "JPEG" => JpegStructure.Problem(bytes),
             _ => null,
         };
-        if (problem is not null) throw new MediaException($"cannot decode image '{path}' ({format.Name} structure check): {problem}");
+        if (problem is not null)
+            throw new MediaException($"cannot decode image '{path}' ({format.Name} structure check): {problem}");
         var decoder = $"ImageSharp {format.Name} decoder";
         IImageInfo? info;
         try { info = Image.Identify(bytes); }

@@ -8,7 +8,8 @@ public sealed class ImageFilesSource : FrameSource
 {
     private readonly ResourceLimits _limits;
 
-    internal ImageFilesSource(string description, IReadOnlyList<string> files, ResourceLimits limits) : base(description)
+    internal ImageFilesSource(string description, IReadOnlyList<string> files, ResourceLimits limits)
+        : base(description)
     {
         Files = files;
         _limits = limits;
@@ -20,20 +21,24 @@ public sealed class ImageFilesSource : FrameSource
     /// <inheritdoc/>
     public override int? FrameCount => Files.Count;
 
-    /// <summary>The folder's image files sorted naturally by name; hidden files (".name") and non-regular files are skipped.</summary>
+    /// <summary>
+    /// The folder's image files sorted naturally by name; hidden files (".name") and non-regular files are skipped.
+    /// </summary>
     public static ImageFilesSource FromFolder(string folder, ResourceLimits? limits = null)
     {
         limits ??= ResourceLimits.Default;
         if (!Directory.Exists(folder)) throw new MediaException($"folder '{folder}' does not exist");
         var files = Directory.EnumerateFiles(folder)
-            .Where(f => MediaFormats.IsImage(f) && !Path.GetFileName(f).StartsWith('.') && InputFile.KindOf(f) is FileKind.Regular or FileKind.Unknown)
+            .Where(f => MediaFormats.IsImage(f) && !Path.GetFileName(f).StartsWith('.')
+                && InputFile.KindOf(f) is FileKind.Regular or FileKind.Unknown)
             .Take(limits.MaxFrames + 1)
             .OrderBy(Path.GetFileName, NaturalSortComparer.Instance)
             .ToList();
         if (files.Count == 0)
             throw new MediaException($"folder '{folder}' has no images; expected files ending in {string.Join(", ", MediaFormats.ImageExtensions)}");
         if (files.Count > limits.MaxFrames)
-            throw ResourceLimits.Exceeded($"folder '{folder}' has more than {ResourceLimits.Count(limits.MaxFrames)} images",
+            throw ResourceLimits.Exceeded($"folder '{folder}' has more than {ResourceLimits.Count(limits.MaxFrames)} " +
+                "images",
                 nameof(ResourceLimits.MaxFrames), ResourceLimits.Count(limits.MaxFrames));
         return new ImageFilesSource(folder, files, limits);
     }

@@ -25,12 +25,14 @@ internal static class JpegStructure
             while (at < file.Length && file[at] == 0xFF) at++; // fill bytes
             if (at >= file.Length) return "the file ends inside a marker (truncated)";
             byte marker = file[at++];
-            if (marker == Eoi) return !frame ? "it has no frame header (SOF marker)" : !scan ? "it has no scan (SOS marker)" : null;
+            if (marker == Eoi)
+                return !frame ? "it has no frame header (SOF marker)" : !scan ? "it has no scan (SOS marker)" : null;
             if (marker is Tem or (>= Rst0 and <= Rst7)) continue;
             if (marker is Soi or 0x00) return $"marker 0xff{marker:x2} at offset {at - 2} is out of place (damaged)";
             if (file.Length - at < 2) return "the file ends inside a segment header (truncated)";
             int length = BinaryPrimitives.ReadUInt16BigEndian(file[at..]);
-            if (length < 2 || file.Length - at < length) return $"segment 0xff{marker:x2} at offset {at - 2} runs past the end of the file (truncated)";
+            if (length < 2 || file.Length - at < length) return $"segment 0xff{marker:x2} at offset {at - 2} runs " +
+                "past the end of the file (truncated)";
             frame |= marker is >= 0xC0 and <= 0xCF and not (0xC4 or 0xC8 or 0xCC);
             at += length;
             if (marker != Sos) continue;
@@ -40,7 +42,9 @@ internal static class JpegStructure
         }
     }
 
-    /// <summary>Moves past the entropy-coded data to the next marker, checking that restart markers count 0 to 7 in turn.</summary>
+    /// <summary>
+    /// Moves past the entropy-coded data to the next marker, checking that restart markers count 0 to 7 in turn.
+    /// </summary>
     private static string? SkipEntropyCoded(ReadOnlySpan<byte> file, ref int at)
     {
         int expected = 0;
@@ -53,7 +57,8 @@ internal static class JpegStructure
             if (next == 0x00 || next == 0xFF) { at += next == 0x00 ? 2 : 1; continue; }
             if (next is >= Rst0 and <= Rst7)
             {
-                if (next - Rst0 != expected) return $"restart marker RST{next - Rst0} at offset {at} where RST{expected} belongs (damaged)";
+                if (next - Rst0 != expected) return $"restart marker RST{next - Rst0} at offset {at} where " +
+                    $"RST{expected} belongs (damaged)";
                 expected = (expected + 1) % 8;
                 at += 2;
                 continue;

@@ -26,7 +26,8 @@ internal static class PngStructure
             if (length > int.MaxValue || file.Length - at - 12 < length)
                 return $"chunk {index} ('{name}') declares {length} bytes, past the end of the file (truncated)";
             uint stored = BinaryPrimitives.ReadUInt32BigEndian(file[(at + 8 + (int)length)..]);
-            if (Crc32.Of(file.Slice(at + 4, 4 + (int)length)) != stored) return $"chunk {index} ('{name}') fails its CRC-32 check (damaged)";
+            if (Crc32.Of(file.Slice(at + 4, 4 + (int)length)) != stored)
+                return $"chunk {index} ('{name}') fails its CRC-32 check (damaged)";
             if (index == 0 && !type.SequenceEqual("IHDR"u8)) return $"the first chunk is '{name}', not IHDR";
             data |= type.SequenceEqual("IDAT"u8);
             if (type.SequenceEqual("IEND"u8)) return data ? null : "it has no image data (IDAT chunk)";

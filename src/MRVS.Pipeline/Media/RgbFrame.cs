@@ -14,7 +14,10 @@ public sealed class RgbFrame
     /// <summary>The pixels: Height × Width × 3 bytes, R, G, B for each pixel, rows top to bottom.</summary>
     public byte[] Rgb { get; }
 
-    /// <summary>A frame over <paramref name="rgb"/> (not copied); its length must be <paramref name="width"/> × <paramref name="height"/> × 3.</summary>
+    /// <summary>
+    /// A frame over <paramref name="rgb"/> (not copied); its length must be <paramref name="width"/> × <paramref
+    /// name="height"/> × 3.
+    /// </summary>
     public RgbFrame(string name, int width, int height, byte[] rgb)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -22,7 +25,8 @@ public sealed class RgbFrame
         if (width <= 0 || height <= 0)
             throw new MediaException($"frame '{name}': size {width}x{height} must be positive");
         if (rgb.Length != (long)width * height * 3)
-            throw new MediaException($"frame '{name}': {rgb.Length} bytes, expected {width}x{height}x3 = {(long)width * height * 3}");
+            throw new MediaException($"frame '{name}': {rgb.Length} bytes, expected {width}x{height}x3 = " +
+                $"{(long)width * height * 3}");
         Name = name;
         Width = width;
         Height = height;

@@ -41,7 +41,8 @@ public sealed class EvalResizeRule
         if (max / min * s > MaxSize)
             s = (long)Math.Round(MaxSize * min / max, MidpointRounding.ToEven);
         if (s == 0)
-            throw new MediaException($"frame size {width}x{height}: aspect ratio too extreme for {this} (the short side would become 0)");
+            throw new MediaException($"frame size {width}x{height}: aspect ratio too extreme for {this} (the short " +
+                "side would become 0)");
         if ((width <= height && width == s) || (height <= width && height == s))
             return (height, width);
         // Python: int(size * h / w) is an exact integer product, a float division, then truncation.

@@ -17,7 +17,8 @@ public static class ResultJsonWriter
     /// <summary>The same JSON into a stream (the CLI's <c>--json</c> writes it to stdout).</summary>
     public static void Write(Stream output, SegmentationJobSummary s)
     {
-        using var j = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var j = new Utf8JsonWriter(output,
+            new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         j.WriteStartObject();
         j.WriteString("model", s.Model);
         j.WriteString("text", s.Text);

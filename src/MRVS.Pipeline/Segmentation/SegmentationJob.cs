@@ -19,8 +19,8 @@ public sealed record SegmentationJobOptions(string ModelDirectory, string Text, 
 /// (from 1), whether the frame just written ended it, the stage running (load, decode, preprocess, build, forward,
 /// postprocess, write), the time since the frames started, and the time left once a clip has given a rate.
 /// </summary>
-public readonly record struct SegmentationProgress(int FramesDone, int? FramesTotal, int Clip, bool ClipDone, string Stage,
-    TimeSpan Elapsed, TimeSpan? Remaining);
+public readonly record struct SegmentationProgress(int FramesDone, int? FramesTotal, int Clip, bool ClipDone,
+    string Stage, TimeSpan Elapsed, TimeSpan? Remaining);
 
 /// <summary>
 /// Segments a video into an output folder: masks/&lt;frame&gt;.png (binary, frame-sized), overlay.gif (and overlay.mp4
@@ -46,7 +46,9 @@ public static class SegmentationJob
     /// <summary>The per-frame results and timings inside the output.</summary>
     public const string ResultJson = "result.json";
 
-    /// <summary>Runs the job: decodes, segments and writes; the output folder appears complete at the end, or not at all.</summary>
+    /// <summary>
+    /// Runs the job: decodes, segments and writes; the output folder appears complete at the end, or not at all.
+    /// </summary>
     /// <param name="options">Model, sentence, input, output and how to run.</param>
     /// <param name="progress">Told as each stage starts and each frame is written (from worker threads too).</param>
     /// <param name="cancel">Stops the job at the next clip; nothing is written then.</param>
@@ -62,7 +64,8 @@ public static class SegmentationJob
             progress?.Report(clock.At(0, false, "load"));
             using var segmenter = Segmenter.Load(options.ModelDirectory, options.Segmenter);
             var summary = Write(options, source, segmenter, output.Staging, clock, progress, cancel);
-            var result = summary with { OutputDirectory = output.Path, TotalMilliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds };
+            var result = summary with { OutputDirectory = output.Path,
+                TotalMilliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds };
             ResultJsonWriter.Write(Path.Combine(output.Staging, ResultJson), result);
             output.Publish();
             return result;
@@ -73,13 +76,15 @@ public static class SegmentationJob
         }
     }
 
-    private static SegmentationJobSummary Write(SegmentationJobOptions options, FrameSource source, Segmenter segmenter, string staging,
-        Clock clock, IProgress<SegmentationProgress>? progress, CancellationToken cancel)
+    private static SegmentationJobSummary Write(SegmentationJobOptions options, FrameSource source,
+        Segmenter segmenter, string staging, Clock clock, IProgress<SegmentationProgress>? progress,
+        CancellationToken cancel)
     {
         var stream = segmenter.SegmentStream(source.ReadFrames(), options.Text, cancel);
         var frames = new List<FrameRecord>();
         bool clipDone = false;
-        if (progress is not null) stream.Times.StageStarted += stage => progress.Report(clock.At(frames.Count, false, stage));
+        if (progress is not null) stream.Times.StageStarted += stage
+            => progress.Report(clock.At(frames.Count, false, stage));
         Directory.CreateDirectory(Path.Combine(staging, MasksFolder));
         double fps = source.FramesPerSecond ?? DefaultFramesPerSecond;
         bool video = FfmpegVideoWriter.IsAvailable;
@@ -115,26 +120,32 @@ public static class SegmentationJob
                 mp4?.Complete();
             });
         }
-        return new SegmentationJobSummary(staging, segmenter.Model, segmenter.Backend, options.Segmenter.Precision, options.Text, stream.Tokens,
-            source.Description, fps, options.Segmenter.ClipLength, stream.Clips, frames, stream.Times, 0, Process.GetCurrentProcess().PeakWorkingSet64, video);
+        return new SegmentationJobSummary(staging, segmenter.Model, segmenter.Backend, options.Segmenter.Precision,
+            options.Text, stream.Tokens, source.Description, fps, options.Segmenter.ClipLength, stream.Clips, frames,
+            stream.Times, 0, Process.GetCurrentProcess().PeakWorkingSet64, video);
     }
 
-    /// <summary>Elapsed time since the frames started, and the time left at the rate of the clips finished so far.</summary>
+    /// <summary>
+    /// Elapsed time since the frames started, and the time left at the rate of the clips finished so far.
+    /// </summary>
     private sealed class Clock(int? totalFrames, int clipLength)
     {
         private readonly long _start = Stopwatch.GetTimestamp();
         private double _doneSeconds;
         private int _doneFrames;
 
-        public void ClipDone(int frames) => (_doneFrames, _doneSeconds) = (frames, Stopwatch.GetElapsedTime(_start).TotalSeconds);
+        public void ClipDone(int frames) =>
+            (_doneFrames, _doneSeconds) = (frames, Stopwatch.GetElapsedTime(_start).TotalSeconds);
 
         public SegmentationProgress At(int framesDone, bool clipDone, string stage)
         {
-            int clip = clipLength == 0 ? 1 : clipDone ? (framesDone + clipLength - 1) / clipLength : framesDone / clipLength + 1;
+            int clip = clipLength == 0 ? 1 : clipDone ? (framesDone + clipLength - 1) / clipLength
+                : framesDone / clipLength + 1;
             var elapsed = Stopwatch.GetElapsedTime(_start);
             TimeSpan? remaining = null;
             if (totalFrames is { } total && _doneFrames > 0)
-                remaining = TimeSpan.FromSeconds(Math.Max(0, _doneSeconds / _doneFrames * total - elapsed.TotalSeconds));
+                remaining = TimeSpan.FromSeconds(
+                    Math.Max(0, _doneSeconds / _doneFrames * total - elapsed.TotalSeconds));
             return new SegmentationProgress(framesDone, totalFrames, clip, clipDone, stage, elapsed, remaining);
         }
     }

@@ -50,7 +50,9 @@ public sealed class SegmentationStream : IEnumerable<SegmentedFrame>, IAsyncEnum
         return run;
     }
 
-    /// <summary>The asynchronous enumeration, waited for item by item (its awaits never need the caller's context).</summary>
+    /// <summary>
+    /// The asynchronous enumeration, waited for item by item (its awaits never need the caller's context).
+    /// </summary>
     private sealed class BlockingEnumerator(IAsyncEnumerator<SegmentedFrame> inner) : IEnumerator<SegmentedFrame>
     {
         public SegmentedFrame Current => inner.Current;

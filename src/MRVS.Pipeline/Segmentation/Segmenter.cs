@@ -20,11 +20,11 @@ namespace MRVS.Pipeline.Segmentation;
 /// </code>
 /// Each clip of <see cref="SegmenterOptions.ClipLength"/> frames goes through the official eval preprocessing, one
 /// forward and the Ref-YouTube-VOS post-processing on the backend (the best query for the clip, its mask resized to
-/// the frame). Every failure is an <see cref="MrvsException"/>; cancellation is an <see cref="OperationCanceledException"/>.
-/// Thread safety: one instance may be shared by threads and its streams consumed in any order; the forwards
-/// themselves run one at a time (they share one device arena per input shape), each call queueing per clip. Load one
-/// Segmenter per GPU for parallel work. Dispose releases the device memory, the weights and the backend; a call still
-/// running then fails with <see cref="ObjectDisposedException"/> at its next clip.
+/// the frame). Every failure is an <see cref="MrvsException"/>; cancellation is an <see
+/// cref="OperationCanceledException"/>. Thread safety: one instance may be shared by threads and its streams consumed
+/// in any order; the forwards themselves run one at a time (they share one device arena per input shape), each call
+/// queueing per clip. Load one Segmenter per GPU for parallel work. Dispose releases the device memory, the weights and
+/// the backend; a call still running then fails with <see cref="ObjectDisposedException"/> at its next clip.
 /// </summary>
 public sealed class Segmenter : IDisposable
 {
@@ -66,13 +66,15 @@ public sealed class Segmenter : IDisposable
         ArgumentNullException.ThrowIfNull(modelDirectory);
         options ??= new SegmenterOptions();
         if (options.ClipLength < 0)
-            throw new MrvsException(MrvsErrorKind.BadInput, $"clip length {options.ClipLength} must be positive, or 0 for the whole video in one forward");
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                $"clip length {options.ClipLength} must be positive, or 0 for the whole video in one forward");
         if (options.Threads is < 1)
             throw new MrvsException(MrvsErrorKind.BadInput, $"thread count {options.Threads} must be at least 1");
         var model = ModelFolder.Open(modelDirectory, options.Limits);
         try
         {
-            var (backend, resolved) = BackendFactory.CreateResolved(options.Backend, options.Precision, options.Threads);
+            var (backend, resolved) = BackendFactory.CreateResolved(options.Backend, options.Precision,
+                options.Threads);
             return new Segmenter(model, backend, resolved, options);
         }
         catch
@@ -83,24 +85,31 @@ public sealed class Segmenter : IDisposable
     }
 
     /// <summary>As <see cref="Load"/>, off the caller's thread (reading and checking a model takes a moment).</summary>
-    public static Task<Segmenter> LoadAsync(string modelDirectory, SegmenterOptions? options = null, CancellationToken cancel = default) =>
+    public static Task<Segmenter> LoadAsync(string modelDirectory, SegmenterOptions? options = null,
+        CancellationToken cancel = default) =>
         Task.Run(() => Load(modelDirectory, options), cancel);
 
-    /// <summary>The ids the model sees for <paramref name="text"/>; refuses an empty sentence or one longer than <see cref="MaxTokens"/>.</summary>
+    /// <summary>
+    /// The ids the model sees for <paramref name="text"/>; refuses an empty sentence or one longer than <see
+    /// cref="MaxTokens"/>.
+    /// </summary>
     public TokenizedText Tokenize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (string.IsNullOrWhiteSpace(text))
-            throw new MrvsException(MrvsErrorKind.BadInput, "the sentence is empty; describe the object to segment, e.g. \"the dog jumping over the fence\"");
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                "the sentence is empty; describe the object to segment, e.g. \"the dog jumping over the fence\"");
         // BPE cost grows with the square of a word's length: a text that cannot fit is refused before it is encoded.
         long bytes = System.Text.Encoding.UTF8.GetByteCount(text);
         if (bytes > (long)MaxTokens * _model.Tokenizer.LongestToken)
             throw new MrvsException(MrvsErrorKind.BadInput,
-                $"the sentence is {bytes} bytes long, more than model '{Model}' can take in {MaxTokens} tokens; shorten it");
+                $"the sentence is {bytes} bytes long, more than model '{Model}' can take in {MaxTokens} tokens; " +
+                    "shorten it");
         var tokens = _model.Tokenizer.Encode(text);
         if (tokens.Length > MaxTokens)
             throw new MrvsException(MrvsErrorKind.BadInput,
-                $"the sentence is {tokens.Length} tokens long (<s> and </s> included), but model '{Model}' takes at most {MaxTokens}; shorten it");
+                $"the sentence is {tokens.Length} tokens long (<s> and </s> included), but model '{Model}' takes at " +
+                    $"most {MaxTokens}; shorten it");
         return tokens;
     }
 
@@ -112,18 +121,23 @@ public sealed class Segmenter : IDisposable
     }
 
     /// <summary>Segments every frame off the caller's thread and returns all results.</summary>
-    public Task<SegmentationResult> SegmentAsync(IEnumerable<RgbFrame> frames, string text, CancellationToken cancel = default) =>
+    public Task<SegmentationResult> SegmentAsync(IEnumerable<RgbFrame> frames, string text,
+        CancellationToken cancel = default) =>
         CollectAsync(SegmentStreamAsync(frames, text, cancel), cancel);
 
-    /// <summary>Segments frames that arrive asynchronously (a camera, a network stream) and returns all results.</summary>
-    public Task<SegmentationResult> SegmentAsync(IAsyncEnumerable<RgbFrame> frames, string text, CancellationToken cancel = default) =>
+    /// <summary>
+    /// Segments frames that arrive asynchronously (a camera, a network stream) and returns all results.
+    /// </summary>
+    public Task<SegmentationResult> SegmentAsync(IAsyncEnumerable<RgbFrame> frames, string text,
+        CancellationToken cancel = default) =>
         CollectAsync(SegmentStreamAsync(frames, text, cancel), cancel);
 
     /// <summary>
     /// Segments lazily: frames are pulled from <paramref name="frames"/> one clip at a time and each clip's results
     /// are yielded before the next clip is read. The sentence is checked now; frames when enumerated.
     /// </summary>
-    public SegmentationStream SegmentStream(IEnumerable<RgbFrame> frames, string text, CancellationToken cancel = default) =>
+    public SegmentationStream SegmentStream(IEnumerable<RgbFrame> frames, string text,
+        CancellationToken cancel = default) =>
         SegmentStreamAsync(frames, text, cancel);
 
     /// <summary>As <see cref="SegmentStream(IEnumerable{RgbFrame}, string, CancellationToken)"/> with ids tokenized elsewhere (&lt;s&gt; … &lt;/s&gt;, no padding).</summary>
@@ -133,9 +147,11 @@ public sealed class Segmenter : IDisposable
         ArgumentNullException.ThrowIfNull(frames);
         int vocab = _model.Config.Roberta.VocabSize;
         if (tokens.Length < 2 || tokens.Length > MaxTokens)
-            throw new MrvsException(MrvsErrorKind.BadInput, $"{tokens.Length} tokens; model '{Model}' takes 2 to {MaxTokens} (<s> and </s> included)");
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                $"{tokens.Length} tokens; model '{Model}' takes 2 to {MaxTokens} (<s> and </s> included)");
         foreach (var id in tokens.InputIds)
-            if (id < 0 || id >= vocab) throw new MrvsException(MrvsErrorKind.BadInput, $"token id {id} is outside the model's vocabulary of {vocab}");
+            if (id < 0 || id >= vocab) throw new MrvsException(MrvsErrorKind.BadInput,
+                $"token id {id} is outside the model's vocabulary of {vocab}");
         return Start(FromSync(frames), null, tokens, new StageTimes(), cancel);
     }
 
@@ -143,14 +159,19 @@ public sealed class Segmenter : IDisposable
     /// Segments lazily for <c>await foreach</c>: decoding, preprocessing and forwards run on the thread pool, and the
     /// segmenter is held only while a clip's forward runs. The sentence is checked now; frames when enumerated.
     /// </summary>
-    public SegmentationStream SegmentStreamAsync(IEnumerable<RgbFrame> frames, string text, CancellationToken cancel = default)
+    public SegmentationStream SegmentStreamAsync(IEnumerable<RgbFrame> frames, string text,
+        CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(frames);
         return SegmentStreamAsync(FromSync(frames), text, cancel);
     }
 
-    /// <summary>As <see cref="SegmentStreamAsync(IEnumerable{RgbFrame}, string, CancellationToken)"/> for frames that arrive asynchronously.</summary>
-    public SegmentationStream SegmentStreamAsync(IAsyncEnumerable<RgbFrame> frames, string text, CancellationToken cancel = default)
+    /// <summary>
+    /// As <see cref="SegmentStreamAsync(IEnumerable{RgbFrame}, string, CancellationToken)"/> for frames that arrive
+    /// asynchronously.
+    /// </summary>
+    public SegmentationStream SegmentStreamAsync(IAsyncEnumerable<RgbFrame> frames, string text,
+        CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(frames);
         var times = new StageTimes();
@@ -158,10 +179,12 @@ public sealed class Segmenter : IDisposable
         return Start(frames, text, tokens, times, cancel);
     }
 
-    private SegmentationStream Start(IAsyncEnumerable<RgbFrame> frames, string? text, TokenizedText tokens, StageTimes times, CancellationToken cancel)
+    private SegmentationStream Start(IAsyncEnumerable<RgbFrame> frames, string? text, TokenizedText tokens,
+        StageTimes times, CancellationToken cancel)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return new SegmentationStream(text, tokens, times, (stream, enumeration) => Run(stream, frames, cancel, enumeration));
+        return new SegmentationStream(text, tokens, times,
+            (stream, enumeration) => Run(stream, frames, cancel, enumeration));
     }
 
     private async Task<SegmentationResult> CollectAsync(SegmentationStream stream, CancellationToken cancel)
@@ -175,7 +198,8 @@ public sealed class Segmenter : IDisposable
         new(Model, Backend, Options.Precision, stream.Text, stream.Tokens, frames, stream.Times);
 
     /// <summary>A synchronous source pulled on the thread pool, so an async caller's thread never decodes.</summary>
-    private static async IAsyncEnumerable<RgbFrame> FromSync(IEnumerable<RgbFrame> frames, [EnumeratorCancellation] CancellationToken cancel = default)
+    private static async IAsyncEnumerable<RgbFrame> FromSync(IEnumerable<RgbFrame> frames,
+        [EnumeratorCancellation] CancellationToken cancel = default)
     {
         using var source = frames.GetEnumerator();
         while (await Task.Run(source.MoveNext, cancel).ConfigureAwait(false)) yield return source.Current;
@@ -200,7 +224,9 @@ public sealed class Segmenter : IDisposable
                 var frame = source.Current;
                 first ??= frame;
                 if (frame.Width != first.Width || frame.Height != first.Height)
-                    throw new MediaException($"frame '{frame.Name}' is {frame.Width}x{frame.Height}, but the video's first frame '{first.Name}' is {first.Width}x{first.Height}; all frames of a video must have one size");
+                    throw new MediaException($"frame '{frame.Name}' is {frame.Width}x{frame.Height}, but the video's " +
+                        $"first frame '{first.Name}' is {first.Width}x{first.Height}; all frames of a video must " +
+                        "have one size");
                 CheckClipMemory(clip.Count + 1, frame);
                 clip.Add(frame);
             }
@@ -215,25 +241,31 @@ public sealed class Segmenter : IDisposable
         if (first is null) throw new MediaException("the input has no frames");
     }
 
-    /// <summary>The decoded frames a clip holds at their own size stay within <see cref="ResourceLimits.MaxClipBytes"/>.</summary>
+    /// <summary>
+    /// The decoded frames a clip holds at their own size stay within <see cref="ResourceLimits.MaxClipBytes"/>.
+    /// </summary>
     private void CheckClipMemory(int frames, RgbFrame frame)
     {
         long bytes = (long)frames * frame.Rgb.Length, limit = Options.Limits.MaxClipBytes;
         if (bytes > limit)
-            throw ResourceLimits.Exceeded($"a clip of {frames} frames of {frame.Width}x{frame.Height} holds {ErrorText.Bytes(bytes)} of decoded frames " +
+            throw ResourceLimits.Exceeded($"a clip of {frames} frames of {frame.Width}x{frame.Height} holds " +
+                $"{ErrorText.Bytes(bytes)} of decoded frames " +
                 "(use a shorter clip length, --clip)", nameof(ResourceLimits.MaxClipBytes), ErrorText.Bytes(limit));
     }
 
     /// <summary>Preprocesses off the lock, then waits its turn for the forward and post-processing.</summary>
-    private async Task<SegmentedFrame[]> RunClipAsync(SegmentationStream stream, List<RgbFrame> frames, int firstIndex, CancellationToken cancel)
+    private async Task<SegmentedFrame[]> RunClipAsync(SegmentationStream stream, List<RgbFrame> frames, int firstIndex,
+        CancellationToken cancel)
     {
         var times = stream.Times;
-        using var clip = await Task.Run(() => times.Measure("preprocess", () => _preprocessor.Preprocess(frames)), cancel).ConfigureAwait(false);
+        using var clip = await Task.Run(() => times.Measure("preprocess", () => _preprocessor.Preprocess(frames)),
+            cancel).ConfigureAwait(false);
         await _gate.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return await Task.Run(() => Forward(stream, clip, frames, firstIndex, cancel), cancel).ConfigureAwait(false);
+            return await Task.Run(() => Forward(stream, clip, frames, firstIndex, cancel),
+                cancel).ConfigureAwait(false);
         }
         finally
         {
@@ -241,7 +273,8 @@ public sealed class Segmenter : IDisposable
         }
     }
 
-    private SegmentedFrame[] Forward(SegmentationStream stream, PreprocessedClip clip, List<RgbFrame> frames, int firstIndex, CancellationToken cancel)
+    private SegmentedFrame[] Forward(SegmentationStream stream, PreprocessedClip clip, List<RgbFrame> frames,
+        int firstIndex, CancellationToken cancel)
     {
         var times = stream.Times;
         int t = clip.FrameCount, h = clip.Height, w = clip.Width;
@@ -252,7 +285,8 @@ public sealed class Segmenter : IDisposable
         catch (ShapeException e)
         {
             // The model is checked at load, so a shape it refuses now is the frames'.
-            throw new MediaException($"frames '{frames[0].Name}' to '{frames[^1].Name}' ({clip.OriginalWidth}x{clip.OriginalHeight}, {w}x{h} after the " +
+            throw new MediaException($"frames '{frames[0].Name}' to '{frames[^1].Name}' " +
+                $"({clip.OriginalWidth}x{clip.OriginalHeight}, {w}x{h} after the " +
                 $"eval resize) cannot go through the model: {e.Message}", e);
         }
 
@@ -271,7 +305,8 @@ public sealed class Segmenter : IDisposable
         stream.Clips++;
         try
         {
-            return times.Measure("postprocess", () => Results(outputs[SocModel.ReferredQuery], outputs[SocModel.PredCls],
+            return times.Measure("postprocess",
+                () => Results(outputs[SocModel.ReferredQuery], outputs[SocModel.PredCls],
                 outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
         }
         finally
@@ -285,11 +320,13 @@ public sealed class Segmenter : IDisposable
     /// that query's, and each score is that query's sigmoid of its class logit in the frame, max over classes). The
     /// class logits of every query must be finite: NaN or Inf there means weights that overflow (nothing is written).
     /// </summary>
-    private SegmentedFrame[] Results(Tensor decision, Tensor predCls, Tensor masks, List<RgbFrame> frames, int firstIndex, int clipIndex)
+    private SegmentedFrame[] Results(Tensor decision, Tensor predCls, Tensor masks, List<RgbFrame> frames,
+        int firstIndex, int clipIndex)
     {
         foreach (var v in predCls.Span<float>())
             if (!float.IsFinite(v))
-                throw new MrvsException(MrvsErrorKind.BadModel, $"model '{Model}' produced NaN/Inf scores (check the weights) in clip {clipIndex} " +
+                throw new MrvsException(MrvsErrorKind.BadModel,
+                    $"model '{Model}' produced NaN/Inf scores (check the weights) in clip {clipIndex} " +
                     $"(frames '{frames[0].Name}' to '{frames[^1].Name}')");
         var scores = ReferredQueryOp.FrameScores(decision.Span<float>(), frames.Count);
         int pixels = masks.Shape[2] * masks.Shape[3];
@@ -315,10 +352,13 @@ public sealed class Segmenter : IDisposable
         }
         var graph = SocModel.Build(_model.Config, _model.NewWeightStore(), shape, original);
         Executor executor;
-        try { executor = new Executor(graph, _backend, [SocModel.ReferredQuery, SocModel.PredCls, SocModel.ReferredMasks], _arenaLimit); }
+        try { executor = new Executor(graph, _backend,
+            [SocModel.ReferredQuery, SocModel.PredCls, SocModel.ReferredMasks], _arenaLimit); }
         catch (MrvsException e) when (e.Kind == MrvsErrorKind.ResourceLimit)
         {
-            throw new MrvsException(e.Kind, $"a clip of {shape.Frames} frames at {shape.Height}x{shape.Width}: {e.Message}; use a shorter clip length (--clip)", e);
+            throw new MrvsException(e.Kind,
+                $"a clip of {shape.Frames} frames at {shape.Height}x{shape.Width}: {e.Message}; use a shorter clip " +
+                    "length (--clip)", e);
         }
         _executors.AddFirst((shape, original, executor));
         return executor;

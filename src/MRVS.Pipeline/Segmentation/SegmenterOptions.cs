@@ -10,10 +10,14 @@ public sealed record SegmenterOptions
     /// <summary>The Ref-DAVIS protocol's clip length: long enough for temporal context, short enough to bound memory.</summary>
     public const int DefaultClipLength = 36;
 
-    /// <summary>Where the model runs; <see cref="Pipeline.Backend.Auto"/> (the default) takes the GPU when one is usable.</summary>
+    /// <summary>
+    /// Where the model runs; <see cref="Pipeline.Backend.Auto"/> (the default) takes the GPU when one is usable.
+    /// </summary>
     public Backend Backend { get; init; } = Backend.Auto;
 
-    /// <summary>GEMM arithmetic: fp32 everywhere, or fp16 / bf16 inputs with fp32 accumulation on the cuda backends.</summary>
+    /// <summary>
+    /// GEMM arithmetic: fp32 everywhere, or fp16 / bf16 inputs with fp32 accumulation on the cuda backends.
+    /// </summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 
     /// <summary>
@@ -32,6 +36,8 @@ public sealed record SegmenterOptions
     /// <summary>The eval resize (shorter side 360, longer at most 640 for the Ref-YouTube-VOS / MeViS / DAVIS models).</summary>
     public EvalResizeRule Resize { get; init; } = EvalResizeRule.ReferYouTubeVos;
 
-    /// <summary>Bounds on frames, clips, model files and memory, checked before anything that size is allocated.</summary>
+    /// <summary>
+    /// Bounds on frames, clips, model files and memory, checked before anything that size is allocated.
+    /// </summary>
     public ResourceLimits Limits { get; init; } = ResourceLimits.Default;
 }

@@ -8,7 +8,9 @@ public sealed class StageTimes
     private readonly List<string> _order = [];
     private readonly Dictionary<string, double> _ms = [];
 
-    /// <summary>Called with a stage's name when it starts (progress displays follow the work through a clip with it).</summary>
+    /// <summary>
+    /// Called with a stage's name when it starts (progress displays follow the work through a clip with it).
+    /// </summary>
     public event Action<string>? StageStarted;
 
     /// <summary>Every stage seen so far with its total time.</summary>

@@ -11,7 +11,8 @@ internal static class BpeFiles
     /// <summary>The token → id map of a JSON object file such as <c>{"&lt;s&gt;": 0, "Ġthe": 5}</c>.</summary>
     public static Dictionary<string, int> ReadVocab(string path, ResourceLimits limits)
     {
-        var bytes = InputFile.ReadAllBytes(path, "tokenizer vocab file", MrvsErrorKind.BadModel, limits.MaxTextFileBytes);
+        var bytes = InputFile.ReadAllBytes(path, "tokenizer vocab file", MrvsErrorKind.BadModel,
+            limits.MaxTextFileBytes);
         JsonDocument doc;
         try
         {
@@ -24,12 +25,14 @@ internal static class BpeFiles
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw Bad($"{path}: vocab file must be a JSON object mapping token to id, found a JSON {doc.RootElement.ValueKind}");
+                throw Bad($"{path}: vocab file must be a JSON object mapping token to id, found a JSON " +
+                    $"{doc.RootElement.ValueKind}");
             var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var entry in doc.RootElement.EnumerateObject())
             {
                 if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
-                    throw Bad($"{path}: token '{entry.Name}' has id {entry.Value.GetRawText()}, expected a non-negative 32-bit integer");
+                    throw Bad($"{path}: token '{entry.Name}' has id {entry.Value.GetRawText()}, expected a " +
+                        "non-negative 32-bit integer");
                 if (!vocab.TryAdd(entry.Name, id))
                     throw Bad($"{path}: token '{entry.Name}' appears more than once");
             }
@@ -44,7 +47,8 @@ internal static class BpeFiles
     /// </summary>
     public static List<(string Left, string Right)> ReadMerges(string path, ResourceLimits limits)
     {
-        var text = System.Text.Encoding.UTF8.GetString(InputFile.ReadAllBytes(path, "tokenizer merges file", MrvsErrorKind.BadModel, limits.MaxTextFileBytes));
+        var text = System.Text.Encoding.UTF8.GetString(
+            InputFile.ReadAllBytes(path, "tokenizer merges file", MrvsErrorKind.BadModel, limits.MaxTextFileBytes));
         var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         var merges = new List<(string, string)>(lines.Length);
         for (int i = 0; i < lines.Length; i++)
@@ -61,5 +65,6 @@ internal static class BpeFiles
         return merges;
     }
 
-    private static MrvsException Bad(string message, Exception? inner = null) => new(MrvsErrorKind.BadModel, message, inner);
+    private static MrvsException Bad(string message, Exception? inner = null)
+        => new(MrvsErrorKind.BadModel, message, inner);
 }

@@ -48,7 +48,9 @@ internal sealed class BytePairEncoder
         var ids = new int[merged.Count];
         for (int i = 0; i < ids.Length; i++)
             if (!_vocab.TryGetValue(merged[i], out ids[i]))
-                throw new MrvsException(MrvsErrorKind.BadModel, $"{_vocabPath}: no id for the byte-level symbol '{merged[i]}' (the vocab must hold all 256 byte symbols)");
+                throw new MrvsException(MrvsErrorKind.BadModel,
+                    $"{_vocabPath}: no id for the byte-level symbol '{merged[i]}' (the vocab must hold all 256 byte " +
+                        "symbols)");
         if (_cache.Count >= CacheLimit) _cache.Clear();
         _cache[symbols] = ids;
         return ids;

@@ -42,12 +42,15 @@ public sealed class RobertaTokenizer
 
     /// <summary>Loads roberta-base's vocab.json + merges.txt (or GPT-2's encoder.json + vocab.bpe, which lack the special tokens).</summary>
     public static RobertaTokenizer Load(string vocabPath, string mergesPath, ResourceLimits? limits = null) =>
-        new(BpeFiles.ReadVocab(vocabPath, limits ?? ResourceLimits.Default), BpeFiles.ReadMerges(mergesPath, limits ?? ResourceLimits.Default), vocabPath);
+        new(BpeFiles.ReadVocab(vocabPath, limits ?? ResourceLimits.Default),
+            BpeFiles.ReadMerges(mergesPath, limits ?? ResourceLimits.Default), vocabPath);
 
     /// <summary>Tokens in the vocab.</summary>
     public int VocabSize { get; }
 
-    /// <summary>The longest vocab entry in byte-level characters (one per UTF-8 byte): no token covers more of a text.</summary>
+    /// <summary>
+    /// The longest vocab entry in byte-level characters (one per UTF-8 byte): no token covers more of a text.
+    /// </summary>
     public int LongestToken { get; }
 
     /// <summary>Ids of <c>&lt;s&gt;</c>, <c>&lt;/s&gt;</c>, <c>&lt;pad&gt;</c>; null when the vocab lacks them.</summary>
@@ -102,5 +105,7 @@ public sealed class RobertaTokenizer
     }
 
     private int Special(int? id, string token) =>
-        id ?? throw new MrvsException(MrvsErrorKind.BadModel, $"{_vocabPath}: the vocab has no '{token}' token, needed to add RoBERTa's special tokens (GPT-2's encoder.json has none; use roberta-base's vocab.json)");
+        id ?? throw new MrvsException(MrvsErrorKind.BadModel,
+            $"{_vocabPath}: the vocab has no '{token}' token, needed to add RoBERTa's special tokens (GPT-2's " +
+                "encoder.json has none; use roberta-base's vocab.json)");
 }

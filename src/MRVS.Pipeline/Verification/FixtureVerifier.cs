@@ -37,13 +37,18 @@ public static class FixtureVerifier
     /// <summary>The fixture tensor holding the final masks.</summary>
     public const string FinalMasks = "post.video0.pred_masks";
 
-    /// <summary>Runs the fixture in <paramref name="fixtureDir"/> on <paramref name="backend"/> and compares every reference tensor.</summary>
+    /// <summary>
+    /// Runs the fixture in <paramref name="fixtureDir"/> on <paramref name="backend"/> and compares every reference
+    /// tensor.
+    /// </summary>
     public static VerificationReport Run(string fixtureDir, IBackend backend)
     {
         string F(string name)
         {
             var p = Path.Combine(fixtureDir, name);
-            if (!File.Exists(p)) throw new MrvsException(MrvsErrorKind.BadInput, $"{fixtureDir}: missing {name} (a fixture folder holds config.json, weights.safetensors, inputs.safetensors, outputs.safetensors, postprocess.safetensors)");
+            if (!File.Exists(p)) throw new MrvsException(MrvsErrorKind.BadInput,
+                $"{fixtureDir}: missing {name} (a fixture folder holds config.json, weights.safetensors, " +
+                    "inputs.safetensors, outputs.safetensors, postprocess.safetensors)");
             return p;
         }
         var config = ModelConfig.Load(F("config.json"));
@@ -56,7 +61,8 @@ public static class FixtureVerifier
         var ids = Need(inputs, SocModel.InputIds);
         var size = Need(inputs, "targets.size").Span<long>();
         if (frames.Rank != 5 || frames.Shape[1] != 1)
-            throw new MrvsException(MrvsErrorKind.BadInput, $"{inputs.Path}: '{SocModel.Frames}' is {frames}, expected F32[T, 1, 3, H, W] (B = 1)");
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                $"{inputs.Path}: '{SocModel.Frames}' is {frames}, expected F32[T, 1, 3, H, W] (B = 1)");
         var shape = new ForwardShape(frames.Shape[0], frames.Shape[3], frames.Shape[4], ids.Shape[1], (int)size[0], (int)size[1]);
 
         var sw = Stopwatch.StartNew();
@@ -96,7 +102,9 @@ public static class FixtureVerifier
     public static double MaskIou(Tensor actual, Tensor expected)
     {
         if (!actual.Shape.AsSpan().SequenceEqual(expected.Shape))
-            throw new MrvsException(MrvsErrorKind.BadInput, $"{FinalMasks}: the engine's masks are {Shape.Format(actual.Shape)}, the fixture's {Shape.Format(expected.Shape)}");
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                $"{FinalMasks}: the engine's masks are {Shape.Format(actual.Shape)}, the fixture's " +
+                    $"{Shape.Format(expected.Shape)}");
         var a = actual.ToDoubleArray();
         var b = expected.ToDoubleArray();
         long both = 0, either = 0;
@@ -113,7 +121,8 @@ public static class FixtureVerifier
     private static string EngineName(string fixtureName) => fixtureName.StartsWith("f64.", StringComparison.Ordinal) ? fixtureName[4..] : fixtureName;
 
     private static Tensor Need(SafeTensorsFile f, string name) =>
-        f.Contains(name) ? f.Get(name) : throw new MrvsException(MrvsErrorKind.BadInput, $"{f.Path}: missing tensor '{name}'");
+        f.Contains(name) ? f.Get(name)
+            : throw new MrvsException(MrvsErrorKind.BadInput, $"{f.Path}: missing tensor '{name}'");
 
     private static TensorCheck Compare(string name, Tensor actual, Tensor expected, Tensor? ambiguity, ReadOnlySpan<long> resized, ReadOnlySpan<long> original)
     {

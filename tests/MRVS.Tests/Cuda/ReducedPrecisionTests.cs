@@ -139,7 +139,8 @@ public class ReducedPrecisionTests
     public void TheFactoryBuildsReducedPrecisionOnlyOnCudaBackends()
     {
         if (EmulatedDevice.FindLibrary() is null) Assert.Ignore($"skipped: {EmulatedDevice.LibraryName} not built (tools/ci/build-kernels-emu.sh)");
-        using (var b = BackendFactory.Create(Backend.CudaEmu, Precision.Bf16)) Assert.That(b.Precision, Is.EqualTo(Precision.Bf16));
+        using (var b = BackendFactory.Create(Backend.CudaEmu, Precision.Bf16)) Assert.That(b.Precision,
+            Is.EqualTo(Precision.Bf16));
         using (var b = BackendFactory.Create(Backend.CudaEmu)) Assert.That(b.Precision, Is.EqualTo(Precision.Fp32));
         var e = Assert.Throws<MrvsException>(() => BackendFactory.Create(Backend.Cpu, Precision.Fp16))!;
         Assert.That(e.Message, Does.Contain("fp16").And.Contain("cuda"));

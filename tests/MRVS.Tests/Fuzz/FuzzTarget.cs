@@ -5,7 +5,8 @@ namespace MRVS.Tests.Fuzz;
 /// mutated input is given to (files written into the case's folder; the arguments returned).
 /// </summary>
 /// <param name="Weight">Share of the cases this target gets (the slower a case, the smaller its share).</param>
-public sealed record FuzzTarget(string Name, int Weight, IReadOnlyList<byte[]> Seeds, Func<Mutator, byte[], byte[]> Mutate,
+public sealed record FuzzTarget(string Name, int Weight, IReadOnlyList<byte[]> Seeds, Func<Mutator, byte[],
+    byte[]> Mutate,
     Func<string, byte[], string[]> Prepare)
 {
     public override string ToString() => Name;

@@ -10,7 +10,8 @@ namespace MRVS.Tests.Fuzz;
 
 /// <summary>
 /// The inputs the fuzz suite mutates and the command each is given to: model files through <c>mrvs info</c> (which
-/// checks a model folder as segment loads it), checkpoints through <c>mrvs convert</c>, media through <c>mrvs segment</c>.
+/// checks a model folder as segment loads it), checkpoints through <c>mrvs convert</c>, media through <c>mrvs
+/// segment</c>.
 /// </summary>
 public static class FuzzTargets
 {
@@ -30,15 +31,19 @@ public static class FuzzTargets
             (dir, bytes) => Convert(model, dir, Repack(model.Checkpoint, bytes))),
         new("checkpoint-zip", 3, [File.ReadAllBytes(model.Checkpoint)], MutateZip,
             (dir, bytes) => Convert(model, dir, bytes)),
-        new("gif", 2, [Gif(), HandGif()], (m, b) => m.Bytes(b), (dir, bytes) => Segment(model, dir, "input.gif", bytes)),
-        new("png", 1, [Png(PngColorType.Rgb), Png(PngColorType.Palette), Png(PngColorType.GrayscaleWithAlpha)], MutatePng,
+        new("gif", 2, [Gif(), HandGif()], (m, b) => m.Bytes(b),
+            (dir, bytes) => Segment(model, dir, "input.gif", bytes)),
+        new("png", 1, [Png(PngColorType.Rgb), Png(PngColorType.Palette), Png(PngColorType.GrayscaleWithAlpha)],
+            MutatePng,
             (dir, bytes) => Segment(model, dir, "input.png", bytes)),
         new("jpeg", 1, [Jpeg()], (m, b) => m.Bytes(b), (dir, bytes) => Segment(model, dir, "input.jpg", bytes)),
     ];
 
     private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 
-    /// <summary>The header as JSON (with its length prefix kept right or not), the header's bytes, or the tensors' bytes.</summary>
+    /// <summary>
+    /// The header as JSON (with its length prefix kept right or not), the header's bytes, or the tensors' bytes.
+    /// </summary>
     private static byte[] MutateSafeTensors(Mutator m, byte[] file)
     {
         long n = BitConverter.ToInt64(file);
@@ -54,7 +59,9 @@ public static class FuzzTargets
         return result;
     }
 
-    /// <summary>Mostly the zip's structure: local headers and the central directory at the end, sometimes anywhere.</summary>
+    /// <summary>
+    /// Mostly the zip's structure: local headers and the central directory at the end, sometimes anywhere.
+    /// </summary>
     private static byte[] MutateZip(Mutator m, byte[] zip) => m.Random.Next(3) switch
     {
         0 => m.Bytes(zip, Math.Max(0, zip.Length - 4096)),
@@ -62,7 +69,9 @@ public static class FuzzTargets
         _ => m.Bytes(zip),
     };
 
-    /// <summary>Half the time with every chunk's CRC recomputed, so the mutation reaches the decoder instead of the CRC check.</summary>
+    /// <summary>
+    /// Half the time with every chunk's CRC recomputed, so the mutation reaches the decoder instead of the CRC check.
+    /// </summary>
     private static byte[] MutatePng(Mutator m, byte[] png)
     {
         var bytes = m.Bytes(png, 8);
@@ -91,14 +100,16 @@ public static class FuzzTargets
     {
         var path = Path.Combine(dir, "model.pth.tar");
         File.WriteAllBytes(path, checkpoint);
-        return ["convert", path, "--config", model.ConfigPath, "--vocab", model.Vocab, "--merges", model.Merges, "--out", Path.Combine(dir, "out")];
+        return ["convert", path, "--config", model.ConfigPath, "--vocab", model.Vocab, "--merges", model.Merges,
+            "--out", Path.Combine(dir, "out")];
     }
 
     private static string[] Segment(MicroModel model, string dir, string name, byte[] bytes)
     {
         var path = Path.Combine(dir, name);
         File.WriteAllBytes(path, bytes);
-        return ["segment", "--model", model.Folder, "--text", "the red ball", "--input", path, "--out", Path.Combine(dir, "out"),
+        return ["segment", "--model", model.Folder, "--text", "the red ball", "--input", path, "--out",
+            Path.Combine(dir, "out"),
             "--backend", "cpu", "--clip", "2", "--threads", "1"];
     }
 
@@ -116,7 +127,8 @@ public static class FuzzTargets
     {
         using var source = System.IO.Compression.ZipFile.OpenRead(checkpoint);
         using var ms = new MemoryStream();
-        using (var zip = new System.IO.Compression.ZipArchive(ms, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        using (var zip = new System.IO.Compression.ZipArchive(ms, System.IO.Compression.ZipArchiveMode.Create,
+            leaveOpen: true))
             foreach (var e in source.Entries)
             {
                 using var to = zip.CreateEntry(e.FullName, System.IO.Compression.CompressionLevel.NoCompression).Open();

@@ -24,7 +24,8 @@ public sealed class MicroModel : IDisposable
         Merges = Path.Combine(Folder, ModelFolder.MergesFile);
         foreach (var (from, to) in new[] { (ModelFolder.VocabFile, Vocab), (ModelFolder.MergesFile, Merges) })
             File.Copy(Path.Combine(Fixtures.RepoRoot, "samples", "demo", "model", from), to);
-        int vocabSize = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Vocab)).RootElement.EnumerateObject().Count();
+        using var vocab = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Vocab));
+        int vocabSize = vocab.RootElement.EnumerateObject().Count();
         var config = DemoModelConfig.Create(vocabSize) with { Variant = "fuzz-micro" };
         ConfigPath = Path.Combine(Folder, ModelFolder.ConfigFile);
         File.WriteAllText(ConfigPath, config.ToJson());
@@ -41,7 +42,9 @@ public sealed class MicroModel : IDisposable
     public string Merges { get; }
     public string Checkpoint { get; }
 
-    /// <summary>{'epoch': 1, 'model_state_dict': OrderedDict(...)} with one storage per tensor, as torch.save lays it out.</summary>
+    /// <summary>
+    /// {'epoch': 1, 'model_state_dict': OrderedDict(...)} with one storage per tensor, as torch.save lays it out.
+    /// </summary>
     private static void WriteCheckpoint(string path, IReadOnlyDictionary<string, Tensor> state)
     {
         var p = new PickleBuilder().EmptyDict().Mark().Str("epoch").Int(1).Str("model_state_dict").OrderedDict().Mark();
@@ -51,7 +54,8 @@ public sealed class MicroModel : IDisposable
             var key = storages.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var shape = Array.ConvertAll(t.Shape, d => (long)d);
             var strides = Shape.Strides(t.Shape);
-            p.Str(name).Tensor(t.DType == DType.I64 ? "LongStorage" : "FloatStorage", key, (int)t.ElementCount, 0, shape, strides);
+            p.Str(name).Tensor(t.DType == DType.I64 ? "LongStorage"
+                : "FloatStorage", key, (int)t.ElementCount, 0, shape, strides);
             storages.Add((key, t.Bytes.ToArray()));
         }
         var pickle = p.SetItems().SetItems().Stop().ToArray();

@@ -6,18 +6,21 @@ namespace MRVS.Tests.Fuzz;
 
 /// <summary>
 /// Seeded mutations of a valid input: byte-level (bit flips, boundary values written as 8/16/32/64-bit integers in
-/// either byte order, ranges deleted, repeated or inserted, truncation) and, for JSON, structural (a value replaced by a
-/// boundary value, a type or a deep nesting; a key removed or repeated; text appended).
+/// either byte order, ranges deleted, repeated or inserted, truncation) and, for JSON, structural (a value replaced by
+/// a boundary value, a type or a deep nesting; a key removed or repeated; text appended).
 /// </summary>
 public sealed class Mutator(Random rng)
 {
     private static readonly long[] Boundaries =
-        [0, 1, -1, 2, 7, 8, 127, 128, 255, 256, 0x7FFF, 0x8000, 0xFFFF, 0x10000, int.MaxValue, int.MinValue, uint.MaxValue, 1L << 32, long.MaxValue, long.MinValue];
+        [0, 1, -1, 2, 7, 8, 127, 128, 255, 256, 0x7FFF, 0x8000, 0xFFFF, 0x10000, int.MaxValue, int.MinValue,
+            uint.MaxValue, 1L << 32, long.MaxValue, long.MinValue];
 
     private static readonly string[] JsonValues =
     [
-        "0", "-1", "1", "3", "1000000000", "2147483648", "-2147483649", "9223372036854775808", "1e308", "-1e308", "1.5", "0.0001", "1e-320",
-        "\"\"", "\"x\"", "\"\\u0000\\u001b[31m\"", "null", "true", "false", "[]", "{}", "[1, 2, 3]", "[0, 0, 0]", "[-5, 7, 7]", "[65536, 65536, 65536]",
+        "0", "-1", "1", "3", "1000000000", "2147483648", "-2147483649", "9223372036854775808", "1e308", "-1e308",
+            "1.5", "0.0001", "1e-320",
+        "\"\"", "\"x\"", "\"\\u0000\\u001b[31m\"", "null", "true", "false", "[]", "{}", "[1, 2, 3]", "[0, 0, 0]",
+            "[-5, 7, 7]", "[65536, 65536, 65536]",
         "{\"value\": 5}", "{\"value\": -5}", "{\"value\": [8, 7]}", "{\"value\": 1e9}",
     ];
 
@@ -65,7 +68,9 @@ public sealed class Mutator(Random rng)
         for (int k = 0; k < size && at + k < b.Count; k++) b[at + k] = bytes[k];
     }
 
-    /// <summary>A structural mutation of a JSON text (or a byte-level one, one time in five or when it does not parse).</summary>
+    /// <summary>
+    /// A structural mutation of a JSON text (or a byte-level one, one time in five or when it does not parse).
+    /// </summary>
     public string Json(string json)
     {
         JsonNode? root;
@@ -93,14 +98,18 @@ public sealed class Mutator(Random rng)
             case 3:
                 // Nesting deeper than a parser allows (a node cannot hold it: it is spliced into the text).
                 Replace(node, JsonValue.Create(DeepMarker));
-                return root.ToJsonString().Replace($"\"{DeepMarker}\"", new string('[', 300) + new string(']', 300), StringComparison.Ordinal);
+                return root.ToJsonString().Replace($"\"{DeepMarker}\"", new string('[', 300) + new string(']', 300),
+                    StringComparison.Ordinal);
             default:
                 Replace(node, JsonNode.Parse(JsonValues[rng.Next(JsonValues.Length)]));
                 return root.ToJsonString();
         }
     }
 
-    /// <summary>Line-level mutations of a text file (lines dropped, repeated, swapped, one given a stray token), or a byte-level one.</summary>
+    /// <summary>
+    /// Line-level mutations of a text file (lines dropped, repeated, swapped, one given a stray token), or a byte-level
+    /// one.
+    /// </summary>
     public string Lines(string text)
     {
         var lines = text.Split('\n').ToList();

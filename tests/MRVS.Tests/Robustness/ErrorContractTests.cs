@@ -4,7 +4,9 @@ using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Robustness;
 
-/// <summary>The command line's conventions (issue 10): usage errors, error lines, progress, --json, --quiet, --threads.</summary>
+/// <summary>
+/// The command line's conventions (issue 10): usage errors, error lines, progress, --json, --quiet, --threads.
+/// </summary>
 [NonParallelizable]
 public class ErrorContractTests
 {
@@ -41,13 +43,15 @@ public class ErrorContractTests
     [Test]
     public void MissingOptionIsOneLineWithTheHelpCommand()
     {
-        var line = Mrvs.AssertFailure(Mrvs.Run("segment", "--text", "a cat", "--input", Gif(), "--out", Out), "--model");
+        var line = Mrvs.AssertFailure(Mrvs.Run("segment", "--text", "a cat", "--input", Gif(), "--out", Out),
+            "--model");
         Assert.That(line, Does.Contain("mrvs segment --help"));
     }
 
     [Test]
     public void EmptySentenceHasNoDotNetSuffix() =>
-        Mrvs.AssertFailure(Mrvs.Run(["segment", "--model", _model.Path, "--text", "", "--input", Gif(), "--out", Out, "--backend", "cpu"]),
+        Mrvs.AssertFailure(Mrvs.Run(["segment", "--model", _model.Path, "--text", "", "--input", Gif(), "--out", Out,
+            "--backend", "cpu"]),
             "sentence is empty");
 
     [Test]
@@ -56,7 +60,8 @@ public class ErrorContractTests
         var frames = Directory.CreateDirectory(Path.Combine(_dir, "frames")).FullName;
         for (int i = 0; i < 4; i++) MaskPngWriter.Write(Path.Combine(frames, $"f{i}.png"), new byte[64 * 48], 64, 48);
         File.WriteAllBytes(Path.Combine(frames, "f4.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
-        var r = Mrvs.Run("segment", "--model", _model.Path, "--text", "a cat", "--input", frames, "--out", Out, "--backend", "cpu", "--clip", "2");
+        var r = Mrvs.Run("segment", "--model", _model.Path, "--text", "a cat", "--input", frames, "--out", Out,
+            "--backend", "cpu", "--clip", "2");
         Mrvs.AssertFailure(r, "f4.png");
     }
 
@@ -74,7 +79,8 @@ public class ErrorContractTests
     [Test]
     public void ConvertWithoutTokenizerSaysWhereToGetIt()
     {
-        var r = Mrvs.Run("convert", Fixtures.File("socpp-tiny", "checkpoint.pth.tar"), "--config", Fixtures.File("socpp-tiny", "config.json"),
+        var r = Mrvs.Run("convert", Fixtures.File("socpp-tiny", "checkpoint.pth.tar"), "--config",
+            Fixtures.File("socpp-tiny", "config.json"),
             "--out", Out);
         Assert.That(r.Code, Is.Zero, r.Stderr);
         Assert.That(r.Stderr, Does.Contain("vocab.json").And.Contain("merges.txt").And.Contain("huggingface.co"));

@@ -8,7 +8,10 @@ namespace MRVS.Tests.Robustness;
 /// <summary>Small files that declare large or damaged things, and model folders with one thing changed.</summary>
 public static class HostileFiles
 {
-    /// <summary>A PNG of a few dozen bytes whose header declares <paramref name="width"/> × <paramref name="height"/> RGB pixels.</summary>
+    /// <summary>
+    /// A PNG of a few dozen bytes whose header declares <paramref name="width"/> × <paramref name="height"/> RGB
+    /// pixels.
+    /// </summary>
     public static byte[] PngHeader(int width, int height)
     {
         var png = new List<byte>([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
@@ -48,12 +51,14 @@ public static class HostileFiles
     }
 
     /// <summary>A torch.save-style zip: archive/data.pkl, archive/data/KEY per storage, archive/version.</summary>
-    public static string Checkpoint(string path, byte[] pickle, bool compress = false, params (string Key, byte[] Data)[] storages)
+    public static string Checkpoint(string path, byte[] pickle, bool compress = false,
+        params (string Key, byte[] Data)[] storages)
     {
         using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
         void Add(string name, byte[] data)
         {
-            using var s = zip.CreateEntry(name, compress ? CompressionLevel.SmallestSize : CompressionLevel.NoCompression).Open();
+            using var s = zip.CreateEntry(name, compress ? CompressionLevel.SmallestSize
+                : CompressionLevel.NoCompression).Open();
             s.Write(data);
         }
         Add("archive/data.pkl", pickle);
@@ -63,10 +68,11 @@ public static class HostileFiles
     }
 
     /// <summary>
-    /// A model folder in <paramref name="dir"/> from a fixture: its config (edited by <paramref name="config"/>), its weights
-    /// (copied, or replaced by <paramref name="weights"/>) and the demo model's tokenizer.
+    /// A model folder in <paramref name="dir"/> from a fixture: its config (edited by <paramref name="config"/>), its
+    /// weights (copied, or replaced by <paramref name="weights"/>) and the demo model's tokenizer.
     /// </summary>
-    public static string ModelFolder(string dir, string fixture = "socpp-tiny", Action<JsonObject>? config = null, byte[]? weights = null,
+    public static string ModelFolder(string dir, string fixture = "socpp-tiny", Action<JsonObject>? config = null,
+        byte[]? weights = null,
         string? configText = null)
     {
         Directory.CreateDirectory(dir);
@@ -99,7 +105,9 @@ public static class HostileFiles
         return bytes;
     }
 
-    /// <summary>Where <paramref name="needle"/> starts in <paramref name="haystack"/> (it must be there once).</summary>
+    /// <summary>
+    /// Where <paramref name="needle"/> starts in <paramref name="haystack"/> (it must be there once).
+    /// </summary>
     public static int IndexOf(byte[] haystack, byte[] needle)
     {
         int at = haystack.AsSpan().IndexOf(needle);

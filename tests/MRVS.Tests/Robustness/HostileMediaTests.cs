@@ -25,7 +25,8 @@ public class HostileMediaTests
     private string Out => Path.Combine(_dir, "out");
 
     private Mrvs.Result Segment(string input, params string[] more) =>
-        Mrvs.Run(["segment", "--model", _model.Path, "--text", "the red ball", "--input", input, "--out", Out, "--backend", "cpu", .. more]);
+        Mrvs.Run(["segment", "--model", _model.Path, "--text", "the red ball", "--input", input, "--out", Out,
+            "--backend", "cpu", .. more]);
 
     private void AssertNothingWritten()
     {
@@ -113,15 +114,19 @@ public class HostileMediaTests
         AssertNothingWritten();
     }
 
-    /// <summary>Damage the format can see: a block that starts with an unknown byte, LZW codes that were never defined.</summary>
+    /// <summary>
+    /// Damage the format can see: a block that starts with an unknown byte, LZW codes that were never defined.
+    /// </summary>
     [TestCase("block")]
     [TestCase("lzw")]
     [TestCase("trailer")]
     public void DamagedGifIsRefusedNamingTheFrame(string damage)
     {
         var bytes = File.ReadAllBytes(NoiseGif());
-        // The writer's frames start with a graphic control block (21 F9 04); the second frame's is found after the first.
-        int second = bytes.AsSpan(bytes.AsSpan().IndexOf((byte)0x2C) + 1).IndexOf(new byte[] { 0x21, 0xF9, 0x04 }) + bytes.AsSpan().IndexOf((byte)0x2C) + 1;
+        // The writer's frames start with a graphic control block (21 F9 04); the second frame's is found after the
+        // first.
+        int second = bytes.AsSpan(bytes.AsSpan().IndexOf((byte)0x2C) + 1).IndexOf(new byte[] { 0x21, 0xF9, 0x04 })
+            + bytes.AsSpan().IndexOf((byte)0x2C) + 1;
         switch (damage)
         {
             case "block": bytes[second] = 0x77; break;
@@ -162,7 +167,8 @@ public class HostileMediaTests
     {
         var bytes = Jpeg();
         int sos = HostileFiles.IndexOf(bytes, [0xFF, 0xDA]);
-        bytes[sos - 2] = 0x12; // the byte before the scan's marker ends the previous segment: now garbage between segments
+        // The byte before the scan's marker ends the previous segment: now garbage stands between segments.
+        bytes[sos - 2] = 0x12;
         bytes[sos] = 0x00;
         Mrvs.AssertFailure(Segment(Write("bad.jpg", bytes)), "bad.jpg", "JPEG");
         AssertNothingWritten();

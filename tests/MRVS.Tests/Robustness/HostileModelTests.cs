@@ -22,7 +22,8 @@ public class HostileModelTests
     private string Out => Path.Combine(_dir, "out");
 
     private Mrvs.Result Convert(string checkpoint, params string[] more) =>
-        Mrvs.Run(["convert", checkpoint, "--config", Fixtures.File("socpp-tiny", "config.json"), "--out", Out, .. more]);
+        Mrvs.Run(["convert", checkpoint, "--config", Fixtures.File("socpp-tiny", "config.json"), "--out", Out,
+            .. more]);
 
     private void AssertNothingWritten()
     {
@@ -54,10 +55,12 @@ public class HostileModelTests
     {
         // 30 model keys, each a view of the same 64 MiB all-zero storage (compressed to a few hundred KB).
         const int numel = 16 << 20;
-        var keys = File.ReadLines(Fixtures.File("socpp-tiny", "keys.txt")).Take(30).Select(l => l.Split('\t')[0]).ToList();
+        var keys = File.ReadLines(Fixtures.File("socpp-tiny", "keys.txt")).Take(30).Select(l
+            => l.Split('\t')[0]).ToList();
         var p = new PickleBuilder().EmptyDict().Str("model_state_dict").OrderedDict().Mark();
         foreach (var k in keys) p.Str(k).Tensor("FloatStorage", "0", numel, 0, [numel], [1]);
-        var ckpt = HostileFiles.Checkpoint(Path.Combine(_dir, "views.pth"), p.SetItems().SetItem().Stop().ToArray(), compress: true,
+        var ckpt = HostileFiles.Checkpoint(Path.Combine(_dir, "views.pth"), p.SetItems().SetItem().Stop().ToArray(),
+            compress: true,
             ("0", new byte[numel * 4]));
         Mrvs.Result r = default;
         long peak = PeakMemory.Above(() => r = Convert(ckpt));
@@ -97,7 +100,8 @@ public class HostileModelTests
     [Test]
     public void ControlBytesFromAPickleAreNotEchoed()
     {
-        var pickle = new PickleBuilder().Global("os\x1b[31m", "sys\x07tem\x1b]0;pwned\x07").Mark().Str("x").Tuple().Reduce().Stop().ToArray();
+        var pickle = new PickleBuilder().Global("os\x1b[31m",
+            "sys\x07tem\x1b]0;pwned\x07").Mark().Str("x").Tuple().Reduce().Stop().ToArray();
         var ckpt = HostileFiles.Checkpoint(Path.Combine(_dir, "escape.pth"), pickle);
         Mrvs.AssertFailure(Convert(ckpt), "escape.pth", "os");
     }
@@ -105,7 +109,8 @@ public class HostileModelTests
     [Test]
     public void HundredsOfMismatchedKeysAreSummarisedOnOneShortLine()
     {
-        var r = Mrvs.Run("convert", Fixtures.File("socpp-tiny", "checkpoint.pth.tar"), "--variant", "socpp-ytvos-swin-b", "--out", Out);
+        var r = Mrvs.Run("convert", Fixtures.File("socpp-tiny", "checkpoint.pth.tar"), "--variant",
+            "socpp-ytvos-swin-b", "--out", Out);
         var line = Mrvs.AssertFailure(r, "weight problems", "first");
         Assert.That(line.Length, Is.LessThan(2000));
         AssertNothingWritten();
@@ -125,7 +130,8 @@ public class HostileModelTests
     [TestCase("roberta.fields.layer_norm_eps", "-1")]
     public void ConfigValueOutOfRangeIsNamed(string field, string value)
     {
-        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"), config: c => HostileFiles.Set(c, field, JsonNode.Parse(value)));
+        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"),
+            config: c => HostileFiles.Set(c, field, JsonNode.Parse(value)));
         Mrvs.Result r = default;
         long peak = PeakMemory.Above(() => r = Info(folder));
         Mrvs.AssertFailure(r, "config.json", field);
@@ -137,18 +143,22 @@ public class HostileModelTests
     {
         var text = File.ReadAllText(Fixtures.File("socpp-tiny", "config.json"));
         int at = text.IndexOf("\"family\"", StringComparison.Ordinal);
-        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"), configText: text.Insert(at, "\"family\": \"soc\", "));
+        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"),
+            configText: text.Insert(at, "\"family\": \"soc\", "));
         Mrvs.AssertFailure(Info(folder), "config.json", "family");
     }
 
     [Test]
     public void BenchWithTooManyFramesIsALimitNotAnOverflow()
     {
-        var r = Mrvs.Run("bench", "--config", Fixtures.File("soc-tiny", "config.json"), "--frames", "1000", "--backend", "cpu");
+        var r = Mrvs.Run("bench", "--config", Fixtures.File("soc-tiny", "config.json"), "--frames", "1000",
+            "--backend", "cpu");
         Mrvs.AssertFailure(r, "1000");
     }
 
-    /// <summary>The socpp-tiny weights with their header rewritten by <paramref name="edit"/> (a JSON text edit).</summary>
+    /// <summary>
+    /// The socpp-tiny weights with their header rewritten by <paramref name="edit"/> (a JSON text edit).
+    /// </summary>
     private byte[] Weights(Func<string, string> edit, Func<byte[], byte[]>? data = null)
     {
         var bytes = File.ReadAllBytes(Fixtures.File("socpp-tiny", "weights.safetensors"));
@@ -206,8 +216,10 @@ public class HostileModelTests
     [Test]
     public void ShapeOverflowingSixtyFourBitsIsRefused()
     {
-        var header = Encoding.UTF8.GetBytes("{\"x\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,2147483647],\"data_offsets\":[0,4]}}");
-        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"), weights: HostileFiles.SafeTensors(header, new byte[4]));
+        var header = Encoding.UTF8.GetBytes(
+            "{\"x\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,2147483647],\"data_offsets\":[0,4]}}");
+        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"),
+            weights: HostileFiles.SafeTensors(header, new byte[4]));
         Mrvs.AssertFailure(Info(folder), "model.safetensors", "'x'");
     }
 
@@ -218,7 +230,9 @@ public class HostileModelTests
         return gif;
     }
 
-    /// <summary>Weights that are NaN, or so large that the class logits overflow: refused, naming NaN/Inf, nothing written.</summary>
+    /// <summary>
+    /// Weights that are NaN, or so large that the class logits overflow: refused, naming NaN/Inf, nothing written.
+    /// </summary>
     [TestCase("nan")]
     [TestCase("huge")]
     public void NonFiniteWeightsOrScoresAreReportedAndNothingIsWritten(string kind)
@@ -230,14 +244,16 @@ public class HostileModelTests
             foreach (var name in new[] { "class_embed.2.weight", "class_embed.2.bias" })
             {
                 var info = file.Info(name);
-                var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(copy.AsSpan((int)info.Begin, (int)(info.End - info.Begin)));
+                var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte,
+                    float>(copy.AsSpan((int)info.Begin, (int)(info.End - info.Begin)));
                 if (kind == "nan") values[0] = float.NaN;
                 else values.Fill(3e38f);
             }
             return copy;
         });
         var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"), weights: weights);
-        var r = Mrvs.Run("segment", "--model", folder, "--text", "the red ball", "--input", Gif(), "--out", Out, "--backend", "cpu");
+        var r = Mrvs.Run("segment", "--model", folder, "--text", "the red ball", "--input", Gif(), "--out", Out,
+            "--backend", "cpu");
         Mrvs.AssertFailure(r, kind == "nan" ? "NaN" : "NaN/Inf scores");
         AssertNothingWritten();
     }

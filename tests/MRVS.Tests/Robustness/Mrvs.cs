@@ -33,7 +33,9 @@ public static class Mrvs
         }
     }
 
-    /// <summary><see cref="Run"/> on another thread; null when it has not finished after <paramref name="timeout"/> (a hang).</summary>
+    /// <summary>
+    /// <see cref="Run"/> on another thread; null when it has not finished after <paramref name="timeout"/> (a hang).
+    /// </summary>
     public static Result? RunWithin(TimeSpan timeout, params string[] args) => RunWithin(timeout, null, args);
 
     /// <summary>
@@ -44,20 +46,26 @@ public static class Mrvs
     {
         var task = Task.Factory.StartNew(() => Run(args), TaskCreationOptions.LongRunning);
         if (task.Wait(timeout)) return task.Result;
-        for (int i = 0; i < 60 && unblock is not null && !task.IsCompleted; i++) Task.Run(unblock).Wait(TimeSpan.FromSeconds(1));
+        for (int i = 0; i < 60 && unblock is not null
+            && !task.IsCompleted; i++) Task.Run(unblock).Wait(TimeSpan.FromSeconds(1));
         return null;
     }
 
-    /// <summary>Starts <c>dotnet mrvs.dll ARGS</c> from the test's output folder, with stdout and stderr redirected.</summary>
+    /// <summary>
+    /// Starts <c>dotnet mrvs.dll ARGS</c> from the test's output folder, with stdout and stderr redirected.
+    /// </summary>
     public static Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true,
+            UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mrvs.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         return Process.Start(info)!;
     }
 
-    /// <summary>Waits for a child started by <see cref="Start"/>; fails the test when it runs past <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Waits for a child started by <see cref="Start"/>; fails the test when it runs past <paramref name="timeout"/>.
+    /// </summary>
     public static Result Finish(Process p, TimeSpan timeout)
     {
         var stdout = p.StandardOutput.ReadToEndAsync();
@@ -90,7 +98,8 @@ public static class Mrvs
         Assert.That(line, Does.StartWith("mrvs: "));
         Assert.That(line.Length, Is.LessThanOrEqualTo(2100), "a bounded line");
         Assert.That(line.TrimEnd('\r').Any(char.IsControl), Is.False, $"control characters in: {line}");
-        foreach (var dotnet in new[] { "(Parameter '", "System.", "Exception", "Attempted to", "An item with the same key", "Arithmetic operation",
+        foreach (var dotnet in new[] { "(Parameter '", "System.", "Exception", "Attempted to",
+            "An item with the same key", "Arithmetic operation",
                      "Cannot transcode", "End Of Central Directory", "   at " })
             Assert.That(line, Does.Not.Contain(dotnet), ".NET text in the message");
         foreach (var m in mentions) Assert.That(line, Does.Contain(m).IgnoreCase);

@@ -6,7 +6,8 @@ namespace MRVS.Tests.Robustness;
 
 /// <summary>
 /// What a run leaves on disk (issue 10): an output folder is either the complete old one or the complete new one,
-/// signals clean up like Ctrl-C, leftovers of killed runs are removed, odd --out paths and non-regular inputs are handled.
+/// signals clean up like Ctrl-C, leftovers of killed runs are removed, odd --out paths and non-regular inputs are
+/// handled.
 /// </summary>
 [NonParallelizable]
 public class OutputFolderTests
@@ -29,7 +30,8 @@ public class OutputFolderTests
     }
 
     private string[] SegmentArgs(string input, params string[] more) =>
-        ["segment", "--model", _model.Path, "--text", "the red ball", "--input", input, "--out", Out, "--backend", "cpu", .. more];
+        ["segment", "--model", _model.Path, "--text", "the red ball", "--input", input, "--out", Out, "--backend",
+            "cpu", .. more];
 
     [Test]
     public void OverwriteNeverShowsAMixOfOldAndNew()
@@ -38,7 +40,8 @@ public class OutputFolderTests
         Directory.CreateDirectory(Out);
         for (int i = 0; i < oldFiles; i++) File.WriteAllText(Path.Combine(Out, $"old-{i}.txt"), "old");
         var gif = Gif(2);
-        var run = Task.Factory.StartNew(() => Mrvs.Run(SegmentArgs(gif, "--overwrite")), TaskCreationOptions.LongRunning);
+        var run = Task.Factory.StartNew(() => Mrvs.Run(SegmentArgs(gif, "--overwrite")),
+            TaskCreationOptions.LongRunning);
         var mixes = new List<string>();
         while (!run.IsCompleted)
         {
@@ -46,7 +49,8 @@ public class OutputFolderTests
             {
                 var names = Directory.GetFileSystemEntries(Out).Select(Path.GetFileName).ToList();
                 int old = names.Count(n => n!.StartsWith("old-", StringComparison.Ordinal));
-                if (old != 0 && (old != oldFiles || names.Count != oldFiles)) mixes.Add($"{old} old files among {names.Count}");
+                if (old != 0 && (old != oldFiles || names.Count != oldFiles))
+                    mixes.Add($"{old} old files among {names.Count}");
             }
             catch (DirectoryNotFoundException) { } // between the two renames
         }
@@ -97,7 +101,8 @@ public class OutputFolderTests
     public void TrailingSlashOnTheOutputFolderIsFine()
     {
         var output = Path.Combine(_dir, "model") + "/";
-        var r = Mrvs.Run("convert", Fixtures.File("socpp-tiny", "checkpoint.pth.tar"), "--config", Fixtures.File("socpp-tiny", "config.json"),
+        var r = Mrvs.Run("convert", Fixtures.File("socpp-tiny", "checkpoint.pth.tar"), "--config",
+            Fixtures.File("socpp-tiny", "config.json"),
             "--out", output);
         Assert.That(r.Code, Is.Zero, r.Stderr);
         Assert.That(File.Exists(Path.Combine(_dir, "model", "model.safetensors")));
@@ -107,7 +112,8 @@ public class OutputFolderTests
     [Test]
     public void RootAsTheOutputFolderIsRefused()
     {
-        var r = Mrvs.Run(["segment", "--model", _model.Path, "--text", "a cat", "--input", Gif(1), "--out", "/", "--backend", "cpu"]);
+        var r = Mrvs.Run(["segment", "--model", _model.Path, "--text", "a cat", "--input", Gif(1), "--out", "/",
+            "--backend", "cpu"]);
         Mrvs.AssertFailure(r, "root");
     }
 
@@ -136,7 +142,8 @@ public class OutputFolderTests
     {
         var model = HostileFiles.ModelFolder(Path.Combine(_dir, "model"));
         var weights = Path.Combine(model, "model.safetensors");
-        using var child = Mrvs.Start(["segment", "--model", model, "--text", "the red ball", "--input", Gif(30), "--out", Out, "--backend", "cpu",
+        using var child = Mrvs.Start(["segment", "--model", model, "--text", "the red ball", "--input", Gif(30),
+            "--out", Out, "--backend", "cpu",
             "--clip", "1"]);
         for (int i = 0; i < 300 && Directory.GetDirectories(_dir, ".out.partial-*").Length == 0; i++) Thread.Sleep(100);
         Thread.Sleep(3000); // the model is loaded and forwards are running

@@ -8,7 +8,8 @@ public static class PeakMemory
 {
     public const long MiB = 1 << 20;
 
-    /// <param name="collect">Collect garbage first, so the baseline is the live memory (slower: the fuzz suite does it now and then).</param>
+    /// <param name="collect">Collect garbage first, so the baseline is the live memory (slower: the fuzz suite does it
+    /// now and then).</param>
     public static long Above(Action work, bool collect = true)
     {
         if (!OperatingSystem.IsLinux()) Assert.Ignore("peak memory is measured through Linux's /proc");
@@ -19,12 +20,15 @@ public static class PeakMemory
             GC.Collect();
         }
         try { File.WriteAllText("/proc/self/clear_refs", "5"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Assert.Ignore($"cannot reset the peak RSS: {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Assert.Ignore(
+            $"cannot reset the peak RSS: {e.Message}"); }
         long start = Kb("VmRSS");
         work();
         return (Kb("VmHWM") - start) * 1024;
     }
 
     private static long Kb(string field) =>
-        long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        long.Parse(File.ReadLines("/proc/self/status").First(l
+            => l.StartsWith(field + ":", StringComparison.Ordinal)).Split(' ',
+                StringSplitOptions.RemoveEmptyEntries)[1]);
 }

@@ -10,10 +10,13 @@ using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Robustness;
 
-/// <summary>The library API as applications use it (issue 10): async, cancellation, one exception type, own types.</summary>
+/// <summary>
+/// The library API as applications use it (issue 10): async, cancellation, one exception type, own types.
+/// </summary>
 public class SegmenterApiTests
 {
-    private static readonly SegmenterOptions Small = new() { Backend = Backend.Cpu, ClipLength = 2, Resize = new EvalResizeRule(48, 64) };
+    private static readonly SegmenterOptions Small
+        = new() { Backend = Backend.Cpu, ClipLength = 2, Resize = new EvalResizeRule(48, 64) };
     private TestModelFolder _model = null!;
     private string _dir = "";
 
@@ -53,14 +56,16 @@ public class SegmenterApiTests
         int seen = 0;
         Assert.ThrowsAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var _ in seg.SegmentStreamAsync(TestFrames.Noise(6, 64, 48), "the cat").WithCancellation(cancel.Token))
+            await foreach (var _ in seg.SegmentStreamAsync(TestFrames.Noise(6, 64, 48),
+                "the cat").WithCancellation(cancel.Token))
             {
                 seen++;
                 cancel.Cancel();
             }
         });
         Assert.That(seen, Is.EqualTo(Small.ClipLength), "the first clip's results came out, then no further clip ran");
-        Assert.That((await seg.SegmentAsync(TestFrames.Noise(1, 64, 48), "the cat")).Frames, Has.Count.EqualTo(1), "usable afterwards");
+        Assert.That((await seg.SegmentAsync(TestFrames.Noise(1, 64, 48), "the cat")).Frames, Has.Count.EqualTo(1),
+            "usable afterwards");
     }
 
     [Test]
@@ -89,14 +94,21 @@ public class SegmenterApiTests
             ("missing model folder", () => Segmenter.Load(Path.Combine(_dir, "nowhere")), MrvsErrorKind.BadModel),
             ("truncated weights", () => Segmenter.Load(truncated), MrvsErrorKind.BadModel),
             ("empty sentence", () => seg.Segment(TestFrames.Noise(1, 64, 48), " "), MrvsErrorKind.BadInput),
-            ("frames of two sizes", () => seg.Segment([TestFrames.NoiseFrame(0, 64, 48), TestFrames.NoiseFrame(1, 32, 48)], "a cat"), MrvsErrorKind.BadInput),
+            ("frames of two sizes", () => seg.Segment(
+                [TestFrames.NoiseFrame(0, 64, 48), TestFrames.NoiseFrame(1, 32, 48)],
+                "a cat"), MrvsErrorKind.BadInput),
             ("damaged GIF", () => FrameSource.Open(badGif), MrvsErrorKind.BadInput),
-            ("clip over the memory limit", () => Segmenter.Load(_model.Path, Small with { Limits = new ResourceLimits { MaxClipBytes = 1000 } })
+            ("clip over the memory limit",
+                () => Segmenter.Load(_model.Path, Small with { Limits = new ResourceLimits { MaxClipBytes = 1000 } })
                 .Segment(TestFrames.Noise(2, 64, 48), "a cat"), MrvsErrorKind.ResourceLimit),
-            ("not a checkpoint", () => CheckpointConverter.Convert(notZip, MRVS.Models.Config.ModelVariants.Get("soc-ytvos-swin-t"), Path.Combine(_dir, "o")),
+            ("not a checkpoint", () => CheckpointConverter.Convert(notZip,
+                MRVS.Models.Config.ModelVariants.Get("soc-ytvos-swin-t"), Path.Combine(_dir, "o")),
                 MrvsErrorKind.BadModel),
-            ("output is a file", () => SegmentationJob.Run(new SegmentationJobOptions(_model.Path, "a cat", [badGif], badGif)), MrvsErrorKind.BadInput),
-            ("negative clip length", () => Segmenter.Load(_model.Path, Small with { ClipLength = -1 }), MrvsErrorKind.BadInput),
+            ("output is a file", () => SegmentationJob.Run(
+                new SegmentationJobOptions(_model.Path, "a cat", [badGif], badGif)),
+                MrvsErrorKind.BadInput),
+            ("negative clip length", () => Segmenter.Load(_model.Path, Small with { ClipLength = -1 }),
+                MrvsErrorKind.BadInput),
         };
         foreach (var (what, call, kind) in cases)
         {
@@ -131,13 +143,16 @@ public class SegmenterApiTests
     {
         var leaks = typeof(Segmenter).Assembly.GetExportedTypes()
             .Where(t => t.Namespace != "MRVS.Pipeline.ImageSharp")
-            .SelectMany(t => t.GetMembers(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
-                .Where(m => Signature(m).Any(x => x.Namespace?.StartsWith("SixLabors", StringComparison.Ordinal) == true))
+            .SelectMany(t => t.GetMembers(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static
+                    | BindingFlags.DeclaredOnly)
+                .Where(m => Signature(m).Any(IsImageSharp))
                 .Select(m => $"{t.Name}.{m.Name}"))
             .ToList();
         Assert.That(leaks, Is.Empty);
     }
 #pragma warning restore IL2026, IL2070
+
+    private static bool IsImageSharp(Type t) => t.Namespace?.StartsWith("SixLabors", StringComparison.Ordinal) is true;
 
     private static IEnumerable<Type> Signature(MemberInfo m) => (m switch
     {
@@ -149,7 +164,8 @@ public class SegmenterApiTests
     }).SelectMany(Flatten);
 
     private static IEnumerable<Type> Flatten(Type t) =>
-        t.IsGenericType ? [t, .. t.GetGenericArguments().SelectMany(Flatten)] : t.HasElementType ? Flatten(t.GetElementType()!) : [t];
+        t.IsGenericType ? [t, .. t.GetGenericArguments().SelectMany(Flatten)] : t.HasElementType
+            ? Flatten(t.GetElementType()!) : [t];
 
     [TestCase("auto", Backend.Auto)]
     [TestCase("CPU", Backend.Cpu)]
@@ -163,9 +179,13 @@ public class SegmenterApiTests
 
     [Test]
     public void UnknownBackendIsABadInput() =>
-        Assert.That(Assert.Throws<MrvsException>(() => BackendNames.Parse("tpu"))!.Message, Does.Contain("tpu").And.Contain("cuda-emu"));
+        Assert.That(Assert.Throws<MrvsException>(() => BackendNames.Parse("tpu"))!.Message,
+            Does.Contain("tpu").And.Contain("cuda-emu"));
 
-    /// <summary>The shipped sample, run on a model truncated on disk: one line naming the file, exit 1, no crash (it was exit 134).</summary>
+    /// <summary>
+    /// The shipped sample, run on a model truncated on disk: one line naming the file, exit 1, no crash (it was exit
+    /// 134).
+    /// </summary>
     [Test]
     [Category(TestCategory.EndToEnd)]
     public void EmbeddingSampleReportsATruncatedModelInOneLine()
@@ -178,7 +198,8 @@ public class SegmenterApiTests
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "EmbeddingSample.dll"), folder, gif, "the red ball" },
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "EmbeddingSample.dll"), folder, gif,
+                "the red ball" },
         };
         using var sample = System.Diagnostics.Process.Start(info)!;
         var r = Mrvs.Finish(sample, TimeSpan.FromSeconds(120));

@@ -15,7 +15,8 @@ public class StreamInterleavingTests
     [Test]
     public void TwoStreamsConsumedInterleavedOnOneThreadFinish()
     {
-        var seg = Segmenter.Load(_model.Path, new SegmenterOptions { ClipLength = 1, Resize = new EvalResizeRule(48, 64) });
+        var seg = Segmenter.Load(_model.Path,
+            new SegmenterOptions { ClipLength = 1, Resize = new EvalResizeRule(48, 64) });
         var expected = seg.Segment(TestFrames.Noise(3, 64, 48), "the cat").Frames.Select(f => f.Mask).ToList();
         var run = Task.Factory.StartNew(() =>
         {

@@ -19,7 +19,8 @@ public class SegmentationJobTests
     private SegmentationJobOptions Job(string input, string output, int clip = 2) =>
         new(_model.Path, "the red ball", [input], output)
         {
-            Segmenter = new SegmenterOptions { Backend = Backend.Cpu, ClipLength = clip, Resize = new EvalResizeRule(48, 64) },
+            Segmenter = new SegmenterOptions { Backend = Backend.Cpu, ClipLength = clip,
+                Resize = new EvalResizeRule(48, 64) },
         };
 
     private string Gif(int frames)

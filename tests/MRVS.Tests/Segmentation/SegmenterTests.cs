@@ -14,7 +14,8 @@ namespace MRVS.Tests.Segmentation;
 public class SegmenterTests
 {
     /// <summary>Small frames kept at their size, so a forward takes well under a second on the CPU.</summary>
-    private static readonly SegmenterOptions Small = new() { Backend = Backend.Cpu, ClipLength = 2, Resize = new EvalResizeRule(48, 64) };
+    private static readonly SegmenterOptions Small
+        = new() { Backend = Backend.Cpu, ClipLength = 2, Resize = new EvalResizeRule(48, 64) };
 
     private TestModelFolder _model = null!;
 
@@ -33,7 +34,8 @@ public class SegmenterTests
         var ids = Array.ConvertAll(inputs.Get("text.input_ids").Span<long>().ToArray(), id => (int)id);
 
         // The fixture's frames are already at the eval size; the rule keeps them so.
-        using var seg = Segmenter.Load(_model.Path, new SegmenterOptions { Backend = Backend.Cpu, ClipLength = 0, Resize = new EvalResizeRule(h, w) });
+        using var seg = Segmenter.Load(_model.Path,
+            new SegmenterOptions { Backend = Backend.Cpu, ClipLength = 0, Resize = new EvalResizeRule(h, w) });
         var results = seg.SegmentStream(frames, new TokenizedText(ids, Array.ConvertAll(ids, id => $"{id}"))).ToList();
 
         var expected = post.Get("post.video0.nearest_in").Span<float>();
@@ -146,7 +148,8 @@ public class SegmenterTests
     public void TooLongSentenceNamesTheLimit()
     {
         using var seg = Segmenter.Load(_model.Path, Small);
-        var e = Assert.Throws<MrvsException>(() => seg.SegmentStream(TestFrames.Noise(1, 64, 48), new string('x', seg.MaxTokens)))!;
+        var e = Assert.Throws<MrvsException>(()
+            => seg.SegmentStream(TestFrames.Noise(1, 64, 48), new string('x', seg.MaxTokens)))!;
         Assert.That(e.Message, Does.Contain($"at most {seg.MaxTokens}"));
         Assert.That(seg.Tokenize(new string('x', seg.MaxTokens - 2)).Length, Is.EqualTo(seg.MaxTokens), "the longest sentence that fits is accepted");
     }
@@ -179,7 +182,8 @@ public class SegmenterTests
     [Test]
     public void ReducedPrecisionOnTheCpuIsRefusedAtLoad()
     {
-        var e = Assert.Throws<MrvsException>(() => Segmenter.Load(_model.Path, Small with { Precision = Core.Execution.Precision.Fp16 }))!;
+        var e = Assert.Throws<MrvsException>(()
+            => Segmenter.Load(_model.Path, Small with { Precision = Core.Execution.Precision.Fp16 }))!;
         Assert.That(e.Message, Does.Contain("fp16"));
     }
 }

@@ -32,7 +32,8 @@ internal sealed class SafeUnpickler
     }
 
     /// <summary>
-    /// The object the pickle in <paramref name="data"/> describes; <paramref name="source"/> names it in errors. At most
+    /// The object the pickle in <paramref name="data"/> describes; <paramref name="source"/> names it in errors. At
+    /// most
     /// <paramref name="maxOpcodes"/> opcodes run: each adds at most one value, mark or memo entry, so memory stays
     /// proportional to that budget whatever the pickle repeats.
     /// </summary>
@@ -46,8 +47,10 @@ internal sealed class SafeUnpickler
             if (_pos >= _data.Length)
                 throw new TorchFormatException($"{_source}: the pickle ends at byte {_pos} without a STOP opcode (truncated?)");
             if (++_opcodes > _maxOpcodes)
-                throw ResourceLimits.Exceeded($"{_source}: the pickle runs more than {ResourceLimits.Count(_maxOpcodes)} opcodes " +
-                    "(a state dict needs far fewer)", nameof(ResourceLimits.MaxPickleOpcodes), ResourceLimits.Count(_maxOpcodes));
+                throw ResourceLimits.Exceeded($"{_source}: the pickle runs more than " +
+                    $"{ResourceLimits.Count(_maxOpcodes)} opcodes " +
+                    "(a state dict needs far fewer)", nameof(ResourceLimits.MaxPickleOpcodes),
+                        ResourceLimits.Count(_maxOpcodes));
             _opStart = _pos;
             _op = (PickleOpcode)_data[_pos++];
             if (_op == PickleOpcode.Stop) return Pop();

@@ -47,13 +47,18 @@ public sealed unsafe class TorchCheckpoint : IDisposable
             _zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
             _ = _zip.Entries; // the central directory is read here
         }
-        catch (InvalidDataException) { throw Fail("not a readable zip archive: its central directory is damaged or missing (truncated?)"); }
+        catch (InvalidDataException)
+        {
+            throw Fail("not a readable zip archive: its central directory is damaged or missing (truncated?)");
+        }
         var pickle = FindPickle();
         _archive = pickle.FullName[..^"/data.pkl".Length];
         RejectBigEndian();
         var source = $"{path}: {pickle.FullName}";
-        ResourceLimits.CheckFileSize(pickle.Length, limits.MaxPickleBytes, nameof(ResourceLimits.MaxPickleBytes), source);
-        var root = SafeUnpickler.Load(ReadAll(pickle), source, new TorchPickleResolver(source), limits.MaxPickleOpcodes);
+        ResourceLimits.CheckFileSize(pickle.Length, limits.MaxPickleBytes, nameof(ResourceLimits.MaxPickleBytes),
+            source);
+        var root = SafeUnpickler.Load(ReadAll(pickle), source, new TorchPickleResolver(source),
+            limits.MaxPickleOpcodes);
         _root = root as OrderedDictionary<object, object?>
                 ?? throw Fail($"the saved object is {PickleValue.Describe(root)}, expected a dict such as {{'model_state_dict': ...}}");
         TopLevelKeys = _root.Keys.Select(k => k as string
@@ -83,9 +88,12 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     /// storages the dict refers to add up to more than <see cref="ResourceLimits.MaxModelBytes"/>.
     /// </summary>
     public IReadOnlyList<CheckpointTensorInfo> Describe(string key = "model_state_dict") =>
-        Refs(key).Select(x => new CheckpointTensorInfo(x.Key, x.Value.Storage.Type.DType, x.Value.Storage.Type.Name, x.Value.Size)).ToList();
+        Refs(key).Select(x => new CheckpointTensorInfo(x.Key, x.Value.Storage.Type.DType, x.Value.Storage.Type.Name,
+            x.Value.Size)).ToList();
 
-    /// <summary>One tensor of the dict under <paramref name="key"/>, read on the first call; it belongs to this checkpoint.</summary>
+    /// <summary>
+    /// One tensor of the dict under <paramref name="key"/>, read on the first call; it belongs to this checkpoint.
+    /// </summary>
     public Tensor Read(string key, string name)
     {
         if (_read.TryGetValue((key, name), out var t)) return t;
@@ -126,7 +134,8 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         }
         // Views may share storages; what would be read is each storage once.
         long total = 0;
-        foreach (var s in storages.Values) total = SaturatingAdd(total, SaturatingMultiply(s.Numel, s.Type.DType?.Size() ?? 1));
+        foreach (var s in storages.Values)
+            total = SaturatingAdd(total, SaturatingMultiply(s.Numel, s.Type.DType?.Size() ?? 1));
         ResourceLimits.CheckFileSize(total, _limits.MaxModelBytes, nameof(ResourceLimits.MaxModelBytes),
             $"{Path}: the {storages.Count} storages of '{key}'");
         _refs[key] = refs;
@@ -145,8 +154,10 @@ public sealed unsafe class TorchCheckpoint : IDisposable
                        $"of storage '{storage.Key}', which holds {storage.Numel}");
         var entryName = $"{_archive}/data/{storage.Key}";
         var entry = _zip.GetEntry(entryName) ?? throw Fail($"{what}: storage entry '{entryName}' is missing");
-        if (storage.Type.DType is { } dtype && (entry.Length % dtype.Size() != 0 || entry.Length / dtype.Size() != storage.Numel))
-            throw Fail($"{what}: storage entry '{entryName}' holds {entry.Length} bytes, expected {storage.Numel} x {dtype.Size()} " +
+        if (storage.Type.DType is { } dtype
+            && (entry.Length % dtype.Size() != 0 || entry.Length / dtype.Size() != storage.Numel))
+            throw Fail($"{what}: storage entry '{entryName}' holds {entry.Length} bytes, expected {storage.Numel} x " +
+                $"{dtype.Size()} " +
                        $"(torch.{storage.Type.Name})");
     }
 
@@ -154,7 +165,8 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     {
         var storage = r.Storage;
         if (storage.Type.DType is not { } dtype)
-            throw Fail($"{what} is stored as torch.{storage.Type.Name}, which has no MRVS dtype (supported: {TorchStorageType.Supported})");
+            throw Fail($"{what} is stored as torch.{storage.Type.Name}, which has no MRVS dtype (supported: " +
+                $"{TorchStorageType.Supported})");
         int size = dtype.Size();
         if (ByteCount(r.Size, size) is not { } bytes)
             throw Fail($"{what}: size {Format(r.Size)} of torch.{storage.Type.Name} is over 2 GiB, more than one host tensor holds");
@@ -185,8 +197,8 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     }
 
     /// <summary>
-    /// Streams the whole entry once, checking its length and CRC-32, and copies bytes [start, start + destination.Length)
-    /// of it into <paramref name="destination"/>.
+    /// Streams the whole entry once, checking its length and CRC-32, and copies bytes [start, start +
+    /// destination.Length) of it into <paramref name="destination"/>.
     /// </summary>
     private void CopyVerified(ZipArchiveEntry entry, long start, Span<byte> destination)
     {
@@ -206,14 +218,16 @@ public sealed unsafe class TorchCheckpoint : IDisposable
                 if (from < to) chunk[(int)(from - at)..(int)(to - at)].CopyTo(destination[(int)(from - start)..]);
                 at += n;
             }
-            if (stream.Read(buffer, 0, 1) != 0) throw Fail($"'{entry.FullName}' holds more than the {entry.Length} bytes its header declares");
+            if (stream.Read(buffer, 0, 1) != 0)
+                throw Fail($"'{entry.FullName}' holds more than the {entry.Length} bytes its header declares");
         }
         catch (Exception e) when (e is IOException or InvalidDataException)
         {
             throw Fail($"cannot read '{entry.FullName}' ({e.Message})");
         }
         if (crc.Value != entry.Crc32)
-            throw Fail($"'{entry.FullName}' is damaged: its CRC-32 is {crc.Value:x8}, the archive says {entry.Crc32:x8}");
+            throw Fail($"'{entry.FullName}' is damaged: its CRC-32 is {crc.Value:x8}, the archive says " +
+                $"{entry.Crc32:x8}");
     }
 
     private static long SaturatingMultiply(long a, long b) => a != 0 && b > long.MaxValue / a ? long.MaxValue : a * b;
