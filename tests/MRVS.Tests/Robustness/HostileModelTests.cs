@@ -90,7 +90,8 @@ public class HostileModelTests
     {
         var bytes = File.ReadAllBytes(Fixtures.File("socpp-tiny", "checkpoint.pth.tar"));
         int eocd = bytes.AsSpan().LastIndexOf(new byte[] { (byte)'P', (byte)'K', 5, 6 });
-        bytes[eocd + 10] ^= 0x3; // the entry count
+        bytes[eocd + 8] ^= 0x3; // the entry counts (of this disk and in all): not the entries the directory holds
+        bytes[eocd + 10] ^= 0x3;
         var ckpt = Path.Combine(_dir, "damaged.pth.tar");
         File.WriteAllBytes(ckpt, bytes);
         Mrvs.AssertFailure(Convert(ckpt), "damaged.pth.tar", "zip");
@@ -216,10 +217,10 @@ public class HostileModelTests
     [Test]
     public void ShapeOverflowingSixtyFourBitsIsRefused()
     {
+        // 65536^4 = 2^64 elements wrap to 0 in 64-bit arithmetic: the header would pass as an empty tensor.
         var header = Encoding.UTF8.GetBytes(
-            "{\"x\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,2147483647],\"data_offsets\":[0,4]}}");
-        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"),
-            weights: HostileFiles.SafeTensors(header, new byte[4]));
+            "{\"x\":{\"dtype\":\"F32\",\"shape\":[65536,65536,65536,65536],\"data_offsets\":[0,0]}}");
+        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"), weights: HostileFiles.SafeTensors(header, []));
         Mrvs.AssertFailure(Info(folder), "model.safetensors", "'x'");
     }
 
