@@ -1,6 +1,5 @@
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Interop;
-using MRVS.Cli;
 using MRVS.Pipeline.Media;
 using MRVS.Tests.Support;
 
@@ -29,18 +28,10 @@ public class SegmentCommandTests
 
     [TearDown] public void TearDown() => Directory.Delete(_dir, true);
 
-    private (int Code, string Stdout, string Stderr) Mrvs(params string[] args)
+    private static (int Code, string Stdout, string Stderr) Mrvs(params string[] args)
     {
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
+        var r = Robustness.Mrvs.Run(args);
+        return (r.Code, r.Stdout, r.Stderr);
     }
 
     private (int Code, string Stdout, string Stderr) Segment(string input, string text = "the red ball", string? model = null, params string[] more) =>
