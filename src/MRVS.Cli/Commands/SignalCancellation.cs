@@ -4,7 +4,8 @@ namespace MRVS.Cli.Commands;
 
 /// <summary>
 /// Ctrl-C (SIGINT), SIGTERM and SIGHUP cancel the run instead of killing the process, so it stops at the next clip and
-/// deletes its staging folder like any failure; the exit code is then 128 + the signal's number.
+/// deletes its staging folder like any failure; the exit code is then 128 + the signal's number. A second signal
+/// terminates the process without waiting.
 /// </summary>
 public sealed class SignalCancellation : IDisposable
 {
@@ -20,6 +21,8 @@ public sealed class SignalCancellation : IDisposable
             {
                 _registrations.Add(PosixSignalRegistration.Create(signal, c =>
                 {
+                    // A second signal while the run winds down ends the process at once (the next run cleans up).
+                    if (_cancel.IsCancellationRequested) return;
                     c.Cancel = true;
                     ExitCode = code;
                     Signal = signal;
