@@ -129,12 +129,16 @@ public sealed class ModelFolder : IDisposable
                 $"{weights.Path}: does not match {ConfigFile} ({config.Variant}): " +
                     $"{WeightBindingException.Summarize(e.Problems)}", e);
         }
-        catch (ShapeException e)
+        catch (Exception e) when (e is ShapeException or ModelConfigException)
         {
             // Fields that pass their ranges but not each other's (a module's sizes that do not fit together).
             throw new MrvsException(MrvsErrorKind.BadModel,
                 $"{Path.Combine(Path.GetDirectoryName(weights.Path)!, ConfigFile)}: " +
                 $"the model it describes cannot be built: {e.Message}", e);
+        }
+        catch (MrvsException e) when (e.Kind == MrvsErrorKind.BadModel)
+        {
+            throw new MrvsException(e.Kind, $"{weights.Path}: {e.Message}", e); // a weight's values (an index buffer)
         }
         var bad = new List<string>();
         foreach (var info in weights.Tensors)

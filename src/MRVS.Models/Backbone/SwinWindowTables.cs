@@ -1,3 +1,4 @@
+using MRVS.Core.Errors;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
@@ -38,7 +39,9 @@ public static class SwinWindowTables
             for (int j = 0; j < n; j++)
             {
                 long row = idx[i * full + j];
-                if (row < 0 || row >= rows) throw new InvalidDataException($"{indexName}[{i}, {j}] = {row} is outside the bias table's {rows} rows");
+                if (row < 0 || row >= rows)
+                    throw new MrvsException(MrvsErrorKind.BadModel,
+                        $"{indexName}[{i}, {j}] = {row} is outside the bias table's {rows} rows");
                 for (int h = 0; h < heads; h++) b[(h * n + i) * n + j] = t[(int)row * heads + h];
             }
         return bias;

@@ -47,10 +47,14 @@ public static class CheckpointConverter
             using var checkpoint = TorchCheckpoint.Open(checkpointPath, limits);
             var store = new WeightStore(WeightSource.From(checkpoint, StateDictKey));
             try { SocModel.Build(config, store, ForwardShape.WeightBinding); }
-            catch (ShapeException e)
+            catch (Exception e) when (e is ShapeException or ModelConfigException)
             {
                 throw new MrvsException(MrvsErrorKind.BadModel,
                     $"the config of '{config.Variant}' describes a model that cannot be built: {e.Message}", e);
+            }
+            catch (MrvsException e) when (e.Kind == MrvsErrorKind.BadModel && e is not WeightBindingException)
+            {
+                throw new MrvsException(e.Kind, $"{checkpointPath}: {e.Message}", e); // a weight's values
             }
             cancel.ThrowIfCancellationRequested();
             var stateDict = checkpoint.StateDict(StateDictKey);

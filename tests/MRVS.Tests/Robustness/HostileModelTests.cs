@@ -139,6 +139,31 @@ public class HostileModelTests
         Assert.That(peak, Is.LessThan(500 * PeakMemory.MiB), "peak memory");
     }
 
+    /// <summary>Found by the fuzz suite: fields each in range that no model can be built with; the config is named.</summary>
+    [Test]
+    public void ConfigThatCannotBeBuiltIsNamed()
+    {
+        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"),
+            config: c => HostileFiles.Set(c, "swin.fields.patch_size", JsonNode.Parse("[1, 4, 1]")));
+        Mrvs.AssertFailure(Info(folder), "config.json", "patch_size");
+    }
+
+    /// <summary>Found by the fuzz suite: an index buffer pointing outside its table; the weights file is named.</summary>
+    [Test]
+    public void IndexBufferOutsideItsTableIsNamed()
+    {
+        const string index = "backbone.0.body.layers.0.blocks.0.attn.relative_position_index";
+        var weights = Weights(h => h, data =>
+        {
+            using var file = SafeTensorsFile.Open(Fixtures.File("socpp-tiny", "weights.safetensors"));
+            var copy = (byte[])data.Clone();
+            BitConverter.GetBytes(1L << 50).CopyTo(copy, (int)file.Info(index).Begin);
+            return copy;
+        });
+        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"), weights: weights);
+        Mrvs.AssertFailure(Info(folder), "model.safetensors", index);
+    }
+
     [Test]
     public void DuplicateKeyInConfigIsNamed()
     {
