@@ -6,7 +6,7 @@
 // Limits: head dims at most 128.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void attention(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
+extern "C" __global__ void __launch_bounds__(128) attention(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
                                      const unsigned char* __restrict__ key_padding, const float* __restrict__ additive,
                                      float* __restrict__ y, int batch, int heads, int lq, int lk, int e, int ev, int scale_scores)
 {

@@ -5,7 +5,7 @@
 // Limits: sequential; K and M are tens (queries), which is all the model needs.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void bmrw(const float* __restrict__ x, const float* __restrict__ yv, float* __restrict__ out, float* __restrict__ scratch,
+extern "C" __global__ void __launch_bounds__(32) bmrw(const float* __restrict__ x, const float* __restrict__ yv, float* __restrict__ out, float* __restrict__ scratch,
                                 int k, int m, int d)
 {
     if (threadIdx.x != 0) return;

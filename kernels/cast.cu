@@ -5,7 +5,7 @@
 #include "mrvs_cuda.h"
 #include "mrvs_half.h"
 
-extern "C" __global__ void cast(const void* __restrict__ x, void* __restrict__ y, long long count, int from, int to)
+extern "C" __global__ void __launch_bounds__(256) cast(const void* __restrict__ x, void* __restrict__ y, long long count, int from, int to)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;
@@ -16,7 +16,7 @@ extern "C" __global__ void cast(const void* __restrict__ x, void* __restrict__ y
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(cast)
 
-extern "C" __global__ void cast_narrow(const float* __restrict__ x, unsigned short* __restrict__ y, long long count, int to)
+extern "C" __global__ void __launch_bounds__(256) cast_narrow(const float* __restrict__ x, unsigned short* __restrict__ y, long long count, int to)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;

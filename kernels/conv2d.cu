@@ -4,7 +4,7 @@
 // Limits: materialises the column matrix (implicit GEMM is the next step for the 3×3 FPN convs).
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void conv2d(const float* __restrict__ x, float* __restrict__ cols, int cin, int h, int w, int kh, int kw,
+extern "C" __global__ void __launch_bounds__(256) conv2d(const float* __restrict__ x, float* __restrict__ cols, int cin, int h, int w, int kh, int kw,
                                   int stride, int padding, int oh, int ow)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
@@ -17,7 +17,7 @@ extern "C" __global__ void conv2d(const float* __restrict__ x, float* __restrict
     cols[i] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[((long long)c * h + iy) * w + ix] : 0.0f;
 }
 
-extern "C" __global__ void conv2d_bias(float* __restrict__ y, const float* __restrict__ bias, long long count, long long plane, int cout)
+extern "C" __global__ void __launch_bounds__(256) conv2d_bias(float* __restrict__ y, const float* __restrict__ bias, long long count, long long plane, int cout)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i < count) y[i] += bias[i / plane % cout];

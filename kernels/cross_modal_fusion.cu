@@ -96,7 +96,7 @@ extern "C" __global__ void __launch_bounds__(128) cross_modal_fusion_wide(const 
 }
 MRVS_EXPORT_KERNEL(cross_modal_fusion_wide)
 
-extern "C" __global__ void cross_modal_fusion_gate(float* __restrict__ y, const float* __restrict__ bias, const float* __restrict__ target, long long count, int e)
+extern "C" __global__ void __launch_bounds__(256) cross_modal_fusion_gate(float* __restrict__ y, const float* __restrict__ bias, const float* __restrict__ target, long long count, int e)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i < count) y[i] = target[i] * (y[i] + bias[i % e]);

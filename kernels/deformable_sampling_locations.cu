@@ -4,7 +4,7 @@
 // Launch: grid (ceil(N*Lq*M*L*P / 256)), block (256), one sample point per thread.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void deformable_sampling_locations(const float* __restrict__ off, const float* __restrict__ ref, const int* __restrict__ shapes,
+extern "C" __global__ void __launch_bounds__(256) deformable_sampling_locations(const float* __restrict__ off, const float* __restrict__ ref, const int* __restrict__ shapes,
                                                          float* __restrict__ y, long long samples, int heads, int levels, int points, int ref_dims)
 {
     const long long k = (long long)blockIdx.x * blockDim.x + threadIdx.x;

@@ -6,7 +6,7 @@
 // Limits: C + 2 and the hidden width at most 32; the per-query weights are read from global memory (cached).
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void dynamic_mask_head(const float* __restrict__ features, const float* __restrict__ params, const float* __restrict__ ref,
+extern "C" __global__ void __launch_bounds__(128) dynamic_mask_head(const float* __restrict__ features, const float* __restrict__ params, const float* __restrict__ ref,
                                              float* __restrict__ y, int t, int c, int h, int w, int q, int np, int channels, int layers,
                                              float img_h, float img_w, int stride)
 {

@@ -4,7 +4,7 @@
 // Limits: blockDim.x a multiple of 32; two passes over the row in global memory.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void layer_norm(const float* __restrict__ x, const float* __restrict__ residual, const float* __restrict__ gamma,
+extern "C" __global__ void __launch_bounds__(128) layer_norm(const float* __restrict__ x, const float* __restrict__ residual, const float* __restrict__ gamma,
                                       const float* __restrict__ beta, float* __restrict__ y, int n, float eps)
 {
     __shared__ float scratch[32];

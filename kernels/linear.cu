@@ -4,7 +4,7 @@
 // Launch: grid (ceil(rows*n / 256)), block (256), one element per thread.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void linear(float* __restrict__ y, const float* __restrict__ bias, long long count, int n, int act)
+extern "C" __global__ void __launch_bounds__(256) linear(float* __restrict__ y, const float* __restrict__ bias, long long count, int n, int act)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;

@@ -11,7 +11,7 @@ __device__ __forceinline__ float mrvs_corner(const float* level, int y, int x, i
     return (y >= 0 && x >= 0 && y < h && x < w) ? level[y * row_stride + x * col_stride] : 0.0f;
 }
 
-extern "C" __global__ void ms_deform_attn(const float* __restrict__ value, const int* __restrict__ shapes, const int* __restrict__ starts,
+extern "C" __global__ void __launch_bounds__(32) ms_deform_attn(const float* __restrict__ value, const int* __restrict__ shapes, const int* __restrict__ starts,
                                           const float* __restrict__ loc, const float* __restrict__ weights, float* __restrict__ y,
                                           int s, int m, int d, int lq, int levels, int points)
 {

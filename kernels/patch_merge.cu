@@ -2,7 +2,7 @@
 // (1,1) (row parity first), zeros past odd edges. Launch: grid (ceil(count / 256)), block (256), one element per thread.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void patch_merge(const float* __restrict__ x, float* __restrict__ y, long long count, int h, int w, int c)
+extern "C" __global__ void __launch_bounds__(256) patch_merge(const float* __restrict__ x, float* __restrict__ y, long long count, int h, int w, int c)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;

@@ -10,7 +10,7 @@ struct mrvs_permutation
     long long src_stride[6];
 };
 
-extern "C" __global__ void permute(const unsigned char* __restrict__ x, unsigned char* __restrict__ y, long long count, int element_bytes,
+extern "C" __global__ void __launch_bounds__(256) permute(const unsigned char* __restrict__ x, unsigned char* __restrict__ y, long long count, int element_bytes,
                                    mrvs_permutation p)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;

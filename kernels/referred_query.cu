@@ -5,7 +5,7 @@
 // Launch: grid (1), block (128). Limits: one block; the choice is O(T·Q·K) sigmoids (thousands), cheaper than a launch.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void referred_query(const float* __restrict__ cls, float* __restrict__ decision, int t, int q, int k)
+extern "C" __global__ void __launch_bounds__(128) referred_query(const float* __restrict__ cls, float* __restrict__ decision, int t, int q, int k)
 {
     __shared__ int chosen;
     float* scores = decision + 1;

@@ -16,7 +16,7 @@ __device__ __forceinline__ void mrvs_encode(float x, int f, float* dst, long lon
     }
 }
 
-extern "C" __global__ void sine_position_encoding_1d(const unsigned char* __restrict__ mask, float* __restrict__ y, int batch, int len, int f)
+extern "C" __global__ void __launch_bounds__(128) sine_position_encoding_1d(const unsigned char* __restrict__ mask, float* __restrict__ y, int batch, int len, int f)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= (long long)batch * len) return;
@@ -30,7 +30,7 @@ extern "C" __global__ void sine_position_encoding_1d(const unsigned char* __rest
     mrvs_encode(c / (last + 1e-6f) * MRVS_TWO_PI, f, y + (long long)b * f * len + j, len);
 }
 
-extern "C" __global__ void sine_position_encoding_2d(const unsigned char* __restrict__ mask, float* __restrict__ y, int n, int h, int w, int f)
+extern "C" __global__ void __launch_bounds__(128) sine_position_encoding_2d(const unsigned char* __restrict__ mask, float* __restrict__ y, int n, int h, int w, int f)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= (long long)n * h * w) return;

@@ -3,7 +3,7 @@
 // inner = inner_bytes). Launch: grid (ceil(outer*length*inner_bytes / 256)), block (256), one byte per thread.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void slice(const unsigned char* __restrict__ x, unsigned char* __restrict__ y, long long outer, int axis_in, int start,
+extern "C" __global__ void __launch_bounds__(256) slice(const unsigned char* __restrict__ x, unsigned char* __restrict__ y, long long outer, int axis_in, int start,
                                  int length, int step, long long inner_bytes, int axis_out, int dst_offset)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;

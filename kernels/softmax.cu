@@ -13,7 +13,7 @@ __device__ __forceinline__ float mrvs_block_max(float v, float* scratch)
     return mrvs_warp_max(v);
 }
 
-extern "C" __global__ void softmax(const float* __restrict__ x, float* __restrict__ y, int n)
+extern "C" __global__ void __launch_bounds__(128) softmax(const float* __restrict__ x, float* __restrict__ y, int n)
 {
     __shared__ float scratch[32];
     const long long row = blockIdx.x;

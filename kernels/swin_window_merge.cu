@@ -3,7 +3,7 @@
 // Launch: grid (ceil(D*H*W*C / 256)), block (256), one output element per thread.
 #include "mrvs_swin_window.h"
 
-extern "C" __global__ void swin_window_merge(const float* __restrict__ x, float* __restrict__ y, long long count, int d, int h, int w, int c, mrvs_window g)
+extern "C" __global__ void __launch_bounds__(256) swin_window_merge(const float* __restrict__ x, float* __restrict__ y, long long count, int d, int h, int w, int c, mrvs_window g)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;

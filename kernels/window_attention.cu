@@ -5,7 +5,7 @@
 // blockDim), online softmax in registers. Limits: head dim at most 64.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void window_attention(const float* __restrict__ qkv, const float* __restrict__ bias, const float* __restrict__ regions,
+extern "C" __global__ void __launch_bounds__(128) window_attention(const float* __restrict__ qkv, const float* __restrict__ bias, const float* __restrict__ regions,
                                             float* __restrict__ y, int n, int c, int heads)
 {
     const int window = blockIdx.x / heads, h = blockIdx.x % heads, dh = c / heads;

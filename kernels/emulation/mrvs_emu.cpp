@@ -38,6 +38,15 @@ mrvs_emu_switch:
 
 namespace mrvs_emu
 {
+#ifdef MRVS_EMU_COUNTERS
+// Per-block memory counters (mrvs_emu_counters.cpp), only in the instrumented library.
+void counters_block_begin();
+void counters_block_end();
+#else
+inline void counters_block_begin() {}
+inline void counters_block_end() {}
+#endif
+
 thread_local ThreadState* current = nullptr;
 thread_local Block* current_block = nullptr;
 
@@ -266,8 +275,10 @@ void run_grid(dim3 grid, dim3 block, unsigned int smem_bytes, void** args, void 
         b.invoke = invoke;
         b.args = args;
         uint3 index{(unsigned)(i % grid.x), (unsigned)(i / grid.x % grid.y), (unsigned)(i / ((long long)grid.x * grid.y))};
+        counters_block_begin();
         if (cooperative) run_block(b, index, grid, block, smem_bytes);
         else run_block_sequential(b, index, grid, block, smem_bytes);
+        counters_block_end();
     }
 }
 } // namespace mrvs_emu

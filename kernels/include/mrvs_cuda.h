@@ -15,6 +15,11 @@
 #define MRVS_WARP 32
 #define MRVS_NEG_INF (__int_as_float(0xff800000))
 
+// Every kernel states its block size with __launch_bounds__(n): the backend launches it with n threads (a test checks
+// it; no launch may exceed n; mrvs kernels report computes occupancy from it). __launch_bounds__(MRVS_AT_MOST(n))
+// marks a kernel whose launches use at most n threads, the number set by the shape.
+#define MRVS_AT_MOST(n) n
+
 // Sum of `v` over the 32 lanes of a warp (every lane gets the total).
 __device__ __forceinline__ float mrvs_warp_sum(float v)
 {
@@ -30,11 +35,13 @@ __device__ __forceinline__ float mrvs_warp_max(float v)
 
 // One key of an online (streaming) softmax: folds score s into the running max m and sum, sets p to the key's
 // weight relative to the new max and returns the factor that rescales what was accumulated so far. The first
-// finite score gives correction 0 (m starts at -inf), so accumulators need no special first step.
+// finite score gives correction 0 (m starts at -inf), so accumulators need no special first step. While every
+// score so far is -inf the max stays -inf and -inf - -inf would be NaN: the exponents are then taken against 0,
+// so such keys weigh 0 and the sum stays 0 (a row of only -inf ends with sum 0, as softmax's 0/0).
 __device__ __forceinline__ float mrvs_online_softmax(float s, float& m, float& sum, float& p)
 {
-    const float m2 = fmaxf(m, s), correction = expf(m - m2);
-    p = expf(s - m2);
+    const float m2 = fmaxf(m, s), base = m2 == MRVS_NEG_INF ? 0.0f : m2, correction = expf(m - base);
+    p = expf(s - base);
     sum = sum * correction + p;
     m = m2;
     return correction;

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Interop;
 using MRVS.Backends.Cuda.Kernels;
+using MRVS.Core.Execution;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Backends.Cuda.Emulation;
@@ -12,10 +13,14 @@ namespace MRVS.Backends.Cuda.Emulation;
 /// while capturing, kernel launches, GEMMs, fills and device copies are recorded instead (with copies of their
 /// arguments) for replay, and what CUDA forbids during a capture (allocating, host copies, waiting) throws.
 /// The library is found through MRVS_KERNELS_EMU, next to the application, or in build/emu of the source tree above it.
+/// With counters, the same kernels instrumented (libmrvs_kernels_emu_counters.so, MRVS_KERNELS_EMU_COUNTERS) run
+/// instead and every launch, GEMM and copy is counted (<see cref="Counters"/>); results are the same, only slower.
 /// </summary>
 public sealed unsafe class EmulatedDevice : IGpuDevice
 {
     public const string LibraryName = "libmrvs_kernels_emu.so", LibraryVariable = "MRVS_KERNELS_EMU";
+    public const string CountersLibraryName = "libmrvs_kernels_emu_counters.so";
+    public const string CountersLibraryVariable = "MRVS_KERNELS_EMU_COUNTERS";
     private readonly nint _library;
     private readonly KernelSignatures _signatures;
     private readonly Dictionary<string, nint> _entries = [];
@@ -23,16 +28,27 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
 
     /// <param name="libraryPath">An emulation library to use instead of the kernels' (the tests' own kernels).</param>
     /// <param name="signatures">The parameter lists of that library's kernels, which launches are checked against (the kernels' by default).</param>
-    public EmulatedDevice(string? libraryPath = null, KernelSignatures? signatures = null)
+    /// <param name="counters">Run the instrumented kernels and count memory traffic (<see cref="Counters"/>).</param>
+    public EmulatedDevice(string? libraryPath = null, KernelSignatures? signatures = null, bool counters = false)
     {
         _signatures = signatures ?? KernelSignatures.Embedded;
-        LibraryPath = libraryPath ?? FindLibrary() ?? throw new CudaUnavailableException(
-            $"{LibraryName} not found (set {LibraryVariable}, or build it: tools/ci/build-kernels-emu.sh); the CPU backend remains available");
+        var (file, variable) = counters
+            ? (CountersLibraryName, CountersLibraryVariable)
+            : (LibraryName, LibraryVariable);
+        LibraryPath = libraryPath ?? FindLibrary(file, variable) ?? throw new CudaUnavailableException(
+            $"{file} not found (set {variable}, or build it: tools/ci/build-kernels-emu.sh); "
+            + "the CPU backend remains available");
         _library = NativeLibrary.Load(LibraryPath);
+        if (counters) Counters = new EmulatorCounters(_library, LibraryPath);
     }
 
     public string Name => "cuda-emu";
     public string LibraryPath { get; }
+
+    /// <summary>The memory counters, when the device runs the instrumented kernels; else null.</summary>
+    public EmulatorCounters? Counters { get; }
+
+    IWorkCounters? IGpuDevice.Counters => Counters;
 
     /// <summary>The path in <paramref name="variable"/> if set, else the file beside the application or in build/emu of a directory above it.</summary>
     public static string? FindLibrary(string fileName = LibraryName, string variable = LibraryVariable)
@@ -52,12 +68,15 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
     public nint Allocate(long bytes)
     {
         RefuseWhileCapturing("allocating");
-        return (nint)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 256);
+        var p = (nint)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 256);
+        Counters?.AddRegion(p, bytes);
+        return p;
     }
 
     public void Free(nint pointer)
     {
         RefuseWhileCapturing("freeing");
+        Counters?.RemoveRegion(pointer);
         NativeMemory.AlignedFree((void*)pointer);
     }
 
@@ -73,10 +92,17 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         new ReadOnlySpan<byte>((void*)source, destination.Length).CopyTo(destination);
     }
 
-    public void CopyOnDevice(nint source, nint destination, long bytes) =>
+    public void CopyOnDevice(nint source, nint destination, long bytes)
+    {
         Run(() => Buffer.MemoryCopy((void*)source, (void*)destination, bytes, bytes));
+        if (_capturing is null) Counters?.CountCopy("copy", bytes, bytes);
+    }
 
-    public void Fill(nint destination, byte value, long bytes) => Run(() => NativeMemory.Fill((void*)destination, (nuint)bytes, value));
+    public void Fill(nint destination, byte value, long bytes)
+    {
+        Run(() => NativeMemory.Fill((void*)destination, (nuint)bytes, value));
+        if (_capturing is null) Counters?.CountCopy("fill", 0, bytes);
+    }
 
     public void Synchronize() => RefuseWhileCapturing("synchronising");
 
@@ -84,6 +110,7 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
     {
         Dim3.CheckLaunch(kernel, grid, block, sharedBytes);
         _signatures.Check(kernel, args);
+        _signatures.CheckBlock(kernel, block);
         if (!_entries.TryGetValue(kernel, out var entry))
         {
             if (!NativeLibrary.TryGetExport(_library, $"mrvs_emu_{kernel}", out entry))
@@ -94,7 +121,9 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         var fn = (delegate* unmanaged<uint, uint, uint, uint, uint, uint, uint, nint, void>)entry;
         if (_capturing is null)
         {
+            Counters?.BeginLaunch();
             fn(grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes, args.Pointers);
+            Counters?.EndLaunch(kernel);
             return;
         }
         var recorded = _capturing.Own(args.Clone());
@@ -106,6 +135,7 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
     {
         GemmTypes.Check(inputs, output);
         Run(() => EmulatedGemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, inputs, output));
+        if (_capturing is null) Counters?.CountGemm(m, n, k, batch, strideB, inputs, output);
     }
 
     private static void EmulatedGemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC,

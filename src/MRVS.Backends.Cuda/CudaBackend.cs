@@ -19,9 +19,13 @@ public sealed class CudaBackend : IBackend
     private readonly PrecisionGemm _gemm;
     private readonly KernelLaunches _launches;
 
-    public CudaBackend(IGpuDevice device, Precision precision = Precision.Fp32)
+    /// <param name="graphs">
+    /// Replay repeated runs from a captured graph (<see cref="CanCapture"/>); false launches every node every run.
+    /// </param>
+    public CudaBackend(IGpuDevice device, Precision precision = Precision.Fp32, bool graphs = true)
     {
         _device = device;
+        CanCapture = graphs;
         _constants = new DeviceConstants(device);
         _gemm = new PrecisionGemm(device, precision, _constants);
         _launches = new KernelLaunches(device, _gemm);
@@ -42,8 +46,15 @@ public sealed class CudaBackend : IBackend
     public void Synchronize() => _device.Synchronize();
     public bool Supports(Op op) => op.IsView || KernelLaunches.Supports(op);
     public void Execute(Node node, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output) => _launches.Run(node, inputs, output);
-    public INodeTimer CreateNodeTimer() => new EventNodeTimer(_device);
-    public bool CanCapture => true;
+    public IWorkCounters? Counters => _device.Counters;
+
+    /// <summary>Device events; where the device counts (<see cref="Counters"/>), also the work of each node.</summary>
+    public INodeTimer CreateNodeTimer()
+    {
+        var events = new EventNodeTimer(_device);
+        return Counters is { } counters ? new CountingNodeTimer(events, counters) : events;
+    }
+    public bool CanCapture { get; }
     public ICapturedWork Capture(Action enqueue) => _device.Capture(enqueue);
 
     public void Dispose()

@@ -19,6 +19,8 @@ public static class Program
             KernelsCommand.Create(),
             ModelCommands.Convert(),
             ModelCommands.Info(),
+            ScoreCommand.Create(),
+            EvalCommand.Create(),
         };
         var parse = root.Parse(args);
         // Usage errors are one line and exit 2 like every other failure, not the whole help text.

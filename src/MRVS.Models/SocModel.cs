@@ -42,7 +42,10 @@ public static class SocModel
     /// <param name="originalSize">The frames' size before the eval resize: adds <see cref="ReferredMasks"/>, the
     /// Ref-YouTube-VOS post-processing of the <see cref="ReferredQuery"/> on the device, so only the decision and the
     /// final masks leave it.</param>
-    public static ComputeGraph Build(ModelConfig config, WeightStore weights, ForwardShape shape, (int H, int W)? originalSize = null)
+    /// <param name="validFrame">Keep only this frame after the backbone, as the official forward's valid_indices do
+    /// for A2D-Sentences / JHMDB-Sentences (the window's annotated frame): the heads then see one frame.</param>
+    public static ComputeGraph Build(ModelConfig config, WeightStore weights, ForwardShape shape,
+        (int H, int W)? originalSize = null, int? validFrame = null)
     {
         var b = new GraphBuilder(config, weights);
         var g = b.Graph;
@@ -56,6 +59,14 @@ public static class SocModel
         var attention = g.Input(AttentionMask, DType.I64, 1, shape.TextLength);
 
         var backbone = VideoSwinTransformer.Build(b, frames, pixelMask);
+        if (validFrame is { } v)
+        {
+            if (v < 0 || v >= t) throw new ShapeException($"valid frame {v} is outside the {t} input frames");
+            Value Keep(Value x, string name) => b.Slice(x, 0, v, 1, $"valid_frame.{name}");
+            backbone = new BackboneOutput(backbone.Features.Select((f, i) => Keep(f, $"features.{i}")).ToArray(),
+                backbone.Masks.Select((m, i) => Keep(m, $"masks.{i}")).ToArray());
+            pixelMask = Keep(pixelMask, "samples.mask");
+        }
         var encoded = RobertaEncoder.Build(b, ids, attention);
         var text = TextFeatures.Build(b, encoded, attention);
         var fusion = VisionLanguageFusion.Build(b, backbone.Features, backbone.Masks, pixelMask, text);

@@ -15,8 +15,9 @@ namespace MRVS.Pipeline;
 public static class BackendFactory
 {
     /// <summary>The backend named by <paramref name="backend"/> (see <see cref="CreateResolved"/>).</summary>
-    public static IBackend Create(Backend backend, Precision precision = Precision.Fp32, int? threads = null) =>
-        CreateResolved(backend, precision, threads).Backend;
+    public static IBackend Create(Backend backend, Precision precision = Precision.Fp32, int? threads = null,
+        bool fmad = true, bool counters = false, bool graphs = true) =>
+        CreateResolved(backend, precision, threads, fmad, counters, graphs).Backend;
 
     /// <summary>The backend, and which one <see cref="Backend.Auto"/> resolved to on this machine.</summary>
     /// <param name="backend">Which backend; <see cref="Backend.Auto"/> tries the GPU first.</param>
@@ -25,8 +26,14 @@ public static class BackendFactory
     /// CPU threads for the host backends' parallel loops; null keeps the current setting (one per core by default). The
     /// CPU backend's thread count is process-wide (<see cref="CpuParallel.MaxThreads"/>).
     /// </param>
+    /// <param name="fmad">
+    /// false compiles the GPU's kernels with NVRTC's --fmad=false (cuda-emu never fuses: nothing changes there).
+    /// </param>
+    /// <param name="counters">Run cuda-emu's instrumented kernels (<see cref="EmulatorCounters"/>).</param>
+    /// <param name="graphs">false keeps the cuda backends from replaying repeated runs as captured graphs.</param>
     public static (IBackend Backend, Backend Resolved) CreateResolved(Backend backend,
-        Precision precision = Precision.Fp32, int? threads = null)
+        Precision precision = Precision.Fp32, int? threads = null, bool fmad = true, bool counters = false,
+        bool graphs = true)
     {
         if (threads is { } n)
         {
@@ -36,19 +43,24 @@ public static class BackendFactory
         if (precision != Precision.Fp32 && backend is Backend.Cpu)
             throw new MrvsException(MrvsErrorKind.BadInput,
                 $"precision {precision.Name()} needs the cuda or cuda-emu backend; the cpu backend computes in fp32");
+        if (counters && backend is not Backend.CudaEmu)
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                $"counters come from the instrumented emulation: use --backend cuda-emu, not {backend.Name()}");
         return backend switch
         {
             Backend.Cpu => (new CpuBackend(), Backend.Cpu),
-            Backend.Cuda => (new CudaBackend(new CudaDevice(), precision), Backend.Cuda),
-            Backend.CudaEmu => (new CudaBackend(new EmulatedDevice(), precision), Backend.CudaEmu),
-            _ when precision != Precision.Fp32 => (new CudaBackend(new CudaDevice(), precision), Backend.Cuda),
-            _ => TryCuda() is { } cuda ? (cuda, Backend.Cuda) : (new CpuBackend(), Backend.Cpu),
+            Backend.Cuda => (new CudaBackend(new CudaDevice(fmad: fmad), precision, graphs), Backend.Cuda),
+            Backend.CudaEmu => (new CudaBackend(new EmulatedDevice(counters: counters), precision, graphs),
+                Backend.CudaEmu),
+            _ when precision != Precision.Fp32 =>
+                (new CudaBackend(new CudaDevice(fmad: fmad), precision, graphs), Backend.Cuda),
+            _ => TryCuda(fmad, graphs) is { } cuda ? (cuda, Backend.Cuda) : (new CpuBackend(), Backend.Cpu),
         };
     }
 
-    private static IBackend? TryCuda()
+    private static IBackend? TryCuda(bool fmad, bool graphs)
     {
-        try { return new CudaBackend(new CudaDevice()); }
+        try { return new CudaBackend(new CudaDevice(fmad: fmad), graphs: graphs); }
         catch (CudaUnavailableException) { return null; }
     }
 }

@@ -126,8 +126,7 @@ public sealed class ModelFolder : IDisposable
         catch (WeightBindingException e)
         {
             throw new MrvsException(MrvsErrorKind.BadModel,
-                $"{weights.Path}: does not match {ConfigFile} ({config.Variant}): " +
-                    $"{WeightBindingException.Summarize(e.Problems)}", e);
+                $"{weights.Path}: does not match {ConfigFile} ({config.Variant}): {e.Summary}", e);
         }
         catch (Exception e) when (e is ShapeException or ModelConfigException)
         {

@@ -3,9 +3,10 @@ using MRVS.Models.Config;
 namespace MRVS.DemoAssets;
 
 /// <summary>
-/// The demo model: the socpp-tiny fixture's SOC++ shrunk until its weights are small. d_model stays 128 (the FPN's
-/// GroupNorm(8, d/16) needs a multiple of 128); a (2, 3, 3) Swin window keeps the int64 relative_position_index
-/// buffers at 18×18; 66 position rows fit sentences of 64 tokens (ids start at pad + 1).
+/// The demo model's architecture (samples/demo/model, trained as socpp-shapes-demo): the socpp-tiny fixture's SOC++
+/// shrunk until its weights are small. d_model stays 128 (the FPN's GroupNorm(8, d/16) needs a multiple of 128); a
+/// (2, 3, 3) Swin window keeps the int64 relative_position_index buffers at 18×18; 66 position rows fit sentences of
+/// 64 tokens (ids start at pad + 1). Named socpp-demo-random here: with synthetic weights it segments nothing.
 /// </summary>
 public static class DemoModelConfig
 {

@@ -1,12 +1,17 @@
+using MRVS.Models.Config;
 using MRVS.DemoAssets;
 
-// Regenerate the shipped demo with: dotnet run --project tools/DemoAssets -c Release -- samples/demo
-if (args.Length != 1)
+// A synthetic-weight model folder: dotnet run --project tools/DemoAssets -c Release -- <out-dir> [config.json]
+// (the demo model's architecture when no config is given).
+if (args.Length is < 1 or > 2)
 {
-    Console.Error.WriteLine("usage: dotnet run --project tools/DemoAssets -c Release -- <demo-folder, e.g. samples/demo>");
+    Console.Error.WriteLine("usage: dotnet run --project tools/DemoAssets -c Release -- <model folder> [config.json]");
     return 2;
 }
-DemoAssetsWriter.Write(args[0]);
-foreach (var file in Directory.EnumerateFiles(args[0], "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+var config = args.Length == 2
+    ? ModelConfig.Load(args[1])
+    : DemoModelConfig.Create(SyntheticModelFolder.Tokenizer().Tokens.Count);
+SyntheticModelFolder.Write(args[0], config);
+foreach (var file in Directory.EnumerateFiles(args[0]).Order(StringComparer.Ordinal))
     Console.WriteLine($"{new FileInfo(file).Length,10:N0}  {file}");
 return 0;

@@ -22,6 +22,7 @@ public sealed unsafe class CudaDevice : IGpuDevice
     private readonly nint _cublasWorkspace;
     private readonly string _versions;
     private readonly int _sharedOptinLimit;
+    private readonly bool _fmad;
     private readonly Dictionary<string, nint> _modules = [];
     private readonly Dictionary<string, KernelFunction> _functions = [];
 
@@ -37,9 +38,13 @@ public sealed unsafe class CudaDevice : IGpuDevice
     /// <summary>What the kernels are compiled for (<see cref="KernelCompiler.TargetFor"/>): <see cref="Arch"/>, or PTX for it or an older compute_XX.</summary>
     public string Target { get; }
 
+    /// <param name="fmad">
+    /// NVRTC's --fmad: false rounds every multiply and add, as the emulation does (<see cref="KernelCompiler"/>).
+    /// </param>
     /// <exception cref="CudaUnavailableException">no driver, NVRTC or cuBLAS library, or no usable device.</exception>
-    public CudaDevice(bool allowTf32 = false)
+    public CudaDevice(bool allowTf32 = false, bool fmad = true)
     {
+        _fmad = fmad;
         NativeLibraries.EnsureResolver();
         NativeLibraries.Require(NativeLibraries.Cuda);
         NativeLibraries.Require(NativeLibraries.Nvrtc);
@@ -156,6 +161,7 @@ public sealed unsafe class CudaDevice : IGpuDevice
     {
         Dim3.CheckLaunch(kernel, grid, block, sharedBytes);
         KernelSignatures.Embedded.Check(kernel, args);
+        KernelSignatures.Embedded.CheckBlock(kernel, block);
         MakeCurrent();
         var f = Function(kernel);
         if (block.Volume > f.MaxThreadsPerBlock)
@@ -188,7 +194,7 @@ public sealed unsafe class CudaDevice : IGpuDevice
     private nint Module(string file)
     {
         if (_modules.TryGetValue(file, out var module)) return module;
-        var compiled = KernelCompiler.Compile(file, Target);
+        var compiled = KernelCompiler.Compile(file, Target, _fmad);
         var log = new byte[JitLogBytes];
         int result;
         fixed (byte* image = compiled.Image, logBuffer = log)

@@ -1,3 +1,4 @@
+using MRVS.Core.Execution;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Backends.Cuda.Devices;
@@ -56,4 +57,7 @@ public interface IGpuDevice : IDisposable
     IGpuGraph Capture(Action enqueue);
 
     void Synchronize();
+
+    /// <summary>The memory-traffic counts of the device's work, where it keeps them (the instrumented emulation); else null.</summary>
+    IWorkCounters? Counters => null;
 }

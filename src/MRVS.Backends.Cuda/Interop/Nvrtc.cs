@@ -50,7 +50,13 @@ public static partial class Nvrtc
     /// Compiles one translation unit: PTX when the options name a virtual architecture (compute_XX), a CUBIN when they
     /// name a real one (sm_XX, <paramref name="cubin"/> true). A compile error becomes a <see cref="KernelCompilationException"/> carrying NVRTC's log.
     /// </summary>
-    public static byte[] Compile(string name, string source, IReadOnlyDictionary<string, string> headers, IReadOnlyList<string> options, bool cubin = false)
+    public static byte[] Compile(string name, string source, IReadOnlyDictionary<string, string> headers,
+        IReadOnlyList<string> options, bool cubin = false) =>
+        Compile(name, source, headers, options, cubin, out _);
+
+    /// <summary>As the overload without <paramref name="log"/>, with NVRTC's log (warnings, ptxas info).</summary>
+    public static byte[] Compile(string name, string source, IReadOnlyDictionary<string, string> headers,
+        IReadOnlyList<string> options, bool cubin, out string log)
     {
         NativeLibraries.EnsureResolver();
         var allocated = new List<nint>();
@@ -65,10 +71,11 @@ public static partial class Nvrtc
                 int result = CompileProgram(program, options.Count, options.Select(Utf8).ToArray());
                 if (result != 0)
                 {
-                    string log = Log(program, name);
-                    if (result == 6) throw new KernelCompilationException(name, log); // NVRTC_ERROR_COMPILATION
-                    Check(result, "nvrtcCompileProgram", $"compiling {name} ({string.Join(' ', options)}): {log}");
+                    string failure = Log(program, name);
+                    if (result == 6) throw new KernelCompilationException(name, failure); // NVRTC_ERROR_COMPILATION
+                    Check(result, "nvrtcCompileProgram", $"compiling {name} ({string.Join(' ', options)}): {failure}");
                 }
+                log = Log(program, name);
                 return cubin
                     ? Output(program, GetCubinSize, GetCubin, "nvrtcGetCUBINSize", "nvrtcGetCUBIN", $"reading the CUBIN of {name}")
                     : Output(program, GetPtxSize, GetPtx, "nvrtcGetPTXSize", "nvrtcGetPTX", $"reading the PTX of {name}");

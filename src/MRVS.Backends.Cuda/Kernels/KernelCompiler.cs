@@ -4,8 +4,11 @@ using MRVS.Backends.Cuda.Interop;
 
 namespace MRVS.Backends.Cuda.Kernels;
 
-/// <summary>A kernel file compiled for one target: PTX for a virtual architecture (compute_XX), a CUBIN for a real one (sm_XX).</summary>
-public sealed record CompiledKernel(string Name, string Target, byte[] Image, bool FromCache)
+/// <summary>
+/// A kernel file compiled for one target: PTX for a virtual architecture (compute_XX), a CUBIN for a real one (sm_XX);
+/// <paramref name="Log"/> is NVRTC's log, with ptxas's resource usage per entry point when it was asked for.
+/// </summary>
+public sealed record CompiledKernel(string Name, string Target, byte[] Image, bool FromCache, string Log = "")
 {
     public bool IsCubin => KernelCompiler.IsRealArchitecture(Target);
 }
@@ -14,17 +17,24 @@ public sealed record CompiledKernel(string Name, string Target, byte[] Image, bo
 /// Compiles the embedded kernels with NVRTC for one target, with fixed options and no fast-math unless the kernel
 /// file opts in with a line <see cref="FastMathMarker"/>, caching the output on disk: $XDG_CACHE_HOME/mrvs/kernels
 /// (or ~/.cache/mrvs/kernels), keyed by a hash of the source, the headers, the options and the NVRTC version.
+/// <c>fmad: false</c> (NVRTC's --fmad=false) keeps every multiply and add separately rounded, as the emulation
+/// computes them (the host compiler does not contract), to tell a GPU-vs-emulation difference from FMA rounding.
 /// </summary>
 public static class KernelCompiler
 {
     /// <summary>A kernel file with this line is compiled with --use_fast_math (approximate division, exp, log; denormals flushed).</summary>
     public const string FastMathMarker = "// mrvs: fast-math";
 
-    public static IReadOnlyList<string> Options(string source, string target)
+    /// <param name="ptxasInfo">
+    /// Ask ptxas for each entry point's registers, stack, spills and shared memory (in the log; CUBINs only).
+    /// </param>
+    public static IReadOnlyList<string> Options(string source, string target, bool fmad = true, bool ptxasInfo = false)
     {
         CheckTarget(target);
         List<string> options = [$"--gpu-architecture={target}", "-std=c++17", "-default-device"];
         if (source.Split('\n').Any(line => line.Trim() == FastMathMarker)) options.Add("--use_fast_math");
+        if (!fmad) options.Add("--fmad=false");
+        if (ptxasInfo) options.Add("--ptxas-options=-v");
         return options;
     }
 
@@ -56,21 +66,28 @@ public static class KernelCompiler
     }
 
     /// <summary>Every kernel file for one target: what <c>mrvs kernels compile --arch</c> prints.</summary>
-    public static IReadOnlyList<CompiledKernel> CompileAll(string target) => KernelSources.Kernels.Keys.Select(k => Compile(k, target)).ToList();
+    public static IReadOnlyList<CompiledKernel> CompileAll(string target, bool fmad = true, bool ptxasInfo = false) =>
+        KernelSources.Kernels.Keys.Select(k => Compile(k, target, fmad, ptxasInfo)).ToList();
 
-    /// <summary>One kernel file (by name, without .cu) for compute_XX (PTX) or sm_XX (CUBIN).</summary>
-    public static CompiledKernel Compile(string kernel, string target)
+    /// <summary>
+    /// One kernel file (by name, without .cu) for compute_XX (PTX) or sm_XX (CUBIN); the log is cached with it.
+    /// </summary>
+    public static CompiledKernel Compile(string kernel, string target, bool fmad = true, bool ptxasInfo = false)
     {
         if (!KernelSources.Kernels.TryGetValue(kernel, out var source))
             throw new ArgumentException($"no kernel file named '{kernel}.cu' (have: {string.Join(", ", KernelSources.Kernels.Keys)})");
-        var options = Options(source, target);
+        var options = Options(source, target, fmad, ptxasInfo);
         var (major, minor) = Nvrtc.GetVersion();
         bool cubin = IsRealArchitecture(target);
-        string path = Path.Combine(CacheDirectory, $"{kernel}-{target}-{Key(source, options, $"{major}.{minor}")}.{(cubin ? "cubin" : "ptx")}");
-        if (File.Exists(path)) return new CompiledKernel(kernel, target, File.ReadAllBytes(path), true);
-        var image = Nvrtc.Compile($"{kernel}.cu", source, KernelSources.Headers, options, cubin);
+        string key = Key(source, options, $"{major}.{minor}");
+        string path = Path.Combine(CacheDirectory, $"{kernel}-{target}-{key}.{(cubin ? "cubin" : "ptx")}");
+        string logPath = path + ".log";
+        if (File.Exists(path) && File.Exists(logPath))
+            return new CompiledKernel(kernel, target, File.ReadAllBytes(path), true, File.ReadAllText(logPath));
+        var image = Nvrtc.Compile($"{kernel}.cu", source, KernelSources.Headers, options, cubin, out var log);
+        TryWriteCache(logPath, System.Text.Encoding.UTF8.GetBytes(log));
         TryWriteCache(path, image);
-        return new CompiledKernel(kernel, target, image, false);
+        return new CompiledKernel(kernel, target, image, false, log);
     }
 
     private static void CheckTarget(string target)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using MRVS.Backends.Cuda.Devices;
 
@@ -5,6 +6,19 @@ namespace MRVS.Backends.Cuda.Kernels;
 
 /// <summary>One parameter of a kernel's extern "C" signature: its C type, name and how it is passed.</summary>
 public sealed record KernelParameter(string Type, string Name, KernelArgument Passing);
+
+/// <summary>
+/// A kernel's <c>__launch_bounds__</c>, the one statement of its block size: the backend launches it with
+/// <paramref name="Threads"/> threads per block, or, written <c>__launch_bounds__(MRVS_AT_MOST(n))</c>, with at most
+/// that many, the number set by the shape (<paramref name="ShapeDependent"/>). ptxas budgets registers for it,
+/// <c>mrvs kernels report</c> computes occupancy from it, every launch is checked not to exceed it (the GPU would
+/// refuse the launch), and a test checks that the backend's launches use it.
+/// </summary>
+public sealed record LaunchBound(int Threads, bool ShapeDependent)
+{
+    public override string ToString() =>
+        ShapeDependent ? $"≤{Threads} (shape)" : Threads.ToString(CultureInfo.InvariantCulture);
+}
 
 /// <summary>
 /// The parameter lists of the extern "C" kernels, read from their sources, against which every launch's
@@ -30,6 +44,7 @@ public sealed partial class KernelSignatures
     private readonly Dictionary<string, string> _structBodies = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Size, int Alignment)> _structLayouts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<KernelParameter>> _kernels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LaunchBound> _bounds = new(StringComparer.Ordinal);
 
     /// <summary>The kernels of kernels/*.cu, with the structs of their headers.</summary>
     public static KernelSignatures Embedded { get; } = new(KernelSources.Kernels.Values, KernelSources.Headers.Values);
@@ -48,6 +63,12 @@ public sealed partial class KernelSignatures
                 string name = m.Groups[1].Value;
                 int close = text.IndexOf(')', m.Index + m.Length);
                 _kernels[name] = Parameters(name, text[(m.Index + m.Length)..close]);
+                var bound = LaunchBoundPattern().Match(m.Value);
+                if (bound.Success)
+                {
+                    int threads = int.Parse(bound.Groups[2].Value, CultureInfo.InvariantCulture);
+                    _bounds[name] = new LaunchBound(threads, bound.Groups[1].Success);
+                }
             }
     }
 
@@ -58,6 +79,20 @@ public sealed partial class KernelSignatures
     public IReadOnlyList<KernelParameter> Of(string kernel) =>
         _kernels.TryGetValue(kernel, out var parameters) ? parameters
             : throw new ArgumentException($"no kernel source defines an entry point named '{kernel}'");
+
+    /// <summary>The kernel's launch bound; null when its source gives none (test kernels).</summary>
+    public LaunchBound? BoundOf(string kernel) => _bounds.GetValueOrDefault(kernel);
+
+    /// <summary>
+    /// Throws when a launch's block has more threads than the kernel's <see cref="LaunchBound"/>: the GPU refuses such
+    /// a launch (ptxas may have used registers that only fit the bound), the emulation would not.
+    /// </summary>
+    public void CheckBlock(string kernel, Dim3 block)
+    {
+        if (BoundOf(kernel) is not { } bound || block.Volume <= bound.Threads) return;
+        throw new ArgumentException($"launch of {kernel} with block {block} ({block.Volume} threads); the kernel's "
+            + $"__launch_bounds__ allows at most {bound.Threads}");
+    }
 
     /// <summary>Throws when <paramref name="args"/> does not match <paramref name="kernel"/>'s parameters in count, size and kind.</summary>
     public void Check(string kernel, KernelArgs args)
@@ -112,6 +147,10 @@ public sealed partial class KernelSignatures
         }
         return _structLayouts[type] = ((offset + alignment - 1) / alignment * alignment, alignment);
     }
+
+    // __launch_bounds__(n) or __launch_bounds__(MRVS_AT_MOST(n)); group 1 marks the second.
+    [GeneratedRegex(@"__launch_bounds__\(\s*(MRVS_AT_MOST\(\s*)?(\d+)")]
+    private static partial Regex LaunchBoundPattern();
 
     [GeneratedRegex(@"\bstruct\s+(\w+)\s*\{([^{}]*)\}")]
     private static partial Regex StructPattern();

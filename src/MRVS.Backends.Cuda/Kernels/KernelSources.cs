@@ -26,7 +26,8 @@ public static partial class KernelSources
     public static IReadOnlyList<string> EntryPointsOf(string source) => [.. EntryPointPattern().Matches(source).Select(m => m.Groups[1].Value)];
 
     /// <summary>An extern "C" __global__ function up to its opening parenthesis; group 1 is its name.</summary>
-    [GeneratedRegex(@"extern\s+""C""\s+__global__\s+(?:__launch_bounds__\([^)]*\)\s+)?void\s+(?:__launch_bounds__\([^)]*\)\s+)?(\w+)\s*\(")]
+    [GeneratedRegex(@"extern\s+""C""\s+__global__\s+(?:__launch_bounds__\((?:[^()]|\([^()]*\))*\)\s+)?void\s+"
+        + @"(?:__launch_bounds__\((?:[^()]|\([^()]*\))*\)\s+)?(\w+)\s*\(")]
     internal static partial Regex EntryPointPattern();
 
     private static Dictionary<string, string> FindEntryPoints(IReadOnlyDictionary<string, string> kernels)

@@ -51,4 +51,12 @@ public static class BackendOptions
 
     public static Option<int?> Threads() => CliValues.OptionalInt("--threads",
         "CPU threads for the cpu and cuda-emu backends (default: one per core)", 1, 1024);
+
+    /// <summary>NVRTC's --fmad: false rounds every multiply and add, as the emulation computes them.</summary>
+    public static Option<bool> Fmad() => new("--fmad")
+    {
+        Description = "let NVRTC fuse multiply-adds (false: round each, as cuda-emu does; "
+            + "to bisect a GPU-vs-emulation difference)",
+        DefaultValueFactory = _ => true,
+    };
 }

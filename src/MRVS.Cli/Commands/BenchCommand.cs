@@ -12,7 +12,11 @@ using MRVS.Pipeline.Benchmarking;
 
 namespace MRVS.Cli.Commands;
 
-/// <summary><c>mrvs bench</c>: end-to-end forward latency and peak memory for a model config at a given input size.</summary>
+/// <summary>
+/// <c>mrvs bench</c>: end-to-end forward latency and peak memory for a model config at a given input size; with
+/// <c>--counters</c> (cuda-emu) one instrumented forward's memory traffic instead, and with <c>--model</c> a roofline
+/// model of it.
+/// </summary>
 public static class BenchCommand
 {
     public static Command Create()
@@ -29,9 +33,34 @@ public static class BenchCommand
         var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
         var threads = BackendOptions.Threads();
-        var cmd = new Command("bench", "Time whole forwards (random inputs) and report the per-op breakdown and peak memory")
+        var fmad = BackendOptions.Fmad();
+        var graphs = new Option<bool>("--graphs")
         {
-            variant, config, weights, frames, size, tokens, runs, warmup, backend, precision, threads,
+            Description = "cuda backends: replay the runs after the first from a captured CUDA graph "
+                + "(false: launch every kernel every run)",
+            DefaultValueFactory = _ => true,
+        };
+        var counters = new Option<bool>("--counters")
+        {
+            Description = "cuda-emu: one forward on the instrumented kernels; prints launches, memory traffic per "
+                + "kernel and op, compulsory bytes and FLOPs (no timing)",
+        };
+        var countAt = new Option<string?>("--count-at")
+        {
+            Description = "with --counters: count at two smaller frame counts, e.g. 1,2, and extrapolate each node to "
+                + "--frames (the instrumented emulation is slow)",
+        };
+        var model = new Option<string[]>("--model")
+        {
+            Description = "with --counters: a roofline model of the forward on these GPUs (a model, not a measurement)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        model.AcceptOnlyFromAmong([.. GpuPeaks.Known.Keys]);
+        var cmd = new Command("bench",
+            "Time whole forwards (random inputs) and report the per-op breakdown and peak memory")
+        {
+            variant, config, weights, frames, size, tokens, runs, warmup, backend, precision, threads, fmad, graphs,
+            counters, countAt, model,
         };
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
@@ -44,12 +73,38 @@ public static class BenchCommand
             var shape = new ForwardShape(r.GetValue(frames), h, w, r.GetValue(tokens), h, w);
             using var file = r.GetValue(weights) is { } path ? SafeTensorsFile.Open(path) : null;
             var store = file is null ? WeightStore.Synthetic(seed: 1, cfg.Swin.WindowSize) : new WeightStore(file);
-            var (be, resolved) = BackendFactory.CreateResolved(r.GetValue(backend), r.GetValue(precision),
-                r.GetValue(threads));
-            using (be)
-                Print(cfg.Variant, be.Precision,
-                    ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), r.GetValue(runs),
+            bool counting = r.GetValue(counters);
+            var gpus = r.GetValue(model) ?? [];
+            if (!counting && (gpus.Length > 0 || r.GetValue(countAt) is not null))
+                throw new MrvsException(MrvsErrorKind.BadInput,
+                    "--model and --count-at need --counters (with --backend cuda-emu)");
+            var (created, resolved) = BackendFactory.CreateResolved(r.GetValue(backend), r.GetValue(precision),
+                r.GetValue(threads), r.GetValue(fmad), counting, r.GetValue(graphs));
+            using var be = created;
+            if (!counting)
+            {
+                Print(cfg.Variant, be, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), r.GetValue(runs),
                     ResourceLimits.Default.ArenaLimit(resolved.RunsOnHost())));
+                return 0;
+            }
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+                "model {0}, backend {1} instrumented ({2}), {3} frames {4}x{5}, {6} tokens",
+                cfg.Variant, be.Name, be.Precision.Name(), shape.Frames, h, w, shape.TextLength));
+            ForwardCounters counted;
+            if (r.GetValue(countAt) is { } at)
+            {
+                var (a, b) = ParseCountAt(at, shape.Frames);
+                var atA = ForwardCounters.Count(cfg, store, shape with { Frames = a }, be);
+                var atB = ForwardCounters.Count(cfg, store, shape with { Frames = b }, be);
+                counted = ForwardCounters.Extrapolate(atA, atB, shape, ForwardCounters.Plan(cfg, store, shape));
+            }
+            else counted = ForwardCounters.Count(cfg, store, shape, be);
+            CountersReport.PrintCounters(counted);
+            foreach (var gpu in gpus)
+            {
+                var roofline = new RooflineModel(GpuPeaks.Known[gpu], new RooflineAssumptions(), be.Precision);
+                CountersReport.PrintModel(roofline, counted);
+            }
             return 0;
         }));
         return cmd;
@@ -65,13 +120,26 @@ public static class BenchCommand
             $"--size '{s}' is not HxW with sides from 1 to 8192 (e.g. 360x640)");
     }
 
-    private static void Print(string model, Precision precision, ForwardBenchmarkResult r)
+    private static (int, int) ParseCountAt(string s, int frames)
+    {
+        var parts = s.Split(',');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var a) && int.TryParse(parts[1], out var b)
+            && 0 < a && a < b && b <= frames) return (a, b);
+        throw new MrvsException(MrvsErrorKind.BadInput,
+            $"--count-at '{s}' is not two frame counts A,B with 0 < A < B ≤ --frames {frames} (e.g. 1,2)");
+    }
+
+    private static void Print(string model, IBackend backend, ForwardBenchmarkResult r)
     {
         var c = CultureInfo.InvariantCulture;
+        var precision = backend.Precision;
         var sorted = r.RunMs.Order().ToList();
         Console.WriteLine(string.Format(c, "model {0}, backend {1} ({2}), {3} frames {4}x{5}, {6} tokens", model, r.Backend, precision.Name(), r.Shape.Frames, r.Shape.Height, r.Shape.Width, r.Shape.TextLength));
         Console.WriteLine(string.Format(c, "graph build + plan + upload: {0:F0} ms", r.BuildMs));
-        Console.WriteLine(string.Format(c, "forward: median {0:F1} ms, min {1:F1} ms, max {2:F1} ms over {3} runs", sorted[sorted.Count / 2], sorted[0], sorted[^1], sorted.Count));
+        string replay = backend.CanCapture ? ", replayed from a CUDA graph"
+            : backend.Name == "cpu" ? "" : ", eager launches";
+        Console.WriteLine(string.Format(c, "forward: median {0:F1} ms, min {1:F1} ms, max {2:F1} ms over {3} runs{4}",
+            sorted[sorted.Count / 2], sorted[0], sorted[^1], sorted.Count, replay));
         Console.WriteLine(string.Format(c, "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0, r.PeakWorkingSetBytes / 1048576.0));
         double total = r.ByOp.Sum(x => x.Ms);
         Console.WriteLine("per op kind (one run timed node by node, with device events where the backend has them):");

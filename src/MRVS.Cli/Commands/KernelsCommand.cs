@@ -11,20 +11,25 @@ namespace MRVS.Cli.Commands;
 
 /// <summary>
 /// <c>mrvs kernels …</c>: tools for kernel work, one subcommand each: <c>compile</c> (every kernel through NVRTC, no GPU
-/// needed) and <c>check KIND</c> (one op's kernel against its CPU reference op, optionally timed).
+/// needed), <c>report</c> (resources and occupancy, <see cref="KernelReportCommand"/>) and <c>check KIND</c> (one
+/// op's kernel against its CPU reference op, optionally timed).
 /// </summary>
 public static class KernelsCommand
 {
-    public static Command Create() => new("kernels", "CUDA kernel tools") { Compile(), Check() };
+    public static Command Create()
+    {
+        var fmad = BackendOptions.Fmad();
+        return new("kernels", "CUDA kernel tools") { Compile(fmad), KernelReportCommand.Create(fmad), Check() };
+    }
 
     /// <summary><c>mrvs kernels compile [--arch compute_XX]</c>: prints each kernel's name and PTX or CUBIN size.</summary>
-    private static Command Compile()
+    private static Command Compile(Option<bool> fmad)
     {
         var arch = new Option<string>("--arch") { Description = "compute_XX for PTX (e.g. compute_80, compute_90) or sm_XX for a CUBIN", DefaultValueFactory = _ => "compute_80" };
-        var compile = new Command("compile", "Compile every kernel in kernels/ with NVRTC") { arch };
+        var compile = new Command("compile", "Compile every kernel in kernels/ with NVRTC") { arch, fmad };
         compile.SetAction(r => CliErrors.Guard(() =>
         {
-            foreach (var k in KernelCompiler.CompileAll(r.GetValue(arch)!))
+            foreach (var k in KernelCompiler.CompileAll(r.GetValue(arch)!, r.GetValue(fmad)))
                 Console.WriteLine($"{k.Name,-28} {k.Image.Length,9} bytes {(k.IsCubin ? "CUBIN" : "PTX")}{(k.FromCache ? " (cached)" : "")}");
             return 0;
         }));

@@ -38,8 +38,7 @@ public static class ModelCommands
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
             var cfg = ModelLoading.ResolveConfig(r.GetValue(variant), r.GetValue(config));
-            using var signals = new SignalCancellation();
-            return signals.Run(cancel =>
+            return SignalCancellation.Run(cancel =>
             {
                 CheckpointConverter.Convert(r.GetValue(checkpoint)!, cfg, r.GetValue(output)!, r.GetValue(vocab),
                     r.GetValue(merges), cancel: cancel);

@@ -46,8 +46,7 @@ public static class SegmentCommand
                 },
                 Overwrite = r.GetValue(overwrite),
             };
-            using var signals = new SignalCancellation();
-            return signals.Run(cancel =>
+            return SignalCancellation.Run(cancel =>
             {
                 SegmentationJobSummary summary;
                 using (var progress = new ConsoleProgress(r.GetValue(quiet)))

@@ -3,16 +3,16 @@ using System.Runtime.InteropServices;
 namespace MRVS.Cli.Commands;
 
 /// <summary>
-/// Ctrl-C (SIGINT), SIGTERM and SIGHUP cancel the run instead of killing the process, so it stops at the next clip and
-/// deletes its staging folder like any failure; the exit code is then 128 + the signal's number. A second signal
-/// terminates the process without waiting.
+/// Ctrl-C (SIGINT), SIGTERM and SIGHUP cancel a long job instead of killing the process, so it stops between units of
+/// work and leaves its output consistent (a staging folder deleted, finished videos kept); the exit code is then
+/// 128 + the signal's number. A second signal terminates the process without waiting.
 /// </summary>
 public sealed class SignalCancellation : IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
     private readonly List<PosixSignalRegistration> _registrations = [];
 
-    public SignalCancellation()
+    private SignalCancellation()
     {
         foreach (var (signal, code) in new[] { (PosixSignal.SIGINT, 130), (PosixSignal.SIGTERM, 143),
             (PosixSignal.SIGHUP, 129) })
@@ -33,23 +33,24 @@ public sealed class SignalCancellation : IDisposable
         }
     }
 
-    public CancellationToken Token => _cancel.Token;
-
     /// <summary>128 + the number of the signal that cancelled the run.</summary>
-    public int ExitCode { get; private set; } = 130;
+    private int ExitCode { get; set; } = 130;
 
-    public PosixSignal? Signal { get; private set; }
+    private PosixSignal? Signal { get; set; }
 
     /// <summary>
-    /// Runs <paramref name="body"/>; on cancellation says so on stderr and returns <see cref="ExitCode"/>.
+    /// Runs <paramref name="job"/> with a token the signals cancel; on cancellation prints one line on stderr and
+    /// returns 128 + the signal's number.
     /// </summary>
-    public int Run(Func<CancellationToken, int> body)
+    /// <param name="cancelled">What a cancelled job leaves behind, for that line ("no output was written").</param>
+    public static int Run(Func<CancellationToken, int> job, string cancelled = "no output was written")
     {
-        try { return body(Token); }
-        catch (OperationCanceledException) when (Token.IsCancellationRequested)
+        using var signals = new SignalCancellation();
+        try { return job(signals._cancel.Token); }
+        catch (OperationCanceledException) when (signals._cancel.IsCancellationRequested)
         {
-            Console.Error.WriteLine($"mrvs: cancelled ({Signal?.ToString() ?? "SIGINT"}); no output was written");
-            return ExitCode;
+            Console.Error.WriteLine($"mrvs: cancelled ({signals.Signal?.ToString() ?? "SIGINT"}); {cancelled}");
+            return signals.ExitCode;
         }
     }
 

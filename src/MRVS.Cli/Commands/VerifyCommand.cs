@@ -18,13 +18,15 @@ public static class VerifyCommand
         var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
         var threads = BackendOptions.Threads();
+        var fmad = BackendOptions.Fmad();
         var cmd = new Command("verify", "Run a golden fixture and compare every reference tensor")
         {
-            dir, backend, precision, threads,
+            dir, backend, precision, threads, fmad,
         };
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
-            using var be = BackendFactory.Create(r.GetValue(backend), r.GetValue(precision), r.GetValue(threads));
+            using var be = BackendFactory.Create(r.GetValue(backend), r.GetValue(precision), r.GetValue(threads),
+                r.GetValue(fmad));
             var report = FixtureVerifier.Run(r.GetValue(dir)!, be);
             Print(report);
             return report.Passed ? 0 : 1;

@@ -33,6 +33,12 @@ public interface IBackend : IDisposable
     /// <summary>The arithmetic of this backend's GEMMs; everything else computes in float32.</summary>
     Precision Precision => Precision.Fp32;
 
+    /// <summary>
+    /// The memory-traffic counts of this backend's work, where it keeps them (the CUDA backend on the instrumented
+    /// emulation); its node timer then attributes the work to nodes. Else null.
+    /// </summary>
+    IWorkCounters? Counters => null;
+
     /// <summary>A timer for the nodes of one run: device events where the backend has them, else the host's stopwatch.</summary>
     INodeTimer CreateNodeTimer() => new StopwatchNodeTimer(this);
 

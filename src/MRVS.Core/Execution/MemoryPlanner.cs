@@ -8,6 +8,11 @@ namespace MRVS.Core.Execution;
 /// they need no longer life, unless <c>keepOutputs</c>: then they live to the end of the schedule, to be copied out
 /// after a replayed run (a captured run cannot copy to the host in between). Placement is greedy best-fit, largest
 /// buffers first.
+/// A node's output never shares memory with any of its inputs: an input's last read and the output's first write are
+/// the same step, so their lives overlap. The kernels rely on it: they take every pointer <c>__restrict__</c>, which
+/// lets the GPU load inputs through the read-only cache and reorder loads past stores. In-place work would give wrong
+/// results on the GPU only (the emulation ignores <c>__restrict__</c>), so every plan is checked
+/// (<see cref="CheckNoAliasing"/>).
 /// </summary>
 public static class MemoryPlanner
 {
@@ -59,7 +64,27 @@ public static class MemoryPlanner
             placed.Add(new BufferPlacement(v, bestOffset, bytes, start, end));
             arena = Math.Max(arena, bestOffset + bytes);
         }
-        return new MemoryPlan(schedule, placed.ToDictionary(p => p.Value), arena);
+        var buffers = placed.ToDictionary(p => p.Value);
+        CheckNoAliasing(schedule, buffers);
+        return new MemoryPlan(schedule, buffers, arena);
+    }
+
+    /// <summary>Throws when a node's output overlaps one of its inputs in memory (views and constants aside).</summary>
+    public static void CheckNoAliasing(IReadOnlyList<Node> schedule,
+        IReadOnlyDictionary<Value, BufferPlacement> buffers)
+    {
+        foreach (var n in schedule)
+        {
+            if (n.Op.IsView || !buffers.TryGetValue(Root(n.Output), out var output)) continue;
+            foreach (var input in n.Inputs)
+            {
+                if (!buffers.TryGetValue(Root(input), out var read)) continue;
+                if (read.Offset < output.Offset + output.Bytes && output.Offset < read.Offset + read.Bytes)
+                    throw new InvalidOperationException($"memory plan: {n.Name}'s output [{output.Offset}, "
+                        + $"+{output.Bytes}) overlaps its input {input.Name} [{read.Offset}, +{read.Bytes}); kernels "
+                        + "read inputs through __restrict__ pointers and must not run in place");
+            }
+        }
     }
 
     /// <summary>The buffer a value's memory belongs to: itself, or for a view the value it views.</summary>

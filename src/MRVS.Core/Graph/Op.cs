@@ -17,6 +17,20 @@ public abstract class Op
 
     public virtual string Describe() => Kind;
 
+    /// <summary>
+    /// Floating-point operations of one evaluation at these shapes (a multiply-add counts two), for roofline and
+    /// efficiency figures; 0 where the op does not state them (data movement, or arithmetic too small to matter next
+    /// to its memory traffic).
+    /// </summary>
+    public virtual long Flops(IReadOnlyList<TensorType> inputs, TensorType output) => 0;
+
+    /// <summary>
+    /// Bytes of input <paramref name="index"/> any implementation must read: all of it, unless the op reads only part
+    /// (a gather, a slice).
+    /// </summary>
+    public virtual long BytesRead(int index, IReadOnlyList<TensorType> inputs, TensorType output) =>
+        inputs[index].Bytes;
+
     protected static ShapeException Error(string message) => new(message);
 
     protected static void Expect(bool ok, string message)

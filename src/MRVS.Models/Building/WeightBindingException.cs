@@ -2,35 +2,56 @@ using MRVS.Core.Errors;
 
 namespace MRVS.Models.Building;
 
+/// <summary>What is wrong with one weight.</summary>
+public enum WeightProblemKind
+{
+    Missing,
+    WrongShape,
+    Unexpected,
+    AliasDiffers,
+}
+
+/// <summary>One weight problem: its kind, the key and a sentence that says what was expected.</summary>
+public sealed record WeightProblem(WeightProblemKind Kind, string Key, string Text)
+{
+    public override string ToString() => Text;
+}
+
 /// <summary>
-/// Every weight problem of a model at once: missing keys, shape/dtype mismatches, unexpected keys. The message counts
-/// each kind and shows the first few of each; <see cref="Problems"/> has them all.
+/// Every weight problem of a model at once: missing keys, shape/dtype mismatches, unexpected keys. The message stays
+/// one short line however many keys are wrong (a checkpoint of another model, a prefix on every key): the first
+/// <see cref="Listed"/> problems, then the counts by kind; <see cref="Problems"/> holds them all.
 /// </summary>
-/// <param name="incomplete">Binding stopped early (<see cref="WeightStore.StandInBudget"/>): more problems may
-/// exist.</param>
-public sealed class WeightBindingException(string source, IReadOnlyList<string> problems, bool incomplete = false)
+/// <param name="incomplete">
+/// Binding stopped early (<see cref="WeightStore.StandInBudget"/>): more problems may exist.
+/// </param>
+public sealed class WeightBindingException(string source, IReadOnlyList<WeightProblem> problems,
+    bool incomplete = false)
     : MrvsException(MrvsErrorKind.BadModel, $"{source}: {Summarize(problems)}" + (incomplete
         ? "; binding stopped there: the missing and mismatched weights add up to over 1 GiB, so these weights do not " +
             "belong to this config"
         : ""))
 {
-    private const int ShownPerKind = 3;
+    public const int Listed = 5;
 
-    public IReadOnlyList<string> Problems { get; } = problems;
+    public IReadOnlyList<WeightProblem> Problems { get; } = problems;
 
-    /// <summary>
-    /// "849 weight problems: 12 missing keys, first 3: …; 800 mismatches, first 3: …; 37 unexpected keys, …".
-    /// </summary>
-    public static string Summarize(IReadOnlyList<string> problems)
+    /// <summary>The message without the source: the count, by kind when some are left out, and the first few.</summary>
+    public string Summary => Summarize(Problems);
+
+    private static string Summarize(IReadOnlyList<WeightProblem> problems)
     {
-        var byKind = problems.ToLookup(p => p.StartsWith("missing key", StringComparison.Ordinal) ? 0
-            : p.StartsWith("unexpected key", StringComparison.Ordinal) ? 2 : 1);
-        List<string> missing = [.. byKind[0]], mismatched = [.. byKind[1]], unexpected = [.. byKind[2]];
-        var parts = new List<string>();
-        if (missing.Count > 0) parts.Add(ErrorText.Summarize(missing, ("missing key", "missing keys"), ShownPerKind));
-        if (mismatched.Count > 0) parts.Add(ErrorText.Summarize(mismatched, ("mismatch", "mismatches"), ShownPerKind));
-        if (unexpected.Count > 0)
-            parts.Add(ErrorText.Summarize(unexpected, ("unexpected key", "unexpected keys"), ShownPerKind));
-        return $"{problems.Count} weight problem{(problems.Count == 1 ? "" : "s")}: {string.Join("; ", parts)}";
+        var shown = string.Join("; ", problems.Take(Listed));
+        if (problems.Count <= Listed) return $"{problems.Count} weight problem(s): {shown}";
+        var counts = problems.GroupBy(p => p.Kind).OrderBy(g => g.Key).Select(g => $"{g.Count()} {Name(g.Key)}");
+        return $"{problems.Count} weight problems ({string.Join(", ", counts)}), the first {Listed}: {shown}; …";
     }
+
+    private static string Name(WeightProblemKind kind) => kind switch
+    {
+        WeightProblemKind.Missing => "missing",
+        WeightProblemKind.WrongShape => "wrong shape or dtype",
+        WeightProblemKind.Unexpected => "unexpected",
+        _ => "aliases that differ",
+    };
 }

@@ -25,9 +25,14 @@ public abstract class WeightSource
     public static WeightSource From(IReadOnlyDictionary<string, Tensor> tensors, string name) => new DictionarySource(tensors, name);
 
     /// <summary>
-    /// The state dict under <paramref name="key"/> of a checkpoint, each tensor read when the model binds it.
+    /// The state dict under <paramref name="key"/> of a checkpoint (null: the saved dict itself), each tensor read
+    /// when the model binds it. <paramref name="names"/> maps the model's names to the stored ones (a prefix removed,
+    /// entries left out); null takes every entry under its stored name.
     /// </summary>
-    public static WeightSource From(TorchCheckpoint checkpoint, string key) => new CheckpointSource(checkpoint, key);
+    public static WeightSource From(TorchCheckpoint checkpoint, string? key,
+        IReadOnlyDictionary<string, string>? names = null, string? name = null) =>
+        new CheckpointSource(checkpoint, key, names, name ?? $"{checkpoint.Path} ({key ?? "bare state dict"})");
+
     /// <param name="swinWindow">The Swin window the made-up relative_position_index buffers index; the released (8, 7, 7) when null.</param>
     public static WeightSource Synthetic(int seed, int[]? swinWindow = null) => new SyntheticSource(seed, swinWindow ?? [8, 7, 7]);
 
@@ -42,16 +47,20 @@ public abstract class WeightSource
             file.Contains(key) ? (file.Info(key).DType, Array.ConvertAll(file.Info(key).Shape, d => (long)d)) : null;
     }
 
-    private sealed class CheckpointSource(TorchCheckpoint checkpoint, string key) : WeightSource
+    private sealed class CheckpointSource(TorchCheckpoint checkpoint, string? key,
+        IReadOnlyDictionary<string, string>? names, string name) : WeightSource
     {
-        private readonly Dictionary<string, CheckpointTensorInfo> _info =
+        private readonly Dictionary<string, CheckpointTensorInfo> _stored =
             checkpoint.Describe(key).ToDictionary(t => t.Name, StringComparer.Ordinal);
-        public override string Name => $"{checkpoint.Path} ({key})";
-        public override IReadOnlyCollection<string> Keys => _info.Keys;
-        public override Tensor? Find(string name, DType expectedDType, int[] expectedShape) =>
-            _info.ContainsKey(name) ? checkpoint.Read(key, name) : null;
-        public override (DType? DType, long[] Shape)? Declared(string name) =>
-            _info.TryGetValue(name, out var t) ? (t.DType, t.Shape) : null;
+        private readonly IReadOnlyDictionary<string, string> _names =
+            names ?? checkpoint.Describe(key).ToDictionary(t => t.Name, t => t.Name, StringComparer.Ordinal);
+        public override string Name => name;
+        public override IReadOnlyCollection<string> Keys => _names.Keys.ToArray();
+        public override Tensor? Find(string model, DType expectedDType, int[] expectedShape) =>
+            _names.TryGetValue(model, out var stored) ? checkpoint.Read(key, stored) : null;
+        public override (DType? DType, long[] Shape)? Declared(string model) =>
+            _names.TryGetValue(model, out var stored) && _stored.TryGetValue(stored, out var t)
+                ? (t.DType, t.Shape) : null;
     }
 
     private sealed class DictionarySource(IReadOnlyDictionary<string, Tensor> tensors, string name) : WeightSource

@@ -10,7 +10,7 @@ namespace MRVS.Models.Building;
 public sealed class WeightStore(WeightSource source)
 {
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
-    private readonly List<string> _problems = [];
+    private readonly List<WeightProblem> _problems = [];
     private readonly OrderedDictionary<string, WeightSpec> _specs = new(StringComparer.Ordinal);
     private readonly OrderedDictionary<string, string> _aliases = new(StringComparer.Ordinal);
 
@@ -45,17 +45,20 @@ public sealed class WeightStore(WeightSource source)
         if (source.Declared(key) is { } declared
             && (declared.DType != dtype || !declared.Shape.AsSpan().SequenceEqual(
                 Array.ConvertAll(shape, d => (long)d))))
-            return StandIn($"'{key}' is {declared.DType?.ToString() ?? "of an unsupported dtype "}" +
-                $"[{string.Join(", ", declared.Shape)}], expected {dtype}{Shape.Format(shape)}", dtype, shape);
+            return StandIn(new(WeightProblemKind.WrongShape, key,
+                $"'{key}' is {declared.DType?.ToString() ?? "of an unsupported dtype "}" +
+                $"[{string.Join(", ", declared.Shape)}], expected {dtype}{Shape.Format(shape)}"), dtype, shape);
         var t = source.Find(key, dtype, shape);
-        if (t is null) return StandIn($"missing key '{key}' (expected {dtype}{Shape.Format(shape)})", dtype, shape);
+        if (t is null)
+            return StandIn(new(WeightProblemKind.Missing, key,
+                $"missing key '{key}' (expected {dtype}{Shape.Format(shape)})"), dtype, shape);
         if (t.DType != dtype || !t.Shape.AsSpan().SequenceEqual(shape))
-            return StandIn($"'{key}' is {t.DType}{Shape.Format(t.Shape)}, expected {dtype}{Shape.Format(shape)}",
-                dtype, shape);
+            return StandIn(new(WeightProblemKind.WrongShape, key,
+                $"'{key}' is {t.DType}{Shape.Format(t.Shape)}, expected {dtype}{Shape.Format(shape)}"), dtype, shape);
         return t;
     }
 
-    private Tensor StandIn(string problem, DType dtype, int[] shape)
+    private Tensor StandIn(WeightProblem problem, DType dtype, int[] shape)
     {
         _problems.Add(problem);
         _standInBytes += Shape.Elements(shape) * dtype.Size();
@@ -80,9 +83,14 @@ public sealed class WeightStore(WeightSource source)
         if (!source.Keys.Contains(of)) return;
         var b = source.Find(of, DType.F32, [])!;
         var a = source.Find(key, b.DType, b.Shape);
-        if (a is null) { _problems.Add($"missing key '{key}' (alias of '{of}')"); return; }
+        if (a is null)
+        {
+            _problems.Add(new(WeightProblemKind.Missing, key, $"missing key '{key}' (alias of '{of}')"));
+            return;
+        }
         if (!a.Shape.AsSpan().SequenceEqual(b.Shape) || !a.Bytes.SequenceEqual(b.Bytes))
-            _problems.Add($"'{key}' should be the same tensor as '{of}' but differs");
+            _problems.Add(new(WeightProblemKind.AliasDiffers, key,
+                $"'{key}' should be the same tensor as '{of}' but differs"));
     }
 
     /// <summary>
@@ -98,13 +106,14 @@ public sealed class WeightStore(WeightSource source)
     ];
 
     /// <summary>Missing keys and mismatches found so far (not counting keys nobody asked for).</summary>
-    public IReadOnlyList<string> BindingProblems => _problems;
+    public IReadOnlyList<WeightProblem> BindingProblems => _problems;
 
     /// <summary>Throws a <see cref="WeightBindingException"/> listing every problem, including keys nobody asked for.</summary>
     public void ThrowIfProblems()
     {
-        var problems = new List<string>(_problems);
-        problems.AddRange(source.Keys.Where(k => !_used.Contains(k)).Order(StringComparer.Ordinal).Select(k => $"unexpected key '{k}'"));
+        var problems = new List<WeightProblem>(_problems);
+        problems.AddRange(source.Keys.Where(k => !_used.Contains(k)).Order(StringComparer.Ordinal)
+            .Select(k => new WeightProblem(WeightProblemKind.Unexpected, k, $"unexpected key '{k}'")));
         if (problems.Count > 0) throw new WeightBindingException(Source, problems);
     }
 }

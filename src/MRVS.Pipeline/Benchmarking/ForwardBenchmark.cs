@@ -49,7 +49,7 @@ public static class ForwardBenchmark
         return new ForwardBenchmarkResult(backend.Name, shape, executor.Plan.ArenaBytes, buildMs, times, byOp, Process.GetCurrentProcess().PeakWorkingSet64);
     }
 
-    private static void Dispose(IReadOnlyDictionary<string, Tensor> tensors)
+    internal static void Dispose(IReadOnlyDictionary<string, Tensor> tensors)
     {
         foreach (var t in tensors.Values) t.Dispose();
     }

@@ -11,18 +11,16 @@ using MRVS.Models.Config;
 namespace MRVS.Pipeline.Conversion;
 
 /// <summary>
-/// Official checkpoint (.pth.tar) → model folder. The keys, dtypes and shapes of <c>model_state_dict</c> are checked
-/// against the model the config describes from the checkpoint's pickle alone (all missing keys, mismatches and
-/// unexpected keys reported at once), so a tensor is read only when it is one the model binds with its expected shape;
-/// each read is checked against the archive's CRC-32, and every weight must be finite. The tensors are then written
-/// unchanged to model.safetensors with config.json beside it, optionally with the tokenizer files. The folder is
-/// published atomically (<see cref="OutputFolder"/>): a failure leaves nothing behind.
+/// Official checkpoint (.pth.tar, zip or legacy format; see <see cref="CheckpointStateDict"/> for the dict layouts
+/// accepted) → model folder. The keys, dtypes and shapes of the state dict are checked against the model the config
+/// describes from the checkpoint's pickle alone (all missing keys, mismatches and unexpected keys reported at once),
+/// so a tensor is read only when it is one the model binds with its expected shape; each read from a zip is checked
+/// against the archive's CRC-32, and every weight must be finite. The tensors are then written unchanged to
+/// model.safetensors with config.json beside it, optionally with the tokenizer files. The folder is published
+/// atomically (<see cref="OutputFolder"/>): a failure leaves nothing behind.
 /// </summary>
 public static class CheckpointConverter
 {
-    /// <summary>The state dict key of the official trainers' checkpoints.</summary>
-    public const string StateDictKey = "model_state_dict";
-
     /// <summary>Converts <paramref name="checkpointPath"/> into the new folder <paramref name="outputDir"/>.</summary>
     /// <param name="checkpointPath">The official checkpoint (.pth.tar).</param>
     /// <param name="config">The model it holds (a released variant or a config.json).</param>
@@ -45,7 +43,8 @@ public static class CheckpointConverter
         {
             using var output = OutputFolder.Begin(outputDir, overwrite: false);
             using var checkpoint = TorchCheckpoint.Open(checkpointPath, limits);
-            var store = new WeightStore(WeightSource.From(checkpoint, StateDictKey));
+            var found = CheckpointStateDict.Find(checkpoint);
+            var store = new WeightStore(found.Weights());
             try { SocModel.Build(config, store, ForwardShape.WeightBinding); }
             catch (Exception e) when (e is ShapeException or ModelConfigException)
             {
@@ -57,7 +56,7 @@ public static class CheckpointConverter
                 throw new MrvsException(e.Kind, $"{checkpointPath}: {e.Message}", e); // a weight's values
             }
             cancel.ThrowIfCancellationRequested();
-            var stateDict = checkpoint.StateDict(StateDictKey);
+            var stateDict = found.Read();
             cancel.ThrowIfCancellationRequested();
             var bad = stateDict.Where(t => NonFinite.Count(t.Value) > 0).Select(t => $"'{t.Key}'").ToList();
             if (bad.Count > 0)

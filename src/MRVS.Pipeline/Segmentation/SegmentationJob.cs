@@ -88,6 +88,7 @@ public static class SegmentationJob
         Directory.CreateDirectory(Path.Combine(staging, MasksFolder));
         double fps = source.FramesPerSecond ?? DefaultFramesPerSecond;
         bool video = FfmpegVideoWriter.IsAvailable;
+        var overlay = new MaskOverlay(options.Text);
         using (var gif = new AnimatedGifWriter(Path.Combine(staging, OverlayGif), fps))
         using (var mp4 = video ? new FfmpegVideoWriter(Path.Combine(staging, OverlayMp4), fps) : null)
         {
@@ -99,9 +100,9 @@ public static class SegmentationJob
                 {
                     var file = $"{MasksFolder}/{UniqueName(f, names)}.png";
                     MaskPngWriter.Write(Path.Combine(staging, file), f.Mask, f.Width, f.Height);
-                    var overlay = MaskOverlay.Render(f.Frame, f.Mask);
-                    gif.Add(overlay);
-                    mp4?.Add(overlay);
+                    var drawn = overlay.Render(f.Frame, f.Mask, f.Score);
+                    gif.Add(drawn);
+                    mp4?.Add(drawn);
                     frames.Add(new FrameRecord(f.Index, f.Name, file, f.Score, f.Area, f.Box, f.Clip));
                 });
                 clipDone = clipLength > 0 && frames.Count % clipLength == 0;

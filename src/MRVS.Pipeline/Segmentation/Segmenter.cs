@@ -36,8 +36,14 @@ public sealed class Segmenter : IDisposable
     private readonly long _arenaLimit;
     private readonly EvalPreprocessor _preprocessor;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly LinkedList<(ForwardShape Shape, (int H, int W) Original, Executor Executor)> _executors = new();
+    private readonly LinkedList<(ExecutorKey Key, Executor Executor)> _executors = new();
     private bool _disposed;
+
+    /// <summary>
+    /// What an executor is built for: the input shape, and either the final masks at the original size or the raw
+    /// heads (<see cref="ExecutorKey.Original"/> null), with the frame kept after the backbone if any.
+    /// </summary>
+    private sealed record ExecutorKey(ForwardShape Shape, (int H, int W)? Original, int? ValidFrame);
 
     private Segmenter(ModelFolder model, IBackend backend, Backend resolved, SegmenterOptions options)
     {
@@ -227,7 +233,7 @@ public sealed class Segmenter : IDisposable
                     throw new MediaException($"frame '{frame.Name}' is {frame.Width}x{frame.Height}, but the video's " +
                         $"first frame '{first.Name}' is {first.Width}x{first.Height}; all frames of a video must " +
                         "have one size");
-                CheckClipMemory(clip.Count + 1, frame);
+                CheckClipMemory(Options.Limits, clip.Count + 1, frame);
                 clip.Add(frame);
             }
             if (clip.Count == clipLength || (!more && clip.Count > 0))
@@ -244,9 +250,9 @@ public sealed class Segmenter : IDisposable
     /// <summary>
     /// The decoded frames a clip holds at their own size stay within <see cref="ResourceLimits.MaxClipBytes"/>.
     /// </summary>
-    private void CheckClipMemory(int frames, RgbFrame frame)
+    internal static void CheckClipMemory(ResourceLimits limits, int frames, RgbFrame frame)
     {
-        long bytes = (long)frames * frame.Rgb.Length, limit = Options.Limits.MaxClipBytes;
+        long bytes = (long)frames * frame.Rgb.Length, limit = limits.MaxClipBytes;
         if (bytes > limit)
             throw ResourceLimits.Exceeded($"a clip of {frames} frames of {frame.Width}x{frame.Height} holds " +
                 $"{ErrorText.Bytes(bytes)} of decoded frames " +
@@ -276,12 +282,76 @@ public sealed class Segmenter : IDisposable
     private SegmentedFrame[] Forward(SegmentationStream stream, PreprocessedClip clip, List<RgbFrame> frames,
         int firstIndex, CancellationToken cancel)
     {
-        var times = stream.Times;
+        var outputs = RunForward(clip, frames, stream.Tokens, raw: false, null, stream.Times, cancel);
+        stream.Clips++;
+        try
+        {
+            RequireFiniteScores(outputs[SocModel.PredCls], frames, $"clip {stream.Clips - 1}");
+            return stream.Times.Measure("postprocess", () => Results(outputs[SocModel.ReferredQuery],
+                outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
+        }
+        finally
+        {
+            foreach (var o in outputs.Values) o.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One forward of <paramref name="frames"/> (one clip, all of one size) without post-processing: the backend's
+    /// decision of the referred query and the heads' class and mask logits, for evaluation protocols that
+    /// post-process their own way (see <see cref="MRVS.Models.PostProcessing"/>). <paramref name="validFrame"/> keeps
+    /// one frame after the backbone, as the A2D-Sentences / JHMDB-Sentences evaluation does. The class logits must be
+    /// finite, as in <see cref="SegmentStream(IEnumerable{RgbFrame}, string, CancellationToken)"/>. The caller
+    /// disposes the result.
+    /// </summary>
+    /// <param name="frames">The clip's frames, all of one size.</param>
+    /// <param name="tokens">The sentence's ids (<see cref="Tokenize"/>).</param>
+    /// <param name="validFrame">The frame to keep after the backbone, or null for every frame.</param>
+    /// <param name="times">Where the stages' times are added (a new record when null).</param>
+    /// <param name="cancel">Stops the forward at its next node.</param>
+    public ClipOutputs Forward(IReadOnlyList<RgbFrame> frames, TokenizedText tokens, int? validFrame = null,
+        StageTimes? times = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (frames.Count == 0) throw new MediaException("the clip has no frames");
+        foreach (var f in frames)
+            if (f.Width != frames[0].Width || f.Height != frames[0].Height)
+                throw new MediaException($"frame '{f.Name}' is {f.Width}x{f.Height}, but the clip's first frame " +
+                                         $"'{frames[0].Name}' is {frames[0].Width}x{frames[0].Height}");
+        times ??= new StageTimes();
+        using var clip = times.Measure("preprocess", () => _preprocessor.Preprocess(frames));
+        _gate.Wait(cancel);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var outputs = RunForward(clip, frames, tokens, raw: true, validFrame, times, cancel);
+            var result = new ClipOutputs(outputs[SocModel.ReferredQuery], outputs[SocModel.PredCls],
+                outputs[SocModel.PredMasks], (clip.Height, clip.Width), (frames[0].Height, frames[0].Width));
+            try { RequireFiniteScores(result.PredCls, frames, "the clip"); }
+            catch
+            {
+                result.Dispose();
+                throw;
+            }
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>One forward of a preprocessed clip; the caller holds the gate and disposes the outputs.</summary>
+    private IReadOnlyDictionary<string, Tensor> RunForward(PreprocessedClip clip, IReadOnlyList<RgbFrame> frames,
+        TokenizedText tokens, bool raw, int? validFrame, StageTimes times, CancellationToken cancel)
+    {
         int t = clip.FrameCount, h = clip.Height, w = clip.Width;
-        var ids = Array.ConvertAll(stream.Tokens.InputIds, id => (long)id);
+        var ids = Array.ConvertAll(tokens.InputIds, id => (long)id);
         var shape = new ForwardShape(t, h, w, ids.Length, h, w);
+        var key = new ExecutorKey(shape, raw ? null : (clip.OriginalHeight, clip.OriginalWidth), validFrame);
         Executor executor;
-        try { executor = times.Measure("build", () => ExecutorFor(shape, (clip.OriginalHeight, clip.OriginalWidth))); }
+        try { executor = times.Measure("build", () => ExecutorFor(key)); }
         catch (ShapeException e)
         {
             // The model is checked at load, so a shape it refuses now is the frames'.
@@ -295,51 +365,48 @@ public sealed class Segmenter : IDisposable
         using var padding = Tensor.Zeros(DType.Bool, t, 1, h, w);
         using var inputIds = Tensor.FromSpan<long>(ids, 1, ids.Length);
         using var attention = Tensor.FromSpan<long>(Enumerable.Repeat(1L, ids.Length).ToArray(), 1, ids.Length);
-        var outputs = times.Measure("forward", () => executor.Run(new Dictionary<string, Tensor>
+        return times.Measure("forward", () => executor.Run(new Dictionary<string, Tensor>
         {
             [SocModel.Frames] = pixels,
             [SocModel.PixelMask] = padding,
             [SocModel.InputIds] = inputIds,
             [SocModel.AttentionMask] = attention,
         }, cancel: cancel).Outputs);
-        stream.Clips++;
-        try
-        {
-            return times.Measure("postprocess",
-                () => Results(outputs[SocModel.ReferredQuery], outputs[SocModel.PredCls],
-                outputs[SocModel.ReferredMasks], frames, firstIndex, stream.Clips - 1));
-        }
-        finally
-        {
-            foreach (var o in outputs.Values) o.Dispose();
-        }
     }
 
     /// <summary>
-    /// Per frame: its mask and its score, both from the backend's one decision of the referred query (the masks are
-    /// that query's, and each score is that query's sigmoid of its class logit in the frame, max over classes). The
-    /// class logits of every query must be finite: NaN or Inf there means weights that overflow (nothing is written).
+    /// The class logits of every query must be finite: NaN or Inf there means weights that overflow (nothing is
+    /// written).
     /// </summary>
-    private SegmentedFrame[] Results(Tensor decision, Tensor predCls, Tensor masks, List<RgbFrame> frames,
-        int firstIndex, int clipIndex)
+    private void RequireFiniteScores(Tensor predCls, IReadOnlyList<RgbFrame> frames, string where)
     {
         foreach (var v in predCls.Span<float>())
             if (!float.IsFinite(v))
                 throw new MrvsException(MrvsErrorKind.BadModel,
-                    $"model '{Model}' produced NaN/Inf scores (check the weights) in clip {clipIndex} " +
+                    $"model '{Model}' produced NaN/Inf scores (check the weights) in {where} " +
                     $"(frames '{frames[0].Name}' to '{frames[^1].Name}')");
+    }
+
+    /// <summary>
+    /// Per frame: its mask and its score, both from the backend's one decision of the referred query (the masks are
+    /// that query's, and each score is that query's sigmoid of its class logit in the frame, max over classes).
+    /// </summary>
+    private static SegmentedFrame[] Results(Tensor decision, Tensor masks, List<RgbFrame> frames, int firstIndex,
+        int clipIndex)
+    {
         var scores = ReferredQueryOp.FrameScores(decision.Span<float>(), frames.Count);
         int pixels = masks.Shape[2] * masks.Shape[3];
         var results = new SegmentedFrame[frames.Count];
         for (int i = 0; i < frames.Count; i++)
-            results[i] = SegmentedFrame.Create(firstIndex + i, frames[i], masks.Span<byte>().Slice(i * pixels, pixels).ToArray(), scores[i], clipIndex);
+            results[i] = SegmentedFrame.Create(firstIndex + i, frames[i],
+                masks.Span<byte>().Slice(i * pixels, pixels).ToArray(), scores[i], clipIndex);
         return results;
     }
 
-    private Executor ExecutorFor(ForwardShape shape, (int H, int W) original)
+    private Executor ExecutorFor(ExecutorKey key)
     {
         for (var node = _executors.First; node != null; node = node.Next)
-            if (node.Value.Shape == shape && node.Value.Original == original)
+            if (node.Value.Key == key)
             {
                 _executors.Remove(node);
                 _executors.AddFirst(node);
@@ -350,21 +417,24 @@ public sealed class Segmenter : IDisposable
             _executors.Last!.Value.Executor.Dispose();
             _executors.RemoveLast();
         }
-        var graph = SocModel.Build(_model.Config, _model.NewWeightStore(), shape, original);
+        var graph = SocModel.Build(_model.Config, _model.NewWeightStore(), key.Shape, key.Original, key.ValidFrame);
+        string[] outputs = key.Original is null
+            ? [SocModel.ReferredQuery, SocModel.PredCls, SocModel.PredMasks]
+            : [SocModel.ReferredQuery, SocModel.PredCls, SocModel.ReferredMasks];
         Executor executor;
-        try { executor = new Executor(graph, _backend,
-            [SocModel.ReferredQuery, SocModel.PredCls, SocModel.ReferredMasks], _arenaLimit); }
+        try { executor = new Executor(graph, _backend, outputs, _arenaLimit); }
         catch (MrvsException e) when (e.Kind == MrvsErrorKind.ResourceLimit)
         {
+            var shape = key.Shape;
             throw new MrvsException(e.Kind,
                 $"a clip of {shape.Frames} frames at {shape.Height}x{shape.Width}: {e.Message}; use a shorter clip " +
                     "length (--clip)", e);
         }
-        _executors.AddFirst((shape, original, executor));
+        _executors.AddFirst((key, executor));
         return executor;
     }
 
-/// <summary>Releases device memory, weights and backend, once the forward under way (if any) is done.</summary>
+    /// <summary>Releases device memory, weights and backend, once the forward under way (if any) is done.</summary>
     public void Dispose()
     {
         if (_disposed) return;
@@ -372,7 +442,7 @@ public sealed class Segmenter : IDisposable
         try
         {
             _disposed = true;
-            foreach (var (_, _, e) in _executors) e.Dispose();
+            foreach (var (_, e) in _executors) e.Dispose();
             _executors.Clear();
             _backend.Dispose();
             _model.Dispose();

@@ -3,13 +3,17 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Tests.Cuda;
 
-/// <summary>A device that forwards everything to another and counts allocations, frees and uploads (bytes per upload).</summary>
+/// <summary>
+/// A device that forwards everything to another and counts allocations, frees and uploads (bytes per upload), and
+/// records GEMM types and launches (kernel and block).
+/// </summary>
 internal sealed class CountingDevice(IGpuDevice inner) : IGpuDevice
 {
     public int Allocations { get; private set; }
     public int Frees { get; private set; }
     public List<int> UploadBytes { get; } = [];
     public List<(DType Inputs, DType Output)> Gemms { get; } = [];
+    public List<(string Kernel, Dim3 Block)> Launches { get; } = [];
 
     public string Name => inner.Name;
 
@@ -34,7 +38,11 @@ internal sealed class CountingDevice(IGpuDevice inner) : IGpuDevice
     public void CopyToHost(nint source, Span<byte> destination) => inner.CopyToHost(source, destination);
     public void CopyOnDevice(nint source, nint destination, long bytes) => inner.CopyOnDevice(source, destination, bytes);
     public void Fill(nint destination, byte value, long bytes) => inner.Fill(destination, value, bytes);
-    public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) => inner.Launch(kernel, grid, block, sharedBytes, args);
+    public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args)
+    {
+        Launches.Add((kernel, block));
+        inner.Launch(kernel, grid, block, sharedBytes, args);
+    }
 
     public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC,
         DType inputs = DType.F32, DType output = DType.F32)

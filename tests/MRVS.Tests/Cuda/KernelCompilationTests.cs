@@ -153,7 +153,8 @@ public class KernelCompilationTests
     public void TestKernelsCompileWithNvrtc(string arch)
     {
         RequireNvrtc();
-        Assert.That(TestDevices.TestKernelSources.Keys, Is.EquivalentTo(new[] { "emulation_semantics", "half_conversion" }));
+        Assert.That(TestDevices.TestKernelSources.Keys,
+            Is.EquivalentTo(new[] { "emulation_semantics", "half_conversion", "online_softmax", "report_probe" }));
         foreach (var (name, source) in TestDevices.TestKernelSources)
         {
             var ptx = System.Text.Encoding.ASCII.GetString(Nvrtc.Compile($"{name}.cu", source, KernelSources.Headers, KernelCompiler.Options(source, arch)));

@@ -4,8 +4,8 @@ namespace MRVS.Tests.Cuda;
 
 /// <summary>
 /// kernels/layer_norm.cu launched directly, on the emulation and on a GPU when there is one, against a float64
-/// reference: fresh random rows of awkward widths, with and without the fused residual, one warp to a full block
-/// per row (the backend launches 128 threads).
+/// reference: fresh random rows of awkward widths, with and without the fused residual, one warp up to the kernel's
+/// __launch_bounds__ per row (the backend launches 128 threads, the bound; a GPU refuses more).
 /// </summary>
 public class LayerNormKernelTests
 {
@@ -16,7 +16,7 @@ public class LayerNormKernelTests
         foreach (var device in new[] { "cuda-emu", "cuda" })
             foreach (var (rows, n) in new[] { (1, 1), (1, 7), (4, 33), (3, 129), (2, 1000) })
                 foreach (var residual in new[] { false, true })
-                    foreach (var threads in new[] { 32u, 128u, 1024u })
+                    foreach (var threads in new[] { 32u, 64u, 128u })
                         yield return new TestCaseData(device, rows, n, residual, threads)
                             .SetName($"layer_norm on {device}: {rows}x{n}{(residual ? " + residual" : "")}, {threads} threads");
     }

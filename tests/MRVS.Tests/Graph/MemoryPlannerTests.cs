@@ -27,6 +27,38 @@ public class MemoryPlannerTests
     }
 
     [Test]
+    public void NoNodeWritesOverItsInputs()
+    {
+        var (g, outs) = BuildGraph();
+        var plan = MemoryPlanner.Plan(g, outs);
+        Assert.DoesNotThrow(() => MemoryPlanner.CheckNoAliasing(plan.Schedule, plan.Buffers));
+        foreach (var n in plan.Schedule.Where(n => !n.Op.IsView))
+        {
+            var output = plan.Buffers[MemoryPlanner.Root(n.Output)];
+            foreach (var input in n.Inputs.Select(MemoryPlanner.Root).Where(plan.Buffers.ContainsKey))
+            {
+                var read = plan.Buffers[input];
+                bool overlap = read.Offset < output.Offset + output.Bytes && output.Offset < read.Offset + read.Bytes;
+                Assert.That(overlap, Is.False, $"{n.Name} over {input.Name}");
+            }
+        }
+    }
+
+    [Test]
+    public void APlanThatRunsANodeInPlaceIsRefused()
+    {
+        // The planner never does this; the check stands guard for the kernels' __restrict__ pointers.
+        var (g, outs) = BuildGraph();
+        var plan = MemoryPlanner.Plan(g, outs);
+        var c = plan.Schedule.Single(n => n.Name == "c");
+        var b = MemoryPlanner.Root(c.Inputs[0]);
+        var inPlace = plan.Buffers.ToDictionary(kv => kv.Key,
+            kv => kv.Key == c.Output ? kv.Value with { Offset = plan.Buffers[b].Offset } : kv.Value);
+        var e = Assert.Throws<InvalidOperationException>(() => MemoryPlanner.CheckNoAliasing(plan.Schedule, inPlace))!;
+        Assert.That(e.Message, Does.Contain("c's output").And.Contain("input b").And.Contain("__restrict__"));
+    }
+
+    [Test]
     public void LiveBuffersNeverOverlap()
     {
         var (g, outs) = BuildGraph();

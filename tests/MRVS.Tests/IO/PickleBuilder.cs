@@ -23,6 +23,22 @@ public sealed class PickleBuilder
     public PickleBuilder SetItems() => Op('u');
     public PickleBuilder Reduce() => Op('R');
     public PickleBuilder False() => Op(0x89);
+    public PickleBuilder True() => Op(0x88);
+    public PickleBuilder None() => Op('N');
+
+    /// <summary>Bytes as they are, after an opcode that takes an argument the other methods do not write.</summary>
+    public PickleBuilder Raw(params byte[] bytes)
+    {
+        _bytes.AddRange(bytes);
+        return this;
+    }
+
+    public PickleBuilder StrList(IEnumerable<string> items)
+    {
+        Op(']').Mark();
+        foreach (var s in items) Str(s);
+        return Op('e');
+    }
     public PickleBuilder Stop() => Op('.');
 
     public PickleBuilder Str(string s)
@@ -58,12 +74,18 @@ public sealed class PickleBuilder
         return Tuple();
     }
 
-    /// <summary>_rebuild_tensor_v2 of a storage persistent id, as torch.save writes a tensor.</summary>
-    public PickleBuilder Tensor(string storageType, string key, int numel, int offset, long[] size, long[] stride)
+    /// <summary>
+    /// _rebuild_tensor_v2 of a storage persistent id, as torch.save writes a tensor; the legacy format's id has a
+    /// sixth element, the view metadata (None).
+    /// </summary>
+    public PickleBuilder Tensor(string storageType, string key, int numel, int offset, long[] size, long[] stride,
+        bool legacy = false)
     {
         Global("torch._utils", "_rebuild_tensor_v2");
         Mark();
-        Mark().Str("storage").Global("torch", storageType).Str(key).Str("cpu").Int(numel).Tuple().Op('Q');
+        Mark().Str("storage").Global("torch", storageType).Str(key).Str("cpu").Int(numel);
+        if (legacy) None();
+        Tuple().Op('Q');
         Int(offset).IntTuple(size).IntTuple(stride).False().OrderedDict();
         return Tuple().Reduce();
     }

@@ -165,11 +165,11 @@ public class TorchCheckpointTests
     }
 
     [Test]
-    public void LegacyPickleFileIsRejectedWithAdvice()
+    public void PickleWithoutTorchMagicNumberIsRejected()
     {
-        var path = Path.Combine(_dir, "legacy.pth");
+        var path = Path.Combine(_dir, "plain.pkl");
         File.WriteAllBytes(path, new PickleBuilder().EmptyDict().Stop().ToArray());
-        Assert.That(OpenError(path), Does.Contain("legacy (non-zip)").And.Contain("re-save"));
+        Assert.That(OpenError(path), Does.Contain("not a torch.save file").And.Contain("magic number"));
     }
 
     [Test]

@@ -93,6 +93,15 @@ public class SegmentCommandTests
         int frames = FrameSource.Open(Path.Combine(Support.Fixtures.RepoRoot, "samples", "demo", "clip.gif")).ReadFrames().Count();
         Assert.That(Directory.GetFiles(Path.Combine(_out, "masks")), Has.Length.EqualTo(frames));
         Assert.That(System.IO.File.Exists(Path.Combine(_out, "overlay.gif")) && System.IO.File.Exists(Path.Combine(_out, "result.json")));
+
+        // Real masks: J of what it wrote against the shared ground truth of the demo sentence.
+        var demo = Support.SharedDemoModel.DemoClipSet.Videos[0];
+        Assert.That(args[args.IndexOf("--text") + 1], Is.EqualTo(demo.Text));
+        var masks = Path.Combine(_out, "masks");
+        var (w, h) = (160, 120);
+        double j = Directory.GetFiles(masks).Select(p => Path.GetFileNameWithoutExtension(p)).Average(f =>
+            Support.RegionSimilarity.Of(demo.GroundTruth(f, w, h), Support.SharedDemoModel.ReadMask(masks, f, w, h)));
+        Assert.That(j, Is.GreaterThanOrEqualTo(0.92), "mean J of the README's first command against the ground truth");
     }
 
     /// <summary>Splits a shell command line at spaces outside double quotes (all the README's first command uses).</summary>

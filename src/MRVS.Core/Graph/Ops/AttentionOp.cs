@@ -47,4 +47,8 @@ public sealed class AttentionOp(int heads, AttentionScaling scaling = AttentionS
         }
         return new TensorType(DType.F32, [q[0], q[1], v[2]]);
     }
+
+    /// <summary>QKᵀ and the weighted sum of V over every head: 2·B·Lq·Lk·(E + Ev).</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        2L * inputs[0][0] * inputs[0][1] * inputs[1][1] * (inputs[0][2] + inputs[2][2]);
 }

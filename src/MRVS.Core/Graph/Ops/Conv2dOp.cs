@@ -21,4 +21,7 @@ public sealed class Conv2dOp(int stride = 1, int padding = 0) : Op
         Expect(oh > 0 && ow > 0, $"kernel {w[2]}×{w[3]} larger than padded input {x}");
         return new TensorType(DType.F32, [x[0], w[0], oh, ow]);
     }
+
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        2 * output.Elements * inputs[1][1] * inputs[1][2] * inputs[1][3];
 }

@@ -37,4 +37,8 @@ public sealed class CrossModalFusionOp(int heads, bool keyPaddingMask = false) :
         }
         return q;
     }
+
+    /// <summary>The attention (QKᵀ and the weighted sum of V: 4·B·Lq·Lk·E) and out-projection (2·B·Lq·E²).</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        4L * output[0] * output[1] * inputs[1][1] * output[2] + 2 * output.Elements * output[2];
 }

@@ -38,4 +38,8 @@ public sealed class DynamicMaskHeadOp(int channels, int layers, int imageHeight,
         Expect(p[2] == need, $"{p[2]} dynamic parameters per query, but {f[1]} feature channels + 2 coordinates with {Layers} layers of {Channels} need {need}");
         return new TensorType(DType.F32, [f[0], p[1], f[2], f[3]]);
     }
+
+    /// <summary>The per-pixel 1×1 convolutions of every query: 2 · (weights per query) per output pixel.</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        2 * output.Elements * WeightCounts(inputs[0][1] + 2).Sum();
 }

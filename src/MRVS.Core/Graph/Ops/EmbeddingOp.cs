@@ -15,4 +15,8 @@ public sealed class EmbeddingOp : Op
         ExpectDType(ids, DType.I64, "ids");
         return new TensorType(DType.F32, [.. ids.Shape, table[1]]);
     }
+
+    /// <summary>Of the table, only the rows gathered: at most the output's bytes.</summary>
+    public override long BytesRead(int index, IReadOnlyList<TensorType> inputs, TensorType output) =>
+        index == 0 ? Math.Min(inputs[0].Bytes, output.Bytes) : inputs[index].Bytes;
 }

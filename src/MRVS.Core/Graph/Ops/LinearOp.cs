@@ -23,4 +23,7 @@ public sealed class LinearOp(Activation activation = Activation.None) : Op
         shape[^1] = w[0];
         return new TensorType(DType.F32, shape);
     }
+
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        2 * output.Elements * inputs[1][1];
 }

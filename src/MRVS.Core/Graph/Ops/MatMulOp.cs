@@ -27,6 +27,9 @@ public sealed class MatMulOp(bool transposeB = false, float alpha = 1f) : Op
         return new TensorType(DType.F32, shape);
     }
 
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        2 * output.Elements * inputs[0][-1];
+
     /// <summary>Number of (M, K)·(K, N) products.</summary>
     public static int Batch(TensorType a) => (int)Shape.Elements(a.Shape.AsSpan(0, a.Rank - 2));
 }

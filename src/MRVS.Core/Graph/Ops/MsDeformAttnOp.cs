@@ -31,4 +31,8 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
         Expect(w.DType == DType.F32 && w.Rank == 5 && Enumerable.Range(0, 5).All(i => w[i] == loc[i]), $"attention weights are {w}, expected {Shape.Format(loc.Shape[..5])}");
         return new TensorType(DType.F32, [v[0], loc[1], v[2] * v[3]]);
     }
+
+    /// <summary>Per output channel and sample: a bilinear interpolation (4 multiply-adds) and its weighting.</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        10 * output.Elements * inputs[1][3] * inputs[1][4];
 }

@@ -20,4 +20,7 @@ public sealed class SliceOp(int axis, int start, int length, int step = 1) : Op
         s[Axis] = Length;
         return new TensorType(x.DType, s);
     }
+
+    /// <summary>Only the rows sliced: the output's bytes.</summary>
+    public override long BytesRead(int index, IReadOnlyList<TensorType> inputs, TensorType output) => output.Bytes;
 }

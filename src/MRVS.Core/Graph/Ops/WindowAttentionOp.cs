@@ -34,4 +34,8 @@ public sealed class WindowAttentionOp(int heads, bool masked) : Op
         }
         return new TensorType(DType.F32, [qkv[0], qkv[1], qkv[2] / 3]);
     }
+
+    /// <summary>QKᵀ and the weighted sum of V per window over every head: 4·nW·N²·C.</summary>
+    public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
+        4L * output[0] * output[1] * output[1] * output[2];
 }

@@ -33,12 +33,24 @@ internal sealed class SafeUnpickler
 
     /// <summary>
     /// The object the pickle in <paramref name="data"/> describes; <paramref name="source"/> names it in errors. At
-    /// most
-    /// <paramref name="maxOpcodes"/> opcodes run: each adds at most one value, mark or memo entry, so memory stays
+    /// most <paramref name="maxOpcodes"/> opcodes run: each adds at most one value, mark or memo entry, so memory stays
     /// proportional to that budget whatever the pickle repeats.
     /// </summary>
     public static object? Load(byte[] data, string source, IPickleResolver resolver, int maxOpcodes) =>
         new SafeUnpickler(data, source, resolver, maxOpcodes).Run();
+
+    /// <summary>
+    /// The object of the pickle that starts at <paramref name="position"/>; moves it past the pickle's STOP, for
+    /// files that hold several pickles in a row (the legacy torch.save format).
+    /// </summary>
+    public static object? Load(byte[] data, ref int position, string source, IPickleResolver resolver,
+        int maxOpcodes)
+    {
+        var unpickler = new SafeUnpickler(data, source, resolver, maxOpcodes) { _pos = position };
+        var value = unpickler.Run();
+        position = unpickler._pos;
+        return value;
+    }
 
     private object? Run()
     {

@@ -18,13 +18,16 @@ public sealed record CheckpointTensorInfo(string Name, DType? DType, string Stor
 /// (<see cref="Read"/>, <see cref="StateDict"/>) into tensors owned by this checkpoint (contiguous copies, also of
 /// strided views) and freed by <see cref="Dispose"/>. Every zip entry read is checked against its CRC-32.
 /// The saved object must be a dict with string keys, as in <c>torch.save({'epoch': …, 'model_state_dict': …}, path)</c>.
+/// The legacy (non-zip) format is read by <see cref="LegacyTorchFile"/>: the same pickle, storages at file offsets
+/// (no CRC there to check).
 /// </summary>
 public sealed unsafe class TorchCheckpoint : IDisposable
 {
     private const int CopyChunk = 1 << 20;
     private readonly FileStream _file;
-    private readonly ZipArchive _zip;
-    private readonly string _archive;
+    private readonly ZipArchive? _zip;
+    private readonly string _archive = "";
+    private readonly LegacyTorchFile? _legacy;
     private readonly ResourceLimits _limits;
     private readonly OrderedDictionary<object, object?> _root;
     private readonly Dictionary<string, OrderedDictionary<string, TorchTensorRef>> _refs = new(StringComparer.Ordinal);
@@ -41,24 +44,32 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         Path = path;
         _file = file;
         _limits = limits;
-        RejectNonZip();
-        try
+        object? root;
+        if (IsLegacyFormat())
         {
-            _zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
-            _ = _zip.Entries; // the central directory is read here
+            _legacy = LegacyTorchFile.Read(file, path, limits);
+            root = _legacy.Root;
         }
-        catch (InvalidDataException)
+        else
         {
-            throw Fail("not a readable zip archive: its central directory is damaged or missing (truncated?)");
+            try
+            {
+                _zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
+                _ = _zip.Entries; // the central directory is read here
+            }
+            catch (InvalidDataException)
+            {
+                throw Fail("not a readable zip archive: its central directory is damaged or missing (truncated?)");
+            }
+            var pickle = FindPickle();
+            _archive = pickle.FullName[..^"/data.pkl".Length];
+            RejectBigEndian();
+            var source = $"{path}: {pickle.FullName}";
+            ResourceLimits.CheckFileSize(pickle.Length, limits.MaxPickleBytes, nameof(ResourceLimits.MaxPickleBytes),
+                source);
+            root = SafeUnpickler.Load(ReadAll(pickle), source, new TorchPickleResolver(source),
+                limits.MaxPickleOpcodes);
         }
-        var pickle = FindPickle();
-        _archive = pickle.FullName[..^"/data.pkl".Length];
-        RejectBigEndian();
-        var source = $"{path}: {pickle.FullName}";
-        ResourceLimits.CheckFileSize(pickle.Length, limits.MaxPickleBytes, nameof(ResourceLimits.MaxPickleBytes),
-            source);
-        var root = SafeUnpickler.Load(ReadAll(pickle), source, new TorchPickleResolver(source),
-            limits.MaxPickleOpcodes);
         _root = root as OrderedDictionary<object, object?>
                 ?? throw Fail($"the saved object is {PickleValue.Describe(root)}, expected a dict such as {{'model_state_dict': ...}}");
         TopLevelKeys = _root.Keys.Select(k => k as string
@@ -83,52 +94,61 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     }
 
     /// <summary>
-    /// The names, dtypes and shapes of the dict of tensors saved under <paramref name="key"/>, from the pickle alone.
-    /// Throws when the dict holds something else than tensors, when a tensor's view leaves its storage, or when the
-    /// storages the dict refers to add up to more than <see cref="ResourceLimits.MaxModelBytes"/>.
+    /// The names, dtypes and shapes of the dict of tensors saved under <paramref name="key"/> (null: the saved dict
+    /// itself, a bare state dict), from the pickle alone. Throws when the dict holds something else than tensors, when
+    /// a tensor's view leaves its storage, or when the storages the dict refers to add up to more than <see
+    /// cref="ResourceLimits.MaxModelBytes"/>.
     /// </summary>
-    public IReadOnlyList<CheckpointTensorInfo> Describe(string key = "model_state_dict") =>
+    public IReadOnlyList<CheckpointTensorInfo> Describe(string? key = "model_state_dict") =>
         Refs(key).Select(x => new CheckpointTensorInfo(x.Key, x.Value.Storage.Type.DType, x.Value.Storage.Type.Name,
             x.Value.Size)).ToList();
 
     /// <summary>
-    /// One tensor of the dict under <paramref name="key"/>, read on the first call; it belongs to this checkpoint.
+    /// One tensor of the dict under <paramref name="key"/> (null: the saved dict), read on the first call; it belongs
+    /// to this checkpoint.
     /// </summary>
-    public Tensor Read(string key, string name)
+    public Tensor Read(string? key, string name)
     {
-        if (_read.TryGetValue((key, name), out var t)) return t;
-        var refs = Refs(key);
-        if (!refs.TryGetValue(name, out var r)) throw Fail($"'{key}' has no entry '{name}'");
-        return _read[(key, name)] = ReadTensor($"'{key}' entry '{name}'", r);
+        if (_read.TryGetValue((key ?? "", name), out var t)) return t;
+        if (!Refs(key).TryGetValue(name, out var r)) throw Fail($"{DictName(key)} has no entry '{name}'");
+        return _read[(key ?? "", name)] = ReadTensor($"{DictName(key)} entry '{name}'", r);
     }
 
     /// <summary>
-    /// The dict of tensors saved under <paramref name="key"/>, read on the first call (later calls return the same
-    /// tensors). The tensors belong to this checkpoint and are freed when it is disposed.
+    /// The dict of tensors saved under <paramref name="key"/> (null: the saved dict itself, a bare state dict), read
+    /// on the first call (later calls return the same tensors). Entries <paramref name="include"/> rejects are not
+    /// read. The tensors belong to this checkpoint and are freed when it is disposed.
     /// </summary>
-    public IReadOnlyDictionary<string, Tensor> StateDict(string key = "model_state_dict")
+    public IReadOnlyDictionary<string, Tensor> StateDict(string? key = "model_state_dict",
+        Predicate<string>? include = null)
     {
-        if (_loaded.TryGetValue(key, out var done)) return done;
+        if (include is null && _loaded.TryGetValue(key ?? "", out var done)) return done;
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var name in Refs(key).Keys) tensors.Add(name, Read(key, name));
-        _loaded[key] = tensors;
+        foreach (var name in Refs(key).Keys)
+            if (include is null || include(name)) tensors.Add(name, Read(key, name));
+        if (include is null) _loaded[key ?? ""] = tensors;
         return tensors;
     }
 
-    private OrderedDictionary<string, TorchTensorRef> Refs(string key)
+    private static string DictName(string? key) => key is null ? "the saved dict" : $"'{key}'";
+
+    private OrderedDictionary<string, TorchTensorRef> Refs(string? key)
     {
-        if (_refs.TryGetValue(key, out var known)) return known;
-        if (!_root.TryGetValue(key, out var value))
+        if (_refs.TryGetValue(key ?? "", out var known)) return known;
+        object? value = _root;
+        if (key is not null && !_root.TryGetValue(key, out value))
             throw Fail($"no top-level key '{key}'; the saved dict has {FormatKeys()}");
+        var what = DictName(key);
         if (value is not OrderedDictionary<object, object?> dict)
-            throw Fail($"'{key}' is {PickleValue.Describe(value)}, expected a dict of tensors");
+            throw Fail($"{what} is {PickleValue.Describe(value)}, expected a dict of tensors");
         var refs = new OrderedDictionary<string, TorchTensorRef>(dict.Count, StringComparer.Ordinal);
         var storages = new Dictionary<string, TorchStorage>(StringComparer.Ordinal);
         foreach (var (k, v) in dict)
         {
-            if (k is not string name) throw Fail($"'{key}' has a key that is {PickleValue.Describe(k)}, expected strings");
-            if (v is not TorchTensorRef r) throw Fail($"'{key}' entry '{name}' is {PickleValue.Describe(v)}, expected a tensor");
-            CheckView($"'{key}' entry '{name}'", r);
+            if (k is not string name) throw Fail($"{what} has a key that is {PickleValue.Describe(k)}, expected strings");
+            if (v is not TorchTensorRef r)
+                throw Fail($"{what} entry '{name}' is {PickleValue.Describe(v)}, expected a tensor");
+            CheckView($"{what} entry '{name}'", r);
             refs.Add(name, r);
             storages.TryAdd(r.Storage.Key, r.Storage);
         }
@@ -137,8 +157,8 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         foreach (var s in storages.Values)
             total = SaturatingAdd(total, SaturatingMultiply(s.Numel, s.Type.DType?.Size() ?? 1));
         ResourceLimits.CheckFileSize(total, _limits.MaxModelBytes, nameof(ResourceLimits.MaxModelBytes),
-            $"{Path}: the {storages.Count} storages of '{key}'");
-        _refs[key] = refs;
+            $"{Path}: the {storages.Count} storages of {what}");
+        _refs[key ?? ""] = refs;
         return refs;
     }
 
@@ -152,13 +172,11 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         if (last >= storage.Numel)
             throw Fail($"{what}: offset {r.Offset}, size {Format(r.Size)}, stride {Format(r.Stride)} reach element {last} " +
                        $"of storage '{storage.Key}', which holds {storage.Numel}");
-        var entryName = $"{_archive}/data/{storage.Key}";
-        var entry = _zip.GetEntry(entryName) ?? throw Fail($"{what}: storage entry '{entryName}' is missing");
-        if (storage.Type.DType is { } dtype
-            && (entry.Length % dtype.Size() != 0 || entry.Length / dtype.Size() != storage.Numel))
-            throw Fail($"{what}: storage entry '{entryName}' holds {entry.Length} bytes, expected {storage.Numel} x " +
-                $"{dtype.Size()} " +
-                       $"(torch.{storage.Type.Name})");
+        var (entryName, entry) = FindStorage(what, storage);
+        long length = entry?.Length ?? _legacy!.Storage(storage.Key).Bytes;
+        if (storage.Type.DType is { } dtype && (length % dtype.Size() != 0 || length / dtype.Size() != storage.Numel))
+            throw Fail($"{what}: storage entry '{entryName}' holds {length} bytes, expected {storage.Numel} x " +
+                $"{dtype.Size()} (torch.{storage.Type.Name})");
     }
 
     private Tensor ReadTensor(string what, TorchTensorRef r)
@@ -173,27 +191,47 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         long last = r.LastElement, span = (last - r.Offset + 1) * size;
         if (!r.IsContiguous && span > Array.MaxLength)
             throw Fail($"{what}: the strided view spans {span} bytes of storage '{storage.Key}', too many to gather in memory");
-        var entryName = $"{_archive}/data/{storage.Key}";
-        var entry = _zip.GetEntry(entryName)!;
+        var (entryName, entry) = FindStorage(what, storage);
         var tensor = Tensor.Zeros(dtype, r.Size.Select(d => (int)d).ToArray());
         try
         {
             var dst = new Span<byte>((void*)tensor.Data, bytes);
             if (r.IsContiguous || tensor.ElementCount == 0)
-                CopyVerified(entry, r.Offset * size, dst);
+                Copy(entry, storage, r.Offset * size, dst);
             else
             {
                 var window = new byte[span];
-                CopyVerified(entry, r.Offset * size, window);
+                Copy(entry, storage, r.Offset * size, window);
                 Gather(window, dst, r, size);
             }
             return tensor;
+        }
+        catch (Exception e) when (e is IOException)
+        {
+            tensor.Dispose();
+            throw Fail($"{what}: cannot read storage entry '{entryName}' ({ErrorText.OneLine(e.Message)})");
         }
         catch
         {
             tensor.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Bytes [start, start + destination.Length) of a storage: from its zip entry, verified, or from the legacy file.
+    /// </summary>
+    private void Copy(ZipArchiveEntry? entry, TorchStorage storage, long start, Span<byte> destination)
+    {
+        if (entry is not null)
+        {
+            CopyVerified(entry, start, destination);
+            return;
+        }
+        using var stream = new FileSegment(_file.SafeFileHandle, _legacy!.Storage(storage.Key).Offset);
+        Skip(stream, start);
+        try { stream.ReadExactly(destination); }
+        catch (EndOfStreamException) { throw Fail($"storage '{storage.Key}' ends early (truncated?)"); }
     }
 
     /// <summary>
@@ -282,17 +320,30 @@ public sealed unsafe class TorchCheckpoint : IDisposable
             stream.ReadExactly(buffer, 0, (int)Math.Min(left, buffer.Length));
     }
 
-    /// <summary>Older torch.save output is a bare pickle (or a tar file) that needs legacy handling this reader does not have.</summary>
-    private void RejectNonZip()
+    /// <summary>
+    /// The zip entry of a storage, or null in a legacy file (where the storage is a span of the file).
+    /// </summary>
+    private (string Name, ZipArchiveEntry? Entry) FindStorage(string what, TorchStorage storage)
+    {
+        if (_zip is null) return ($"storage '{storage.Key}'", null);
+        var entryName = $"{_archive}/data/{storage.Key}";
+        return (entryName, _zip.GetEntry(entryName) ?? throw Fail($"{what}: storage entry '{entryName}' is missing"));
+    }
+
+    /// <summary>
+    /// Zip (PyTorch ≥ 1.6) or legacy pickles; a tar file (PyTorch &lt; 0.4) or anything else is rejected.
+    /// </summary>
+    private bool IsLegacyFormat()
     {
         Span<byte> head = stackalloc byte[262];
         int n = _file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         _file.Position = 0;
         head = head[..n];
-        if (head.StartsWith("PK"u8)) return;
+        if (head.StartsWith("PK"u8)) return false;
+        if (LegacyTorchFile.Recognize(head)) return true;
         const string resave = "re-save it with PyTorch ≥ 1.6 (torch.save(torch.load(old), new))";
         if (n > 0 && head[0] == (byte)PickleOpcode.Proto)
-            throw Fail($"the file is a legacy (non-zip) torch.save file, written by PyTorch < 1.6 or with _use_new_zipfile_serialization=False; {resave}");
+            throw Fail("the file is a pickle but not a torch.save file: it does not start with torch's magic number");
         if (n >= 262 && head[257..262].SequenceEqual("ustar"u8))
             throw Fail($"the file is a legacy tar-format torch.save file; {resave}");
         throw Fail("the file is not a zip archive (expected the torch.save zip format, starting with 'PK')");
@@ -301,19 +352,20 @@ public sealed unsafe class TorchCheckpoint : IDisposable
     /// <summary>torch.save puts everything under one folder named after the file: exactly one '&lt;archive&gt;/data.pkl'.</summary>
     private ZipArchiveEntry FindPickle()
     {
-        var pickles = _zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
+        var zip = _zip!;
+        var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
                                               && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length).ToList();
         if (pickles.Count == 1) return pickles[0];
-        var names = string.Join(", ", _zip.Entries.Take(10).Select(e => $"'{e.FullName}'"));
+        var names = string.Join(", ", zip.Entries.Take(10).Select(e => $"'{e.FullName}'"));
         return pickles.Count == 0
             ? throw Fail($"the zip archive has no '<archive>/data.pkl' entry, so it is not a torch.save checkpoint (entries: {names}" +
-                         $"{(_zip.Entries.Count > 10 ? ", ..." : "")})")
+                         $"{(zip.Entries.Count > 10 ? ", ..." : "")})")
             : throw Fail($"the zip archive has {pickles.Count} '<archive>/data.pkl' entries, expected one");
     }
 
     private void RejectBigEndian()
     {
-        var entry = _zip.GetEntry($"{_archive}/byteorder");
+        var entry = _zip!.GetEntry($"{_archive}/byteorder");
         if (entry == null) return;
         var order = System.Text.Encoding.ASCII.GetString(ReadAll(entry)).Trim();
         if (order != "little") throw Fail($"'{entry.FullName}' says '{order}'; only little-endian storages are supported");
@@ -344,7 +396,7 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         foreach (var t in _read.Values) t.Dispose();
         _read.Clear();
         _loaded.Clear();
-        _zip.Dispose();
+        _zip?.Dispose();
         _file.Dispose();
     }
 }

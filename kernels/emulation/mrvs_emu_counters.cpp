@@ -1,0 +1,195 @@
+// Memory counters of the instrumented emulation (libmrvs_kernels_emu_counters.so, CMakeLists.txt): the kernels are
+// compiled with GCC's -fsanitize=thread instrumentation, which calls __tsan_readN / __tsan_writeN before every load
+// and store the optimiser kept; this file defines those callbacks (no libtsan is linked) and counts, per thread
+// block, the distinct 32-byte sectors of device memory read and written. A block's re-reads of a sector count once
+// (L1 and shared memory would absorb them); different blocks count separately. Device memory is what the host
+// registered (mrvs_emu_counters_add_region: the emulated device's allocations), so locals, fiber stacks and shared
+// memory are not counted. A block runs on one OS thread from start to end (mrvs_emu.cpp), so the sets are
+// thread-local and totals are summed when a block ends. The plain library is built without any of this.
+#include "../include/mrvs_emu.h"
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+namespace mrvs_emu
+{
+namespace
+{
+constexpr unsigned SectorShift = 5;
+
+struct Region
+{
+    std::uintptr_t begin, end;
+};
+
+// Sorted, disjoint; changed by the host only between launches.
+std::vector<Region> regions;
+std::uintptr_t lowest = UINTPTR_MAX, highest = 0;
+
+// Set of sector numbers with generation stamps: starting a new block is one increment, not a clear.
+class SectorSet
+{
+public:
+    // True when the sector was not yet in the set of the current generation.
+    bool insert(std::uint64_t sector)
+    {
+        if (2 * (count_ + 1) > slots_.size()) grow();
+        return place(slots_, sector);
+    }
+
+    std::uint64_t take()
+    {
+        const std::uint64_t n = count_;
+        count_ = 0;
+        if (++generation_ == 0) // wrapped: stale stamps could look current
+        {
+            std::fill(slots_.begin(), slots_.end(), Slot{});
+            generation_ = 1;
+        }
+        return n;
+    }
+
+private:
+    struct Slot
+    {
+        std::uint64_t sector = 0;
+        std::uint32_t generation = 0;
+    };
+
+    bool place(std::vector<Slot>& slots, std::uint64_t sector)
+    {
+        const std::size_t mask = slots.size() - 1;
+        for (std::size_t i = (sector * 0x9E3779B97F4A7C15ull) >> 20 & mask;; i = (i + 1) & mask)
+        {
+            Slot& s = slots[i];
+            if (s.generation != generation_)
+            {
+                s = Slot{sector, generation_};
+                count_++;
+                return true;
+            }
+            if (s.sector == sector) return false;
+        }
+    }
+
+    void grow()
+    {
+        std::vector<Slot> old(std::max<std::size_t>(1024, 2 * slots_.size()));
+        old.swap(slots_);
+        const std::uint64_t live = count_;
+        count_ = 0;
+        for (const Slot& s : old)
+            if (s.generation == generation_) place(slots_, s.sector);
+        count_ = live;
+    }
+
+    std::vector<Slot> slots_;
+    std::uint64_t count_ = 0;
+    std::uint32_t generation_ = 1;
+};
+
+struct BlockSectors
+{
+    SectorSet reads, writes;
+    // The last device sector each way and the last other one: consecutive accesses to one sector skip the region
+    // lookup and the set.
+    std::uint64_t last_read = UINT64_MAX, last_write = UINT64_MAX, last_other = UINT64_MAX;
+};
+
+thread_local BlockSectors block_sectors;
+std::atomic<std::uint64_t> read_sectors{0}, written_sectors{0}, blocks{0};
+
+bool is_device(std::uintptr_t address)
+{
+    auto it = std::upper_bound(regions.begin(), regions.end(), address,
+                               [](std::uintptr_t a, const Region& r) { return a < r.begin; });
+    return it != regions.begin() && address < (it - 1)->end;
+}
+
+inline void access(const void* pointer, unsigned size, bool write)
+{
+    const auto address = reinterpret_cast<std::uintptr_t>(pointer);
+    if (address >= highest || address + size <= lowest) return;
+    BlockSectors& b = block_sectors;
+    for (std::uint64_t s = address >> SectorShift, last = (address + size - 1) >> SectorShift; s <= last; s++)
+    {
+        std::uint64_t& recent = write ? b.last_write : b.last_read;
+        if (s == recent || s == b.last_other) continue;
+        if (!is_device(std::max<std::uintptr_t>(address, s << SectorShift)))
+        {
+            b.last_other = s;
+            continue;
+        }
+        recent = s;
+        (write ? b.writes : b.reads).insert(s);
+    }
+}
+} // namespace
+
+// Called by run_grid around each block (mrvs_emu.cpp, built with MRVS_EMU_COUNTERS).
+void counters_block_begin()
+{
+    block_sectors.last_read = block_sectors.last_write = block_sectors.last_other = UINT64_MAX;
+}
+
+void counters_block_end()
+{
+    read_sectors.fetch_add(block_sectors.reads.take(), std::memory_order_relaxed);
+    written_sectors.fetch_add(block_sectors.writes.take(), std::memory_order_relaxed);
+    blocks.fetch_add(1, std::memory_order_relaxed);
+}
+} // namespace mrvs_emu
+
+using mrvs_emu::access;
+
+extern "C"
+{
+// The host's interface (exported: the names start with mrvs_emu_, see exports.map).
+void mrvs_emu_counters_add_region(const void* begin, unsigned long long bytes)
+{
+    using namespace mrvs_emu;
+    const Region r{reinterpret_cast<std::uintptr_t>(begin), reinterpret_cast<std::uintptr_t>(begin) + bytes};
+    regions.insert(std::upper_bound(regions.begin(), regions.end(), r,
+                                    [](const Region& a, const Region& b) { return a.begin < b.begin; }), r);
+    lowest = regions.front().begin;
+    highest = 0;
+    for (const Region& x : regions) highest = std::max(highest, x.end);
+}
+
+void mrvs_emu_counters_remove_region(const void* begin)
+{
+    using namespace mrvs_emu;
+    const auto address = reinterpret_cast<std::uintptr_t>(begin);
+    regions.erase(std::remove_if(regions.begin(), regions.end(), [&](const Region& r) { return r.begin == address; }),
+                  regions.end());
+    lowest = regions.empty() ? UINTPTR_MAX : regions.front().begin;
+    highest = 0;
+    for (const Region& x : regions) highest = std::max(highest, x.end);
+}
+
+// Sectors read, sectors written and blocks run since the last call; resets them.
+void mrvs_emu_counters_take(unsigned long long* read, unsigned long long* written, unsigned long long* block_count)
+{
+    *read = mrvs_emu::read_sectors.exchange(0);
+    *written = mrvs_emu::written_sectors.exchange(0);
+    *block_count = mrvs_emu::blocks.exchange(0);
+}
+
+// The callbacks GCC's thread-sanitizer instrumentation emits (with --param=tsan-instrument-func-entry-exit=0).
+// The library is linked with --no-undefined: a kernel needing another one (atomics: __tsan_atomic*) fails to link.
+void __tsan_init() {}
+#define MRVS_TSAN_ACCESS(n)                                                    \
+    void __tsan_read##n(void* p) { access(p, n, false); }                      \
+    void __tsan_write##n(void* p) { access(p, n, true); }                      \
+    void __tsan_unaligned_read##n(void* p) { access(p, n, false); }            \
+    void __tsan_unaligned_write##n(void* p) { access(p, n, true); }
+MRVS_TSAN_ACCESS(1)
+MRVS_TSAN_ACCESS(2)
+MRVS_TSAN_ACCESS(4)
+MRVS_TSAN_ACCESS(8)
+MRVS_TSAN_ACCESS(16)
+#undef MRVS_TSAN_ACCESS
+void __tsan_read_range(void* p, unsigned long size) { access(p, (unsigned)size, false); }
+void __tsan_write_range(void* p, unsigned long size) { access(p, (unsigned)size, true); }
+}

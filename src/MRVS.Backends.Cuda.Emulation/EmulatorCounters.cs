@@ -1,0 +1,90 @@
+using System.Runtime.InteropServices;
+using MRVS.Core.Execution;
+using MRVS.Core.Graph;
+using MRVS.Core.Tensors;
+
+namespace MRVS.Backends.Cuda.Emulation;
+
+/// <summary>
+/// The counters of an <see cref="EmulatedDevice"/> running the instrumented kernels
+/// (libmrvs_kernels_emu_counters.so, kernels/emulation/mrvs_emu_counters.cpp): every launch's distinct 32-byte sectors
+/// of device memory read and written per thread block, plus the GEMMs and copies the device ran, in order. Device
+/// memory is what the device allocated, registered here. Work is attributed to graph nodes between
+/// <see cref="BeginNode"/> and <see cref="EndNode"/> (<see cref="CountingNodeTimer"/>). Work replayed from a captured
+/// graph is not counted.
+/// </summary>
+public sealed unsafe class EmulatorCounters : IWorkCounters
+{
+    private const int SectorBytes = 32;
+    private readonly delegate* unmanaged<nint, ulong, void> _addRegion;
+    private readonly delegate* unmanaged<nint, void> _removeRegion;
+    private readonly delegate* unmanaged<ulong*, ulong*, ulong*, void> _take;
+    private readonly List<DeviceWork> _work = [];
+    private readonly List<NodeWork> _nodes = [];
+    private int _nodeStart = -1;
+
+    /// <param name="library">A loaded emulation library; it must be the instrumented one.</param>
+    internal EmulatorCounters(nint library, string path)
+    {
+        nint Export(string name) => NativeLibrary.TryGetExport(library, name, out var f) ? f
+            : throw new InvalidOperationException($"{path} has no {name}: it is not the instrumented emulation "
+                + "(build it: tools/ci/build-kernels-emu.sh)");
+        _addRegion = (delegate* unmanaged<nint, ulong, void>)Export("mrvs_emu_counters_add_region");
+        _removeRegion = (delegate* unmanaged<nint, void>)Export("mrvs_emu_counters_remove_region");
+        _take = (delegate* unmanaged<ulong*, ulong*, ulong*, void>)Export("mrvs_emu_counters_take");
+    }
+
+    /// <summary>Everything counted since <see cref="Clear"/>, in order.</summary>
+    public IReadOnlyList<DeviceWork> Work => _work;
+
+    /// <summary>The work of each node marked since <see cref="Clear"/>, in order.</summary>
+    public IReadOnlyList<NodeWork> Nodes => _nodes;
+
+    public void Clear()
+    {
+        _work.Clear();
+        _nodes.Clear();
+        _nodeStart = -1;
+    }
+
+    public void BeginNode() => _nodeStart = _work.Count;
+
+    public void EndNode(Node node)
+    {
+        if (_nodeStart < 0) throw new InvalidOperationException($"{node.Name}: EndNode without BeginNode");
+        _nodes.Add(new NodeWork(node.Name, node.Op.Kind, node.CompulsoryBytes, node.Flops, _work[_nodeStart..]));
+        _nodeStart = -1;
+    }
+
+    internal void AddRegion(nint pointer, long bytes) => _addRegion(pointer, (ulong)bytes);
+
+    internal void RemoveRegion(nint pointer) => _removeRegion(pointer);
+
+    /// <summary>Before a launch: forgets what ran uncounted since the last one (replayed graphs).</summary>
+    internal void BeginLaunch() => Take();
+
+    /// <summary>After a launch: records the sectors its blocks touched.</summary>
+    internal void EndLaunch(string kernel)
+    {
+        var (read, written, blocks) = Take();
+        _work.Add(new DeviceWork(DeviceWorkKind.Kernel, kernel, 1, (long)blocks, (long)read * SectorBytes,
+            (long)written * SectorBytes, 0));
+    }
+
+    internal void CountGemm(int m, int n, int k, int batch, long strideB, DType inputs, DType output)
+    {
+        long a = (long)batch * m * k, b = (strideB == 0 ? 1L : batch) * k * n, c = (long)batch * m * n;
+        _work.Add(new DeviceWork(DeviceWorkKind.Gemm, $"gemm_{inputs.ToString().ToLowerInvariant()}", 1, 1,
+            (a + b) * inputs.Size(), c * output.Size(), 2 * c * k));
+    }
+
+    internal void CountCopy(string name, long readBytes, long writtenBytes) =>
+        _work.Add(new DeviceWork(DeviceWorkKind.Copy, name, 1, 1, readBytes, writtenBytes, 0));
+
+    private (ulong Read, ulong Written, ulong Blocks) Take()
+    {
+        ulong read, written, blocks;
+        _take(&read, &written, &blocks);
+        return (read, written, blocks);
+    }
+}

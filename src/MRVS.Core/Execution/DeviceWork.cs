@@ -1,0 +1,30 @@
+namespace MRVS.Core.Execution;
+
+/// <summary>How the bytes of a <see cref="DeviceWork"/> were found.</summary>
+public enum DeviceWorkKind
+{
+    /// <summary>
+    /// A kernel launch: the distinct 32-byte sectors each thread block read and wrote (the instrumented emulation's
+    /// count).
+    /// </summary>
+    Kernel,
+
+    /// <summary>
+    /// A GEMM (cuBLAS on the GPU, not instrumented): its operands read once, its result written once, 2·M·N·K FLOPs
+    /// per product.
+    /// </summary>
+    Gemm,
+
+    /// <summary>A device-to-device copy or fill: its bytes.</summary>
+    Copy,
+}
+
+/// <summary>
+/// Work a device ran while counting (<see cref="IWorkCounters"/>), with the bytes it moved through global memory: one launch, GEMM or
+/// copy (<paramref name="Count"/> 1), or the sum of several of one name.
+/// </summary>
+public sealed record DeviceWork(
+    DeviceWorkKind Kind, string Name, long Count, long Blocks, long ReadBytes, long WrittenBytes, long Flops)
+{
+    public long TrafficBytes => ReadBytes + WrittenBytes;
+}

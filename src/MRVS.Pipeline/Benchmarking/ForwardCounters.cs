@@ -1,0 +1,134 @@
+using MRVS.Core.Execution;
+using MRVS.Models;
+using MRVS.Models.Building;
+using MRVS.Models.Config;
+
+namespace MRVS.Pipeline.Benchmarking;
+
+/// <summary>One kernel's (or GEMM's, or copy's) share of a counted forward.</summary>
+public sealed record KernelTotals(
+    string Name, DeviceWorkKind Kind, long Launches, long Blocks, long ReadBytes, long WrittenBytes)
+{
+    /// <summary>Bytes read and written (distinct 32-byte sectors per thread block).</summary>
+    public long TrafficBytes => ReadBytes + WrittenBytes;
+}
+
+/// <summary>
+/// The memory traffic of one forward, node by node, as the instrumented emulation counts it
+/// (<see cref="IWorkCounters"/>): launches, distinct 32-byte sectors per thread block, GEMM operands, and each
+/// node's compulsory bytes and FLOPs. Either counted at <see cref="Shape"/>'s frames, or extrapolated to them from
+/// counts at two smaller frame counts (<see cref="CountedFrames"/>).
+/// </summary>
+public sealed record ForwardCounters(
+    ForwardShape Shape, Precision Precision, IReadOnlyList<NodeWork> Nodes, IReadOnlyList<int> CountedFrames)
+{
+    /// <summary>Kernel launches of the forward.</summary>
+    public long Launches => Nodes.Sum(n => n.Launches);
+    /// <summary>Bytes the kernels read and wrote, all nodes.</summary>
+    public long TrafficBytes => Nodes.Sum(n => n.TrafficBytes);
+    /// <summary>Bytes each node must move at least (its inputs once and its output), all nodes.</summary>
+    public long CompulsoryBytes => Nodes.Sum(n => n.CompulsoryBytes);
+    /// <summary>Floating-point operations, all nodes.</summary>
+    public long Flops => Nodes.Sum(n => n.Flops);
+    /// <summary>Whether the counts were extrapolated from smaller frame counts.</summary>
+    public bool Extrapolated => CountedFrames.Count > 1;
+
+    /// <summary>Totals per kernel (GEMMs and copies under their own names), most traffic first.</summary>
+    public IReadOnlyList<KernelTotals> ByKernel() =>
+    [
+        .. Nodes.SelectMany(n => n.Work).GroupBy(w => (w.Kind, w.Name))
+            .Select(g => new KernelTotals(g.Key.Name, g.Key.Kind, g.Sum(w => w.Count), g.Sum(w => w.Blocks),
+                g.Sum(w => w.ReadBytes), g.Sum(w => w.WrittenBytes)))
+            .OrderByDescending(k => k.TrafficBytes),
+    ];
+
+    /// <summary>
+    /// One forward on random inputs, dispatched node by node on a backend whose device counts (cuda-emu with
+    /// counters). With 16-bit GEMMs a first forward narrows the weights once; it runs uncounted first, so that the
+    /// count is a steady forward's.
+    /// </summary>
+    public static ForwardCounters Count(ModelConfig config, WeightStore weights, ForwardShape shape, IBackend backend)
+    {
+        if (backend.Counters is not { } counters)
+            throw new ArgumentException(
+                $"counters need the instrumented emulation (--backend cuda-emu --counters), not '{backend.Name}'");
+        var graph = SocModel.Build(config, weights, shape);
+        using var executor = new Executor(graph, backend, [SocModel.PredMasks, SocModel.PredCls]);
+        var inputs = ForwardBenchmark.RandomInputs(shape, config);
+        try
+        {
+            if (backend.Precision != Precision.Fp32) ForwardBenchmark.Dispose(executor.Run(inputs).Outputs);
+            counters.Clear();
+            ForwardBenchmark.Dispose(executor.Run(inputs, timeNodes: true).Outputs);
+            var nodes = counters.Nodes.ToList();
+            counters.Clear();
+            return new ForwardCounters(shape, backend.Precision, nodes, [shape.Frames]);
+        }
+        finally
+        {
+            ForwardBenchmark.Dispose(inputs);
+        }
+    }
+
+    /// <summary>
+    /// The nodes one forward at <paramref name="shape"/> runs, with their compulsory bytes and FLOPs but no work: what
+    /// the graph alone tells, without running it.
+    /// </summary>
+    public static IReadOnlyList<NodeWork> Plan(ModelConfig config, WeightStore weights, ForwardShape shape)
+    {
+        var graph = SocModel.Build(config, weights, shape);
+        var plan = MemoryPlanner.Plan(graph, [graph.Taps[SocModel.PredMasks], graph.Taps[SocModel.PredCls]]);
+        return
+        [
+            .. plan.Schedule.Where(n => !n.Op.IsView)
+                .Select(n => new NodeWork(n.Name, n.Op.Kind, n.CompulsoryBytes, n.Flops, [])),
+        ];
+    }
+
+    /// <summary>
+    /// Every node's measured figures (traffic, launches, blocks) at <paramref name="target"/>'s frames from counts at
+    /// two smaller frame counts, assuming each is affine in the frames (per-frame work plus a fixed part); compulsory
+    /// bytes and FLOPs are the target graph's own (<see cref="Plan"/>). Work of one name in a node is summed. What
+    /// grows faster than the frames is underestimated: Video Swin's window attention reads its heads' [N, N] bias
+    /// per block, N = 49·T while the temporal window (8) is clipped to T frames.
+    /// </summary>
+    public static ForwardCounters Extrapolate(ForwardCounters a, ForwardCounters b, ForwardShape shape,
+        IReadOnlyList<NodeWork> target)
+    {
+        int ta = a.Shape.Frames, tb = b.Shape.Frames, frames = shape.Frames;
+        if (ta == tb || a.Nodes.Count != b.Nodes.Count || a.Nodes.Count != target.Count
+            || a.Precision != b.Precision)
+            throw new ArgumentException(
+                $"cannot extrapolate from counts at {ta} and {tb} frames ({a.Nodes.Count} and {b.Nodes.Count} nodes)");
+        double f = (double)(frames - ta) / (tb - ta);
+        long At(long va, long vb) => Math.Max(0, (long)Math.Round(va + (vb - va) * f));
+        var nodes = a.Nodes.Zip(b.Nodes, target).Select(x =>
+        {
+            var (na, nb, nt) = x;
+            if (na.Node != nb.Node || na.Node != nt.Node)
+                throw new ArgumentException($"the graphs at {ta} and {tb} frames differ: {na.Node} vs {nb.Node}");
+            var (wa, wb) = (Merge(na.Work), Merge(nb.Work));
+            if (wa.Count != wb.Count || wb.Keys.Any(k => !wa.ContainsKey(k)))
+                throw new ArgumentException($"{na.Node} runs other kernels at {ta} frames than at {tb}");
+            var work = wb.Values.Select(w =>
+            {
+                var x = wa[(w.Kind, w.Name)];
+                return w with
+                {
+                    Count = At(x.Count, w.Count), Blocks = At(x.Blocks, w.Blocks),
+                    ReadBytes = At(x.ReadBytes, w.ReadBytes), WrittenBytes = At(x.WrittenBytes, w.WrittenBytes),
+                    Flops = At(x.Flops, w.Flops),
+                };
+            }).ToList();
+            return nt with { Work = work };
+        }).ToList();
+        return new ForwardCounters(shape, a.Precision, nodes, [ta, tb]);
+    }
+
+    private static Dictionary<(DeviceWorkKind Kind, string Name), DeviceWork> Merge(IEnumerable<DeviceWork> work) =>
+        work.GroupBy(w => (w.Kind, w.Name)).ToDictionary(g => g.Key, g => g.Aggregate((x, y) => x with
+        {
+            Count = x.Count + y.Count, Blocks = x.Blocks + y.Blocks, ReadBytes = x.ReadBytes + y.ReadBytes,
+            WrittenBytes = x.WrittenBytes + y.WrittenBytes, Flops = x.Flops + y.Flops,
+        }));
+}
