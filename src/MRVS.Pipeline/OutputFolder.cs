@@ -122,6 +122,23 @@ public sealed class OutputFolder : IDisposable
     }
 
     /// <summary>
+    /// Writes a file whole or not at all: into <c>.NAME.partial-PID</c> beside it, then renamed over it.
+    /// </summary>
+    public static void WriteFile(string path, Action<Stream> write)
+    {
+        var partial = Beside(path, "partial", Environment.ProcessId);
+        try
+        {
+            using (var file = File.Create(partial)) write(file);
+            File.Move(partial, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(partial)) File.Delete(partial);
+        }
+    }
+
+    /// <summary>
     /// An I/O failure as an <see cref="MrvsException"/>: a full disk is a resource limit, anything else the output's
     /// fault.
     /// </summary>

@@ -81,7 +81,9 @@ public class EvalRunnerTests
         var second = Path.Combine(videos, $".{protocol.Videos(root, split ?? protocol.DefaultSplit)[1].Id}.partial");
         Directory.CreateDirectory(second);
         File.WriteAllText(Path.Combine(second, "00000.png"), "half a file");
-        Assert.Throws<IOException>(() => EvalRunner.Run(Options("killed")), "a second run without --resume");
+        var again = Assert.Throws<MrvsException>(() => EvalRunner.Run(Options("killed")),
+            "a second run without --resume")!;
+        Assert.That(again.Message, Does.Contain("--resume"));
         var resumed = EvalRunner.Run(Options("killed") with { Resume = true });
         AssertSameFiles(expected, Files(resumed.OutputDirectory, Timing));
         Assert.That(resumed.Figures, Is.EqualTo(whole.Figures));
@@ -90,8 +92,10 @@ public class EvalRunnerTests
             .Select(i => EvalRunner.Run(Options($"shard{i}") with { ShardIndex = i, ShardCount = 2 })).ToList();
         Assert.That(shards.Select(s => s.Videos), Is.EqualTo(new[] { 1, 1 }));
         Assert.That(shards.All(s => !s.Merged));
-        Assert.Throws<InvalidDataException>(
-            () => EvalRunner.Merge([shards[0].OutputDirectory], Path.Combine(_dir, "half")));
+        var half = Path.Combine(_dir, "half");
+        var missing = Assert.Throws<MrvsException>(() => EvalRunner.Merge([shards[0].OutputDirectory], half))!;
+        Assert.That(missing.Message, Does.Contain("have no results yet"));
+        Assert.That(Directory.Exists(half), Is.False, "a failed merge leaves no output");
         var merged = Path.Combine(_dir, "merged");
         var (code, stdout, stderr) = Robustness.Mrvs.Run(
             "eval", "--merge", shards[0].OutputDirectory, shards[1].OutputDirectory, "--out", merged);

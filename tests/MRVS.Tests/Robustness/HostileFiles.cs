@@ -9,17 +9,17 @@ namespace MRVS.Tests.Robustness;
 public static class HostileFiles
 {
     /// <summary>
-    /// A PNG of a few dozen bytes whose header declares <paramref name="width"/> × <paramref name="height"/> RGB
-    /// pixels.
+    /// A PNG of a few dozen bytes whose header declares <paramref name="width"/> × <paramref name="height"/> pixels,
+    /// RGB (colour type 2) or gray (0).
     /// </summary>
-    public static byte[] PngHeader(int width, int height)
+    public static byte[] PngHeader(int width, int height, byte colorType = 2)
     {
         var png = new List<byte>([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
         var ihdr = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = 8; // bit depth
-        ihdr[9] = 2; // RGB
+        ihdr[9] = colorType;
         Chunk(png, "IHDR", ihdr);
         Chunk(png, "IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
         Chunk(png, "IEND", []);

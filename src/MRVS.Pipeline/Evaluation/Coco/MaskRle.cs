@@ -91,7 +91,10 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
         }
     }
 
-    /// <summary>The mask of a compressed counts string (pycocotools' <c>rleFrString</c>) of a height × width mask.</summary>
+    /// <summary>
+    /// The mask of a compressed counts string (pycocotools' <c>rleFrString</c>) of a height × width mask; the counts
+    /// must cover the mask exactly (<see cref="InvalidDataException"/> otherwise).
+    /// </summary>
     public static MaskRle FromCompressed(string s, int height, int width)
     {
         var counts = new List<long>();
@@ -112,8 +115,15 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
                 if (!more && (c & 0x10) != 0) x |= -1L << (5 * k);
             }
             if (counts.Count > 2) x += counts[^2];
+            if (x < 0 || x > (long)height * width)
+                throw new InvalidDataException($"RLE count {counts.Count} is {x}, outside the {width}x{height} mask");
             counts.Add(x);
         }
+        long covered = 0;
+        foreach (var c in counts) covered += c;
+        if (covered != (long)height * width)
+            throw new InvalidDataException($"RLE counts cover {covered} pixels, the {width}x{height} mask has " +
+                $"{(long)height * width}");
         return new MaskRle(height, width, counts.ToArray());
     }
 }

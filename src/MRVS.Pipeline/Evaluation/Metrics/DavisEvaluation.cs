@@ -61,6 +61,11 @@ public static class DavisEvaluation
     /// <summary>J and F statistics of a binary sequence.</summary>
     public static SequenceScore ScoreBinary(string name, IReadOnlyList<BitMask> gt, IReadOnlyList<BitMask> pred)
     {
+        for (int t = 0; t < Math.Min(gt.Count, pred.Count); t++)
+            if (gt[t].Width != pred[t].Width || gt[t].Height != pred[t].Height)
+                throw new MrvsException(MrvsErrorKind.BadInput,
+                    $"sequence '{name}': frame {t} is {gt[t].Width}x{gt[t].Height} in the ground truth and " +
+                    $"{pred[t].Width}x{pred[t].Height} predicted");
         var (j, f) = Measure(gt, pred);
         return new SequenceScore(name, DavisStatistics.Of(j), DavisStatistics.Of(f));
     }

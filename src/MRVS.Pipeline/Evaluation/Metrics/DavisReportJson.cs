@@ -32,12 +32,21 @@ public static class DavisReportJson
         j.WriteEndObject();
     }
 
-    /// <summary>The report written to a file.</summary>
+    /// <summary>The report written to a file, whole or not at all.</summary>
     public static void Write(string path, DavisReport r)
     {
-        using var file = File.Create(path);
-        using var j = new Utf8JsonWriter(file, Options);
-        Write(j, r);
+        try
+        {
+            OutputFolder.WriteFile(path, file =>
+            {
+                using var j = new Utf8JsonWriter(file, Options);
+                Write(j, r);
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw OutputFolder.Io(e, $"cannot write '{path}'");
+        }
     }
 
     /// <summary>Indented, with characters such as &amp; written as they are.</summary>

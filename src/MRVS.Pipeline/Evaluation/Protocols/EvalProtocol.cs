@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MRVS.Core.Errors;
 using MRVS.Core.Limits;
 using MRVS.Pipeline.Evaluation.Datasets;
 using MRVS.Pipeline.Media;
@@ -50,7 +51,8 @@ public abstract class EvalProtocol
         "ref-davis17" => new ReferDavisProtocol(),
         "a2d-sentences" => new ActorActionProtocol(jhmdb: false),
         "jhmdb-sentences" => new ActorActionProtocol(jhmdb: true),
-        _ => throw new ArgumentException($"unknown dataset '{dataset}'; expected one of {string.Join(", ", Names)}"),
+        _ => throw new MrvsException(MrvsErrorKind.BadInput,
+            $"unknown dataset '{ErrorText.OneLine(dataset)}'; expected one of {string.Join(", ", Names)}"),
     };
 
     /// <summary>The datasets <c>mrvs eval</c> runs.</summary>
