@@ -11,7 +11,8 @@ namespace MRVS.Tests.Fuzz;
 /// <summary>
 /// The inputs the fuzz suite mutates and the command each is given to: model files through <c>mrvs info</c> (which
 /// checks a model folder as segment loads it), checkpoints through <c>mrvs convert</c>, media through <c>mrvs
-/// segment</c>.
+/// segment</c>, predicted masks through <c>mrvs score</c>, a dataset's meta_expressions.json through <c>mrvs
+/// eval</c>.
 /// </summary>
 public static class FuzzTargets
 {
@@ -37,6 +38,9 @@ public static class FuzzTargets
             MutatePng,
             (dir, bytes) => Segment(model, dir, "input.png", bytes)),
         new("jpeg", 1, [Jpeg()], (m, b) => m.Bytes(b), (dir, bytes) => Segment(model, dir, "input.jpg", bytes)),
+        new("mask-png", 1, [Mask(palette: false), Mask(palette: true)], MutatePng, Score),
+        new("dataset-json", 1, [Utf8(MetaExpressions)], (m, b) => Utf8(m.Json(Encoding.UTF8.GetString(b))),
+            (dir, bytes) => Eval(model, dir, bytes)),
     ];
 
     private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
@@ -111,6 +115,51 @@ public static class FuzzTargets
         return ["segment", "--model", model.Folder, "--text", "the red ball", "--input", path, "--out",
             Path.Combine(dir, "out"),
             "--backend", "cpu", "--clip", "2", "--threads", "1"];
+    }
+
+    /// <summary>A ground-truth mask and the mutated prediction of the same frame, scored.</summary>
+    private static string[] Score(string dir, byte[] prediction)
+    {
+        var gt = Directory.CreateDirectory(Path.Combine(dir, "gt", "seq")).FullName;
+        var pred = Directory.CreateDirectory(Path.Combine(dir, "pred", "seq")).FullName;
+        File.WriteAllBytes(Path.Combine(gt, "00000.png"), Mask(palette: false));
+        File.WriteAllBytes(Path.Combine(pred, "00000.png"), prediction);
+        return ["score", "--gt", Path.GetDirectoryName(gt)!, "--pred", Path.GetDirectoryName(pred)!];
+    }
+
+    /// <summary>A 24x18 mask PNG: 0/255 gray, or object ids over the DAVIS palette.</summary>
+    private static byte[] Mask(bool palette)
+    {
+        var pixels = new byte[24 * 18];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i % 24 is > 6 and < 15 ? palette ? 1 : 255 : 0);
+        var path = Path.GetTempFileName();
+        try
+        {
+            LabelPng.Write(path, pixels, 24, 18, palette ? LabelPng.DavisPalette() : default);
+            return File.ReadAllBytes(path);
+        }
+        finally { File.Delete(path); }
+    }
+
+    /// <summary>MeViS's layout: one video of two frames, two expressions (no ground truth: valid).</summary>
+    private const string MetaExpressions = """
+        {"videos": {"v0": {"frames": ["00000", "00001"], "expressions": {
+            "0": {"exp": "the red ball", "anno_id": ["3"], "obj_id": [1]},
+            "1": {"exp": "a cat", "anno_id": [4, 5]}}}}}
+        """;
+
+    /// <summary>
+    /// <c>mrvs eval</c> of a dataset with the mutated meta_expressions.json. The output is named "run", not "out": a
+    /// failed evaluation keeps its run folder (finished videos, for --resume), checked only for staging leftovers.
+    /// </summary>
+    private static string[] Eval(MicroModel model, string dir, byte[] meta)
+    {
+        var split = Directory.CreateDirectory(Path.Combine(dir, "data", "valid")).FullName;
+        File.WriteAllBytes(Path.Combine(split, "meta_expressions.json"), meta);
+        var frames = Directory.CreateDirectory(Path.Combine(split, "JPEGImages", "v0")).FullName;
+        foreach (var f in new[] { "00000", "00001" }) File.WriteAllBytes(Path.Combine(frames, f + ".jpg"), Jpeg());
+        return ["eval", "--dataset", "mevis", "--root", Path.Combine(dir, "data"), "--model", model.Folder,
+            "--out", Path.Combine(dir, "run"), "--backend", "cpu", "--threads", "1"];
     }
 
     private static byte[] Pickle(string checkpoint)

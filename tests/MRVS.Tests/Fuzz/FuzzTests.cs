@@ -36,7 +36,8 @@ public class FuzzTests
             out var v) && v > 0 ? v : fallback;
 
     public static IEnumerable<string> Targets
-        => ["safetensors", "config", "vocab", "merges", "pickle", "checkpoint-zip", "gif", "png", "jpeg"];
+        => ["safetensors", "config", "vocab", "merges", "pickle", "checkpoint-zip", "gif", "png", "jpeg", "mask-png",
+            "dataset-json"];
 
     [TestCaseSource(nameof(Targets))]
     public void MutatedInputsKeepTheContract(string name)

@@ -89,7 +89,10 @@ public static class ActorActionDataset
                 }));
         }
         return videos.GroupBy(v => v.Id)
-            .Select(g => new EvalVideo(g.Key, [A2DClip(root, g.Key)], g.Select(x => x.E).ToList())).ToList();
+            .Select(g => new EvalVideo(g.Key, [A2DClip(root, g.Key)], g.Select(x => x.E).ToList())
+            {
+                Source = annotations,
+            }).ToList();
     }
 
     private static (string Video, int Frame, int Instance) ParseA2DImage(string id, string file)
@@ -153,7 +156,7 @@ public static class ActorActionDataset
                     $"'{root}'");
             int total = g.First().Total;
             var frames = Enumerable.Range(1, total).Select(i => Path.Combine(folder, $"{i:D5}.png")).ToList();
-            return new EvalVideo(g.Key, frames, g.Select(x => x.E).ToList());
+            return new EvalVideo(g.Key, frames, g.Select(x => x.E).ToList()) { Source = path };
         }).ToList();
     }
 

@@ -55,7 +55,7 @@ public static class ReferringVideoDataset
                     Objects = Ids(e.Value, "anno_id", meta, what) ?? Ids(e.Value, "obj_id", meta, what) ?? [],
                 });
             }
-            list.Add(new EvalVideo(id, frames, expressions));
+            list.Add(new EvalVideo(id, frames, expressions) { Source = meta });
         }
         return sorted ? list.OrderBy(v => v.Id, StringComparer.Ordinal).ToList() : list;
     }

@@ -55,7 +55,7 @@ public sealed class ActorActionProtocol(bool jhmdb) : EvalProtocol
                 throw new MrvsException(MrvsErrorKind.BadInput,
                     $"{Name}: video '{video.Id}' has {all.Count} frames; its annotated frame {e.Frame + 1} is missing");
             var window = ActorActionDataset.Window(e.Frame, all.Count).Select(i => all[i]).ToList();
-            var tokens = times.Measure("tokenize", () => segmenter.Tokenize(e.Text));
+            var tokens = Tokenize(segmenter, video, e, times);
             using var outputs = segmenter.Forward(window, tokens, validFrame: ActorActionDataset.WindowSize / 2,
                 times: times, cancel: cancel);
             var (scores, masks) = times.Measure("postprocess", () =>

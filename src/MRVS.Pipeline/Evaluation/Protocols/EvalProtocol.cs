@@ -5,6 +5,7 @@ using MRVS.Pipeline.Evaluation.Datasets;
 using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
 using MRVS.Pipeline.Segmentation;
+using MRVS.Pipeline.Text;
 
 namespace MRVS.Pipeline.Evaluation.Protocols;
 
@@ -58,6 +59,18 @@ public abstract class EvalProtocol
     /// <summary>The datasets <c>mrvs eval</c> runs.</summary>
     public static readonly string[] Names =
         ["ref-youtube-vos", "ref-davis17", "mevis", "a2d-sentences", "jhmdb-sentences"];
+
+    /// <summary>The expression's ids; a sentence the model refuses is named by its dataset file and ids.</summary>
+    protected static TokenizedText Tokenize(Segmenter segmenter, EvalVideo video, EvalExpression expression,
+        StageTimes times)
+    {
+        try { return times.Measure("tokenize", () => segmenter.Tokenize(expression.Text)); }
+        catch (MrvsException e) when (e.Kind == MrvsErrorKind.BadInput)
+        {
+            throw new MrvsException(e.Kind,
+                $"{video.Source}: expression '{expression.Id}' of video '{video.Id}': {e.Message}", e);
+        }
+    }
 
     /// <summary>
     /// A video's frames (a video file, a folder of images, or image files), held together within <see

@@ -49,7 +49,7 @@ public sealed class ReferDavisProtocol : EvalProtocol
             for (int o = 0; o < objects; o++)
             {
                 var e = video.Expressions[o * Annotators + a];
-                var tokens = times.Measure("tokenize", () => segmenter.Tokenize(e.Text));
+                var tokens = Tokenize(segmenter, video, e, times);
                 for (int start = 0; start < t; start += ClipLength)
                 {
                     cancel.ThrowIfCancellationRequested();

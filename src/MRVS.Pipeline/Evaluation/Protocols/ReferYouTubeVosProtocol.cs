@@ -41,7 +41,7 @@ public sealed class ReferYouTubeVosProtocol(bool mevis) : EvalProtocol
         foreach (var e in video.Expressions)
         {
             cancel.ThrowIfCancellationRequested();
-            var tokens = times.Measure("tokenize", () => segmenter.Tokenize(e.Text));
+            var tokens = Tokenize(segmenter, video, e, times);
             using var outputs = segmenter.Forward(frames, tokens, times: times, cancel: cancel);
             var masks = times.Measure("postprocess", () => InferScriptPostProcess.Threshold(
                 InferScriptPostProcess.Probabilities(outputs.Decision, outputs.PredMasks, outputs.Original)));
