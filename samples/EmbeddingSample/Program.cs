@@ -29,7 +29,8 @@ try
     // Results arrive clip by clip while later frames are still being decoded; nothing waits on this thread.
     var stream = segmenter.SegmentStreamAsync(frames.ReadFrames(), sentence, cancel.Token);
     await foreach (var f in stream)
-        Console.WriteLine($"frame {f.Index}: score {f.Score:F3}, {f.Area} pixels" + (f.Box is { } b ? $" in ({b.X}, {b.Y}) {b.Width}x{b.Height}" : ""));
+        Console.WriteLine($"frame {f.Index}: score {f.Score:F3}, {f.Area} pixels" + (f.Box is { } b
+            ? $" in ({b.X}, {b.Y}) {b.Width}x{b.Height}" : ""));
 
     Console.WriteLine($"{segmenter.Model} on {segmenter.Backend}: \"{stream.Text}\" → " +
         $"{stream.Tokens.Length} tokens, {stream.Clips} clip(s)");

@@ -3,7 +3,8 @@ using MRVS.Models.Config;
 
 namespace MRVS.Pipeline;
 
-/// <summary>Resolves a model config from a variant name or a config.json path (the CLI's --variant / --config).</summary>
+/// <summary>Resolves a model config from a variant name or a config.json path (the CLI's --variant /
+/// --config).</summary>
 public static class ModelLoading
 {
     /// <summary>The config of a released variant, or of a config.json; exactly one of the two.</summary>

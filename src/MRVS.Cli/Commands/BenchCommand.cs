@@ -23,7 +23,8 @@ public static class BenchCommand
     {
         var variant = new Option<string?>("--variant") { Description = "a released setting, e.g. socpp-mevis-swin-t" };
         var config = new Option<string?>("--config") { Description = "a model config.json (e.g. a fixture's)" };
-        var weights = new Option<string?>("--weights") { Description = "weights.safetensors; random weights when omitted" };
+        var weights = new Option<string?>("--weights") { Description =
+            "weights.safetensors; random weights when omitted" };
         var frames = CliValues.Int("--frames", "frames per forward", 8, 1, 100_000);
         var size = new Option<string>("--size") { Description = "frame size HxW, each side 1 to 8192",
             DefaultValueFactory = _ => "360x640" };
@@ -134,16 +135,20 @@ public static class BenchCommand
         var c = CultureInfo.InvariantCulture;
         var precision = backend.Precision;
         var sorted = r.RunMs.Order().ToList();
-        Console.WriteLine(string.Format(c, "model {0}, backend {1} ({2}), {3} frames {4}x{5}, {6} tokens", model, r.Backend, precision.Name(), r.Shape.Frames, r.Shape.Height, r.Shape.Width, r.Shape.TextLength));
+        Console.WriteLine(string.Format(c, "model {0}, backend {1} ({2}), {3} frames {4}x{5}, {6} tokens", model,
+            r.Backend, precision.Name(), r.Shape.Frames, r.Shape.Height, r.Shape.Width, r.Shape.TextLength));
         Console.WriteLine(string.Format(c, "graph build + plan + upload: {0:F0} ms", r.BuildMs));
         string replay = backend.CanCapture ? ", replayed from a CUDA graph"
             : backend.Name == "cpu" ? "" : ", eager launches";
         Console.WriteLine(string.Format(c, "forward: median {0:F1} ms, min {1:F1} ms, max {2:F1} ms over {3} runs{4}",
             sorted[sorted.Count / 2], sorted[0], sorted[^1], sorted.Count, replay));
-        Console.WriteLine(string.Format(c, "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0, r.PeakWorkingSetBytes / 1048576.0));
+        Console.WriteLine(string.Format(c,
+            "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0,
+                r.PeakWorkingSetBytes / 1048576.0));
         double total = r.ByOp.Sum(x => x.Ms);
         Console.WriteLine("per op kind (one run timed node by node, with device events where the backend has them):");
         foreach (var (op, ms, nodes) in r.ByOp)
-            Console.WriteLine(string.Format(c, "  {0,-22} {1,10:F1} ms {2,6:F1} %  ({3} nodes)", op, ms, 100 * ms / total, nodes));
+            Console.WriteLine(string.Format(c, "  {0,-22} {1,10:F1} ms {2,6:F1} %  ({3} nodes)", op, ms,
+                100 * ms / total, nodes));
     }
 }

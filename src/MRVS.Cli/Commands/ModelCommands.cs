@@ -17,8 +17,10 @@ public static class ModelCommands
     public static Command Convert()
     {
         var checkpoint = new Argument<string>("checkpoint") { Description = "official checkpoint (.pth.tar)" };
-        var variant = new Option<string?>("--variant") { Description = "released setting, e.g. soc-ytvos-swin-t, socpp-mevis-swin-t" };
-        var config = new Option<string?>("--config") { Description = "model config.json for any other shape (e.g. a fixture's)" };
+        var variant = new Option<string?>("--variant") { Description =
+            "released setting, e.g. soc-ytvos-swin-t, socpp-mevis-swin-t" };
+        var config = new Option<string?>("--config") { Description =
+            "model config.json for any other shape (e.g. a fixture's)" };
         var output = new Option<string>("--out") { Description = "model folder to create", Required = true };
         var vocab = new Option<string?>("--vocab")
         {
@@ -100,7 +102,8 @@ public static class ModelCommands
             Console.WriteLine($"variant     {i.Variant}");
             Console.WriteLine($"backbone    {i.SwinSize}");
             Console.WriteLine(string.Format(c, "parameters  {0:N0}", i.Parameters));
-            Console.WriteLine($"dtypes      {string.Join(", ", i.BytesByDType.Select(kv => string.Format(c, "{0} {1:F1} MB", kv.Key, kv.Value / 1e6)))}");
+            Console.WriteLine("dtypes      " + string.Join(", ",
+                i.BytesByDType.Select(kv => string.Format(c, "{0} {1:F1} MB", kv.Key, kv.Value / 1e6))));
             Console.WriteLine(string.Format(c, "size        {0:F1} MB", i.FileBytes / 1e6));
             Console.WriteLine("tokenizer   " + (i.HasTokenizer
                 ? $"present (vocab.json, merges.txt), sentences up to {i.MaxTokens} tokens"

@@ -7,14 +7,16 @@ using MRVS.Pipeline.Verification;
 namespace MRVS.Cli.Commands;
 
 /// <summary>
-/// <c>mrvs verify &lt;fixture-dir&gt; [--backend …] [--precision …]</c>: runs a golden fixture and compares every tensor
-/// by name; with fp16 / bf16 GEMMs the verdict is the final masks' IoU and the per-tensor rows are for information.
+/// <c>mrvs verify &lt;fixture-dir&gt; [--backend …] [--precision …]</c>: runs a golden fixture and compares every
+/// tensor by name; with fp16 / bf16 GEMMs the verdict is the final masks' IoU and the per-tensor rows are for
+/// information.
 /// </summary>
 public static class VerifyCommand
 {
     public static Command Create()
     {
-        var dir = new Argument<string>("fixture-dir") { Description = "folder with config.json, weights/inputs/outputs/postprocess.safetensors" };
+        var dir = new Argument<string>("fixture-dir") { Description =
+            "folder with config.json, weights/inputs/outputs/postprocess.safetensors" };
         var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
         var threads = BackendOptions.Threads();
@@ -44,10 +46,12 @@ public static class VerifyCommand
         foreach (var x in report.Checks)
         {
             string shape = "[" + string.Join(", ", x.Shape) + "]";
-            Console.WriteLine(string.Format(c, "{0}  {1,-22} {2,12:E3} {3,12:E3}  {4}{5}", x.Name.PadRight(nameWidth), shape,
+            Console.WriteLine(string.Format(c, "{0}  {1,-22} {2,12:E3} {3,12:E3}  {4}{5}", x.Name.PadRight(nameWidth),
+                shape,
                 x.MaxAbsError, x.MaxRelError, x.Passed ? within : outside, x.Note is null ? "" : $" ({x.Note})"));
         }
-        Console.WriteLine(string.Format(c, "fixture {0}, backend {1}, precision {2}, arena {3:F1} MiB, {4:F0} ms", report.Fixture, report.Backend,
+        Console.WriteLine(string.Format(c, "fixture {0}, backend {1}, precision {2}, arena {3:F1} MiB, {4:F0} ms",
+            report.Fixture, report.Backend,
             report.Precision.Name(), report.ArenaBytes / 1048576.0, report.Milliseconds));
         Console.WriteLine(report.Summary);
     }

@@ -12,11 +12,13 @@ namespace MRVS.Models.Backbone;
 /// </summary>
 public static class SwinBlock
 {
-    /// <param name="shiftRegions">The stage's shift-mask region labels [nW, N] for a shifted block, null for a regular one.</param>
+    /// <param name="shiftRegions">The stage's shift-mask region labels [nW, N] for a shifted block, null for a regular
+    /// one.</param>
     public static Value Build(GraphBuilder b, Value x, string prefix, int heads, SwinWindow window, Value? shiftRegions)
     {
         int d = x.Dim(0), h = x.Dim(1), w = x.Dim(2), c = x.Dim(3);
-        var bias = b.Constant($"{prefix}.attn.relative_position_bias", RelativeBias(b, $"{prefix}.attn", heads, window.Tokens));
+        var bias = b.Constant($"{prefix}.attn.relative_position_bias", RelativeBias(b, $"{prefix}.attn", heads,
+            window.Tokens));
 
         var y = b.LayerNorm(x, $"{prefix}.norm1");
         var windows = b.Add(new SwinWindowPartitionOp(window), $"{prefix}.attn.windows", y);
@@ -29,16 +31,19 @@ public static class SwinBlock
         x = b.Plus(x, merged, $"{prefix}.residual1");
 
         int hidden = (int)(c * b.Config.Swin.MlpRatio);
-        var mlp = b.Linear(b.Linear(b.LayerNorm(x, $"{prefix}.norm2"), $"{prefix}.mlp.fc1", hidden, Activation.Gelu), $"{prefix}.mlp.fc2", c);
+        var mlp = b.Linear(b.Linear(b.LayerNorm(x, $"{prefix}.norm2"), $"{prefix}.mlp.fc1", hidden, Activation.Gelu),
+            $"{prefix}.mlp.fc2", c);
         return b.Plus(x, mlp, $"{prefix}.residual2");
     }
 
-    /// <summary>The block's relative position bias [heads, N, N] gathered from its table with the full window's index.</summary>
+    /// <summary>The block's relative position bias [heads, N, N] gathered from its table with the full window's
+    /// index.</summary>
     private static Tensor RelativeBias(GraphBuilder b, string attn, int heads, int tokens)
     {
         var full = b.Config.Swin.WindowSize;
         int fullTokens = full[0] * full[1] * full[2];
-        var table = b.Weights.F32($"{attn}.relative_position_bias_table", (2 * full[0] - 1) * (2 * full[1] - 1) * (2 * full[2] - 1), heads);
+        var table = b.Weights.F32($"{attn}.relative_position_bias_table",
+            (2 * full[0] - 1) * (2 * full[1] - 1) * (2 * full[2] - 1), heads);
         var index = b.Weights.Get($"{attn}.relative_position_index", DType.I64, fullTokens, fullTokens);
         return SwinWindowTables.RelativeBias(table, index, tokens, $"{attn}.relative_position_index");
     }

@@ -5,10 +5,12 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Models.Backbone;
 
-/// <summary>Build-time tables of Video Swin window attention: the clipped window, the relative position bias and the shift-mask regions.</summary>
+/// <summary>Build-time tables of Video Swin window attention: the clipped window, the relative position bias and the
+/// shift-mask regions.</summary>
 public static class SwinWindowTables
 {
-    /// <summary>Per-axis window and shift after clipping: an axis no longer than its window uses its size and no shift.</summary>
+    /// <summary>Per-axis window and shift after clipping: an axis no longer than its window uses its size and no
+    /// shift.</summary>
     public static SwinWindow Clip(int[] window, int[] shift, int d, int h, int w)
     {
         int[] size = [d, h, w];
@@ -30,7 +32,9 @@ public static class SwinWindowTables
     public static Tensor RelativeBias(Tensor table, Tensor index, int n, string indexName)
     {
         int rows = table.Shape[0], heads = table.Shape[1], full = index.Shape[1];
-        if (n > index.Shape[0] || n > full) throw new ShapeException($"{indexName} is {Shape.Format(index.Shape)}, too small for a {n}-token window");
+        if (n > index.Shape[0]
+            || n > full) throw new ShapeException($"{indexName} is {Shape.Format(index.Shape)}, too small for a " +
+                $"{n}-token window");
         var bias = Tensor.Zeros(DType.F32, heads, n, n);
         var t = table.Span<float>();
         var idx = index.Span<long>();
@@ -49,9 +53,9 @@ public static class SwinWindowTables
 
     /// <summary>
     /// The shifted-window mask's region labels [nW, N], one per token of each window of the padded volume: 9·r_d +
-    /// 3·r_h + r_w from the slices [0, P−w), [P−w, P−s), [P−s, P) per axis, as upstream's compute_mask assigns them
-    /// (later slices win, so an unshifted axis is all region 2) and partitions them (as is, without a roll). The window
-    /// attention adds −100 between tokens of different labels.
+    /// 3·r_h + r_w from the slices [0, P−w), [P−w, P−s), [P−s, P) per axis, as upstream's compute_mask assigns
+    /// them (later slices win, so an unshifted axis is all region 2) and partitions them (as is, without a roll). The
+    /// window attention adds −100 between tokens of different labels.
     /// </summary>
     public static Tensor ShiftRegions(SwinWindow win, int d, int h, int w)
     {

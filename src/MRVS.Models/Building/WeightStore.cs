@@ -16,11 +16,15 @@ public sealed class WeightStore(WeightSource source)
 
     public WeightStore(SafeTensorsFile file) : this(WeightSource.From(file)) { }
 
-    public WeightStore(IReadOnlyDictionary<string, Tensor> tensors, string name) : this(WeightSource.From(tensors, name)) { }
+    public WeightStore(IReadOnlyDictionary<string, Tensor> tensors, string name) : this(WeightSource.From(tensors,
+        name)) { }
 
-    /// <summary>Made-up weights (see <see cref="SyntheticWeights"/>) for benchmarks and demos without a checkpoint.</summary>
-    /// <param name="swinWindow">The config's Swin window, which the made-up relative_position_index buffers index; the released (8, 7, 7) when null.</param>
-    public static WeightStore Synthetic(int seed, int[]? swinWindow = null) => new(WeightSource.Synthetic(seed, swinWindow));
+    /// <summary>Made-up weights (see <see cref="SyntheticWeights"/>) for benchmarks and demos without a
+    /// checkpoint.</summary>
+    /// <param name="swinWindow">The config's Swin window, which the made-up relative_position_index buffers index; the
+    /// released (8, 7, 7) when null.</param>
+    public static WeightStore Synthetic(int seed, int[]? swinWindow = null) => new(WeightSource.Synthetic(seed,
+        swinWindow));
 
     public string Source => source.Name;
     public IReadOnlyCollection<string> Keys => source.Keys;
@@ -68,14 +72,16 @@ public sealed class WeightStore(WeightSource source)
 
     public Tensor F32(string key, params int[] shape) => Get(key, DType.F32, shape);
 
-    /// <summary>Marks a buffer the model recomputes, so it may be present or absent; its official dtype and shape go into <see cref="Layout"/>.</summary>
+    /// <summary>Marks a buffer the model recomputes, so it may be present or absent; its official dtype and shape go
+    /// into <see cref="Layout"/>.</summary>
     public void Ignore(string key, DType dtype, params int[] shape)
     {
         _used.Add(key);
         _specs.TryAdd(key, new WeightSpec(key, dtype, shape));
     }
 
-    /// <summary>A key whose tensor must equal another key's (an alias in the state dict, e.g. transformer.decoder.bbox_embed.*).</summary>
+    /// <summary>A key whose tensor must equal another key's (an alias in the state dict, e.g.
+    /// transformer.decoder.bbox_embed.*).</summary>
     public void Alias(string key, string of)
     {
         _used.Add(key);
@@ -108,7 +114,8 @@ public sealed class WeightStore(WeightSource source)
     /// <summary>Missing keys and mismatches found so far (not counting keys nobody asked for).</summary>
     public IReadOnlyList<WeightProblem> BindingProblems => _problems;
 
-    /// <summary>Throws a <see cref="WeightBindingException"/> listing every problem, including keys nobody asked for.</summary>
+    /// <summary>Throws a <see cref="WeightBindingException"/> listing every problem, including keys nobody asked
+    /// for.</summary>
     public void ThrowIfProblems()
     {
         var problems = new List<WeightProblem>(_problems);

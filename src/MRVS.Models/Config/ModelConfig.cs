@@ -7,7 +7,8 @@ using System.Text.Json.Nodes;
 
 namespace MRVS.Models.Config;
 
-public sealed record SwinConfig(int EmbedDim, int[] Depths, int[] NumHeads, int[] PatchSize, int[] WindowSize, double MlpRatio, bool PatchNorm);
+public sealed record SwinConfig(int EmbedDim, int[] Depths, int[] NumHeads, int[] PatchSize, int[] WindowSize,
+    double MlpRatio, bool PatchNorm);
 
 public sealed record RobertaConfig(int VocabSize, int HiddenSize, int NumLayers, int NumHeads, int IntermediateSize,
     int MaxPositions, int TypeVocabSize, double LayerNormEps, int PadTokenId, int BosTokenId, int EosTokenId);
@@ -15,7 +16,8 @@ public sealed record RobertaConfig(int VocabSize, int HiddenSize, int NumLayers,
 public sealed record DeformableConfig(int DModel, int NHeads, int DimFeedforward, int EncLayers, int DecLayers,
     int NumQueries, int NumFeatureLevels, int EncPoints, int DecPoints);
 
-public sealed record VocConfig(int NHeads, int DimFeedforward, int EncLayers, int DecLayers, int NumQueries, int NumFrameQueries, int WindowSize);
+public sealed record VocConfig(int NHeads, int DimFeedforward, int EncLayers, int DecLayers, int NumQueries,
+    int NumFrameQueries, int WindowSize);
 
 /// <summary>
 /// Everything that shapes a SOC / SOC++ model, read from the fixtures' config.json layout
@@ -76,7 +78,8 @@ public sealed record ModelConfig(
             root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e) { throw new ModelConfigException($"{source}: not valid JSON ({ErrorText.Json(e)})"); }
-        if (root is not JsonObject r) throw new ModelConfigException($"{source}: the model config must be a JSON object");
+        if (root is not JsonObject r) throw new ModelConfigException($"{source}: the model config must be a JSON " +
+            $"object");
         var reader = new FieldReader(r, source);
 
         string fam = reader.Str("family");
@@ -114,7 +117,8 @@ public sealed record ModelConfig(
             reader.Int(vc + "dec_layers", 1, 32), reader.Int(vc + "num_queries", 1, 1000),
                 reader.Int(vc + "num_frame_queries", 1, 1000),
             reader.Int(vc + "window_size", 0, 0));
-        var cfg = new ModelConfig(family, reader.OptStr("variant") ?? reader.OptStr("fixture") ?? "custom", swin, rob, tr, voc,
+        var cfg = new ModelConfig(family, reader.OptStr("variant") ?? reader.OptStr("fixture") ?? "custom", swin, rob,
+            tr, voc,
             reader.Int("config.num_classes", 1, 1000), reader.Int("config.mask_kernels_dim", 1, 1024),
             reader.Int("config.controller_layers", 1, 16), reader.Int("config.dynamic_mask_channels", 1, 256),
                 reader.Bool("config.rel_coord"),
@@ -131,16 +135,24 @@ public sealed record ModelConfig(
             $"swin window_size [{string.Join(", ", Swin.WindowSize)}] holds {windowTokens} tokens, more than " +
                 $"{MaxWindowTokens}");
         Check(Swin.Depths.Sum() <= 64, $"swin depths [{string.Join(", ", Swin.Depths)}] add up to more than 64 blocks");
-        Check(Transformer.NumFeatureLevels == 4, $"num_feature_levels {Transformer.NumFeatureLevels} ≠ 4 (3 backbone levels + 1 extra)");
-        Check(Transformer.DModel % Transformer.NHeads == 0, $"d_model {Transformer.DModel} is not a multiple of nheads {Transformer.NHeads}");
-        Check(Transformer.DModel % 32 == 0, $"d_model {Transformer.DModel} is not a multiple of 32 (GroupNorm(32, d) in input_proj)");
-        Check(Transformer.DModel % FusionHeads == 0, $"d_model {Transformer.DModel} is not a multiple of the 8 fusion heads");
-        Check(Transformer.DModel % Voc.NHeads == 0, $"d_model {Transformer.DModel} is not a multiple of VOC nheads {Voc.NHeads}");
+        Check(Transformer.NumFeatureLevels == 4,
+            $"num_feature_levels {Transformer.NumFeatureLevels} ≠ 4 (3 backbone levels + 1 extra)");
+        Check(Transformer.DModel % Transformer.NHeads == 0,
+            $"d_model {Transformer.DModel} is not a multiple of nheads {Transformer.NHeads}");
+        Check(Transformer.DModel % 32 == 0,
+            $"d_model {Transformer.DModel} is not a multiple of 32 (GroupNorm(32, d) in input_proj)");
+        Check(Transformer.DModel % FusionHeads == 0,
+            $"d_model {Transformer.DModel} is not a multiple of the 8 fusion heads");
+        Check(Transformer.DModel % Voc.NHeads == 0,
+            $"d_model {Transformer.DModel} is not a multiple of VOC nheads {Voc.NHeads}");
         Check(Voc.WindowSize == 0, $"VOC window_size {Voc.WindowSize} is not supported (every released config uses 0)");
-        Check(Voc.NumFrameQueries == Transformer.NumQueries, $"VOC num_frame_queries {Voc.NumFrameQueries} ≠ num_queries {Transformer.NumQueries}");
-        Check(Roberta.HiddenSize % Roberta.NumHeads == 0, $"RoBERTa hidden {Roberta.HiddenSize} is not a multiple of heads {Roberta.NumHeads}");
+        Check(Voc.NumFrameQueries == Transformer.NumQueries,
+            $"VOC num_frame_queries {Voc.NumFrameQueries} ≠ num_queries {Transformer.NumQueries}");
+        Check(Roberta.HiddenSize % Roberta.NumHeads == 0,
+            $"RoBERTa hidden {Roberta.HiddenSize} is not a multiple of heads {Roberta.NumHeads}");
         for (int s = 0; s < 4; s++)
-            Check((Swin.EmbedDim << s) % Swin.NumHeads[s] == 0, $"swin stage {s}: channels {Swin.EmbedDim << s} not a multiple of heads {Swin.NumHeads[s]}");
+            Check((Swin.EmbedDim << s) % Swin.NumHeads[s] == 0,
+                $"swin stage {s}: channels {Swin.EmbedDim << s} not a multiple of heads {Swin.NumHeads[s]}");
     }
 
     /// <summary>
@@ -170,12 +182,14 @@ public sealed record ModelConfig(
                     ["d_model"] = V(Transformer.DModel), ["nheads"] = V(Transformer.NHeads),
                     ["dim_feedforward"] = V(Transformer.DimFeedforward), ["enc_layers"] = V(Transformer.EncLayers),
                     ["dec_layers"] = V(Transformer.DecLayers), ["num_queries"] = V(Transformer.NumQueries),
-                    ["num_feature_levels"] = V(Transformer.NumFeatureLevels), ["enc_n_points"] = V(Transformer.EncPoints),
+                    ["num_feature_levels"] = V(Transformer.NumFeatureLevels), ["enc_n_points"] =
+                        V(Transformer.EncPoints),
                     ["dec_n_points"] = V(Transformer.DecPoints),
                 },
                 ["VOC"] = new JsonObject
                 {
-                    ["nheads"] = V(Voc.NHeads), ["dim_feedforward"] = V(Voc.DimFeedforward), ["enc_layers"] = V(Voc.EncLayers),
+                    ["nheads"] = V(Voc.NHeads), ["dim_feedforward"] = V(Voc.DimFeedforward), ["enc_layers"] =
+                        V(Voc.EncLayers),
                     ["dec_layers"] = V(Voc.DecLayers), ["num_queries"] = V(Voc.NumQueries),
                     ["num_frame_queries"] = V(Voc.NumFrameQueries), ["window_size"] = V(Voc.WindowSize),
                 },
@@ -184,7 +198,8 @@ public sealed record ModelConfig(
             {
                 ["fields"] = new JsonObject
                 {
-                    ["embed_dim"] = V(Swin.EmbedDim), ["depths"] = V(A(Swin.Depths)), ["num_heads"] = V(A(Swin.NumHeads)),
+                    ["embed_dim"] = V(Swin.EmbedDim), ["depths"] = V(A(Swin.Depths)), ["num_heads"] =
+                        V(A(Swin.NumHeads)),
                     ["patch_size"] = V(A(Swin.PatchSize)), ["window_size"] = V(A(Swin.WindowSize)),
                     ["mlp_ratio"] = V(Swin.MlpRatio), ["patch_norm"] = V(Swin.PatchNorm),
                 },
@@ -195,7 +210,8 @@ public sealed record ModelConfig(
                 {
                     ["vocab_size"] = V(Roberta.VocabSize), ["hidden_size"] = V(Roberta.HiddenSize),
                     ["num_hidden_layers"] = V(Roberta.NumLayers), ["num_attention_heads"] = V(Roberta.NumHeads),
-                    ["intermediate_size"] = V(Roberta.IntermediateSize), ["max_position_embeddings"] = V(Roberta.MaxPositions),
+                    ["intermediate_size"] = V(Roberta.IntermediateSize), ["max_position_embeddings"] =
+                        V(Roberta.MaxPositions),
                     ["type_vocab_size"] = V(Roberta.TypeVocabSize), ["layer_norm_eps"] = V(Roberta.LayerNormEps),
                     ["pad_token_id"] = V(Roberta.PadTokenId), ["bos_token_id"] = V(Roberta.BosTokenId),
                     ["eos_token_id"] = V(Roberta.EosTokenId),
@@ -219,7 +235,8 @@ public sealed record ModelConfig(
             return n;
         }
 
-        private JsonNode Req(string path) => Find(path) ?? throw new ModelConfigException($"{source}: missing field '{path}'");
+        private JsonNode Req(string path) => Find(path)
+            ?? throw new ModelConfigException($"{source}: missing field '{path}'");
 
         private ModelConfigException Bad(string path, string expected, JsonNode? n) =>
             new($"{source}: field '{path}' is {n?.ToJsonString() ?? "null"}, expected {expected}");
@@ -246,14 +263,16 @@ public sealed record ModelConfig(
         {
             var n = Req(path);
             try { return n.GetValue<bool>(); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path, "true or false", n); }
+            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path,
+                "true or false", n); }
         }
 
         public string Str(string path)
         {
             var n = Req(path);
             try { return n.GetValue<string>(); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path, "a string", n); }
+            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path, "a string",
+                n); }
         }
 
         public string? OptStr(string path) => Find(path) is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;

@@ -46,7 +46,8 @@ public static class ForwardBenchmark
         var byOp = timed.Timings.GroupBy(t => t.Op).Select(g => (g.Key, g.Sum(t => t.Milliseconds), g.Count()))
             .OrderByDescending(x => x.Item2).ToList();
         Dispose(inputs);
-        return new ForwardBenchmarkResult(backend.Name, shape, executor.Plan.ArenaBytes, buildMs, times, byOp, Process.GetCurrentProcess().PeakWorkingSet64);
+        return new ForwardBenchmarkResult(backend.Name, shape, executor.Plan.ArenaBytes, buildMs, times, byOp,
+            Process.GetCurrentProcess().PeakWorkingSet64);
     }
 
     internal static void Dispose(IReadOnlyDictionary<string, Tensor> tensors)
@@ -63,7 +64,8 @@ public static class ForwardBenchmark
         var ids = Tensor.Zeros(DType.I64, 1, s.TextLength);
         var idSpan = ids.Span<long>();
         for (int i = 0; i < s.TextLength; i++)
-            idSpan[i] = i == 0 ? config.Roberta.BosTokenId : i == s.TextLength - 1 ? config.Roberta.EosTokenId : rng.Next(3, config.Roberta.VocabSize);
+            idSpan[i] = i == 0 ? config.Roberta.BosTokenId : i == s.TextLength - 1 ? config.Roberta.EosTokenId
+                : rng.Next(3, config.Roberta.VocabSize);
         var mask = Tensor.Zeros(DType.I64, 1, s.TextLength);
         mask.Span<long>().Fill(1);
         return new Dictionary<string, Tensor>

@@ -51,11 +51,14 @@ public sealed record ModelInfo(string Family, string Variant, long Parameters,
                 $"{modelDir}: no tokenizer ({ModelFolder.VocabFile}, {ModelFolder.MergesFile}) to tokenize the text " +
                     "with");
 
-        var aliases = weights.Tensors.Where(t => t.Name.StartsWith("transformer.decoder.bbox_embed.", StringComparison.Ordinal)).Select(t => t.Name).ToHashSet();
+        var aliases = weights.Tensors.Where(t => t.Name.StartsWith("transformer.decoder.bbox_embed.",
+            StringComparison.Ordinal)).Select(t => t.Name).ToHashSet();
         var counted = weights.Tensors.Where(t => !aliases.Contains(t.Name) && t.DType.IsFloat()).ToList();
         var bytes = weights.Tensors.GroupBy(t => t.DType).ToDictionary(g => g.Key, g => g.Sum(t => t.End - t.Begin));
-        string swin = config.Swin.EmbedDim == 128 ? "Video-Swin-B" : config.Swin.Depths[2] == 18 ? "Video-Swin-S" : config.Swin.EmbedDim == 96 ? "Video-Swin-T" : $"custom Swin (C0 {config.Swin.EmbedDim})";
-        return new ModelInfo(config.Family == ModelFamily.Soc ? "SOC" : "SOC++", config.Variant, counted.Sum(t => Shape.Elements(t.Shape)), bytes,
+        string swin = config.Swin.EmbedDim == 128 ? "Video-Swin-B" : config.Swin.Depths[2] == 18 ? "Video-Swin-S"
+            : config.Swin.EmbedDim == 96 ? "Video-Swin-T" : $"custom Swin (C0 {config.Swin.EmbedDim})";
+        return new ModelInfo(config.Family == ModelFamily.Soc ? "SOC" : "SOC++", config.Variant, counted.Sum(t =>
+            Shape.Elements(t.Shape)), bytes,
             new FileInfo(weightsPath).Length, hasTokenizer, swin, RobertaEncoder.MaxTokens(config.Roberta), tokens);
     }
 }

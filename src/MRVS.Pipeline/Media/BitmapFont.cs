@@ -128,7 +128,8 @@ public static class BitmapFont
     /// Draws <paramref name="text"/> with its top-left corner at (<paramref name="x"/>, <paramref name="y"/>) into
     /// row-major RGB pixels, each font pixel a <paramref name="scale"/>² square, clipped to the frame.
     /// </summary>
-    public static void Draw(Span<byte> rgb, int width, int height, string text, int x, int y, int scale, RgbColour colour)
+    public static void Draw(Span<byte> rgb, int width, int height, string text, int x, int y, int scale,
+        RgbColour colour)
     {
         for (int i = 0; i < text.Length; i++)
         {

@@ -8,7 +8,8 @@ namespace MRVS.Pipeline.Media;
 /// <summary>
 /// The frames of a video file, decoded by an ffmpeg child process that writes raw rgb24 to its stdout; the frame
 /// size comes from ffprobe. ffmpeg applies the rotation stored in the file (phone videos come out upright), so
-/// a 90° rotation swaps the probed width and height. (torchvision's read_video, used by the upstream demo, ignores it.)
+/// a 90° rotation swaps the probed width and height. (torchvision's read_video, used by the upstream demo, ignores
+/// it.)
 /// </summary>
 public sealed class FfmpegVideoSource : FrameSource
 {
@@ -67,7 +68,8 @@ public sealed class FfmpegVideoSource : FrameSource
             using var reader = new StreamReader(probe.Stdout);
             json = reader.ReadToEnd();
             int code = probe.WaitForExit();
-            if (code != 0) throw new MediaException($"ffprobe cannot read video '{path}' (exit code {code}): {probe.ErrorText}");
+            if (code != 0) throw new MediaException($"ffprobe cannot read video '{path}' (exit code {code}): " +
+                $"{probe.ErrorText}");
         }
         return FromProbe(path, ffmpeg, json, limits ?? ResourceLimits.Default);
     }
@@ -82,9 +84,11 @@ public sealed class FfmpegVideoSource : FrameSource
             var s = streams[0];
             int width = s.TryGetProperty("width", out var w) ? w.GetInt32() : 0;
             int height = s.TryGetProperty("height", out var h) ? h.GetInt32() : 0;
-            if (width <= 0 || height <= 0) throw new MediaException($"ffprobe reports no frame size for video '{path}'");
+            if (width <= 0
+                || height <= 0) throw new MediaException($"ffprobe reports no frame size for video '{path}'");
             if (IsQuarterTurn(Rotation(s))) (width, height) = (height, width);
-            int? count = s.TryGetProperty("nb_frames", out var n) && int.TryParse(n.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c > 0 ? c : null;
+            int? count = s.TryGetProperty("nb_frames", out var n) && int.TryParse(n.GetString(), NumberStyles.None,
+                CultureInfo.InvariantCulture, out var c) && c > 0 ? c : null;
             double? fps = s.TryGetProperty("avg_frame_rate", out var r) ? ParseRate(r.GetString()) : null;
             string codec = s.TryGetProperty("codec_name", out var cn) && cn.GetString() is { Length: > 0 } name ? name
                 : "unknown";
@@ -101,7 +105,8 @@ public sealed class FfmpegVideoSource : FrameSource
         }
     }
 
-    /// <summary>Clockwise degrees ffmpeg turns the picture by: the display matrix, else the legacy "rotate" tag.</summary>
+    /// <summary>Clockwise degrees ffmpeg turns the picture by: the display matrix, else the legacy "rotate"
+    /// tag.</summary>
     private static double Rotation(JsonElement stream)
     {
         if (stream.TryGetProperty("side_data_list", out var sideData))
@@ -164,7 +169,8 @@ public sealed class FfmpegVideoSource : FrameSource
                 throw new MediaException($"cannot decode video '{VideoPath}' ({decoder}): errors after {index} " +
                     $"frames (damaged or truncated): {ffmpeg.ErrorText}");
             if (read != 0)
-                throw new MediaException($"ffmpeg's output for video '{VideoPath}' ended inside frame {index} ({read} of {frameBytes} bytes for {Width}x{Height} rgb24)");
+                throw new MediaException($"ffmpeg's output for video '{VideoPath}' ended inside frame {index} " +
+                    $"({read} of {frameBytes} bytes for {Width}x{Height} rgb24)");
             if (index == 0) throw new MediaException($"video '{VideoPath}' has no frames");
             yield break;
         }

@@ -59,11 +59,14 @@ public abstract class FrameSource
         foreach (var p in paths)
         {
             if (Directory.Exists(p))
-                throw new MediaException($"input '{p}' is a folder; a list of inputs must be image files (pass a folder on its own)");
+                throw new MediaException($"input '{p}' is a folder; a list of inputs must be image files (pass a " +
+                    $"folder on its own)");
             if (MediaFormats.IsVideo(p))
-                throw new MediaException($"input '{p}' is a video; a list of inputs must be image files (pass a video on its own)");
+                throw new MediaException($"input '{p}' is a video; a list of inputs must be image files (pass a " +
+                    $"video on its own)");
             if (!MediaFormats.IsImage(p))
-                throw new MediaException($"input '{p}' has an unknown extension '{Path.GetExtension(p)}'; expected {MediaFormats.Expected}");
+                throw new MediaException($"input '{p}' has an unknown extension '{Path.GetExtension(p)}'; expected " +
+                    $"{MediaFormats.Expected}");
         }
         return new ImageFilesSource(paths[0], paths, limits);
     }

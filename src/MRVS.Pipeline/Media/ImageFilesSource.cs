@@ -3,7 +3,8 @@ using MRVS.Core.Limits;
 
 namespace MRVS.Pipeline.Media;
 
-/// <summary>Still images as frames, one file per frame: a folder in natural order, or files in the given order.</summary>
+/// <summary>Still images as frames, one file per frame: a folder in natural order, or files in the given
+/// order.</summary>
 public sealed class ImageFilesSource : FrameSource
 {
     private readonly ResourceLimits _limits;
@@ -35,7 +36,8 @@ public sealed class ImageFilesSource : FrameSource
             .OrderBy(Path.GetFileName, NaturalSortComparer.Instance)
             .ToList();
         if (files.Count == 0)
-            throw new MediaException($"folder '{folder}' has no images; expected files ending in {string.Join(", ", MediaFormats.ImageExtensions)}");
+            throw new MediaException($"folder '{folder}' has no images; expected files ending in " +
+                $"{string.Join(", ", MediaFormats.ImageExtensions)}");
         if (files.Count > limits.MaxFrames)
             throw ResourceLimits.Exceeded($"folder '{folder}' has more than {ResourceLimits.Count(limits.MaxFrames)} " +
                 "images",
@@ -53,7 +55,8 @@ public sealed class ImageFilesSource : FrameSource
             var frame = ImageFileDecoder.Load(file, _limits);
             if (firstFile == null) (firstFile, width, height) = (file, frame.Width, frame.Height);
             else if (frame.Width != width || frame.Height != height)
-                throw new MediaException($"image '{file}' is {frame.Width}x{frame.Height}, but the first frame '{firstFile}' is {width}x{height}; all frames must have one size");
+                throw new MediaException($"image '{file}' is {frame.Width}x{frame.Height}, but the first frame " +
+                    $"'{firstFile}' is {width}x{height}; all frames must have one size");
             yield return frame;
         }
     }

@@ -14,8 +14,8 @@ public sealed record LabelImage(int Width, int Height, byte[] Pixels);
 /// Label PNGs as the evaluation tools read them (<c>np.array(Image.open(path))</c>): 8-bit grayscale and palette
 /// images give their stored values, palette indices included, which a color decoder would lose. Other PNGs (RGB,
 /// 16-bit, interlaced) and other formats are decoded to colors (<see cref="ImageFileDecoder"/>, alpha dropped), and a
-/// pixel is its gray value when the image is gray, else 1 wherever it is not black. Writes 8-bit grayscale or palette PNGs (the DAVIS palette for indexed
-/// results), byte-for-byte deterministic.
+/// pixel is its gray value when the image is gray, else 1 wherever it is not black. Writes 8-bit grayscale or palette
+/// PNGs (the DAVIS palette for indexed results), byte-for-byte deterministic.
 /// </summary>
 public static class LabelPng
 {
@@ -71,7 +71,8 @@ public static class LabelPng
                     throw new InvalidDataException($"its header declares a size of {width}x{height}");
                 if ((color != 0 && color != 3) || depth > 8 || interlace != 0) return null;
                 if (depth is not (1 or 2 or 4 or 8))
-                    throw new InvalidDataException($"its header declares a bit depth of {depth}, expected 1, 2, 4 or 8");
+                    throw new InvalidDataException($"its header declares a bit depth of {depth}, expected 1, 2, 4 or " +
+                        $"8");
                 limits.CheckFrame(width, height, $"mask '{path}'");
             }
             else if (type == "IDAT") idat.Write(body);
@@ -132,7 +133,8 @@ public static class LabelPng
         return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
 
-    /// <summary>A colour image as labels: its gray value when the image is gray, else 1 wherever it is not black.</summary>
+    /// <summary>A colour image as labels: its gray value when the image is gray, else 1 wherever it is not
+    /// black.</summary>
     private static LabelImage FromColors(RgbFrame frame)
     {
         var rgb = frame.Rgb;

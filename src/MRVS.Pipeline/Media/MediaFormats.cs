@@ -20,7 +20,8 @@ public static class MediaFormats
 
     /// <summary>A phrase listing what is accepted, for error messages.</summary>
     public static string Expected =>
-        $"a folder of images, image files ({string.Join(", ", ImageExtensions)}), an animated .gif, or a video ({string.Join(", ", VideoExtensions)})";
+        $"a folder of images, image files ({string.Join(", ", ImageExtensions)}), an animated .gif, or a video " +
+            $"({string.Join(", ", VideoExtensions)})";
 
     private static bool HasExtension(string path, IReadOnlyList<string> extensions)
     {

@@ -37,7 +37,8 @@ public sealed class NaturalSortComparer : IComparer<string?>
     }
 
     private static int CompareText(string a, ref int i, string b, ref int j) =>
-        TakeRun(a, ref i, digits: false).CompareTo(TakeRun(b, ref j, digits: false), StringComparison.OrdinalIgnoreCase);
+        TakeRun(a, ref i, digits: false).CompareTo(TakeRun(b, ref j, digits: false),
+            StringComparison.OrdinalIgnoreCase);
 
     private static ReadOnlySpan<char> TakeRun(string s, ref int index, bool digits)
     {

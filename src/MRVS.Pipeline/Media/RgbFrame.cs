@@ -3,7 +3,8 @@ namespace MRVS.Pipeline.Media;
 /// <summary>One decoded frame: 8-bit RGB pixels, row-major HWC (Height × Width × 3 bytes).</summary>
 public sealed class RgbFrame
 {
-    /// <summary>Where the frame came from: the image's file stem, or a 00000-style index for GIF and video frames.</summary>
+    /// <summary>Where the frame came from: the image's file stem, or a 00000-style index for GIF and video
+    /// frames.</summary>
     public string Name { get; }
     /// <summary>Width in pixels.</summary>
     public int Width { get; }

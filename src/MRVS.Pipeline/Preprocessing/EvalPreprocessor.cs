@@ -37,7 +37,8 @@ public sealed class EvalPreprocessor(EvalResizeRule rule)
             first ??= (frame.Name, frame.Width, frame.Height);
             var (name, w, h) = first.Value;
             if (frame.Width != w || frame.Height != h)
-                throw new MediaException($"frame '{frame.Name}' is {frame.Width}x{frame.Height}, but the clip's first frame '{name}' is {w}x{h}; all frames of a clip must have one size");
+                throw new MediaException($"frame '{frame.Name}' is {frame.Width}x{frame.Height}, but the clip's " +
+                    $"first frame '{name}' is {w}x{h}; all frames of a clip must have one size");
             resized.Add(Resize(frame));
         }
         if (first == null) throw new MediaException("the clip has no frames");

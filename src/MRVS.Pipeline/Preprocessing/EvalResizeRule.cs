@@ -25,12 +25,14 @@ public sealed class EvalResizeRule
     public EvalResizeRule(int shortSide, int maxSize)
     {
         if (shortSide <= 0 || maxSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(shortSide), $"resize sizes must be positive (short side {shortSide}, max size {maxSize})");
+            throw new ArgumentOutOfRangeException(nameof(shortSide),
+                $"resize sizes must be positive (short side {shortSide}, max size {maxSize})");
         ShortSide = shortSide;
         MaxSize = maxSize;
     }
 
-    /// <summary>The (height, width) a <paramref name="width"/> × <paramref name="height"/> frame is resized to.</summary>
+    /// <summary>The (height, width) a <paramref name="width"/> × <paramref name="height"/> frame is resized
+    /// to.</summary>
     public (int Height, int Width) OutputSize(int width, int height)
     {
         if (width <= 0 || height <= 0)

@@ -18,7 +18,8 @@ public static class ImageNetNormalization
     {
         int plane = width * height;
         if (rgb.Length != plane * 3 || chw.Length != plane * 3)
-            throw new ArgumentException($"{width}x{height} image: {rgb.Length} RGB bytes and {chw.Length} floats, expected {plane * 3} of each");
+            throw new ArgumentException($"{width}x{height} image: {rgb.Length} RGB bytes and {chw.Length} floats, " +
+                $"expected {plane * 3} of each");
         for (int c = 0; c < 3; c++)
         {
             var table = Tables[c];

@@ -6,7 +6,8 @@ namespace MRVS.Pipeline.Preprocessing;
 /// A clip ready for the model: <see cref="Frames"/> is F32 [T, 3, Height, Width] (resized, normalised, unpadded);
 /// the original size is where the post-processing resizes the masks back to.
 /// </summary>
-public sealed class PreprocessedClip(Tensor frames, IReadOnlyList<string> frameNames, int originalHeight, int originalWidth) : IDisposable
+public sealed class PreprocessedClip(Tensor frames, IReadOnlyList<string> frameNames, int originalHeight,
+    int originalWidth) : IDisposable
 {
     /// <summary>F32 [T, 3, Height, Width].</summary>
     public Tensor Frames { get; } = frames;

@@ -4,7 +4,8 @@ using System.Text.Json;
 
 namespace MRVS.Pipeline.Segmentation;
 
-/// <summary>Writes result.json: model, text and tokens, backend and precision, per-frame score, mask area and box, time per stage, peak memory.</summary>
+/// <summary>Writes result.json: model, text and tokens, backend and precision, per-frame score, mask area and box, time
+/// per stage, peak memory.</summary>
 public static class ResultJsonWriter
 {
     /// <summary>Creates the file <paramref name="path"/> with the summary as JSON.</summary>

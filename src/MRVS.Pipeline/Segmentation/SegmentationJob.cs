@@ -5,7 +5,8 @@ using MRVS.Pipeline.Media;
 namespace MRVS.Pipeline.Segmentation;
 
 /// <summary>What <c>mrvs segment</c> does: which model, sentence, input and output folder, and how to run.</summary>
-public sealed record SegmentationJobOptions(string ModelDirectory, string Text, IReadOnlyList<string> Inputs, string OutputDirectory)
+public sealed record SegmentationJobOptions(string ModelDirectory, string Text, IReadOnlyList<string> Inputs,
+    string OutputDirectory)
 {
     /// <summary>Backend, precision, threads, clip length and limits of the segmenter.</summary>
     public SegmenterOptions Segmenter { get; init; } = new();
@@ -52,7 +53,8 @@ public static class SegmentationJob
     /// <param name="options">Model, sentence, input, output and how to run.</param>
     /// <param name="progress">Told as each stage starts and each frame is written (from worker threads too).</param>
     /// <param name="cancel">Stops the job at the next clip; nothing is written then.</param>
-    public static SegmentationJobSummary Run(SegmentationJobOptions options, IProgress<SegmentationProgress>? progress = null, CancellationToken cancel = default)
+    public static SegmentationJobSummary Run(SegmentationJobOptions options, IProgress<SegmentationProgress>? progress =
+        null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         long start = Stopwatch.GetTimestamp();
@@ -151,7 +153,8 @@ public static class SegmentationJob
         }
     }
 
-    /// <summary>The frame's name as a file name: path characters replaced, and a repeated name suffixed with the frame index.</summary>
+    /// <summary>The frame's name as a file name: path characters replaced, and a repeated name suffixed with the frame
+    /// index.</summary>
     private static string UniqueName(SegmentedFrame f, HashSet<string> used)
     {
         var invalid = Path.GetInvalidFileNameChars();

@@ -66,7 +66,8 @@ public sealed class Segmenter : IDisposable
     /// <summary>The longest sentence the model takes, in tokens, &lt;s&gt; and &lt;/s&gt; included.</summary>
     public int MaxTokens => _model.MaxTokens;
 
-    /// <summary>Opens a model folder (config.json, model.safetensors, vocab.json, merges.txt), checks it, and creates the backend.</summary>
+    /// <summary>Opens a model folder (config.json, model.safetensors, vocab.json, merges.txt), checks it, and creates
+    /// the backend.</summary>
     public static Segmenter Load(string modelDirectory, SegmenterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(modelDirectory);
@@ -119,7 +120,9 @@ public sealed class Segmenter : IDisposable
         return tokens;
     }
 
-    /// <summary>Segments every frame and returns all results (frames included); see <see cref="SegmentStream(IEnumerable{RgbFrame}, string, CancellationToken)"/> to process long videos in bounded memory.</summary>
+    /// <summary>Segments every frame and returns all results (frames included); see <see
+    /// cref="SegmentStream(IEnumerable{RgbFrame}, string, CancellationToken)"/> to process long videos in bounded
+    /// memory.</summary>
     public SegmentationResult Segment(IEnumerable<RgbFrame> frames, string text, CancellationToken cancel = default)
     {
         var stream = SegmentStream(frames, text, cancel);
@@ -146,8 +149,10 @@ public sealed class Segmenter : IDisposable
         CancellationToken cancel = default) =>
         SegmentStreamAsync(frames, text, cancel);
 
-    /// <summary>As <see cref="SegmentStream(IEnumerable{RgbFrame}, string, CancellationToken)"/> with ids tokenized elsewhere (&lt;s&gt; … &lt;/s&gt;, no padding).</summary>
-    public SegmentationStream SegmentStream(IEnumerable<RgbFrame> frames, TokenizedText tokens, CancellationToken cancel = default)
+    /// <summary>As <see cref="SegmentStream(IEnumerable{RgbFrame}, string, CancellationToken)"/> with ids tokenized
+    /// elsewhere (&lt;s&gt; … &lt;/s&gt;, no padding).</summary>
+    public SegmentationStream SegmentStream(IEnumerable<RgbFrame> frames, TokenizedText tokens,
+        CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(frames);

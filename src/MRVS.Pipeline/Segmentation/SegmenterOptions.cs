@@ -7,7 +7,8 @@ namespace MRVS.Pipeline.Segmentation;
 /// <summary>How a <see cref="Segmenter"/> runs its model.</summary>
 public sealed record SegmenterOptions
 {
-    /// <summary>The Ref-DAVIS protocol's clip length: long enough for temporal context, short enough to bound memory.</summary>
+    /// <summary>The Ref-DAVIS protocol's clip length: long enough for temporal context, short enough to bound
+    /// memory.</summary>
     public const int DefaultClipLength = 36;
 
     /// <summary>
@@ -33,7 +34,8 @@ public sealed record SegmenterOptions
     /// </summary>
     public int ClipLength { get; init; } = DefaultClipLength;
 
-    /// <summary>The eval resize (shorter side 360, longer at most 640 for the Ref-YouTube-VOS / MeViS / DAVIS models).</summary>
+    /// <summary>The eval resize (shorter side 360, longer at most 640 for the Ref-YouTube-VOS / MeViS / DAVIS
+    /// models).</summary>
     public EvalResizeRule Resize { get; init; } = EvalResizeRule.ReferYouTubeVos;
 
     /// <summary>

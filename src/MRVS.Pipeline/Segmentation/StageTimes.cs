@@ -2,7 +2,8 @@ using System.Diagnostics;
 
 namespace MRVS.Pipeline.Segmentation;
 
-/// <summary>Wall time per pipeline stage (decode, tokenize, preprocess, build, forward, postprocess, …), summed over clips, in first-seen order.</summary>
+/// <summary>Wall time per pipeline stage (decode, tokenize, preprocess, build, forward, postprocess, …), summed over
+/// clips, in first-seen order.</summary>
 public sealed class StageTimes
 {
     private readonly List<string> _order = [];

@@ -5,7 +5,8 @@ using MRVS.Core.Limits;
 
 namespace MRVS.Pipeline.Text;
 
-/// <summary>Readers for the two files of a byte-level BPE tokenizer (roberta-base vocab.json + merges.txt, GPT-2 encoder.json + vocab.bpe).</summary>
+/// <summary>Readers for the two files of a byte-level BPE tokenizer (roberta-base vocab.json + merges.txt, GPT-2
+/// encoder.json + vocab.bpe).</summary>
 internal static class BpeFiles
 {
     /// <summary>The token → id map of a JSON object file such as <c>{"&lt;s&gt;": 0, "Ġthe": 5}</c>.</summary>
@@ -54,7 +55,8 @@ internal static class BpeFiles
         for (int i = 0; i < lines.Length; i++)
         {
             var line = lines[i];
-            if ((i == 0 && line.StartsWith("#version", StringComparison.Ordinal)) || string.IsNullOrWhiteSpace(line)) continue;
+            if ((i == 0 && line.StartsWith("#version", StringComparison.Ordinal))
+                || string.IsNullOrWhiteSpace(line)) continue;
             // Byte-level symbols never contain ASCII whitespace (space is "Ġ"), so whitespace only separates the pair.
             var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 2)

@@ -21,10 +21,11 @@ internal sealed class BytePairEncoder
 
     /// <summary>
     /// Merges whose result has no vocab id are dropped: such a symbol could never be emitted, so leaving its parts
-    /// apart is the only encoding the vocab can express (Hugging Face refuses these files; the reference files have none).
-    /// A repeated pair keeps its first (lowest) rank.
+    /// apart is the only encoding the vocab can express (Hugging Face refuses these files; the reference files have
+    /// none). A repeated pair keeps its first (lowest) rank.
     /// </summary>
-    public BytePairEncoder(Dictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, string vocabPath)
+    public BytePairEncoder(Dictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges,
+        string vocabPath)
     {
         _vocab = vocab;
         _vocabPath = vocabPath;

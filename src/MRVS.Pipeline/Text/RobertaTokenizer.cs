@@ -9,8 +9,9 @@ namespace MRVS.Pipeline.Text;
 /// <c>&lt;pad&gt;</c> to the longest sentence, no truncation and no text normalisation.
 /// Implemented here rather than with Microsoft.ML.Tokenizers: the whole algorithm is a byte table, the
 /// pre-tokenisation regex and rank-ordered merges, and owning it keeps the ids under test against the reference
-/// encoder without a dependency (whose pre-tokenizer is a .NET Regex over UTF-16 units, see <see cref="Gpt2PreTokenizer"/>).
-/// Special tokens written literally in the text (e.g. "&lt;mask&gt;") are encoded as plain text, not as their special ids.
+/// encoder without a dependency (whose pre-tokenizer is a .NET Regex over UTF-16 units, see <see
+/// cref="Gpt2PreTokenizer"/>). Special tokens written literally in the text (e.g. "&lt;mask&gt;") are encoded as plain
+/// text, not as their special ids.
 /// </summary>
 public sealed class RobertaTokenizer
 {
@@ -40,7 +41,8 @@ public sealed class RobertaTokenizer
         PadId = vocab.TryGetValue(PadToken, out int pad) ? pad : null;
     }
 
-    /// <summary>Loads roberta-base's vocab.json + merges.txt (or GPT-2's encoder.json + vocab.bpe, which lack the special tokens).</summary>
+    /// <summary>Loads roberta-base's vocab.json + merges.txt (or GPT-2's encoder.json + vocab.bpe, which lack the
+    /// special tokens).</summary>
     public static RobertaTokenizer Load(string vocabPath, string mergesPath, ResourceLimits? limits = null) =>
         new(BpeFiles.ReadVocab(vocabPath, limits ?? ResourceLimits.Default),
             BpeFiles.ReadMerges(mergesPath, limits ?? ResourceLimits.Default), vocabPath);
@@ -53,7 +55,8 @@ public sealed class RobertaTokenizer
     /// </summary>
     public int LongestToken { get; }
 
-    /// <summary>Ids of <c>&lt;s&gt;</c>, <c>&lt;/s&gt;</c>, <c>&lt;pad&gt;</c>; null when the vocab lacks them.</summary>
+    /// <summary>Ids of <c>&lt;s&gt;</c>, <c>&lt;/s&gt;</c>, <c>&lt;pad&gt;</c>; null when the vocab lacks
+    /// them.</summary>
     public int? BosId { get; }
     /// <summary>The id of <c>&lt;/s&gt;</c>, or null.</summary>
     public int? EosId { get; }
@@ -74,7 +77,8 @@ public sealed class RobertaTokenizer
         return [.. ids];
     }
 
-    /// <summary><c>&lt;s&gt;</c>, the BPE ids of <paramref name="text"/>, <c>&lt;/s&gt;</c>; the empty string gives just the two.</summary>
+    /// <summary><c>&lt;s&gt;</c>, the BPE ids of <paramref name="text"/>, <c>&lt;/s&gt;</c>; the empty string gives
+    /// just the two.</summary>
     public TokenizedText Encode(string text)
     {
         int bos = Special(BosId, BosToken), eos = Special(EosId, EosToken);
@@ -82,7 +86,8 @@ public sealed class RobertaTokenizer
         return new TokenizedText(ids, Array.ConvertAll(ids, id => _tokenOfId[id]));
     }
 
-    /// <summary>Every text encoded as by <see cref="Encode"/> and right-padded with <c>&lt;pad&gt;</c> to the longest.</summary>
+    /// <summary>Every text encoded as by <see cref="Encode"/> and right-padded with <c>&lt;pad&gt;</c> to the
+    /// longest.</summary>
     public TokenizedBatch EncodeBatch(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);

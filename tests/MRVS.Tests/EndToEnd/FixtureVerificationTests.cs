@@ -5,7 +5,8 @@ using MRVS.Tests.Support;
 
 namespace MRVS.Tests.EndToEnd;
 
-/// <summary>Every model fixture end to end, every reference tensor (masks included) by name: on the CPU backend, and through the CUDA backend with the kernels emulated on the CPU.</summary>
+/// <summary>Every model fixture end to end, every reference tensor (masks included) by name: on the CPU backend, and
+/// through the CUDA backend with the kernels emulated on the CPU.</summary>
 public class FixtureVerificationTests
 {
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
@@ -19,7 +20,8 @@ public class FixtureVerificationTests
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
     public void CudaEmulationReproducesEveryFixtureTensor(string fixture)
     {
-        if (EmulatedDevice.FindLibrary() is null) Assert.Ignore($"skipped: {EmulatedDevice.LibraryName} not built (tools/ci/build-kernels-emu.sh)");
+        if (EmulatedDevice.FindLibrary() is null) Assert.Ignore($"skipped: {EmulatedDevice.LibraryName} not built " +
+            $"(tools/ci/build-kernels-emu.sh)");
         using var backend = new CudaBackend(new EmulatedDevice());
         Assert.That(FixtureVerification.AssertPasses(fixture, backend).Backend, Is.EqualTo("cuda-emu"));
     }

@@ -29,7 +29,8 @@ public class MaskOutputTests
     [Test]
     public void MaskOfTheWrongSizeIsAnError()
     {
-        var e = Assert.Throws<MediaException>(() => MaskPngWriter.Write(Path.Combine(_dir, "m.png"), new byte[5], 2, 3))!;
+        var e = Assert.Throws<MediaException>(() => MaskPngWriter.Write(Path.Combine(_dir, "m.png"), new byte[5], 2,
+            3))!;
         Assert.That(e.Message, Does.Contain("2x3"));
     }
 

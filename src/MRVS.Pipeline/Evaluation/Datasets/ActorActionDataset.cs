@@ -37,7 +37,8 @@ public static class ActorActionDataset
     {
         using var doc = DatasetFiles.Json(path, "COCO-format ground truth");
         var images = new List<string>();
-        foreach (var img in DatasetFiles.Array(DatasetFiles.Property(doc.RootElement, "images", path), path, "'images'"))
+        foreach (var img in DatasetFiles.Array(DatasetFiles.Property(doc.RootElement, "images", path), path,
+            "'images'"))
             images.Add(DatasetFiles.String(DatasetFiles.Property(img, "id", path), path, "an image id"));
         var instances = new List<CocoInstance>();
         var annotations = DatasetFiles.Property(doc.RootElement, "annotations", path);
@@ -76,7 +77,8 @@ public static class ActorActionDataset
         foreach (var row in DatasetFiles.Csv(annotations, header: true))
         {
             if (row.Length < 3)
-                throw DatasetFiles.Bad(annotations, $"a row has {row.Length} fields, expected video_id,instance_id,query");
+                throw DatasetFiles.Bad(annotations,
+                    $"a row has {row.Length} fields, expected video_id,instance_id,query");
             var (video, instance, query) = (row[0], row[1], string.Join(",", row.Skip(2)));
             // The official dataset drops one mistaken annotation ('1 (copy)' in T6bNPuKV-wY).
             if (!used.Contains(video) || !int.TryParse(instance, out int inst)) continue;

@@ -44,7 +44,8 @@ internal static class DatasetFiles
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v
             : throw Bad(file, $"expected a '{name}' entry");
 
-    /// <summary>The string value of <paramref name="e"/>; <paramref name="what"/> names the entry in messages.</summary>
+    /// <summary>The string value of <paramref name="e"/>; <paramref name="what"/> names the entry in
+    /// messages.</summary>
     public static string String(JsonElement e, string file, string what) =>
         e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Expected(e, file, what, "a string");
 

@@ -5,8 +5,8 @@ namespace MRVS.Pipeline.Evaluation.Datasets;
 /// <summary>
 /// The Ref-YouTube-VOS layout, which MeViS and Ref-DAVIS17 share (as prepared for the official code):
 /// <c>&lt;root&gt;/meta_expressions/&lt;split&gt;/meta_expressions.json</c> (or MeViS's own
-/// <c>&lt;root&gt;/&lt;split&gt;/meta_expressions.json</c>): <c>{"videos": {video: {"expressions": {exp_id: {"exp": …,
-/// "obj_id": …, "anno_id": […]}}, "frames": [names]}}}</c>, frames in
+/// <c>&lt;root&gt;/&lt;split&gt;/meta_expressions.json</c>): <c>{"videos": {video: {"expressions": {exp_id: {"exp":
+/// …, "obj_id": …, "anno_id": […]}}, "frames": [names]}}}</c>, frames in
 /// <c>&lt;root&gt;/&lt;split&gt;/JPEGImages/&lt;video&gt;/&lt;frame&gt;.jpg</c>.
 /// As infer_refytb.py and infer_mevis.py do, the videos of <c>meta_expressions/test</c> (when present) are left
 /// out of the valid split, and the videos are taken in sorted order; infer_davis.py keeps the file's order.
@@ -32,7 +32,8 @@ public static class ReferringVideoDataset
         if (split == "valid" && File.Exists(test))
         {
             using var t = DatasetFiles.Json(test, "test meta_expressions.json");
-            foreach (var v in DatasetFiles.Object(DatasetFiles.Property(t.RootElement, "videos", test), test, "'videos'"))
+            foreach (var v in DatasetFiles.Object(DatasetFiles.Property(t.RootElement, "videos", test), test,
+                "'videos'"))
                 excluded.Add(v.Name);
         }
         var list = new List<EvalVideo>();

@@ -27,7 +27,8 @@ public sealed class BitMask
     /// <summary>Words per row.</summary>
     public int Words { get; }
 
-    /// <summary>The bits, row by row, each row padded to whole 64-bit words (bit x of a row is bit x % 64 of word x / 64).</summary>
+    /// <summary>The bits, row by row, each row padded to whole 64-bit words (bit x of a row is bit x % 64 of word x /
+    /// 64).</summary>
     public ulong[] Bits { get; }
 
     /// <summary>The words of row <paramref name="y"/>.</summary>

@@ -147,7 +147,8 @@ public static class DavisEvaluation
             foreach (var frame in frames)
             {
                 var gtPath = Path.Combine(gtRoot, seq, frame!);
-                var g = Held(LabelPng.Read(gtPath, limits), gtPath, gt.Count > 0 ? gt[0] : null, "ground truth's first");
+                var g = Held(LabelPng.Read(gtPath, limits), gtPath, gt.Count > 0 ? gt[0] : null,
+                    "ground truth's first");
                 var predPath = Path.Combine(predRoot, seq, frame!);
                 if (!File.Exists(predPath))
                     throw new MrvsException(MrvsErrorKind.BadInput,
@@ -168,7 +169,8 @@ public static class DavisEvaluation
         return new DavisReport(scores);
     }
 
-    /// <summary><paramref name="mask"/>, when it has the size of <paramref name="like"/> (any size when null).</summary>
+    /// <summary><paramref name="mask"/>, when it has the size of <paramref name="like"/> (any size when
+    /// null).</summary>
     private static LabelImage Held(LabelImage mask, string path, LabelImage? like, string what) =>
         like is null || (mask.Width == like.Width && mask.Height == like.Height)
             ? mask

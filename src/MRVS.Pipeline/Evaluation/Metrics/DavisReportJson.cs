@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace MRVS.Pipeline.Evaluation.Metrics;
 
 /// <summary>
-/// <c>{"sequences": {name: {"J": {"mean", "recall", "decay"}, "F": {…}}}, "J&amp;F-Mean", "J-Mean", "F-Mean", …}</c>,
-/// full double precision (round-trip), for <c>mrvs score --json</c> and the evaluation's result.json.
+/// <c>{"sequences": {name: {"J": {"mean", "recall", "decay"}, "F": {…}}}, "J&amp;F-Mean", "J-Mean", "F-Mean",
+/// …}</c>, full double precision (round-trip), for <c>mrvs score --json</c> and the evaluation's result.json.
 /// </summary>
 public static class DavisReportJson
 {

@@ -88,7 +88,8 @@ public abstract class EvalProtocol
             return frames;
         });
 
-    /// <summary>Copies every file under <paramref name="from"/> to the same place under <paramref name="to"/>.</summary>
+    /// <summary>Copies every file under <paramref name="from"/> to the same place under <paramref
+    /// name="to"/>.</summary>
     protected static void CopyTree(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
