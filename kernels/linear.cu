@@ -1,10 +1,13 @@
-// linear: the epilogue of a Linear after the GEMM (cuBLAS, or the CPU GEMM in emulation): y = act(y + bias)
-// in place, bias broadcast over rows. Layout: y [rows, n], bias [n] or null.
-// act: 0 none, 1 relu, 2 gelu (erf), 3 sigmoid, 4 tanh (MRVS.Core.Graph.Ops.Activation).
+// linear: the epilogue of a Linear after the GEMM (cuBLAS, or the CPU GEMM in emulation): y = act(y + bias) + residual
+// in place, bias broadcast over rows. Layout: y and residual [rows, n], bias [n]; bias and residual may be null.
+// act: 0 none, 1 relu, 2 gelu (erf), 3 sigmoid, 4 tanh (MRVS.Core.Graph.Ops.Activation). The residual comes from the
+// graph fusion pass (a Linear followed by an add), added last as the separate add did.
 // Launch: grid (ceil(rows*n / 256)), block (256), one element per thread.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(256) linear(float* __restrict__ y, const float* __restrict__ bias, long long count, int n, int act)
+extern "C" __global__ void __launch_bounds__(256) linear(float* __restrict__ y, const float* __restrict__ bias,
+                                                         const float* __restrict__ residual, long long count, int n,
+                                                         int act)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;
@@ -17,6 +20,6 @@ extern "C" __global__ void __launch_bounds__(256) linear(float* __restrict__ y, 
     case 4: v = tanhf(v); break;
     default: break;
     }
-    y[i] = v;
+    y[i] = residual ? v + residual[i] : v;
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(linear)

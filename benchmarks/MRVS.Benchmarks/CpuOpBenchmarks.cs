@@ -17,7 +17,8 @@ namespace MRVS.Benchmarks;
 public class CpuOpBenchmarks
 {
     private Executor _linear = null!, _attention = null!, _conv = null!, _windowAttention = null!;
-    private Dictionary<string, Tensor> _linearIn = null!, _attentionIn = null!, _convIn = null!, _windowAttentionIn = null!;
+    private Dictionary<string, Tensor> _linearIn = null!, _attentionIn = null!, _convIn = null!,
+        _windowAttentionIn = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -26,7 +27,8 @@ public class CpuOpBenchmarks
         (_linear, _linearIn) = Single(new LinearOp(Activation.Relu), rng, [4820, 256], [2048, 256], [2048]);
         (_attention, _attentionIn) = Single(new AttentionOp(8), rng, [1, 3600, 256], [1, 20, 256], [1, 20, 256]);
         (_conv, _convIn) = Single(new Conv2dOp(1, 1), rng, [1, 64, 45, 80], [32, 64, 3, 3], [32]);
-        (_windowAttention, _windowAttentionIn) = Single(new WindowAttentionOp(3, masked: true), rng, [32, 392, 288], [3, 392, 392], [32, 392]);
+        (_windowAttention, _windowAttentionIn) =
+            Single(new WindowAttentionOp(3, masked: true), rng, [32, 392, 288], [3, 392, 392], [32, 392]);
     }
 
     private static (Executor, Dictionary<string, Tensor>) Single(Op op, Random rng, params int[][] shapes)
@@ -47,7 +49,8 @@ public class CpuOpBenchmarks
     [Benchmark] public void EncoderFfnLinear4820x256x2048() => _linear.Run(_linearIn).Outputs["y"].Dispose();
     [Benchmark] public void VlfAttention3600x20() => _attention.Run(_attentionIn).Outputs["y"].Dispose();
     [Benchmark] public void FpnConv3x3_64to32_45x80() => _conv.Run(_convIn).Outputs["y"].Dispose();
-    [Benchmark] public void SwinWindowAttention32x392x96() => _windowAttention.Run(_windowAttentionIn).Outputs["y"].Dispose();
+    [Benchmark]
+    public void SwinWindowAttention32x392x96() => _windowAttention.Run(_windowAttentionIn).Outputs["y"].Dispose();
 
     [GlobalCleanup]
     public void Cleanup()

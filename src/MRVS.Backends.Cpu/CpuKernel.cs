@@ -3,7 +3,9 @@ using MRVS.Core.Graph;
 
 namespace MRVS.Backends.Cpu;
 
-/// <summary>The CPU reference implementation of one op kind (the numerical reference of the CUDA kernel of the same name).</summary>
+/// <summary>
+/// The CPU reference implementation of one op kind (the numerical reference of the CUDA kernel of the same name).
+/// </summary>
 public interface ICpuKernel
 {
     Type OpType { get; }

@@ -4,5 +4,6 @@ namespace MRVS.Backends.Cpu;
 
 internal static partial class CpuKernelCatalog
 {
-    private static ICpuKernel[] Backbone => [new Pad(), new SwinWindowPartition(), new SwinWindowMerge(), new WindowAttention(), new PatchMerge()];
+    private static ICpuKernel[] Backbone =>
+        [new Pad(), new SwinWindowPartition(), new SwinWindowMerge(), new WindowAttention(), new PatchMerge()];
 }

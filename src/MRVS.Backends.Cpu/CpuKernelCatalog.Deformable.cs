@@ -4,5 +4,6 @@ namespace MRVS.Backends.Cpu;
 
 internal static partial class CpuKernelCatalog
 {
-    private static ICpuKernel[] Deformable => [new MsDeformAttn(), new DeformableSamplingLocations(), new ValidRatio(), new DeformableReferencePoints()];
+    private static ICpuKernel[] Deformable =>
+        [new MsDeformAttn(), new DeformableSamplingLocations(), new ValidRatio(), new DeformableReferencePoints()];
 }

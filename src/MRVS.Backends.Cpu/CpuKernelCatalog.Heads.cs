@@ -4,5 +4,6 @@ namespace MRVS.Backends.Cpu;
 
 internal static partial class CpuKernelCatalog
 {
-    private static ICpuKernel[] Heads => [new Bmrw(), new LanguageMatchScore(), new CumulativeMean(), new FrameScoreAggregation()];
+    private static ICpuKernel[] Heads =>
+        [new Bmrw(), new LanguageMatchScore(), new CumulativeMean(), new FrameScoreAggregation()];
 }

@@ -23,8 +23,7 @@ public static class BackendFactory
     /// <param name="backend">Which backend; <see cref="Backend.Auto"/> tries the GPU first.</param>
     /// <param name="precision">GEMM arithmetic; fp16 and bf16 need a cuda backend.</param>
     /// <param name="threads">
-    /// CPU threads for the host backends' parallel loops; null keeps the current setting (one per core by default). The
-    /// CPU backend's thread count is process-wide (<see cref="CpuParallel.MaxThreads"/>).
+    /// Threads of the cpu backend (also when auto falls back to it); null for every core.
     /// </param>
     /// <param name="fmad">
     /// false compiles the GPU's kernels with NVRTC's --fmad=false (cuda-emu never fuses: nothing changes there).
@@ -35,11 +34,8 @@ public static class BackendFactory
         Precision precision = Precision.Fp32, int? threads = null, bool fmad = true, bool counters = false,
         bool graphs = true)
     {
-        if (threads is { } n)
-        {
-            if (n < 1) throw new MrvsException(MrvsErrorKind.BadInput, $"thread count {n} must be at least 1");
-            CpuParallel.MaxThreads = n;
-        }
+        if (threads is < 1)
+            throw new MrvsException(MrvsErrorKind.BadInput, $"thread count {threads} must be at least 1");
         if (precision != Precision.Fp32 && backend is Backend.Cpu)
             throw new MrvsException(MrvsErrorKind.BadInput,
                 $"precision {precision.Name()} needs the cuda or cuda-emu backend; the cpu backend computes in fp32");
@@ -48,13 +44,13 @@ public static class BackendFactory
                 $"counters come from the instrumented emulation: use --backend cuda-emu, not {backend.Name()}");
         return backend switch
         {
-            Backend.Cpu => (new CpuBackend(), Backend.Cpu),
+            Backend.Cpu => (new CpuBackend(threads), Backend.Cpu),
             Backend.Cuda => (new CudaBackend(new CudaDevice(fmad: fmad), precision, graphs), Backend.Cuda),
             Backend.CudaEmu => (new CudaBackend(new EmulatedDevice(counters: counters), precision, graphs),
                 Backend.CudaEmu),
             _ when precision != Precision.Fp32 =>
                 (new CudaBackend(new CudaDevice(fmad: fmad), precision, graphs), Backend.Cuda),
-            _ => TryCuda(fmad, graphs) is { } cuda ? (cuda, Backend.Cuda) : (new CpuBackend(), Backend.Cpu),
+            _ => TryCuda(fmad, graphs) is { } cuda ? (cuda, Backend.Cuda) : (new CpuBackend(threads), Backend.Cpu),
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Numerics;
 
@@ -12,10 +13,6 @@ public static class Activations
     private const double InvSqrt2 = 0.70710678118654752440, SeriesLimit = 3.0;
     private const int SeriesTerms = 80;
 
-    /// <summary>1/n and 1/(2n + 1) for erf's Maclaurin terms, so the vector series multiplies instead of dividing.</summary>
-    private static readonly double[] s_reciprocals = [.. Enumerable.Range(0, SeriesTerms).Select(n => 1.0 / n)],
-        s_oddReciprocals = [.. Enumerable.Range(0, SeriesTerms).Select(n => 1.0 / (2 * n + 1))];
-
     /// <summary>Exact GELU: x · Φ(x) = 0.5 x (1 + erf(x / √2)), erf evaluated in double and rounded.</summary>
     public static float Gelu(float x) => (float)(0.5 * x * (1.0 + Erf(x * InvSqrt2)));
 
@@ -24,43 +21,31 @@ public static class Activations
         switch (a)
         {
             case Activation.None: break;
-            case Activation.Relu: for (int i = 0; i < v.Length; i++) v[i] = Relu(v[i]); break;
+            case Activation.Relu: Relu(v); break;
             case Activation.Gelu: Gelu(v); break;
             case Activation.Sigmoid: for (int i = 0; i < v.Length; i++) v[i] = ScalarActivations.Sigmoid(v[i]); break;
             case Activation.Tanh: for (int i = 0; i < v.Length; i++) v[i] = MathF.Tanh(v[i]); break;
         }
     }
 
-    /// <summary>
-    /// <see cref="Gelu(float)"/> over a span, <see cref="Vector{T}.Count"/> values at a time: erf's Maclaurin series
-    /// in double lanes until every lane has converged (up to rounding of the reciprocals, <see cref="Erf"/>'s result);
-    /// groups with a value outside the series' range take the scalar path.
-    /// </summary>
-    private static void Gelu(Span<float> v)
+    /// <summary><see cref="Relu(float)"/> over a span, vectorised (NaN gives 0 as in the scalar form).</summary>
+    private static void Relu(Span<float> v)
     {
-        int w = Vector<double>.Count, i = 0;
-        Span<double> x = stackalloc double[w];
-        for (; i + w <= v.Length; i += w)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            bool series = true;
-            for (int j = 0; j < w; j++) { x[j] = v[i + j] * InvSqrt2; series &= Math.Abs(x[j]) < SeriesLimit; }
-            if (!series)
-            {
-                for (int j = i; j < i + w; j++) v[j] = Gelu(v[j]);
-                continue;
-            }
-            var xv = new Vector<double>(x);
-            Vector<double> negX2 = -(xv * xv), term = xv, sum = xv;
-            for (int n = 1; n < SeriesTerms && !Vector.LessThanOrEqualAll(Vector.Abs(term), Vector.Abs(sum) * 1e-17); n++)
-            {
-                term *= negX2 * s_reciprocals[n];
-                sum += term * s_oddReciprocals[n];
-            }
-            var erf = sum * (2.0 / Math.Sqrt(Math.PI));
-            for (int j = 0; j < w; j++) v[i + j] = (float)(0.5 * v[i + j] * (1.0 + erf[j]));
+            var values = MemoryMarshal.Cast<float, Vector<float>>(v);
+            foreach (ref var x in values)
+                x = Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, Vector<float>.Zero);
+            i = values.Length * Vector<float>.Count;
         }
-        for (; i < v.Length; i++) v[i] = Gelu(v[i]);
+        for (; i < v.Length; i++) v[i] = Relu(v[i]);
     }
+
+    /// <summary>
+    /// <see cref="Gelu(float)"/> over a span, in SIMD lanes (<see cref="VectorGelu"/>: equal up to a rare ulp).
+    /// </summary>
+    private static void Gelu(Span<float> v) => VectorGelu.Apply(v);
 
     /// <summary>erf in double precision: Maclaurin series below 3, Lentz continued fraction of erfc above.</summary>
     public static double Erf(double x)

@@ -5,7 +5,10 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Backends.Cpu.Ops;
 
-/// <summary>CPU reference of <see cref="BinaryOp"/>: a fast path for equal shapes and for a right operand that repeats along leading axes, else a broadcast row by row (vectorised along the last axis).</summary>
+/// <summary>
+/// CPU reference of <see cref="BinaryOp"/>: a fast path for equal shapes and for a right operand that repeats along
+/// leading axes, else a broadcast row by row (vectorised along the last axis).
+/// </summary>
 public sealed unsafe class Binary : CpuKernel<BinaryOp>
 {
     /// <summary>Elements per work item for equal shapes, so one large tensor still spreads over the threads.</summary>
@@ -24,7 +27,8 @@ public sealed unsafe class Binary : CpuKernel<BinaryOp>
             {
                 long o = r * Chunk;
                 int len = (int)Math.Min(Chunk, n - o);
-                Apply(kind, new ReadOnlySpan<float>((float*)pa + o, len), new ReadOnlySpan<float>((float*)pb + o, len), new Span<float>((float*)py + o, len));
+                Apply(kind, new ReadOnlySpan<float>((float*)pa + o, len), new ReadOnlySpan<float>((float*)pb + o, len),
+                    new Span<float>((float*)py + o, len));
             });
             return;
         }
@@ -61,7 +65,8 @@ public sealed unsafe class Binary : CpuKernel<BinaryOp>
     }
 
     private static bool IsTrailing(int[] small, int[] full) =>
-        small.Length <= full.Length && small.AsSpan().SequenceEqual(full.AsSpan(full.Length - small.Length)) && small.Length > 0;
+        small.Length <= full.Length && small.AsSpan().SequenceEqual(full.AsSpan(full.Length - small.Length))
+            && small.Length > 0;
 
     private static void Apply(BinaryKind k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {

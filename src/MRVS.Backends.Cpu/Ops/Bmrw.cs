@@ -5,7 +5,8 @@ namespace MRVS.Backends.Cpu.Ops;
 
 /// <summary>
 /// CPU reference of <see cref="BmrwOp"/>, one batch entry per thread: float32 products as upstream, then
-/// (I − w²A)·X = U solved for X directly (rather than inverting, as upstream does) by LU with partial pivoting in double.
+/// (I − w²A)·X = U solved for X directly (rather than inverting, as upstream does) by LU with partial pivoting in
+/// double.
 /// </summary>
 public sealed unsafe class Bmrw : CpuKernel<BmrwOp>
 {
@@ -78,7 +79,9 @@ public sealed unsafe class Bmrw : CpuKernel<BmrwOp>
         return r;
     }
 
-    /// <summary>Solves A·X = B for X (in B), Gaussian elimination with partial pivoting (LAPACK getrf/getrs order).</summary>
+    /// <summary>
+    /// Solves A·X = B for X (in B), Gaussian elimination with partial pivoting (LAPACK getrf/getrs order).
+    /// </summary>
     public static void LuSolveInPlace(double[,] a, double[,] b)
     {
         int n = a.GetLength(0), cols = b.GetLength(1);

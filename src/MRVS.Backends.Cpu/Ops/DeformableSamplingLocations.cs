@@ -3,13 +3,17 @@ using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cpu.Ops;
 
-/// <summary>CPU reference of <see cref="DeformableSamplingLocationsOp"/>, with upstream's float32 operation order.</summary>
+/// <summary>
+/// CPU reference of <see cref="DeformableSamplingLocationsOp"/>, with upstream's float32 operation order.
+/// </summary>
 public sealed unsafe class DeformableSamplingLocations : CpuKernel<DeformableSamplingLocationsOp>
 {
-    protected override void Run(DeformableSamplingLocationsOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
+    protected override void Run(DeformableSamplingLocationsOp op, ReadOnlySpan<DeviceTensor> inputs,
+        DeviceTensor output)
     {
         var (off, r) = (inputs[0], inputs[1]);
-        int n = off.Dim(0), lq = off.Dim(1), m = op.Heads, levels = op.LevelShapes.Length, points = op.Points, rd = r.Dim(3);
+        int n = off.Dim(0), lq = off.Dim(1), m = op.Heads, levels = op.LevelShapes.Length, points = op.Points,
+            rd = r.Dim(3);
         nint po = off.Ptr, pr = r.Ptr, py = output.Ptr;
         int perQuery = m * levels * points;
         CpuParallel.For((long)n * lq, query =>

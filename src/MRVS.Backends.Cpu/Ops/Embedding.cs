@@ -13,8 +13,11 @@ public sealed unsafe class Embedding : CpuKernel<EmbeddingOp>
         long* id = (long*)ids.Ptr;
         for (long i = 0; i < ids.Elements; i++)
         {
-            if (id[i] < 0 || id[i] >= vocab) throw new ArgumentOutOfRangeException(nameof(inputs), $"token id {id[i]} at position {i} is outside the vocabulary of {vocab}");
-            new ReadOnlySpan<float>((float*)table.Ptr + id[i] * e, e).CopyTo(new Span<float>((float*)output.Ptr + i * e, e));
+            if (id[i] < 0 || id[i] >= vocab)
+                throw new ArgumentOutOfRangeException(nameof(inputs),
+                    $"token id {id[i]} at position {i} is outside the vocabulary of {vocab}");
+            new ReadOnlySpan<float>((float*)table.Ptr + id[i] * e,
+                e).CopyTo(new Span<float>((float*)output.Ptr + i * e, e));
         }
     }
 }

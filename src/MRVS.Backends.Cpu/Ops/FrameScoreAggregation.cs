@@ -3,7 +3,10 @@ using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cpu.Ops;
 
-/// <summary>CPU reference of <see cref="FrameScoreAggregationOp"/>: one score per (layer, frame), then the frame's Q·C block scaled by it.</summary>
+/// <summary>
+/// CPU reference of <see cref="FrameScoreAggregationOp"/>: one score per (layer, frame), then the frame's Q·C block
+/// scaled by it.
+/// </summary>
 public sealed unsafe class FrameScoreAggregation : CpuKernel<FrameScoreAggregationOp>
 {
     protected override void Run(FrameScoreAggregationOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
@@ -17,10 +20,12 @@ public sealed unsafe class FrameScoreAggregation : CpuKernel<FrameScoreAggregati
             long l = lt / t, ti = lt % t, s = ti * n + l;
             float score = Score(((float*)pv)[s], ((float*)pm)[s], ((float*)pd)[s]);
             var y = new Span<float>((float*)py + lt * block, (int)block);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<float>((float*)pf + lt * block, (int)block), score, y);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<float>((float*)pf + lt * block,
+                (int)block), score, y);
         });
     }
 
     /// <summary>s = visibility + language match + 0.5 · variance, added in upstream's order.</summary>
-    public static float Score(float visibility, float match, float variance) => visibility + match + FrameScoreAggregationOp.VarianceWeight * variance;
+    public static float Score(float visibility, float match, float variance) =>
+        visibility + match + FrameScoreAggregationOp.VarianceWeight * variance;
 }

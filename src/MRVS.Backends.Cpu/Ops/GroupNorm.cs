@@ -3,7 +3,10 @@ using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cpu.Ops;
 
-/// <summary>CPU reference of <see cref="GroupNormOp"/>: statistics per (sample, group) over its channels and positions, in double.</summary>
+/// <summary>
+/// CPU reference of <see cref="GroupNormOp"/>: statistics per (sample, group) over its channels and positions, in
+/// double.
+/// </summary>
 public sealed unsafe class GroupNorm : CpuKernel<GroupNormOp>
 {
     protected override void Run(GroupNormOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)

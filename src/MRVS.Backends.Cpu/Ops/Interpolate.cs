@@ -30,7 +30,9 @@ public sealed unsafe class Interpolate : CpuKernel<InterpolateOp>
         Bilinear((float*)px, (float*)py, planes, ih, iw, oh, ow, op.Mode == InterpolationMode.BilinearAlignCornersTrue);
     }
 
-    /// <summary>Bilinear resize of <paramref name="planes"/> row-major [ih, iw] planes to [oh, ow], rows in parallel.</summary>
+    /// <summary>
+    /// Bilinear resize of <paramref name="planes"/> row-major [ih, iw] planes to [oh, ow], rows in parallel.
+    /// </summary>
     private static void Bilinear(float* src, float* dst, long planes, int ih, int iw, int oh, int ow, bool alignCorners)
     {
         var (y0, y1, ly) = Resize.BilinearTaps(ih, oh, alignCorners);
@@ -40,7 +42,8 @@ public sealed unsafe class Interpolate : CpuKernel<InterpolateOp>
         {
             float* s = (float*)ps + r / oh * ih * iw;
             int oy = (int)(r % oh);
-            Resize.BilinearRow(new ReadOnlySpan<float>(s + y0[oy] * iw, iw), new ReadOnlySpan<float>(s + y1[oy] * iw, iw), ly[oy], columns,
+            Resize.BilinearRow(new ReadOnlySpan<float>(s + y0[oy] * iw, iw),
+                new ReadOnlySpan<float>(s + y1[oy] * iw, iw), ly[oy], columns,
                 new Span<float>((float*)pd + r * ow, ow));
         }, minPerThread: 64);
     }

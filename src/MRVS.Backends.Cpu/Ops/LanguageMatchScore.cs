@@ -4,7 +4,10 @@ using MRVS.Core.Numerics;
 
 namespace MRVS.Backends.Cpu.Ops;
 
-/// <summary>CPU reference of <see cref="LanguageMatchScoreOp"/>: each output reads the frame-query row of upstream's scrambled order.</summary>
+/// <summary>
+/// CPU reference of <see cref="LanguageMatchScoreOp"/>: each output reads the frame-query row of upstream's scrambled
+/// order.
+/// </summary>
 public sealed unsafe class LanguageMatchScore : CpuKernel<LanguageMatchScoreOp>
 {
     protected override void Run(LanguageMatchScoreOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)

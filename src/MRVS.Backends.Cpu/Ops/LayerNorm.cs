@@ -1,9 +1,14 @@
+using System.Numerics;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cpu.Ops;
 
-/// <summary>CPU reference of <see cref="LayerNormOp"/> (and of kernels/layer_norm.cu): biased variance, mean and variance in double.</summary>
+/// <summary>
+/// CPU reference of <see cref="LayerNormOp"/> (and of kernels/layer_norm.cu): biased variance, mean and variance
+/// accumulated in double vector lanes; per row one pass writes x [+ residual] and sums it, one sums the squared
+/// deviations, one normalises (in double, rounded) and applies γ, β in float. The row is in L1 after the first pass.
+/// </summary>
 public sealed unsafe class LayerNorm : CpuKernel<LayerNormOp>
 {
     protected override void Run(LayerNormOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
@@ -17,13 +22,44 @@ public sealed unsafe class LayerNorm : CpuKernel<LayerNormOp>
         CpuParallel.For(rows, r =>
         {
             float* xi = (float*)px + r * n, ri = pr == 0 ? null : (float*)pr + r * n, yi = (float*)py + r * n;
-            float* g = (float*)pg, b = (float*)pb;
-            double sum = 0;
-            for (int j = 0; j < n; j++) { float v = ri == null ? xi[j] : xi[j] + ri[j]; yi[j] = v; sum += v; }
-            double mean = sum / n, sq = 0;
-            for (int j = 0; j < n; j++) { double d = yi[j] - mean; sq += d * d; }
-            double rstd = 1.0 / Math.Sqrt(sq / n + eps);
-            for (int j = 0; j < n; j++) yi[j] = (float)((yi[j] - mean) * rstd) * g[j] + b[j];
+            Row(xi, ri, yi, (float*)pg, (float*)pb, n, eps);
         }, minPerThread: 64);
+    }
+
+    private static void Row(float* x, float* residual, float* y, float* gamma, float* beta, int n, float eps)
+    {
+        int w = Vector<float>.Count, vn = Vector.IsHardwareAccelerated ? n / w * w : 0, j;
+        var sumV = Vector<double>.Zero;
+        for (j = 0; j < vn; j += w)
+        {
+            var v = Vector.Load(x + j);
+            if (residual != null) v += Vector.Load(residual + j);
+            v.Store(y + j);
+            Vector.Widen(v, out var lo, out var hi);
+            sumV += lo + hi;
+        }
+        double sum = Vector.Sum(sumV);
+        for (; j < n; j++) { float v = residual == null ? x[j] : x[j] + residual[j]; y[j] = v; sum += v; }
+        double mean = sum / n;
+        var meanV = new Vector<double>(mean);
+        var sqV = Vector<double>.Zero;
+        for (j = 0; j < vn; j += w)
+        {
+            Vector.Widen(Vector.Load(y + j), out var lo, out var hi);
+            lo -= meanV;
+            hi -= meanV;
+            sqV += lo * lo + hi * hi;
+        }
+        double sq = Vector.Sum(sqV);
+        for (; j < n; j++) { double d = y[j] - mean; sq += d * d; }
+        double rstd = 1.0 / Math.Sqrt(sq / n + eps);
+        var rstdV = new Vector<double>(rstd);
+        for (j = 0; j < vn; j += w)
+        {
+            Vector.Widen(Vector.Load(y + j), out var lo, out var hi);
+            var normalised = Vector.Narrow((lo - meanV) * rstdV, (hi - meanV) * rstdV);
+            (normalised * Vector.Load(gamma + j) + Vector.Load(beta + j)).Store(y + j);
+        }
+        for (; j < n; j++) y[j] = (float)((y[j] - mean) * rstd) * gamma[j] + beta[j];
     }
 }

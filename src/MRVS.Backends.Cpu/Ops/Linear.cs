@@ -3,7 +3,10 @@ using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cpu.Ops;
 
-/// <summary>CPU reference of <see cref="LinearOp"/>: GEMM against the [out, in] weight, bias and activation per row.</summary>
+/// <summary>
+/// CPU reference of <see cref="LinearOp"/>: one GEMM against the [out, in] weight, with bias, activation and residual
+/// in its epilogue (applied to each output tile while it is in cache, in the order of the unfused ops).
+/// </summary>
 public sealed unsafe class Linear : CpuKernel<LinearOp>
 {
     protected override void Run(LinearOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
@@ -11,17 +14,8 @@ public sealed unsafe class Linear : CpuKernel<LinearOp>
         var (x, w) = (inputs[0], inputs[1]);
         int k = w.Dim(1), n = w.Dim(0);
         int m = (int)(x.Elements / k);
-        float* y = (float*)output.Ptr;
-        Gemm.Run((float*)x.Ptr, (float*)w.Ptr, y, m, n, k, transposeB: true);
-        float* bias = inputs.Length == 3 ? (float*)inputs[2].Ptr : null;
-        if (bias == null && op.Activation == Activation.None) return;
-        nint py = (nint)y, pb = (nint)bias;
-        var act = op.Activation;
-        CpuParallel.For(m, i =>
-        {
-            var row = new Span<float>((float*)py + i * n, n);
-            if (pb != 0) System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>((float*)pb, n), row);
-            Activations.Apply(act, row);
-        }, minPerThread: 64);
+        nint bias = op.HasBias(inputs.Length) ? inputs[2].Ptr : 0, residual = op.HasResidual ? inputs[^1].Ptr : 0;
+        var epilogue = new GemmEpilogue(bias, op.Activation, residual, n);
+        Gemm.Run((float*)x.Ptr, (float*)w.Ptr, (float*)output.Ptr, m, n, k, transposeB: true, epilogue: epilogue);
     }
 }

@@ -13,6 +13,7 @@ public sealed unsafe class MatMul : CpuKernel<MatMulOp>
         int batch = MatMulOp.Batch(a.Type);
         long strideB = b.Type.Rank == 2 ? 0 : (long)k * n;
         for (int i = 0; i < batch; i++)
-            Gemm.Run((float*)a.Ptr + (long)i * m * k, (float*)b.Ptr + i * strideB, (float*)output.Ptr + (long)i * m * n, m, n, k, op.TransposeB, op.Alpha);
+            Gemm.Run((float*)a.Ptr + (long)i * m * k, (float*)b.Ptr + i * strideB, (float*)output.Ptr + (long)i * m * n,
+                m, n, k, op.TransposeB, op.Alpha);
     }
 }

@@ -20,7 +20,8 @@ public sealed unsafe class PatchMerge : CpuKernel<PatchMergeOp>
             {
                 int y = 2 * i + Phases[p].Dy, xx = 2 * j + Phases[p].Dx;
                 var dst = new Span<float>((float*)py + (token * 4 + p) * c, c);
-                if (y < h && xx < w) new ReadOnlySpan<float>((float*)px + (((long)z * h + y) * w + xx) * c, c).CopyTo(dst);
+                if (y < h && xx < w)
+                    new ReadOnlySpan<float>((float*)px + (((long)z * h + y) * w + xx) * c, c).CopyTo(dst);
                 else dst.Clear();
             }
         }, minPerThread: 256);

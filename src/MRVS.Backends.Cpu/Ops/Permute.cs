@@ -26,7 +26,8 @@ public sealed unsafe class Permute : CpuKernel<PermuteOp>
             else if (size == sizeof(float))
                 for (int j = 0; j < inner; j++) ((int*)dst)[j] = ((int*)s)[j * innerStride];
             else
-                for (int j = 0; j < inner; j++) Buffer.MemoryCopy(s + j * innerStride * size, dst + (long)j * size, size, size);
+                for (int j = 0; j < inner; j++)
+                    Buffer.MemoryCopy(s + j * innerStride * size, dst + (long)j * size, size, size);
         }, minPerThread: 64);
     }
 }

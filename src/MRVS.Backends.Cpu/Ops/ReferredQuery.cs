@@ -31,7 +31,8 @@ public sealed unsafe class ReferredQuery : CpuKernel<ReferredQueryOp>
         for (int ti = 0; ti < t; ti++)
         {
             float score = float.NegativeInfinity;
-            for (int ki = 0; ki < k; ki++) score = MathF.Max(score, ScalarActivations.Sigmoid(logits[(ti * q + best) * k + ki]));
+            for (int ki = 0; ki < k; ki++)
+                score = MathF.Max(score, ScalarActivations.Sigmoid(logits[(ti * q + best) * k + ki]));
             decision[1 + q + ti] = score;
         }
     }

@@ -4,8 +4,9 @@ using MRVS.Core.Graph.Ops;
 namespace MRVS.Backends.Cpu.Ops;
 
 /// <summary>
-/// CPU reference of <see cref="SinePositionEncodingOp"/> (kernels sine_position_encoding_1d / _2d), float32 like upstream.
-/// First the normalised positions per axis (running counts along each line), then one output channel plane per thread item.
+/// CPU reference of <see cref="SinePositionEncodingOp"/> (kernels sine_position_encoding_1d / _2d), float32 like
+/// upstream. First the normalised positions per axis (running counts along each line), then one output channel plane
+/// per thread item.
 /// </summary>
 public sealed unsafe class SinePositionEncoding : CpuKernel<SinePositionEncodingOp>
 {
@@ -17,7 +18,8 @@ public sealed unsafe class SinePositionEncoding : CpuKernel<SinePositionEncoding
         byte* mask = (byte*)m.Ptr;
         int n = m.Dim(0), axes = op.TwoDimensional ? 2 : 1;
         int h = op.TwoDimensional ? m.Dim(1) : 1, w = op.TwoDimensional ? m.Dim(2) : m.Dim(1), positions = h * w;
-        // [n, axes, h·w]: y then x for 2-D; the 1-D encoding is the x axis of a one-row image without the −0.5 offset.
+        // [n, axes, h·w]: y then x for 2-D; the 1-D encoding is the x axis of a one-row image without the −0.5
+        // offset.
         int f = op.NumPosFeats;
         var dimT = new float[f];
         for (int k = 0; k < f; k++) dimT[k] = MathF.Pow(10000f, 2 * (k / 2) / (float)f);
@@ -32,7 +34,8 @@ public sealed unsafe class SinePositionEncoding : CpuKernel<SinePositionEncoding
                 if (op.TwoDimensional)
                 {
                     for (int col = 0; col < w; col++) Normalise(mi + col, h, w, ei + col, offset: 0.5f);
-                    for (int row = 0; row < h; row++) Normalise(mi + row * w, w, 1, ei + positions + row * w, offset: 0.5f);
+                    for (int row = 0; row < h; row++)
+                        Normalise(mi + row * w, w, 1, ei + positions + row * w, offset: 0.5f);
                 }
                 else Normalise(mi, w, 1, ei, offset: 0f);
             });

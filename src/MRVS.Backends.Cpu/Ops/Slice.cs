@@ -19,7 +19,8 @@ public sealed unsafe class Slice : CpuKernel<SliceOp>
         CpuParallel.For(outer * len, r =>
         {
             long o = r / len, i = r % len;
-            Buffer.MemoryCopy((byte*)px + (o * axisLen + start + i * step) * inner, (byte*)py + r * inner, inner, inner);
+            Buffer.MemoryCopy((byte*)px + (o * axisLen + start + i * step) * inner, (byte*)py + r * inner, inner,
+                inner);
         }, minPerThread: 256);
     }
 }

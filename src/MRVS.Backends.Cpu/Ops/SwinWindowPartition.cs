@@ -16,7 +16,8 @@ public sealed unsafe class SwinWindowPartition : CpuKernel<SwinWindowPartitionOp
         {
             var (sd, sh, sw) = geo.Source((int)(token / geo.Tokens), (int)(token % geo.Tokens));
             var dst = new Span<float>((float*)py + token * c, c);
-            if (sd < d && sh < h && sw < w) new ReadOnlySpan<float>((float*)px + (((long)sd * h + sh) * w + sw) * c, c).CopyTo(dst);
+            if (sd < d && sh < h && sw < w)
+                new ReadOnlySpan<float>((float*)px + (((long)sd * h + sh) * w + sw) * c, c).CopyTo(dst);
             else dst.Clear();
         }, minPerThread: 256);
     }
@@ -28,14 +29,19 @@ public readonly record struct SwinWindowGeometry(int[] Size, int[] Shift, int Dp
     public int Tokens => Size[0] * Size[1] * Size[2];
 
     public static SwinWindowGeometry Of(SwinWindow win, int d, int h, int w) =>
-        new(win.Size, win.Shift, win.Padded(0, d), win.Padded(1, h), win.Padded(2, w), win.Padded(1, h) / win.Size[1], win.Padded(2, w) / win.Size[2]);
+        new(win.Size, win.Shift, win.Padded(0, d), win.Padded(1, h), win.Padded(2, w), win.Padded(1, h) / win.Size[1],
+            win.Padded(2, w) / win.Size[2]);
 
-    /// <summary>Coordinates in the unshifted padded volume of token <paramref name="n"/> of window <paramref name="window"/> (a roll by −shift).</summary>
+    /// <summary>
+    /// Coordinates in the unshifted padded volume of token <paramref name="n"/> of window <paramref name="window"/> (a
+    /// roll by −shift).
+    /// </summary>
     public (int D, int H, int W) Source(int window, int n)
     {
         int wz = window / (NH * NW), wy = window / NW % NH, wx = window % NW;
         int z = n / (Size[1] * Size[2]), y = n / Size[2] % Size[1], x = n % Size[2];
-        return ((wz * Size[0] + z + Shift[0]) % Dp, (wy * Size[1] + y + Shift[1]) % Hp, (wx * Size[2] + x + Shift[2]) % Wp);
+        return ((wz * Size[0] + z + Shift[0]) % Dp, (wy * Size[1] + y + Shift[1]) % Hp,
+            (wx * Size[2] + x + Shift[2]) % Wp);
     }
 
     /// <summary>Window and token holding volume position (d, h, w) after the roll by −shift.</summary>

@@ -11,7 +11,8 @@ public sealed unsafe class Unary : CpuKernel<UnaryOp>
     {
         nint px = inputs[0].Ptr, py = output.Ptr;
         var (f, alpha, beta) = (op.Function, op.Alpha, op.Beta);
-        CpuParallel.For(output.Elements, i => ((float*)py)[i] = Apply(f, ((float*)px)[i], alpha, beta), minPerThread: 8192);
+        CpuParallel.For(output.Elements, i =>
+            ((float*)py)[i] = Apply(f, ((float*)px)[i], alpha, beta), minPerThread: 8192);
     }
 
     public static float Apply(UnaryKind f, float x, float alpha, float beta) => f switch

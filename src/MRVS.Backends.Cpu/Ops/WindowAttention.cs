@@ -1,18 +1,19 @@
-using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cpu.Ops;
 
 /// <summary>
-/// CPU reference of <see cref="WindowAttentionOp"/>, one (window, head) per work item: S = scale · Q·Kᵀ by GEMM,
-/// + relative position bias (+ −100 between different shift regions), row softmax, then S·V by GEMM into the
-/// head's output columns. Padded tokens are ordinary tokens, as upstream.
+/// CPU reference of <see cref="WindowAttentionOp"/>, one (head, window) per work item, heads outermost so that a thread
+/// keeps one head's relative position bias in cache: S = scale · Q·Kᵀ by GEMM, then per row one sweep adds the bias
+/// and the shift mask (−100 between different shift regions) and takes the max, the softmax finishes it, then S·V by
+/// GEMM into the head's output columns. Padded tokens are ordinary tokens, as upstream.
 /// </summary>
 public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
 {
-    [ThreadStatic] private static float[]? s_scores;
+    [ThreadStatic] private static float[]? t_scores;
 
     protected override void Run(WindowAttentionOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
     {
@@ -22,41 +23,55 @@ public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
         nint pqkv = qkv.Ptr, pb = inputs[1].Ptr, pr = op.Masked ? inputs[2].Ptr : 0, py = output.Ptr;
         CpuParallel.For((long)windows * heads, idx =>
         {
-            int h = (int)(idx % heads), win = (int)(idx / heads);
+            int win = (int)(idx % windows), h = (int)(idx / windows);
             float* rows = (float*)pqkv + (long)win * n * 3 * c + h * dh;
             float* bias = (float*)pb + (long)h * n * n;
             float* regions = pr == 0 ? null : (float*)pr + (long)win * n;
-            if (s_scores == null || s_scores.Length < n * n) s_scores = GC.AllocateUninitializedArray<float>(n * n, pinned: true);
-            fixed (float* s = s_scores)
+            if (t_scores == null || t_scores.Length < n * n)
+                t_scores = GC.AllocateUninitializedArray<float>(n * n, pinned: true);
+            fixed (float* s = t_scores)
             {
                 Gemm.Run(rows, rows + c, s, n, n, dh, transposeB: true, alpha: scale, lda: 3 * c, ldb: 3 * c, ldc: n);
                 for (int i = 0; i < n; i++)
-                {
-                    var row = new Span<float>(s + (long)i * n, n);
-                    TensorPrimitives.Add(row, new ReadOnlySpan<float>(bias + (long)i * n, n), row);
-                    if (regions != null) AddShiftMask(row, regions, regions[i]);
-                    Softmax.Row(row);
-                }
-                Gemm.Run(s, rows + 2 * c, (float*)py + (long)win * n * c + h * dh, n, dh, n, transposeB: false, lda: n, ldb: 3 * c, ldc: c);
+                    SoftmaxRow(s + (long)i * n, bias + (long)i * n, n, regions, regions == null ? 0f : regions[i]);
+                Gemm.Run(s, rows + 2 * c, (float*)py + (long)win * n * c + h * dh, n, dh, n, transposeB: false, lda: n,
+                    ldb: 3 * c, ldc: c);
             }
         }, minPerThread: 1);
     }
 
-    /// <summary>row[j] += −100 where token j lies in another shift region than the query's.</summary>
-    private static void AddShiftMask(Span<float> row, float* regions, float query)
+    /// <summary>
+    /// Adds the bias row, then −100 where token j lies in another shift region than the query (when
+    /// <paramref name="regions"/> is given), and finishes the max-subtracted softmax in place.
+    /// </summary>
+    private static void SoftmaxRow(float* row, float* bias, int n, float* regions, float query)
     {
-        int j = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated) SoftmaxRow<Lanes512, Vector512<float>>(row, bias, n, regions, query);
+        else if (Vector256.IsHardwareAccelerated) SoftmaxRow<Lanes256, Vector256<float>>(row, bias, n, regions, query);
+        else SoftmaxRow<Lanes128, Vector128<float>>(row, bias, n, regions, query);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SoftmaxRow<TL, TV>(float* row, float* bias, int n, float* regions, float query)
+        where TL : struct, ISimdLanes<TV> where TV : struct
+    {
+        int w = TL.Count, vn = n / w * w, j;
+        TV maxV = TL.Broadcast(float.NegativeInfinity), target = TL.Broadcast(query);
+        TV penalty = TL.Broadcast(WindowAttentionOp.ShiftMaskValue);
+        for (j = 0; j < vn; j += w)
         {
-            var target = new Vector<float>(query);
-            var penalty = new Vector<float>(WindowAttentionOp.ShiftMaskValue);
-            fixed (float* r = row)
-                for (; j <= row.Length - Vector<float>.Count; j += Vector<float>.Count)
-                {
-                    var same = Vector.Equals(Vector.Load(regions + j), target);
-                    (Vector.Load(r + j) + Vector.ConditionalSelect(same, Vector<float>.Zero, penalty)).Store(r + j);
-                }
+            TV v = TL.Add(TL.Load(row + j), TL.Load(bias + j));
+            if (regions != null) v = TL.Add(v, TL.WhereNotEqual(TL.Load(regions + j), target, penalty));
+            TL.Store(v, row + j);
+            maxV = TL.Max(maxV, v);
         }
-        for (; j < row.Length; j++) row[j] += regions[j] == query ? 0f : WindowAttentionOp.ShiftMaskValue;
+        float max = TL.MaxAcross(maxV);
+        for (; j < n; j++)
+        {
+            row[j] += bias[j];
+            if (regions != null && regions[j] != query) row[j] += WindowAttentionOp.ShiftMaskValue;
+            max = MathF.Max(max, row[j]);
+        }
+        Softmax.ExpNormalise(new Span<float>(row, n), max);
     }
 }

@@ -12,12 +12,18 @@ internal struct SwinWindowGeometry
     public Three Shift;
     public Three Padded;
 
-    /// <summary>Launches <paramref name="kernel"/> over the [D, H, W, C] <paramref name="volume"/>, one thread per element of y.</summary>
-    public static void Launch(KernelLaunches k, string kernel, SwinWindow window, int[] volume, nint input, DeviceTensor y)
+    /// <summary>
+    /// Launches <paramref name="kernel"/> over the [D, H, W, C] <paramref name="volume"/>, one thread per element of y:
+    /// <paramref name="buffers"/> adds the kernel's pointers, the element count, volume and geometry follow.
+    /// </summary>
+    public static void Launch(KernelLaunches k, string kernel, SwinWindow window, int[] volume, DeviceTensor y, Action<KernelArgs> buffers)
     {
         var g = new SwinWindowGeometry();
         for (int i = 0; i < 3; i++) { g.Size[i] = window.Size[i]; g.Shift[i] = window.Shift[i]; g.Padded[i] = window.Padded(i, volume[i]); }
-        k.Launch(kernel, Grid(y.Elements), new Dim3(Threads),
-            a => a.Ptr(input).Ptr(y.Ptr).Add(y.Elements).Add(volume[0]).Add(volume[1]).Add(volume[2]).Add(volume[3]).Add(g));
+        k.Launch(kernel, Grid(y.Elements), new Dim3(Threads), a =>
+        {
+            buffers(a);
+            a.Add(y.Elements).Add(volume[0]).Add(volume[1]).Add(volume[2]).Add(volume[3]).Add(g);
+        });
     }
 }

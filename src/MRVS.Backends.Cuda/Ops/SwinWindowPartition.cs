@@ -10,6 +10,7 @@ public sealed class SwinWindowPartition : CudaKernel<SwinWindowPartitionOp>
 {
     protected override void Launch(KernelLaunches k, SwinWindowPartitionOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
-        SwinWindowGeometry.Launch(k, "swin_window_partition", op.Window, x[0].Shape, x[0].Ptr, y);
+        nint input = x[0].Ptr;
+        SwinWindowGeometry.Launch(k, "swin_window_partition", op.Window, x[0].Shape, y, a => a.Ptr(input).Ptr(y.Ptr));
     }
 }

@@ -59,6 +59,11 @@ public static class KernelParityCases
         yield return Case("permute bool", new PermuteOp(1, 0), r => [Mask(r, 0.5, 3, 9)]);
         yield return Case("linear gelu", new LinearOp(Activation.Gelu), r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5)]);
         yield return Case("linear no bias", new LinearOp(), r => [Rand(r, 1, 3, 9), Rand(r, 4, 9)]);
+        yield return Case("linear gelu residual", new LinearOp(Activation.Gelu, residual: true), r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
+        yield return Case("linear residual no bias", new LinearOp(residual: true), r => [Rand(r, 2, 3, 9), Rand(r, 4, 9), Rand(r, 2, 3, 4)]);
+        yield return Case("feed_forward relu", new FeedForwardOp(Activation.Relu), r => [Rand(r, 2, 5, 33), Rand(r, 40, 33), Rand(r, 40), Rand(r, 6, 40), Rand(r, 6)]);
+        yield return Case("feed_forward gelu residual", new FeedForwardOp(Activation.Gelu, residual: true),
+            r => [Rand(r, 13, 9), Rand(r, 70, 9), Rand(r, 70), Rand(r, 9, 70), Rand(r, 9), Rand(r, 13, 9)]);
         yield return Case("matmul transposed", new MatMulOp(transposeB: true, alpha: 0.5f), r => [Rand(r, 3, 4, 5), Rand(r, 3, 6, 5)]);
         yield return Case("attention masks", new AttentionOp(4, AttentionScaling.ScaleQuery, true, true),
             r => [Rand(r, 2, 5, 16), Rand(r, 2, 9, 16), Rand(r, 2, 9, 12), Mask(r, 0.3, 2, 9), Rand(r, 5, 9)]);
@@ -83,6 +88,7 @@ public static class KernelParityCases
         var window = new SwinWindow([2, 7, 7], [1, 3, 3]);
         yield return Case("swin_window_partition", new SwinWindowPartitionOp(window), r => [Rand(r, 3, 9, 10, 4)]);
         yield return Case("swin_window_merge", new SwinWindowMergeOp(window, 3, 9, 10), r => [Rand(r, 8, 98, 4)]);
+        yield return Case("swin_window_merge residual", new SwinWindowMergeOp(window, 3, 9, 10, residual: true), r => [Rand(r, 8, 98, 4), Rand(r, 3, 9, 10, 4)]);
         yield return Case("window_attention masked", new WindowAttentionOp(2, masked: true), r =>
         {
             var regions = Tensor.Zeros(DType.F32, 3, 49);

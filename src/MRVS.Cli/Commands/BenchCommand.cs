@@ -58,7 +58,7 @@ public static class BenchCommand
         };
         model.AcceptOnlyFromAmong([.. GpuPeaks.Known.Keys]);
         var cmd = new Command("bench",
-            "Time whole forwards (random inputs) and report the per-op breakdown and peak memory")
+            "Time whole forwards (random inputs) and report the per-op breakdown, efficiency and peak memory")
         {
             variant, config, weights, frames, size, tokens, runs, warmup, backend, precision, threads, fmad, graphs,
             counters, countAt, model,
@@ -141,14 +141,30 @@ public static class BenchCommand
         string replay = backend.CanCapture ? ", replayed from a CUDA graph"
             : backend.Name == "cpu" ? "" : ", eager launches";
         Console.WriteLine(string.Format(c, "forward: median {0:F1} ms, min {1:F1} ms, max {2:F1} ms over {3} runs{4}",
-            sorted[sorted.Count / 2], sorted[0], sorted[^1], sorted.Count, replay));
+            r.MedianMs, sorted[0], sorted[^1], sorted.Count, replay));
+        Console.WriteLine(string.Format(c,
+            "efficiency: {0:F1} GFLOP/s = {1:F1} % of this machine's GEMM peak ({2:F1} GFLOP/s); {3:F1} GFLOP per " +
+                "forward",
+            r.Gflops, 100 * r.Efficiency, r.GemmPeakGflops, r.ForwardFlops / 1e9));
+        // CPU time measures the work only where the backend computes on the host's cores (not behind a GPU).
+        if (r.Backend is "cpu" or "cuda-emu")
+        {
+            var t = r.CpuTime;
+            Console.WriteLine(string.Format(c,
+                "cpu time: {0:F0} ms per forward ({1:F2}× its wall time); by CPU time {2:F1} % of the GEMM's "
+                + "{3:F1} GFLOP per CPU-second (less load-sensitive; idle threads unseen)",
+                t.MedianCpuMs, t.MedianCpuMs / r.MedianMs, 100 * t.Efficiency, t.PeakGflopsPerCpuSecond));
+        }
         Console.WriteLine(string.Format(c,
             "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0,
                 r.PeakWorkingSetBytes / 1048576.0));
+        Console.WriteLine(string.Format(c, "fusion: {0} nodes → {1} ({2})", r.Fusion.NodesBefore, r.Fusion.NodesAfter,
+            string.Join(", ", r.Fusion.Fired.Select(f => $"{f.Key} ×{f.Value}"))));
         double total = r.ByOp.Sum(x => x.Ms);
         Console.WriteLine("per op kind (one run timed node by node, with device events where the backend has them):");
-        foreach (var (op, ms, nodes) in r.ByOp)
-            Console.WriteLine(string.Format(c, "  {0,-22} {1,10:F1} ms {2,6:F1} %  ({3} nodes)", op, ms,
-                100 * ms / total, nodes));
+        foreach (var o in r.ByOp)
+            Console.WriteLine(string.Format(c,
+                "  {0,-30} {1,10:F1} ms {2,6:F1} % {3,8:F1} GFLOP {4,7:F1} GFLOP/s  ({5} nodes)",
+                o.Op, o.Ms, 100 * o.Ms / total, o.Flops / 1e9, o.Flops / (o.Ms * 1e6), o.Nodes));
     }
 }

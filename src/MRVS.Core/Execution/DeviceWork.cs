@@ -20,8 +20,8 @@ public enum DeviceWorkKind
 }
 
 /// <summary>
-/// Work a device ran while counting (<see cref="IWorkCounters"/>), with the bytes it moved through global memory: one launch, GEMM or
-/// copy (<paramref name="Count"/> 1), or the sum of several of one name.
+/// Work a device ran while counting (<see cref="IWorkCounters"/>), with the bytes it moved through global memory: one
+/// launch, GEMM or copy (<paramref name="Count"/> 1), or the sum of several of one name.
 /// </summary>
 public sealed record DeviceWork(
     DeviceWorkKind Kind, string Name, long Count, long Blocks, long ReadBytes, long WrittenBytes, long Flops)

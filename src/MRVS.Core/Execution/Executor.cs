@@ -1,12 +1,14 @@
 using MRVS.Core.Errors;
 using MRVS.Core.Graph;
+using MRVS.Core.Graph.Fusion;
 using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Core.Execution;
 
 /// <summary>
-/// Runs a graph on a backend: plans the arena once for the requested outputs, uploads constants once, and on
+/// Runs a graph on a backend: rewrites it with the graph-level fusion pass (<see cref="GraphFusion"/>), plans the arena
+/// once for the requested outputs, uploads constants once, and on
 /// each run feeds the inputs, executes the schedule and copies the requested outputs to the host. On a backend
 /// that can capture work (<see cref="IBackend.CanCapture"/>) the second run records the schedule and every later
 /// run replays the recording instead of dispatching node by node; outputs then live to the end of the schedule and
@@ -27,25 +29,44 @@ public sealed class Executor : IDisposable
     public MemoryPlan Plan { get; }
     public IBackend Backend => _backend;
 
+    /// <summary>The graph-level fusion the executor applied (null when built with <c>fuse: false</c>).</summary>
+    public FusionResult? Fusion { get; }
+
     /// <param name="outputs">Tap names to produce; null for every tap of the graph.</param>
     /// <param name="maxArenaBytes">The most the arena may take (<see cref="ResourceLimits.MaxArenaBytes"/>); checked
     /// before allocating.</param>
+    /// <param name="fuse">Run <see cref="GraphFusion"/> first (on every backend); requested outputs are never fused
+    /// away.</param>
     public Executor(ComputeGraph graph, IBackend backend, IEnumerable<string>? outputs = null,
-        long maxArenaBytes = long.MaxValue)
+        long maxArenaBytes = long.MaxValue, bool fuse = true)
     {
-        _graph = graph;
         _backend = backend;
+        var requested = new List<(string Name, Value Value)>();
         foreach (var name in outputs ?? graph.TapNames)
         {
-            if (!graph.Taps.TryGetValue(name, out var v)) throw new ArgumentException($"the graph has no output named '{name}'");
+            if (!graph.Taps.TryGetValue(name, out var v))
+                throw new ArgumentException($"the graph has no output named '{name}'");
+            requested.Add((name, v));
+        }
+        if (fuse)
+        {
+            Fusion = GraphFusion.Apply(graph, requested.Select(r => r.Value).Distinct().ToList());
+            graph = Fusion.Graph;
+            requested = requested.Select(r => (r.Name, Fusion[r.Value])).ToList();
+        }
+        _graph = graph;
+        foreach (var (name, v) in requested)
+        {
             if (!_outputsByValue.TryGetValue(v, out var names)) _outputsByValue[v] = names = [];
             names.Add(name);
         }
         _replays = backend.CanCapture;
         Plan = MemoryPlanner.Plan(graph, _outputsByValue.Keys, keepOutputs: _replays);
-        var unsupported = Plan.Schedule.Where(n => !backend.Supports(n.Op)).GroupBy(n => n.Op.Kind).Select(g => $"{g.Key} (e.g. {g.First().Name})").ToList();
+        var unsupported = Plan.Schedule.Where(n => !backend.Supports(n.Op)).GroupBy(n => n.Op.Kind).Select(g =>
+            $"{g.Key} (e.g. {g.First().Name})").ToList();
         if (unsupported.Count > 0)
-            throw new NotSupportedException($"backend '{backend.Name}' has no kernel for {unsupported.Count} op kind(s): {string.Join(", ", unsupported)}");
+            throw new NotSupportedException($"backend '{backend.Name}' has no kernel for {unsupported.Count} op "
+                + $"kind(s): {string.Join(", ", unsupported)}");
         // Host tensors are spans: one over 2 GiB cannot be fed or copied out.
         foreach (var (name, v) in graph.Inputs.Concat(graph.Taps.Where(t => _outputsByValue.ContainsKey(t.Value))))
             if (v.Type.Bytes > int.MaxValue)
@@ -63,14 +84,17 @@ public sealed class Executor : IDisposable
 
     public sealed record Result(IReadOnlyDictionary<string, Tensor> Outputs, IReadOnlyList<NodeTiming> Timings);
 
-    /// <param name="timeNodes">Time every node (<see cref="IBackend.CreateNodeTimer"/>); such a run is dispatched node by node.</param>
-    public Result Run(IReadOnlyDictionary<string, Tensor> inputs, bool timeNodes = false, CancellationToken cancel = default)
+    /// <param name="timeNodes">Time every node (<see cref="IBackend.CreateNodeTimer"/>); such a run is dispatched node
+    /// by node.</param>
+    public Result Run(IReadOnlyDictionary<string, Tensor> inputs, bool timeNodes = false,
+        CancellationToken cancel = default)
     {
         ObjectDisposedException.ThrowIf(_arena == 0, this);
         foreach (var (name, v) in _graph.Inputs)
         {
             if (!Plan.Buffers.ContainsKey(v)) continue;
-            if (!inputs.TryGetValue(name, out var t)) throw new ArgumentException($"missing graph input '{name}' ({v.Type})");
+            if (!inputs.TryGetValue(name, out var t))
+                throw new ArgumentException($"missing graph input '{name}' ({v.Type})");
             if (t.DType != v.DType || !t.Shape.AsSpan().SequenceEqual(v.Shape))
                 throw new ArgumentException($"graph input '{name}' is {t}, expected {v.Type}");
             _backend.CopyToDevice(t, Address(v));
@@ -98,7 +122,10 @@ public sealed class Executor : IDisposable
         return new Result(outputs, timer?.Read() ?? []);
     }
 
-    /// <summary>Queues every node of the schedule; with <paramref name="outputs"/>, copies each requested output out once produced.</summary>
+    /// <summary>
+    /// Queues every node of the schedule; with <paramref name="outputs"/>, copies each requested output out once
+    /// produced.
+    /// </summary>
     private void Dispatch(INodeTimer? timer, Dictionary<string, Tensor>? outputs, CancellationToken cancel)
     {
         Span<DeviceTensor> args = new DeviceTensor[16];
@@ -108,12 +135,14 @@ public sealed class Executor : IDisposable
             if (!n.Op.IsView)
             {
                 var ins = n.Inputs.Count <= args.Length ? args[..n.Inputs.Count] : new DeviceTensor[n.Inputs.Count];
-                for (int i = 0; i < n.Inputs.Count; i++) ins[i] = new DeviceTensor(Address(n.Inputs[i]), n.Inputs[i].Type);
+                for (int i = 0; i < n.Inputs.Count; i++)
+                    ins[i] = new DeviceTensor(Address(n.Inputs[i]), n.Inputs[i].Type);
                 timer?.Begin();
                 _backend.Execute(n, ins, new DeviceTensor(Address(n.Output), n.Output.Type));
                 timer?.End(n);
             }
-            if (outputs is not null && _outputsByValue.TryGetValue(n.Output, out var names)) CopyOut(n.Output, names, outputs);
+            if (outputs is not null && _outputsByValue.TryGetValue(n.Output, out var names))
+                CopyOut(n.Output, names, outputs);
         }
     }
 

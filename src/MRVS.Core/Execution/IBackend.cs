@@ -15,7 +15,9 @@ public interface IBackend : IDisposable
     nint AllocateArena(long bytes);
     void FreeArena(nint arena);
 
-    /// <summary>Makes a constant available to kernels: the host pointer itself on the CPU, a device copy on CUDA.</summary>
+    /// <summary>
+    /// Makes a constant available to kernels: the host pointer itself on the CPU, a device copy on CUDA.
+    /// </summary>
     nint UploadConstant(Tensor tensor);
 
     void CopyToDevice(Tensor source, nint destination);
@@ -39,15 +41,20 @@ public interface IBackend : IDisposable
     /// </summary>
     IWorkCounters? Counters => null;
 
-    /// <summary>A timer for the nodes of one run: device events where the backend has them, else the host's stopwatch.</summary>
+    /// <summary>
+    /// A timer for the nodes of one run: device events where the backend has them, else the host's stopwatch.
+    /// </summary>
     INodeTimer CreateNodeTimer() => new StopwatchNodeTimer(this);
 
-    /// <summary>Whether <see cref="Capture"/> works; the executor then replays a repeated run instead of dispatching its nodes.</summary>
+    /// <summary>
+    /// Whether <see cref="Capture"/> works; the executor then replays a repeated run instead of dispatching its nodes.
+    /// </summary>
     bool CanCapture => false;
 
     /// <summary>
     /// Records the work <paramref name="enqueue"/> queues (<see cref="Execute"/> calls) without running it, for replay.
     /// Only after the same work has run once, so that every lazily made device resource exists.
     /// </summary>
-    ICapturedWork Capture(Action enqueue) => throw new NotSupportedException($"backend '{Name}' cannot capture work for replay");
+    ICapturedWork Capture(Action enqueue) =>
+        throw new NotSupportedException($"backend '{Name}' cannot capture work for replay");
 }

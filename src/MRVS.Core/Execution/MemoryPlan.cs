@@ -2,7 +2,9 @@ using MRVS.Core.Graph;
 
 namespace MRVS.Core.Execution;
 
-/// <summary>Arena placement of one buffer: byte offset and the node interval [First, Last] during which it is live.</summary>
+/// <summary>
+/// Arena placement of one buffer: byte offset and the node interval [First, Last] during which it is live.
+/// </summary>
 public readonly record struct BufferPlacement(Value Value, long Offset, long Bytes, int First, int Last);
 
 /// <summary>
@@ -11,7 +13,8 @@ public readonly record struct BufferPlacement(Value Value, long Offset, long Byt
 /// </summary>
 public sealed class MemoryPlan
 {
-    internal MemoryPlan(IReadOnlyList<Node> schedule, IReadOnlyDictionary<Value, BufferPlacement> buffers, long arenaBytes)
+    internal MemoryPlan(IReadOnlyList<Node> schedule, IReadOnlyDictionary<Value, BufferPlacement> buffers,
+        long arenaBytes)
     {
         Schedule = schedule;
         Buffers = buffers;

@@ -35,8 +35,8 @@ public sealed class SingleOp : IDisposable
     public Tensor Run() => _executor.Run(_feeds).Outputs[Output];
 
     /// <summary>
-    /// The median over <paramref name="runs"/> runs (after one warm-up) of the op's own time, as the backend's node timer
-    /// measures it: device events on CUDA, the host clock on the CPU.
+    /// The median over <paramref name="runs"/> runs (after one warm-up) of the op's own time, as the backend's node
+    /// timer measures it: device events on CUDA, the host clock on the CPU.
     /// </summary>
     public double MedianMilliseconds(int runs)
     {

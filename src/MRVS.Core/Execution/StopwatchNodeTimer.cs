@@ -3,7 +3,10 @@ using MRVS.Core.Graph;
 
 namespace MRVS.Core.Execution;
 
-/// <summary>Host wall time of each node, the backend synchronised before and after it: the timer of backends without device clocks.</summary>
+/// <summary>
+/// Host wall time of each node, the backend synchronised before and after it: the timer of backends without device
+/// clocks.
+/// </summary>
 public sealed class StopwatchNodeTimer(IBackend backend) : INodeTimer
 {
     private readonly Stopwatch _watch = new();

@@ -24,7 +24,8 @@ public sealed class ComputeGraph
     public Value Input(string name, DType dtype, params int[] shape)
     {
         if (_inputs.ContainsKey(name)) throw new ArgumentException($"graph input '{name}' declared twice");
-        var v = new Value(_values.Count, name, new TensorType(dtype, (int[])shape.Clone()), ValueKind.Input, null, null);
+        var v = new Value(_values.Count, name, new TensorType(dtype, (int[])shape.Clone()), ValueKind.Input, null,
+            null);
         _values.Add(v);
         _inputs[name] = v;
         return v;
@@ -32,12 +33,15 @@ public sealed class ComputeGraph
 
     public Value Constant(string name, Tensor data)
     {
-        var v = new Value(_values.Count, name, new TensorType(data.DType, (int[])data.Shape.Clone()), ValueKind.Constant, null, data);
+        var v = new Value(_values.Count, name, new TensorType(data.DType, (int[])data.Shape.Clone()),
+            ValueKind.Constant, null, data);
         _values.Add(v);
         return v;
     }
 
-    /// <summary>Adds a node; a shape error is re-thrown prefixed with the node name ("voc.enc_self_attn.0: …").</summary>
+    /// <summary>
+    /// Adds a node; a shape error is re-thrown prefixed with the node name ("voc.enc_self_attn.0: …").
+    /// </summary>
     public Value Add(Op op, string name, params Value[] inputs)
     {
         TensorType type;
@@ -51,7 +55,9 @@ public sealed class ComputeGraph
         return v;
     }
 
-    /// <summary>Names a value as an output a caller can request. Later taps of the same name replace earlier ones.</summary>
+    /// <summary>
+    /// Names a value as an output a caller can request. Later taps of the same name replace earlier ones.
+    /// </summary>
     public void Tap(string name, Value v)
     {
         if (!_taps.ContainsKey(name)) _tapOrder.Add(name);

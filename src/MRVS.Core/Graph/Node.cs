@@ -18,7 +18,8 @@ public sealed class Node
     public string Name { get; }
     public Op Op { get; }
     public IReadOnlyList<Value> Inputs { get; }
-    public Value Output { get => _output ?? throw new InvalidOperationException("node has no output yet"); internal set => _output = value; }
+    public Value Output { get =>
+        _output ?? throw new InvalidOperationException("node has no output yet"); internal set => _output = value; }
 
     /// <summary>
     /// Bytes any implementation must move: each distinct input read once (as much of it as the op reads,
@@ -39,5 +40,6 @@ public sealed class Node
     /// <summary>The op's floating-point operations at this node's shapes (<see cref="Graph.Op.Flops"/>).</summary>
     public long Flops => Op.Flops([.. Inputs.Select(v => v.Type)], Output.Type);
 
-    public override string ToString() => $"{Name} = {Op.Describe()}({string.Join(", ", Inputs.Select(i => i.Name))}) -> {Output.Type}";
+    public override string ToString() =>
+        $"{Name} = {Op.Describe()}({string.Join(", ", Inputs.Select(i => i.Name))}) -> {Output.Type}";
 }

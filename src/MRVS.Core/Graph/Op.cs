@@ -41,7 +41,8 @@ public abstract class Op
     protected static void ExpectCount(IReadOnlyList<TensorType> inputs, int min, int max, string what)
     {
         if (inputs.Count < min || inputs.Count > max)
-            throw new ShapeException($"{what}: {inputs.Count} inputs, expected {(min == max ? min.ToString() : $"{min} to {max}")}");
+            throw new ShapeException($"{what}: {inputs.Count} inputs, expected {(min == max ? min.ToString()
+                : $"{min} to {max}")}");
     }
 
     protected static void ExpectDType(TensorType t, Tensors.DType dtype, string what)

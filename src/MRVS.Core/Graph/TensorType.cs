@@ -10,7 +10,8 @@ public sealed record TensorType(DType DType, int[] Shape)
     public int Rank => Shape.Length;
     public int this[int axis] => Shape[axis < 0 ? Shape.Length + axis : axis];
 
-    public bool Equals(TensorType? other) => other is not null && DType == other.DType && Shape.AsSpan().SequenceEqual(other.Shape);
+    public bool Equals(TensorType? other) =>
+        other is not null && DType == other.DType && Shape.AsSpan().SequenceEqual(other.Shape);
     public override int GetHashCode() => HashCode.Combine(DType, Shape.Length, Elements);
     public override string ToString() => $"{DType}{Tensors.Shape.Format(Shape)}";
 

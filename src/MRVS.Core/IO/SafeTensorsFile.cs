@@ -180,7 +180,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         catch (OverflowException) { throw Fail($"shape {Shape.Format(shape)} has more elements than 64 bits count",
             name); }
         if (end - begin != expected)
-            throw Fail($"shape {Shape.Format(shape)} of {dtype.SafeTensorsName()} needs {expected} bytes but data_offsets span {end - begin}", name);
+            throw Fail($"shape {Shape.Format(shape)} of {dtype.SafeTensorsName()} needs {expected} bytes but " +
+                $"data_offsets span {end - begin}", name);
         return new SafeTensorInfo(name, dtype, shape, begin, end);
     }
 

@@ -9,9 +9,11 @@ namespace MRVS.Core.IO;
 /// </summary>
 public static class SafeTensorsWriter
 {
-    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var list = tensors.OrderByDescending(t => t.Value.DType.Size()).ThenBy(t => t.Key, StringComparer.Ordinal).ToList();
+        var list = tensors.OrderByDescending(t => t.Value.DType.Size()).ThenBy(t =>
+            t.Key, StringComparer.Ordinal).ToList();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, _) in list)
             if (!names.Add(name)) throw new ArgumentException($"duplicate tensor name '{name}'");

@@ -6,7 +6,9 @@ namespace MRVS.Core.Numerics;
 /// </summary>
 public static class Resize
 {
-    /// <summary>Legacy 'nearest': dst itself when sizes match, dst/2 for exact doubling, else floor(dst · in/out) in float32.</summary>
+    /// <summary>
+    /// Legacy 'nearest': dst itself when sizes match, dst/2 for exact doubling, else floor(dst · in/out) in float32.
+    /// </summary>
     public static int NearestSource(int dst, int inSize, int outSize)
     {
         if (outSize == inSize) return dst;
@@ -31,8 +33,11 @@ public static class Resize
         return (i0, i1, l);
     }
 
-    /// <summary>Bilinear resize of <paramref name="planes"/> row-major [ih, iw] planes to [oh, ow], row by row.</summary>
-    public static void Bilinear(ReadOnlySpan<float> src, Span<float> dst, int planes, int ih, int iw, int oh, int ow, bool alignCorners)
+    /// <summary>
+    /// Bilinear resize of <paramref name="planes"/> row-major [ih, iw] planes to [oh, ow], row by row.
+    /// </summary>
+    public static void Bilinear(ReadOnlySpan<float> src, Span<float> dst, int planes, int ih, int iw, int oh, int ow,
+        bool alignCorners)
     {
         var (y0, y1, ly) = BilinearTaps(ih, oh, alignCorners);
         var columns = BilinearTaps(iw, ow, alignCorners);
@@ -40,15 +45,17 @@ public static class Resize
         {
             var plane = src.Slice(r / oh * ih * iw, ih * iw);
             int oy = r % oh;
-            BilinearRow(plane.Slice(y0[oy] * iw, iw), plane.Slice(y1[oy] * iw, iw), ly[oy], columns, dst.Slice(r * ow, ow));
+            BilinearRow(plane.Slice(y0[oy] * iw, iw), plane.Slice(y1[oy] * iw, iw), ly[oy], columns,
+                dst.Slice(r * ow, ow));
         }
     }
 
     /// <summary>
-    /// One output row of a bilinear resize, in ATen's order of operations: source rows <paramref name="a"/> (tap i0) and
-    /// <paramref name="b"/> (tap i1, weight <paramref name="ly"/>), the column taps of <see cref="BilinearTaps"/>.
+    /// One output row of a bilinear resize, in ATen's order of operations: source rows <paramref name="a"/> (tap i0)
+    /// and <paramref name="b"/> (tap i1, weight <paramref name="ly"/>), the column taps of <see cref="BilinearTaps"/>.
     /// </summary>
-    public static void BilinearRow(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float ly, (int[] I0, int[] I1, float[] Lambda) columns,
+    public static void BilinearRow(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float ly,
+        (int[] I0, int[] I1, float[] Lambda) columns,
         Span<float> dst)
     {
         var (x0, x1, lx) = columns;

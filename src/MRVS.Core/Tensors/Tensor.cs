@@ -43,7 +43,8 @@ public sealed unsafe class Tensor : IDisposable
     private const int Alignment = 64;
 
     /// <summary>A view of memory owned by <paramref name="owner"/> (kept alive as long as the view).</summary>
-    public static Tensor View(DType dtype, int[] shape, nint data, object owner) => new(dtype, (int[])shape.Clone(), data, null, owner);
+    public static Tensor View(DType dtype, int[] shape, nint data, object owner) =>
+        new(dtype, (int[])shape.Clone(), data, null, owner);
 
     public static Tensor FromSpan<T>(ReadOnlySpan<T> values, params int[] shape) where T : unmanaged
     {
@@ -88,7 +89,8 @@ public sealed unsafe class Tensor : IDisposable
     public Tensor Reshaped(params int[] shape)
     {
         if (Tensors.Shape.Elements(shape) != ElementCount)
-            throw new ArgumentException($"cannot reshape {Tensors.Shape.Format(Shape)} to {Tensors.Shape.Format(shape)}");
+            throw new ArgumentException($"cannot reshape {Tensors.Shape.Format(Shape)} to "
+                + $"{Tensors.Shape.Format(shape)}");
         var t = Zeros(DType, shape);
         Bytes.CopyTo(new Span<byte>((void*)t.Data, checked((int)ByteLength)));
         return t;

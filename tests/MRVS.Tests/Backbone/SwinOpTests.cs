@@ -38,10 +38,13 @@ public class SwinOpTests
     private static Volume Roll(Volume v, int sd, int sh, int sw)
     {
         static int Mod(int a, int n) => ((a % n) + n) % n;
-        return Volume.Build(v.D, v.H, v.W, v.C, (z, y, x, c) => v[Mod(z - sd, v.D), Mod(y - sh, v.H), Mod(x - sw, v.W), c]);
+        return Volume.Build(v.D, v.H, v.W, v.C, (z, y, x, c) =>
+            v[Mod(z - sd, v.D), Mod(y - sh, v.H), Mod(x - sw, v.W), c]);
     }
 
-    /// <summary>window_partition: view(D/wd, wd, H/wh, wh, W/ww, ww, C).permute(0, 2, 4, 1, 3, 5, 6) → [nW, N, C].</summary>
+    /// <summary>
+    /// window_partition: view(D/wd, wd, H/wh, wh, W/ww, ww, C).permute(0, 2, 4, 1, 3, 5, 6) → [nW, N, C].
+    /// </summary>
     private static double[] Partition(Volume v, int[] win)
     {
         var y = new List<double>();
@@ -51,7 +54,8 @@ public class SwinOpTests
                     for (int z = 0; z < win[0]; z++)
                         for (int yy = 0; yy < win[1]; yy++)
                             for (int x = 0; x < win[2]; x++)
-                                for (int c = 0; c < v.C; c++) y.Add(v[bz * win[0] + z, by * win[1] + yy, bx * win[2] + x, c]);
+                                for (int c = 0; c < v.C; c++)
+                                    y.Add(v[bz * win[0] + z, by * win[1] + yy, bx * win[2] + x, c]);
         return [.. y];
     }
 
@@ -90,7 +94,9 @@ public class SwinOpTests
         var x = Random(_rng, shape);
         var win = new SwinWindow(size, shift);
         var v = Volume.Of(x);
-        var expected = Partition(Roll(Resize(v, PaddedTo(v.D, size[0]), PaddedTo(v.H, size[1]), PaddedTo(v.W, size[2])), -shift[0], -shift[1], -shift[2]), size);
+        var expected =
+            Partition(Roll(Resize(v, PaddedTo(v.D, size[0]), PaddedTo(v.H, size[1]), PaddedTo(v.W, size[2])), -shift[0],
+                -shift[1], -shift[2]), size);
         var windows = Run(new SwinWindowPartitionOp(win), x);
         Assert.That(windows.Shape, Is.EqualTo(new[] { win.Windows(v.D, v.H, v.W), win.Tokens, v.C }));
         Same(windows, expected, "windows");
@@ -102,7 +108,8 @@ public class SwinOpTests
         var win = new SwinWindow(size, shift);
         int d = shape[0], h = shape[1], w = shape[2], c = shape[3];
         var windows = Random(_rng, win.Windows(d, h, w), win.Tokens, c);
-        var padded = Reverse(windows.ToDoubleArray(), size, PaddedTo(d, size[0]), PaddedTo(h, size[1]), PaddedTo(w, size[2]), c);
+        var padded =
+            Reverse(windows.ToDoubleArray(), size, PaddedTo(d, size[0]), PaddedTo(h, size[1]), PaddedTo(w, size[2]), c);
         var expected = Resize(Roll(padded, shift[0], shift[1], shift[2]), d, h, w).Data;
         Same(Run(new SwinWindowMergeOp(win, d, h, w), windows), expected, "merged volume");
     }
@@ -110,7 +117,8 @@ public class SwinOpTests
     [Test]
     public void WindowOpsRejectAShiftNotSmallerThanTheWindow()
     {
-        var ex = Assert.Throws<ShapeException>(() => Run(new SwinWindowPartitionOp(new SwinWindow([2, 7, 7], [2, 3, 3])), Tensor.Zeros(DType.F32, 2, 7, 7, 1)));
+        var ex = Assert.Throws<ShapeException>(() =>
+            Run(new SwinWindowPartitionOp(new SwinWindow([2, 7, 7], [2, 3, 3])), Tensor.Zeros(DType.F32, 2, 7, 7, 1)));
         Assert.That(ex!.Message, Does.Contain("shift"));
     }
 
@@ -123,7 +131,8 @@ public class SwinOpTests
         var x = Random(_rng, d, h, w, c);
         var v = Resize(Volume.Of(x), d, h + h % 2, w + w % 2);
         (int Dy, int Dx)[] phases = [(0, 0), (1, 0), (0, 1), (1, 1)];
-        var expected = Volume.Build(d, (h + 1) / 2, (w + 1) / 2, 4 * c, (z, y, xx, k) => v[z, 2 * y + phases[k / c].Dy, 2 * xx + phases[k / c].Dx, k % c]).Data;
+        var expected = Volume.Build(d, (h + 1) / 2, (w + 1) / 2, 4 * c, (z, y, xx, k) =>
+            v[z, 2 * y + phases[k / c].Dy, 2 * xx + phases[k / c].Dx, k % c]).Data;
         var y2 = Run(new PatchMergeOp(), x);
         Assert.That(y2.Shape, Is.EqualTo(new[] { d, (h + 1) / 2, (w + 1) / 2, 4 * c }));
         Same(y2, expected, "merged patches");
@@ -152,7 +161,10 @@ public class SwinOpTests
         Assert.That(y.Span<byte>().ToArray(), Is.EqualTo(new byte[] { 1, 1, 0, 0, 0, 0, 0, 0, 0 }));
     }
 
-    /// <summary>Upstream's WindowAttention3D core in float64: (q·scale)·kᵀ + bias (+ −100 between different regions), softmax, ·v.</summary>
+    /// <summary>
+    /// Upstream's WindowAttention3D core in float64: (q·scale)·kᵀ + bias (+ −100 between different regions),
+    /// softmax, ·v.
+    /// </summary>
     private static double[] WindowAttentionReference(Tensor qkv, Tensor bias, Tensor? regions, int heads)
     {
         int windows = qkv.Shape[0], n = qkv.Shape[1], c = qkv.Shape[2] / 3, dh = c / heads;
@@ -168,13 +180,17 @@ public class SwinOpTests
                     for (int j = 0; j < n; j++)
                     {
                         double dot = 0;
-                        for (int d = 0; d < dh; d++) dot += q[(w * n + i) * 3 * c + h * dh + d] / Math.Sqrt(dh) * q[(w * n + j) * 3 * c + c + h * dh + d];
-                        s[j] = dot + bv[(h * n + i) * n + j] + (rv is not null && rv[w * n + i] != rv[w * n + j] ? -100 : 0);
+                        for (int d = 0; d < dh; d++)
+                            dot += q[(w * n + i) * 3 * c + h * dh + d] / Math.Sqrt(dh)
+                                * q[(w * n + j) * 3 * c + c + h * dh + d];
+                        s[j] = dot + bv[(h * n + i) * n + j]
+                            + (rv is not null && rv[w * n + i] != rv[w * n + j] ? -100 : 0);
                     }
                     double max = s.Max(), sum = s.Sum(v => Math.Exp(v - max));
                     for (int j = 0; j < n; j++)
                         for (int d = 0; d < dh; d++)
-                            y[(w * n + i) * c + h * dh + d] += Math.Exp(s[j] - max) / sum * q[(w * n + j) * 3 * c + 2 * c + h * dh + d];
+                            y[(w * n + i) * c + h * dh + d] += Math.Exp(s[j] - max) / sum
+                                * q[(w * n + j) * 3 * c + 2 * c + h * dh + d];
                 }
         return y;
     }
@@ -197,7 +213,8 @@ public class SwinOpTests
         var qkv = Random(_rng, windows, n, 3 * c);
         var bias = Random(_rng, heads, n, n);
         var regions = masked ? Regions(windows, n, 3) : null;
-        var y = masked ? Run(new WindowAttentionOp(heads, masked: true), qkv, bias, regions!) : Run(new WindowAttentionOp(heads, masked: false), qkv, bias);
+        var y = masked ? Run(new WindowAttentionOp(heads, masked: true), qkv, bias, regions!)
+            : Run(new WindowAttentionOp(heads, masked: false), qkv, bias);
         Assert.That(y.Shape, Is.EqualTo(new[] { windows, n, c }));
         var expected = WindowAttentionReference(qkv, bias, regions, heads);
         var a = y.ToDoubleArray();
@@ -218,18 +235,24 @@ public class SwinOpTests
     [Test]
     public void WindowAttentionRejectsRegionsOfAnotherWindowCount()
     {
-        var ex = Assert.Throws<ShapeException>(() => Run(new WindowAttentionOp(1, masked: true), Random(_rng, 2, 3, 6), Random(_rng, 1, 3, 3), Tensor.Zeros(DType.F32, 3, 3)));
+        var ex = Assert.Throws<ShapeException>(() =>
+            Run(new WindowAttentionOp(1, masked: true), Random(_rng, 2, 3, 6), Random(_rng, 1, 3, 3),
+                Tensor.Zeros(DType.F32, 3, 3)));
         Assert.That(ex!.Message, Does.Contain("regions"));
     }
 
-    /// <summary>Python's slice(start, stop) over n elements, as compute_mask uses it (negative = from the end, −0 = 0).</summary>
+    /// <summary>
+    /// Python's slice(start, stop) over n elements, as compute_mask uses it (negative = from the end, −0 = 0).
+    /// </summary>
     private static (int Begin, int End) PySlice(int? start, int? stop, int n)
     {
         static int Norm(int v, int n) => Math.Clamp(v < 0 ? n + v : v, 0, n);
         return (start is null ? 0 : Norm(start.Value, n), stop is null ? n : Norm(stop.Value, n));
     }
 
-    /// <summary>compute_mask's label volume: nested d → h → w loops over three slices per axis with a running counter.</summary>
+    /// <summary>
+    /// compute_mask's label volume: nested d → h → w loops over three slices per axis with a running counter.
+    /// </summary>
     private static Volume ComputeMaskLabels(int dp, int hp, int wp, int[] win, int[] shift)
     {
         var labels = new double[dp * hp * wp];
@@ -293,7 +316,8 @@ public class SwinOpTests
     {
         var index = Tensor.Zeros(DType.I64, 2, 2);
         index.Span<long>()[3] = 10;
-        var ex = Assert.Throws<MrvsException>(() => SwinWindowTables.RelativeBias(Random(_rng, 10, 1), index, 2, "blocks.0.attn.relative_position_index"));
+        var ex = Assert.Throws<MrvsException>(() =>
+            SwinWindowTables.RelativeBias(Random(_rng, 10, 1), index, 2, "blocks.0.attn.relative_position_index"));
         Assert.That(ex!.Message, Does.Contain("blocks.0.attn.relative_position_index[1, 1] = 10"));
     }
 }

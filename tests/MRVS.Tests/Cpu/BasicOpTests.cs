@@ -5,7 +5,9 @@ using static MRVS.Tests.Support.OpRunner;
 
 namespace MRVS.Tests.Cpu;
 
-/// <summary>The CPU backend's basic ops against float64 references on fresh random inputs (awkward sizes included).</summary>
+/// <summary>
+/// The CPU backend's basic ops against float64 references on fresh random inputs (awkward sizes included).
+/// </summary>
 public class BasicOpTests
 {
     private Random _rng = new();
@@ -83,7 +85,8 @@ public class BasicOpTests
         for (int i = 1; i < batch * lk; i += 3) kpm.Span<byte>()[i] = (byte)(i % lk == 0 ? 0 : 1);
         var add = Random(_rng, lq, lk);
         var y = Run(new AttentionOp(heads, AttentionScaling.ScaleQuery, true, true), q, k, v, kpm, add);
-        var qv = q.ToDoubleArray(); var kv = k.ToDoubleArray(); var vv = v.ToDoubleArray(); var m = kpm.ToDoubleArray(); var av = add.ToDoubleArray();
+        var qv = q.ToDoubleArray(); var kv = k.ToDoubleArray(); var vv = v.ToDoubleArray();
+        var m = kpm.ToDoubleArray(); var av = add.ToDoubleArray();
         var exp = new double[batch * lq * e];
         for (int b = 0; b < batch; b++)
             for (int h = 0; h < heads; h++)
@@ -93,12 +96,14 @@ public class BasicOpTests
                     for (int j = 0; j < lk; j++)
                     {
                         double d = 0;
-                        for (int c = 0; c < dh; c++) d += qv[(b * lq + i) * e + h * dh + c] * kv[(b * lk + j) * e + h * dh + c];
+                        for (int c = 0; c < dh; c++)
+                            d += qv[(b * lq + i) * e + h * dh + c] * kv[(b * lk + j) * e + h * dh + c];
                         s[j] = m[b * lk + j] != 0 ? double.NegativeInfinity : d / Math.Sqrt(dh) + av[i * lk + j];
                     }
                     double mx = s.Max(), sum = s.Sum(x => Math.Exp(x - mx));
                     for (int c = 0; c < dh; c++)
-                        exp[(b * lq + i) * e + h * dh + c] = Enumerable.Range(0, lk).Sum(j => Math.Exp(s[j] - mx) / sum * vv[(b * lk + j) * e + h * dh + c]);
+                        exp[(b * lq + i) * e + h * dh + c] = Enumerable.Range(0, lk).Sum(j =>
+                            Math.Exp(s[j] - mx) / sum * vv[(b * lk + j) * e + h * dh + c]);
                 }
         TensorAssert.Near(y, exp);
     }
@@ -187,7 +192,8 @@ public class BasicOpTests
         var xv = x.ToDoubleArray();
         var p = Run(new PermuteOp(2, 0, 1), x);
         Assert.That(p.Shape, Is.EqualTo(new[] { 4, 2, 3 }));
-        TensorAssert.Near(p, Enumerable.Range(0, 24).Select(i => xv[(i / 3 % 2) * 12 + (i % 3) * 4 + i / 6]).ToArray(), 0);
+        TensorAssert.Near(p, Enumerable.Range(0, 24).Select(i => xv[(i / 3 % 2) * 12 + (i % 3) * 4 + i / 6]).ToArray(),
+            0);
         var s = Run(new SliceOp(2, 1, 2, 2), x);
         TensorAssert.Near(s, Enumerable.Range(0, 12).Select(i => xv[(i / 2) * 4 + 1 + (i % 2) * 2]).ToArray(), 0);
         var c = Run(new ConcatOp(1), x, x);
@@ -201,7 +207,8 @@ public class BasicOpTests
     public void Conv2d(int kernel, int pad, int stride)
     {
         int n = 2, cin = 3, cout = 5, h = 7, w = 6;
-        var x = Random(_rng, n, cin, h, w); var wt = Random(_rng, cout, cin, kernel, kernel); var b = Random(_rng, cout);
+        var x = Random(_rng, n, cin, h, w); var wt = Random(_rng, cout, cin, kernel, kernel);
+        var b = Random(_rng, cout);
         var y = Run(new Conv2dOp(stride, pad), x, wt, b);
         int oh = (h + 2 * pad - kernel) / stride + 1, ow = (w + 2 * pad - kernel) / stride + 1;
         var xv = x.ToDoubleArray(); var wv = wt.ToDoubleArray(); var bv = b.ToDoubleArray();
@@ -218,7 +225,8 @@ public class BasicOpTests
                                 {
                                     int iy = yy * stride - pad + ky, ix = xx * stride - pad + kx;
                                     if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                                        s += xv[((i * cin + c) * h + iy) * w + ix] * wv[((o * cin + c) * kernel + ky) * kernel + kx];
+                                        s += xv[((i * cin + c) * h + iy) * w + ix]
+                                            * wv[((o * cin + c) * kernel + ky) * kernel + kx];
                                 }
                         e[((i * cout + o) * oh + yy) * ow + xx] = s;
                     }
@@ -245,9 +253,11 @@ public class BasicOpTests
     {
         int ih = 3, iw = 5, oh = 7, ow = 4;
         var x = Random(_rng, 2, ih, iw);
-        var y = Run(new InterpolateOp(alignCorners ? InterpolationMode.BilinearAlignCornersTrue : InterpolationMode.BilinearAlignCornersFalse, oh, ow), x);
+        var y = Run(new InterpolateOp(alignCorners ? InterpolationMode.BilinearAlignCornersTrue
+            : InterpolationMode.BilinearAlignCornersFalse, oh, ow), x);
         var xv = x.ToDoubleArray();
-        double Src(int d, int inS, int outS) => alignCorners ? d * (inS - 1.0) / (outS - 1) : Math.Max(0, (d + 0.5) * inS / outS - 0.5);
+        double Src(int d, int inS, int outS) =>
+            alignCorners ? d * (inS - 1.0) / (outS - 1) : Math.Max(0, (d + 0.5) * inS / outS - 0.5);
         var e = new double[2 * oh * ow];
         for (int p = 0; p < 2; p++)
             for (int r = 0; r < oh; r++)
@@ -257,7 +267,8 @@ public class BasicOpTests
                     int y0 = (int)sy, x0 = (int)sx, y1 = Math.Min(y0 + 1, ih - 1), x1 = Math.Min(x0 + 1, iw - 1);
                     double ly = sy - y0, lx = sx - x0;
                     double V(int yy, int xx) => xv[(p * ih + yy) * iw + xx];
-                    e[(p * oh + r) * ow + c] = (1 - ly) * ((1 - lx) * V(y0, x0) + lx * V(y0, x1)) + ly * ((1 - lx) * V(y1, x0) + lx * V(y1, x1));
+                    e[(p * oh + r) * ow + c] = (1 - ly) * ((1 - lx) * V(y0, x0) + lx * V(y0, x1))
+                        + ly * ((1 - lx) * V(y1, x0) + lx * V(y1, x1));
                 }
         TensorAssert.Near(y, e, 1e-5);
     }
@@ -271,7 +282,8 @@ public class BasicOpTests
         var tv = table.ToDoubleArray();
         TensorAssert.Near(y, new[] { 3, 0, 3 }.SelectMany(i => tv.Skip(i * 3).Take(3)).ToArray(), 0);
         var bad = Tensor.FromSpan<long>([4L], 1);
-        Assert.That(() => Run(new EmbeddingOp(), table, bad), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("token id 4"));
+        Assert.That(() => Run(new EmbeddingOp(), table, bad),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("token id 4"));
     }
 
     [Test]

@@ -62,7 +62,8 @@ public class ModelOpTests
                 for (int j = 0; j < w; j++)
                 {
                     double dim = Math.Pow(10000, 2 * (k / 2) / (double)f);
-                    double ey = (i + 0.5) / (h + 1e-6) * 2 * Math.PI / dim, ex = (j + 0.5) / (w + 1e-6) * 2 * Math.PI / dim;
+                    double ey = (i + 0.5) / (h + 1e-6) * 2 * Math.PI / dim,
+                        ex = (j + 0.5) / (w + 1e-6) * 2 * Math.PI / dim;
                     e[(k * h + i) * w + j] = k % 2 == 0 ? Math.Sin(ey) : Math.Cos(ey);
                     e[((f + k) * h + i) * w + j] = k % 2 == 0 ? Math.Sin(ex) : Math.Cos(ex);
                 }
@@ -84,8 +85,10 @@ public class ModelOpTests
         {
             int l = k / 3 % 2, query = k / 12;
             Assert.That(y2[2 * k], Is.EqualTo(r2[(query * 2 + l) * 2] + o[2 * k] / shapes[l][1]).Within(1e-6));
-            Assert.That(y2[2 * k + 1], Is.EqualTo(r2[(query * 2 + l) * 2 + 1] + o[2 * k + 1] / shapes[l][0]).Within(1e-6));
-            Assert.That(y4[2 * k], Is.EqualTo(r4[(query * 2 + l) * 4] + o[2 * k] / 3 * r4[(query * 2 + l) * 4 + 2] * 0.5).Within(1e-6));
+            Assert.That(y2[2 * k + 1],
+                Is.EqualTo(r2[(query * 2 + l) * 2 + 1] + o[2 * k + 1] / shapes[l][0]).Within(1e-6));
+            Assert.That(y4[2 * k],
+                Is.EqualTo(r4[(query * 2 + l) * 4] + o[2 * k] / 3 * r4[(query * 2 + l) * 4 + 2] * 0.5).Within(1e-6));
         }
     }
 }

@@ -5,7 +5,9 @@ using static MRVS.Tests.Support.OpRunner;
 
 namespace MRVS.Tests.Deformable;
 
-/// <summary>The deformable-transformer ops against float64 references on fresh random inputs (awkward sizes, padded masks).</summary>
+/// <summary>
+/// The deformable-transformer ops against float64 references on fresh random inputs (awkward sizes, padded masks).
+/// </summary>
 public class DeformableOpTests
 {
     private readonly Random _rng = new(7);
@@ -19,7 +21,10 @@ public class DeformableOpTests
         return t;
     }
 
-    /// <summary>Upstream's ms_deform_attn_core in float64: grid_sample bilinear (align_corners = False, zeros outside) per level and point, weighted sum.</summary>
+    /// <summary>
+    /// Upstream's ms_deform_attn_core in float64: grid_sample bilinear (align_corners = False, zeros outside) per level
+    /// and point, weighted sum.
+    /// </summary>
     private static double[] MsDeformAttnReference(Tensor value, Tensor locations, Tensor weights, int[][] shapes)
     {
         int n = value.Shape[0], s = value.Shape[1], m = value.Shape[2], d = value.Shape[3];
@@ -32,7 +37,8 @@ public class DeformableOpTests
                     for (int l = 0, start = 0; l < levels; start += shapes[l][0] * shapes[l][1], l++)
                         for (int p = 0; p < points; p++)
                         {
-                            int k = (((b * lq + q) * m + h) * levels + l) * points + p, hl = shapes[l][0], wl = shapes[l][1];
+                            int k = (((b * lq + q) * m + h) * levels + l) * points + p, hl = shapes[l][0],
+                                wl = shapes[l][1];
                             double x = loc[2 * k] * wl - 0.5, yy = loc[2 * k + 1] * hl - 0.5;
                             int x0 = (int)Math.Floor(x), y0 = (int)Math.Floor(yy);
                             for (int cy = y0; cy <= y0 + 1; cy++)
@@ -41,7 +47,8 @@ public class DeformableOpTests
                                     if (cy < 0 || cx < 0 || cy >= hl || cx >= wl) continue;
                                     double bilinear = (1 - Math.Abs(x - cx)) * (1 - Math.Abs(yy - cy));
                                     for (int c = 0; c < d; c++)
-                                        y[((b * lq + q) * m + h) * d + c] += w[k] * bilinear * v[((b * s + start + cy * wl + cx) * m + h) * d + c];
+                                        y[((b * lq + q) * m + h) * d + c] += w[k] * bilinear
+                                            * v[((b * s + start + cy * wl + cx) * m + h) * d + c];
                                 }
                         }
         return y;
@@ -78,11 +85,15 @@ public class DeformableOpTests
     public void MsDeformAttnRejectsMismatchedLevels()
     {
         var op = new MsDeformAttnOp([[2, 3], [1, 2]]);
-        var ex = Assert.Throws<MRVS.Core.Graph.ShapeException>(() => Run(op, Tensor.Zeros(DType.F32, 1, 7, 2, 4), Tensor.Zeros(DType.F32, 1, 3, 2, 2, 1, 2), Tensor.Zeros(DType.F32, 1, 3, 2, 2, 1)));
+        var ex = Assert.Throws<MRVS.Core.Graph.ShapeException>(() =>
+            Run(op, Tensor.Zeros(DType.F32, 1, 7, 2, 4), Tensor.Zeros(DType.F32, 1, 3, 2, 2, 1, 2),
+                Tensor.Zeros(DType.F32, 1, 3, 2, 2, 1)));
         Assert.That(ex!.Message, Does.Contain("value"));
     }
 
-    /// <summary>Frames padded to the right and bottom by different amounts (the first row and column decide, like upstream).</summary>
+    /// <summary>
+    /// Frames padded to the right and bottom by different amounts (the first row and column decide, like upstream).
+    /// </summary>
     private Tensor PaddedMasks(int frames, int h, int w, out int[] validRows, out int[] validCols)
     {
         var mask = Tensor.Zeros(DType.Bool, frames, h, w);
@@ -128,7 +139,8 @@ public class DeformableOpTests
                 for (int i = 0; i < shapes[l][0]; i++)
                     for (int j = 0; j < shapes[l][1]; j++, token++)
                     {
-                        double rx = (j + 0.5) / (vr[(b * levels + l) * 2] * shapes[l][1]), ry = (i + 0.5) / (vr[(b * levels + l) * 2 + 1] * shapes[l][0]);
+                        double rx = (j + 0.5) / (vr[(b * levels + l) * 2] * shapes[l][1]),
+                            ry = (i + 0.5) / (vr[(b * levels + l) * 2 + 1] * shapes[l][0]);
                         for (int t = 0; t < levels; t++)
                         {
                             e[((b * s + token) * levels + t) * 2] = rx * vr[(b * levels + t) * 2];

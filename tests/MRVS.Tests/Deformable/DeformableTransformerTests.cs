@@ -22,7 +22,9 @@ public class DeformableTransformerTests
         var target = b.Config.Family == ModelFamily.SocPlusPlus ? f.Feed("transformer.in.tgt", t, q, d) : null;
         DeformableTransformer.Build(b, sources, masks, pos, target);
         var compared = f.RunAndCompare();
-        Assert.That(compared, Does.Contain("transformer.memory").And.Contain("transformer.hs").And.Contain("transformer.inter_references"));
+        Assert.That(compared,
+            Does.Contain("transformer.memory").And.Contain("transformer.hs")
+                .And.Contain("transformer.inter_references"));
     }
 
     /// <summary>
@@ -82,7 +84,8 @@ public class DeformableTransformerTests
         var perturbed = ex.Run(feeds).Outputs;
 
         Assert.That(perturbed["hs"].ToDoubleArray(), Is.EqualTo(clean["hs"].ToDoubleArray()), "decoder states");
-        Assert.That(perturbed["references"].ToDoubleArray(), Is.EqualTo(clean["references"].ToDoubleArray()), "reference boxes");
+        Assert.That(perturbed["references"].ToDoubleArray(), Is.EqualTo(clean["references"].ToDoubleArray()),
+            "reference boxes");
         var padding = clean["padding"].Span<byte>();
         var a = clean["memory"].ToDoubleArray(); var p = perturbed["memory"].ToDoubleArray();
         int dm = clean["memory"].Shape[2];
@@ -90,7 +93,8 @@ public class DeformableTransformerTests
         for (int token = 0; token < padding.Length; token++)
             for (int c = 0; c < dm; c++)
             {
-                if (padding[token] == 0) Assert.That(p[token * dm + c], Is.EqualTo(a[token * dm + c]), $"memory of valid token {token}");
+                if (padding[token] == 0)
+                    Assert.That(p[token * dm + c], Is.EqualTo(a[token * dm + c]), $"memory of valid token {token}");
                 else if (p[token * dm + c] != a[token * dm + c]) changedPadded++;
             }
         Assert.That(changedPadded, Is.GreaterThan(0), "the perturbation reached the padded tokens");

@@ -6,14 +6,19 @@ using static MRVS.Tests.Support.OpRunner;
 
 namespace MRVS.Tests.Fusion;
 
-/// <summary>The cross_modal_fusion op (attention over the memory, out_proj, gate) against a float64 reference and the unfused ops.</summary>
+/// <summary>
+/// The cross_modal_fusion op (attention over the memory, out_proj, gate) against a float64 reference and the unfused
+/// ops.
+/// </summary>
 public class CrossModalFusionOpTests
 {
     private readonly Random _rng = new(31);
 
     private Tensor[] Inputs(int batch, int lq, int lk, int e, bool masked)
     {
-        Tensor[] dense = [Random(_rng, batch, lq, e), Random(_rng, batch, lk, e), Random(_rng, batch, lk, e), Random(_rng, e, e), Random(_rng, e), Random(_rng, batch, lq, e)];
+        Tensor[] dense =
+            [Random(_rng, batch, lq, e), Random(_rng, batch, lk, e), Random(_rng, batch, lk, e), Random(_rng, e, e),
+                Random(_rng, e), Random(_rng, batch, lq, e)];
         if (!masked) return dense;
         // Every other memory token padded, the first of each batch entry kept (a fully padded row is NaN).
         var mask = Tensor.Zeros(DType.Bool, batch, lk);
@@ -42,12 +47,14 @@ public class CrossModalFusionOpTests
         var g = new ComputeGraph();
         var v = x.Select((t, i) => g.Input($"in{i}", t.DType, t.Shape)).ToArray();
         var attention = masked
-            ? g.Add(new AttentionOp(heads, AttentionScaling.ScaleQuery, keyPaddingMask: true), "attention", v[0], v[1], v[2], v[6])
+            ? g.Add(new AttentionOp(heads, AttentionScaling.ScaleQuery, keyPaddingMask: true), "attention", v[0], v[1],
+                v[2], v[6])
             : g.Add(new AttentionOp(heads), "attention", v[0], v[1], v[2]);
         var projected = g.Add(new LinearOp(), "out_proj", attention, v[3], v[4]);
         g.Tap("out", g.Add(new BinaryOp(BinaryKind.Mul), "gate", v[5], projected));
         using var ex = new Core.Execution.Executor(g, new Backends.Cpu.CpuBackend());
-        var unfused = ex.Run(x.Select((t, i) => (Name: $"in{i}", t)).ToDictionary(p => p.Name, p => p.t)).Outputs["out"];
+        var unfused =
+            ex.Run(x.Select((t, i) => (Name: $"in{i}", t)).ToDictionary(p => p.Name, p => p.t)).Outputs["out"];
         TensorAssert.Equal(Run(new CrossModalFusionOp(heads, masked), x), unfused, "cross_modal_fusion");
     }
 
@@ -56,7 +63,9 @@ public class CrossModalFusionOpTests
     {
         TensorType[] Types(int lqTarget, int e, int w, int maskLength)
         {
-            TensorType[] t = [TensorType.F32(1, 5, e), TensorType.F32(1, 3, e), TensorType.F32(1, 3, e), TensorType.F32(w, w), TensorType.F32(w), TensorType.F32(1, lqTarget, e)];
+            TensorType[] t =
+                [TensorType.F32(1, 5, e), TensorType.F32(1, 3, e), TensorType.F32(1, 3, e), TensorType.F32(w, w),
+                    TensorType.F32(w), TensorType.F32(1, lqTarget, e)];
             return maskLength < 0 ? t : [.. t, new TensorType(DType.Bool, [1, maskLength])];
         }
         Assert.That(new CrossModalFusionOp(2, true).Infer(Types(5, 8, 8, 3)).Shape, Is.EqualTo(new[] { 1, 5, 8 }));
@@ -67,10 +76,14 @@ public class CrossModalFusionOpTests
         Assert.Throws<ShapeException>(() => new CrossModalFusionOp(3).Infer(Types(5, 8, 8, -1)), "heads");
     }
 
-    /// <summary>nn.MultiheadAttention (q scaled, padded keys left out), out_proj, then ⊙ target, in float64.</summary>
+    /// <summary>
+    /// nn.MultiheadAttention (q scaled, padded keys left out), out_proj, then ⊙ target, in float64.
+    /// </summary>
     private static double[] Reference(Tensor[] x, int batch, int lq, int lk, int e, int heads)
     {
-        var (q, k, v, w, bias, target) = (x[0].ToDoubleArray(), x[1].ToDoubleArray(), x[2].ToDoubleArray(), x[3].ToDoubleArray(), x[4].ToDoubleArray(), x[5].ToDoubleArray());
+        var (q, k, v, w, bias, target) =
+            (x[0].ToDoubleArray(), x[1].ToDoubleArray(), x[2].ToDoubleArray(), x[3].ToDoubleArray(),
+                x[4].ToDoubleArray(), x[5].ToDoubleArray());
         var mask = x.Length > 6 ? x[6].ToDoubleArray() : new double[batch * lk];
         int dh = e / heads;
         var y = new double[batch * lq * e];
@@ -81,13 +94,18 @@ public class CrossModalFusionOpTests
                 for (int h = 0; h < heads; h++)
                 {
                     var keys = Enumerable.Range(0, lk).Where(j => mask[b * lk + j] == 0).ToArray();
-                    var s = keys.Select(j => Enumerable.Range(0, dh).Sum(c => q[(b * lq + i) * e + h * dh + c] * k[(b * lk + j) * e + h * dh + c]) / Math.Sqrt(dh)).ToArray();
+                    var s = keys.Select(j =>
+                        Enumerable.Range(0, dh).Sum(c =>
+                            q[(b * lq + i) * e + h * dh + c]
+                                * k[(b * lk + j) * e + h * dh + c]) / Math.Sqrt(dh)).ToArray();
                     double max = s.Max(), sum = s.Sum(z => Math.Exp(z - max));
                     for (int c = 0; c < dh; c++)
-                        o[h * dh + c] = keys.Select((j, n) => Math.Exp(s[n] - max) / sum * v[(b * lk + j) * e + h * dh + c]).Sum();
+                        o[h * dh + c] = keys.Select((j, n) =>
+                            Math.Exp(s[n] - max) / sum * v[(b * lk + j) * e + h * dh + c]).Sum();
                 }
                 for (int c = 0; c < e; c++)
-                    y[(b * lq + i) * e + c] = target[(b * lq + i) * e + c] * (bias[c] + Enumerable.Range(0, e).Sum(t => o[t] * w[c * e + t]));
+                    y[(b * lq + i) * e + c] = target[(b * lq + i) * e + c]
+                        * (bias[c] + Enumerable.Range(0, e).Sum(t => o[t] * w[c * e + t]));
             }
         return y;
     }

@@ -13,7 +13,9 @@ namespace MRVS.Tests.Fusion;
 
 public class FusionModuleTests
 {
-    /// <summary>The text side exactly as the fixture holds it (txt_proj outputs, the 1-D encoding and its mask).</summary>
+    /// <summary>
+    /// The text side exactly as the fixture holds it (txt_proj outputs, the 1-D encoding and its mask).
+    /// </summary>
     private static TextFeatures FixtureText(FixtureGraph f)
     {
         var b = f.Builder;
@@ -27,7 +29,8 @@ public class FusionModuleTests
             f.Feed("txt_proj.sentence.out"));
     }
 
-    private static Value[] Stages(FixtureGraph f, string prefix) => Enumerable.Range(0, 4).Select(s => f.Feed($"{prefix}.{s}")).ToArray();
+    private static Value[] Stages(FixtureGraph f, string prefix) =>
+        Enumerable.Range(0, 4).Select(s => f.Feed($"{prefix}.{s}")).ToArray();
 
     private static Value PixelMask(FixtureGraph f)
     {
@@ -42,25 +45,31 @@ public class FusionModuleTests
     {
         using var f = new FixtureGraph(fixture);
         var text = FixtureText(f);
-        var fusion = VisionLanguageFusion.Build(f.Builder, Stages(f, "backbone.out"), Stages(f, "backbone.mask"), PixelMask(f), text);
+        var fusion =
+            VisionLanguageFusion.Build(f.Builder, Stages(f, "backbone.out"), Stages(f, "backbone.mask"), PixelMask(f),
+                text);
         var compared = f.RunAndCompare();
 
         bool socpp = f.Builder.Config.Family == ModelFamily.SocPlusPlus;
         var expected = new List<string> { "out.text_sentence_feature", "voc.in.language_query" };
         for (int l = 0; l < 4; l++)
-            expected.AddRange([$"input_proj.{l}.out", $"transformer.in.src.{l}", $"transformer.in.mask.{l}", $"transformer.in.pos.{l}"]);
+            expected.AddRange([$"input_proj.{l}.out", $"transformer.in.src.{l}", $"transformer.in.mask.{l}",
+                $"transformer.in.pos.{l}"]);
         if (socpp)
         {
             expected.AddRange(["proxy_embeds.init", "lvf.out", "transformer.in.tgt"]);
-            expected.AddRange(Enumerable.Range(0, 3).SelectMany(l => new[] { $"v2p.{l}.out", $"proxy_embeds.after_level{l}" }));
+            expected.AddRange(Enumerable.Range(0, 3).SelectMany(l =>
+                new[] { $"v2p.{l}.out", $"proxy_embeds.after_level{l}" }));
         }
         else expected.AddRange(Enumerable.Range(0, 3).Select(l => $"lvf.{l}.out"));
         Assert.That(compared, Is.SupersetOf(expected));
         Assert.That(fusion.DecoderTarget is null, Is.EqualTo(!socpp), "decoder target only for SOC++");
         Assert.That(fusion.LanguageQuery, Is.SameAs(socpp ? fusion.SentenceFeature : text.Sentence));
         var fusions = f.Builder.Graph.Nodes.Where(n => n.Op.Kind == "cross_modal_fusion").Select(n => n.Name);
-        Assert.That(fusions, Is.SupersetOf(Enumerable.Range(0, 4).Select(l => $"vlf.{l}")), "every MMF call is one fused op after its projections");
-        Assert.That(f.Builder.Graph.Nodes.Where(n => n.Op.Kind == "attention"), Is.Empty, "no unfused attention is left in the fusion stage");
+        Assert.That(fusions, Is.SupersetOf(Enumerable.Range(0, 4).Select(l => $"vlf.{l}")),
+            "every MMF call is one fused op after its projections");
+        Assert.That(f.Builder.Graph.Nodes.Where(n => n.Op.Kind == "attention"), Is.Empty,
+            "no unfused attention is left in the fusion stage");
     }
 
     /// <summary>
@@ -89,12 +98,20 @@ public class FusionModuleTests
         }
         var ids = inputs.Get("text.input_ids").ToDoubleArray().Select(v => (long)v).ToArray();
         int len = ids.Length + pads;
-        var idsIn = Feed("ids", Tensor.FromSpan<long>(ids.Concat(Enumerable.Repeat((long)b.Config.Roberta.PadTokenId, pads)).ToArray(), 1, len));
-        var maskIn = Feed("mask", Tensor.FromSpan<long>(Enumerable.Range(0, len).Select(j => j < ids.Length ? 1L : 0L).ToArray(), 1, len));
+        var idsIn =
+            Feed("ids",
+                Tensor.FromSpan<long>(ids.Concat(Enumerable.Repeat((long)b.Config.Roberta.PadTokenId, pads)).ToArray(),
+                    1, len));
+        var maskIn =
+            Feed("mask",
+                Tensor.FromSpan<long>(Enumerable.Range(0, len).Select(j => j < ids.Length ? 1L : 0L).ToArray(), 1,
+                    len));
         var text = TextFeatures.Build(b, RobertaEncoder.Build(b, idsIn, maskIn), maskIn);
         using var pixels = inputs.Get("samples.mask");
-        var features = Enumerable.Range(0, 4).Select(s => Feed($"backbone.out.{s}", outputs.Get($"backbone.out.{s}"))).ToArray();
-        var masks = Enumerable.Range(0, 4).Select(s => Feed($"backbone.mask.{s}", outputs.Get($"backbone.mask.{s}"))).ToArray();
+        var features = Enumerable.Range(0, 4).Select(s =>
+            Feed($"backbone.out.{s}", outputs.Get($"backbone.out.{s}"))).ToArray();
+        var masks = Enumerable.Range(0, 4).Select(s =>
+            Feed($"backbone.mask.{s}", outputs.Get($"backbone.mask.{s}"))).ToArray();
         var pixelMask = Feed("samples.mask", pixels.Reshaped(pixels.Shape[0], pixels.Shape[2], pixels.Shape[3]));
         var fusion = VisionLanguageFusion.Build(b, features, masks, pixelMask, text);
         var names = new List<string> { "out.text_sentence_feature" };
@@ -112,7 +129,8 @@ public class FusionModuleTests
         using var f = new FixtureGraph("soc-tiny");
         var masks = Stages(f, "backbone.mask");
         (masks[1], masks[2]) = (masks[2], masks[1]);
-        var ex = Assert.Throws<ShapeException>(() => VisionLanguageFusion.Build(f.Builder, Stages(f, "backbone.out"), masks, PixelMask(f), FixtureText(f)));
+        var ex = Assert.Throws<ShapeException>(() =>
+            VisionLanguageFusion.Build(f.Builder, Stages(f, "backbone.out"), masks, PixelMask(f), FixtureText(f)));
         Assert.That(ex!.Message, Does.Contain("mask of Swin stage 1"));
     }
 
@@ -124,9 +142,12 @@ public class FusionModuleTests
         int d = f.Builder.Config.Transformer.DModel;
         var visual = g.Input("visual", DType.F32, 1, 12, d);
         var words = g.Input("words", DType.F32, 1, 5, d);
-        var ex = Assert.Throws<ShapeException>(() => MultimodalFusion.Build(f.Builder, "vlf", "vlf.0", visual, g.Input("narrow", DType.F32, 1, 5, d - 1), null, null));
+        var ex = Assert.Throws<ShapeException>(() =>
+            MultimodalFusion.Build(f.Builder, "vlf", "vlf.0", visual, g.Input("narrow", DType.F32, 1, 5, d - 1), null,
+                null));
         Assert.That(ex!.Message, Does.StartWith("vlf.0: words are"));
-        ex = Assert.Throws<ShapeException>(() => MultimodalFusion.Build(f.Builder, "v2p", "v2p.1", words, visual, null, g.Input("mask", DType.Bool, 1, 11)));
+        ex = Assert.Throws<ShapeException>(() =>
+            MultimodalFusion.Build(f.Builder, "v2p", "v2p.1", words, visual, null, g.Input("mask", DType.Bool, 1, 11)));
         Assert.That(ex!.Message, Does.Contain("padding mask of the fused visual tokens").And.Contain("Bool[1, 12]"));
     }
 }

@@ -71,7 +71,8 @@ public class MemoryPlannerTests
                 if (ReferenceEquals(p.Value, q.Value)) continue;
                 bool liveTogether = p.First <= q.Last && q.First <= p.Last;
                 bool memOverlap = p.Offset < q.Offset + q.Bytes && q.Offset < p.Offset + p.Bytes;
-                Assert.That(liveTogether && memOverlap, Is.False, $"{p.Value.Name} and {q.Value.Name} overlap while both live");
+                Assert.That(liveTogether && memOverlap, Is.False,
+                    $"{p.Value.Name} and {q.Value.Name} overlap while both live");
             }
         Assert.That(plan.ArenaBytes, Is.EqualTo(buffers.Max(p => p.Offset + p.Bytes)));
     }
@@ -110,7 +111,8 @@ public class MemoryPlannerTests
         Assert.That(kept.Buffers[early].Last, Is.EqualTo(kept.Schedule.Count));
         var k = kept.Buffers[early];
         foreach (var p in kept.Buffers.Values.Where(p => p.First >= k.First && p.Value != early))
-            Assert.That(p.Offset >= k.Offset + k.Bytes || k.Offset >= p.Offset + p.Bytes, $"{p.Value.Name} is placed over the kept r0");
+            Assert.That(p.Offset >= k.Offset + k.Bytes || k.Offset >= p.Offset + p.Bytes,
+                $"{p.Value.Name} is placed over the kept r0");
         Assert.That(kept.ArenaBytes, Is.GreaterThan(reused.ArenaBytes));
     }
 

@@ -21,17 +21,23 @@ public class VideoObjectCorrelationTests
         Assert.That(video.Shape, Is.EqualTo(new[] { socpp ? hs.Dim(0) : 1, hs.Dim(2), hs.Dim(3) }));
         var compared = f.RunAndCompare();
         Assert.That(compared, Does.Contain("voc.out").And.Contain("voc.encode_frame_query.out"));
-        if (socpp) Assert.That(compared, Is.SupersetOf(new[] { "voc.score_embd.out", "voc.diff_embd.out", "voc.frame_score_match", "voc.frame_score" }));
+        if (socpp)
+            Assert.That(compared,
+                Is.SupersetOf(new[] { "voc.score_embd.out", "voc.diff_embd.out", "voc.frame_score_match",
+                    "voc.frame_score" }));
     }
 
-    /// <summary>NewVOC scores its memory in one fused op; the score s itself is computed only when its tap is asked for.</summary>
+    /// <summary>
+    /// NewVOC scores its memory in one fused op; the score s itself is computed only when its tap is asked for.
+    /// </summary>
     [Test]
     public void FrameScoreNodesRunOnlyForTheirTap()
     {
         using var f = new FixtureGraph("socpp-tiny");
         var b = f.Builder;
         VideoObjectCorrelation.Build(b, f.Feed("transformer.hs"), f.Feed("voc.in.language_query"));
-        IEnumerable<string> Scheduled(params string[] taps) => MemoryPlanner.Plan(b.Graph, taps.Select(t => b.Graph.Taps[t]).ToList()).Schedule.Select(n => n.Name);
+        IEnumerable<string> Scheduled(params string[] taps) =>
+            MemoryPlanner.Plan(b.Graph, taps.Select(t => b.Graph.Taps[t]).ToList()).Schedule.Select(n => n.Name);
         Assert.That(Scheduled("voc.out"), Does.Contain("voc.scored").And.Not.Contain("voc.frame_score"));
         Assert.That(Scheduled("voc.out", "voc.frame_score"), Does.Contain("voc.scored").And.Contain("voc.frame_score"));
         Assert.That(b.Graph.Nodes.Single(n => n.Name == "voc.scored").Op.Kind, Is.EqualTo("frame_score_aggregation"));
@@ -39,7 +45,8 @@ public class VideoObjectCorrelationTests
 
     /// <summary>
     /// The fixture's match term, recomputed in float64 from its inputs with upstream's scrambled order (row
-    /// i = l′·T + t′ of the (t, l) ordering feeds output (t′, l′)), and shown to differ from the unscrambled one.
+    /// i = l′·T + t′ of the (t, l) ordering feeds output (t′, l′)), and shown to differ from the unscrambled
+    /// one.
     /// </summary>
     [Test]
     public void FixtureMatchScoreUsesTheScrambledRowOrder()
@@ -71,7 +78,8 @@ public class VideoObjectCorrelationTests
             for (int lp = 0; lp < layers; lp++)
             {
                 int i = lp * t + tp;
-                scrambledErr = Math.Max(scrambledErr, Math.Abs(match[tp * layers + lp] - Score(i / layers, i % layers)));
+                scrambledErr =
+                    Math.Max(scrambledErr, Math.Abs(match[tp * layers + lp] - Score(i / layers, i % layers)));
                 plainErr = Math.Max(plainErr, Math.Abs(match[tp * layers + lp] - Score(tp, lp)));
             }
         Assert.That(scrambledErr, Is.LessThan(1e-6), "scrambled order");

@@ -8,7 +8,10 @@ using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Voc;
 
-/// <summary>The VOC ops (bmrw, language_match_score, cumulative_mean, frame_score_aggregation) against float64 references on fresh random inputs.</summary>
+/// <summary>
+/// The VOC ops (bmrw, language_match_score, cumulative_mean, frame_score_aggregation) against float64 references on
+/// fresh random inputs.
+/// </summary>
 public class VocOpTests
 {
     private readonly Random _rng = new(23);
@@ -57,7 +60,8 @@ public class VocOpTests
             double vn = Math.Sqrt(Enumerable.Range(0, c).Sum(j => fv[off + j] * fv[off + j]));
             return Enumerable.Range(0, c).Sum(j => fv[off + j] * gv[j]) / (vn * gn);
         });
-        // Output (t′, l′) gets row i = l′·T + t′ of the (t, l)-ordered rows, i.e. frame i div L, layer i mod L.
+        // Output (t′, l′) gets row i = l′·T + t′ of the (t, l)-ordered rows, i.e. frame i div L, layer i mod
+        // L.
         var expected = Enumerable.Range(0, t * l).Select(o => 1 / (1 + Math.Exp(-Mean(o % l * t + o / l)))).ToArray();
         TensorAssert.Near(o, expected, 1e-6);
     }
@@ -70,7 +74,9 @@ public class VocOpTests
         var x = Random(_rng, t, inner);
         var y = Run(new CumulativeMeanOp(), x);
         var v = x.ToDoubleArray();
-        TensorAssert.Near(y, Enumerable.Range(0, t * inner).Select(i => Enumerable.Range(0, i / inner + 1).Average(s => v[s * inner + i % inner])).ToArray(), 1e-6);
+        TensorAssert.Near(y,
+            Enumerable.Range(0, t * inner).Select(i =>
+                Enumerable.Range(0, i / inner + 1).Average(s => v[s * inner + i % inner])).ToArray(), 1e-6);
     }
 
     [TestCase(1, 1, 1, 1)]
@@ -96,19 +102,26 @@ public class VocOpTests
     [Test]
     public void ShapeProblemsAreReportedAtBuildTime()
     {
-        Assert.That(new FrameScoreAggregationOp().Infer([TensorType.F32(3, 4, 5, 8), TensorType.F32(4, 3, 1), TensorType.F32(4, 3, 1), TensorType.F32(4, 3, 1)]).Shape,
+        Assert.That(new FrameScoreAggregationOp().Infer([TensorType.F32(3, 4, 5, 8), TensorType.F32(4, 3, 1),
+            TensorType.F32(4, 3, 1), TensorType.F32(4, 3, 1)]).Shape,
             Is.EqualTo(new[] { 3, 20, 8 }));
-        Assert.Throws<ShapeException>(() => new FrameScoreAggregationOp().Infer([TensorType.F32(3, 4, 5, 8), TensorType.F32(3, 4, 1), TensorType.F32(4, 3, 1), TensorType.F32(4, 3, 1)]));
-        Assert.Throws<ShapeException>(() => new FrameScoreAggregationOp().Infer([TensorType.F32(3, 4, 5, 8), TensorType.F32(4, 3, 1), TensorType.F32(4, 3, 1)]));
+        Assert.Throws<ShapeException>(() =>
+            new FrameScoreAggregationOp().Infer([TensorType.F32(3, 4, 5, 8), TensorType.F32(3, 4, 1),
+                TensorType.F32(4, 3, 1), TensorType.F32(4, 3, 1)]));
+        Assert.Throws<ShapeException>(() =>
+            new FrameScoreAggregationOp().Infer([TensorType.F32(3, 4, 5, 8), TensorType.F32(4, 3, 1),
+                TensorType.F32(4, 3, 1)]));
         Assert.Throws<ShapeException>(() => new BmrwOp().Infer([TensorType.F32(2, 5, 8), TensorType.F32(2, 20, 7)]));
         Assert.Throws<ShapeException>(() => new BmrwOp().Infer([TensorType.F32(3, 5, 8), TensorType.F32(2, 20, 8)]));
-        Assert.Throws<ShapeException>(() => new LanguageMatchScoreOp().Infer([TensorType.F32(4, 3, 5, 8), TensorType.F32(1, 7)]));
-        Assert.Throws<ShapeException>(() => new LanguageMatchScoreOp().Infer([TensorType.F32(4, 3, 5, 8), TensorType.F32(2, 8)]));
+        Assert.Throws<ShapeException>(() =>
+            new LanguageMatchScoreOp().Infer([TensorType.F32(4, 3, 5, 8), TensorType.F32(1, 7)]));
+        Assert.Throws<ShapeException>(() =>
+            new LanguageMatchScoreOp().Infer([TensorType.F32(4, 3, 5, 8), TensorType.F32(2, 8)]));
     }
 
     /// <summary>
-    /// BMRW as upstream writes it, in float64: the inverse of (I − w²A) by Gauss–Jordan elimination (independent of the
-    /// op's LU), then multiplied with U = w·zᵀ·y + x.
+    /// BMRW as upstream writes it, in float64: the inverse of (I − w²A) by Gauss–Jordan elimination (independent
+    /// of the op's LU), then multiplied with U = w·zᵀ·y + x.
     /// </summary>
     private static double[] BmrwReference(double[] x, double[] y, int n, int k, int m, int d)
     {
@@ -121,7 +134,8 @@ public class VocOpTests
                 var r = new double[rows * d];
                 for (int i = 0; i < rows; i++)
                 {
-                    double norm = Math.Sqrt(Enumerable.Range(0, d).Sum(c => v[off + i * d + c] * v[off + i * d + c])) + eps;
+                    double norm = Math.Sqrt(Enumerable.Range(0, d).Sum(c => v[off + i * d + c] * v[off + i * d + c]))
+                        + eps;
                     for (int c = 0; c < d; c++) r[i * d + c] = v[off + i * d + c] / norm;
                 }
                 return r;
@@ -132,21 +146,25 @@ public class VocOpTests
             var z = new double[m, k];
             for (int j = 0; j < k; j++)
             {
-                var logits = Enumerable.Range(0, m).Select(i => 5 * Enumerable.Range(0, d).Sum(c => yn[i * d + c] * xn[j * d + c])).ToArray();
+                var logits = Enumerable.Range(0, m).Select(i =>
+                    5 * Enumerable.Range(0, d).Sum(c => yn[i * d + c] * xn[j * d + c])).ToArray();
                 double max = logits.Max(), sum = logits.Sum(v => Math.Exp(v - max));
                 for (int i = 0; i < m; i++) z[i, j] = Math.Exp(logits[i] - max) / sum;
             }
             var system = new double[k, k];
             for (int r = 0; r < k; r++)
                 for (int c = 0; c < k; c++)
-                    system[r, c] = (r == c ? 1 : 0) - w * w * Enumerable.Range(0, m).Sum(i => z[i, r] * z[i, c] / (Enumerable.Range(0, k).Sum(j => z[i, j]) + eps));
+                    system[r, c] = (r == c ? 1 : 0) - w * w
+                        * Enumerable.Range(0, m).Sum(i =>
+                            z[i, r] * z[i, c] / (Enumerable.Range(0, k).Sum(j => z[i, j]) + eps));
             var inverse = GaussJordanInverse(system);
             for (int r = 0; r < k; r++)
                 for (int c = 0; c < d; c++)
                 {
                     double s = 0;
                     for (int j = 0; j < k; j++)
-                        s += inverse[r, j] * (w * Enumerable.Range(0, m).Sum(i => z[i, j] * y[yo + i * d + c]) + x[xo + j * d + c]);
+                        s += inverse[r, j]
+                            * (w * Enumerable.Range(0, m).Sum(i => z[i, j] * y[yo + i * d + c]) + x[xo + j * d + c]);
                     result[xo + r * d + c] = (1 - w) * s;
                 }
         }

@@ -16,7 +16,8 @@ public enum AttentionScaling
 /// q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev], optional key padding mask Bool [B, Lk] (True = ignore),
 /// optional additive mask F32 [Lq, Lk]. Heads split E (and Ev) into equal head-major slices. Output [B, Lq, Ev].
 /// </summary>
-public sealed class AttentionOp(int heads, AttentionScaling scaling = AttentionScaling.ScaleQuery, bool keyPaddingMask = false, bool additiveMask = false) : Op
+public sealed class AttentionOp(int heads, AttentionScaling scaling = AttentionScaling.ScaleQuery,
+    bool keyPaddingMask = false, bool additiveMask = false) : Op
 {
     public int Heads { get; } = heads;
     public AttentionScaling Scaling { get; } = scaling;
@@ -38,12 +39,14 @@ public sealed class AttentionOp(int heads, AttentionScaling scaling = AttentionS
         if (HasKeyPaddingMask)
         {
             var m = inputs[next++];
-            Expect(m.DType == DType.Bool && m.Rank == 2 && m[0] == k[0] && m[1] == k[1], $"key padding mask is {m}, expected Bool[{k[0]}, {k[1]}]");
+            Expect(m.DType == DType.Bool && m.Rank == 2 && m[0] == k[0] && m[1] == k[1],
+                $"key padding mask is {m}, expected Bool[{k[0]}, {k[1]}]");
         }
         if (HasAdditiveMask)
         {
             var m = inputs[next];
-            Expect(m.DType == DType.F32 && m.Rank == 2 && m[0] == q[1] && m[1] == k[1], $"additive mask is {m}, expected F32[{q[1]}, {k[1]}]");
+            Expect(m.DType == DType.F32 && m.Rank == 2 && m[0] == q[1] && m[1] == k[1],
+                $"additive mask is {m}, expected F32[{q[1]}, {k[1]}]");
         }
         return new TensorType(DType.F32, [q[0], q[1], v[2]]);
     }

@@ -14,7 +14,8 @@ public sealed class ConcatOp(int axis) : Op
         int total = 0;
         foreach (var t in inputs)
         {
-            Expect(t.DType == x.DType && t.Rank == x.Rank && Enumerable.Range(0, x.Rank).All(i => i == Axis || t[i] == x[i]),
+            Expect(t.DType == x.DType && t.Rank == x.Rank
+                && Enumerable.Range(0, x.Rank).All(i => i == Axis || t[i] == x[i]),
                 $"cannot concatenate {t} with {x} along axis {Axis}");
             total += t[Axis];
         }

@@ -15,7 +15,8 @@ public sealed class DeformableReferencePointsOp(int[][] levelShapes) : Op
     {
         ExpectCount(inputs, 1, 1, Kind);
         var vr = inputs[0];
-        Expect(vr.DType == DType.F32 && vr.Rank == 3 && vr[1] == LevelShapes.Length && vr[2] == 2, $"valid ratios are {vr}, expected [N, {LevelShapes.Length}, 2]");
+        Expect(vr.DType == DType.F32 && vr.Rank == 3 && vr[1] == LevelShapes.Length && vr[2] == 2,
+            $"valid ratios are {vr}, expected [N, {LevelShapes.Length}, 2]");
         return new TensorType(DType.F32, [vr[0], LevelShapes.Sum(s => s[0] * s[1]), LevelShapes.Length, 2]);
     }
 }

@@ -4,10 +4,10 @@ namespace MRVS.Core.Graph.Ops;
 
 /// <summary>
 /// CondInst-style dynamic mask head with relative coordinates, per frame t and query q:
-/// input channels = [mask features of frame t (C), ref_x·ImageWidth − (Stride·j + Stride/2), ref_y·ImageHeight − (Stride·i + Stride/2)],
-/// then <c>Layers</c> per-query 1×1 convs (ReLU between) whose weights and biases come from the query's parameter vector,
-/// split as [w0, w1, …, b0, b1, …] with each weight block out-major. Inputs: features [T, C, h, w], params [T, Q, P],
-/// reference (cx, cy) [T, Q, 2]. Output: mask logits [T, Q, h, w].
+/// input channels = [mask features of frame t (C), ref_x·ImageWidth − (Stride·j + Stride/2), ref_y·ImageHeight −
+/// (Stride·i + Stride/2)], then <c>Layers</c> per-query 1×1 convs (ReLU between) whose weights and biases come from
+/// the query's parameter vector, split as [w0, w1, …, b0, b1, …] with each weight block out-major. Inputs: features
+/// [T, C, h, w], params [T, Q, P], reference (cx, cy) [T, Q, 2]. Output: mask logits [T, Q, h, w].
 /// </summary>
 public sealed class DynamicMaskHeadOp(int channels, int layers, int imageHeight, int imageWidth, int stride) : Op
 {
@@ -18,11 +18,14 @@ public sealed class DynamicMaskHeadOp(int channels, int layers, int imageHeight,
     public int Stride { get; } = stride;
     public override string Kind => "dynamic_mask_head";
 
-    /// <summary>Parameters per query for input width <paramref name="inputChannels"/> (features + 2 coordinates).</summary>
+    /// <summary>
+    /// Parameters per query for input width <paramref name="inputChannels"/> (features + 2 coordinates).
+    /// </summary>
     public int ParamCount(int inputChannels) => WeightCounts(inputChannels).Sum() + BiasCounts().Sum();
 
     public int[] WeightCounts(int inputChannels) =>
-        Enumerable.Range(0, Layers).Select(l => (l == 0 ? inputChannels : Channels) * (l == Layers - 1 ? 1 : Channels)).ToArray();
+        Enumerable.Range(0, Layers).Select(l =>
+            (l == 0 ? inputChannels : Channels) * (l == Layers - 1 ? 1 : Channels)).ToArray();
 
     public int[] BiasCounts() => Enumerable.Range(0, Layers).Select(l => l == Layers - 1 ? 1 : Channels).ToArray();
 
@@ -32,10 +35,13 @@ public sealed class DynamicMaskHeadOp(int channels, int layers, int imageHeight,
         var (f, p, r) = (inputs[0], inputs[1], inputs[2]);
         Expect(f.DType == DType.F32 && f.Rank == 4, $"mask features are {f}, expected F32[T, C, h, w]");
         Expect(p.Rank == 3 && p[0] == f[0], $"parameters are {p}, expected [{f[0]}, Q, P]");
-        Expect(r.Rank == 3 && r[0] == p[0] && r[1] == p[1] && r[2] == 2, $"reference points are {r}, expected [{p[0]}, {p[1]}, 2]");
+        Expect(r.Rank == 3 && r[0] == p[0] && r[1] == p[1] && r[2] == 2,
+            $"reference points are {r}, expected [{p[0]}, {p[1]}, 2]");
         Expect(Layers >= 1, $"{Layers} dynamic conv layers");
         int need = ParamCount(f[1] + 2);
-        Expect(p[2] == need, $"{p[2]} dynamic parameters per query, but {f[1]} feature channels + 2 coordinates with {Layers} layers of {Channels} need {need}");
+        Expect(p[2] == need,
+            $"{p[2]} dynamic parameters per query, but {f[1]} feature channels + 2 coordinates with {Layers} layers "
+                + $"of {Channels} need {need}");
         return new TensorType(DType.F32, [f[0], p[1], f[2], f[3]]);
     }
 

@@ -17,13 +17,15 @@ public sealed class FrameScoreAggregationOp : Op
     {
         ExpectCount(inputs, 4, 4, "frame score aggregation");
         var f = inputs[0];
-        Expect(f.DType == DType.F32 && f.Rank == 4, $"frame queries are {f}, expected F32[layers, T, queries, d_model]");
+        Expect(f.DType == DType.F32 && f.Rank == 4,
+            $"frame queries are {f}, expected F32[layers, T, queries, d_model]");
         int n = f[0], t = f[1];
         string[] names = ["visibility", "language match", "variance"];
         for (int i = 0; i < 3; i++)
         {
             var s = inputs[i + 1];
-            Expect(s.DType == DType.F32 && s.Shape.AsSpan().SequenceEqual([t, n, 1]), $"{names[i]} score is {s}, expected F32[{t}, {n}, 1] (one per frame and layer)");
+            Expect(s.DType == DType.F32 && s.Shape.AsSpan().SequenceEqual([t, n, 1]),
+                $"{names[i]} score is {s}, expected F32[{t}, {n}, 1] (one per frame and layer)");
         }
         return new TensorType(DType.F32, [n, t * f[2], f[3]]);
     }

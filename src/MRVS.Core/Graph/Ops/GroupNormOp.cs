@@ -2,7 +2,9 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Core.Graph.Ops;
 
-/// <summary>GroupNorm over x [N, C, *spatial] with per-channel γ, β, optionally followed by ReLU. Inputs: x, γ, β.</summary>
+/// <summary>
+/// GroupNorm over x [N, C, *spatial] with per-channel γ, β, optionally followed by ReLU. Inputs: x, γ, β.
+/// </summary>
 public sealed class GroupNormOp(int groups, float eps, bool relu = false) : Op
 {
     public int Groups { get; } = groups;
@@ -16,7 +18,8 @@ public sealed class GroupNormOp(int groups, float eps, bool relu = false) : Op
         var x = inputs[0];
         ExpectDType(x, DType.F32, "input");
         Expect(x.Rank >= 2 && x[1] % Groups == 0, $"input {x}: channels not divisible into {Groups} groups");
-        Expect(inputs[1].Rank == 1 && inputs[1][0] == x[1] && inputs[2].Equals(inputs[1]), $"γ/β {inputs[1]} do not match {x[1]} channels");
+        Expect(inputs[1].Rank == 1 && inputs[1][0] == x[1] && inputs[2].Equals(inputs[1]),
+            $"γ/β {inputs[1]} do not match {x[1]} channels");
         return x;
     }
 }

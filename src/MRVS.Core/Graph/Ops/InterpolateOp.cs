@@ -10,7 +10,9 @@ public enum InterpolationMode
     BilinearAlignCornersTrue,
 }
 
-/// <summary>Resizes the last two axes of x [..., H, W] to (Height, Width), F.interpolate semantics. F32 or Bool (nearest only).</summary>
+/// <summary>
+/// Resizes the last two axes of x [..., H, W] to (Height, Width), F.interpolate semantics. F32 or Bool (nearest only).
+/// </summary>
 public sealed class InterpolateOp(InterpolationMode mode, int height, int width) : Op
 {
     public InterpolationMode Mode { get; } = mode;
@@ -23,7 +25,8 @@ public sealed class InterpolateOp(InterpolationMode mode, int height, int width)
         ExpectCount(inputs, 1, 1, "interpolate");
         var x = inputs[0];
         Expect(x.Rank >= 2, $"input {x} needs [..., H, W]");
-        Expect(x.DType == DType.F32 || (x.DType == DType.Bool && Mode == InterpolationMode.Nearest), $"input {x} cannot be resized with {Mode}");
+        Expect(x.DType == DType.F32 || (x.DType == DType.Bool && Mode == InterpolationMode.Nearest),
+            $"input {x} cannot be resized with {Mode}");
         Expect(Height > 0 && Width > 0, $"output size {Height}×{Width} is empty");
         var s = (int[])x.Shape.Clone();
         s[^2] = Height;

@@ -5,8 +5,8 @@ namespace MRVS.Core.Graph.Ops;
 /// <summary>
 /// NewVOC's language-matching frame score, with upstream's row order: m(t, l) = mean over queries of the cosine
 /// (plain L2 norms, no eps) between frame query [t, l, q] and the language query, computed in the order
-/// i = t·L + l but read back as i = l·T + t, so out[t′, l′] = sigmoid(m(i div L, i mod L)) with i = l′·T + t′.
-/// Inputs: frame queries [T, L, Q, C], language [1, C]. Output [T, L, 1].
+/// i = t·L + l but read back as i = l·T + t, so out[t′, l′] = sigmoid(m(i div L, i mod L)) with i = l′·T +
+/// t′. Inputs: frame queries [T, L, Q, C], language [1, C]. Output [T, L, 1].
 /// </summary>
 public sealed class LanguageMatchScoreOp : Op
 {

@@ -21,7 +21,8 @@ public sealed class MatMulOp(bool transposeB = false, float alpha = 1f) : Op
         Expect(a.Rank >= 2 && b.Rank >= 2, $"operands {a} and {b} need rank ≥ 2");
         int k = a[-1], kb = TransposeB ? b[-1] : b[-2], n = TransposeB ? b[-2] : b[-1];
         Expect(k == kb, $"inner dimensions differ: A {a}, B {b}{(TransposeB ? " (transposed)" : "")}");
-        Expect(b.Rank == 2 || b.Shape[..^2].AsSpan().SequenceEqual(a.Shape[..^2]), $"batch dims of B {b} do not match A {a}");
+        Expect(b.Rank == 2 || b.Shape[..^2].AsSpan().SequenceEqual(a.Shape[..^2]),
+            $"batch dims of B {b} do not match A {a}");
         var shape = (int[])a.Shape.Clone();
         shape[^1] = n;
         return new TensorType(DType.F32, shape);

@@ -26,9 +26,13 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
         ExpectCount(inputs, 3, 3, Kind);
         var (v, loc, w) = (inputs[0], inputs[1], inputs[2]);
         int levels = LevelShapes.Length, s = LevelShapes.Sum(x => x[0] * x[1]);
-        Expect(v.DType == DType.F32 && v.Rank == 4 && v[1] == s, $"value is {v}, expected F32[N, {s}, M, D] (levels {string.Join(" + ", LevelShapes.Select(x => $"{x[0]}×{x[1]}"))})");
-        Expect(loc.DType == DType.F32 && loc.Rank == 6 && loc[0] == v[0] && loc[2] == v[2] && loc[3] == levels && loc[5] == 2, $"sampling locations are {loc}, expected [{v[0]}, Lq, {v[2]}, {levels}, P, 2]");
-        Expect(w.DType == DType.F32 && w.Rank == 5 && Enumerable.Range(0, 5).All(i => w[i] == loc[i]), $"attention weights are {w}, expected {Shape.Format(loc.Shape[..5])}");
+        Expect(v.DType == DType.F32 && v.Rank == 4 && v[1] == s,
+            $"value is {v}, expected F32[N, {s}, M, D] (levels {string.Join(" + ",
+                LevelShapes.Select(x => $"{x[0]}×{x[1]}"))})");
+        Expect(loc.DType == DType.F32 && loc.Rank == 6 && loc[0] == v[0] && loc[2] == v[2] && loc[3] == levels && loc[5]
+            == 2, $"sampling locations are {loc}, expected [{v[0]}, Lq, {v[2]}, {levels}, P, 2]");
+        Expect(w.DType == DType.F32 && w.Rank == 5 && Enumerable.Range(0, 5).All(i => w[i] == loc[i]),
+            $"attention weights are {w}, expected {Shape.Format(loc.Shape[..5])}");
         return new TensorType(DType.F32, [v[0], loc[1], v[2] * v[3]]);
     }
 

@@ -2,7 +2,10 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Core.Graph.Ops;
 
-/// <summary>Swin patch merging gather: x [D, H, W, C] → odd H/W zero-padded → [D, ⌈H/2⌉, ⌈W/2⌉, 4C] with phases (0,0), (1,0), (0,1), (1,1) (row parity first).</summary>
+/// <summary>
+/// Swin patch merging gather: x [D, H, W, C] → odd H/W zero-padded → [D, ⌈H/2⌉, ⌈W/2⌉, 4C] with phases
+/// (0,0), (1,0), (0,1), (1,1) (row parity first).
+/// </summary>
 public sealed class PatchMergeOp : Op
 {
     public override string Kind => "patch_merge";

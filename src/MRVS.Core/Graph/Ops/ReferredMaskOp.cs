@@ -20,12 +20,15 @@ public sealed class ReferredMaskOp((int H, int W) padded, (int H, int W) resized
     {
         ExpectCount(inputs, 2, 2, Kind);
         var (decision, masks) = (inputs[0], inputs[1]);
-        Expect(masks.DType == DType.F32 && masks.Rank == 5 && masks[1] == 1, $"mask logits are {masks}, expected F32[T, 1, Q, h, w]");
+        Expect(masks.DType == DType.F32 && masks.Rank == 5 && masks[1] == 1,
+            $"mask logits are {masks}, expected F32[T, 1, Q, h, w]");
         int length = ReferredQueryOp.Length(masks[2], masks[0]);
         Expect(decision.DType == DType.F32 && decision.Rank == 1 && decision[0] == length,
-            $"the query decision is {decision}, expected F32[{length}] (referred_query over the {masks[2]} queries of {masks[0]} frames)");
+            $"the query decision is {decision}, expected F32[{length}] (referred_query over the {masks[2]} queries of "
+                + $"{masks[0]} frames)");
         Expect(Resized.H <= Padded.H && Resized.W <= Padded.W && Resized.H > 0 && Resized.W > 0,
-            $"resized frame {Resized.H}×{Resized.W} must be non-empty and fit the padded input {Padded.H}×{Padded.W}");
+            $"resized frame {Resized.H}×{Resized.W} must be non-empty and fit the padded input "
+                + $"{Padded.H}×{Padded.W}");
         Expect(Original.H > 0 && Original.W > 0, $"original frame size {Original.H}×{Original.W} is empty");
         return new TensorType(DType.U8, [masks[0], 1, Original.H, Original.W]);
     }

@@ -2,7 +2,10 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Core.Graph.Ops;
 
-/// <summary>Hugging Face RoBERTa position ids from token ids: cumsum(ids ≠ pad)·(ids ≠ pad) + pad (first real token → pad + 1).</summary>
+/// <summary>
+/// Hugging Face RoBERTa position ids from token ids: cumsum(ids ≠ pad)·(ids ≠ pad) + pad (first real token →
+/// pad + 1).
+/// </summary>
 public sealed class RobertaPositionIdsOp(int padTokenId) : Op
 {
     public int PadTokenId { get; } = padTokenId;

@@ -19,7 +19,8 @@ public sealed class SinePositionEncodingOp(int numPosFeats, bool twoDimensional)
     {
         ExpectCount(inputs, 1, 1, Kind);
         var m = inputs[0];
-        Expect(m.DType == DType.Bool && m.Rank == (TwoDimensional ? 3 : 2), $"mask is {m}, expected Bool[{(TwoDimensional ? "N, h, w" : "B, L")}]");
+        Expect(m.DType == DType.Bool && m.Rank == (TwoDimensional ? 3 : 2),
+            $"mask is {m}, expected Bool[{(TwoDimensional ? "N, h, w" : "B, L")}]");
         Expect(NumPosFeats % 2 == 0, $"{NumPosFeats} position features is odd");
         return TwoDimensional
             ? new TensorType(DType.F32, [m[0], 2 * NumPosFeats, m[1], m[2]])

@@ -4,7 +4,8 @@ namespace MRVS.Core.Graph.Ops;
 
 /// <summary>
 /// Video Swin window partition: x [D, H, W, C] → zero-pad the end of D, H, W to window multiples (padded tokens are
-/// NOT masked upstream) → roll by −shift → windows [nW, wd·wh·ww, C], windows ordered (d, h, w), tokens (d, y, x).
+/// NOT masked upstream) → roll by −shift → windows [nW, wd·wh·ww, C], windows ordered (d, h, w), tokens (d, y,
+/// x).
 /// </summary>
 public sealed class SwinWindowPartitionOp(SwinWindow window) : Op
 {

@@ -2,7 +2,10 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Core.Graph.Ops;
 
-/// <summary>Valid fraction of a padded level: mask Bool [N, H, W] → [N, 2] = (unpadded columns of row 0 / W, unpadded rows of column 0 / H).</summary>
+/// <summary>
+/// Valid fraction of a padded level: mask Bool [N, H, W] → [N, 2] = (unpadded columns of row 0 / W, unpadded rows of
+/// column 0 / H).
+/// </summary>
 public sealed class ValidRatioOp : Op
 {
     public override string Kind => "valid_ratio";

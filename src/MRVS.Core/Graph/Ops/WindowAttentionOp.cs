@@ -11,7 +11,9 @@ namespace MRVS.Core.Graph.Ops;
 /// </summary>
 public sealed class WindowAttentionOp(int heads, bool masked) : Op
 {
-    /// <summary>What the shifted-window mask adds between tokens of different regions (upstream: −100, not −inf).</summary>
+    /// <summary>
+    /// What the shifted-window mask adds between tokens of different regions (upstream: −100, not −inf).
+    /// </summary>
     public const float ShiftMaskValue = -100f;
 
     public int Heads { get; } = heads;
@@ -25,12 +27,15 @@ public sealed class WindowAttentionOp(int heads, bool masked) : Op
         ExpectCount(inputs, n, n, Kind);
         var (qkv, bias) = (inputs[0], inputs[1]);
         Expect(Heads > 0, $"{Heads} heads");
-        Expect(qkv.DType == DType.F32 && qkv.Rank == 3 && qkv[2] % (3 * Heads) == 0, $"qkv is {qkv}, expected F32[windows, tokens, 3·C] with C divisible by {Heads} heads");
-        Expect(bias.DType == DType.F32 && bias.Rank == 3 && bias[0] == Heads && bias[1] == qkv[1] && bias[2] == qkv[1], $"relative position bias is {bias}, expected F32[{Heads}, {qkv[1]}, {qkv[1]}]");
+        Expect(qkv.DType == DType.F32 && qkv.Rank == 3 && qkv[2] % (3 * Heads) == 0,
+            $"qkv is {qkv}, expected F32[windows, tokens, 3·C] with C divisible by {Heads} heads");
+        Expect(bias.DType == DType.F32 && bias.Rank == 3 && bias[0] == Heads && bias[1] == qkv[1] && bias[2] == qkv[1],
+            $"relative position bias is {bias}, expected F32[{Heads}, {qkv[1]}, {qkv[1]}]");
         if (Masked)
         {
             var regions = inputs[2];
-            Expect(regions.DType == DType.F32 && regions.Rank == 2 && regions[0] == qkv[0] && regions[1] == qkv[1], $"shift-mask regions are {regions}, expected F32[{qkv[0]}, {qkv[1]}] (windows, tokens)");
+            Expect(regions.DType == DType.F32 && regions.Rank == 2 && regions[0] == qkv[0] && regions[1] == qkv[1],
+                $"shift-mask regions are {regions}, expected F32[{qkv[0]}, {qkv[1]}] (windows, tokens)");
         }
         return new TensorType(DType.F32, [qkv[0], qkv[1], qkv[2] / 3]);
     }

@@ -1,9 +1,13 @@
 namespace MRVS.Core.IO.Torch;
 
-/// <summary>What a pickle's globals, calls and persistent ids mean: the whitelist <see cref="SafeUnpickler"/> consults.</summary>
+/// <summary>
+/// What a pickle's globals, calls and persistent ids mean: the whitelist <see cref="SafeUnpickler"/> consults.
+/// </summary>
 internal interface IPickleResolver
 {
-    /// <summary>The value for GLOBAL / STACK_GLOBAL; a <see cref="PickleOpaque"/> for names outside the whitelist.</summary>
+    /// <summary>
+    /// The value for GLOBAL / STACK_GLOBAL; a <see cref="PickleOpaque"/> for names outside the whitelist.
+    /// </summary>
     object Global(string module, string name);
 
     /// <summary>The result of REDUCE (<c>callable(*args)</c>) and NEWOBJ (<c>cls.__new__(cls, *args)</c>).</summary>

@@ -76,9 +76,11 @@ internal sealed class LegacyTorchFile
             throw new TorchFormatException(
                 $"{source}: the first pickle is not the magic number 0x1950a86a20f9469cfc6c (corrupt file?)");
         pos += 13;
-        if (SafeUnpickler.Load(head, ref pos, source, resolver, maxOpcodes) is not long version || version != ProtocolVersion)
+        if (SafeUnpickler.Load(head, ref pos, source, resolver, maxOpcodes) is not long version
+            || version != ProtocolVersion)
             throw new TorchFormatException($"{source}: the protocol version is not {ProtocolVersion}");
-        var sysInfo = SafeUnpickler.Load(head, ref pos, source, resolver, maxOpcodes) as OrderedDictionary<object, object?>;
+        var sysInfo =
+            SafeUnpickler.Load(head, ref pos, source, resolver, maxOpcodes) as OrderedDictionary<object, object?>;
         if (sysInfo is null || !sysInfo.TryGetValue("little_endian", out var little) || little is not true)
             throw new TorchFormatException(
                 $"{source}: sys_info does not say little_endian=True; only little-endian storages are supported");

@@ -2,8 +2,9 @@ namespace MRVS.Core.IO.Torch;
 
 /// <summary>
 /// The .NET shapes of unpickled values: None → null, bool, int → long, float → double, str → string,
-/// bytes → byte[], tuple → object?[], list → List&lt;object?&gt;, dict and OrderedDict → OrderedDictionary&lt;object, object?&gt;,
-/// plus the torch values of <see cref="TorchPickleResolver"/> and <see cref="PickleOpaque"/>.
+/// bytes → byte[], tuple → object?[], list → List&lt;object?&gt;, dict and OrderedDict →
+/// OrderedDictionary&lt;object, object?&gt;, plus the torch values of <see cref="TorchPickleResolver"/> and
+/// <see cref="PickleOpaque"/>.
 /// </summary>
 internal static class PickleValue
 {

@@ -57,7 +57,8 @@ internal sealed class SafeUnpickler
         while (true)
         {
             if (_pos >= _data.Length)
-                throw new TorchFormatException($"{_source}: the pickle ends at byte {_pos} without a STOP opcode (truncated?)");
+                throw new TorchFormatException($"{_source}: the pickle ends at byte {_pos} without a STOP opcode " +
+                    $"(truncated?)");
             if (++_opcodes > _maxOpcodes)
                 throw ResourceLimits.Exceeded($"{_source}: the pickle runs more than " +
                     $"{ResourceLimits.Count(_maxOpcodes)} opcodes " +
@@ -130,7 +131,8 @@ internal sealed class SafeUnpickler
             case PickleOpcode.Build: { var state = Pop(); Build(Peek(), state); break; }
             case PickleOpcode.BinPersId: Push(_resolver.PersistentLoad(Pop())); break;
             default:
-                throw new TorchFormatException($"{_source}: byte {_opStart}: unsupported pickle opcode 0x{(byte)_op:x2} " +
+                throw new TorchFormatException($"{_source}: byte {_opStart}: unsupported pickle opcode " +
+                    $"0x{(byte)_op:x2} " +
                                                $"('{(char)_op}'); this reader handles what torch.save writes");
         }
     }
@@ -215,7 +217,8 @@ internal sealed class SafeUnpickler
     private ReadOnlySpan<byte> Read(long n)
     {
         if (n > _data.Length - _pos)
-            throw new TorchFormatException($"{_source}: the pickle ends at byte {_data.Length} inside {_op} (byte {_opStart}), " +
+            throw new TorchFormatException($"{_source}: the pickle ends at byte {_data.Length} inside {_op} (byte " +
+                $"{_opStart}), " +
                                            $"which needs {n} more bytes from byte {_pos} (truncated?)");
         var span = new ReadOnlySpan<byte>(_data, _pos, (int)n);
         _pos += (int)n;
@@ -245,7 +248,8 @@ internal sealed class SafeUnpickler
     private string ReadLine()
     {
         int end = Array.IndexOf(_data, (byte)'\n', _pos);
-        if (end < 0) throw new TorchFormatException($"{_source}: the pickle ends inside {_op} (byte {_opStart}) before its newline (truncated?)");
+        if (end < 0) throw new TorchFormatException($"{_source}: the pickle ends inside {_op} (byte {_opStart}) " +
+            $"before its newline (truncated?)");
         var s = Encoding.UTF8.GetString(_data, _pos, end - _pos);
         _pos = end + 1;
         return s;

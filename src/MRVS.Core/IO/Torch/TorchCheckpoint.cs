@@ -10,16 +10,17 @@ namespace MRVS.Core.IO.Torch;
 public sealed record CheckpointTensorInfo(string Name, DType? DType, string StorageType, long[] Shape);
 
 /// <summary>
-/// A checkpoint written by <c>torch.save</c> in its zip format (PyTorch ≥ 1.6): <c>&lt;archive&gt;/data.pkl</c> describes the
-/// saved object, <c>&lt;archive&gt;/data/&lt;key&gt;</c> hold the raw little-endian storages. The pickle is read on open by
+/// A checkpoint written by <c>torch.save</c> in its zip format (PyTorch ≥ 1.6): <c>&lt;archive&gt;/data.pkl</c>
+/// describes the saved object, <c>&lt;archive&gt;/data/&lt;key&gt;</c> hold the raw little-endian storages. The pickle
+/// is read on open by
 /// <see cref="SafeUnpickler"/> (a whitelist, nothing executed, within <see cref="ResourceLimits.MaxPickleBytes"/> and
 /// <see cref="ResourceLimits.MaxPickleOpcodes"/>). A state dict's names, dtypes and shapes are known from the pickle
 /// alone (<see cref="Describe"/>), so they can be checked before any tensor is read; tensors are read on demand
 /// (<see cref="Read"/>, <see cref="StateDict"/>) into tensors owned by this checkpoint (contiguous copies, also of
 /// strided views) and freed by <see cref="Dispose"/>. Every zip entry read is checked against its CRC-32.
-/// The saved object must be a dict with string keys, as in <c>torch.save({'epoch': …, 'model_state_dict': …}, path)</c>.
-/// The legacy (non-zip) format is read by <see cref="LegacyTorchFile"/>: the same pickle, storages at file offsets
-/// (no CRC there to check).
+/// The saved object must be a dict with string keys, as in <c>torch.save({'epoch': …, 'model_state_dict': …},
+/// path)</c>. The legacy (non-zip) format is read by <see cref="LegacyTorchFile"/>: the same pickle, storages at file
+/// offsets (no CRC there to check).
 /// </summary>
 public sealed unsafe class TorchCheckpoint : IDisposable
 {
@@ -71,9 +72,11 @@ public sealed unsafe class TorchCheckpoint : IDisposable
                 limits.MaxPickleOpcodes);
         }
         _root = root as OrderedDictionary<object, object?>
-                ?? throw Fail($"the saved object is {PickleValue.Describe(root)}, expected a dict such as {{'model_state_dict': ...}}");
+                ?? throw Fail($"the saved object is {PickleValue.Describe(root)}, expected a dict such as " +
+                    $"{{'model_state_dict': ...}}");
         TopLevelKeys = _root.Keys.Select(k => k as string
-                                              ?? throw Fail($"the saved dict has a key that is {PickleValue.Describe(k)}, expected strings")).ToList();
+                                              ?? throw Fail($"the saved dict has a key that is " +
+                                                  $"{PickleValue.Describe(k)}, expected strings")).ToList();
     }
 
     public static TorchCheckpoint Open(string path, ResourceLimits? limits = null)
@@ -145,7 +148,8 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         var storages = new Dictionary<string, TorchStorage>(StringComparer.Ordinal);
         foreach (var (k, v) in dict)
         {
-            if (k is not string name) throw Fail($"{what} has a key that is {PickleValue.Describe(k)}, expected strings");
+            if (k is not string name) throw Fail($"{what} has a key that is {PickleValue.Describe(k)}, expected " +
+                $"strings");
             if (v is not TorchTensorRef r)
                 throw Fail($"{what} entry '{name}' is {PickleValue.Describe(v)}, expected a tensor");
             CheckView($"{what} entry '{name}'", r);
@@ -168,9 +172,11 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         var storage = r.Storage;
         long last;
         try { last = r.LastElement; }
-        catch (OverflowException) { throw Fail($"{what}: size {Format(r.Size)} and stride {Format(r.Stride)} overflow 64-bit offsets"); }
+        catch (OverflowException) { throw Fail($"{what}: size {Format(r.Size)} and stride {Format(r.Stride)} " +
+            $"overflow 64-bit offsets"); }
         if (last >= storage.Numel)
-            throw Fail($"{what}: offset {r.Offset}, size {Format(r.Size)}, stride {Format(r.Stride)} reach element {last} " +
+            throw Fail($"{what}: offset {r.Offset}, size {Format(r.Size)}, stride {Format(r.Stride)} reach element " +
+                $"{last} " +
                        $"of storage '{storage.Key}', which holds {storage.Numel}");
         var (entryName, entry) = FindStorage(what, storage);
         long length = entry?.Length ?? _legacy!.Storage(storage.Key).Bytes;
@@ -187,10 +193,12 @@ public sealed unsafe class TorchCheckpoint : IDisposable
                 $"{TorchStorageType.Supported})");
         int size = dtype.Size();
         if (ByteCount(r.Size, size) is not { } bytes)
-            throw Fail($"{what}: size {Format(r.Size)} of torch.{storage.Type.Name} is over 2 GiB, more than one host tensor holds");
+            throw Fail($"{what}: size {Format(r.Size)} of torch.{storage.Type.Name} is over 2 GiB, more than one " +
+                $"host tensor holds");
         long last = r.LastElement, span = (last - r.Offset + 1) * size;
         if (!r.IsContiguous && span > Array.MaxLength)
-            throw Fail($"{what}: the strided view spans {span} bytes of storage '{storage.Key}', too many to gather in memory");
+            throw Fail($"{what}: the strided view spans {span} bytes of storage '{storage.Key}', too many to gather " +
+                $"in memory");
         var (entryName, entry) = FindStorage(what, storage);
         var tensor = Tensor.Zeros(dtype, r.Size.Select(d => (int)d).ToArray());
         try
@@ -349,16 +357,18 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         throw Fail("the file is not a zip archive (expected the torch.save zip format, starting with 'PK')");
     }
 
-    /// <summary>torch.save puts everything under one folder named after the file: exactly one '&lt;archive&gt;/data.pkl'.</summary>
+    /// <summary>torch.save puts everything under one folder named after the file: exactly one
+    /// '&lt;archive&gt;/data.pkl'.</summary>
     private ZipArchiveEntry FindPickle()
     {
         var zip = _zip!;
         var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
-                                              && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length).ToList();
+            && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length).ToList();
         if (pickles.Count == 1) return pickles[0];
         var names = string.Join(", ", zip.Entries.Take(10).Select(e => $"'{e.FullName}'"));
         return pickles.Count == 0
-            ? throw Fail($"the zip archive has no '<archive>/data.pkl' entry, so it is not a torch.save checkpoint (entries: {names}" +
+            ? throw Fail($"the zip archive has no '<archive>/data.pkl' entry, so it is not a torch.save checkpoint " +
+                $"(entries: {names}" +
                          $"{(zip.Entries.Count > 10 ? ", ..." : "")})")
             : throw Fail($"the zip archive has {pickles.Count} '<archive>/data.pkl' entries, expected one");
     }
@@ -368,12 +378,14 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         var entry = _zip!.GetEntry($"{_archive}/byteorder");
         if (entry == null) return;
         var order = System.Text.Encoding.ASCII.GetString(ReadAll(entry)).Trim();
-        if (order != "little") throw Fail($"'{entry.FullName}' says '{order}'; only little-endian storages are supported");
+        if (order != "little") throw Fail($"'{entry.FullName}' says '{order}'; only little-endian storages are " +
+            $"supported");
     }
 
     private byte[] ReadAll(ZipArchiveEntry entry)
     {
-        if (entry.Length > Array.MaxLength) throw Fail($"'{entry.FullName}' is {entry.Length} bytes, too large to read");
+        if (entry.Length > Array.MaxLength) throw Fail($"'{entry.FullName}' is {entry.Length} bytes, too large to " +
+            $"read");
         var bytes = new byte[entry.Length];
         CopyVerified(entry, 0, bytes);
         return bytes;

@@ -6,10 +6,15 @@ internal enum TorchFunction
     /// <summary><c>collections.OrderedDict()</c>: state dicts and tensors' empty backward-hook dicts.</summary>
     OrderedDict,
 
-    /// <summary><c>torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])</c>.</summary>
+    /// <summary>
+    /// <c>torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[,
+    /// metadata])</c>.
+    /// </summary>
     RebuildTensorV2,
 
-    /// <summary><c>torch._utils._rebuild_parameter(data, requires_grad, backward_hooks)</c>: an nn.Parameter, read as its data.</summary>
+    /// <summary>
+    /// <c>torch._utils._rebuild_parameter(data, requires_grad, backward_hooks)</c>: an nn.Parameter, read as its data.
+    /// </summary>
     RebuildParameter,
 }
 

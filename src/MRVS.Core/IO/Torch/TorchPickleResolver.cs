@@ -10,7 +10,8 @@ internal sealed class TorchPickleResolver(string source) : IPickleResolver
     public object Global(string module, string name)
     {
         if (TorchFunctionNames.Find(module, name) is { } f) return f;
-        if (module == "torch" && name.EndsWith("Storage", StringComparison.Ordinal)) return TorchStorageType.FromName(name);
+        if (module == "torch" && name.EndsWith("Storage", StringComparison.Ordinal))
+            return TorchStorageType.FromName(name);
         return new PickleOpaque($"{module}.{name}");
     }
 
@@ -20,16 +21,21 @@ internal sealed class TorchPickleResolver(string source) : IPickleResolver
         TorchFunction.OrderedDict when args.Length == 0 => new OrderedDictionary<object, object?>(),
         TorchFunction.RebuildTensorV2 when args.Length is 6 or 7 => RebuildTensor(args),
         TorchFunction.RebuildParameter when args.Length == 3 =>
-            args[0] as TorchTensorRef ?? throw Fail($"torch._utils._rebuild_parameter: data is {PickleValue.Describe(args[0])}, expected a tensor"),
+            args[0] as TorchTensorRef
+                ?? throw Fail($"torch._utils._rebuild_parameter: data is {PickleValue.Describe(args[0])}, expected a "
+                    + "tensor"),
         TorchFunction f => throw Fail($"{f.QualifiedName()} called with {args.Length} arguments"),
         _ => throw Fail($"cannot call {PickleValue.Describe(callable)}"),
     };
 
-    /// <summary>Storage, offset, size and stride; requires_grad, backward hooks and metadata do not matter for inference.</summary>
+    /// <summary>
+    /// Storage, offset, size and stride; requires_grad, backward hooks and metadata do not matter for inference.
+    /// </summary>
     private TorchTensorRef RebuildTensor(object?[] args)
     {
         const string fn = "torch._utils._rebuild_tensor_v2";
-        var storage = args[0] as TorchStorage ?? throw Fail($"{fn}: storage is {PickleValue.Describe(args[0])}, expected a storage");
+        var storage = args[0] as TorchStorage
+            ?? throw Fail($"{fn}: storage is {PickleValue.Describe(args[0])}, expected a storage");
         if (args[1] is not long offset || offset < 0)
             throw Fail($"{fn}: storage_offset is {PickleValue.Describe(args[1])}, expected a non-negative int");
         var size = IntTuple(fn, "size", args[2], int.MaxValue);
@@ -47,7 +53,8 @@ internal sealed class TorchPickleResolver(string source) : IPickleResolver
         for (int i = 0; i < items.Length; i++)
             r[i] = items[i] is long v && v >= 0 && v <= max
                 ? v
-                : throw Fail($"{fn}: {what}[{i}] is {PickleValue.Describe(items[i])} {items[i]}, expected an int in [0, {max}]");
+                : throw Fail($"{fn}: {what}[{i}] is {PickleValue.Describe(items[i])} {items[i]}, expected an int in "
+                    + $"[0, {max}]");
         return r;
     }
 
@@ -59,8 +66,10 @@ internal sealed class TorchPickleResolver(string source) : IPickleResolver
         if (t[1] is not TorchStorageType type)
             throw Fail($"persistent id's storage type is {PickleValue.Describe(t[1])}, {expected}");
         if (t[2] is not string key || t[3] is not string location || t[4] is not long numel || numel < 0)
-            throw Fail($"persistent id ('storage', torch.{type.Name}, {PickleValue.Describe(t[2])}, {PickleValue.Describe(t[3])}, " +
-                       $"{PickleValue.Describe(t[4])}): {expected} with string key and location and a non-negative numel");
+            throw Fail($"persistent id ('storage', torch.{type.Name}, {PickleValue.Describe(t[2])}, "
+                + $"{PickleValue.Describe(t[3])}, " +
+                       $"{PickleValue.Describe(t[4])}): {expected} with string key and location and a non-negative "
+                           + "numel");
         return new TorchStorage(type, key, location, numel);
     }
 

@@ -1,9 +1,13 @@
 namespace MRVS.Core.IO.Torch;
 
-/// <summary>A tensor as the pickle describes it: a strided view (offset, size, stride in elements) of a storage, not yet read.</summary>
+/// <summary>
+/// A tensor as the pickle describes it: a strided view (offset, size, stride in elements) of a storage, not yet read.
+/// </summary>
 internal sealed record TorchTensorRef(TorchStorage Storage, long Offset, long[] Size, long[] Stride)
 {
-    /// <summary>Row-major without holes, so the bytes can be read in one piece (strides of size-1 axes do not matter).</summary>
+    /// <summary>
+    /// Row-major without holes, so the bytes can be read in one piece (strides of size-1 axes do not matter).
+    /// </summary>
     public bool IsContiguous
     {
         get
@@ -18,7 +22,9 @@ internal sealed record TorchTensorRef(TorchStorage Storage, long Offset, long[] 
         }
     }
 
-    /// <summary>The highest storage element the view touches (−1 for an empty tensor); throws OverflowException past 64 bits.</summary>
+    /// <summary>
+    /// The highest storage element the view touches (−1 for an empty tensor); throws OverflowException past 64 bits.
+    /// </summary>
     public long LastElement
     {
         get

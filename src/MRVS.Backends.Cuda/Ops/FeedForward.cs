@@ -1,0 +1,29 @@
+using MRVS.Core.Execution;
+using MRVS.Core.Graph.Ops;
+
+namespace MRVS.Backends.Cuda.Ops;
+
+/// <summary>
+/// <see cref="FeedForwardOp"/> on the device: both Linears (GEMM, then kernels/linear.cu for bias, activation and
+/// residual) block of rows by block of rows, the hidden activations in a per-op scratch of at most
+/// <see cref="ScratchFloats"/> floats instead of a full-size intermediate.
+/// </summary>
+public sealed class FeedForward : CudaKernel<FeedForwardOp>
+{
+    /// <summary>16 MiB of hidden activations per block: GEMMs of thousands of rows, a bounded buffer.</summary>
+    private const long ScratchFloats = 1 << 22;
+
+    protected override void Launch(KernelLaunches k, FeedForwardOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    {
+        int inner = x[1].Dim(1), hidden = x[1].Dim(0), n = x[3].Dim(0), m = (int)(x[0].Elements / inner);
+        int block = (int)Math.Clamp(ScratchFloats / hidden, 1, m);
+        nint scratch = k.Scratch(op, (long)block * hidden * sizeof(float));
+        for (int r0 = 0; r0 < m; r0 += block)
+        {
+            int rows = Math.Min(block, m - r0);
+            nint residual = op.HasResidual ? x[5].Ptr + (nint)((long)r0 * n * sizeof(float)) : 0;
+            Linear.Rows(k, x[0].Ptr + (nint)((long)r0 * inner * sizeof(float)), x[1].Ptr, x[2].Ptr, 0, scratch, rows, hidden, inner, op.Activation);
+            Linear.Rows(k, scratch, x[3].Ptr, x[4].Ptr, residual, y.Ptr + (nint)((long)r0 * n * sizeof(float)), rows, n, hidden, Activation.None);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Runtime.InteropServices;
+using MRVS.Backends.Cpu;
+using MRVS.Models.Config;
+using MRVS.Core.Execution;
+using MRVS.Core.Graph;
+using MRVS.Core.Graph.Fusion;
+using MRVS.Core.Graph.Ops;
+using MRVS.Core.Tensors;
+using MRVS.Models;
+using MRVS.Models.Building;
+using MRVS.Tests.Support;
+
+namespace MRVS.Tests.Graph;
+
+/// <summary>
+/// The graph-level fusion pass: each rule fires on its pattern and gives the unfused graph's outputs to the bit on the
+/// CPU backend, requested intermediates are never fused away, and the rules fire on the released SOC++ model.
+/// </summary>
+public class GraphFusionTests
+{
+    private static readonly Random Rng = new(99);
+
+    private static Tensor Rand(params int[] shape) => OpRunner.Random(Rng, shape);
+
+    /// <summary>Runs the graph fused and unfused; returns the fusion and asserts equal outputs.</summary>
+    private static FusionResult AssertSameOutputs(ComputeGraph g, Dictionary<string, Tensor> feeds,
+        params string[] outputs)
+    {
+        using var backend = new CpuBackend();
+        using var plain = new Executor(g, backend, outputs, fuse: false);
+        using var fused = new Executor(g, backend, outputs);
+        var expected = plain.Run(feeds).Outputs;
+        var actual = fused.Run(feeds).Outputs;
+        foreach (var name in outputs) TensorAssert.Equal(actual[name], expected[name], name);
+        return fused.Fusion!;
+    }
+
+    private static Value Weight(ComputeGraph g, string name, params int[] shape) => g.Constant(name, Rand(shape));
+
+    [Test]
+    public void LinearGeluLinearResidualBecomesOneFeedForward()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 2, 7, 24);
+        var h = g.Add(new LinearOp(), "fc1", x, Weight(g, "w1", 96, 24), Weight(g, "b1", 96));
+        var a = g.Add(new UnaryOp(UnaryKind.Gelu), "act", h);
+        var y = g.Add(new LinearOp(), "fc2", a, Weight(g, "w2", 24, 96), Weight(g, "b2", 24));
+        g.Tap("out", g.Add(new BinaryOp(BinaryKind.Add), "residual", x, y));
+        var fusion = AssertSameOutputs(g, new() { ["x"] = Rand(2, 7, 24) }, "out");
+        Assert.That(fusion.NodesBefore, Is.EqualTo(4));
+        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()),
+            Is.EqualTo(new[] { "feed_forward+Gelu+residual" }));
+        Assert.That(fusion.Graph.Nodes[0].Name, Is.EqualTo("residual"));
+    }
+
+    [Test]
+    public void RequestedIntermediatesAreNotFusedAway()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 5, 16);
+        var h = g.Add(new LinearOp(Activation.Relu), "fc1", x, Weight(g, "w1", 32, 16), Weight(g, "b1", 32));
+        var y = g.Add(new LinearOp(), "fc2", h, Weight(g, "w2", 16, 32), Weight(g, "b2", 16));
+        g.Tap("hidden", h);
+        g.Tap("out", g.Add(new BinaryOp(BinaryKind.Add), "residual", y, x));
+        var fusion = AssertSameOutputs(g, new() { ["x"] = Rand(5, 16) }, "hidden", "out");
+        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()),
+            Is.EqualTo(new[] { "linear+Relu", "linear+residual" }));
+    }
+
+    [Test]
+    public void ResidualAddFoldsIntoLayerNormAndWindowMerge()
+    {
+        var g = new ComputeGraph();
+        var window = new SwinWindow([2, 7, 7], [1, 3, 3]);
+        var x = g.Input("x", DType.F32, 3, 9, 10, 8);
+        var windows = g.Input("windows", DType.F32, window.Windows(3, 9, 10), window.Tokens, 8);
+        var merged = g.Add(new SwinWindowMergeOp(window, 3, 9, 10), "merge", windows);
+        var skip = g.Add(new BinaryOp(BinaryKind.Add), "residual1", x, merged);
+        var sum = g.Add(new BinaryOp(BinaryKind.Add), "sum", skip, x);
+        g.Tap("out", g.Add(new LayerNormOp(1e-5f), "norm", sum, Weight(g, "g", 8), Weight(g, "b", 8)));
+        var feeds =
+            new Dictionary<string, Tensor> { ["x"] = Rand(3, 9, 10, 8),
+                ["windows"] = Rand(window.Windows(3, 9, 10), window.Tokens, 8) };
+        var fusion = AssertSameOutputs(g, feeds, "out");
+        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()),
+            Is.EqualTo(new[] { $"swin_window_merge({window}, residual)", "layer_norm" }));
+        Assert.That(fusion.Fired.Keys,
+            Is.EquivalentTo(new[] { "residual add → producer", "residual add → layer_norm" }));
+    }
+
+    [Test]
+    public void BroadcastAddsAndSharedProducersStayUnfused()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 4, 6);
+        var y = g.Add(new LinearOp(), "fc", x, Weight(g, "w", 6, 6), Weight(g, "b", 6));
+        var broadcast = g.Add(new BinaryOp(BinaryKind.Add), "plus_row", y, Weight(g, "row", 6));
+        var twice = g.Add(new BinaryOp(BinaryKind.Add), "twice", y, broadcast);
+        g.Tap("out", twice);
+        var fusion = AssertSameOutputs(g, new() { ["x"] = Rand(4, 6) }, "out");
+        Assert.That(fusion.Fired, Is.Empty, "y feeds two adds and the row add broadcasts");
+        Assert.That(fusion.NodesAfter, Is.EqualTo(3));
+    }
+
+    /// <summary>
+    /// The released SOC++ Video-Swin-T graph at a small input (the node structure does not depend on the frame size):
+    /// every Swin MLP becomes one feed-forward with the skip connection, every Swin attention's skip connection goes
+    /// into its window merge, and the text and deformable FFNs become feed-forwards.
+    /// </summary>
+    [Test]
+    public void RulesFireOnTheReleasedSocppModel()
+    {
+        var config = ModelVariants.Get("socpp-mevis-swin-t");
+        using var zeros = new ZeroWeights();
+        var graph = SocModel.Build(config, new WeightStore(zeros), new ForwardShape(2, 96, 128, 6, 96, 128));
+        var outputs = new[] { graph.Taps[SocModel.PredCls], graph.Taps[SocModel.PredMasks] };
+        var fusion = GraphFusion.Apply(graph, outputs);
+        TestContext.Out.WriteLine($"{fusion.NodesBefore} → {fusion.NodesAfter}: {string.Join(", ",
+            fusion.Fired.Select(f => $"{f.Key} ×{f.Value}"))}");
+        var kinds = fusion.Graph.Nodes.GroupBy(n => n.Op.Describe()).ToDictionary(g => g.Key, g => g.Count());
+        TestContext.Out.WriteLine(string.Join(", ",
+            kinds.OrderByDescending(k => k.Value).Select(k => $"{k.Key} ×{k.Value}")));
+        Assert.Multiple(() =>
+        {
+            // 12 Swin MLPs, 12 RoBERTa FFNs, 6 + 6 deformable encoder/decoder FFNs, 6 in the prediction heads' MLPs.
+            Assert.That(fusion.Fired["linear → linear as feed_forward"], Is.EqualTo(42));
+            Assert.That(kinds["feed_forward+Gelu+residual"], Is.EqualTo(12), "Swin MLP with its skip connection");
+            // 12 Swin MLP and 12 Swin attention skip connections, 3 box refinements onto their MLP.
+            Assert.That(fusion.Fired["residual add → producer"], Is.EqualTo(27));
+            Assert.That(fusion.Graph.Nodes.Count(n => n.Op is SwinWindowMergeOp { HasResidual: true }), Is.EqualTo(12));
+            Assert.That(fusion.Fired["residual add → layer_norm"], Is.EqualTo(1));
+            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((714, 644)));
+        });
+    }
+
+    /// <summary>Every weight zero, as views of one lazily zeroed allocation (no memory is touched for them).</summary>
+    private sealed unsafe class ZeroWeights : WeightSource, IDisposable
+    {
+        private const long Bytes = 256L << 20;
+        private readonly nint _zeros = (nint)NativeMemory.AllocZeroed((nuint)Bytes);
+
+        public override string Name => "zeros";
+        public override IReadOnlyCollection<string> Keys => [];
+
+        public override Tensor? Find(string key, DType expectedDType, int[] expectedShape)
+        {
+            Assert.That(Shape.Elements(expectedShape) * expectedDType.Size(), Is.LessThanOrEqualTo(Bytes), key);
+            return Tensor.View(expectedDType, expectedShape, _zeros, this);
+        }
+
+        public void Dispose() => NativeMemory.Free((void*)_zeros);
+    }
+}
