@@ -1,51 +1,50 @@
-// How an application embeds MRVS.Native: load a model folder once, hand it frames (ImageSharp images here; raw RGB
-// buffers work the same through RgbFrame) and a sentence, get a mask and a score per frame.
+// How an application embeds MRVS.Native: load a model folder once, hand it frames and a sentence, get a mask and a
+// score per frame. Frames here come from a GIF or image decoded by the library's own FrameSource; raw RGB buffers from
+// anywhere work the same through RgbFrame (and ImageSharp images through MRVS.Pipeline.ImageSharp).
 //
 //   dotnet run --project samples/EmbeddingSample -- samples/demo/model samples/demo/clip.gif "the red ball"
+using MRVS.Core.Errors;
+using MRVS.Pipeline;
+using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Segmentation;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 if (args.Length != 3)
 {
-    Console.Error.WriteLine("usage: EmbeddingSample <model-dir> <animated.gif | image> <sentence>");
+    Console.Error.WriteLine("usage: EmbeddingSample <model-dir> <animated.gif | video | image | frames folder> " +
+        "<sentence>");
     return 2;
 }
-var (modelDir, imagePath, sentence) = (args[0], args[1], args[2]);
+var (modelDir, input, sentence) = (args[0], args[1], args[2]);
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
-var frames = new List<Image<Rgb24>>();
 try
 {
-    // Frames from ImageSharp: each frame of an animated GIF (or the single image) as its own Image<Rgb24>.
-    using (var animation = Image.Load<Rgb24>(imagePath))
-        frames.AddRange(Enumerable.Range(0, animation.Frames.Count).Select(animation.Frames.CloneFrame));
+    // Auto takes the GPU when there is one; ClipLength bounds memory for long videos.
+    using var segmenter = await Segmenter.LoadAsync(modelDir,
+        new SegmenterOptions { Backend = Backend.Auto, ClipLength = 16 }, cancel.Token);
+    var frames = FrameSource.Open(input);
 
-    // "auto" takes the GPU when there is one; ClipLength bounds memory for long videos.
-    using var segmenter = Segmenter.Load(modelDir, new SegmenterOptions { Backend = "auto", ClipLength = 16 });
-    SegmentationResult result = segmenter.Segment(frames, sentence, cancel.Token);
+    // Results arrive clip by clip while later frames are still being decoded; nothing waits on this thread.
+    var stream = segmenter.SegmentStreamAsync(frames.ReadFrames(), sentence, cancel.Token);
+    await foreach (var f in stream)
+        Console.WriteLine($"frame {f.Index}: score {f.Score:F3}, {f.Area} pixels" + (f.Box is { } b
+            ? $" in ({b.X}, {b.Y}) {b.Width}x{b.Height}" : ""));
 
-    Console.WriteLine($"{result.Model} on {result.Backend}: \"{result.Text}\" → {result.Tokens.Length} tokens");
-    foreach (var f in result.Frames)
-        Console.WriteLine($"frame {f.Index}: score {f.Score:F3}, {f.Area} pixels" + (f.Box is { } b ? $" in ({b.X}, {b.Y}) {b.Width}x{b.Height}" : ""));
-    Console.WriteLine(string.Join(", ", result.Times.Stages.Select(s => $"{s.Stage} {s.Milliseconds:F0} ms")));
+    Console.WriteLine($"{segmenter.Model} on {segmenter.Backend}: \"{stream.Text}\" → " +
+        $"{stream.Tokens.Length} tokens, {stream.Clips} clip(s)");
+    Console.WriteLine(string.Join(", ", stream.Times.Stages.Select(s => $"{s.Stage} {s.Milliseconds:F0} ms")));
     return 0;
+}
+catch (MrvsException e)
+{
+    // Every failure (a bad file, a bad model, a limit, the GPU): one line naming the culprit, and what kind it is.
+    Console.Error.WriteLine($"{e.Kind}: {e.Message}");
+    return 1;
 }
 catch (OperationCanceledException)
 {
     Console.Error.WriteLine("cancelled");
     return 130;
-}
-catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException
-                          or ImageFormatException or MRVS.Pipeline.Media.MediaException)
-{
-    // Bad files and arguments come with messages that name the file and what was expected.
-    Console.Error.WriteLine(e.Message);
-    return 1;
-}
-finally
-{
-    foreach (var f in frames) f.Dispose();
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using MRVS.Backends.Cuda.Devices;
+using MRVS.Backends.Cuda.Interop;
 using MRVS.Backends.Cuda.Kernels;
 using MRVS.Core.Execution;
 using MRVS.Core.Tensors;
@@ -34,7 +35,7 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         var (file, variable) = counters
             ? (CountersLibraryName, CountersLibraryVariable)
             : (LibraryName, LibraryVariable);
-        LibraryPath = libraryPath ?? FindLibrary(file, variable) ?? throw new FileNotFoundException(
+        LibraryPath = libraryPath ?? FindLibrary(file, variable) ?? throw new CudaUnavailableException(
             $"{file} not found (set {variable}, or build it: tools/ci/build-kernels-emu.sh); "
             + "the CPU backend remains available");
         _library = NativeLibrary.Load(LibraryPath);
@@ -113,7 +114,8 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         if (!_entries.TryGetValue(kernel, out var entry))
         {
             if (!NativeLibrary.TryGetExport(_library, $"mrvs_emu_{kernel}", out entry))
-                throw new EntryPointNotFoundException($"{LibraryPath} has no kernel '{kernel}' (rebuild it: tools/ci/build-kernels-emu.sh)");
+                throw new CudaUnavailableException(
+                    $"{LibraryPath} has no kernel '{kernel}' (rebuild it: tools/ci/build-kernels-emu.sh)");
             _entries[kernel] = entry;
         }
         var fn = (delegate* unmanaged<uint, uint, uint, uint, uint, uint, uint, nint, void>)entry;

@@ -3,6 +3,10 @@ using MRVS.Cli.Commands;
 
 namespace MRVS.Cli;
 
+/// <summary>
+/// The <c>mrvs</c> entry point. <see cref="Main"/> is the whole program: tests and the fuzz suite call it in-process
+/// (with Console redirected), so what they check is what the binary does.
+/// </summary>
 public static class Program
 {
     public static int Main(string[] args)
@@ -18,6 +22,8 @@ public static class Program
             ScoreCommand.Create(),
             EvalCommand.Create(),
         };
-        return root.Parse(args).Invoke();
+        var parse = root.Parse(args);
+        // Usage errors are one line and exit 2 like every other failure, not the whole help text.
+        return parse.Errors.Count > 0 ? CliErrors.Usage(parse) : parse.Invoke();
     }
 }

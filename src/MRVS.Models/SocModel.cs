@@ -12,7 +12,8 @@ using MRVS.Models.Text;
 
 namespace MRVS.Models;
 
-/// <summary>The static sizes one forward is built for (B = 1): frames, padded frame size, text length, unpadded frame size.</summary>
+/// <summary>The static sizes one forward is built for (B = 1): frames, padded frame size, text length, unpadded frame
+/// size.</summary>
 public sealed record ForwardShape(int Frames, int Height, int Width, int TextLength, int ImageHeight, int ImageWidth)
 {
     public int MaskHeight => (Height + 3) / 4;
@@ -30,13 +31,16 @@ public sealed record ForwardShape(int Frames, int Height, int Width, int TextLen
 /// </summary>
 public static class SocModel
 {
-    public const string Frames = "samples.tensors", PixelMask = "samples.mask", InputIds = "text.input_ids", AttentionMask = "text.attention_mask";
+    public const string Frames = "samples.tensors", PixelMask = "samples.mask", InputIds = "text.input_ids",
+        AttentionMask = "text.attention_mask";
     public const string PredMasks = "out.pred_masks", PredCls = "out.pred_cls";
 
-    /// <summary>F32 [1 + Q + T]: the clip's referred query, decided once on the backend (<see cref="ReferredQueryOp"/>).</summary>
+    /// <summary>F32 [1 + Q + T]: the clip's referred query, decided once on the backend (<see
+    /// cref="ReferredQueryOp"/>).</summary>
     public const string ReferredQuery = "out.referred_query";
 
-    /// <summary>U8 [T, 1, H, W] binary masks of the referred object at the original frame size (when built with one).</summary>
+    /// <summary>U8 [T, 1, H, W] binary masks of the referred object at the original frame size (when built with
+    /// one).</summary>
     public const string ReferredMasks = "out.referred_masks";
 
     /// <param name="originalSize">The frames' size before the eval resize: adds <see cref="ReferredMasks"/>, the
@@ -50,8 +54,10 @@ public static class SocModel
         var b = new GraphBuilder(config, weights);
         var g = b.Graph;
         var (t, h, w) = (shape.Frames, shape.Height, shape.Width);
-        if (t < 1 || h < 4 || w < 4) throw new ShapeException($"input: {t} frames of {h}×{w} pixels; need at least 1 frame of 4×4");
-        if (shape.TextLength < 2) throw new ShapeException($"text: {shape.TextLength} tokens; need at least <s> and </s>");
+        if (t < 1 || h < 4
+            || w < 4) throw new ShapeException($"input: {t} frames of {h}×{w} pixels; need at least 1 frame of 4×4");
+        if (shape.TextLength < 2) throw new ShapeException($"text: {shape.TextLength} tokens; need at least <s> and " +
+            $"</s>");
 
         var frames = b.Reshape(g.Input(Frames, DType.F32, t, 1, 3, h, w), "samples.tensors.frames", t, 3, h, w);
         var pixelMask = b.Reshape(g.Input(PixelMask, DType.Bool, t, 1, h, w), "samples.mask.frames", t, h, w);
@@ -70,7 +76,8 @@ public static class SocModel
         var encoded = RobertaEncoder.Build(b, ids, attention);
         var text = TextFeatures.Build(b, encoded, attention);
         var fusion = VisionLanguageFusion.Build(b, backbone.Features, backbone.Masks, pixelMask, text);
-        var transformer = DeformableTransformer.Build(b, fusion.Sources, fusion.Masks, fusion.Pos, fusion.DecoderTarget);
+        var transformer = DeformableTransformer.Build(b, fusion.Sources, fusion.Masks, fusion.Pos,
+            fusion.DecoderTarget);
         var heads = SegmentationHeads.Build(b, transformer.Hs, transformer.InitReference, transformer.InterReferences,
             fusion.LanguageQuery, fusion.SentenceFeature);
         var maskFeatures = FpnSpatialDecoder.Build(b, transformer.MemoryLevels, backbone.Features[0]);
@@ -78,7 +85,8 @@ public static class SocModel
         int layers = heads.ControllerParams.Length;
         for (int l = 0; l < layers; l++)
         {
-            var masks = MaskHead.Build(b, l, maskFeatures, heads.ControllerParams[l], heads.MaskReferences[l], shape.ImageHeight, shape.ImageWidth);
+            var masks = MaskHead.Build(b, l, maskFeatures, heads.ControllerParams[l], heads.MaskReferences[l],
+                shape.ImageHeight, shape.ImageWidth);
             if (l == heads.OutputLayer)
             {
                 b.Tap(PredMasks, masks);

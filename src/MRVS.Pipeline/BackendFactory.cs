@@ -3,38 +3,54 @@ using MRVS.Backends.Cuda;
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Backends.Cuda.Emulation;
 using MRVS.Backends.Cuda.Interop;
+using MRVS.Core.Errors;
 using MRVS.Core.Execution;
 
 namespace MRVS.Pipeline;
 
 /// <summary>
-/// Creates a backend by its CLI name: cpu, cuda (GPU), cuda-emu (the CUDA kernels emulated on the CPU), or auto (cuda
-/// when a GPU is usable, else cpu). fp16 / bf16 GEMMs exist on the cuda backends only; auto falls back to cpu only in fp32.
-/// <c>fmad: false</c> compiles the GPU's kernels with NVRTC's --fmad=false (cuda-emu never fuses: nothing changes
-/// there);
-/// <c>counters</c> runs cuda-emu's instrumented kernels (<see cref="EmulatorCounters"/>);
-/// <c>graphs: false</c> keeps the cuda backends from replaying repeated runs as captured graphs (eager launches).
+/// Creates a backend: cpu, cuda (GPU), cuda-emu (the CUDA kernels emulated on the CPU), or auto (cuda when a GPU is
+/// usable, else cpu). fp16 / bf16 GEMMs exist on the cuda backends only; auto falls back to cpu only in fp32.
 /// </summary>
 public static class BackendFactory
 {
-    /// <param name="cpuThreads">Threads of the cpu backend (also when auto falls back to it); null for every core.</param>
-    public static IBackend Create(string name, Precision precision = Precision.Fp32, bool fmad = true,
-        bool counters = false, bool graphs = true, int? cpuThreads = null)
+    /// <summary>The backend named by <paramref name="backend"/> (see <see cref="CreateResolved"/>).</summary>
+    public static IBackend Create(Backend backend, Precision precision = Precision.Fp32, int? threads = null,
+        bool fmad = true, bool counters = false, bool graphs = true) =>
+        CreateResolved(backend, precision, threads, fmad, counters, graphs).Backend;
+
+    /// <summary>The backend, and which one <see cref="Backend.Auto"/> resolved to on this machine.</summary>
+    /// <param name="backend">Which backend; <see cref="Backend.Auto"/> tries the GPU first.</param>
+    /// <param name="precision">GEMM arithmetic; fp16 and bf16 need a cuda backend.</param>
+    /// <param name="threads">
+    /// Threads of the cpu backend (also when auto falls back to it); null for every core.
+    /// </param>
+    /// <param name="fmad">
+    /// false compiles the GPU's kernels with NVRTC's --fmad=false (cuda-emu never fuses: nothing changes there).
+    /// </param>
+    /// <param name="counters">Run cuda-emu's instrumented kernels (<see cref="EmulatorCounters"/>).</param>
+    /// <param name="graphs">false keeps the cuda backends from replaying repeated runs as captured graphs.</param>
+    public static (IBackend Backend, Backend Resolved) CreateResolved(Backend backend,
+        Precision precision = Precision.Fp32, int? threads = null, bool fmad = true, bool counters = false,
+        bool graphs = true)
     {
-        if (precision != Precision.Fp32 && name is "cpu")
-            throw new ArgumentException($"precision {precision.Name()} needs the cuda or cuda-emu backend; the cpu backend computes in fp32");
-        if (counters && name != "cuda-emu")
-            throw new ArgumentException(
-                $"counters come from the instrumented emulation: use --backend cuda-emu, not {name}");
-        return name switch
+        if (threads is < 1)
+            throw new MrvsException(MrvsErrorKind.BadInput, $"thread count {threads} must be at least 1");
+        if (precision != Precision.Fp32 && backend is Backend.Cpu)
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                $"precision {precision.Name()} needs the cuda or cuda-emu backend; the cpu backend computes in fp32");
+        if (counters && backend is not Backend.CudaEmu)
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                $"counters come from the instrumented emulation: use --backend cuda-emu, not {backend.Name()}");
+        return backend switch
         {
-            "cpu" => new CpuBackend(cpuThreads),
-            "cuda" => new CudaBackend(new CudaDevice(fmad: fmad), precision, graphs),
-            "cuda-emu" => new CudaBackend(new EmulatedDevice(counters: counters), precision, graphs),
-            "auto" => precision == Precision.Fp32
-                ? TryCuda(fmad, graphs) ?? new CpuBackend(cpuThreads)
-                : new CudaBackend(new CudaDevice(fmad: fmad), precision, graphs),
-            _ => throw new ArgumentException($"unknown backend '{name}' (expected cpu, cuda, cuda-emu or auto)"),
+            Backend.Cpu => (new CpuBackend(threads), Backend.Cpu),
+            Backend.Cuda => (new CudaBackend(new CudaDevice(fmad: fmad), precision, graphs), Backend.Cuda),
+            Backend.CudaEmu => (new CudaBackend(new EmulatedDevice(counters: counters), precision, graphs),
+                Backend.CudaEmu),
+            _ when precision != Precision.Fp32 =>
+                (new CudaBackend(new CudaDevice(fmad: fmad), precision, graphs), Backend.Cuda),
+            _ => TryCuda(fmad, graphs) is { } cuda ? (cuda, Backend.Cuda) : (new CpuBackend(threads), Backend.Cpu),
         };
     }
 

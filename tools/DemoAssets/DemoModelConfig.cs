@@ -14,11 +14,16 @@ public static class DemoModelConfig
 
     public static ModelConfig Create(int vocabSize) => new(
         ModelFamily.SocPlusPlus, Variant,
-        new SwinConfig(EmbedDim: 8, Depths: [2, 2, 2, 2], NumHeads: [1, 2, 4, 8], PatchSize: [1, 4, 4], WindowSize: [2, 3, 3], MlpRatio: 2.0, PatchNorm: true),
-        new RobertaConfig(vocabSize, HiddenSize: 32, NumLayers: 1, NumHeads: 2, IntermediateSize: 64, MaxPositions: 66, TypeVocabSize: 1,
+        new SwinConfig(EmbedDim: 8, Depths: [2, 2, 2, 2], NumHeads: [1, 2, 4, 8], PatchSize: [1, 4, 4], WindowSize: [2,
+            3, 3], MlpRatio: 2.0, PatchNorm: true),
+        new RobertaConfig(vocabSize, HiddenSize: 32, NumLayers: 1, NumHeads: 2, IntermediateSize: 64, MaxPositions: 66,
+            TypeVocabSize: 1,
             LayerNormEps: 1e-5, PadTokenId: 1, BosTokenId: 0, EosTokenId: 2),
-        new DeformableConfig(DModel: 128, NHeads: 8, DimFeedforward: 32, EncLayers: 1, DecLayers: 1, NumQueries: 5, NumFeatureLevels: 4,
+        new DeformableConfig(DModel: 128, NHeads: 8, DimFeedforward: 32, EncLayers: 1, DecLayers: 1, NumQueries: 5,
+            NumFeatureLevels: 4,
             EncPoints: 1, DecPoints: 1),
-        new VocConfig(NHeads: 4, DimFeedforward: 16, EncLayers: 1, DecLayers: 1, NumQueries: 5, NumFrameQueries: 5, WindowSize: 0),
-        NumClasses: 1, MaskKernelsDim: 8, ControllerLayers: 3, DynamicMaskChannels: 8, RelCoord: true, NumProxyQueries: 4);
+        new VocConfig(NHeads: 4, DimFeedforward: 16, EncLayers: 1, DecLayers: 1, NumQueries: 5, NumFrameQueries: 5,
+            WindowSize: 0),
+        NumClasses: 1, MaskKernelsDim: 8, ControllerLayers: 3, DynamicMaskChannels: 8, RelCoord: true,
+            NumProxyQueries: 4);
 }

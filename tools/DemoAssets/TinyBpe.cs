@@ -12,7 +12,8 @@ namespace MRVS.DemoAssets;
 /// </summary>
 public sealed class TinyBpe
 {
-    private static readonly string[] Specials = [RobertaTokenizer.BosToken, RobertaTokenizer.PadToken, RobertaTokenizer.EosToken, "<unk>"];
+    private static readonly string[] Specials = [RobertaTokenizer.BosToken, RobertaTokenizer.PadToken,
+        RobertaTokenizer.EosToken, "<unk>"];
 
     private TinyBpe(List<string> tokens, List<(string Left, string Right)> merges)
     {
@@ -26,7 +27,8 @@ public sealed class TinyBpe
     /// <summary>Merge pairs in rank order.</summary>
     public IReadOnlyList<(string Left, string Right)> Merges { get; }
 
-    /// <param name="sentences">Words split on spaces; every word after the first gets RoBERTa's leading space ("Ġ").</param>
+    /// <param name="sentences">Words split on spaces; every word after the first gets RoBERTa's leading space
+    /// ("Ġ").</param>
     public static TinyBpe Train(IEnumerable<string> sentences)
     {
         var tokens = new List<string>(Specials);
@@ -54,7 +56,8 @@ public sealed class TinyBpe
                     pairs[(symbols[i], symbols[i + 1])] = pairs.GetValueOrDefault((symbols[i], symbols[i + 1])) + count;
             if (pairs.Count == 0) break;
             var (left, right) = pairs.OrderByDescending(p => p.Value)
-                .ThenBy(p => p.Key.Item1, StringComparer.Ordinal).ThenBy(p => p.Key.Item2, StringComparer.Ordinal).First().Key;
+                .ThenBy(p => p.Key.Item1, StringComparer.Ordinal).ThenBy(p => p.Key.Item2,
+                    StringComparer.Ordinal).First().Key;
             merges.Add((left, right));
             if (!tokens.Contains(left + right)) tokens.Add(left + right);
             foreach (var (symbols, _) in corpus)
@@ -68,11 +71,13 @@ public sealed class TinyBpe
         return new TinyBpe(tokens, merges);
     }
 
-    /// <summary>vocab.json (one JSON object, symbols unescaped as in roberta-base's) and merges.txt (with its "#version" line).</summary>
+    /// <summary>vocab.json (one JSON object, symbols unescaped as in roberta-base's) and merges.txt (with its
+    /// "#version" line).</summary>
     public void Write(string vocabPath, string mergesPath)
     {
         using (var stream = File.Create(vocabPath))
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder =
+            JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             for (int id = 0; id < Tokens.Count; id++) json.WriteNumber(Tokens[id], id);

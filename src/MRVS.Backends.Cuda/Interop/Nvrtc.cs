@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MRVS.Core.Errors;
 
 namespace MRVS.Backends.Cuda.Interop;
 
@@ -110,7 +111,8 @@ public static partial class Nvrtc
 }
 
 /// <summary>A kernel that NVRTC rejected: the file name and NVRTC's log.</summary>
-public sealed class KernelCompilationException(string kernel, string log) : Exception($"NVRTC could not compile {kernel}:\n{log}")
+public sealed class KernelCompilationException(string kernel, string log)
+    : MrvsException(MrvsErrorKind.Device, $"NVRTC could not compile {kernel}:\n{log}")
 {
     public string Kernel { get; } = kernel;
     public string Log { get; } = log;

@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using MRVS.Core.Errors;
 using MRVS.Core.Execution;
 using MRVS.Core.IO;
+using MRVS.Core.Limits;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Text;
 using MRVS.Pipeline;
 using MRVS.Pipeline.Benchmarking;
 
@@ -20,12 +23,14 @@ public static class BenchCommand
     {
         var variant = new Option<string?>("--variant") { Description = "a released setting, e.g. socpp-mevis-swin-t" };
         var config = new Option<string?>("--config") { Description = "a model config.json (e.g. a fixture's)" };
-        var weights = new Option<string?>("--weights") { Description = "weights.safetensors; random weights when omitted" };
-        var frames = new Option<int>("--frames") { Description = "frames per forward", DefaultValueFactory = _ => 8 };
-        var size = new Option<string>("--size") { Description = "frame size HxW", DefaultValueFactory = _ => "360x640" };
-        var tokens = new Option<int>("--tokens") { Description = "sentence length in tokens, <s> and </s> included", DefaultValueFactory = _ => 20 };
-        var runs = new Option<int>("--runs") { Description = "timed runs", DefaultValueFactory = _ => 3 };
-        var warmup = new Option<int>("--warmup") { Description = "untimed runs first", DefaultValueFactory = _ => 1 };
+        var weights = new Option<string?>("--weights") { Description =
+            "weights.safetensors; random weights when omitted" };
+        var frames = CliValues.Int("--frames", "frames per forward", 8, 1, 100_000);
+        var size = new Option<string>("--size") { Description = "frame size HxW, each side 1 to 8192",
+            DefaultValueFactory = _ => "360x640" };
+        var tokens = CliValues.Int("--tokens", "sentence length in tokens, <s> and </s> included", 20, 2, 8192);
+        var runs = CliValues.Int("--runs", "timed runs", 3, 1, 10_000);
+        var warmup = CliValues.Int("--warmup", "untimed runs first", 1, 0, 10_000);
         var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
         var threads = BackendOptions.Threads();
@@ -52,28 +57,35 @@ public static class BenchCommand
             AllowMultipleArgumentsPerToken = true,
         };
         model.AcceptOnlyFromAmong([.. GpuPeaks.Known.Keys]);
-        var cmd = new Command("bench", "Time whole forwards (random inputs) and report the per-op breakdown, efficiency and peak memory")
+        var cmd = new Command("bench",
+            "Time whole forwards (random inputs) and report the per-op breakdown, efficiency and peak memory")
         {
-            variant, config, weights, frames, size, tokens, runs, warmup, backend, precision, fmad, graphs, counters,
-            countAt, model, threads,
+            variant, config, weights, frames, size, tokens, runs, warmup, backend, precision, threads, fmad, graphs,
+            counters, countAt, model,
         };
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
             var cfg = ModelLoading.ResolveConfig(r.GetValue(variant), r.GetValue(config));
             var (h, w) = ParseSize(r.GetValue(size)!);
+            if (r.GetValue(tokens) > RobertaEncoder.MaxTokens(cfg.Roberta))
+                throw new MrvsException(MrvsErrorKind.BadInput,
+                    $"--tokens {r.GetValue(tokens)}: model '{cfg.Variant}' takes at most " +
+                        $"{RobertaEncoder.MaxTokens(cfg.Roberta)}");
             var shape = new ForwardShape(r.GetValue(frames), h, w, r.GetValue(tokens), h, w);
             using var file = r.GetValue(weights) is { } path ? SafeTensorsFile.Open(path) : null;
             var store = file is null ? WeightStore.Synthetic(seed: 1, cfg.Swin.WindowSize) : new WeightStore(file);
             bool counting = r.GetValue(counters);
             var gpus = r.GetValue(model) ?? [];
             if (!counting && (gpus.Length > 0 || r.GetValue(countAt) is not null))
-                throw new ArgumentException("--model and --count-at need --counters (with --backend cuda-emu)");
-            using var be = BackendFactory.Create(r.GetValue(backend)!, PrecisionNames.Parse(r.GetValue(precision)!),
-                r.GetValue(fmad), counting, r.GetValue(graphs), r.GetValue(threads));
+                throw new MrvsException(MrvsErrorKind.BadInput,
+                    "--model and --count-at need --counters (with --backend cuda-emu)");
+            var (created, resolved) = BackendFactory.CreateResolved(r.GetValue(backend), r.GetValue(precision),
+                r.GetValue(threads), r.GetValue(fmad), counting, r.GetValue(graphs));
+            using var be = created;
             if (!counting)
             {
-                int timed = Math.Max(1, r.GetValue(runs));
-                Print(cfg.Variant, be, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), timed));
+                Print(cfg.Variant, be, ForwardBenchmark.Run(cfg, store, shape, be, r.GetValue(warmup), r.GetValue(runs),
+                    ResourceLimits.Default.ArenaLimit(resolved.RunsOnHost())));
                 return 0;
             }
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
@@ -102,8 +114,11 @@ public static class BenchCommand
     private static (int, int) ParseSize(string s)
     {
         var parts = s.Split('x');
-        if (parts.Length == 2 && int.TryParse(parts[0], out var h) && int.TryParse(parts[1], out var w) && h > 0 && w > 0) return (h, w);
-        throw new ArgumentException($"--size '{s}' is not HxW (e.g. 360x640)");
+        if (parts.Length == 2 && int.TryParse(parts[0], out var h) && int.TryParse(parts[1], out var w)
+            && h is > 0 and <= 8192 && w is > 0 and <= 8192)
+            return (h, w);
+        throw new MrvsException(MrvsErrorKind.BadInput,
+            $"--size '{s}' is not HxW with sides from 1 to 8192 (e.g. 360x640)");
     }
 
     private static (int, int) ParseCountAt(string s, int frames)
@@ -111,7 +126,7 @@ public static class BenchCommand
         var parts = s.Split(',');
         if (parts.Length == 2 && int.TryParse(parts[0], out var a) && int.TryParse(parts[1], out var b)
             && 0 < a && a < b && b <= frames) return (a, b);
-        throw new ArgumentException(
+        throw new MrvsException(MrvsErrorKind.BadInput,
             $"--count-at '{s}' is not two frame counts A,B with 0 < A < B ≤ --frames {frames} (e.g. 1,2)");
     }
 
@@ -120,14 +135,16 @@ public static class BenchCommand
         var c = CultureInfo.InvariantCulture;
         var precision = backend.Precision;
         var sorted = r.RunMs.Order().ToList();
-        Console.WriteLine(string.Format(c, "model {0}, backend {1} ({2}), {3} frames {4}x{5}, {6} tokens", model, r.Backend, precision.Name(), r.Shape.Frames, r.Shape.Height, r.Shape.Width, r.Shape.TextLength));
+        Console.WriteLine(string.Format(c, "model {0}, backend {1} ({2}), {3} frames {4}x{5}, {6} tokens", model,
+            r.Backend, precision.Name(), r.Shape.Frames, r.Shape.Height, r.Shape.Width, r.Shape.TextLength));
         Console.WriteLine(string.Format(c, "graph build + plan + upload: {0:F0} ms", r.BuildMs));
         string replay = backend.CanCapture ? ", replayed from a CUDA graph"
             : backend.Name == "cpu" ? "" : ", eager launches";
         Console.WriteLine(string.Format(c, "forward: median {0:F1} ms, min {1:F1} ms, max {2:F1} ms over {3} runs{4}",
             r.MedianMs, sorted[0], sorted[^1], sorted.Count, replay));
         Console.WriteLine(string.Format(c,
-            "efficiency: {0:F1} GFLOP/s = {1:F1} % of this machine's GEMM peak ({2:F1} GFLOP/s); {3:F1} GFLOP per forward",
+            "efficiency: {0:F1} GFLOP/s = {1:F1} % of this machine's GEMM peak ({2:F1} GFLOP/s); {3:F1} GFLOP per " +
+                "forward",
             r.Gflops, 100 * r.Efficiency, r.GemmPeakGflops, r.ForwardFlops / 1e9));
         // CPU time measures the work only where the backend computes on the host's cores (not behind a GPU).
         if (r.Backend is "cpu" or "cuda-emu")
@@ -138,13 +155,16 @@ public static class BenchCommand
                 + "{3:F1} GFLOP per CPU-second (less load-sensitive; idle threads unseen)",
                 t.MedianCpuMs, t.MedianCpuMs / r.MedianMs, 100 * t.Efficiency, t.PeakGflopsPerCpuSecond));
         }
-        Console.WriteLine(string.Format(c, "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0, r.PeakWorkingSetBytes / 1048576.0));
+        Console.WriteLine(string.Format(c,
+            "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0,
+                r.PeakWorkingSetBytes / 1048576.0));
         Console.WriteLine(string.Format(c, "fusion: {0} nodes → {1} ({2})", r.Fusion.NodesBefore, r.Fusion.NodesAfter,
             string.Join(", ", r.Fusion.Fired.Select(f => $"{f.Key} ×{f.Value}"))));
         double total = r.ByOp.Sum(x => x.Ms);
         Console.WriteLine("per op kind (one run timed node by node, with device events where the backend has them):");
         foreach (var o in r.ByOp)
-            Console.WriteLine(string.Format(c, "  {0,-30} {1,10:F1} ms {2,6:F1} % {3,8:F1} GFLOP {4,7:F1} GFLOP/s  ({5} nodes)",
+            Console.WriteLine(string.Format(c,
+                "  {0,-30} {1,10:F1} ms {2,6:F1} % {3,8:F1} GFLOP {4,7:F1} GFLOP/s  ({5} nodes)",
                 o.Op, o.Ms, 100 * o.Ms / total, o.Flops / 1e9, o.Flops / (o.Ms * 1e6), o.Nodes));
     }
 }

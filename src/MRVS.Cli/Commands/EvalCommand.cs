@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using MRVS.Core.Execution;
 using MRVS.Pipeline.Evaluation;
 using MRVS.Pipeline.Evaluation.Protocols;
 
@@ -27,10 +26,22 @@ public static class EvalCommand
             Required = true,
         };
         var split = new Option<string?>("--split") { Description = "split (default: valid; test for A2D / JHMDB)" };
-        var shard = new Option<string>("--shard")
+        var shard = new Option<(int Index, int Count)>("--shard")
         {
             Description = "i/n: run only slice i (0-based) of n; merge the n folders with --merge",
-            DefaultValueFactory = _ => "0/1",
+            DefaultValueFactory = _ => (0, 1),
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+                var parts = text.Split('/');
+                if (parts.Length == 2
+                    && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
+                    && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n)
+                    && i < n)
+                    return (i, n);
+                r.AddError($"--shard '{text}' is not i/n with 0 ≤ i < n (e.g. 0/4)");
+                return default;
+            },
         };
         var resume = new Option<bool>("--resume")
         {
@@ -41,41 +52,51 @@ public static class EvalCommand
             Description = "run folders (shards) to merge into --out",
             AllowMultipleArgumentsPerToken = true,
         };
-        var backend = BackendOptions.Backend("auto");
+        var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
+        var threads = BackendOptions.Threads();
+        var quiet = CliValues.Quiet();
+        var json = CliValues.Json();
         var cmd = new Command("eval",
             "Run a benchmark split as the official scripts do: submission files and the official figures")
         {
-            dataset, root, model, output, split, shard, resume, merge, backend, precision,
+            dataset, root, model, output, split, shard, resume, merge, backend, precision, threads, quiet, json,
         };
-        cmd.SetAction(r => CliErrors.Guard(() => CtrlC.Run(cancel =>
+        // A run needs its dataset and model; a merge only run folders. Checked with the parse, as usage errors.
+        cmd.Validators.Add(r =>
+        {
+            if (r.GetValue(merge) is { Length: > 0 }) return;
+            foreach (var required in new[] { dataset, root, model })
+                if (r.GetValue(required) is null)
+                    r.AddError($"{required.Name} is required to run an evaluation (or --merge RUN... to join shards)");
+        });
+        cmd.SetAction(r => CliErrors.Guard(() => SignalCancellation.Run(cancel =>
         {
             EvalSummary summary;
             if (r.GetValue(merge) is { Length: > 0 } runs) summary = EvalRunner.Merge(runs, r.GetValue(output)!);
             else
             {
-                var parts = r.GetValue(shard)!.Split('/');
-                if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n))
-                    throw new ArgumentException($"--shard '{r.GetValue(shard)}': expected i/n, e.g. 0/4");
-                var options = new EvalOptions(
-                    r.GetValue(dataset) ?? throw new ArgumentException("--dataset is required (or --merge)"),
-                    r.GetValue(root) ?? throw new ArgumentException("--root is required"),
-                    r.GetValue(model) ?? throw new ArgumentException("--model is required"),
+                var (i, n) = r.GetValue(shard);
+                var options = new EvalOptions(r.GetValue(dataset)!, r.GetValue(root)!, r.GetValue(model)!,
                     r.GetValue(output)!)
                 {
                     Split = r.GetValue(split), ShardIndex = i, ShardCount = n, Resume = r.GetValue(resume),
-                    Backend = r.GetValue(backend)!, Precision = PrecisionNames.Parse(r.GetValue(precision)!),
+                    Backend = r.GetValue(backend), Precision = r.GetValue(precision), Threads = r.GetValue(threads),
                 };
-                var progress = new EvalConsoleProgress();
+                using var progress = new EvalConsoleProgress(r.GetValue(quiet));
                 summary = EvalRunner.Run(options, progress, cancel);
-                progress.Finish();
             }
-            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} videos, {1} expressions, {2} frames",
-                summary.Videos, summary.Expressions, summary.Frames));
-            Console.WriteLine(summary.Merged
-                ? $"figures: {summary.Figures ?? NoFigures}"
-                : $"shard done; when every shard is, run: mrvs eval --merge <run folders> --out <folder>");
-            Console.WriteLine($"wrote {summary.OutputDirectory}");
+            if (r.GetValue(json)) JsonOutput.Object(j =>
+            {
+                j.WriteString("output", summary.OutputDirectory);
+                j.WriteNumber("videos", summary.Videos);
+                j.WriteNumber("expressions", summary.Expressions);
+                j.WriteNumber("frames", summary.Frames);
+                j.WriteBoolean("merged", summary.Merged);
+                if (summary.Figures is { } figures) j.WriteString("figures", figures);
+                else j.WriteNull("figures");
+            });
+            else if (!r.GetValue(quiet)) Print(summary);
             return 0;
         }, "finished videos are kept, continue with --resume")));
         return cmd;
@@ -83,24 +104,39 @@ public static class EvalCommand
 
     private const string NoFigures = "none (no ground truth: submit the files to the evaluation server)";
 
-    /// <summary>Progress on stderr: redrawn on a terminal, a line per video when redirected.</summary>
-    private sealed class EvalConsoleProgress : IProgress<EvalProgress>
+    private static void Print(EvalSummary summary)
     {
-        private readonly bool _terminal = !Console.IsErrorRedirected;
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} videos, {1} expressions, {2} frames",
+            summary.Videos, summary.Expressions, summary.Frames));
+        Console.WriteLine(summary.Merged
+            ? $"figures: {summary.Figures ?? NoFigures}"
+            : "shard done; when every shard is, run: mrvs eval --merge <run folders> --out <folder>");
+        Console.WriteLine($"wrote {summary.OutputDirectory}");
+    }
+
+    /// <summary>
+    /// Progress on a terminal's stderr, one line redrawn per video and erased at the end (nothing in logs and pipes,
+    /// where an error is then the only line, as for <c>mrvs segment</c>).
+    /// </summary>
+    private sealed class EvalConsoleProgress(bool quiet) : IProgress<EvalProgress>, IDisposable
+    {
+        private readonly bool _enabled = !quiet && !Console.IsErrorRedirected;
+        private bool _drawn;
 
         public void Report(EvalProgress p)
         {
+            if (!_enabled) return;
             var c = CultureInfo.InvariantCulture;
             var eta = p.Remaining is { } left ? left.ToString(@"hh\:mm\:ss", c) : "-";
-            var line = string.Format(c, "videos {0}/{1}, expressions {2}, frames {3}, elapsed {4}, ETA {5}",
-                p.VideosDone, p.VideosTotal, p.Expressions, p.Frames, p.Elapsed.ToString(@"hh\:mm\:ss", c), eta);
-            if (_terminal) Console.Error.Write($"\r{line}  ");
-            else Console.Error.WriteLine(line);
+            Console.Error.Write(string.Format(c,
+                "\rvideos {0}/{1}, expressions {2}, frames {3}, elapsed {4}, ETA {5}\x1b[K",
+                p.VideosDone, p.VideosTotal, p.Expressions, p.Frames, p.Elapsed.ToString(@"hh\:mm\:ss", c), eta));
+            _drawn = true;
         }
 
-        public void Finish()
+        public void Dispose()
         {
-            if (_terminal) Console.Error.WriteLine();
+            if (_drawn) Console.Error.Write("\r\x1b[K");
         }
     }
 }

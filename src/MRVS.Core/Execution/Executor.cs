@@ -1,5 +1,7 @@
+using MRVS.Core.Errors;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Fusion;
+using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Core.Execution;
@@ -31,9 +33,12 @@ public sealed class Executor : IDisposable
     public FusionResult? Fusion { get; }
 
     /// <param name="outputs">Tap names to produce; null for every tap of the graph.</param>
+    /// <param name="maxArenaBytes">The most the arena may take (<see cref="ResourceLimits.MaxArenaBytes"/>); checked
+    /// before allocating.</param>
     /// <param name="fuse">Run <see cref="GraphFusion"/> first (on every backend); requested outputs are never fused
     /// away.</param>
-    public Executor(ComputeGraph graph, IBackend backend, IEnumerable<string>? outputs = null, bool fuse = true)
+    public Executor(ComputeGraph graph, IBackend backend, IEnumerable<string>? outputs = null,
+        long maxArenaBytes = long.MaxValue, bool fuse = true)
     {
         _backend = backend;
         var requested = new List<(string Name, Value Value)>();
@@ -62,6 +67,14 @@ public sealed class Executor : IDisposable
         if (unsupported.Count > 0)
             throw new NotSupportedException($"backend '{backend.Name}' has no kernel for {unsupported.Count} op "
                 + $"kind(s): {string.Join(", ", unsupported)}");
+        // Host tensors are spans: one over 2 GiB cannot be fed or copied out.
+        foreach (var (name, v) in graph.Inputs.Concat(graph.Taps.Where(t => _outputsByValue.ContainsKey(t.Value))))
+            if (v.Type.Bytes > int.MaxValue)
+                throw new MrvsException(MrvsErrorKind.ResourceLimit,
+                    $"'{name}' {v.Type} is {ErrorText.Bytes(v.Type.Bytes)}, more than the 2 GiB a host tensor holds");
+        if (Plan.ArenaBytes > maxArenaBytes)
+            throw ResourceLimits.Exceeded($"the forward needs {ErrorText.Bytes(Plan.ArenaBytes)} for its intermediates",
+                nameof(ResourceLimits.MaxArenaBytes), ErrorText.Bytes(maxArenaBytes));
         _arena = backend.AllocateArena(Math.Max(Plan.ArenaBytes, MemoryPlanner.Alignment));
         foreach (var n in Plan.Schedule)
             foreach (var i in n.Inputs)

@@ -3,10 +3,13 @@ namespace MRVS.Core.Tensors;
 /// <summary>Helpers over shapes stored as int[] (row-major, last index fastest).</summary>
 public static class Shape
 {
+    /// <summary>
+    /// The element count; <see cref="OverflowException"/> past 64 bits (only a hostile header gets there).
+    /// </summary>
     public static long Elements(ReadOnlySpan<int> shape)
     {
         long n = 1;
-        foreach (var d in shape) n *= d;
+        foreach (var d in shape) n = checked(n * d);
         return n;
     }
 

@@ -12,7 +12,8 @@ namespace MRVS.Models.Backbone;
 /// </summary>
 public static class SwinBlock
 {
-    /// <param name="shiftRegions">The stage's shift-mask region labels [nW, N] for a shifted block, null for a regular one.</param>
+    /// <param name="shiftRegions">The stage's shift-mask region labels [nW, N] for a shifted block, null for a regular
+    /// one.</param>
     public static Value Build(GraphBuilder b, Value x, string prefix, int heads, SwinWindow window, Value? shiftRegions)
     {
         int d = x.Dim(0), h = x.Dim(1), w = x.Dim(2), c = x.Dim(3);
@@ -31,7 +32,8 @@ public static class SwinBlock
         x = b.Plus(x, merged, $"{prefix}.residual1");
 
         int hidden = (int)(c * b.Config.Swin.MlpRatio);
-        var mlp = b.Linear(b.Linear(b.LayerNorm(x, $"{prefix}.norm2"), $"{prefix}.mlp.fc1", hidden, Activation.Gelu), $"{prefix}.mlp.fc2", c);
+        var mlp = b.Linear(b.Linear(b.LayerNorm(x, $"{prefix}.norm2"), $"{prefix}.mlp.fc1", hidden, Activation.Gelu),
+            $"{prefix}.mlp.fc2", c);
         return b.Plus(x, mlp, $"{prefix}.residual2");
     }
 

@@ -1,13 +1,16 @@
+using MRVS.Core.Errors;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Models.Backbone;
 
-/// <summary>Build-time tables of Video Swin window attention: the clipped window, the relative position bias and the shift-mask regions.</summary>
+/// <summary>Build-time tables of Video Swin window attention: the clipped window, the relative position bias and the
+/// shift-mask regions.</summary>
 public static class SwinWindowTables
 {
-    /// <summary>Per-axis window and shift after clipping: an axis no longer than its window uses its size and no shift.</summary>
+    /// <summary>Per-axis window and shift after clipping: an axis no longer than its window uses its size and no
+    /// shift.</summary>
     public static SwinWindow Clip(int[] window, int[] shift, int d, int h, int w)
     {
         int[] size = [d, h, w];
@@ -42,7 +45,7 @@ public static class SwinWindowTables
             {
                 int expected = WindowAttentionOp.RelativeIndex(window, i, j);
                 if (idx[i * full + j] != expected)
-                    throw new InvalidDataException($"{indexName}[{i}, {j}] = {idx[i * full + j]}, "
+                    throw new MrvsException(MrvsErrorKind.BadModel, $"{indexName}[{i}, {j}] = {idx[i * full + j]}, "
                         + $"expected {expected}: not Video Swin's relative position index");
             }
         var transposed = Tensor.Zeros(DType.F32, heads, rows);
@@ -55,9 +58,9 @@ public static class SwinWindowTables
 
     /// <summary>
     /// The shifted-window mask's region labels [nW, N], one per token of each window of the padded volume: 9·r_d +
-    /// 3·r_h + r_w from the slices [0, P−w), [P−w, P−s), [P−s, P) per axis, as upstream's compute_mask assigns them
-    /// (later slices win, so an unshifted axis is all region 2) and partitions them (as is, without a roll). The window
-    /// attention adds −100 between tokens of different labels.
+    /// 3·r_h + r_w from the slices [0, P−w), [P−w, P−s), [P−s, P) per axis, as upstream's compute_mask assigns
+    /// them (later slices win, so an unshifted axis is all region 2) and partitions them (as is, without a roll). The
+    /// window attention adds −100 between tokens of different labels.
     /// </summary>
     public static Tensor ShiftRegions(SwinWindow win, int d, int h, int w)
     {

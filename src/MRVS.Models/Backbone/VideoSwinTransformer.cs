@@ -6,7 +6,8 @@ using MRVS.Models.Config;
 
 namespace MRVS.Models.Backbone;
 
-/// <summary>Swin stage outputs [T, C_s, h_s, w_s] (before patch merging, no output norm) and the pixel mask resized to each.</summary>
+/// <summary>Swin stage outputs [T, C_s, h_s, w_s] (before patch merging, no output norm) and the pixel mask resized to
+/// each.</summary>
 public sealed record BackboneOutput(Value[] Features, Value[] Masks);
 
 /// <summary>
@@ -36,12 +37,14 @@ public static class VideoSwinTransformer
             // BasicLayer: one clipped window and one shift mask for the stage; even blocks do not shift.
             var window = SwinWindowTables.Clip(cfg.WindowSize, shift, t, h, w);
             var regular = new SwinWindow(window.Size, [0, 0, 0]);
-            var regions = window.Shift.Any(v => v > 0) ? b.Constant($"{P}.layers.{s}.shift_regions", SwinWindowTables.ShiftRegions(window, t, h, w)) : null;
+            var regions = window.Shift.Any(v => v > 0) ? b.Constant($"{P}.layers.{s}.shift_regions",
+                SwinWindowTables.ShiftRegions(window, t, h, w)) : null;
             for (int j = 0; j < cfg.Depths[s]; j++)
             {
                 string prefix = $"{P}.layers.{s}.blocks.{j}";
                 bool shifted = j % 2 == 1 && regions is not null;
-                x = SwinBlock.Build(b, x, prefix, cfg.NumHeads[s], shifted ? window : regular, shifted ? regions : null);
+                x = SwinBlock.Build(b, x, prefix, cfg.NumHeads[s], shifted ? window : regular, shifted ? regions
+                    : null);
                 b.Tap($"{prefix}.out", b.Reshape(x, $"{prefix}.out", 1, t, h, w, c));
             }
             features[s] = b.Permute(x, $"backbone.out.{s}", 0, 3, 1, 2);
@@ -61,25 +64,33 @@ public static class VideoSwinTransformer
             if (!ok) throw new ModelConfigException($"{P} (Video Swin): {message}");
         }
         Require(cfg.Depths.Length > 0 && cfg.Depths.Length == cfg.NumHeads.Length && cfg.Depths.All(d => d > 0),
-            $"depths [{string.Join(", ", cfg.Depths)}] and num_heads [{string.Join(", ", cfg.NumHeads)}] must name the same stages, each with blocks");
-        Require(cfg.WindowSize.Length == 3 && cfg.WindowSize.All(s => s > 0), $"window_size [{string.Join(", ", cfg.WindowSize)}] must be 3 positive sizes (t, h, w)");
+            $"depths [{string.Join(", ", cfg.Depths)}] and num_heads [{string.Join(", ", cfg.NumHeads)}] must name " +
+                $"the same stages, each with blocks");
+        Require(cfg.WindowSize.Length == 3 && cfg.WindowSize.All(s => s > 0),
+            $"window_size [{string.Join(", ", cfg.WindowSize)}] must be 3 positive sizes (t, h, w)");
         Require(cfg.PatchSize is [1, var ph, var pw] && ph == pw && ph > 0,
-            $"patch_size [{string.Join(", ", cfg.PatchSize)}] must be (1, p, p): a temporal patch of 1 keeps one feature map per frame");
-        Require(cfg.EmbedDim > 0 && cfg.MlpRatio > 0, $"embed_dim {cfg.EmbedDim} and mlp_ratio {cfg.MlpRatio} must be positive");
+            $"patch_size [{string.Join(", ", cfg.PatchSize)}] must be (1, p, p): a temporal patch of 1 keeps one " +
+                $"feature map per frame");
+        Require(cfg.EmbedDim > 0 && cfg.MlpRatio > 0,
+            $"embed_dim {cfg.EmbedDim} and mlp_ratio {cfg.MlpRatio} must be positive");
         for (int s = 0; s < cfg.Depths.Length; s++)
-            Require(cfg.NumHeads[s] > 0 && (cfg.EmbedDim << s) % cfg.NumHeads[s] == 0, $"stage {s} has {cfg.EmbedDim << s} channels, not divisible by its {cfg.NumHeads[s]} heads");
+            Require(cfg.NumHeads[s] > 0 && (cfg.EmbedDim << s) % cfg.NumHeads[s] == 0,
+                $"stage {s} has {cfg.EmbedDim << s} channels, not divisible by its {cfg.NumHeads[s]} heads");
     }
 
     private static void CheckInputs(Value frames, Value pixelMask)
     {
         if (frames.DType != DType.F32 || frames.Rank != 4 || frames.Dim(1) != 3 || frames.Shape.Any(d => d <= 0))
-            throw new ShapeException($"{P}: frames are {frames.Type}, expected F32[T, 3, H, W] (normalised RGB frames of one clip)");
+            throw new ShapeException($"{P}: frames are {frames.Type}, expected F32[T, 3, H, W] (normalised RGB " +
+                $"frames of one clip)");
         int t = frames.Dim(0), h = frames.Dim(2), w = frames.Dim(3);
         if (pixelMask.DType != DType.Bool || !pixelMask.Shape.AsSpan().SequenceEqual([t, h, w]))
-            throw new ShapeException($"{P}: pixel mask is {pixelMask.Type}, expected Bool[{t}, {h}, {w}] (frames, height, width) like the frames");
+            throw new ShapeException($"{P}: pixel mask is {pixelMask.Type}, expected Bool[{t}, {h}, {w}] (frames, " +
+                $"height, width) like the frames");
     }
 
-    /// <summary>PatchEmbed3D with a (1, p, p) patch: right/bottom zero padding, a per-frame p×p stride-p conv, then (patch_norm) LayerNorm.</summary>
+    /// <summary>PatchEmbed3D with a (1, p, p) patch: right/bottom zero padding, a per-frame p×p stride-p conv, then
+    /// (patch_norm) LayerNorm.</summary>
     private static Value PatchEmbed(GraphBuilder b, Value frames)
     {
         string p = $"{P}.patch_embed";
@@ -87,7 +98,8 @@ public static class VideoSwinTransformer
         int t = frames.Dim(0), h = frames.Dim(2), w = frames.Dim(3), c0 = cfg.EmbedDim, patch = cfg.PatchSize[1];
         int padH = (patch - h % patch) % patch, padW = (patch - w % patch) % patch;
         var padded = padH == 0 && padW == 0 ? frames : b.Add(new PadOp(0, 0, padH, padW), $"{p}.pad", frames);
-        var weight = b.Reshape(b.Weight($"{p}.proj.weight", c0, 3, 1, patch, patch), $"{p}.proj.weight2d", c0, 3, patch, patch);
+        var weight = b.Reshape(b.Weight($"{p}.proj.weight", c0, 3, 1, patch, patch), $"{p}.proj.weight2d", c0, 3, patch,
+            patch);
         var conv = b.Add(new Conv2dOp(stride: patch), $"{p}.proj", padded, weight, b.Weight($"{p}.proj.bias", c0));
         var tokens = b.Permute(conv, $"{p}.channels_last", 0, 2, 3, 1);
         if (cfg.PatchNorm) tokens = b.LayerNorm(tokens, $"{p}.norm");
@@ -96,7 +108,8 @@ public static class VideoSwinTransformer
         return tokens;
     }
 
-    /// <summary>PatchMerging: gather the 2×2 phases (odd sizes zero-padded) → LayerNorm(4C) → Linear 4C → 2C without bias.</summary>
+    /// <summary>PatchMerging: gather the 2×2 phases (odd sizes zero-padded) → LayerNorm(4C) → Linear 4C → 2C
+    /// without bias.</summary>
     private static Value PatchMerging(GraphBuilder b, Value x, int s)
     {
         string p = $"{P}.downsamples.{s}";

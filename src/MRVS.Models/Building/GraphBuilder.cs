@@ -24,13 +24,15 @@ public sealed class GraphBuilder(ModelConfig config, WeightStore weights)
     {
         if (_weights.TryGetValue(key, out var v))
         {
-            if (!v.Shape.AsSpan().SequenceEqual(shape)) throw new ShapeException($"{key}: used as {Shape.Format(shape)} and {Shape.Format(v.Shape)}");
+            if (!v.Shape.AsSpan().SequenceEqual(shape)) throw new ShapeException($"{key}: used as " +
+                $"{Shape.Format(shape)} and {Shape.Format(v.Shape)}");
             return v;
         }
         return _weights[key] = Graph.Constant(key, Weights.F32(key, shape));
     }
 
-    /// <summary>Rows [start, start + count) of a weight (e.g. the q, k or v part of an in_proj_weight) as a constant view.</summary>
+    /// <summary>Rows [start, start + count) of a weight (e.g. the q, k or v part of an in_proj_weight) as a constant
+    /// view.</summary>
     public Value WeightRows(string key, int[] shape, int start, int count)
     {
         string name = $"{key}[{start}:{start + count}]";
@@ -42,7 +44,8 @@ public sealed class GraphBuilder(ModelConfig config, WeightStore weights)
     /// <summary>A build-time table (position grids, bias gathers, masks) as a constant.</summary>
     public Value Constant(string name, Tensor t) => Graph.Constant(name, t);
 
-    public Value Constant(string name, ReadOnlySpan<float> values, params int[] shape) => Graph.Constant(name, Tensor.FromSpan(values, shape));
+    public Value Constant(string name, ReadOnlySpan<float> values, params int[] shape) => Graph.Constant(name,
+        Tensor.FromSpan(values, shape));
 
     public Value Add(Op op, string name, params Value[] inputs) => Graph.Add(op, name, inputs);
 
@@ -78,10 +81,12 @@ public sealed class GraphBuilder(ModelConfig config, WeightStore weights)
     public Value Plus(Value a, Value b, string name) => Binary(BinaryKind.Add, a, b, name);
     public Value Times(Value a, Value b, string name) => Binary(BinaryKind.Mul, a, b, name);
     public Value Unary(UnaryKind kind, Value x, string name) => Add(new UnaryOp(kind), name, x);
-    public Value Scale(Value x, float alpha, string name, float beta = 0f) => Add(new UnaryOp(UnaryKind.Affine, alpha, beta), name, x);
+    public Value Scale(Value x, float alpha, string name, float beta = 0f) => Add(new UnaryOp(UnaryKind.Affine, alpha,
+        beta), name, x);
     public Value Reshape(Value x, string name, params int[] shape) => Add(new ReshapeOp(shape), name, x);
     public Value Permute(Value x, string name, params int[] perm) => Add(new PermuteOp(perm), name, x);
-    public Value Slice(Value x, int axis, int start, int length, string name, int step = 1) => Add(new SliceOp(axis, start, length, step), name, x);
+    public Value Slice(Value x, int axis, int start, int length, string name, int step = 1) => Add(new SliceOp(axis,
+        start, length, step), name, x);
     public Value Concat(int axis, string name, params Value[] xs) => Add(new ConcatOp(axis), name, xs);
 
     /// <summary>
@@ -89,18 +94,23 @@ public sealed class GraphBuilder(ModelConfig config, WeightStore weights)
     /// their positional terms already; value does not. Weights from <c>{prefix}.in_proj_weight/bias</c> (rows q, k, v)
     /// and <c>{prefix}.out_proj</c>. Key padding mask Bool [B, Lk] (True = ignore) is optional.
     /// </summary>
-    /// <param name="name">Node names when one module runs several times (e.g. "vlf.2" for the weights of "vlf"); defaults to the prefix.</param>
-    public Value MultiheadAttention(Value query, Value key, Value value, string prefix, int heads, Value? keyPaddingMask = null, string? name = null)
+    /// <param name="name">Node names when one module runs several times (e.g. "vlf.2" for the weights of "vlf");
+    /// defaults to the prefix.</param>
+    public Value MultiheadAttention(Value query, Value key, Value value, string prefix, int heads,
+        Value? keyPaddingMask = null, string? name = null)
     {
         int e = query.Dim(-1);
         name ??= prefix;
         var (q, k, v) = InputProjections(query, key, value, prefix, name);
         var op = new AttentionOp(heads, AttentionScaling.ScaleQuery, keyPaddingMask: keyPaddingMask is not null);
-        var o = keyPaddingMask is null ? Add(op, $"{name}.attention", q, k, v) : Add(op, $"{name}.attention", q, k, v, keyPaddingMask);
-        return Linear(o, Weight($"{prefix}.out_proj.weight", e, e), Weight($"{prefix}.out_proj.bias", e), $"{name}.out_proj");
+        var o = keyPaddingMask is null ? Add(op, $"{name}.attention", q, k, v) : Add(op, $"{name}.attention", q, k, v,
+            keyPaddingMask);
+        return Linear(o, Weight($"{prefix}.out_proj.weight", e, e), Weight($"{prefix}.out_proj.bias", e),
+            $"{name}.out_proj");
     }
 
-    /// <summary>nn.MultiheadAttention's q, k and v projections (rows of <c>{prefix}.in_proj_weight/bias</c>), nodes named <c>{name}.q_proj</c> etc.</summary>
+    /// <summary>nn.MultiheadAttention's q, k and v projections (rows of <c>{prefix}.in_proj_weight/bias</c>), nodes
+    /// named <c>{name}.q_proj</c> etc.</summary>
     public (Value Q, Value K, Value V) InputProjections(Value query, Value key, Value value, string prefix, string name)
     {
         int e = query.Dim(-1);

@@ -16,6 +16,7 @@ public static class SyntheticStateDict
         var store = new WeightStore(source);
         SocModel.Build(config, store, ForwardShape.WeightBinding);
         // The source keeps what it made, so asking again returns the tensors the build bound.
-        return store.Layout.ToDictionary(s => s.Key, s => source.Find(s.AliasOf ?? s.Key, s.DType, s.Shape)!, StringComparer.Ordinal);
+        return store.Layout.ToDictionary(s => s.Key, s => source.Find(s.AliasOf ?? s.Key, s.DType, s.Shape)!,
+            StringComparer.Ordinal);
     }
 }

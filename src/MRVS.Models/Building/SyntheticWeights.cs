@@ -13,7 +13,8 @@ public static class SyntheticWeights
     public static Tensor Make(string key, DType dtype, int[] shape, int seed, int[] swinWindow)
     {
         var t = Tensor.Zeros(dtype, shape);
-        if (key.EndsWith(".relative_position_index", StringComparison.Ordinal) && dtype == DType.I64 && shape.Length == 2)
+        if (key.EndsWith(".relative_position_index", StringComparison.Ordinal) && dtype == DType.I64
+            && shape.Length == 2)
         {
             FillSwinRelativeIndex(t.Span<long>(), shape[0], swinWindow);
             return t;
@@ -28,9 +29,11 @@ public static class SyntheticWeights
         // Not HashCode.Combine: it is randomised per process, and the weights must be the same on every run.
         var rng = new Random(unchecked(StableHash(key) * 31 + seed));
         bool isNormScale = key.EndsWith(".weight", StringComparison.Ordinal) && shape.Length == 1;
-        double bound = isNormScale ? 0 : 1.0 / Math.Sqrt(Math.Max(1, shape.Length > 1 ? (int)(t.ElementCount / shape[0]) : shape[0]));
+        double bound = isNormScale ? 0 : 1.0 / Math.Sqrt(Math.Max(1, shape.Length > 1 ? (int)(t.ElementCount / shape[0])
+            : shape[0]));
         var s = t.Span<float>();
-        for (int i = 0; i < s.Length; i++) s[i] = isNormScale ? 1f + (float)(rng.NextDouble() * 0.2 - 0.1) : (float)((rng.NextDouble() * 2 - 1) * bound);
+        for (int i = 0; i < s.Length; i++) s[i] = isNormScale ? 1f + (float)(rng.NextDouble() * 0.2 - 0.1)
+            : (float)((rng.NextDouble() * 2 - 1) * bound);
         return t;
     }
 
@@ -38,7 +41,8 @@ public static class SyntheticWeights
     private static void FillSwinRelativeIndex(Span<long> index, int n, int[] window)
     {
         int wd = window[0], wh = window[1], ww = window[2];
-        if (n != wd * wh * ww) throw new ArgumentException($"a relative_position_index of {n}×{n} does not fit the Swin window ({wd}, {wh}, {ww})");
+        if (n != wd * wh * ww) throw new ArgumentException($"a relative_position_index of {n}×{n} does not fit the " +
+            $"Swin window ({wd}, {wh}, {ww})");
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
                 index[i * n + j] = WindowAttentionOp.RelativeIndex(window, i, j);

@@ -1,3 +1,5 @@
+using MRVS.Core.Errors;
+
 namespace MRVS.Models.Building;
 
 /// <summary>What is wrong with one weight.</summary>
@@ -20,8 +22,15 @@ public sealed record WeightProblem(WeightProblemKind Kind, string Key, string Te
 /// one short line however many keys are wrong (a checkpoint of another model, a prefix on every key): the first
 /// <see cref="Listed"/> problems, then the counts by kind; <see cref="Problems"/> holds them all.
 /// </summary>
-public sealed class WeightBindingException(string source, IReadOnlyList<WeightProblem> problems)
-    : Exception($"{source}: {Summarize(problems)}")
+/// <param name="incomplete">
+/// Binding stopped early (<see cref="WeightStore.StandInBudget"/>): more problems may exist.
+/// </param>
+public sealed class WeightBindingException(string source, IReadOnlyList<WeightProblem> problems,
+    bool incomplete = false)
+    : MrvsException(MrvsErrorKind.BadModel, $"{source}: {Summarize(problems)}" + (incomplete
+        ? "; binding stopped there: the missing and mismatched weights add up to over 1 GiB, so these weights do not " +
+            "belong to this config"
+        : ""))
 {
     public const int Listed = 5;
 

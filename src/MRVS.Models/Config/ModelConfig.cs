@@ -1,9 +1,14 @@
 using System.Text.Json;
+using System.Globalization;
+using MRVS.Core.Errors;
+using MRVS.Core.IO;
+using MRVS.Core.Limits;
 using System.Text.Json.Nodes;
 
 namespace MRVS.Models.Config;
 
-public sealed record SwinConfig(int EmbedDim, int[] Depths, int[] NumHeads, int[] PatchSize, int[] WindowSize, double MlpRatio, bool PatchNorm);
+public sealed record SwinConfig(int EmbedDim, int[] Depths, int[] NumHeads, int[] PatchSize, int[] WindowSize,
+    double MlpRatio, bool PatchNorm);
 
 public sealed record RobertaConfig(int VocabSize, int HiddenSize, int NumLayers, int NumHeads, int IntermediateSize,
     int MaxPositions, int TypeVocabSize, double LayerNormEps, int PadTokenId, int BosTokenId, int EosTokenId);
@@ -11,7 +16,8 @@ public sealed record RobertaConfig(int VocabSize, int HiddenSize, int NumLayers,
 public sealed record DeformableConfig(int DModel, int NHeads, int DimFeedforward, int EncLayers, int DecLayers,
     int NumQueries, int NumFeatureLevels, int EncPoints, int DecPoints);
 
-public sealed record VocConfig(int NHeads, int DimFeedforward, int EncLayers, int DecLayers, int NumQueries, int NumFrameQueries, int WindowSize);
+public sealed record VocConfig(int NHeads, int DimFeedforward, int EncLayers, int DecLayers, int NumQueries,
+    int NumFrameQueries, int WindowSize);
 
 /// <summary>
 /// Everything that shapes a SOC / SOC++ model, read from the fixtures' config.json layout
@@ -47,23 +53,33 @@ public sealed record ModelConfig(
 
     public int[] BackboneChannels => Enumerable.Range(0, Swin.Depths.Length).Select(i => Swin.EmbedDim << i).ToArray();
 
-    public static ModelConfig Load(string path)
+    /// <summary>
+    /// Reads a config.json (a regular file of at most <see cref="ResourceLimits.MaxTextFileBytes"/>).
+    /// </summary>
+    public static ModelConfig Load(string path, ResourceLimits? limits = null)
     {
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelConfigException($"{path}: cannot read the model config ({e.Message})");
-        }
-        return Parse(text, path);
+        var bytes = InputFile.ReadAllBytes(path, "model config", MrvsErrorKind.BadModel,
+            (limits ?? ResourceLimits.Default).MaxTextFileBytes);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new ModelConfigException($"{path}: the model config is not UTF-8 text");
+        return Parse(System.Text.Encoding.UTF8.GetString(bytes), path);
     }
 
+    /// <summary>
+    /// Parses and checks a config: every field present with its type, in a range the model can be built with (each
+    /// failure names the field), and the fields consistent with each other.
+    /// </summary>
     public static ModelConfig Parse(string json, string source)
     {
         JsonNode? root;
-        try { root = JsonNode.Parse(json); }
-        catch (JsonException e) { throw new ModelConfigException($"{source}: not valid JSON ({e.Message})"); }
-        if (root is not JsonObject r) throw new ModelConfigException($"{source}: the model config must be a JSON object");
+        try
+        {
+            // Duplicate keys are refused: which of two values would count is anyone's guess.
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
+        }
+        catch (JsonException e) { throw new ModelConfigException($"{source}: not valid JSON ({ErrorText.Json(e)})"); }
+        if (root is not JsonObject r) throw new ModelConfigException($"{source}: the model config must be a JSON " +
+            $"object");
         var reader = new FieldReader(r, source);
 
         string fam = reader.Str("family");
@@ -73,30 +89,40 @@ public sealed record ModelConfig(
             "socpp" => ModelFamily.SocPlusPlus,
             _ => throw new ModelConfigException($"{source}: family '{fam}' is not 'soc' or 'socpp'"),
         };
+        // Ranges hold every released model with a wide margin and keep what a config alone makes the engine allocate
+        // (stand-in weights, window tables, the graph) bounded.
+        const string sw = "swin.fields.", rb = "roberta.fields.", dt = "config.DeformTransformer.", vc = "config.VOC.";
         var swin = new SwinConfig(
-            reader.Int("swin.fields.embed_dim"), reader.Ints("swin.fields.depths"), reader.Ints("swin.fields.num_heads"),
-            reader.Ints("swin.fields.patch_size"), reader.Ints("swin.fields.window_size"),
-            reader.Dbl("swin.fields.mlp_ratio"), reader.Bool("swin.fields.patch_norm"));
+            reader.Int(sw + "embed_dim", 1, 1024), reader.Ints(sw + "depths", 4, 1, 32),
+                reader.Ints(sw + "num_heads", 4, 1, 64),
+            reader.Ints(sw + "patch_size", 3, 1, 16), reader.Ints(sw + "window_size", 3, 1, 16),
+            reader.Dbl(sw + "mlp_ratio", 0, 16), reader.Bool(sw + "patch_norm"));
+        int vocab = reader.Int(rb + "vocab_size", 3, 1_000_000);
         var rob = new RobertaConfig(
-            reader.Int("roberta.fields.vocab_size"), reader.Int("roberta.fields.hidden_size"),
-            reader.Int("roberta.fields.num_hidden_layers"), reader.Int("roberta.fields.num_attention_heads"),
-            reader.Int("roberta.fields.intermediate_size"), reader.Int("roberta.fields.max_position_embeddings"),
-            reader.Int("roberta.fields.type_vocab_size"), reader.Dbl("roberta.fields.layer_norm_eps"),
-            reader.Int("roberta.fields.pad_token_id"), reader.Int("roberta.fields.bos_token_id"), reader.Int("roberta.fields.eos_token_id"));
+            vocab, reader.Int(rb + "hidden_size", 1, 4096),
+            reader.Int(rb + "num_hidden_layers", 1, 48), reader.Int(rb + "num_attention_heads", 1, 64),
+            reader.Int(rb + "intermediate_size", 1, 16384), reader.Int(rb + "max_position_embeddings", 3, 8192),
+            reader.Int(rb + "type_vocab_size", 1, 16), reader.Dbl(rb + "layer_norm_eps", 0, 0.1),
+            reader.Int(rb + "pad_token_id", 0, vocab - 1), reader.Int(rb + "bos_token_id", 0, vocab - 1),
+            reader.Int(rb + "eos_token_id", 0, vocab - 1));
         var tr = new DeformableConfig(
-            reader.Int("config.DeformTransformer.d_model"), reader.Int("config.DeformTransformer.nheads"),
-            reader.Int("config.DeformTransformer.dim_feedforward"), reader.Int("config.DeformTransformer.enc_layers"),
-            reader.Int("config.DeformTransformer.dec_layers"), reader.Int("config.DeformTransformer.num_queries"),
-            reader.Int("config.DeformTransformer.num_feature_levels"), reader.Int("config.DeformTransformer.enc_n_points"),
-            reader.Int("config.DeformTransformer.dec_n_points"));
+            reader.Int(dt + "d_model", 32, 4096), reader.Int(dt + "nheads", 1, 64),
+            reader.Int(dt + "dim_feedforward", 1, 16384), reader.Int(dt + "enc_layers", 1, 32),
+            reader.Int(dt + "dec_layers", 1, 32), reader.Int(dt + "num_queries", 1, 1000),
+            reader.Int(dt + "num_feature_levels", 4, 4), reader.Int(dt + "enc_n_points", 1, 32),
+            reader.Int(dt + "dec_n_points", 1, 32));
         var voc = new VocConfig(
-            reader.Int("config.VOC.nheads"), reader.Int("config.VOC.dim_feedforward"), reader.Int("config.VOC.enc_layers"),
-            reader.Int("config.VOC.dec_layers"), reader.Int("config.VOC.num_queries"), reader.Int("config.VOC.num_frame_queries"),
-            reader.Int("config.VOC.window_size"));
-        var cfg = new ModelConfig(family, reader.OptStr("variant") ?? reader.OptStr("fixture") ?? "custom", swin, rob, tr, voc,
-            reader.Int("config.num_classes"), reader.Int("config.mask_kernels_dim"), reader.Int("config.controller_layers"),
-            reader.Int("config.dynamic_mask_channels"), reader.Bool("config.rel_coord"),
-            family == ModelFamily.SocPlusPlus ? reader.Int("config.num_proxy_query") : 0);
+            reader.Int(vc + "nheads", 1, 64), reader.Int(vc + "dim_feedforward", 1, 16384),
+                reader.Int(vc + "enc_layers", 1, 32),
+            reader.Int(vc + "dec_layers", 1, 32), reader.Int(vc + "num_queries", 1, 1000),
+                reader.Int(vc + "num_frame_queries", 1, 1000),
+            reader.Int(vc + "window_size", 0, 0));
+        var cfg = new ModelConfig(family, reader.OptStr("variant") ?? reader.OptStr("fixture") ?? "custom", swin, rob,
+            tr, voc,
+            reader.Int("config.num_classes", 1, 1000), reader.Int("config.mask_kernels_dim", 1, 1024),
+            reader.Int("config.controller_layers", 1, 16), reader.Int("config.dynamic_mask_channels", 1, 256),
+                reader.Bool("config.rel_coord"),
+            family == ModelFamily.SocPlusPlus ? reader.Int("config.num_proxy_query", 1, 1000) : 0);
         cfg.Validate(source);
         return cfg;
     }
@@ -104,19 +130,35 @@ public sealed record ModelConfig(
     private void Validate(string source)
     {
         void Check(bool ok, string what) { if (!ok) throw new ModelConfigException($"{source}: {what}"); }
-        Check(Swin.Depths.Length == 4 && Swin.NumHeads.Length == 4, "swin depths and num_heads must have 4 stages");
-        Check(Swin.PatchSize.Length == 3 && Swin.WindowSize.Length == 3, "swin patch_size and window_size must have 3 entries (t, h, w)");
-        Check(Transformer.NumFeatureLevels == 4, $"num_feature_levels {Transformer.NumFeatureLevels} ≠ 4 (3 backbone levels + 1 extra)");
-        Check(Transformer.DModel % Transformer.NHeads == 0, $"d_model {Transformer.DModel} is not a multiple of nheads {Transformer.NHeads}");
-        Check(Transformer.DModel % 32 == 0, $"d_model {Transformer.DModel} is not a multiple of 32 (GroupNorm(32, d) in input_proj)");
-        Check(Transformer.DModel % FusionHeads == 0, $"d_model {Transformer.DModel} is not a multiple of the 8 fusion heads");
-        Check(Transformer.DModel % Voc.NHeads == 0, $"d_model {Transformer.DModel} is not a multiple of VOC nheads {Voc.NHeads}");
+        int windowTokens = Swin.WindowSize[0] * Swin.WindowSize[1] * Swin.WindowSize[2];
+        Check(windowTokens <= MaxWindowTokens,
+            $"swin window_size [{string.Join(", ", Swin.WindowSize)}] holds {windowTokens} tokens, more than " +
+                $"{MaxWindowTokens}");
+        Check(Swin.Depths.Sum() <= 64, $"swin depths [{string.Join(", ", Swin.Depths)}] add up to more than 64 blocks");
+        Check(Transformer.NumFeatureLevels == 4,
+            $"num_feature_levels {Transformer.NumFeatureLevels} ≠ 4 (3 backbone levels + 1 extra)");
+        Check(Transformer.DModel % Transformer.NHeads == 0,
+            $"d_model {Transformer.DModel} is not a multiple of nheads {Transformer.NHeads}");
+        Check(Transformer.DModel % 32 == 0,
+            $"d_model {Transformer.DModel} is not a multiple of 32 (GroupNorm(32, d) in input_proj)");
+        Check(Transformer.DModel % FusionHeads == 0,
+            $"d_model {Transformer.DModel} is not a multiple of the 8 fusion heads");
+        Check(Transformer.DModel % Voc.NHeads == 0,
+            $"d_model {Transformer.DModel} is not a multiple of VOC nheads {Voc.NHeads}");
         Check(Voc.WindowSize == 0, $"VOC window_size {Voc.WindowSize} is not supported (every released config uses 0)");
-        Check(Voc.NumFrameQueries == Transformer.NumQueries, $"VOC num_frame_queries {Voc.NumFrameQueries} ≠ num_queries {Transformer.NumQueries}");
-        Check(Roberta.HiddenSize % Roberta.NumHeads == 0, $"RoBERTa hidden {Roberta.HiddenSize} is not a multiple of heads {Roberta.NumHeads}");
+        Check(Voc.NumFrameQueries == Transformer.NumQueries,
+            $"VOC num_frame_queries {Voc.NumFrameQueries} ≠ num_queries {Transformer.NumQueries}");
+        Check(Roberta.HiddenSize % Roberta.NumHeads == 0,
+            $"RoBERTa hidden {Roberta.HiddenSize} is not a multiple of heads {Roberta.NumHeads}");
         for (int s = 0; s < 4; s++)
-            Check((Swin.EmbedDim << s) % Swin.NumHeads[s] == 0, $"swin stage {s}: channels {Swin.EmbedDim << s} not a multiple of heads {Swin.NumHeads[s]}");
+            Check((Swin.EmbedDim << s) % Swin.NumHeads[s] == 0,
+                $"swin stage {s}: channels {Swin.EmbedDim << s} not a multiple of heads {Swin.NumHeads[s]}");
     }
+
+    /// <summary>
+    /// Tokens of a Swin window at most (the released 8 × 7 × 7 has 392): each block's bias is heads × tokens².
+    /// </summary>
+    private const int MaxWindowTokens = 1024;
 
     /// <summary>Writes this config in the same layout it is read from.</summary>
     public string ToJson()
@@ -140,12 +182,14 @@ public sealed record ModelConfig(
                     ["d_model"] = V(Transformer.DModel), ["nheads"] = V(Transformer.NHeads),
                     ["dim_feedforward"] = V(Transformer.DimFeedforward), ["enc_layers"] = V(Transformer.EncLayers),
                     ["dec_layers"] = V(Transformer.DecLayers), ["num_queries"] = V(Transformer.NumQueries),
-                    ["num_feature_levels"] = V(Transformer.NumFeatureLevels), ["enc_n_points"] = V(Transformer.EncPoints),
+                    ["num_feature_levels"] = V(Transformer.NumFeatureLevels), ["enc_n_points"] =
+                        V(Transformer.EncPoints),
                     ["dec_n_points"] = V(Transformer.DecPoints),
                 },
                 ["VOC"] = new JsonObject
                 {
-                    ["nheads"] = V(Voc.NHeads), ["dim_feedforward"] = V(Voc.DimFeedforward), ["enc_layers"] = V(Voc.EncLayers),
+                    ["nheads"] = V(Voc.NHeads), ["dim_feedforward"] = V(Voc.DimFeedforward), ["enc_layers"] =
+                        V(Voc.EncLayers),
                     ["dec_layers"] = V(Voc.DecLayers), ["num_queries"] = V(Voc.NumQueries),
                     ["num_frame_queries"] = V(Voc.NumFrameQueries), ["window_size"] = V(Voc.WindowSize),
                 },
@@ -154,7 +198,8 @@ public sealed record ModelConfig(
             {
                 ["fields"] = new JsonObject
                 {
-                    ["embed_dim"] = V(Swin.EmbedDim), ["depths"] = V(A(Swin.Depths)), ["num_heads"] = V(A(Swin.NumHeads)),
+                    ["embed_dim"] = V(Swin.EmbedDim), ["depths"] = V(A(Swin.Depths)), ["num_heads"] =
+                        V(A(Swin.NumHeads)),
                     ["patch_size"] = V(A(Swin.PatchSize)), ["window_size"] = V(A(Swin.WindowSize)),
                     ["mlp_ratio"] = V(Swin.MlpRatio), ["patch_norm"] = V(Swin.PatchNorm),
                 },
@@ -165,7 +210,8 @@ public sealed record ModelConfig(
                 {
                     ["vocab_size"] = V(Roberta.VocabSize), ["hidden_size"] = V(Roberta.HiddenSize),
                     ["num_hidden_layers"] = V(Roberta.NumLayers), ["num_attention_heads"] = V(Roberta.NumHeads),
-                    ["intermediate_size"] = V(Roberta.IntermediateSize), ["max_position_embeddings"] = V(Roberta.MaxPositions),
+                    ["intermediate_size"] = V(Roberta.IntermediateSize), ["max_position_embeddings"] =
+                        V(Roberta.MaxPositions),
                     ["type_vocab_size"] = V(Roberta.TypeVocabSize), ["layer_norm_eps"] = V(Roberta.LayerNormEps),
                     ["pad_token_id"] = V(Roberta.PadTokenId), ["bos_token_id"] = V(Roberta.BosTokenId),
                     ["eos_token_id"] = V(Roberta.EosTokenId),
@@ -189,49 +235,71 @@ public sealed record ModelConfig(
             return n;
         }
 
-        private JsonNode Req(string path) => Find(path) ?? throw new ModelConfigException($"{source}: missing field '{path}'");
+        private JsonNode Req(string path) => Find(path)
+            ?? throw new ModelConfigException($"{source}: missing field '{path}'");
 
         private ModelConfigException Bad(string path, string expected, JsonNode? n) =>
             new($"{source}: field '{path}' is {n?.ToJsonString() ?? "null"}, expected {expected}");
 
-        public int Int(string path)
+        /// <summary>An integer field in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+        public int Int(string path, int min, int max)
         {
             var n = Req(path);
-            try { return n.GetValue<int>(); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path, "an integer", n); }
+            return InRange(TryInt(n), min, max) ?? throw Bad(path, Expected(min, max), n);
         }
 
-        public double Dbl(string path)
+        /// <summary>A finite number in (<paramref name="minExclusive"/>, <paramref name="max"/>].</summary>
+        public double Dbl(string path, double minExclusive, double max)
         {
             var n = Req(path);
-            try { return n.GetValue<double>(); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path, "a number", n); }
+            double? v = n is JsonValue j && j.TryGetValue<double>(out var d) ? d : null;
+            if (v is not { } x || !double.IsFinite(x) || x <= minExclusive || x > max)
+                throw Bad(path, $"a number above {minExclusive.ToString(CultureInfo.InvariantCulture)} and at most " +
+                    $"{max.ToString(CultureInfo.InvariantCulture)}", n);
+            return x;
         }
 
         public bool Bool(string path)
         {
             var n = Req(path);
             try { return n.GetValue<bool>(); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path, "true or false", n); }
+            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path,
+                "true or false", n); }
         }
 
         public string Str(string path)
         {
             var n = Req(path);
             try { return n.GetValue<string>(); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path, "a string", n); }
+            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path, "a string",
+                n); }
         }
 
         public string? OptStr(string path) => Find(path) is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-        public int[] Ints(string path)
+        /// <summary>
+        /// An array of <paramref name="count"/> integers, each in [<paramref name="min"/>, <paramref name="max"/>].
+        /// </summary>
+        public int[] Ints(string path, int count, int min, int max)
         {
             var n = Req(path);
-            if (n is not JsonArray a) throw Bad(path, "an array of integers", n);
-            try { return a.Select(x => x!.GetValue<int>()).ToArray(); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException or NullReferenceException) { throw Bad(path, "an array of integers", n); }
+            var expected = $"an array of {count} integers from {min} to {max}";
+            if (n is not JsonArray a || a.Count != count) throw Bad(path, expected, n);
+            var values = new int[count];
+            for (int i = 0; i < count; i++)
+                values[i] = InRange(TryInt(a[i]), min, max) ?? throw Bad(path, expected, n);
+            return values;
         }
+
+        private static int? TryInt(JsonNode? n) => n is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
+
+        private static int? InRange(int? value, int min, int max) =>
+            value is { } v && v >= min && v <= max ? v : null;
+
+        private static string Expected(int min, int max) =>
+            min == max ? $"{min}" : $"an integer from {min} to {max}";
     }
 }
 
-public sealed class ModelConfigException(string message) : Exception(message);
+/// <summary>A config.json that cannot describe a model; the message names the file and the field.</summary>
+public sealed class ModelConfigException(string message) : MrvsException(MrvsErrorKind.BadModel, message);

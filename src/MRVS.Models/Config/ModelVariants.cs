@@ -10,13 +10,16 @@ public static class ModelVariants
     public static readonly IReadOnlyDictionary<string, (ModelFamily Family, string Swin, string Description)> All =
         new Dictionary<string, (ModelFamily, string, string)>
         {
-            ["soc-ytvos-swin-t"] = (ModelFamily.Soc, "t", "SOC, Ref-YouTube-VOS (from scratch, with pretrain or joint), Video-Swin-T"),
-            ["soc-ytvos-swin-b"] = (ModelFamily.Soc, "b", "SOC, Ref-YouTube-VOS (with pretrain or joint; also Ref-DAVIS17), Video-Swin-B"),
+            ["soc-ytvos-swin-t"] = (ModelFamily.Soc, "t",
+                "SOC, Ref-YouTube-VOS (from scratch, with pretrain or joint), Video-Swin-T"),
+            ["soc-ytvos-swin-b"] = (ModelFamily.Soc, "b",
+                "SOC, Ref-YouTube-VOS (with pretrain or joint; also Ref-DAVIS17), Video-Swin-B"),
             ["soc-a2d-swin-t"] = (ModelFamily.Soc, "t", "SOC, A2D-Sentences (also JHMDB-Sentences), Video-Swin-T"),
             ["soc-a2d-swin-b"] = (ModelFamily.Soc, "b", "SOC, A2D-Sentences with pretrain, Video-Swin-B"),
             ["socpp-a2d-swin-t"] = (ModelFamily.SocPlusPlus, "t", "SOC++, A2D-Sentences, Video-Swin-T"),
             ["socpp-mevis-swin-t"] = (ModelFamily.SocPlusPlus, "t", "SOC++, MeViS, Video-Swin-T"),
-            ["socpp-ytvos-swin-b"] = (ModelFamily.SocPlusPlus, "b", "SOC++, Ref-YouTube-VOS joint (also Ref-DAVIS17), Video-Swin-B"),
+            ["socpp-ytvos-swin-b"] = (ModelFamily.SocPlusPlus, "b",
+                "SOC++, Ref-YouTube-VOS joint (also Ref-DAVIS17), Video-Swin-B"),
         };
 
     public static ModelConfig Get(string name)
@@ -40,6 +43,7 @@ public static class ModelVariants
         var transformer = new DeformableConfig(256, 8, 2048, 3, 3, 20, 4, 4, 4);
         var voc = new VocConfig(8, 2048, 3, 3, 20, 20, 0);
         return new ModelConfig(family, name, backbone, roberta, transformer, voc, NumClasses: 1, MaskKernelsDim: 8,
-            ControllerLayers: 3, DynamicMaskChannels: 8, RelCoord: true, NumProxyQueries: family == ModelFamily.SocPlusPlus ? 20 : 0);
+            ControllerLayers: 3, DynamicMaskChannels: 8, RelCoord: true,
+                NumProxyQueries: family == ModelFamily.SocPlusPlus ? 20 : 0);
     }
 }

@@ -19,7 +19,8 @@ public static class MsDeformAttention
     /// <param name="reference">[N, Lq, L, 2 | 4].</param>
     /// <param name="input">[N, S, d], the flattened levels.</param>
     /// <param name="keep">[N, S, 1] 1 for valid tokens, 0 for padding.</param>
-    public static Result Build(GraphBuilder b, string prefix, Value query, Value reference, Value input, Value keep, int[][] shapes, int points)
+    public static Result Build(GraphBuilder b, string prefix, Value query, Value reference, Value input, Value keep,
+        int[][] shapes, int points)
     {
         int n = query.Dim(0), d = query.Dim(2), heads = b.Config.Transformer.NHeads, levels = shapes.Length;
         var value = b.Times(b.Linear(input, $"{prefix}.value_proj", d), keep, $"{prefix}.value_masked");

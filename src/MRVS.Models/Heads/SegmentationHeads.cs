@@ -8,7 +8,8 @@ using MRVS.Models.Voc;
 
 namespace MRVS.Models.Heads;
 
-/// <summary>Per decoder layer: the dynamic mask-head parameters [T, Q, P_dyn] and the reference (cx, cy) after that layer [T, Q, 2]; and which layer is the model's output.</summary>
+/// <summary>Per decoder layer: the dynamic mask-head parameters [T, Q, P_dyn] and the reference (cx, cy) after that
+/// layer [T, Q, 2]; and which layer is the model's output.</summary>
 public sealed record HeadsOutput(int OutputLayer, Value[] ControllerParams, Value[] MaskReferences);
 
 /// <summary>
@@ -20,7 +21,8 @@ public sealed record HeadsOutput(int OutputLayer, Value[] ControllerParams, Valu
 /// </summary>
 public static class SegmentationHeads
 {
-    public static HeadsOutput Build(GraphBuilder b, Value hs, Value initReference, Value interReferences, Value languageQuery, Value sentenceFeature)
+    public static HeadsOutput Build(GraphBuilder b, Value hs, Value initReference, Value interReferences,
+        Value languageQuery, Value sentenceFeature)
     {
         var cfg = b.Config;
         bool socpp = cfg.Family == ModelFamily.SocPlusPlus;
@@ -50,13 +52,16 @@ public static class SegmentationHeads
             b.Tap($"class_embed.{l}.out", classes[l]);
             var delta = DeformableTransformer.BoxMlp(b, hsVoc[l], l, $"bbox_embed.{l}");
             b.Tap($"bbox_embed.{l}.out", delta);
-            boxes[l] = b.Unary(UnaryKind.Sigmoid, b.Plus(delta, PriorLogits(b, l, initReference, interReferences), $"bbox.{l}.logits"), $"bbox.{l}");
+            boxes[l] = b.Unary(UnaryKind.Sigmoid, b.Plus(delta, PriorLogits(b, l, initReference, interReferences),
+                $"bbox.{l}.logits"), $"bbox.{l}");
 
             parameters[l] = Controller(b, hsVoc[l], l);
             int p = parameters[l].Dim(2);
             b.Tap($"controller.{l}.out", b.Reshape(parameters[l], $"controller.{l}.out", t, 1, q, p));
-            b.Tap($"controller.{l}.params_b_tq_n", b.Reshape(parameters[l], $"controller.{l}.params_b_tq_n", 1, t * q, p));
-            var after = b.Reshape(b.Slice(interReferences, 0, l, 1, $"mask_reference.{l}.layer"), $"mask_reference.{l}.box", t, q, 4);
+            b.Tap($"controller.{l}.params_b_tq_n", b.Reshape(parameters[l], $"controller.{l}.params_b_tq_n", 1, t * q,
+                p));
+            var after = b.Reshape(b.Slice(interReferences, 0, l, 1, $"mask_reference.{l}.layer"),
+                $"mask_reference.{l}.box", t, q, 4);
             references[l] = b.Slice(after, 2, 0, 2, $"mask_reference.{l}");
         }
         b.Tap("head.hs_voc", Stack(b, hsVoc, "head.hs_voc"));
@@ -78,26 +83,32 @@ public static class SegmentationHeads
 
     private static void CheckInputs(Value hs, Value initReference, Value interReferences, Value sentenceFeature)
     {
-        if (hs.Shape.Length != 4) throw new ShapeException($"heads: decoder states hs are {hs.Type}, expected [layers, T, queries, d_model]");
+        if (hs.Shape.Length != 4) throw new ShapeException($"heads: decoder states hs are {hs.Type}, expected " +
+            $"[layers, T, queries, d_model]");
         int layers = hs.Dim(0), t = hs.Dim(1), q = hs.Dim(2), d = hs.Dim(3);
         if (!initReference.Shape.AsSpan().SequenceEqual([t, q, 2]))
-            throw new ShapeException($"heads: init_reference is {initReference.Type}, expected [{t}, {q}, 2] (T, queries, cx cy)");
+            throw new ShapeException($"heads: init_reference is {initReference.Type}, expected [{t}, {q}, 2] (T, " +
+                $"queries, cx cy)");
         if (!interReferences.Shape.AsSpan().SequenceEqual([layers, t, q, 4]))
-            throw new ShapeException($"heads: inter_references are {interReferences.Type}, expected [{layers}, {t}, {q}, 4] (layers, T, queries, cx cy w h)");
+            throw new ShapeException($"heads: inter_references are {interReferences.Type}, expected [{layers}, {t}, " +
+                $"{q}, 4] (layers, T, queries, cx cy w h)");
         if (!sentenceFeature.Shape.AsSpan().SequenceEqual([1, d]))
             throw new ShapeException($"heads: text_sentence_feature is {sentenceFeature.Type}, expected [1, {d}]");
     }
 
-    /// <summary>inverse_sigmoid of the reference before layer l: init_reference (2-d, offsetting only cx, cy) for l = 0, else inter_references[l − 1].</summary>
+    /// <summary>inverse_sigmoid of the reference before layer l: init_reference (2-d, offsetting only cx, cy) for l =
+    /// 0, else inter_references[l − 1].</summary>
     private static Value PriorLogits(GraphBuilder b, int l, Value initReference, Value interReferences)
     {
         int t = initReference.Dim(0), q = initReference.Dim(1);
         if (l == 0)
         {
             var xy = b.Unary(UnaryKind.InverseSigmoid, initReference, "bbox.0.prior.xy");
-            return b.Concat(2, "bbox.0.prior", xy, b.Constant("bbox.0.prior.zero_wh", Tensor.Zeros(DType.F32, t, q, 2)));
+            return b.Concat(2, "bbox.0.prior", xy, b.Constant("bbox.0.prior.zero_wh", Tensor.Zeros(DType.F32, t, q,
+                2)));
         }
-        var before = b.Reshape(b.Slice(interReferences, 0, l - 1, 1, $"bbox.{l}.reference"), $"bbox.{l}.reference.view", t, q, 4);
+        var before = b.Reshape(b.Slice(interReferences, 0, l - 1, 1, $"bbox.{l}.reference"), $"bbox.{l}.reference.view",
+            t, q, 4);
         return b.Unary(UnaryKind.InverseSigmoid, before, $"bbox.{l}.prior");
     }
 
@@ -109,7 +120,8 @@ public static class SegmentationHeads
         {
             bool last = k == layers - 1;
             int outF = last ? b.Config.NumDynamicParams : d;
-            x = b.Linear(x, b.Weight($"controller.layers.{k}.weight", outF, x.Dim(-1)), b.Weight($"controller.layers.{k}.bias", outF),
+            x = b.Linear(x, b.Weight($"controller.layers.{k}.weight", outF, x.Dim(-1)),
+                b.Weight($"controller.layers.{k}.bias", outF),
                 $"controller.{l}.{k}", last ? Activation.None : Activation.Relu);
         }
         return x;

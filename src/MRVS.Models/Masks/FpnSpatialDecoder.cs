@@ -29,7 +29,8 @@ public static class FpnSpatialDecoder
         for (int i = 0; i < skips.Length; i++)
         {
             var lateral = Conv(b, skips[i], $"{P}.adapter{i + 1}", dims[i + 1], kernel: 1);
-            var up = b.Add(new InterpolateOp(InterpolationMode.Nearest, lateral.Dim(2), lateral.Dim(3)), $"{P}.upsample{i + 1}", x);
+            var up = b.Add(new InterpolateOp(InterpolationMode.Nearest, lateral.Dim(2), lateral.Dim(3)),
+                $"{P}.upsample{i + 1}", x);
             x = ConvGnRelu(b, b.Plus(lateral, up, $"{P}.skip{i + 1}"), i + 3, dims[i + 2]);
         }
         var output = Conv(b, x, $"{P}.out_lay", b.Config.MaskKernelsDim, kernel: 3);
@@ -48,6 +49,7 @@ public static class FpnSpatialDecoder
     {
         var conv = Conv(b, x, $"{P}.lay{layer}", outChannels, kernel: 3);
         string gn = $"{P}.gn{layer}";
-        return b.Add(new GroupNormOp(8, 1e-5f, relu: true), gn, conv, b.Weight($"{gn}.weight", outChannels), b.Weight($"{gn}.bias", outChannels));
+        return b.Add(new GroupNormOp(8, 1e-5f, relu: true), gn, conv, b.Weight($"{gn}.weight", outChannels),
+            b.Weight($"{gn}.bias", outChannels));
     }
 }

@@ -19,11 +19,14 @@ public static class MaskHead
     /// <param name="parameters">Controller output [T, Q, P].</param>
     /// <param name="reference">Normalised (cx, cy) after the layer's box refinement [T, Q, 2].</param>
     /// <returns>Mask logits [T, 1, Q, h, w] (stride 4 of the padded input).</returns>
-    public static Value Build(GraphBuilder b, int layer, Value maskFeatures, Value parameters, Value reference, int imageHeight, int imageWidth)
+    public static Value Build(GraphBuilder b, int layer, Value maskFeatures, Value parameters, Value reference,
+        int imageHeight, int imageWidth)
     {
         string p = $"mask_head.{layer}";
-        int t = maskFeatures.Dim(0), c = maskFeatures.Dim(1), h = maskFeatures.Dim(2), w = maskFeatures.Dim(3), q = parameters.Dim(1);
-        var op = new DynamicMaskHeadOp(b.Config.DynamicMaskChannels, b.Config.ControllerLayers, imageHeight, imageWidth, FeatureStride);
+        int t = maskFeatures.Dim(0), c = maskFeatures.Dim(1), h = maskFeatures.Dim(2), w = maskFeatures.Dim(3), q =
+            parameters.Dim(1);
+        var op = new DynamicMaskHeadOp(b.Config.DynamicMaskChannels, b.Config.ControllerLayers, imageHeight, imageWidth,
+            FeatureStride);
         var logits = b.Add(op, $"{p}.dynamic_conv", maskFeatures, parameters, reference);
 
         var perInstance = b.Reshape(logits, $"{p}.logits", t * q, 1, h, w);
@@ -38,8 +41,10 @@ public static class MaskHead
         return masks;
     }
 
-    /// <summary>The parameter split as upstream's parse_dynamic_params lays it out ([instances·out, in, 1, 1] weights, [instances·out] biases).</summary>
-    private static void TapParameters(GraphBuilder b, string p, DynamicMaskHeadOp op, Value parameters, int inputChannels)
+    /// <summary>The parameter split as upstream's parse_dynamic_params lays it out ([instances·out, in, 1, 1] weights,
+    /// [instances·out] biases).</summary>
+    private static void TapParameters(GraphBuilder b, string p, DynamicMaskHeadOp op, Value parameters,
+        int inputChannels)
     {
         int instances = parameters.Dim(0) * parameters.Dim(1), np = parameters.Dim(2);
         var flat = b.Reshape(parameters, $"{p}.params", instances, np);
@@ -50,7 +55,8 @@ public static class MaskHead
         {
             int outs = biases[l];
             var slice = b.Slice(flat, 1, offset, weights[l], $"{p}.dyn_weight.{l}.slice");
-            b.Tap($"{p}.dyn_weight.{l}", b.Reshape(slice, $"{p}.dyn_weight.{l}", instances * outs, weights[l] / outs, 1, 1));
+            b.Tap($"{p}.dyn_weight.{l}", b.Reshape(slice, $"{p}.dyn_weight.{l}", instances * outs, weights[l] / outs, 1,
+                1));
             offset += weights[l];
         }
         for (int l = 0; l < biases.Length; l++)
@@ -62,19 +68,23 @@ public static class MaskHead
     }
 
     /// <summary>
-    /// Upstream's replicated conv input [1, T·Q·(C + 2), h, w] — per instance the frame's features then the relative
-    /// coordinates — built from plain ops for the features_in tap only (the fused op never materialises it).
+    /// Upstream's replicated conv input [1, T·Q·(C + 2), h, w] — per instance the frame's features then the
+    /// relative coordinates — built from plain ops for the features_in tap only (the fused op never materialises it).
     /// </summary>
-    private static Value ConcatenatedInputs(GraphBuilder b, string p, Value maskFeatures, Value reference, int q, int imageHeight, int imageWidth)
+    private static Value ConcatenatedInputs(GraphBuilder b, string p, Value maskFeatures, Value reference, int q,
+        int imageHeight, int imageWidth)
     {
         int t = maskFeatures.Dim(0), c = maskFeatures.Dim(1), h = maskFeatures.Dim(2), w = maskFeatures.Dim(3);
         var locations = Locations(b, h, w);
         var scale = b.Constant($"{p}.image_size", [imageWidth, (float)imageHeight], 2);
         var refPx = b.Reshape(b.Times(reference, scale, $"{p}.reference_px"), $"{p}.reference_px.view", t, q, 1, 2);
-        var rel = b.Binary(BinaryKind.Sub, refPx, b.Reshape(locations, $"{p}.locations.view", 1, 1, h * w, 2), $"{p}.relative_coords");
-        var relChw = b.Permute(b.Reshape(rel, $"{p}.relative_coords.view", t, q, h, w, 2), $"{p}.relative_coords.chw", 0, 1, 4, 2, 3);
+        var rel = b.Binary(BinaryKind.Sub, refPx, b.Reshape(locations, $"{p}.locations.view", 1, 1, h * w, 2),
+            $"{p}.relative_coords");
+        var relChw = b.Permute(b.Reshape(rel, $"{p}.relative_coords.view", t, q, h, w, 2), $"{p}.relative_coords.chw",
+            0, 1, 4, 2, 3);
         var zeros = b.Constant($"{p}.query_broadcast", Tensor.Zeros(DType.F32, 1, q, 1, 1, 1));
-        var repeated = b.Plus(b.Reshape(maskFeatures, $"{p}.features.view", t, 1, c, h, w), zeros, $"{p}.features.repeat");
+        var repeated = b.Plus(b.Reshape(maskFeatures, $"{p}.features.view", t, 1, c, h, w), zeros,
+            $"{p}.features.repeat");
         var joined = b.Concat(2, $"{p}.features_in.concat", repeated, relChw);
         return b.Reshape(joined, $"{p}.features_in", 1, t * q * (c + 2), h, w);
     }

@@ -12,16 +12,19 @@ namespace MRVS.Models.PostProcessing;
 /// </summary>
 public static class ReferYoutubeVosPostProcess
 {
-    /// <summary>Pixels whose upsampled logit is this close to 0 may flip with float32 rounding (counted, not changed).</summary>
+    /// <summary>Pixels whose upsampled logit is this close to 0 may flip with float32 rounding (counted, not
+    /// changed).</summary>
     public const float AmbiguousLogit = 1e-4f;
 
     /// <param name="predCls">[T, 1, Q, K] class logits.</param>
     /// <param name="predMasks">[T, 1, Q, h4, w4] mask logits.</param>
     /// <param name="decision">[1 + Q + T] the referred query as the backend decided it.</param>
-    public static IReadOnlyDictionary<string, Tensor> Run(Tensor predCls, Tensor predMasks, Tensor decision, (int H, int W) padded,
+    public static IReadOnlyDictionary<string, Tensor> Run(Tensor predCls, Tensor predMasks, Tensor decision, (int H,
+        int W) padded,
         (int H, int W) resized, (int H, int W) original)
     {
-        int t = predCls.Shape[0], q = predCls.Shape[2], k = predCls.Shape[3], h4 = predMasks.Shape[3], w4 = predMasks.Shape[4];
+        int t = predCls.Shape[0], q = predCls.Shape[2], k = predCls.Shape[3], h4 = predMasks.Shape[3], w4 =
+            predMasks.Shape[4];
         var cls = predCls.Span<float>();
         var prob = Tensor.Zeros(DType.F32, 1, q, k);
         var p = prob.Span<float>();
@@ -36,10 +39,12 @@ public static class ReferYoutubeVosPostProcess
         var selectedLogits = Tensor.Zeros(DType.F32, 1, t, h4, w4);
         var masks = predMasks.Span<float>();
         for (int ti = 0; ti < t; ti++)
-            masks.Slice((ti * q + selected) * h4 * w4, h4 * w4).CopyTo(selectedLogits.Span<float>().Slice(ti * h4 * w4, h4 * w4));
+            masks.Slice((ti * q + selected) * h4 * w4, h4 * w4).CopyTo(selectedLogits.Span<float>().Slice(ti * h4 * w4,
+                h4 * w4));
 
         var upsampled = Tensor.Zeros(DType.F32, 1, t, padded.H, padded.W);
-        Resize.Bilinear(selectedLogits.Span<float>(), upsampled.Span<float>(), t, h4, w4, padded.H, padded.W, alignCorners: false);
+        Resize.Bilinear(selectedLogits.Span<float>(), upsampled.Span<float>(), t, h4, w4, padded.H, padded.W,
+            alignCorners: false);
         var up = upsampled.Span<float>();
         var binary = Tensor.Zeros(DType.Bool, 1, t, padded.H, padded.W);
         var bin = binary.Span<byte>();
@@ -63,7 +68,8 @@ public static class ReferYoutubeVosPostProcess
             {
                 int sy = Resize.NearestSource(y, resized.H, original.H);
                 for (int x = 0; x < original.W; x++)
-                    fin[(ti * original.H + y) * original.W + x] = (byte)cr[(ti * resized.H + sy) * resized.W + Resize.NearestSource(x, resized.W, original.W)];
+                    fin[(ti * original.H + y) * original.W + x] = (byte)cr[(ti * resized.H + sy) * resized.W +
+                        Resize.NearestSource(x, resized.W, original.W)];
             }
         }
 

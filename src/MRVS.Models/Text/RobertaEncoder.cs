@@ -31,9 +31,12 @@ public static class RobertaEncoder
         b.Weights.Ignore($"{P}.embeddings.position_ids", DType.I64, 1, c.MaxPositions);
 
         var positions = b.Add(new RobertaPositionIdsOp(c.PadTokenId), $"{P}.embeddings.position_ids", inputIds);
-        var words = b.Add(new EmbeddingOp(), $"{P}.embeddings.word_embeddings", b.Weight($"{P}.embeddings.word_embeddings.weight", c.VocabSize, hidden), inputIds);
-        var pos = b.Add(new EmbeddingOp(), $"{P}.embeddings.position_embeddings", b.Weight($"{P}.embeddings.position_embeddings.weight", c.MaxPositions, hidden), positions);
-        var type0 = b.Reshape(b.Slice(b.Weight($"{P}.embeddings.token_type_embeddings.weight", c.TypeVocabSize, hidden), 0, 0, 1, $"{P}.embeddings.token_type_0"), $"{P}.embeddings.token_type_0.row", hidden);
+        var words = b.Add(new EmbeddingOp(), $"{P}.embeddings.word_embeddings",
+            b.Weight($"{P}.embeddings.word_embeddings.weight", c.VocabSize, hidden), inputIds);
+        var pos = b.Add(new EmbeddingOp(), $"{P}.embeddings.position_embeddings",
+            b.Weight($"{P}.embeddings.position_embeddings.weight", c.MaxPositions, hidden), positions);
+        var type0 = b.Reshape(b.Slice(b.Weight($"{P}.embeddings.token_type_embeddings.weight", c.TypeVocabSize, hidden),
+            0, 0, 1, $"{P}.embeddings.token_type_0"), $"{P}.embeddings.token_type_0.row", hidden);
         var sum = b.Plus(b.Plus(words, type0, $"{P}.embeddings.word_type"), pos, $"{P}.embeddings.sum");
         var h = b.LayerNorm(sum, $"{P}.embeddings.LayerNorm", eps);
         b.Tap($"{P}.embeddings.out", h);
@@ -45,8 +48,10 @@ public static class RobertaEncoder
             var q = b.Linear(h, $"{l}.attention.self.query", hidden);
             var k = b.Linear(h, $"{l}.attention.self.key", hidden);
             var v = b.Linear(h, $"{l}.attention.self.value", hidden);
-            var ctx = b.Add(new AttentionOp(c.NumHeads, AttentionScaling.ScaleScores, keyPaddingMask: true), $"{l}.attention.self", q, k, v, padding);
-            var a = b.LayerNorm(b.Linear(ctx, $"{l}.attention.output.dense", hidden), $"{l}.attention.output.LayerNorm", eps, residual: h);
+            var ctx = b.Add(new AttentionOp(c.NumHeads, AttentionScaling.ScaleScores, keyPaddingMask: true),
+                $"{l}.attention.self", q, k, v, padding);
+            var a = b.LayerNorm(b.Linear(ctx, $"{l}.attention.output.dense", hidden), $"{l}.attention.output.LayerNorm",
+                eps, residual: h);
             var inter = b.Linear(a, $"{l}.intermediate.dense", c.IntermediateSize, Activation.Gelu);
             h = b.LayerNorm(b.Linear(inter, $"{l}.output.dense", hidden), $"{l}.output.LayerNorm", eps, residual: a);
             b.Tap($"{l}.out", h);
@@ -58,21 +63,26 @@ public static class RobertaEncoder
         return new TextEncoderOutput(h, pooler);
     }
 
-    /// <summary>The longest sentence, &lt;s&gt; and &lt;/s&gt; included: position ids run from pad + 1 to pad + L in a table of MaxPositions rows.</summary>
+    /// <summary>The longest sentence, &lt;s&gt; and &lt;/s&gt; included: position ids run from pad + 1 to pad + L in a
+    /// table of MaxPositions rows.</summary>
     public static int MaxTokens(RobertaConfig c) => c.MaxPositions - c.PadTokenId - 1;
 
     private static void CheckInputs(RobertaConfig c, Value inputIds, Value attentionMask)
     {
         if (inputIds.DType != DType.I64 || inputIds.Rank != 2 || inputIds.Dim(0) != 1 || inputIds.Dim(1) < 1)
-            throw new ShapeException($"{P}: input ids are {inputIds.Type}, expected I64[1, L] (one sentence of L tokens)");
+            throw new ShapeException($"{P}: input ids are {inputIds.Type}, expected I64[1, L] (one sentence of L " +
+                $"tokens)");
         if (!attentionMask.Type.Equals(inputIds.Type))
-            throw new ShapeException($"{P}: attention mask is {attentionMask.Type}, expected {inputIds.Type} like the input ids");
+            throw new ShapeException($"{P}: attention mask is {attentionMask.Type}, expected {inputIds.Type} like " +
+                $"the input ids");
         int maxTokens = MaxTokens(c);
         if (inputIds.Dim(1) > maxTokens)
-            throw new ShapeException($"{P}: {inputIds.Dim(1)} tokens, but the position table has room for at most {maxTokens}");
+            throw new ShapeException($"{P}: {inputIds.Dim(1)} tokens, but the position table has room for at most " +
+                $"{maxTokens}");
     }
 
-    /// <summary>Bool [1, L], True where the attention mask is 0 (padding), the convention of every other mask in the model.</summary>
+    /// <summary>Bool [1, L], True where the attention mask is 0 (padding), the convention of every other mask in the
+    /// model.</summary>
     public static Value PaddingMask(GraphBuilder b, Value attentionMask, string name)
     {
         var real = b.Add(new CastOp(DType.F32), $"{name}.real", attentionMask);

@@ -15,15 +15,18 @@ public sealed record TextFeatures(Value Memory, Value Pos, Value PaddingMask, Va
     private static Value TxtProj(GraphBuilder b, Value x, string name)
     {
         int d = b.Config.Transformer.DModel;
-        var y = b.Add(new LinearOp(), name, x, b.Weight("txt_proj.fc.weight", d, x.Dim(-1)), b.Weight("txt_proj.fc.bias", d));
-        return b.Add(new LayerNormOp(1e-12f), $"{name}.layer_norm", y, b.Weight("txt_proj.layer_norm.weight", d), b.Weight("txt_proj.layer_norm.bias", d));
+        var y = b.Add(new LinearOp(), name, x, b.Weight("txt_proj.fc.weight", d, x.Dim(-1)),
+            b.Weight("txt_proj.fc.bias", d));
+        return b.Add(new LayerNormOp(1e-12f), $"{name}.layer_norm", y, b.Weight("txt_proj.layer_norm.weight", d),
+            b.Weight("txt_proj.layer_norm.bias", d));
     }
 
     public static TextFeatures Build(GraphBuilder b, TextEncoderOutput encoded, Value attentionMask)
     {
         int d = b.Config.Transformer.DModel, len = encoded.LastHidden.Dim(1);
         if (!attentionMask.Shape.AsSpan().SequenceEqual([1, len]))
-            throw new ShapeException($"text features: attention mask is {attentionMask.Type}, expected [1, {len}] like the {len} encoded tokens");
+            throw new ShapeException($"text features: attention mask is {attentionMask.Type}, expected [1, {len}] " +
+                $"like the {len} encoded tokens");
         var memory = TxtProj(b, encoded.LastHidden, "txt_proj.word");
         b.Tap("txt_proj.word.out", b.Reshape(memory, "txt_proj.word.out", len, 1, d));
         var sentence = TxtProj(b, encoded.Pooler, "txt_proj.sentence");

@@ -25,17 +25,21 @@ public static class NewVocFrameScore
         b.Tap($"{P}.score_embd.out", visibility);
         var match = b.Add(new LanguageMatchScoreOp(), $"{P}.frame_score_match", timeMajor, languageQuery);
         b.Tap($"{P}.frame_score_match", match);
-        var change = b.Binary(BinaryKind.Sub, frames, b.Add(new CumulativeMeanOp(), $"{P}.frame_query.running_mean", frames), $"{P}.frame_query.change");
+        var change = b.Binary(BinaryKind.Sub, frames, b.Add(new CumulativeMeanOp(), $"{P}.frame_query.running_mean",
+            frames), $"{P}.frame_query.change");
         var variance = ScoreHead(b, change, $"{P}.diff_embd");
         b.Tap($"{P}.diff_embd.out", variance);
 
-        // s itself only feeds the voc.frame_score tap: the schedule leaves these nodes out unless that tap is asked for.
+        // s itself only feeds the voc.frame_score tap: the schedule leaves these nodes out unless that tap is asked
+        // for.
         b.Tap($"{P}.frame_score", b.Plus(b.Plus(visibility, match, $"{P}.frame_score.vis_match"),
-            b.Scale(variance, FrameScoreAggregationOp.VarianceWeight, $"{P}.frame_score.weighted_variance"), $"{P}.frame_score"));
+            b.Scale(variance, FrameScoreAggregationOp.VarianceWeight, $"{P}.frame_score.weighted_variance"),
+                $"{P}.frame_score"));
         return b.Add(new FrameScoreAggregationOp(), $"{P}.scored", frameQueries, visibility, match, variance);
     }
 
-    /// <summary>score_embd / diff_embd: FFNLayer over the Q·C-wide frame vector, then Linear to 1 and sigmoid.</summary>
+    /// <summary>score_embd / diff_embd: FFNLayer over the Q·C-wide frame vector, then Linear to 1 and
+    /// sigmoid.</summary>
     private static Value ScoreHead(GraphBuilder b, Value x, string prefix)
     {
         var h = VocLayers.Ffn(b, x, $"{prefix}.0", b.Config.Voc.DimFeedforward);

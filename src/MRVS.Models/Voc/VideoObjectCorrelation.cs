@@ -38,20 +38,26 @@ public static class VideoObjectCorrelation
             x = VocLayers.Ffn(b, x, $"{P}.enc_ffn.{k}", voc.DimFeedforward);
             VocLayers.TapSequenceFirst(b, $"{P}.enc_ffn.{k}.out", x);
         }
-        b.Tap($"{P}.encode_frame_query.out", b.Permute(b.Reshape(x, $"{P}.encode_frame_query.out.view", n, t, q, c), $"{P}.encode_frame_query.out", 1, 2, 0, 3));
+        b.Tap($"{P}.encode_frame_query.out", b.Permute(b.Reshape(x, $"{P}.encode_frame_query.out.view", n, t, q, c),
+            $"{P}.encode_frame_query.out", 1, 2, 0, 3));
 
         // Decoder start: the language query (SOC++: plus video_query_embed) for every video query of every batch entry.
-        var start = socpp ? b.Plus(languageQuery, b.Weight($"{P}.video_query_embed.weight", q, c), $"{P}.video_query_start") : languageQuery;
-        var output = b.Plus(b.Constant($"{P}.zero_queries", Tensor.Zeros(DType.F32, n, q, 1)), start, $"{P}.decoder.start");
+        var start = socpp ? b.Plus(languageQuery, b.Weight($"{P}.video_query_embed.weight", q, c),
+            $"{P}.video_query_start") : languageQuery;
+        var output = b.Plus(b.Constant($"{P}.zero_queries", Tensor.Zeros(DType.F32, n, q, 1)), start,
+            $"{P}.decoder.start");
         // Key positions: fq_pos of the token's frame query, the same for every frame (no temporal encoding).
-        var framePos = b.Reshape(b.Plus(b.Constant($"{P}.zero_frames", Tensor.Zeros(DType.F32, t, 1, 1)), b.Weight($"{P}.fq_pos.weight", q, c), $"{P}.fq_pos.frames"),
+        var framePos = b.Reshape(b.Plus(b.Constant($"{P}.zero_frames", Tensor.Zeros(DType.F32, t, 1, 1)),
+            b.Weight($"{P}.fq_pos.weight", q, c), $"{P}.fq_pos.frames"),
             $"{P}.fq_pos.tokens", 1, t * q, c);
         var queryPos = b.Weight($"{P}.query_embed.weight", q, c);
         for (int i = 0; i < voc.DecLayers; i++)
         {
-            output = VocLayers.CrossAttention(b, output, x, $"{P}.transformer_cross_attention_layers.{i}", voc.NHeads, queryPos, framePos);
+            output = VocLayers.CrossAttention(b, output, x, $"{P}.transformer_cross_attention_layers.{i}", voc.NHeads,
+                queryPos, framePos);
             VocLayers.TapSequenceFirst(b, $"{P}.transformer_cross_attention_layers.{i}.out", output);
-            output = VocLayers.SelfAttention(b, output, $"{P}.transformer_self_attention_layers.{i}", voc.NHeads, queryPos);
+            output = VocLayers.SelfAttention(b, output, $"{P}.transformer_self_attention_layers.{i}", voc.NHeads,
+                queryPos);
             VocLayers.TapSequenceFirst(b, $"{P}.transformer_self_attention_layers.{i}.out", output);
             output = VocLayers.Ffn(b, output, $"{P}.transformer_ffn_layers.{i}", voc.DimFeedforward);
             VocLayers.TapSequenceFirst(b, $"{P}.transformer_ffn_layers.{i}.out", output);
@@ -65,12 +71,16 @@ public static class VideoObjectCorrelation
     private static void CheckInputs(ModelConfig cfg, Value frameQueries, Value languageQuery)
     {
         if (frameQueries.Shape.Length != 4)
-            throw new ShapeException($"VOC: frame queries are {frameQueries.Type}, expected [layers, T, queries, d_model]");
+            throw new ShapeException($"VOC: frame queries are {frameQueries.Type}, expected [layers, T, queries, " +
+                $"d_model]");
         int q = frameQueries.Dim(2), c = frameQueries.Dim(3);
         if (languageQuery.Shape.Length != 2 || languageQuery.Dim(0) != 1 || languageQuery.Dim(1) != c)
-            throw new ShapeException($"VOC: language query is {languageQuery.Type}, expected [1, {c}] (one sentence of the frame queries' width)");
-        // Video queries and frame queries must coincide: SOC adds them to the frame queries, NewVOC's score FFNs are num_queries·d wide.
+            throw new ShapeException($"VOC: language query is {languageQuery.Type}, expected [1, {c}] (one sentence " +
+                $"of the frame queries' width)");
+        // Video queries and frame queries must coincide: SOC adds them to the frame queries, NewVOC's score FFNs are
+        // num_queries·d wide.
         if (cfg.Voc.NumQueries != q)
-            throw new ShapeException($"VOC: num_queries {cfg.Voc.NumQueries} ≠ {q} frame queries per frame; the video queries pair with the frame queries");
+            throw new ShapeException($"VOC: num_queries {cfg.Voc.NumQueries} ≠ {q} frame queries per frame; the " +
+                $"video queries pair with the frame queries");
     }
 }

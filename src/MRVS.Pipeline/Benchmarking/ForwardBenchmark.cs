@@ -14,7 +14,15 @@ namespace MRVS.Pipeline.Benchmarking;
 public sealed record OpKindTiming(string Op, double Ms, int Nodes, long Flops);
 
 /// <summary>Timing of whole forwards (graph build excluded) and where the time goes, per op kind.</summary>
-/// <param name="ForwardFlops">The FLOPs of one forward, summed over the executed nodes (<see cref="Op.Flops"/>).</param>
+/// <param name="Backend">The backend's name.</param>
+/// <param name="Shape">The forward's input shape.</param>
+/// <param name="ArenaBytes">The memory plan's arena: the peak of the intermediates.</param>
+/// <param name="BuildMs">Graph build, plan and upload.</param>
+/// <param name="RunMs">Each timed forward.</param>
+/// <param name="ByOp">One node-by-node timed run, per op kind, slowest first.</param>
+/// <param name="PeakWorkingSetBytes">The process's peak working set.</param>
+/// <param name="ForwardFlops">The FLOPs of one forward, summed over the executed nodes (<see
+/// cref="Op.Flops"/>).</param>
 /// <param name="GemmPeakGflops">The backend's best 1024³ GEMM in this process, measured before the forwards.</param>
 /// <param name="Fusion">What the graph-level fusion pass did to the forward's graph.</param>
 /// <param name="CpuTime">The process CPU time of each timed run and of the best peak GEMM.</param>
@@ -22,12 +30,14 @@ public sealed record ForwardBenchmarkResult(string Backend, ForwardShape Shape, 
     IReadOnlyList<double> RunMs, IReadOnlyList<OpKindTiming> ByOp, long PeakWorkingSetBytes, long ForwardFlops,
     double GemmPeakGflops, FusionResult Fusion, CpuTimeAccount CpuTime)
 {
+    /// <summary>The median timed forward.</summary>
     public double MedianMs => RunMs.Order().ElementAt(RunMs.Count / 2);
 
     /// <summary>Effective GFLOP/s of the median forward.</summary>
     public double Gflops => ForwardFlops / (MedianMs * 1e6);
 
-    /// <summary>The forward's effective GFLOP/s as a fraction of the same process's GEMM peak: comparable across machines and load.</summary>
+    /// <summary>The forward's effective GFLOP/s as a fraction of the same process's GEMM peak: comparable across
+    /// machines and load.</summary>
     public double Efficiency => Gflops / GemmPeakGflops;
 }
 
@@ -39,11 +49,15 @@ public sealed record ForwardBenchmarkResult(string Backend, ForwardShape Shape, 
 /// </summary>
 public sealed record CpuTimeAccount(IReadOnlyList<double> RunCpuMs, double GemmPeakCpuMs, long ForwardFlops)
 {
+    /// <summary>CPU time of the median timed forward.</summary>
     public double MedianCpuMs => RunCpuMs.Order().ElementAt(RunCpuMs.Count / 2);
+    /// <summary>The peak GEMM's GFLOP per CPU-second.</summary>
     public double PeakGflopsPerCpuSecond =>
         2.0 * ForwardBenchmark.PeakGemmSize * ForwardBenchmark.PeakGemmSize * ForwardBenchmark.PeakGemmSize
         / (GemmPeakCpuMs * 1e6);
+    /// <summary>The forward's GFLOP per CPU-second.</summary>
     public double GflopsPerCpuSecond => ForwardFlops / (MedianCpuMs * 1e6);
+    /// <summary>The forward's GFLOP per CPU-second as a fraction of the peak GEMM's.</summary>
     public double Efficiency => GflopsPerCpuSecond / PeakGflopsPerCpuSecond;
 }
 
@@ -57,12 +71,21 @@ public static class ForwardBenchmark
     /// <summary>Side of the square GEMM whose best time defines the peak.</summary>
     public const int PeakGemmSize = 1024;
 
-    public static ForwardBenchmarkResult Run(ModelConfig config, WeightStore weights, ForwardShape shape, IBackend backend, int warmup, int runs)
+    /// <param name="config">The model's shape.</param>
+    /// <param name="weights">Its weights (synthetic ones work).</param>
+    /// <param name="shape">Frames, frame size and sentence length of the forward.</param>
+    /// <param name="backend">Where it runs.</param>
+    /// <param name="warmup">Untimed runs first.</param>
+    /// <param name="runs">Timed runs.</param>
+    /// <param name="maxArenaBytes">The most the forward's intermediates may take (see <see
+    /// cref="Core.Limits.ResourceLimits.ArenaLimit"/>).</param>
+    public static ForwardBenchmarkResult Run(ModelConfig config, WeightStore weights, ForwardShape shape,
+        IBackend backend, int warmup, int runs, long maxArenaBytes = long.MaxValue)
     {
         var (peak, peakCpuMs) = GemmPeak(backend);
         var sw = Stopwatch.StartNew();
         var graph = SocModel.Build(config, weights, shape);
-        using var executor = new Executor(graph, backend, [SocModel.PredMasks, SocModel.PredCls]);
+        using var executor = new Executor(graph, backend, [SocModel.PredMasks, SocModel.PredCls], maxArenaBytes);
         double buildMs = sw.Elapsed.TotalMilliseconds;
         var inputs = RandomInputs(shape, config);
         for (int i = 0; i < warmup; i++) Dispose(executor.Run(inputs).Outputs);
@@ -102,7 +125,8 @@ public static class ForwardBenchmark
         var op = new MatMulOp();
         g.Tap("c", g.Add(op, "gemm", g.Input("a", DType.F32, n, n), g.Input("b", DType.F32, n, n)));
         var rng = new Random(1);
-        var inputs = new Dictionary<string, Tensor> { ["a"] = Tensor.Zeros(DType.F32, n, n), ["b"] = Tensor.Zeros(DType.F32, n, n) };
+        var inputs = new Dictionary<string, Tensor> { ["a"] = Tensor.Zeros(DType.F32, n, n), ["b"] =
+            Tensor.Zeros(DType.F32, n, n) };
         foreach (var t in inputs.Values)
             foreach (ref var v in t.Span<float>()) v = (float)(rng.NextDouble() - 0.5);
         using var executor = new Executor(g, backend);
@@ -133,7 +157,8 @@ public static class ForwardBenchmark
         var ids = Tensor.Zeros(DType.I64, 1, s.TextLength);
         var idSpan = ids.Span<long>();
         for (int i = 0; i < s.TextLength; i++)
-            idSpan[i] = i == 0 ? config.Roberta.BosTokenId : i == s.TextLength - 1 ? config.Roberta.EosTokenId : rng.Next(3, config.Roberta.VocabSize);
+            idSpan[i] = i == 0 ? config.Roberta.BosTokenId : i == s.TextLength - 1 ? config.Roberta.EosTokenId
+                : rng.Next(3, config.Roberta.VocabSize);
         var mask = Tensor.Zeros(DType.I64, 1, s.TextLength);
         mask.Span<long>().Fill(1);
         return new Dictionary<string, Tensor>

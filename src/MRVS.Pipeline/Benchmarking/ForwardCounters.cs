@@ -9,6 +9,7 @@ namespace MRVS.Pipeline.Benchmarking;
 public sealed record KernelTotals(
     string Name, DeviceWorkKind Kind, long Launches, long Blocks, long ReadBytes, long WrittenBytes)
 {
+    /// <summary>Bytes read and written (distinct 32-byte sectors per thread block).</summary>
     public long TrafficBytes => ReadBytes + WrittenBytes;
 }
 
@@ -21,10 +22,15 @@ public sealed record KernelTotals(
 public sealed record ForwardCounters(
     ForwardShape Shape, Precision Precision, IReadOnlyList<NodeWork> Nodes, IReadOnlyList<int> CountedFrames)
 {
+    /// <summary>Kernel launches of the forward.</summary>
     public long Launches => Nodes.Sum(n => n.Launches);
+    /// <summary>Bytes the kernels read and wrote, all nodes.</summary>
     public long TrafficBytes => Nodes.Sum(n => n.TrafficBytes);
+    /// <summary>Bytes each node must move at least (its inputs once and its output), all nodes.</summary>
     public long CompulsoryBytes => Nodes.Sum(n => n.CompulsoryBytes);
+    /// <summary>Floating-point operations, all nodes.</summary>
     public long Flops => Nodes.Sum(n => n.Flops);
+    /// <summary>Whether the counts were extrapolated from smaller frame counts.</summary>
     public bool Extrapolated => CountedFrames.Count > 1;
 
     /// <summary>Totals per kernel (GEMMs and copies under their own names), most traffic first.</summary>

@@ -29,7 +29,9 @@ public sealed record RooflineAssumptions(double Memory = 0.8, double KernelFp32 
 public sealed record ModeledNode(
     NodeWork Work, double MemoryMs, double ComputeMs, double WorkMs, double LaunchMsEager, double LaunchMsGraph)
 {
+    /// <summary>Modeled time with eager launches.</summary>
     public double EagerMs => WorkMs + LaunchMsEager;
+    /// <summary>Modeled time when replayed from a CUDA graph.</summary>
     public double GraphMs => WorkMs + LaunchMsGraph;
 
     /// <summary>What dominates the eager time: memory, compute or launches.</summary>
@@ -46,12 +48,17 @@ public sealed record ModeledNode(
 /// </summary>
 public sealed class RooflineModel(GpuPeaks gpu, RooflineAssumptions assumptions, Precision precision)
 {
+    /// <summary>The GPU modeled.</summary>
     public GpuPeaks Gpu { get; } = gpu;
+    /// <summary>The stated efficiencies the model assumes.</summary>
     public RooflineAssumptions Assumptions { get; } = assumptions;
+    /// <summary>The GEMM precision modeled.</summary>
     public Precision Precision { get; } = precision;
 
+    /// <summary>Every node of the counted forward, modeled.</summary>
     public IReadOnlyList<ModeledNode> Model(ForwardCounters counters) => [.. counters.Nodes.Select(Model)];
 
+    /// <summary>One node's modeled time: the slower of its memory and compute bounds, plus launch cost.</summary>
     public ModeledNode Model(NodeWork node)
     {
         var a = Assumptions;

@@ -1,42 +1,42 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using MRVS.Core.IO;
+using MRVS.Core.Limits;
 
 namespace MRVS.Pipeline.Media;
 
 /// <summary>
-/// The frames of an animated GIF, each composited onto the full canvas (the decoder applies the frame offsets and
-/// disposal modes). The decoder holds the whole animation while it is read; GIFs are short.
+/// The frames of an animated GIF, each composited onto the full canvas and decoded one at a time as they are read
+/// (<see cref="GifDecoder"/>), so a long GIF streams like a video. The block structure is scanned when the source is
+/// opened: frame count and rate are known before decoding, and a damaged or over-limit file fails at once.
 /// </summary>
 public sealed class AnimatedGifSource : FrameSource
 {
-    private readonly GifTimeline? _timeline;
+    private readonly ResourceLimits _limits;
+    private readonly GifDecoder.Summary _summary;
 
-    public AnimatedGifSource(string path) : base(path)
+    /// <summary>Opens a GIF and scans its blocks (frame count, rate, damage) without decoding pixels.</summary>
+    public AnimatedGifSource(string path, ResourceLimits? limits = null) : base(path)
     {
-        if (!File.Exists(path)) throw new MediaException($"GIF '{path}' does not exist");
+        InputFile.RequireRegular(path, "GIF");
         GifPath = path;
-        _timeline = GifTimeline.Scan(path);
+        _limits = limits ?? ResourceLimits.Default;
+        _summary = GifDecoder.Scan(path, _limits);
     }
 
+    /// <summary>The GIF's path.</summary>
     public string GifPath { get; }
 
-    public override int? FrameCount => _timeline?.FrameCount;
+    /// <summary>The canvas width every frame has.</summary>
+    public int Width => _summary.Width;
 
-    public override double? FramesPerSecond => _timeline?.FramesPerSecond;
+    /// <summary>The canvas height every frame has.</summary>
+    public int Height => _summary.Height;
 
-    public override IEnumerable<RgbFrame> ReadFrames()
-    {
-        using var image = Load();
-        for (int i = 0; i < image.Frames.Count; i++)
-            yield return ImageFileDecoder.ToFrame(image.Frames[i], i.ToString("D5"));
-    }
+    /// <inheritdoc/>
+    public override int? FrameCount => _summary.FrameCount;
 
-    private Image<Rgb24> Load()
-    {
-        try { return Image.Load<Rgb24>(GifPath); }
-        catch (Exception e) when (ImageFileDecoder.IsDecodeFailure(e))
-        {
-            throw new MediaException($"cannot decode GIF '{GifPath}': {e.Message}", e);
-        }
-    }
+    /// <inheritdoc/>
+    public override double? FramesPerSecond => _summary.FramesPerSecond;
+
+    /// <inheritdoc/>
+    public override IEnumerable<RgbFrame> ReadFrames() => GifDecoder.Frames(GifPath, _limits);
 }

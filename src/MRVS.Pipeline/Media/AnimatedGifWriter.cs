@@ -19,21 +19,27 @@ public sealed class AnimatedGifWriter : IFrameWriter
     private (int Width, int Height)? _size;
     private bool _completed;
 
+    /// <summary>
+    /// Creates <paramref name="path"/>; frames play at <paramref name="framesPerSecond"/> (GIF delays are in 1/100 s).
+    /// </summary>
     public AnimatedGifWriter(string path, double framesPerSecond)
     {
-        if (!(framesPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(framesPerSecond), $"frame rate {framesPerSecond} must be positive");
+        if (!(framesPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(framesPerSecond),
+            $"frame rate {framesPerSecond} must be positive");
         _path = path;
         // GIF delays are in 1/100 s; viewers treat delays under 2 as slow, so 50 fps is the fastest usable rate.
         _delay = Math.Max(2, (int)Math.Round(100 / framesPerSecond));
         _file = Io(() => new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16));
     }
 
+    /// <summary>Writes every frame of <paramref name="frames"/> as a looping GIF.</summary>
     public static void Write(string path, IEnumerable<RgbFrame> frames, double framesPerSecond)
     {
         using var writer = new AnimatedGifWriter(path, framesPerSecond);
         writer.WriteAll(frames);
     }
 
+    /// <inheritdoc/>
     public void Add(RgbFrame frame)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
@@ -43,21 +49,25 @@ public sealed class AnimatedGifWriter : IFrameWriter
             Io(() => WriteHeader(frame.Width, frame.Height));
         }
         else if (_size != (frame.Width, frame.Height))
-            throw new MediaException($"frame '{frame.Name}' for GIF '{_path}' is {frame.Width}x{frame.Height}, but the first frame is {_size.Value.Width}x{_size.Value.Height}");
+            throw new MediaException($"frame '{frame.Name}' for GIF '{_path}' is {frame.Width}x{frame.Height}, but " +
+                $"the first frame is {_size.Value.Width}x{_size.Value.Height}");
 
-        using var image = Image.LoadPixelData<Rgb24>(MemoryMarshal.Cast<byte, Rgb24>(frame.Rgb.AsSpan()), frame.Width, frame.Height);
+        using var image = Image.LoadPixelData<Rgb24>(MemoryMarshal.Cast<byte, Rgb24>(frame.Rgb.AsSpan()), frame.Width,
+            frame.Height);
         using var quantizer = KnownQuantizers.Octree.CreatePixelSpecificQuantizer<Rgb24>(Configuration.Default);
         using var indexed = quantizer.BuildPaletteAndQuantizeFrame(image.Frames.RootFrame, image.Bounds());
         var palette = indexed.Palette.Span;
         int tableBits = 1;
         while (1 << tableBits < palette.Length) tableBits++;
         var pixels = new byte[frame.Width * frame.Height];
-        for (int y = 0; y < frame.Height; y++) indexed.DangerousGetRowSpan(y).CopyTo(pixels.AsSpan(y * frame.Width, frame.Width));
+        for (int y = 0; y < frame.Height; y++) indexed.DangerousGetRowSpan(y).CopyTo(pixels.AsSpan(y * frame.Width,
+            frame.Width));
 
         var bytes = new List<byte>(32 + 3 * (1 << tableBits));
         // Graphics control: no disposal, the frame delay, no transparency.
         bytes.AddRange([0x21, 0xF9, 0x04, 0x04, (byte)_delay, (byte)(_delay >> 8), 0x00, 0x00]);
-        bytes.AddRange([0x2C, 0, 0, 0, 0, (byte)frame.Width, (byte)(frame.Width >> 8), (byte)frame.Height, (byte)(frame.Height >> 8), (byte)(0x80 | (tableBits - 1))]);
+        bytes.AddRange([0x2C, 0, 0, 0, 0, (byte)frame.Width, (byte)(frame.Width >> 8), (byte)frame.Height,
+            (byte)(frame.Height >> 8), (byte)(0x80 | (tableBits - 1))]);
         for (int i = 0; i < 1 << tableBits; i++)
         {
             var c = i < palette.Length ? palette[i] : default;
@@ -70,6 +80,7 @@ public sealed class AnimatedGifWriter : IFrameWriter
         });
     }
 
+    /// <inheritdoc/>
     public void Complete()
     {
         if (_completed) return;
@@ -83,6 +94,7 @@ public sealed class AnimatedGifWriter : IFrameWriter
         _file.Dispose();
     }
 
+    /// <summary>Closes the file (an incomplete one if <see cref="Complete"/> was not called).</summary>
     public void Dispose() => _file.Dispose();
 
     private void WriteHeader(int width, int height)

@@ -1,4 +1,3 @@
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace MRVS.Pipeline.Media;
 
@@ -11,6 +10,7 @@ namespace MRVS.Pipeline.Media;
 /// </summary>
 public static class BitmapFont
 {
+    /// <summary>A glyph's size in font pixels.</summary>
     public const int GlyphWidth = 5, GlyphHeight = 7;
 
     /// <summary>Horizontal distance between glyph origins, one column of spacing included.</summary>
@@ -128,7 +128,8 @@ public static class BitmapFont
     /// Draws <paramref name="text"/> with its top-left corner at (<paramref name="x"/>, <paramref name="y"/>) into
     /// row-major RGB pixels, each font pixel a <paramref name="scale"/>² square, clipped to the frame.
     /// </summary>
-    public static void Draw(Span<byte> rgb, int width, int height, string text, int x, int y, int scale, Rgb24 colour)
+    public static void Draw(Span<byte> rgb, int width, int height, string text, int x, int y, int scale,
+        RgbColour colour)
     {
         for (int i = 0; i < text.Length; i++)
         {
@@ -144,7 +145,7 @@ public static class BitmapFont
     }
 
     /// <summary>Paints a rectangle, clipped to the frame.</summary>
-    private static void Fill(Span<byte> rgb, int width, int height, int x, int y, int w, int h, Rgb24 colour)
+    private static void Fill(Span<byte> rgb, int width, int height, int x, int y, int w, int h, RgbColour colour)
     {
         for (int py = Math.Max(0, y); py < Math.Min(height, y + h); py++)
             for (int px = Math.Max(0, x); px < Math.Min(width, x + w); px++)

@@ -40,11 +40,23 @@ internal sealed class FfmpegProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the tool wrote anything to stderr (at <c>-v error</c>, only errors); complete once it has exited.
+    /// </summary>
+    public bool ReportedErrors
+    {
+        get
+        {
+            lock (_stderr) return _stderr.Count > 0;
+        }
+    }
+
     /// <summary>The full path of <paramref name="tool"/> on PATH, or null.</summary>
     public static string? Find(string tool)
     {
         var name = OperatingSystem.IsWindows() ? tool + ".exe" : tool;
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator,
+            StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(dir, name);
             if (File.Exists(candidate)) return candidate;
@@ -52,9 +64,12 @@ internal sealed class FfmpegProcess : IDisposable
         return null;
     }
 
-    /// <summary>The full path of <paramref name="tool"/> on PATH, or a <see cref="MediaException"/> saying what needed it.</summary>
+    /// <summary>The full path of <paramref name="tool"/> on PATH, or a <see cref="MediaException"/> saying what needed
+    /// it.</summary>
     public static string Locate(string tool, string purpose) =>
-        Find(tool) ?? throw new MediaException($"{tool} was not found on PATH; it is needed to {purpose}. Install FFmpeg (e.g. apt-get install ffmpeg), or pass a folder of frames or a GIF instead");
+        Find(tool)
+            ?? throw new MediaException($"{tool} was not found on PATH; it is needed to {purpose}. Install FFmpeg " +
+                $"(e.g. apt-get install ffmpeg), or pass a folder of frames or a GIF instead");
 
     public static FfmpegProcess Start(string executable, IReadOnlyList<string> arguments, bool writesStdin)
     {

@@ -6,10 +6,13 @@ namespace MRVS.Pipeline.Media;
 /// </summary>
 public interface IFrameWriter : IDisposable
 {
+    /// <summary>Appends a frame; all frames of a file have the first one's size.</summary>
     void Add(RgbFrame frame);
+    /// <summary>Finishes the file after the last frame.</summary>
     void Complete();
 }
 
+/// <summary>Conveniences over <see cref="IFrameWriter"/>.</summary>
 public static class FrameWriterExtensions
 {
     /// <summary>Adds every frame and completes the file.</summary>

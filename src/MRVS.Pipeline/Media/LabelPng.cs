@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using MRVS.Core.Errors;
+using MRVS.Core.IO;
+using MRVS.Core.Limits;
 
 namespace MRVS.Pipeline.Media;
 
@@ -12,67 +13,83 @@ public sealed record LabelImage(int Width, int Height, byte[] Pixels);
 /// <summary>
 /// Label PNGs as the evaluation tools read them (<c>np.array(Image.open(path))</c>): 8-bit grayscale and palette
 /// images give their stored values, palette indices included, which a color decoder would lose. Other PNGs (RGB,
-/// 16-bit, interlaced) and other formats are decoded to colors, and a pixel is its gray value when the image is
-/// gray, else 1 wherever it is not black. Writes 8-bit grayscale or palette PNGs (the DAVIS palette for indexed
-/// results), byte-for-byte deterministic.
+/// 16-bit, interlaced) and other formats are decoded to colors (<see cref="ImageFileDecoder"/>, alpha dropped), and a
+/// pixel is its gray value when the image is gray, else 1 wherever it is not black. Writes 8-bit grayscale or palette
+/// PNGs (the DAVIS palette for indexed results), byte-for-byte deterministic.
 /// </summary>
 public static class LabelPng
 {
     private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-    public static LabelImage Read(string path)
+    /// <summary>
+    /// The label map of a mask image. Its size is checked against <see cref="ResourceLimits.MaxFramePixels"/> and a
+    /// PNG's chunk structure and CRCs (<see cref="PngStructure"/>) before it is decoded; a damaged file is refused
+    /// naming it.
+    /// </summary>
+    /// <param name="path">The image.</param>
+    /// <param name="limits">The limits to check against (the defaults when null).</param>
+    public static LabelImage Read(string path, ResourceLimits? limits = null)
     {
-        byte[] data;
-        try { data = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new MediaException($"cannot read mask '{path}': {e.Message}", e);
-        }
+        limits ??= ResourceLimits.Default;
+        InputFile.RequireRegular(path, "mask");
+        var data = InputFile.ReadAllBytes(path, "mask", MrvsErrorKind.BadInput, 4 * limits.MaxFramePixels + (1 << 20),
+            nameof(ResourceLimits.MaxFramePixels));
+        if (!data.AsSpan().StartsWith(Signature)) return FromColors(ImageFileDecoder.Load(path, limits));
+        if (PngStructure.Problem(data) is { } problem)
+            throw new MediaException($"cannot decode mask '{path}' (PNG structure check): {problem}");
         try
         {
-            return TryDecodeLabels(data) ?? DecodeColors(data);
+            return TryDecodeLabels(data, path, limits) ?? FromColors(ImageFileDecoder.Load(path, limits));
         }
-        catch (Exception e) when (e is InvalidDataException or UnknownImageFormatException or ImageFormatException
-                                      or ArgumentException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {
-            throw new MediaException($"mask '{path}' is not a readable image ({e.Message})", e);
+            throw new MediaException($"cannot decode mask '{path}' (PNG label decoder): {e.Message}", e);
         }
     }
 
     /// <summary>
-    /// The values of an 8-bit (or lower) gray or palette PNG, non-interlaced; null for any other image.
+    /// The values of an 8-bit (or lower) gray or palette PNG, non-interlaced; null for any other image. The chunk
+    /// structure has been checked (<see cref="PngStructure"/>).
     /// </summary>
-    private static LabelImage? TryDecodeLabels(byte[] data)
+    private static LabelImage? TryDecodeLabels(byte[] data, string path, ResourceLimits limits)
     {
-        if (data.Length < 8 || !data.AsSpan(0, 8).SequenceEqual(Signature)) return null;
         int pos = 8, width = 0, height = 0, depth = 0;
         var idat = new MemoryStream();
         while (pos + 8 <= data.Length)
         {
             int length = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(pos));
             var type = Encoding.ASCII.GetString(data, pos + 4, 4);
-            if (length < 0 || pos + 12L + length > data.Length)
-                throw new InvalidDataException($"PNG chunk '{type}' runs past the end");
             var body = data.AsSpan(pos + 8, length);
             if (type == "IHDR")
             {
+                if (length < 13) throw new InvalidDataException($"its IHDR chunk holds {length} bytes, expected 13");
                 width = BinaryPrimitives.ReadInt32BigEndian(body);
                 height = BinaryPrimitives.ReadInt32BigEndian(body[4..]);
                 depth = body[8];
                 int color = body[9], interlace = body[12];
+                if (width <= 0 || height <= 0)
+                    throw new InvalidDataException($"its header declares a size of {width}x{height}");
                 if ((color != 0 && color != 3) || depth > 8 || interlace != 0) return null;
-                if (width <= 0 || height <= 0 || (long)width * height > int.MaxValue)
-                    throw new InvalidDataException($"PNG size {width}x{height}");
+                if (depth is not (1 or 2 or 4 or 8))
+                    throw new InvalidDataException($"its header declares a bit depth of {depth}, expected 1, 2, 4 or " +
+                        $"8");
+                limits.CheckFrame(width, height, $"mask '{path}'");
             }
             else if (type == "IDAT") idat.Write(body);
             else if (type == "IEND") break;
             pos += 12 + length;
         }
-        if (width == 0) throw new InvalidDataException("PNG without IHDR");
         int stride = (width * depth + 7) / 8;
         var raw = new byte[(long)(stride + 1) * height];
         idat.Position = 0;
-        using (var z = new ZLibStream(idat, CompressionMode.Decompress)) z.ReadExactly(raw);
+        using (var z = new ZLibStream(idat, CompressionMode.Decompress))
+        {
+            try { z.ReadExactly(raw); }
+            catch (EndOfStreamException)
+            {
+                throw new InvalidDataException($"its image data ends before the {width}x{height} pixels it declares");
+            }
+        }
         var pixels = new byte[width * height];
         var prev = new byte[stride];
         var cur = new byte[stride];
@@ -105,7 +122,7 @@ public static class LabelPng
                 2 => (byte)b,
                 3 => (byte)((a + b) >> 1),
                 4 => (byte)Paeth(a, b, c),
-                _ => throw new InvalidDataException($"PNG filter type {filter}"),
+                _ => throw new InvalidDataException($"row filter type {filter} is not one of 0 to 4"),
             };
         }
     }
@@ -116,24 +133,18 @@ public static class LabelPng
         return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
 
-    private static LabelImage DecodeColors(byte[] data)
+    /// <summary>A colour image as labels: its gray value when the image is gray, else 1 wherever it is not
+    /// black.</summary>
+    private static LabelImage FromColors(RgbFrame frame)
     {
-        using var image = Image.Load<Rgba32>(data);
-        var pixels = new byte[image.Width * image.Height];
+        var rgb = frame.Rgb;
+        var pixels = new byte[frame.Width * frame.Height];
         bool gray = true;
-        image.ProcessPixelRows(rows =>
-        {
-            for (int y = 0; y < rows.Height; y++)
-                foreach (var p in rows.GetRowSpan(y)) gray &= p.R == p.G && p.G == p.B;
-            for (int y = 0; y < rows.Height; y++)
-            {
-                var row = rows.GetRowSpan(y);
-                for (int x = 0; x < row.Length; x++)
-                    pixels[y * rows.Width + x] = gray ? row[x].R
-                        : (byte)(row[x].R | row[x].G | row[x].B) == 0 ? (byte)0 : (byte)1;
-            }
-        });
-        return new LabelImage(image.Width, image.Height, pixels);
+        for (int i = 0; i < pixels.Length && gray; i++)
+            gray = rgb[3 * i] == rgb[3 * i + 1] && rgb[3 * i + 1] == rgb[3 * i + 2];
+        for (int i = 0; i < pixels.Length; i++)
+            pixels[i] = gray ? rgb[3 * i] : (byte)((rgb[3 * i] | rgb[3 * i + 1] | rgb[3 * i + 2]) == 0 ? 0 : 1);
+        return new LabelImage(frame.Width, frame.Height, pixels);
     }
 
     /// <summary>

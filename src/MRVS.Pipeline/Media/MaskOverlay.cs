@@ -1,5 +1,4 @@
 using System.Globalization;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace MRVS.Pipeline.Media;
 
@@ -12,13 +11,15 @@ namespace MRVS.Pipeline.Media;
 public sealed class MaskOverlay
 {
     /// <summary>Candidate tints, in order of preference on ties: saturated and far from each other.</summary>
-    private static readonly Rgb24[] Palette =
+    private static readonly RgbColour[] Palette =
         [new(0, 255, 255), new(0, 255, 0), new(255, 255, 0), new(255, 0, 255)];
 
-    private static readonly Rgb24 TextColour = new(255, 255, 255);
+    private static readonly RgbColour TextColour = new(255, 255, 255);
 
     private readonly string _sentence;
 
+    /// <summary>An overlay for one video.</summary>
+    /// <param name="sentence">The referring sentence, drawn on every frame.</param>
     public MaskOverlay(string sentence)
     {
         ArgumentNullException.ThrowIfNull(sentence);
@@ -26,9 +27,10 @@ public sealed class MaskOverlay
     }
 
     /// <summary>The tint of this video's masks, once a frame with a mask has been drawn.</summary>
-    public Rgb24? Tint { get; private set; }
+    public RgbColour? Tint { get; private set; }
 
     /// <summary>The frame with its mask and caption drawn; the input frame is not changed.</summary>
+    /// <param name="frame">The frame.</param>
     /// <param name="mask">Row-major, frame-sized; non-zero is foreground.</param>
     /// <param name="score">The frame's score (0–1), printed after the sentence.</param>
     public RgbFrame Render(RgbFrame frame, ReadOnlySpan<byte> mask, float score)
@@ -48,7 +50,7 @@ public sealed class MaskOverlay
     }
 
     /// <summary>The palette colour farthest in RGB from the mean colour under the mask; null if it is empty.</summary>
-    private static Rgb24? Contrasting(byte[] rgb, ReadOnlySpan<byte> mask)
+    private static RgbColour? Contrasting(byte[] rgb, ReadOnlySpan<byte> mask)
     {
         long r = 0, g = 0, b = 0, n = 0;
         for (int i = 0; i < mask.Length; i++)
@@ -60,7 +62,7 @@ public sealed class MaskOverlay
             n++;
         }
         if (n == 0) return null;
-        double Distance(Rgb24 c) =>
+        double Distance(RgbColour c) =>
             Math.Pow(c.R - (double)r / n, 2) + Math.Pow(c.G - (double)g / n, 2) + Math.Pow(c.B - (double)b / n, 2);
         var best = Palette[0];
         foreach (var c in Palette)
@@ -69,7 +71,7 @@ public sealed class MaskOverlay
     }
 
     /// <summary>Mask pixels within <paramref name="contour"/> city-block steps of background are the contour.</summary>
-    private static void DrawMask(byte[] rgb, int w, int h, ReadOnlySpan<byte> mask, Rgb24 tint, int contour)
+    private static void DrawMask(byte[] rgb, int w, int h, ReadOnlySpan<byte> mask, RgbColour tint, int contour)
     {
         Span<byte> colour = [tint.R, tint.G, tint.B];
         for (int y = 0; y < h; y++)

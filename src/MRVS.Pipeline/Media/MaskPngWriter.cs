@@ -7,9 +7,15 @@ namespace MRVS.Pipeline.Media;
 /// <summary>Writes a binary mask as an 8-bit grayscale PNG: 255 where the mask is non-zero, 0 elsewhere.</summary>
 public static class MaskPngWriter
 {
-    private static readonly PngEncoder Encoder = new() { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 };
+    private static readonly PngEncoder Encoder = new() { ColorType = PngColorType.Grayscale, BitDepth =
+        PngBitDepth.Bit8 };
 
-    /// <param name="mask">Row-major, <paramref name="width"/> × <paramref name="height"/> bytes (the original frame size).</param>
+    /// <summary>Writes <paramref name="mask"/> to <paramref name="path"/>.</summary>
+    /// <param name="path">The PNG to create.</param>
+    /// <param name="width">Mask width.</param>
+    /// <param name="height">Mask height.</param>
+    /// <param name="mask">Row-major, <paramref name="width"/> × <paramref name="height"/> bytes (the original frame
+    /// size).</param>
     public static void Write(string path, ReadOnlySpan<byte> mask, int width, int height)
     {
         if (width <= 0 || height <= 0 || mask.Length != (long)width * height)

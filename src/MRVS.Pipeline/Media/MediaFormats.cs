@@ -11,13 +11,17 @@ public static class MediaFormats
     public static IReadOnlyList<string> VideoExtensions { get; } =
         [".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv"];
 
+    /// <summary>Whether the path has a still-image extension.</summary>
     public static bool IsImage(string path) => HasExtension(path, ImageExtensions);
+    /// <summary>Whether the path has a video extension.</summary>
     public static bool IsVideo(string path) => HasExtension(path, VideoExtensions);
+    /// <summary>Whether the path ends in .gif.</summary>
     public static bool IsGif(string path) => Path.GetExtension(path).Equals(".gif", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A phrase listing what is accepted, for error messages.</summary>
     public static string Expected =>
-        $"a folder of images, image files ({string.Join(", ", ImageExtensions)}), an animated .gif, or a video ({string.Join(", ", VideoExtensions)})";
+        $"a folder of images, image files ({string.Join(", ", ImageExtensions)}), an animated .gif, or a video " +
+            $"({string.Join(", ", VideoExtensions)})";
 
     private static bool HasExtension(string path, IReadOnlyList<string> extensions)
     {

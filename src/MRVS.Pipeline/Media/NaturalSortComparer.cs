@@ -6,8 +6,10 @@ namespace MRVS.Pipeline.Media;
 /// </summary>
 public sealed class NaturalSortComparer : IComparer<string?>
 {
+    /// <summary>The comparer (it has no state).</summary>
     public static NaturalSortComparer Instance { get; } = new();
 
+    /// <inheritdoc/>
     public int Compare(string? a, string? b)
     {
         if (ReferenceEquals(a, b)) return 0;
@@ -35,7 +37,8 @@ public sealed class NaturalSortComparer : IComparer<string?>
     }
 
     private static int CompareText(string a, ref int i, string b, ref int j) =>
-        TakeRun(a, ref i, digits: false).CompareTo(TakeRun(b, ref j, digits: false), StringComparison.OrdinalIgnoreCase);
+        TakeRun(a, ref i, digits: false).CompareTo(TakeRun(b, ref j, digits: false),
+            StringComparison.OrdinalIgnoreCase);
 
     private static ReadOnlySpan<char> TakeRun(string s, ref int index, bool digits)
     {

@@ -1,37 +1,39 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-
 namespace MRVS.Pipeline.Media;
 
 /// <summary>One decoded frame: 8-bit RGB pixels, row-major HWC (Height × Width × 3 bytes).</summary>
 public sealed class RgbFrame
 {
-    /// <summary>Where the frame came from: the image's file stem, or a 00000-style index for GIF and video frames.</summary>
+    /// <summary>Where the frame came from: the image's file stem, or a 00000-style index for GIF and video
+    /// frames.</summary>
     public string Name { get; }
+    /// <summary>Width in pixels.</summary>
     public int Width { get; }
+
+    /// <summary>Height in pixels.</summary>
     public int Height { get; }
+
+    /// <summary>The pixels: Height × Width × 3 bytes, R, G, B for each pixel, rows top to bottom.</summary>
     public byte[] Rgb { get; }
 
+    /// <summary>
+    /// A frame over <paramref name="rgb"/> (not copied); its length must be <paramref name="width"/> × <paramref
+    /// name="height"/> × 3.
+    /// </summary>
     public RgbFrame(string name, int width, int height, byte[] rgb)
     {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(rgb);
         if (width <= 0 || height <= 0)
-            throw new ArgumentOutOfRangeException(nameof(width), $"frame '{name}': size {width}x{height} must be positive");
+            throw new MediaException($"frame '{name}': size {width}x{height} must be positive");
         if (rgb.Length != (long)width * height * 3)
-            throw new ArgumentException($"frame '{name}': {rgb.Length} bytes, expected {width}x{height}x3 = {(long)width * height * 3}", nameof(rgb));
+            throw new MediaException($"frame '{name}': {rgb.Length} bytes, expected {width}x{height}x3 = " +
+                $"{(long)width * height * 3}");
         Name = name;
         Width = width;
         Height = height;
         Rgb = rgb;
     }
 
-    /// <summary>A copy of an ImageSharp image's pixels.</summary>
-    public static RgbFrame FromImage(Image<Rgb24> image, string name)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        var rgb = new byte[image.Width * image.Height * 3];
-        image.CopyPixelDataTo(rgb);
-        return new RgbFrame(name, image.Width, image.Height, rgb);
-    }
-
+    /// <summary>Name and size, for messages.</summary>
     public override string ToString() => $"{Name} ({Width}x{Height})";
 }

@@ -9,13 +9,15 @@ namespace MRVS.Pipeline.Preprocessing;
 /// </summary>
 public sealed class EvalPreprocessor(EvalResizeRule rule)
 {
+    /// <summary>The resize rule applied to every frame.</summary>
     public EvalResizeRule Rule { get; } = rule;
 
+    /// <summary>The frame at the rule's size, resized as Pillow's bilinear filter does.</summary>
     public RgbFrame Resize(RgbFrame frame)
     {
         int height, width;
         try { (height, width) = Rule.OutputSize(frame.Width, frame.Height); }
-        catch (ArgumentOutOfRangeException e)
+        catch (MediaException e)
         {
             throw new MediaException($"frame '{frame.Name}' cannot be resized: {e.Message}", e);
         }
@@ -35,7 +37,8 @@ public sealed class EvalPreprocessor(EvalResizeRule rule)
             first ??= (frame.Name, frame.Width, frame.Height);
             var (name, w, h) = first.Value;
             if (frame.Width != w || frame.Height != h)
-                throw new MediaException($"frame '{frame.Name}' is {frame.Width}x{frame.Height}, but the clip's first frame '{name}' is {w}x{h}; all frames of a clip must have one size");
+                throw new MediaException($"frame '{frame.Name}' is {frame.Width}x{frame.Height}, but the clip's " +
+                    $"first frame '{name}' is {w}x{h}; all frames of a clip must have one size");
             resized.Add(Resize(frame));
         }
         if (first == null) throw new MediaException("the clip has no frames");

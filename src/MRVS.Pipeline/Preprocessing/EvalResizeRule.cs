@@ -1,3 +1,5 @@
+using MRVS.Pipeline.Media;
+
 namespace MRVS.Pipeline.Preprocessing;
 
 /// <summary>
@@ -13,29 +15,36 @@ public sealed class EvalResizeRule
     /// <summary>A2D-Sentences and JHMDB-Sentences.</summary>
     public static EvalResizeRule A2D { get; } = new(320, 576);
 
+    /// <summary>What the shorter side becomes.</summary>
     public int ShortSide { get; }
+
+    /// <summary>The longest the longer side may become.</summary>
     public int MaxSize { get; }
 
+    /// <summary>A rule with its two sizes (both positive).</summary>
     public EvalResizeRule(int shortSide, int maxSize)
     {
         if (shortSide <= 0 || maxSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(shortSide), $"resize sizes must be positive (short side {shortSide}, max size {maxSize})");
+            throw new ArgumentOutOfRangeException(nameof(shortSide),
+                $"resize sizes must be positive (short side {shortSide}, max size {maxSize})");
         ShortSide = shortSide;
         MaxSize = maxSize;
     }
 
-    /// <summary>The (height, width) a <paramref name="width"/> × <paramref name="height"/> frame is resized to.</summary>
+    /// <summary>The (height, width) a <paramref name="width"/> × <paramref name="height"/> frame is resized
+    /// to.</summary>
     public (int Height, int Width) OutputSize(int width, int height)
     {
         if (width <= 0 || height <= 0)
-            throw new ArgumentOutOfRangeException(nameof(width), $"frame size {width}x{height} must be positive");
+            throw new MediaException($"frame size {width}x{height} must be positive");
         double min = Math.Min(width, height), max = Math.Max(width, height);
         long s = ShortSide;
         // Python: max / min * size > max_size, then int(round(max_size * min / max)) with ties to even.
         if (max / min * s > MaxSize)
             s = (long)Math.Round(MaxSize * min / max, MidpointRounding.ToEven);
         if (s == 0)
-            throw new ArgumentOutOfRangeException(nameof(width), $"frame size {width}x{height}: aspect ratio too extreme for {this} (the short side would become 0)");
+            throw new MediaException($"frame size {width}x{height}: aspect ratio too extreme for {this} (the short " +
+                "side would become 0)");
         if ((width <= height && width == s) || (height <= width && height == s))
             return (height, width);
         // Python: int(size * h / w) is an exact integer product, a float division, then truncation.
@@ -44,5 +53,6 @@ public sealed class EvalResizeRule
             : ((int)s, checked((int)(s * width / (double)height)));
     }
 
+    /// <summary>The rule as the official code writes it.</summary>
     public override string ToString() => $"short side {ShortSide}, max size {MaxSize}";
 }

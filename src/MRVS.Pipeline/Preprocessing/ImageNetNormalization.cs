@@ -6,7 +6,9 @@ namespace MRVS.Pipeline.Preprocessing;
 /// </summary>
 public static class ImageNetNormalization
 {
+    /// <summary>ImageNet's per-channel mean (R, G, B).</summary>
     public static ReadOnlySpan<float> Mean => [0.485f, 0.456f, 0.406f];
+    /// <summary>ImageNet's per-channel standard deviation (R, G, B).</summary>
     public static ReadOnlySpan<float> Std => [0.229f, 0.224f, 0.225f];
 
     private static readonly float[][] Tables = [Table(0), Table(1), Table(2)];
@@ -16,7 +18,8 @@ public static class ImageNetNormalization
     {
         int plane = width * height;
         if (rgb.Length != plane * 3 || chw.Length != plane * 3)
-            throw new ArgumentException($"{width}x{height} image: {rgb.Length} RGB bytes and {chw.Length} floats, expected {plane * 3} of each");
+            throw new ArgumentException($"{width}x{height} image: {rgb.Length} RGB bytes and {chw.Length} floats, " +
+                $"expected {plane * 3} of each");
         for (int c = 0; c < 3; c++)
         {
             var table = Tables[c];

@@ -17,11 +17,14 @@ public static class PillowBilinearResize
     public static RgbFrame Resize(RgbFrame frame, int outWidth, int outHeight) =>
         new(frame.Name, outWidth, outHeight, Resize(frame.Rgb, frame.Width, frame.Height, 3, outWidth, outHeight));
 
-    /// <summary>Resizes an interleaved HWC image of <paramref name="channels"/> bytes per pixel; channels are independent.</summary>
-    public static byte[] Resize(ReadOnlySpan<byte> src, int width, int height, int channels, int outWidth, int outHeight)
+    /// <summary>Resizes an interleaved HWC image of <paramref name="channels"/> bytes per pixel; channels are
+    /// independent.</summary>
+    public static byte[] Resize(ReadOnlySpan<byte> src, int width, int height, int channels, int outWidth,
+        int outHeight)
     {
         if (width <= 0 || height <= 0 || outWidth <= 0 || outHeight <= 0 || channels <= 0)
-            throw new ArgumentOutOfRangeException(nameof(outWidth), $"cannot resize {width}x{height}x{channels} to {outWidth}x{outHeight}");
+            throw new ArgumentOutOfRangeException(nameof(outWidth),
+                $"cannot resize {width}x{height}x{channels} to {outWidth}x{outHeight}");
         if (src.Length != (long)width * height * channels)
             throw new ArgumentException($"{src.Length} bytes for a {width}x{height}x{channels} image", nameof(src));
 
@@ -40,7 +43,8 @@ public static class PillowBilinearResize
         return ResampleVertical(intermediate, outWidth, channels, rows, firstRow);
     }
 
-    private static byte[] ResampleHorizontal(ReadOnlySpan<byte> src, int width, int channels, ResampleWeights columns, int firstRow, int rowCount)
+    private static byte[] ResampleHorizontal(ReadOnlySpan<byte> src, int width, int channels, ResampleWeights columns,
+        int firstRow, int rowCount)
     {
         int outWidth = columns.OutSize;
         var dst = new byte[rowCount * outWidth * channels];
@@ -64,7 +68,8 @@ public static class PillowBilinearResize
     }
 
     /// <summary><paramref name="src"/> starts at source row <paramref name="firstRow"/>.</summary>
-    private static byte[] ResampleVertical(ReadOnlySpan<byte> src, int width, int channels, ResampleWeights rows, int firstRow)
+    private static byte[] ResampleVertical(ReadOnlySpan<byte> src, int width, int channels, ResampleWeights rows,
+        int firstRow)
     {
         int stride = width * channels;
         var dst = new byte[rows.OutSize * stride];
@@ -86,7 +91,8 @@ public static class PillowBilinearResize
     private static byte Clip8(int acc) =>
         acc >= 255 << PrecisionBits ? (byte)255 : acc <= 0 ? (byte)0 : (byte)(acc >> PrecisionBits);
 
-    /// <summary>Per output index: the first source index, the tap count and the fixed-point taps (precompute_coeffs).</summary>
+    /// <summary>Per output index: the first source index, the tap count and the fixed-point taps
+    /// (precompute_coeffs).</summary>
     private sealed class ResampleWeights
     {
         public required int OutSize { get; init; }
@@ -132,7 +138,8 @@ public static class PillowBilinearResize
                 start[o] = min;
                 count[o] = n;
             }
-            return new ResampleWeights { OutSize = outSize, MaxTaps = maxTaps, Start = start, Count = count, Taps = taps };
+            return new ResampleWeights { OutSize = outSize, MaxTaps = maxTaps, Start = start, Count = count, Taps =
+                taps };
         }
 
         private static double Triangle(double x)

@@ -12,6 +12,7 @@ namespace MRVS.Pipeline.Segmentation;
 public sealed record ClipOutputs(Tensor Decision, Tensor PredCls, Tensor PredMasks, (int H, int W) Resized,
     (int H, int W) Original) : IDisposable
 {
+    /// <summary>Frees the three tensors.</summary>
     public void Dispose()
     {
         Decision.Dispose();

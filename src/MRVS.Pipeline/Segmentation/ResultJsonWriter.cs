@@ -4,13 +4,22 @@ using System.Text.Json;
 
 namespace MRVS.Pipeline.Segmentation;
 
-/// <summary>Writes result.json: model, text and tokens, backend and precision, per-frame score, mask area and box, time per stage, peak memory.</summary>
+/// <summary>Writes result.json: model, text and tokens, backend and precision, per-frame score, mask area and box, time
+/// per stage, peak memory.</summary>
 public static class ResultJsonWriter
 {
+    /// <summary>Creates the file <paramref name="path"/> with the summary as JSON.</summary>
     public static void Write(string path, SegmentationJobSummary s)
     {
         using var file = File.Create(path);
-        using var j = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        Write(file, s);
+    }
+
+    /// <summary>The same JSON into a stream (the CLI's <c>--json</c> writes it to stdout).</summary>
+    public static void Write(Stream output, SegmentationJobSummary s)
+    {
+        using var j = new Utf8JsonWriter(output,
+            new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         j.WriteStartObject();
         j.WriteString("model", s.Model);
         j.WriteString("text", s.Text);

@@ -2,7 +2,8 @@ using MRVS.Pipeline.Media;
 
 namespace MRVS.Pipeline.Segmentation;
 
-/// <summary>The smallest axis-aligned rectangle holding every mask pixel (X, Y of its top-left pixel; inclusive size).</summary>
+/// <summary>The smallest axis-aligned rectangle holding every mask pixel (X, Y of its top-left pixel; inclusive
+/// size).</summary>
 public readonly record struct MaskBox(int X, int Y, int Width, int Height);
 
 /// <summary>
@@ -10,10 +11,16 @@ public readonly record struct MaskBox(int X, int Y, int Width, int Height);
 /// the referred object in this frame (sigmoid of the chosen query's class logit), the mask's area and box, and the
 /// clip (forward) it came from.
 /// </summary>
-public sealed record SegmentedFrame(int Index, RgbFrame Frame, byte[] Mask, float Score, long Area, MaskBox? Box, int Clip)
+public sealed record SegmentedFrame(int Index, RgbFrame Frame, byte[] Mask, float Score, long Area, MaskBox? Box,
+    int Clip)
 {
+    /// <summary>The frame's name (file stem, or its 00000-style index).</summary>
     public string Name => Frame.Name;
+
+    /// <summary>The frame's (and the mask's) width.</summary>
     public int Width => Frame.Width;
+
+    /// <summary>The frame's (and the mask's) height.</summary>
     public int Height => Frame.Height;
 
     internal static SegmentedFrame Create(int index, RgbFrame frame, byte[] mask, float score, int clip)
@@ -28,6 +35,7 @@ public sealed record SegmentedFrame(int Index, RgbFrame Frame, byte[] Mask, floa
                 x0 = Math.Min(x0, x); x1 = Math.Max(x1, x);
                 y0 = Math.Min(y0, y); y1 = Math.Max(y1, y);
             }
-        return new SegmentedFrame(index, frame, mask, score, area, area == 0 ? null : new MaskBox(x0, y0, x1 - x0 + 1, y1 - y0 + 1), clip);
+        return new SegmentedFrame(index, frame, mask, score, area, area == 0 ? null : new MaskBox(x0, y0, x1 - x0 + 1,
+            y1 - y0 + 1), clip);
     }
 }

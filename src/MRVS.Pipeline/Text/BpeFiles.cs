@@ -1,14 +1,19 @@
 using System.Text.Json;
+using MRVS.Core.Errors;
+using MRVS.Core.IO;
+using MRVS.Core.Limits;
 
 namespace MRVS.Pipeline.Text;
 
-/// <summary>Readers for the two files of a byte-level BPE tokenizer (roberta-base vocab.json + merges.txt, GPT-2 encoder.json + vocab.bpe).</summary>
+/// <summary>Readers for the two files of a byte-level BPE tokenizer (roberta-base vocab.json + merges.txt, GPT-2
+/// encoder.json + vocab.bpe).</summary>
 internal static class BpeFiles
 {
     /// <summary>The token → id map of a JSON object file such as <c>{"&lt;s&gt;": 0, "Ġthe": 5}</c>.</summary>
-    public static Dictionary<string, int> ReadVocab(string path)
+    public static Dictionary<string, int> ReadVocab(string path, ResourceLimits limits)
     {
-        var bytes = Read(path, "vocab", File.ReadAllBytes);
+        var bytes = InputFile.ReadAllBytes(path, "tokenizer vocab file", MrvsErrorKind.BadModel,
+            limits.MaxTextFileBytes);
         JsonDocument doc;
         try
         {
@@ -16,21 +21,23 @@ internal static class BpeFiles
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"{path}: vocab file is not valid JSON ({ex.Message})", ex);
+            throw Bad($"{path}: vocab file is not valid JSON ({ErrorText.Json(ex)})", ex);
         }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{path}: vocab file must be a JSON object mapping token to id, found a JSON {doc.RootElement.ValueKind}");
+                throw Bad($"{path}: vocab file must be a JSON object mapping token to id, found a JSON " +
+                    $"{doc.RootElement.ValueKind}");
             var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var entry in doc.RootElement.EnumerateObject())
             {
                 if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
-                    throw new InvalidDataException($"{path}: token '{entry.Name}' has id {entry.Value.GetRawText()}, expected a non-negative 32-bit integer");
+                    throw Bad($"{path}: token '{entry.Name}' has id {entry.Value.GetRawText()}, expected a " +
+                        "non-negative 32-bit integer");
                 if (!vocab.TryAdd(entry.Name, id))
-                    throw new InvalidDataException($"{path}: token '{entry.Name}' appears more than once");
+                    throw Bad($"{path}: token '{entry.Name}' appears more than once");
             }
-            if (vocab.Count == 0) throw new InvalidDataException($"{path}: vocab file has no tokens");
+            if (vocab.Count == 0) throw Bad($"{path}: vocab file has no tokens");
             return vocab;
         }
     }
@@ -39,34 +46,27 @@ internal static class BpeFiles
     /// The merge pairs in rank order (first = applied first): an optional <c>#version</c> first line, then one
     /// "left right" pair per line. Blank lines are skipped (the files end with one).
     /// </summary>
-    public static List<(string Left, string Right)> ReadMerges(string path)
+    public static List<(string Left, string Right)> ReadMerges(string path, ResourceLimits limits)
     {
-        var lines = Read(path, "merges", File.ReadAllLines);
+        var text = System.Text.Encoding.UTF8.GetString(
+            InputFile.ReadAllBytes(path, "tokenizer merges file", MrvsErrorKind.BadModel, limits.MaxTextFileBytes));
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         var merges = new List<(string, string)>(lines.Length);
         for (int i = 0; i < lines.Length; i++)
         {
             var line = lines[i];
-            if ((i == 0 && line.StartsWith("#version", StringComparison.Ordinal)) || string.IsNullOrWhiteSpace(line)) continue;
+            if ((i == 0 && line.StartsWith("#version", StringComparison.Ordinal))
+                || string.IsNullOrWhiteSpace(line)) continue;
             // Byte-level symbols never contain ASCII whitespace (space is "Ġ"), so whitespace only separates the pair.
             var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 2)
-                throw new InvalidDataException($"{path}: line {i + 1} is '{line}', expected two space-separated symbols \"left right\"");
+                throw Bad($"{path}: line {i + 1} is '{line}', expected two space-separated symbols \"left right\"");
             merges.Add((parts[0], parts[1]));
         }
-        if (merges.Count == 0) throw new InvalidDataException($"{path}: merges file has no merge pairs");
+        if (merges.Count == 0) throw Bad($"{path}: merges file has no merge pairs");
         return merges;
     }
 
-    private static T Read<T>(string path, string what, Func<string, T> read)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{what} file not found: {path}", path);
-        try
-        {
-            return read(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"{path}: cannot read the {what} file ({ex.Message})", ex);
-        }
-    }
+    private static MrvsException Bad(string message, Exception? inner = null)
+        => new(MrvsErrorKind.BadModel, message, inner);
 }

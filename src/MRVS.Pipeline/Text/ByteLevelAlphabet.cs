@@ -11,7 +11,8 @@ public static class ByteLevelAlphabet
 {
     private static readonly char[] CharOfByte = BuildTable();
 
-    /// <summary>The character that stands for byte <paramref name="b"/> (the 256 base entries of every byte-level vocab).</summary>
+    /// <summary>The character that stands for byte <paramref name="b"/> (the 256 base entries of every byte-level
+    /// vocab).</summary>
     public static char Symbol(byte b) => CharOfByte[b];
 
     /// <summary>The UTF-8 bytes of <paramref name="text"/>, one table character per byte.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MRVS.Core.Errors;
 
 namespace MRVS.Pipeline.Text;
 
@@ -20,10 +21,11 @@ internal sealed class BytePairEncoder
 
     /// <summary>
     /// Merges whose result has no vocab id are dropped: such a symbol could never be emitted, so leaving its parts
-    /// apart is the only encoding the vocab can express (Hugging Face refuses these files; the reference files have none).
-    /// A repeated pair keeps its first (lowest) rank.
+    /// apart is the only encoding the vocab can express (Hugging Face refuses these files; the reference files have
+    /// none). A repeated pair keeps its first (lowest) rank.
     /// </summary>
-    public BytePairEncoder(Dictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, string vocabPath)
+    public BytePairEncoder(Dictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges,
+        string vocabPath)
     {
         _vocab = vocab;
         _vocabPath = vocabPath;
@@ -47,7 +49,9 @@ internal sealed class BytePairEncoder
         var ids = new int[merged.Count];
         for (int i = 0; i < ids.Length; i++)
             if (!_vocab.TryGetValue(merged[i], out ids[i]))
-                throw new InvalidOperationException($"{_vocabPath}: no id for the byte-level symbol '{merged[i]}' (the vocab must hold all 256 byte symbols)");
+                throw new MrvsException(MrvsErrorKind.BadModel,
+                    $"{_vocabPath}: no id for the byte-level symbol '{merged[i]}' (the vocab must hold all 256 byte " +
+                        "symbols)");
         if (_cache.Count >= CacheLimit) _cache.Clear();
         _cache[symbols] = ids;
         return ids;

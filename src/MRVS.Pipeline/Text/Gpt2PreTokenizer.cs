@@ -28,7 +28,8 @@ internal static class Gpt2PreTokenizer
         return pieces;
     }
 
-    /// <summary>End (exclusive) of the regex match starting at <paramref name="start"/>, trying the alternatives in order.</summary>
+    /// <summary>End (exclusive) of the regex match starting at <paramref name="start"/>, trying the alternatives in
+    /// order.</summary>
     private static int MatchAt(string text, int start)
     {
         foreach (var c in Contractions)
@@ -50,7 +51,8 @@ internal static class Gpt2PreTokenizer
         return end == text.Length || runes == 1 ? end : lastStart;
     }
 
-    /// <summary>Extent of the run of <paramref name="cls"/> code points from <paramref name="start"/>: its end, the start of its last code point and its length in code points.</summary>
+    /// <summary>Extent of the run of <paramref name="cls"/> code points from <paramref name="start"/>: its end, the
+    /// start of its last code point and its length in code points.</summary>
     private static (int End, int LastStart, int Runes) Run(string text, int start, CharClass cls)
     {
         int i = start, last = start, runes = 0;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MRVS.Core.Errors;
 using MRVS.Core.Execution;
 using MRVS.Core.IO;
 using MRVS.Core.Numerics;
@@ -21,9 +22,27 @@ namespace MRVS.Pipeline.Verification;
 /// </summary>
 public static class FixtureVerifier
 {
-    public const double RelativeToScale = 1e-4, Absolute = 1e-6, AmbiguousLogit = 1e-4, MinimumMaskIou = 0.99;
+    /// <summary>Float tolerance relative to the reference's largest magnitude.</summary>
+    public const double RelativeToScale = 1e-4;
+
+    /// <summary>Float tolerance added to the relative one.</summary>
+    public const double Absolute = 1e-6;
+
+    /// <summary>Mask pixels whose reference logit is this close to the threshold may differ.</summary>
+    public const double AmbiguousLogit = 1e-4;
+
+    /// <summary>The final masks' IoU a reduced-precision run needs.</summary>
+    public const double MinimumMaskIou = 0.99;
+
+    /// <summary>The fixture tensor holding the final masks.</summary>
     public const string FinalMasks = "post.video0.pred_masks";
 
+    /// <summary>
+    /// Runs the fixture in <paramref name="fixtureDir"/> on <paramref name="backend"/> and compares every reference
+    /// tensor.
+    /// </summary>
+    /// <param name="fixtureDir">The fixture's folder.</param>
+    /// <param name="backend">Where the forward runs.</param>
     /// <param name="finalOutputsOnly">
     /// Request only the model's outputs (pred_cls, pred_masks) and compare those and the post-processing: the
     /// forward then runs as in production, fused by the graph-level fusion pass, instead of keeping every intermediate.
@@ -33,7 +52,9 @@ public static class FixtureVerifier
         string F(string name)
         {
             var p = Path.Combine(fixtureDir, name);
-            if (!File.Exists(p)) throw new FileNotFoundException($"{fixtureDir}: missing {name} (a fixture folder holds config.json, weights.safetensors, inputs.safetensors, outputs.safetensors, postprocess.safetensors)", p);
+            if (!File.Exists(p)) throw new MrvsException(MrvsErrorKind.BadInput,
+                $"{fixtureDir}: missing {name} (a fixture folder holds config.json, weights.safetensors, " +
+                    "inputs.safetensors, outputs.safetensors, postprocess.safetensors)");
             return p;
         }
         var config = ModelConfig.Load(F("config.json"));
@@ -46,12 +67,15 @@ public static class FixtureVerifier
         var ids = Need(inputs, SocModel.InputIds);
         var size = Need(inputs, "targets.size").Span<long>();
         if (frames.Rank != 5 || frames.Shape[1] != 1)
-            throw new InvalidDataException($"{inputs.Path}: '{SocModel.Frames}' is {frames}, expected F32[T, 1, 3, H, W] (B = 1)");
-        var shape = new ForwardShape(frames.Shape[0], frames.Shape[3], frames.Shape[4], ids.Shape[1], (int)size[0], (int)size[1]);
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                $"{inputs.Path}: '{SocModel.Frames}' is {frames}, expected F32[T, 1, 3, H, W] (B = 1)");
+        var shape = new ForwardShape(frames.Shape[0], frames.Shape[3], frames.Shape[4], ids.Shape[1], (int)size[0],
+            (int)size[1]);
 
         var sw = Stopwatch.StartNew();
         var graph = SocModel.Build(config, new WeightStore(weightsFile), shape);
-        var wanted = finalOutputsOnly ? [] : outputs.Tensors.Select(t => EngineName(t.Name)).Where(graph.Taps.ContainsKey).Distinct().ToList();
+        var wanted = finalOutputsOnly ? [] : outputs.Tensors.Select(t =>
+            EngineName(t.Name)).Where(graph.Taps.ContainsKey).Distinct().ToList();
         foreach (var name in new[] { SocModel.PredCls, SocModel.PredMasks, SocModel.ReferredQuery })
             if (!wanted.Contains(name)) wanted.Add(name);
         using var executor = new Executor(graph, backend, wanted);
@@ -61,8 +85,10 @@ public static class FixtureVerifier
         var padded = Need(inputs, "post.in.samples_shape_with_padding").Span<long>();
         var resized = Need(inputs, "post.in.resized_frame_size").Span<long>();
         var original = Need(inputs, "post.in.original_frame_size").Span<long>();
-        foreach (var (k, v) in ReferYoutubeVosPostProcess.Run(produced[SocModel.PredCls], produced[SocModel.PredMasks], produced[SocModel.ReferredQuery],
-                     ((int)padded[0], (int)padded[1]), ((int)resized[0], (int)resized[1]), ((int)original[0], (int)original[1])))
+        foreach (var (k, v) in ReferYoutubeVosPostProcess.Run(produced[SocModel.PredCls], produced[SocModel.PredMasks],
+            produced[SocModel.ReferredQuery],
+                     ((int)padded[0], (int)padded[1]), ((int)resized[0], (int)resized[1]), ((int)original[0],
+                         (int)original[1])))
             produced[k] = v;
         double ms = sw.Elapsed.TotalMilliseconds;
 
@@ -75,19 +101,25 @@ public static class FixtureVerifier
                 using var expected = file.Get(info.Name);
                 checks.Add(produced.TryGetValue(EngineName(info.Name), out var actual)
                     ? Compare(info.Name, actual, expected, ambiguity, resized, original)
-                    : new TensorCheck(info.Name, info.Shape, double.NaN, double.NaN, false, "not produced by the engine"));
+                    : new TensorCheck(info.Name, info.Shape, double.NaN, double.NaN, false,
+                        "not produced by the engine"));
             }
-        double? maskIou = backend.Precision == Precision.Fp32 ? null : MaskIou(produced[FinalMasks], Need(post, FinalMasks));
+        double? maskIou = backend.Precision == Precision.Fp32 ? null : MaskIou(produced[FinalMasks], Need(post,
+            FinalMasks));
         foreach (var t in produced.Values) t.Dispose();
-        return new VerificationReport(Path.GetFileName(Path.GetFullPath(fixtureDir).TrimEnd('/')), backend.Name, checks, executor.Plan.ArenaBytes, ms,
+        return new VerificationReport(Path.GetFileName(Path.GetFullPath(fixtureDir).TrimEnd('/')), backend.Name, checks,
+            executor.Plan.ArenaBytes, ms,
             backend.Precision, maskIou);
     }
 
-    /// <summary>|A ∧ B| / |A ∨ B| of two binary masks of one shape over all their pixels; 1 when both are empty.</summary>
+    /// <summary>|A ∧ B| / |A ∨ B| of two binary masks of one shape over all their pixels; 1 when both are
+    /// empty.</summary>
     public static double MaskIou(Tensor actual, Tensor expected)
     {
         if (!actual.Shape.AsSpan().SequenceEqual(expected.Shape))
-            throw new InvalidDataException($"{FinalMasks}: the engine's masks are {Shape.Format(actual.Shape)}, the fixture's {Shape.Format(expected.Shape)}");
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                $"{FinalMasks}: the engine's masks are {Shape.Format(actual.Shape)}, the fixture's " +
+                    $"{Shape.Format(expected.Shape)}");
         var a = actual.ToDoubleArray();
         var b = expected.ToDoubleArray();
         long both = 0, either = 0;
@@ -101,15 +133,19 @@ public static class FixtureVerifier
     }
 
     /// <summary>The engine tensor a fixture tensor is compared with: f64.X is the float64 reference of X.</summary>
-    private static string EngineName(string fixtureName) => fixtureName.StartsWith("f64.", StringComparison.Ordinal) ? fixtureName[4..] : fixtureName;
+    private static string EngineName(string fixtureName) => fixtureName.StartsWith("f64.", StringComparison.Ordinal)
+        ? fixtureName[4..] : fixtureName;
 
     private static Tensor Need(SafeTensorsFile f, string name) =>
-        f.Contains(name) ? f.Get(name) : throw new InvalidDataException($"{f.Path}: missing tensor '{name}'");
+        f.Contains(name) ? f.Get(name)
+            : throw new MrvsException(MrvsErrorKind.BadInput, $"{f.Path}: missing tensor '{name}'");
 
-    private static TensorCheck Compare(string name, Tensor actual, Tensor expected, Tensor? ambiguity, ReadOnlySpan<long> resized, ReadOnlySpan<long> original)
+    private static TensorCheck Compare(string name, Tensor actual, Tensor expected, Tensor? ambiguity,
+        ReadOnlySpan<long> resized, ReadOnlySpan<long> original)
     {
         if (!actual.Shape.AsSpan().SequenceEqual(expected.Shape))
-            return new TensorCheck(name, expected.Shape, double.NaN, double.NaN, false, $"shape {Shape.Format(actual.Shape)} ≠ {Shape.Format(expected.Shape)}");
+            return new TensorCheck(name, expected.Shape, double.NaN, double.NaN, false,
+                $"shape {Shape.Format(actual.Shape)} ≠ {Shape.Format(expected.Shape)}");
         var a = actual.ToDoubleArray();
         var b = expected.ToDoubleArray();
         double maxAbs = 0, maxRel = 0, scale = 0;
@@ -124,26 +160,33 @@ public static class FixtureVerifier
         if (expected.DType.IsFloat() && !IsBinaryMask(name))
             return new TensorCheck(name, expected.Shape, maxAbs, maxRel, maxAbs <= RelativeToScale * scale + Absolute);
         if (maxAbs == 0) return new TensorCheck(name, expected.Shape, 0, 0, true);
-        if (ambiguity is null || !IsBinaryMask(name)) return new TensorCheck(name, expected.Shape, maxAbs, maxRel, false);
+        if (ambiguity is null || !IsBinaryMask(name)) return new TensorCheck(name, expected.Shape, maxAbs, maxRel,
+            false);
         int flipped = 0, excused = 0;
         var amb = ambiguity.ToDoubleArray();
         for (int i = 0; i < a.Length; i++)
         {
             if (a[i] == b[i]) continue;
-            if (amb[AmbiguitySource(name, i, expected.Shape, ambiguity.Shape, resized, original)] is var logit && Math.Abs(logit) < AmbiguousLogit) excused++;
+            if (amb[AmbiguitySource(name, i, expected.Shape, ambiguity.Shape, resized, original)] is var logit
+                && Math.Abs(logit) < AmbiguousLogit) excused++;
             else flipped++;
         }
-        return new TensorCheck(name, expected.Shape, maxAbs, maxRel, flipped == 0, $"{excused} pixel(s) within {AmbiguousLogit} of the threshold");
+        return new TensorCheck(name, expected.Shape, maxAbs, maxRel, flipped == 0,
+            $"{excused} pixel(s) within {AmbiguousLogit} of the threshold");
     }
 
-    private static bool IsBinaryMask(string name) => name is "post.masks_padded" or "post.video0.nearest_in" or "post.video0.pred_masks";
+    private static bool IsBinaryMask(string name) =>
+        name is "post.masks_padded" or "post.video0.nearest_in" or "post.video0.pred_masks";
 
-    /// <summary>Index into post.upsampled_logits [B, T, H, W] of the padded-grid pixel a mask element came from.</summary>
-    private static int AmbiguitySource(string name, int index, int[] shape, int[] logitsShape, ReadOnlySpan<long> resized, ReadOnlySpan<long> original)
+    /// <summary>Index into post.upsampled_logits [B, T, H, W] of the padded-grid pixel a mask element came
+    /// from.</summary>
+    private static int AmbiguitySource(string name, int index, int[] shape, int[] logitsShape,
+        ReadOnlySpan<long> resized, ReadOnlySpan<long> original)
     {
         int ph = logitsShape[2], pw = logitsShape[3];
         int w = shape[^1], h = shape[^2];
-        int x = index % w, y = index / w % h, t = name == "post.masks_padded" ? index / (w * h) % shape[1] : index / (w * h);
+        int x = index % w, y = index / w % h, t = name == "post.masks_padded" ? index / (w * h) % shape[1]
+            : index / (w * h);
         if (name == "post.video0.pred_masks")
         {
             y = Resize.NearestSource(y, (int)resized[0], (int)original[0]);

@@ -5,9 +5,9 @@ using MRVS.Tests.Support;
 namespace MRVS.Tests.Architecture;
 
 /// <summary>
-/// The project graph points one way, Core ← Backends ← Models ← Pipeline ← Cli: a project references only layers
-/// below it; the one edge between backends is the emulated device's (it runs the CUDA backend with the CPU GEMM as its
-/// cuBLAS); only Pipeline (for its backend factory) and the CLI reference a backend. Read from the csproj files.
+/// The project graph points one way, Core ← Backends ← Models ← Pipeline ← Cli: a project references only
+/// layers below it; the one edge between backends is the emulated device's (it runs the CUDA backend with the CPU GEMM
+/// as its cuBLAS); only Pipeline (for its backend factory) and the CLI reference a backend. Read from the csproj files.
 /// </summary>
 public partial class LayeringTests
 {
@@ -20,7 +20,8 @@ public partial class LayeringTests
     private static readonly string[] BackendUsers = ["MRVS.Pipeline", "MRVS.Cli"];
 
     private static int Layer(string project) =>
-        Layers.Where(l => project == l.Prefix || project.StartsWith(l.Prefix, StringComparison.Ordinal)).Select(l => l.Layer).DefaultIfEmpty(-1).First();
+        Layers.Where(l => project == l.Prefix || project.StartsWith(l.Prefix, StringComparison.Ordinal)).Select(l =>
+            l.Layer).DefaultIfEmpty(-1).First();
 
     private static bool IsBackend(string project) => Layer(project) == 1;
 
@@ -32,16 +33,22 @@ public partial class LayeringTests
             int a = Layer(from), b = Layer(to);
             if (a < 0 || b < 0) yield return $"{from} → {to}: not a layer of src/";
             else if (b > a) yield return $"{from} → {to}: references a layer above it";
-            else if (b == a && !BackendEdges.Contains((from, to))) yield return $"{from} → {to}: references a project beside it";
-            else if (IsBackend(to) && !IsBackend(from) && !BackendUsers.Contains(from)) yield return $"{from} → {to}: only the backend factory's project and the CLI name a backend";
+            else if (b == a && !BackendEdges.Contains((from,
+                to))) yield return $"{from} → {to}: references a project beside it";
+            else if (IsBackend(to) && !IsBackend(from)
+                && !BackendUsers.Contains(from)) yield return $"{from} → {to}: only the backend factory's project " +
+                    $"and the CLI name a backend";
         }
     }
 
     private static IEnumerable<(string From, string To)> ProjectReferences()
     {
-        foreach (var csproj in Directory.GetFiles(Path.Combine(Fixtures.RepoRoot, "src"), "*.csproj", SearchOption.AllDirectories))
-            foreach (var include in XDocument.Load(csproj).Descendants("ProjectReference").Select(r => (string)r.Attribute("Include")!))
-                yield return (Path.GetFileNameWithoutExtension(csproj), Path.GetFileNameWithoutExtension(include.Replace('\\', '/')));
+        foreach (var csproj in Directory.GetFiles(Path.Combine(Fixtures.RepoRoot, "src"), "*.csproj",
+            SearchOption.AllDirectories))
+            foreach (var include in XDocument.Load(csproj).Descendants("ProjectReference").Select(r =>
+                (string)r.Attribute("Include")!))
+                yield return (Path.GetFileNameWithoutExtension(csproj),
+                    Path.GetFileNameWithoutExtension(include.Replace('\\', '/')));
     }
 
     [Test]
@@ -55,10 +62,13 @@ public partial class LayeringTests
     [Test]
     public void TheCheckNamesReferencesAboveOrBeside()
     {
-        Assert.That(Violations([("MRVS.Core", "MRVS.Models")]), Is.EqualTo(new[] { "MRVS.Core → MRVS.Models: references a layer above it" }));
+        Assert.That(Violations([("MRVS.Core", "MRVS.Models")]),
+            Is.EqualTo(new[] { "MRVS.Core → MRVS.Models: references a layer above it" }));
         Assert.That(Violations([("MRVS.Backends.Cuda", "MRVS.Backends.Cpu")]), Has.One.Contains("beside it"));
-        Assert.That(Violations([("MRVS.Models", "MRVS.Backends.Cpu")]), Has.One.Contains("only the backend factory's project"));
-        Assert.That(Violations([("MRVS.Pipeline", "MRVS.Backends.Cuda"), ("MRVS.Backends.Cuda.Emulation", "MRVS.Backends.Cpu")]), Is.Empty);
+        Assert.That(Violations([("MRVS.Models", "MRVS.Backends.Cpu")]),
+            Has.One.Contains("only the backend factory's project"));
+        Assert.That(Violations([("MRVS.Pipeline", "MRVS.Backends.Cuda"), ("MRVS.Backends.Cuda.Emulation",
+            "MRVS.Backends.Cpu")]), Is.Empty);
     }
 
     /// <summary>In Pipeline, which references the backends for its factory, no other file names them.</summary>
@@ -67,7 +77,8 @@ public partial class LayeringTests
     {
         var pipeline = Path.Combine(Fixtures.RepoRoot, "src", "MRVS.Pipeline");
         var naming = Directory.GetFiles(pipeline, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && BackendNamespace().IsMatch(File.ReadAllText(f)))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+                && BackendNamespace().IsMatch(File.ReadAllText(f)))
             .Select(f => Path.GetRelativePath(pipeline, f));
         Assert.That(naming, Is.EquivalentTo(new[] { "BackendFactory.cs" }));
     }

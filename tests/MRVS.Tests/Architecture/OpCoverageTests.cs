@@ -22,8 +22,10 @@ public class OpCoverageTests
     /// <summary>An instance to ask for Kind and IsView (constants of the type), made without its constructor.</summary>
     private static Op Instance(Type opType) => (Op)RuntimeHelpers.GetUninitializedObject(opType);
 
-    /// <summary>What each non-view op kind lacks: "kind: no CPU kernel, no CUDA launch, no parity case"; nothing when complete.</summary>
-    public static IEnumerable<string> Gaps(IEnumerable<Type> opTypes, Func<Op, bool> cpu, Func<Op, bool> cuda, Func<Type, bool> parity)
+    /// <summary>What each non-view op kind lacks: "kind: no CPU kernel, no CUDA launch, no parity case"; nothing when
+    /// complete.</summary>
+    public static IEnumerable<string> Gaps(IEnumerable<Type> opTypes, Func<Op, bool> cpu, Func<Op, bool> cuda,
+        Func<Type, bool> parity)
     {
         foreach (var type in opTypes.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
@@ -52,34 +54,43 @@ public class OpCoverageTests
     public void AnOpLackingThemIsNamedWithWhatItLacks()
     {
         Assert.That(EngineGaps([typeof(HypotheticalOp), typeof(ReshapeOp)]),
-            Is.EqualTo(new[] { "hypothetical: no CPU kernel, no CUDA launch, no parity case" }), "a view op needs no kernel");
-        Assert.That(Gaps([typeof(LayerNormOp)], _ => true, _ => true, _ => false), Is.EqualTo(new[] { "layer_norm: no parity case" }));
-        Assert.That(Gaps([typeof(LayerNormOp)], _ => true, _ => false, _ => true), Is.EqualTo(new[] { "layer_norm: no CUDA launch" }));
+            Is.EqualTo(new[] { "hypothetical: no CPU kernel, no CUDA launch, no parity case" }),
+                "a view op needs no kernel");
+        Assert.That(Gaps([typeof(LayerNormOp)], _ => true, _ => true, _ => false),
+            Is.EqualTo(new[] { "layer_norm: no parity case" }));
+        Assert.That(Gaps([typeof(LayerNormOp)], _ => true, _ => false, _ => true),
+            Is.EqualTo(new[] { "layer_norm: no CUDA launch" }));
     }
 
-    /// <summary>The kernel classes say which op they serve by name: Ops/LayerNorm.cs in both backends for layer_norm.</summary>
+    /// <summary>The kernel classes say which op they serve by name: Ops/LayerNorm.cs in both backends for
+    /// layer_norm.</summary>
     [Test]
     public void KernelClassesAreNamedAfterTheirOpKind()
     {
         var classes = typeof(CpuBackend).Assembly.GetTypes().Concat(typeof(CudaBackend).Assembly.GetTypes())
             .Where(t => !t.IsAbstract && t.BaseType is { IsGenericType: true } b
-                        && (b.GetGenericTypeDefinition() == typeof(CpuKernel<>) || b.GetGenericTypeDefinition() == typeof(CudaKernel<>)));
+                        && (b.GetGenericTypeDefinition() == typeof(CpuKernel<>)
+                            || b.GetGenericTypeDefinition() == typeof(CudaKernel<>)));
         var misnamed = classes
             .Select(t => (Class: t.FullName!, Kind: Instance(t.BaseType!.GetGenericArguments()[0]).Kind))
-            .Where(c => !string.Equals(c.Class.Split('.')[^1], c.Kind.Replace("_", ""), StringComparison.OrdinalIgnoreCase))
+            .Where(c => !string.Equals(c.Class.Split('.')[^1], c.Kind.Replace("_", ""),
+                StringComparison.OrdinalIgnoreCase))
             .Select(c => $"{c.Class} serves {c.Kind}");
         Assert.That(misnamed, Is.Empty);
     }
 
-    /// <summary>kernels/KIND.cu for every op kind except those without a kernel of their own (a GEMM, or another op's kernel); no other file.</summary>
+    /// <summary>kernels/KIND.cu for every op kind except those without a kernel of their own (a GEMM, or another op's
+    /// kernel); no other file.</summary>
     [Test]
     public void KernelFilesAreNamedAfterTheirOpKind()
     {
         string[] withoutKernelFile = ["matmul", "concat", "feed_forward"];
         var kinds = EngineOps.Select(Instance).Where(op => !op.IsView).Select(op => op.Kind).ToHashSet();
-        var files = Directory.GetFiles(Path.Combine(Fixtures.RepoRoot, "kernels"), "*.cu").Select(Path.GetFileNameWithoutExtension).ToHashSet();
+        var files = Directory.GetFiles(Path.Combine(Fixtures.RepoRoot, "kernels"),
+            "*.cu").Select(Path.GetFileNameWithoutExtension).ToHashSet();
         Assert.That(files.Except(kinds), Is.Empty, "kernel files that no op kind names");
-        Assert.That(kinds.Except(files).Order(), Is.EqualTo(withoutKernelFile.Order()), "op kinds without a kernel file");
+        Assert.That(kinds.Except(files).Order(), Is.EqualTo(withoutKernelFile.Order()),
+            "op kinds without a kernel file");
     }
 
     private sealed class HypotheticalOp : Op

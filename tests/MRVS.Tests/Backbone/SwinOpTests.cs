@@ -1,3 +1,4 @@
+using MRVS.Core.Errors;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
@@ -342,7 +343,7 @@ public class SwinOpTests
         for (int i = 0; i < 2; i++)
             for (int j = 0; j < 2; j++) index.Span<long>()[i * 2 + j] = WindowAttentionOp.RelativeIndex(window, i, j);
         index.Span<long>()[3] = 0;
-        var ex = Assert.Throws<InvalidDataException>(() =>
+        var ex = Assert.Throws<MrvsException>(() =>
             SwinWindowTables.BiasTable(Random(_rng, 3, 1), index, window, "blocks.0.attn.relative_position_index"));
         Assert.That(ex!.Message, Does.Contain("blocks.0.attn.relative_position_index[1, 1] = 0, expected 1"));
     }

@@ -168,9 +168,10 @@ public class ReducedPrecisionTests
     public void TheFactoryBuildsReducedPrecisionOnlyOnCudaBackends()
     {
         if (EmulatedDevice.FindLibrary() is null) Assert.Ignore($"skipped: {EmulatedDevice.LibraryName} not built (tools/ci/build-kernels-emu.sh)");
-        using (var b = BackendFactory.Create("cuda-emu", Precision.Bf16)) Assert.That(b.Precision, Is.EqualTo(Precision.Bf16));
-        using (var b = BackendFactory.Create("cuda-emu")) Assert.That(b.Precision, Is.EqualTo(Precision.Fp32));
-        var e = Assert.Throws<ArgumentException>(() => BackendFactory.Create("cpu", Precision.Fp16))!;
+        using (var b = BackendFactory.Create(Backend.CudaEmu, Precision.Bf16)) Assert.That(b.Precision,
+            Is.EqualTo(Precision.Bf16));
+        using (var b = BackendFactory.Create(Backend.CudaEmu)) Assert.That(b.Precision, Is.EqualTo(Precision.Fp32));
+        var e = Assert.Throws<MrvsException>(() => BackendFactory.Create(Backend.Cpu, Precision.Fp16))!;
         Assert.That(e.Message, Does.Contain("fp16").And.Contain("cuda"));
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MRVS.Core.Execution;
+using MRVS.Pipeline;
 using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Segmentation;
 using MRVS.Tests.Cuda;
@@ -43,7 +44,10 @@ public class DemoModelQualityTests
     {
         // Skips with the device's reason when the emulation library is not built or no GPU is present.
         if (backend != "cpu") TestDevices.Create(backend).Dispose();
-        var options = new SegmenterOptions { Backend = backend, Precision = precision, ClipLength = 0 };
+        var options = new SegmenterOptions
+        {
+            Backend = BackendNames.Parse(backend), Precision = precision, ClipLength = 0,
+        };
         using var segmenter = Segmenter.Load(ModelDir, options);
         double iouBound = precision == Precision.Fp32 ? Fp32Iou : ReducedPrecisionIou;
 

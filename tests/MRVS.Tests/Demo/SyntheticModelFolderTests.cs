@@ -55,7 +55,7 @@ public class SyntheticModelFolderTests
     {
         var dir = NewDir();
         SyntheticModelFolder.Write(dir, ModelConfig.Load(Fixtures.File(fixture, "config.json")));
-        using var segmenter = Segmenter.Load(dir, new SegmenterOptions { Backend = "cpu" });
+        using var segmenter = Segmenter.Load(dir, new SegmenterOptions { Backend = Backend.Cpu });
         var result = segmenter.Segment(TestFrames.Noise(2, 32, 24), "the red ball");
         Assert.That(result.Frames, Has.Count.EqualTo(2));
         Assert.That(result.Frames.Select(f => f.Mask.Length), Is.All.EqualTo(32 * 24));

@@ -66,7 +66,8 @@ public class CocoEvalTests
     public void RleStringsAreThePycocotoolsEncoding()
     {
         // Counts 3, 2, 1 as they are; then differences to the count two before: 1−2 = −1, 4−1 = 3, 1−1 = 0.
-        // 5-bit groups + 48: 3 → '3', 2 → '2', 1 → '1', −1 → 31 (sign bit set, nothing more) → 'O', 3 → '3', 0 → '0'.
+        // 5-bit groups + 48: 3 → '3', 2 → '2', 1 → '1', −1 → 31 (sign bit set, nothing more) → 'O', 3 →
+        // '3', 0 → '0'.
         var rle = new MaskRle(3, 4, [3, 2, 1, 1, 4, 1]);
         Assert.That(rle.Compressed, Is.EqualTo("321O30"));
         Assert.That(MaskRle.FromCompressed("321O30", 3, 4).Counts, Is.EqualTo(rle.Counts));

@@ -78,7 +78,7 @@ public class DavisMeasuresTests
                 }
             }
             var json = Path.Combine(dir, "score.json");
-            var (code, stdout, stderr) = MrvsCli.Mrvs(
+            var (code, stdout, stderr) = Robustness.Mrvs.Run(
                 "score", "--gt", Path.Combine(dir, "gt"), "--pred", Path.Combine(dir, "pred"), "--json", json);
             Assert.That(code, Is.EqualTo(0), stderr);
 

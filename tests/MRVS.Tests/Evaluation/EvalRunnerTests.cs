@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MRVS.EvalDatasets;
+using MRVS.Pipeline;
 using MRVS.Pipeline.Evaluation;
 using MRVS.Pipeline.Evaluation.Protocols;
 using MRVS.Tests.Support;
@@ -28,7 +29,7 @@ public class EvalRunnerTests
     }
 
     private EvalOptions Options(string dataset, string root, string output) =>
-        new(dataset, root, Model, Path.Combine(_dir, output)) { Backend = "cpu" };
+        new(dataset, root, Model, Path.Combine(_dir, output)) { Backend = Backend.Cpu };
 
     /// <summary>Every file under the folder but the timing records, relative path → bytes.</summary>
     private static SortedDictionary<string, byte[]> Files(string dir, params string[] skip) => new(
@@ -80,7 +81,9 @@ public class EvalRunnerTests
         var second = Path.Combine(videos, $".{protocol.Videos(root, split ?? protocol.DefaultSplit)[1].Id}.partial");
         Directory.CreateDirectory(second);
         File.WriteAllText(Path.Combine(second, "00000.png"), "half a file");
-        Assert.Throws<IOException>(() => EvalRunner.Run(Options("killed")), "a second run without --resume");
+        var again = Assert.Throws<MrvsException>(() => EvalRunner.Run(Options("killed")),
+            "a second run without --resume")!;
+        Assert.That(again.Message, Does.Contain("--resume"));
         var resumed = EvalRunner.Run(Options("killed") with { Resume = true });
         AssertSameFiles(expected, Files(resumed.OutputDirectory, Timing));
         Assert.That(resumed.Figures, Is.EqualTo(whole.Figures));
@@ -89,10 +92,12 @@ public class EvalRunnerTests
             .Select(i => EvalRunner.Run(Options($"shard{i}") with { ShardIndex = i, ShardCount = 2 })).ToList();
         Assert.That(shards.Select(s => s.Videos), Is.EqualTo(new[] { 1, 1 }));
         Assert.That(shards.All(s => !s.Merged));
-        Assert.Throws<InvalidDataException>(
-            () => EvalRunner.Merge([shards[0].OutputDirectory], Path.Combine(_dir, "half")));
+        var half = Path.Combine(_dir, "half");
+        var missing = Assert.Throws<MrvsException>(() => EvalRunner.Merge([shards[0].OutputDirectory], half))!;
+        Assert.That(missing.Message, Does.Contain("have no results yet"));
+        Assert.That(Directory.Exists(half), Is.False, "a failed merge leaves no output");
         var merged = Path.Combine(_dir, "merged");
-        var (code, stdout, stderr) = MrvsCli.Mrvs(
+        var (code, stdout, stderr) = Robustness.Mrvs.Run(
             "eval", "--merge", shards[0].OutputDirectory, shards[1].OutputDirectory, "--out", merged);
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain(whole.Figures is null ? "figures: none" : "figures: " + whole.Figures));

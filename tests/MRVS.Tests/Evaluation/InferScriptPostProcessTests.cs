@@ -11,7 +11,8 @@ namespace MRVS.Tests.Evaluation;
 /// </summary>
 public class InferScriptPostProcessTests
 {
-    /// <summary>Decision [1 + Q + T] for 2 queries over 2 frames: the chosen index, clip scores, frame scores.</summary>
+    /// <summary>Decision [1 + Q + T] for 2 queries over 2 frames: the chosen index, clip scores, frame
+    /// scores.</summary>
     private static Tensor Decision(int query, float score0, float score1) =>
         Tensor.FromSpan<float>([query, score0, score1, 0.5f, 0.5f], ReferredQueryOp.Length(2, 2));
 

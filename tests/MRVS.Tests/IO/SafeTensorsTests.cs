@@ -19,7 +19,8 @@ public class SafeTensorsTests
         using var i = Tensor.FromSpan<long>([7L, -8L], 2);
         using var b = Tensor.FromSpan<byte>([1, 0, 1], 3);
         using var s = Tensor.FromSpan<float>([42f]);
-        SafeTensorsWriter.Write(path, new Dictionary<string, Tensor> { ["f"] = f, ["i"] = i, ["u"] = b, ["scalar"] = s },
+        SafeTensorsWriter.Write(path, new Dictionary<string, Tensor> { ["f"] = f, ["i"] = i, ["u"] = b, ["scalar"] =
+            s },
             new Dictionary<string, string> { ["family"] = "soc" });
         using var r = SafeTensorsFile.Open(path);
         Assert.That(r.Metadata["family"], Is.EqualTo("soc"));
@@ -89,7 +90,8 @@ public class SafeTensorsTests
 
     [Test]
     public void OverlappingRangesNameBothTensors() =>
-        Assert.That(ErrorOf(WriteRaw("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""", 12)),
+        Assert.That(ErrorOf(WriteRaw("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}""" +
+                ""","b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""", 12)),
             Does.Contain("overlaps").And.Contain("'a'").And.Contain("'b'"));
 
     [Test]

@@ -79,7 +79,8 @@ public class TorchCheckpointTests
     /// <summary>{'model_state_dict': OrderedDict(w=&lt;tensor&gt;)} around the given tensor pickle.</summary>
     private static byte[] StateDictPickle(Action<PickleBuilder> tensor, Action<PickleBuilder>? extra = null)
     {
-        var p = new PickleBuilder().EmptyDict().Mark().Str("epoch").Int(7).Str("model_state_dict").OrderedDict().Str("w");
+        var p =
+            new PickleBuilder().EmptyDict().Mark().Str("epoch").Int(7).Str("model_state_dict").OrderedDict().Str("w");
         tensor(p);
         p.SetItem();
         extra?.Invoke(p);
@@ -100,7 +101,8 @@ public class TorchCheckpointTests
     public void StridedViewIsReadAsAContiguousCopy()
     {
         // A 3x2 storage read through its transpose: size (2, 3), stride (1, 2).
-        var path = Checkpoint(StateDictPickle(p => p.Tensor("FloatStorage", "0", 6, 0, [2, 3], [1, 2])), ("0", Floats(SixFloats)));
+        var path = Checkpoint(StateDictPickle(p => p.Tensor("FloatStorage", "0", 6, 0, [2, 3], [1, 2])), ("0",
+            Floats(SixFloats)));
         using var ckpt = TorchCheckpoint.Open(path);
         var w = ckpt.StateDict()["w"];
         Assert.That(w.Shape, Is.EqualTo(new[] { 2, 3 }));
@@ -110,7 +112,8 @@ public class TorchCheckpointTests
     [Test]
     public void StorageOffsetIsHonoured()
     {
-        var path = Checkpoint(StateDictPickle(p => p.Tensor("FloatStorage", "0", 6, 2, [3], [1])), ("0", Floats(SixFloats)));
+        var path = Checkpoint(StateDictPickle(p => p.Tensor("FloatStorage", "0", 6, 2, [3], [1])), ("0",
+            Floats(SixFloats)));
         using var ckpt = TorchCheckpoint.Open(path);
         Assert.That(ckpt.StateDict()["w"].Span<float>().ToArray(), Is.EqualTo(new[] { 2f, 3f, 4f }));
     }
@@ -120,7 +123,8 @@ public class TorchCheckpointTests
     {
         // An lr scheduler's state holds a collections.Counter, which is not whitelisted.
         var path = Checkpoint(StateDictPickle(p => p.Tensor("FloatStorage", "0", 6, 0, [6], [1]),
-            p => p.Str("scheduler_state_dict").Global("collections", "Counter").EmptyTuple().Reduce()), ("0", Floats(SixFloats)));
+            p => p.Str("scheduler_state_dict").Global("collections", "Counter").EmptyTuple().Reduce()), ("0",
+                Floats(SixFloats)));
         using var ckpt = TorchCheckpoint.Open(path);
         Assert.That(ckpt.StateDict()["w"].Span<float>().ToArray(), Is.EqualTo(SixFloats));
         Assert.That(ErrorOf(() => ckpt.StateDict("scheduler_state_dict")),
@@ -130,7 +134,8 @@ public class TorchCheckpointTests
     [Test]
     public void UnknownGlobalAsTheSavedObjectIsNamedAndNotCalled()
     {
-        var pickle = new PickleBuilder().Global("os", "system").Mark().Str("echo pwned").Tuple().Reduce().Stop().ToArray();
+        var pickle = new PickleBuilder().Global("os",
+            "system").Mark().Str("echo pwned").Tuple().Reduce().Stop().ToArray();
         Assert.That(OpenError(Checkpoint(pickle)), Does.Contain("'os.system'").And.Contain("expected a dict"));
     }
 
@@ -144,7 +149,9 @@ public class TorchCheckpointTests
     [Test]
     public void MissingModelStateDictListsTheKeys()
     {
-        var pickle = new PickleBuilder().EmptyDict().Mark().Str("epoch").Int(3).Str("state_dict").OrderedDict().SetItems().Stop().ToArray();
+        var pickle =
+            new PickleBuilder().EmptyDict().Mark().Str("epoch").Int(3).Str("state_dict").OrderedDict().SetItems().Stop()
+                .ToArray();
         Assert.That(StateDictError(Checkpoint(pickle)),
             Does.Contain("no top-level key 'model_state_dict'").And.Contain("'epoch', 'state_dict'"));
     }
@@ -153,7 +160,8 @@ public class TorchCheckpointTests
     public void StateDictThatIsNotADictIsNamed()
     {
         var pickle = new PickleBuilder().EmptyDict().Str("model_state_dict").Int(3).SetItem().Stop().ToArray();
-        Assert.That(StateDictError(Checkpoint(pickle)), Does.Contain("'model_state_dict' is an int, expected a dict of tensors"));
+        Assert.That(StateDictError(Checkpoint(pickle)),
+            Does.Contain("'model_state_dict' is an int, expected a dict of tensors"));
     }
 
     [Test]
@@ -200,8 +208,10 @@ public class TorchCheckpointTests
     [Test]
     public void Int32StorageIsRejectedNamingTheTensor()
     {
-        var path = Checkpoint(StateDictPickle(p => p.Tensor("IntStorage", "0", 6, 0, [6], [1])), ("0", Floats(SixFloats)));
-        Assert.That(StateDictError(path), Does.Contain("entry 'w'").And.Contain("torch.IntStorage").And.Contain("no MRVS dtype"));
+        var path = Checkpoint(StateDictPickle(p => p.Tensor("IntStorage", "0", 6, 0, [6], [1])), ("0",
+            Floats(SixFloats)));
+        Assert.That(StateDictError(path),
+            Does.Contain("entry 'w'").And.Contain("torch.IntStorage").And.Contain("no MRVS dtype"));
     }
 
     [Test]
@@ -214,14 +224,17 @@ public class TorchCheckpointTests
     [Test]
     public void ViewPastTheStorageIsNamed()
     {
-        var path = Checkpoint(StateDictPickle(p => p.Tensor("FloatStorage", "0", 6, 4, [3], [1])), ("0", Floats(SixFloats)));
-        Assert.That(StateDictError(path), Does.Contain("entry 'w'").And.Contain("reach element 6").And.Contain("holds 6"));
+        var path = Checkpoint(StateDictPickle(p => p.Tensor("FloatStorage", "0", 6, 4, [3], [1])), ("0",
+            Floats(SixFloats)));
+        Assert.That(StateDictError(path),
+            Does.Contain("entry 'w'").And.Contain("reach element 6").And.Contain("holds 6"));
     }
 
     [Test]
     public void StorageEntryOfTheWrongSizeIsNamed()
     {
-        var path = Checkpoint(StateDictPickle(p => p.Tensor("FloatStorage", "0", 6, 0, [6], [1])), ("0", Floats([1f, 2f])));
+        var path = Checkpoint(StateDictPickle(p => p.Tensor("FloatStorage", "0", 6, 0, [6], [1])), ("0", Floats([1f,
+            2f])));
         Assert.That(StateDictError(path), Does.Contain("holds 8 bytes, expected 6 x 4"));
     }
 }

@@ -32,7 +32,9 @@ public class MaskModuleTests
         }
         var compared = f.RunAndCompare();
         Assert.That(compared, Does.Contain("spatial_decoder.out").And.Contain("mask_features"));
-        Assert.That(compared, Does.Contain("mask_head.0.features_in").And.Contain("mask_head.2.dyn_weight.0").And.Contain("mask_head.locations"));
+        Assert.That(compared,
+            Does.Contain("mask_head.0.features_in").And.Contain("mask_head.2.dyn_weight.0")
+                .And.Contain("mask_head.locations"));
     }
 
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
@@ -41,10 +43,13 @@ public class MaskModuleTests
         using var outputs = SafeTensorsFile.Open(Fixtures.File(fixture, "outputs.safetensors"));
         using var inputs = SafeTensorsFile.Open(Fixtures.File(fixture, "inputs.safetensors"));
         using var post = SafeTensorsFile.Open(Fixtures.File(fixture, "postprocess.safetensors"));
-        (int, int) Size(string n) { using var s = inputs.Get(n); var v = s.Span<long>(); return ((int)v[^2], (int)v[^1]); }
+        (int, int) Size(string n) { using var s = inputs.Get(n); var v = s.Span<long>(); return ((int)v[^2],
+            (int)v[^1]); }
         var decision = OpRunner.Run(new ReferredQueryOp(), outputs.Get("out.pred_cls"));
-        var result = ReferYoutubeVosPostProcess.Run(outputs.Get("out.pred_cls"), outputs.Get("out.pred_masks"), decision,
-            Size("post.in.samples_shape_with_padding"), Size("post.in.resized_frame_size"), Size("post.in.original_frame_size"));
+        var result = ReferYoutubeVosPostProcess.Run(outputs.Get("out.pred_cls"), outputs.Get("out.pred_masks"),
+            decision,
+            Size("post.in.samples_shape_with_padding"), Size("post.in.resized_frame_size"),
+                Size("post.in.original_frame_size"));
         foreach (var info in post.Tensors)
         {
             using var expected = post.Get(info.Name);

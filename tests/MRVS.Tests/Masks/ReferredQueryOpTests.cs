@@ -21,8 +21,10 @@ public class ReferredQueryOpTests
         using var post = SafeTensorsFile.Open(Fixtures.File(fixture, "postprocess.safetensors"));
         using var cls = outputs.Get("out.pred_cls");
         var decision = Run(new ReferredQueryOp(), cls).Span<float>();
-        Assert.That(ReferredQueryOp.Query(decision), Is.EqualTo(post.Get("post.pred_trajectory_indices").Span<long>()[0]));
-        TensorAssert.Close(Tensor.FromSpan(ReferredQueryOp.ClipScores(decision, cls.Shape[0]), post.Get("post.max_scores").Shape),
+        Assert.That(ReferredQueryOp.Query(decision),
+            Is.EqualTo(post.Get("post.pred_trajectory_indices").Span<long>()[0]));
+        TensorAssert.Close(Tensor.FromSpan(ReferredQueryOp.ClipScores(decision, cls.Shape[0]),
+            post.Get("post.max_scores").Shape),
             post.Get("post.max_scores"), "clip scores");
     }
 
@@ -34,9 +36,9 @@ public class ReferredQueryOpTests
     }
 
     /// <summary>
-    /// Queries 0 and 1 have clip scores a rounding apart (logits ±3 in swapped frames, one nudged by an ulp), but opposite
-    /// masks (all in, all out) and opposite frame scores: whichever the backend picks, the mask and every frame's score
-    /// must be that query's.
+    /// Queries 0 and 1 have clip scores a rounding apart (logits ±3 in swapped frames, one nudged by an ulp), but
+    /// opposite masks (all in, all out) and opposite frame scores: whichever the backend picks, the mask and every
+    /// frame's score must be that query's.
     /// </summary>
     [TestCase("cpu", 0f)]
     [TestCase("cpu", 3e-7f)]
@@ -58,7 +60,8 @@ public class ReferredQueryOpTests
         var g = new ComputeGraph();
         var decision = g.Add(new ReferredQueryOp(), "decision", g.Input("cls", DType.F32, cls.Shape));
         g.Tap("decision", decision);
-        g.Tap("masks", g.Add(new ReferredMaskOp((4 * h, 4 * w), (4 * h, 4 * w), (9, 13)), "referred", decision, g.Input("masks", DType.F32, masks.Shape)));
+        g.Tap("masks", g.Add(new ReferredMaskOp((4 * h, 4 * w), (4 * h, 4 * w), (9, 13)), "referred", decision,
+            g.Input("masks", DType.F32, masks.Shape)));
         using var backend = TestBackends.Create(backendName);
         using var executor = new Executor(g, backend);
         var outputs = executor.Run(new Dictionary<string, Tensor> { ["cls"] = cls, ["masks"] = masks }).Outputs;
@@ -66,10 +69,13 @@ public class ReferredQueryOpTests
         var d = outputs["decision"].Span<float>();
         int chosen = ReferredQueryOp.Query(d);
         Assert.That(chosen, Is.EqualTo(0).Or.EqualTo(1), "one of the two tied queries");
-        Assert.That(outputs["masks"].Span<byte>().ToArray(), Is.All.EqualTo(chosen == 0 ? 1 : 0), $"the mask of query {chosen}");
+        Assert.That(outputs["masks"].Span<byte>().ToArray(), Is.All.EqualTo(chosen == 0 ? 1 : 0),
+            $"the mask of query {chosen}");
         var scores = ReferredQueryOp.FrameScores(d, frames).ToArray();
         for (int t = 0; t < frames; t++)
-            Assert.That(scores[t], Is.EqualTo(1 / (1 + Math.Exp(-logits[t * queries + chosen]))).Within(1e-6), $"frame {t}: the score of query {chosen}");
-        if (nudge == 0 && backendName == "cpu") Assert.That(chosen, Is.EqualTo(0), "an exact tie goes to the first query");
+            Assert.That(scores[t], Is.EqualTo(1 / (1 + Math.Exp(-logits[t * queries + chosen]))).Within(1e-6),
+                $"frame {t}: the score of query {chosen}");
+        if (nudge == 0 && backendName == "cpu") Assert.That(chosen, Is.EqualTo(0),
+            "an exact tie goes to the first query");
     }
 }

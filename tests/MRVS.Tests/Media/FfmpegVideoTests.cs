@@ -12,7 +12,8 @@ public class FfmpegVideoTests
 
     private static void RequireFfmpeg()
     {
-        if (!FfmpegVideoWriter.IsAvailable) Assert.Ignore("ffmpeg is not on PATH (install it, e.g. apt-get install ffmpeg, to test the video path)");
+        if (!FfmpegVideoWriter.IsAvailable) Assert.Ignore("ffmpeg is not on PATH (install it, e.g. apt-get install " +
+            "ffmpeg, to test the video path)");
     }
 
     /// <summary>Frames whose top half is red and bottom half blue, with brightness growing per frame.</summary>
@@ -116,7 +117,8 @@ public class FfmpegVideoTests
             var e = Assert.Throws<MediaException>(() => FrameSource.Open(path))!;
             Assert.That(e.Message, Does.Contain("not found on PATH").And.Contain(path));
             Assert.That(FfmpegVideoWriter.IsAvailable, Is.False);
-            var w = Assert.Throws<MediaException>(() => FfmpegVideoWriter.Write(Path.Combine(_dir, "out.mp4"), Frames(1, 4, 4), 10))!;
+            var w = Assert.Throws<MediaException>(() => FfmpegVideoWriter.Write(Path.Combine(_dir, "out.mp4"), Frames(1,
+                4, 4), 10))!;
             Assert.That(w.Message, Does.Contain("ffmpeg was not found on PATH"));
         }
         finally

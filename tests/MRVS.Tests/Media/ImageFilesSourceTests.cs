@@ -32,7 +32,8 @@ public class ImageFilesSourceTests
         Assert.That(source.FrameCount, Is.EqualTo(3));
         Assert.That(frames.Select(f => f.Name), Is.EqualTo(new[] { "frame1", "frame2", "frame10" }));
         Assert.That(frames.Select(f => MediaTestImages.Pixel(f, 3, 2)),
-            Is.EqualTo(new[] { ((byte)10, (byte)20, (byte)30), ((byte)20, (byte)40, (byte)60), ((byte)30, (byte)60, (byte)90) }));
+            Is.EqualTo(new[] { ((byte)10, (byte)20, (byte)30), ((byte)20, (byte)40, (byte)60), ((byte)30, (byte)60,
+                (byte)90) }));
         Assert.That((frames[0].Width, frames[0].Height), Is.EqualTo((4, 3)));
     }
 

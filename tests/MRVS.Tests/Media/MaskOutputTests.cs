@@ -29,7 +29,8 @@ public class MaskOutputTests
     [Test]
     public void MaskOfTheWrongSizeIsAnError()
     {
-        var e = Assert.Throws<MediaException>(() => MaskPngWriter.Write(Path.Combine(_dir, "m.png"), new byte[5], 2, 3))!;
+        var e = Assert.Throws<MediaException>(() => MaskPngWriter.Write(Path.Combine(_dir, "m.png"), new byte[5], 2,
+            3))!;
         Assert.That(e.Message, Does.Contain("2x3"));
     }
 
@@ -57,7 +58,7 @@ public class MaskOutputTests
         var overlay = new MaskOverlay("the red ball");
         var drawn = overlay.Render(frame, mask, 0.5f);
 
-        Assert.That(overlay.Tint, Is.EqualTo(new Rgb24(0, 255, 255)));
+        Assert.That(overlay.Tint, Is.EqualTo(new RgbColour(0, 255, 255)));
         Assert.That(MediaTestImages.Pixel(drawn, 12, 14), Is.EqualTo(Blended), "inside");
         Assert.That(MediaTestImages.Pixel(drawn, 10, 12), Is.EqualTo(Cyan), "corner of the contour");
         Assert.That(MediaTestImages.Pixel(drawn, 15, 14), Is.EqualTo(Cyan), "right edge");
@@ -76,7 +77,7 @@ public class MaskOutputTests
 
         var (cyanObject, mask) = Square(40, 30, (0, 200, 200), 10, 12, 6);
         overlay.Render(cyanObject, mask, 0.9f);
-        Assert.That(overlay.Tint, Is.EqualTo(new Rgb24(255, 255, 0)), "a cyan object is drawn in yellow");
+        Assert.That(overlay.Tint, Is.EqualTo(new RgbColour(255, 255, 0)), "a cyan object is drawn in yellow");
 
         var (redObject, _) = Square(40, 30, (200, 30, 30), 10, 12, 6);
         var drawn = overlay.Render(redObject, mask, 0.9f);
@@ -126,7 +127,7 @@ public class MaskOutputTests
         for (char c = ' '; c <= '~'; c++)
         {
             var rgb = new byte[8 * 9 * 3];
-            BitmapFont.Draw(rgb, 8, 9, c.ToString(), 1, 1, 1, new Rgb24(255, 255, 255));
+            BitmapFont.Draw(rgb, 8, 9, c.ToString(), 1, 1, 1, new RgbColour(255, 255, 255));
             int lit = 0;
             for (int y = 0; y < 9; y++)
                 for (int x = 0; x < 8; x++)

@@ -4,7 +4,8 @@ namespace MRVS.Tests.Media;
 
 public class NaturalSortComparerTests
 {
-    private static string[] Sorted(params string[] names) => names.OrderBy(n => n, NaturalSortComparer.Instance).ToArray();
+    private static string[] Sorted(params string[] names) => names.OrderBy(n => n,
+        NaturalSortComparer.Instance).ToArray();
 
     [Test]
     public void NumbersCompareByValue() =>
@@ -13,7 +14,8 @@ public class NaturalSortComparerTests
 
     [Test]
     public void ZeroPaddedNamesKeepTheirOrder() =>
-        Assert.That(Sorted("00010.jpg", "00002.jpg", "00001.jpg"), Is.EqualTo(new[] { "00001.jpg", "00002.jpg", "00010.jpg" }));
+        Assert.That(Sorted("00010.jpg", "00002.jpg", "00001.jpg"), Is.EqualTo(new[] { "00001.jpg", "00002.jpg",
+            "00010.jpg" }));
 
     [Test]
     public void TextComparesCaseInsensitivelyAndPrefixesComeFirst() =>
@@ -28,6 +30,7 @@ public class NaturalSortComparerTests
     public void EqualValuesWithDifferentPaddingAreStillOrdered()
     {
         Assert.That(NaturalSortComparer.Instance.Compare("f01", "f1"), Is.Not.Zero);
-        Assert.That(NaturalSortComparer.Instance.Compare("f01", "f1"), Is.EqualTo(-NaturalSortComparer.Instance.Compare("f1", "f01")));
+        Assert.That(NaturalSortComparer.Instance.Compare("f01", "f1"),
+            Is.EqualTo(-NaturalSortComparer.Instance.Compare("f1", "f01")));
     }
 }

@@ -33,14 +33,16 @@ public class EvalPreprocessorTests
     public void FramesOfDifferentSizesNameTheOffendingFrame()
     {
         var frames = new[] { Solid("first", 8, 6, 1, 2, 3), Solid("odd", 6, 8, 1, 2, 3) };
-        var e = Assert.Throws<MediaException>(() => new EvalPreprocessor(EvalResizeRule.ReferYouTubeVos).Preprocess(frames))!;
+        var e = Assert.Throws<MediaException>(() =>
+            new EvalPreprocessor(EvalResizeRule.ReferYouTubeVos).Preprocess(frames))!;
         Assert.That(e.Message, Does.Contain("'odd' is 6x8").And.Contain("'first' is 8x6"));
     }
 
     [Test]
     public void FrameTooThinForTheSizeRuleIsNamed()
     {
-        var e = Assert.Throws<MediaException>(() => new EvalPreprocessor(EvalResizeRule.ReferYouTubeVos).Resize(Solid("sliver", 5000, 2, 0, 0, 0)))!;
+        var e = Assert.Throws<MediaException>(() =>
+            new EvalPreprocessor(EvalResizeRule.ReferYouTubeVos).Resize(Solid("sliver", 5000, 2, 0, 0, 0)))!;
         Assert.That(e.Message, Does.Contain("'sliver'").And.Contain("5000x2"));
     }
 

@@ -23,7 +23,8 @@ public class ImageNetNormalizationTests
         var chw = new float[6];
         ImageNetNormalization.ToChw([10, 20, 30, 40, 50, 60], 2, 1, chw);
         float Norm(byte v, int c) => (v / 255f - ImageNetNormalization.Mean[c]) / ImageNetNormalization.Std[c];
-        Assert.That(chw, Is.EqualTo(new[] { Norm(10, 0), Norm(40, 0), Norm(20, 1), Norm(50, 1), Norm(30, 2), Norm(60, 2) }));
+        Assert.That(chw, Is.EqualTo(new[] { Norm(10, 0), Norm(40, 0), Norm(20, 1), Norm(50, 1), Norm(30, 2), Norm(60,
+            2) }));
     }
 
     /// <summary>

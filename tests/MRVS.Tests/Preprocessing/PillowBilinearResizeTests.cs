@@ -5,7 +5,8 @@ namespace MRVS.Tests.Preprocessing;
 
 public class PillowBilinearResizeTests
 {
-    private static byte[] Resize1D(byte[] row, int outWidth) => PillowBilinearResize.Resize(row, row.Length, 1, 1, outWidth, 1);
+    private static byte[] Resize1D(byte[] row, int outWidth) => PillowBilinearResize.Resize(row, row.Length, 1, 1,
+        outWidth, 1);
 
     [Test]
     public void SameSizeReturnsAnEqualCopy()
@@ -26,7 +27,8 @@ public class PillowBilinearResizeTests
         var outRgb = PillowBilinearResize.Resize(new RgbFrame("c", w, h, rgb), ow, oh).Rgb;
         Assert.That(outRgb, Has.Length.EqualTo(ow * oh * 3));
         for (int i = 0; i < outRgb.Length; i += 3)
-            Assert.That(new[] { outRgb[i], outRgb[i + 1], outRgb[i + 2] }, Is.EqualTo(new byte[] { 200, 17, 255 }), $"pixel {i / 3}");
+            Assert.That(new[] { outRgb[i], outRgb[i + 1], outRgb[i + 2] }, Is.EqualTo(new byte[] { 200, 17, 255 }),
+                $"pixel {i / 3}");
     }
 
     // 4 -> 2: scale = 2, support = 2 (the triangle widens with the downscale).
@@ -36,7 +38,8 @@ public class PillowBilinearResizeTests
     // out 1: center 3.0, taps x = 1..3, k = 599186, 1797559, 1797559;
     //        2^21 + 20·599186 + 30·1797559 + 40·1797559 = 139910002, >> 22 = 33.
     [Test]
-    public void DownscaleUsesTheWidenedTriangle() => Assert.That(Resize1D([10, 20, 30, 40], 2), Is.EqualTo(new byte[] { 17, 33 }));
+    public void DownscaleUsesTheWidenedTriangle() => Assert.That(Resize1D([10, 20, 30, 40], 2),
+        Is.EqualTo(new byte[] { 17, 33 }));
 
     // 2 -> 4: scale = 0.5, support = 1, centers 0.25, 0.75, 1.25, 1.75.
     // out 0: xmin = int(0.25 - 1 + 0.5) = int(-0.25) = 0, xmax = int(1.75) = 1: one tap, normalised to 1 -> 0.
@@ -44,7 +47,8 @@ public class PillowBilinearResizeTests
     // out 2: w = 0.25, 0.75 -> 2^21 + 255·3145728 = 804257792, >> 22 = 191.
     // out 3: xmin = int(1.25) = 1, xmax = min(int(3.25), 2) = 2: one tap -> 255.
     [Test]
-    public void UpscaleInterpolatesBetweenPixelCenters() => Assert.That(Resize1D([0, 255], 4), Is.EqualTo(new byte[] { 0, 64, 191, 255 }));
+    public void UpscaleInterpolatesBetweenPixelCenters() => Assert.That(Resize1D([0, 255], 4),
+        Is.EqualTo(new byte[] { 0, 64, 191, 255 }));
 
     // 2 -> 3: scale = 2/3, centers 1/3, 1, 5/3. out 1: taps 0, 1 (int(0.5) = 0, int(2.5) = 2) with w = 0.5, 0.5:
     // 2^21 + 101·2^21 = 51·2^22, >> 22 = 51: the exact 50.5 rounds up because the accumulator starts at 2^21.
@@ -60,13 +64,21 @@ public class PillowBilinearResizeTests
 
     // Generated with Pillow 9.4 (Debian python3-pil): np.array(Image.fromarray(a).resize((w, h), Image.BILINEAR))
     // where a = ((np.arange(5 * 7 * 3) * 37 + 11) % 256).astype(np.uint8).reshape(5, 7, 3), a 7x5 RGB image.
-    [TestCase(3, 2, new byte[] { 113, 97, 134, 154, 131, 111, 134, 169, 128, 93, 115, 152, 131, 108, 129, 152, 149, 83 },
+    [TestCase(3, 2, new byte[] { 113, 97, 134, 154, 131, 111, 134, 169, 128, 93, 115, 152, 131, 108, 129, 152, 149,
+        83 },
         TestName = "Pillow 7x5 -> 3x2 (both axes down)")]
-    [TestCase(7, 3, new byte[] { 15, 52, 89, 126, 163, 200, 237, 18, 55, 92, 129, 166, 203, 240, 21, 58, 95, 132, 169, 206, 243, 29, 66, 103, 140, 177, 214, 194, 32, 69, 106, 143, 180, 217, 197, 35, 72, 109, 146, 183, 220, 58, 43, 80, 117, 154, 191, 228, 9, 46, 83, 120, 157, 194, 231, 12, 49, 86, 123, 160, 197, 234, 15 },
+    [TestCase(7, 3, new byte[] { 15, 52, 89, 126, 163, 200, 237, 18, 55, 92, 129, 166, 203, 240, 21, 58, 95, 132, 169,
+        206, 243, 29, 66, 103, 140, 177, 214, 194, 32, 69, 106, 143, 180, 217, 197, 35, 72, 109, 146, 183, 220, 58, 43,
+            80, 117, 154, 191, 228, 9, 46, 83, 120, 157, 194, 231, 12, 49, 86, 123, 160, 197, 234, 15 },
         TestName = "Pillow 7x5 -> 7x3 (vertical pass only)")]
-    [TestCase(2, 5, new byte[] { 127, 99, 118, 132, 151, 123, 136, 108, 127, 141, 160, 132, 145, 117, 136, 150, 169, 87, 89, 108, 145, 141, 113, 96, 98, 117, 154, 150, 122, 105 },
+    [TestCase(2, 5, new byte[] { 127, 99, 118, 132, 151, 123, 136, 108, 127, 141, 160, 132, 145, 117, 136, 150, 169, 87,
+        89, 108, 145, 141, 113, 96, 98, 117, 154, 150, 122, 105 },
         TestName = "Pillow 7x5 -> 2x5 (horizontal pass only)")]
-    [TestCase(4, 9, new byte[] { 69, 94, 131, 170, 74, 111, 139, 176, 80, 119, 156, 181, 72, 97, 134, 173, 77, 114, 142, 179, 83, 122, 159, 184, 77, 102, 139, 178, 82, 119, 147, 184, 88, 127, 164, 189, 82, 107, 144, 183, 87, 124, 152, 189, 93, 132, 169, 134, 87, 112, 149, 188, 92, 129, 157, 194, 98, 137, 174, 65, 85, 117, 154, 119, 97, 134, 162, 125, 103, 142, 172, 70, 85, 122, 159, 65, 102, 139, 167, 71, 108, 147, 172, 75, 90, 127, 164, 70, 107, 144, 172, 76, 113, 152, 177, 80, 93, 130, 167, 73, 110, 147, 175, 79, 116, 155, 180, 83 },
+    [TestCase(4, 9, new byte[] { 69, 94, 131, 170, 74, 111, 139, 176, 80, 119, 156, 181, 72, 97, 134, 173, 77, 114, 142,
+        179, 83, 122, 159, 184, 77, 102, 139, 178, 82, 119, 147, 184, 88, 127, 164, 189, 82, 107, 144, 183, 87, 124,
+            152, 189, 93, 132, 169, 134, 87, 112, 149, 188, 92, 129, 157, 194, 98, 137, 174, 65, 85, 117, 154, 119, 97,
+                134, 162, 125, 103, 142, 172, 70, 85, 122, 159, 65, 102, 139, 167, 71, 108, 147, 172, 75, 90, 127, 164,
+                    70, 107, 144, 172, 76, 113, 152, 177, 80, 93, 130, 167, 73, 110, 147, 175, 79, 116, 155, 180, 83 },
         TestName = "Pillow 7x5 -> 4x9 (down horizontally, up vertically)")]
     public void MatchesPillowOnAPatternedImage(int ow, int oh, byte[] expected)
     {

@@ -1,3 +1,4 @@
+using MRVS.Pipeline;
 using System.Text.Json;
 using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
@@ -18,7 +19,8 @@ public class SegmentationJobTests
     private SegmentationJobOptions Job(string input, string output, int clip = 2) =>
         new(_model.Path, "the red ball", [input], output)
         {
-            Segmenter = new SegmenterOptions { Backend = "cpu", ClipLength = clip, Resize = new EvalResizeRule(48, 64) },
+            Segmenter = new SegmenterOptions { Backend = Backend.Cpu, ClipLength = clip,
+                Resize = new EvalResizeRule(48, 64) },
         };
 
     private string Gif(int frames)
@@ -44,7 +46,8 @@ public class SegmentationJobTests
         Assert.That(overlay.ReadFrames().Count(), Is.EqualTo(5));
         Assert.That(overlay.FramesPerSecond, Is.EqualTo(12.5).Within(0.1));
         Assert.That(File.Exists(Path.Combine(output, "overlay.mp4")), Is.EqualTo(FfmpegVideoWriter.IsAvailable));
-        Assert.That(Directory.GetDirectories(_dir, ".out.partial-*", SearchOption.TopDirectoryOnly), Is.Empty, "no staging folder left");
+        Assert.That(Directory.GetDirectories(_dir, ".out.partial-*", SearchOption.TopDirectoryOnly), Is.Empty,
+            "no staging folder left");
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "result.json")));
         var root = json.RootElement;
@@ -91,7 +94,7 @@ public class SegmentationJobTests
         File.WriteAllText(Path.Combine(output, "keep.txt"), "mine");
         var gif = Gif(1);
 
-        var e = Assert.Throws<IOException>(() => SegmentationJob.Run(Job(gif, output)))!;
+        var e = Assert.Throws<MrvsException>(() => SegmentationJob.Run(Job(gif, output)))!;
         Assert.That(e.Message, Does.Contain("--overwrite"));
         Assert.That(File.Exists(Path.Combine(output, "keep.txt")));
 

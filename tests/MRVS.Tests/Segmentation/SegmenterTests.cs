@@ -1,3 +1,5 @@
+using MRVS.Pipeline.ImageSharp;
+using MRVS.Pipeline;
 using MRVS.Core.IO;
 using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
@@ -12,7 +14,8 @@ namespace MRVS.Tests.Segmentation;
 public class SegmenterTests
 {
     /// <summary>Small frames kept at their size, so a forward takes well under a second on the CPU.</summary>
-    private static readonly SegmenterOptions Small = new() { Backend = "cpu", ClipLength = 2, Resize = new EvalResizeRule(48, 64) };
+    private static readonly SegmenterOptions Small
+        = new() { Backend = Backend.Cpu, ClipLength = 2, Resize = new EvalResizeRule(48, 64) };
 
     private TestModelFolder _model = null!;
 
@@ -27,11 +30,13 @@ public class SegmenterTests
         using var post = SafeTensorsFile.Open(Fixtures.File("socpp-tiny", "postprocess.safetensors"));
         using var raw = inputs.Get("raw.video0.frames");
         int t = raw.Shape[0], h = raw.Shape[1], w = raw.Shape[2];
-        var frames = Enumerable.Range(0, t).Select(i => new RgbFrame($"{i}", w, h, raw.Span<byte>().Slice(i * h * w * 3, h * w * 3).ToArray())).ToList();
+        var frames = Enumerable.Range(0, t).Select(i => new RgbFrame($"{i}", w, h, raw.Span<byte>().Slice(i * h * w * 3,
+            h * w * 3).ToArray())).ToList();
         var ids = Array.ConvertAll(inputs.Get("text.input_ids").Span<long>().ToArray(), id => (int)id);
 
         // The fixture's frames are already at the eval size; the rule keeps them so.
-        using var seg = Segmenter.Load(_model.Path, new SegmenterOptions { Backend = "cpu", ClipLength = 0, Resize = new EvalResizeRule(h, w) });
+        using var seg = Segmenter.Load(_model.Path,
+            new SegmenterOptions { Backend = Backend.Cpu, ClipLength = 0, Resize = new EvalResizeRule(h, w) });
         var results = seg.SegmentStream(frames, new TokenizedText(ids, Array.ConvertAll(ids, id => $"{id}"))).ToList();
 
         var expected = post.Get("post.video0.nearest_in").Span<float>();
@@ -47,7 +52,8 @@ public class SegmenterTests
             Assert.That(results[i].Score, Is.EqualTo(score).Within(1e-5), $"frame {i} score");
             Assert.That(results[i].Area, Is.EqualTo(results[i].Mask.Count(m => m != 0)));
         }
-        Assert.That(differing, Is.LessThanOrEqualTo(ambiguous), "mask pixels differing from the official post-processing (beyond those within 1e-4 of the threshold)");
+        Assert.That(differing, Is.LessThanOrEqualTo(ambiguous),
+            "mask pixels differing from the official post-processing (beyond those within 1e-4 of the threshold)");
     }
 
     [Test]
@@ -60,7 +66,8 @@ public class SegmenterTests
         var clips = new List<int>();
         foreach (var f in stream)
         {
-            Assert.That(counter.Pulled - consumed, Is.LessThanOrEqualTo(Small.ClipLength), $"frames held when frame {f.Index} came out");
+            Assert.That(counter.Pulled - consumed, Is.LessThanOrEqualTo(Small.ClipLength),
+                $"frames held when frame {f.Index} came out");
             Assert.That(f.Index, Is.EqualTo(consumed));
             Assert.That((f.Width, f.Height, f.Mask.Length), Is.EqualTo((64, 48, 64 * 48)));
             clips.Add(f.Clip);
@@ -68,7 +75,8 @@ public class SegmenterTests
         }
         Assert.That(clips, Is.EqualTo(new[] { 0, 0, 1, 1, 2 }));
         Assert.That(stream.Clips, Is.EqualTo(3));
-        Assert.That(stream.Times.Stages.Select(s => s.Stage), Is.SupersetOf(new[] { "tokenize", "decode", "preprocess", "build", "forward", "postprocess" }));
+        Assert.That(stream.Times.Stages.Select(s => s.Stage), Is.SupersetOf(new[] { "tokenize", "decode", "preprocess",
+            "build", "forward", "postprocess" }));
     }
 
     [Test]
@@ -82,7 +90,8 @@ public class SegmenterTests
             for (int y = b.Y; y < b.Y + b.Height; y++)
                 for (int x = b.X; x < b.X + b.Width; x++) inside += f.Mask[y * 64 + x];
             Assert.That(inside, Is.EqualTo(f.Area), "every mask pixel lies in the box");
-            Assert.That(Enumerable.Range(b.X, b.Width).Any(x => f.Mask[b.Y * 64 + x] != 0), "the box's top row touches the mask");
+            Assert.That(Enumerable.Range(b.X, b.Width).Any(x => f.Mask[b.Y * 64 + x] != 0),
+                "the box's top row touches the mask");
         }
     }
 
@@ -128,7 +137,8 @@ public class SegmenterTests
             foreach (var _ in stream) { seen++; cancel.Cancel(); }
         });
         Assert.That(seen, Is.EqualTo(Small.ClipLength), "the first clip's frames came out, then the run stopped");
-        Assert.That(seg.Segment(TestFrames.Noise(1, 64, 48), "the cat").Frames, Has.Count.EqualTo(1), "the segmenter is usable after a cancelled run");
+        Assert.That(seg.Segment(TestFrames.Noise(1, 64, 48), "the cat").Frames, Has.Count.EqualTo(1),
+            "the segmenter is usable after a cancelled run");
     }
 
     [TestCase("", "empty")]
@@ -136,7 +146,7 @@ public class SegmenterTests
     public void EmptySentenceIsRejected(string text, string expected)
     {
         using var seg = Segmenter.Load(_model.Path, Small);
-        var e = Assert.Throws<ArgumentException>(() => seg.SegmentStream(TestFrames.Noise(1, 64, 48), text))!;
+        var e = Assert.Throws<MrvsException>(() => seg.SegmentStream(TestFrames.Noise(1, 64, 48), text))!;
         Assert.That(e.Message, Does.Contain(expected));
     }
 
@@ -144,16 +154,19 @@ public class SegmenterTests
     public void TooLongSentenceNamesTheLimit()
     {
         using var seg = Segmenter.Load(_model.Path, Small);
-        var e = Assert.Throws<ArgumentException>(() => seg.SegmentStream(TestFrames.Noise(1, 64, 48), new string('x', seg.MaxTokens)))!;
+        var e = Assert.Throws<MrvsException>(()
+            => seg.SegmentStream(TestFrames.Noise(1, 64, 48), new string('x', seg.MaxTokens)))!;
         Assert.That(e.Message, Does.Contain($"at most {seg.MaxTokens}"));
-        Assert.That(seg.Tokenize(new string('x', seg.MaxTokens - 2)).Length, Is.EqualTo(seg.MaxTokens), "the longest sentence that fits is accepted");
+        Assert.That(seg.Tokenize(new string('x', seg.MaxTokens - 2)).Length, Is.EqualTo(seg.MaxTokens),
+            "the longest sentence that fits is accepted");
     }
 
     [Test]
     public void FramesOfAnotherSizeAreNamed()
     {
         using var seg = Segmenter.Load(_model.Path, Small);
-        var frames = new[] { TestFrames.NoiseFrame(0, 64, 48), TestFrames.NoiseFrame(1, 64, 48), TestFrames.NoiseFrame(2, 60, 48) };
+        var frames = new[] { TestFrames.NoiseFrame(0, 64, 48), TestFrames.NoiseFrame(1, 64, 48),
+            TestFrames.NoiseFrame(2, 60, 48) };
         var e = Assert.Throws<MediaException>(() => seg.Segment(frames, "the cat"))!;
         Assert.That(e.Message, Does.Contain("'00002' is 60x48"));
     }
@@ -162,7 +175,8 @@ public class SegmenterTests
     public void NoFramesIsAnError()
     {
         using var seg = Segmenter.Load(_model.Path, Small);
-        Assert.That(Assert.Throws<MediaException>(() => seg.Segment(Array.Empty<RgbFrame>(), "the cat"))!.Message, Does.Contain("no frames"));
+        Assert.That(Assert.Throws<MediaException>(() => seg.Segment(Array.Empty<RgbFrame>(), "the cat"))!.Message,
+            Does.Contain("no frames"));
     }
 
     [Test]
@@ -177,7 +191,8 @@ public class SegmenterTests
     [Test]
     public void ReducedPrecisionOnTheCpuIsRefusedAtLoad()
     {
-        var e = Assert.Throws<ArgumentException>(() => Segmenter.Load(_model.Path, Small with { Precision = Core.Execution.Precision.Fp16 }))!;
+        var e = Assert.Throws<MrvsException>(()
+            => Segmenter.Load(_model.Path, Small with { Precision = Core.Execution.Precision.Fp16 }))!;
         Assert.That(e.Message, Does.Contain("fp16"));
     }
 }

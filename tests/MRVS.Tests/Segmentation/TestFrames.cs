@@ -2,7 +2,8 @@ using MRVS.Pipeline.Media;
 
 namespace MRVS.Tests.Segmentation;
 
-/// <summary>Frames for the segmentation tests: seeded noise, and a source that counts what was pulled from it.</summary>
+/// <summary>Frames for the segmentation tests: seeded noise, and a source that counts what was pulled from
+/// it.</summary>
 public static class TestFrames
 {
     public static RgbFrame NoiseFrame(int index, int width, int height)

@@ -4,7 +4,8 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Tests.Support;
 
-/// <summary>A backend that forwards everything (capture and timing included) to another and counts node dispatches.</summary>
+/// <summary>A backend that forwards everything (capture and timing included) to another and counts node
+/// dispatches.</summary>
 public sealed class CountingBackend(IBackend inner) : IBackend
 {
     public int Executions { get; private set; }

@@ -29,11 +29,13 @@ public sealed class FixtureGraph : IDisposable
         Builder = new GraphBuilder(ModelConfig.Load(Fixtures.File(fixture, "config.json")), new WeightStore(_weights));
     }
 
-    /// <summary>A graph input fed with the fixture tensor <paramref name="name"/> (from outputs or inputs), optionally viewed with another shape.</summary>
+    /// <summary>A graph input fed with the fixture tensor <paramref name="name"/> (from outputs or inputs), optionally
+    /// viewed with another shape.</summary>
     public Value Feed(string name, params int[] viewShape)
     {
         var t = Outputs.Contains(name) ? Outputs.Get(name) : Inputs.Get(name);
-        var v = Builder.Graph.Inputs.TryGetValue(name, out var existing) ? existing : Builder.Graph.Input(name, t.DType, t.Shape);
+        var v = Builder.Graph.Inputs.TryGetValue(name, out var existing) ? existing : Builder.Graph.Input(name, t.DType,
+            t.Shape);
         _feeds[name] = t;
         return viewShape.Length == 0 ? v : Builder.Reshape(v, Builder.Name(name), viewShape);
     }

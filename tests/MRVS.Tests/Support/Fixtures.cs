@@ -11,7 +11,8 @@ public static class Fixtures
         {
             var dir = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
             if (!Directory.Exists(dir))
-                Assert.Fail($"golden fixtures not found at {dir}: the tests read them from ../shared/fixtures beside the repository root");
+                Assert.Fail($"golden fixtures not found at {dir}: the tests read them from ../shared/fixtures beside " +
+                    $"the repository root");
             return dir;
         }
     }

@@ -5,7 +5,8 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Tests.Support;
 
-/// <summary>Runs one op on the CPU backend through a one-node graph (so shape inference and the executor are exercised too).</summary>
+/// <summary>Runs one op on the CPU backend through a one-node graph (so shape inference and the executor are exercised
+/// too).</summary>
 public static class OpRunner
 {
     public static Tensor Run(Op op, params Tensor[] inputs) => Run(new CpuBackend(), op, inputs);

@@ -2,7 +2,8 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Tests.Support;
 
-/// <summary>Comparisons with the fixtures' recommended tolerance: max|a − b| ≤ 1e-4 · max|b| + 1e-6 per tensor.</summary>
+/// <summary>Comparisons with the fixtures' recommended tolerance: max|a − b| ≤ 1e-4 · max|b| + 1e-6 per
+/// tensor.</summary>
 public static class TensorAssert
 {
     public const double RelativeToScale = 1e-4, Absolute = 1e-6;
@@ -22,7 +23,8 @@ public static class TensorAssert
         var b = expected.ToDoubleArray();
         double scale = b.Length == 0 ? 0 : b.Max(Math.Abs);
         double diff = MaxAbsDiff(actual, expected);
-        Assert.That(diff, Is.LessThanOrEqualTo(relativeToScale * scale + Absolute), $"{name}: max abs diff {diff:E3} (scale {scale:E3})");
+        Assert.That(diff, Is.LessThanOrEqualTo(relativeToScale * scale + Absolute),
+            $"{name}: max abs diff {diff:E3} (scale {scale:E3})");
     }
 
     public static void Equal(Tensor actual, Tensor expected, string name)
@@ -37,6 +39,7 @@ public static class TensorAssert
         var a = actual.ToDoubleArray();
         Assert.That(a, Has.Length.EqualTo(expected.Length), "element count");
         double scale = Math.Max(1, expected.Length == 0 ? 0 : expected.Max(Math.Abs));
-        for (int i = 0; i < a.Length; i++) Assert.That(a[i], Is.EqualTo(expected[i]).Within(tol * scale), $"element {i}");
+        for (int i = 0; i < a.Length; i++) Assert.That(a[i], Is.EqualTo(expected[i]).Within(tol * scale),
+            $"element {i}");
     }
 }

@@ -20,7 +20,7 @@ public static class TestBackends
             Assert.Ignore($"skipped: {EmulatedDevice.LibraryName} not built (tools/ci/build-kernels-emu.sh)");
         try
         {
-            return BackendFactory.Create(name);
+            return BackendFactory.Create(BackendNames.Parse(name));
         }
         catch (CudaUnavailableException)
         {

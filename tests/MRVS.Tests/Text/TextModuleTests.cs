@@ -26,13 +26,15 @@ public class TextModuleTests
             "text_encoder.last_hidden_state", "text_encoder.pooler_output",
             "txt_proj.word.out", "txt_proj.sentence.out", "text_pos.in.mask", "text_pos.out",
         };
-        expected.AddRange(Enumerable.Range(0, f.Builder.Config.Roberta.NumLayers).Select(i => $"text_encoder.encoder.layer.{i}.out"));
+        expected.AddRange(Enumerable.Range(0, f.Builder.Config.Roberta.NumLayers).Select(i =>
+            $"text_encoder.encoder.layer.{i}.out"));
         Assert.That(compared, Is.SupersetOf(expected));
     }
 
     /// <summary>
     /// The fixtures hold one unpadded sentence; appending pad tokens (attention mask 0) must leave every real token's
-    /// features, their encodings and the pooled sentence unchanged (padded keys masked, positions counted over real tokens).
+    /// features, their encodings and the pooled sentence unchanged (padded keys masked, positions counted over real
+    /// tokens).
     /// </summary>
     [TestCaseSource(typeof(Fixtures), nameof(Fixtures.Models))]
     public void PaddingTheSentenceChangesNoRealToken(string fixture)
@@ -44,8 +46,10 @@ public class TextModuleTests
         int len = ids.Length, pads = 3, d = config.Transformer.DModel;
         var plain = Run(config, weights, ids, 0);
         var padded = Run(config, weights, ids, pads);
-        Assert.That(padded["text_pos.in.mask"].ToDoubleArray(), Is.EqualTo(Enumerable.Range(0, len + pads).Select(j => j < len ? 0.0 : 1.0)));
-        foreach (var (name, rows, perRow) in new[] { ("memory", len, d), ("sentence", 1, d), ("hidden", len, config.Roberta.HiddenSize) })
+        Assert.That(padded["text_pos.in.mask"].ToDoubleArray(), Is.EqualTo(Enumerable.Range(0, len + pads).Select(j =>
+            j < len ? 0.0 : 1.0)));
+        foreach (var (name, rows, perRow) in new[] { ("memory", len, d), ("sentence", 1, d), ("hidden", len,
+            config.Roberta.HiddenSize) })
         {
             var a = plain[name].ToDoubleArray();
             var b = padded[name].ToDoubleArray().Take(rows * perRow).ToArray();
@@ -57,10 +61,12 @@ public class TextModuleTests
         var plainPos = plain["pos"].ToDoubleArray();
         for (int k = 0; k < d; k++)
             for (int j = 0; j < len; j++)
-                Assert.That(pos[k * (len + pads) + j], Is.EqualTo(plainPos[k * len + j]).Within(1e-6), $"text_pos channel {k}, token {j}");
+                Assert.That(pos[k * (len + pads) + j], Is.EqualTo(plainPos[k * len + j]).Within(1e-6),
+                    $"text_pos channel {k}, token {j}");
     }
 
-    private static IReadOnlyDictionary<string, Tensor> Run(ModelConfig config, SafeTensorsFile weights, long[] ids, int pads)
+    private static IReadOnlyDictionary<string, Tensor> Run(ModelConfig config, SafeTensorsFile weights, long[] ids,
+        int pads)
     {
         int len = ids.Length + pads;
         var b = new GraphBuilder(config, new WeightStore(weights));
@@ -76,9 +82,11 @@ public class TextModuleTests
         var feeds = new Dictionary<string, Tensor>
         {
             ["ids"] = Tensor.FromSpan<long>(ids.Concat(Enumerable.Repeat((long)padId, pads)).ToArray(), 1, len),
-            ["mask"] = Tensor.FromSpan<long>(Enumerable.Range(0, len).Select(j => j < ids.Length ? 1L : 0L).ToArray(), 1, len),
+            ["mask"] = Tensor.FromSpan<long>(Enumerable.Range(0, len).Select(j => j < ids.Length ? 1L : 0L).ToArray(),
+                1, len),
         };
-        using var ex = new Executor(b.Graph, new CpuBackend(), ["memory", "sentence", "hidden", "pos", "text_pos.in.mask"]);
+        using var ex = new Executor(b.Graph, new CpuBackend(), ["memory", "sentence", "hidden", "pos",
+            "text_pos.in.mask"]);
         return ex.Run(feeds).Outputs;
     }
 

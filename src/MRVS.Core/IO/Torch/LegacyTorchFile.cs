@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using MRVS.Core.Errors;
+using MRVS.Core.Limits;
 using MRVS.Core.Tensors;
 
 namespace MRVS.Core.IO.Torch;
@@ -44,23 +46,27 @@ internal sealed class LegacyTorchFile
         return head.Length > at + 1 && head[at] == (byte)PickleOpcode.Long1 && head[at + 1] == 10 ? at : -1;
     }
 
-    public static LegacyTorchFile Read(FileStream file, string path)
+    /// <summary>Reads the pickles (within the limits' pickle bytes and opcodes) and finds every storage.</summary>
+    public static LegacyTorchFile Read(FileStream file, string path, ResourceLimits limits)
     {
         // The pickles are small next to the storages after them: read a growing prefix until they parse.
-        for (long size = Math.Min(file.Length, 1 << 20); ; size = Math.Min(file.Length, size * 4))
+        long cap = Math.Min(file.Length, Math.Min(limits.MaxPickleBytes, Array.MaxLength));
+        for (long size = Math.Min(cap, 1 << 20); ; size = Math.Min(cap, size * 4))
         {
-            if (size > Array.MaxLength)
-                throw new TorchFormatException(
-                    $"{path}: the legacy checkpoint's pickles exceed {Array.MaxLength} bytes");
             var head = new byte[size];
             file.Position = 0;
             file.ReadExactly(head);
-            try { return Parse(file, path, head); }
-            catch (TorchFormatException) when (size < file.Length) { }
+            try { return Parse(file, path, head, limits.MaxPickleOpcodes); }
+            catch (TorchFormatException) when (size < cap) { }
+            catch (TorchFormatException) when (size < file.Length)
+            {
+                throw ResourceLimits.Exceeded($"{path}: the legacy checkpoint's pickles do not end within its first " +
+                    $"{ErrorText.Bytes(size)}", nameof(ResourceLimits.MaxPickleBytes), ErrorText.Bytes(size));
+            }
         }
     }
 
-    private static LegacyTorchFile Parse(FileStream file, string path, byte[] head)
+    private static LegacyTorchFile Parse(FileStream file, string path, byte[] head, int maxOpcodes)
     {
         var source = $"{path} (legacy torch.save format)";
         var resolver = new LegacyResolver(new TorchPickleResolver(source), source);
@@ -70,14 +76,16 @@ internal sealed class LegacyTorchFile
             throw new TorchFormatException(
                 $"{source}: the first pickle is not the magic number 0x1950a86a20f9469cfc6c (corrupt file?)");
         pos += 13;
-        if (SafeUnpickler.Load(head, ref pos, source, resolver) is not long version || version != ProtocolVersion)
+        if (SafeUnpickler.Load(head, ref pos, source, resolver, maxOpcodes) is not long version
+            || version != ProtocolVersion)
             throw new TorchFormatException($"{source}: the protocol version is not {ProtocolVersion}");
-        var sysInfo = SafeUnpickler.Load(head, ref pos, source, resolver) as OrderedDictionary<object, object?>;
+        var sysInfo =
+            SafeUnpickler.Load(head, ref pos, source, resolver, maxOpcodes) as OrderedDictionary<object, object?>;
         if (sysInfo is null || !sysInfo.TryGetValue("little_endian", out var little) || little is not true)
             throw new TorchFormatException(
                 $"{source}: sys_info does not say little_endian=True; only little-endian storages are supported");
-        var root = SafeUnpickler.Load(head, ref pos, source, resolver);
-        var keyList = SafeUnpickler.Load(head, ref pos, source, resolver);
+        var root = SafeUnpickler.Load(head, ref pos, source, resolver, maxOpcodes);
+        var keyList = SafeUnpickler.Load(head, ref pos, source, resolver, maxOpcodes);
         if (keyList is not List<object?> keys || keys.Any(k => k is not string))
             throw new TorchFormatException($"{source}: the storage key list is not a list of strings");
 

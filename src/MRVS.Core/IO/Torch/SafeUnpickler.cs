@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using MRVS.Core.Limits;
 
 namespace MRVS.Core.IO.Torch;
 
@@ -13,6 +14,8 @@ internal sealed class SafeUnpickler
     private readonly byte[] _data;
     private readonly string _source;
     private readonly IPickleResolver _resolver;
+    private readonly int _maxOpcodes;
+    private int _opcodes;
     private readonly List<object?> _stack = [];
     private readonly Stack<int> _marks = new();
     private readonly Dictionary<long, object?> _memo = [];
@@ -20,26 +23,30 @@ internal sealed class SafeUnpickler
     private int _opStart;
     private PickleOpcode _op;
 
-    private SafeUnpickler(byte[] data, string source, IPickleResolver resolver)
+    private SafeUnpickler(byte[] data, string source, IPickleResolver resolver, int maxOpcodes)
     {
         _data = data;
         _source = source;
         _resolver = resolver;
+        _maxOpcodes = maxOpcodes;
     }
 
     /// <summary>
-    /// The object the pickle in <paramref name="data"/> describes; <paramref name="source"/> names it in errors.
+    /// The object the pickle in <paramref name="data"/> describes; <paramref name="source"/> names it in errors. At
+    /// most <paramref name="maxOpcodes"/> opcodes run: each adds at most one value, mark or memo entry, so memory stays
+    /// proportional to that budget whatever the pickle repeats.
     /// </summary>
-    public static object? Load(byte[] data, string source, IPickleResolver resolver) =>
-        new SafeUnpickler(data, source, resolver).Run();
+    public static object? Load(byte[] data, string source, IPickleResolver resolver, int maxOpcodes) =>
+        new SafeUnpickler(data, source, resolver, maxOpcodes).Run();
 
     /// <summary>
     /// The object of the pickle that starts at <paramref name="position"/>; moves it past the pickle's STOP, for
     /// files that hold several pickles in a row (the legacy torch.save format).
     /// </summary>
-    public static object? Load(byte[] data, ref int position, string source, IPickleResolver resolver)
+    public static object? Load(byte[] data, ref int position, string source, IPickleResolver resolver,
+        int maxOpcodes)
     {
-        var unpickler = new SafeUnpickler(data, source, resolver) { _pos = position };
+        var unpickler = new SafeUnpickler(data, source, resolver, maxOpcodes) { _pos = position };
         var value = unpickler.Run();
         position = unpickler._pos;
         return value;
@@ -50,8 +57,13 @@ internal sealed class SafeUnpickler
         while (true)
         {
             if (_pos >= _data.Length)
-                throw new TorchFormatException($"{_source}: the pickle ends at byte {_pos} without a STOP opcode "
-                    + "(truncated?)");
+                throw new TorchFormatException($"{_source}: the pickle ends at byte {_pos} without a STOP opcode " +
+                    $"(truncated?)");
+            if (++_opcodes > _maxOpcodes)
+                throw ResourceLimits.Exceeded($"{_source}: the pickle runs more than " +
+                    $"{ResourceLimits.Count(_maxOpcodes)} opcodes " +
+                    "(a state dict needs far fewer)", nameof(ResourceLimits.MaxPickleOpcodes),
+                        ResourceLimits.Count(_maxOpcodes));
             _opStart = _pos;
             _op = (PickleOpcode)_data[_pos++];
             if (_op == PickleOpcode.Stop) return Pop();
@@ -119,8 +131,8 @@ internal sealed class SafeUnpickler
             case PickleOpcode.Build: { var state = Pop(); Build(Peek(), state); break; }
             case PickleOpcode.BinPersId: Push(_resolver.PersistentLoad(Pop())); break;
             default:
-                throw new TorchFormatException($"{_source}: byte {_opStart}: unsupported pickle opcode "
-                    + $"0x{(byte)_op:x2} " +
+                throw new TorchFormatException($"{_source}: byte {_opStart}: unsupported pickle opcode " +
+                    $"0x{(byte)_op:x2} " +
                                                $"('{(char)_op}'); this reader handles what torch.save writes");
         }
     }
@@ -205,8 +217,8 @@ internal sealed class SafeUnpickler
     private ReadOnlySpan<byte> Read(long n)
     {
         if (n > _data.Length - _pos)
-            throw new TorchFormatException($"{_source}: the pickle ends at byte {_data.Length} inside {_op} (byte "
-                + $"{_opStart}), " +
+            throw new TorchFormatException($"{_source}: the pickle ends at byte {_data.Length} inside {_op} (byte " +
+                $"{_opStart}), " +
                                            $"which needs {n} more bytes from byte {_pos} (truncated?)");
         var span = new ReadOnlySpan<byte>(_data, _pos, (int)n);
         _pos += (int)n;
@@ -236,9 +248,8 @@ internal sealed class SafeUnpickler
     private string ReadLine()
     {
         int end = Array.IndexOf(_data, (byte)'\n', _pos);
-        if (end < 0)
-            throw new TorchFormatException($"{_source}: the pickle ends inside {_op} (byte {_opStart}) before its "
-                + "newline (truncated?)");
+        if (end < 0) throw new TorchFormatException($"{_source}: the pickle ends inside {_op} (byte {_opStart}) " +
+            $"before its newline (truncated?)");
         var s = Encoding.UTF8.GetString(_data, _pos, end - _pos);
         _pos = end + 1;
         return s;

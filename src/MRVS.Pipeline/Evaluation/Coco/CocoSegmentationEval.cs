@@ -21,6 +21,7 @@ public sealed record CocoInstance(
 /// </summary>
 public static class CocoSegmentationEval
 {
+    /// <summary>The names of the twelve figures of <c>summarize()</c>, in its order.</summary>
     public static readonly string[] StatNames =
     [
         "mAP 0.5:0.95", "AP 0.5", "AP 0.75", "AP 0.5:0.95 S", "AP 0.5:0.95 M", "AP 0.5:0.95 L",
@@ -45,7 +46,10 @@ public static class CocoSegmentationEval
 
     private sealed record ImageEval(double[] Scores, bool[,] Matched, bool[,] Ignored, bool[] GtIgnored);
 
+    /// <summary>COCOeval segm with useCats = 0: the twelve figures of <c>summarize()</c>.</summary>
     /// <param name="imageIds">The ground truth's image ids (evaluated in sorted order, as COCO's getImgIds).</param>
+    /// <param name="groundTruth">The ground-truth instances.</param>
+    /// <param name="detections">The predictions, with their scores.</param>
     public static double[] Stats(IEnumerable<string> imageIds, IReadOnlyList<CocoInstance> groundTruth,
         IReadOnlyList<CocoInstance> detections)
     {

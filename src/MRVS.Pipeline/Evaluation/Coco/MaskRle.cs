@@ -11,6 +11,7 @@ namespace MRVS.Pipeline.Evaluation.Coco;
 /// </summary>
 public sealed record MaskRle(int Height, int Width, long[] Counts)
 {
+    /// <summary>Foreground pixels (the sum of the odd runs).</summary>
     public long Area
     {
         get
@@ -21,7 +22,10 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
         }
     }
 
+    /// <summary>The run-length encoding of a mask (column-major runs, as pycocotools').</summary>
     /// <param name="mask">Row-major H×W, non-zero = foreground.</param>
+    /// <param name="height">Rows.</param>
+    /// <param name="width">Columns.</param>
     public static MaskRle Encode(ReadOnlySpan<byte> mask, int height, int width)
     {
         if (mask.Length != (long)height * width)
@@ -45,6 +49,7 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
         return new MaskRle(height, width, counts.ToArray());
     }
 
+    /// <summary>The mask as bits.</summary>
     public BitMask ToBitMask()
     {
         var pixels = new byte[Height * Width];
@@ -62,6 +67,7 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
         return BitMask.FromPixels(pixels, Height, Width);
     }
 
+    /// <summary>The counts in COCO's compressed string form (pycocotools' <c>rleToString</c>).</summary>
     public string Compressed
     {
         get
@@ -85,6 +91,10 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
         }
     }
 
+    /// <summary>
+    /// The mask of a compressed counts string (pycocotools' <c>rleFrString</c>) of a height × width mask; the counts
+    /// must cover the mask exactly (<see cref="InvalidDataException"/> otherwise).
+    /// </summary>
     public static MaskRle FromCompressed(string s, int height, int width)
     {
         var counts = new List<long>();
@@ -105,8 +115,15 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
                 if (!more && (c & 0x10) != 0) x |= -1L << (5 * k);
             }
             if (counts.Count > 2) x += counts[^2];
+            if (x < 0 || x > (long)height * width)
+                throw new InvalidDataException($"RLE count {counts.Count} is {x}, outside the {width}x{height} mask");
             counts.Add(x);
         }
+        long covered = 0;
+        foreach (var c in counts) covered += c;
+        if (covered != (long)height * width)
+            throw new InvalidDataException($"RLE counts cover {covered} pixels, the {width}x{height} mask has " +
+                $"{(long)height * width}");
         return new MaskRle(height, width, counts.ToArray());
     }
 }

@@ -5,6 +5,7 @@ namespace MRVS.Pipeline.Evaluation.Coco;
 /// <summary>The figures of <c>metrics.py</c> (calculate_precision_at_k_and_iou_metrics).</summary>
 public sealed record ReferringFigures(double[] PrecisionAtK, double OverallIou, double MeanIou)
 {
+    /// <summary>The IoU thresholds of precision@K.</summary>
     public static readonly double[] Thresholds = [0.5, 0.6, 0.7, 0.8, 0.9];
 }
 
@@ -16,6 +17,7 @@ public sealed record ReferringFigures(double[] PrecisionAtK, double OverallIou, 
 /// </summary>
 public static class ReferringMetrics
 {
+    /// <summary>metrics.py's figures: per image, the ground truth against the best-scored prediction.</summary>
     public static ReferringFigures Compute(IReadOnlyList<string> imageIds, IReadOnlyList<CocoInstance> groundTruth,
         IReadOnlyList<CocoInstance> detections)
     {

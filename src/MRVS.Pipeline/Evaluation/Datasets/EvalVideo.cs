@@ -14,6 +14,7 @@ public sealed record EvalExpression(string Id, string Text)
     /// A2D / JHMDB-Sentences: the annotated frame (index into the video's frames) and the COCO image id.
     /// </summary>
     public int Frame { get; init; }
+    /// <summary>A2D / JHMDB-Sentences: the COCO image id of the annotated frame.</summary>
     public string ImageId { get; init; } = "";
 }
 
@@ -23,6 +24,9 @@ public sealed record EvalExpression(string Id, string Text)
 /// </summary>
 public sealed record EvalVideo(string Id, IReadOnlyList<string> Frames, IReadOnlyList<EvalExpression> Expressions)
 {
+    /// <summary>The dataset file the video and its expressions were read from (for messages).</summary>
+    public string Source { get; init; } = "";
+
     /// <summary>The frame names the outputs are written under (file stems).</summary>
     public IReadOnlyList<string> FrameNames => Frames.Select(Path.GetFileNameWithoutExtension).ToList()!;
 }

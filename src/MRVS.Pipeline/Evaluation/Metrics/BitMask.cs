@@ -19,16 +19,22 @@ public sealed class BitMask
         Bits = new ulong[(long)Words * height];
     }
 
+    /// <summary>Rows.</summary>
     public int Height { get; }
+    /// <summary>Columns.</summary>
     public int Width { get; }
 
     /// <summary>Words per row.</summary>
     public int Words { get; }
 
+    /// <summary>The bits, row by row, each row padded to whole 64-bit words (bit x of a row is bit x % 64 of word x /
+    /// 64).</summary>
     public ulong[] Bits { get; }
 
+    /// <summary>The words of row <paramref name="y"/>.</summary>
     public Span<ulong> Row(int y) => Bits.AsSpan(y * Words, Words);
 
+    /// <summary>A mask with no pixel set.</summary>
     public static BitMask Empty(int height, int width) => new(height, width);
 
     /// <summary>Pixels equal to <paramref name="value"/>, or non-zero pixels when it is null.</summary>
@@ -64,8 +70,10 @@ public sealed class BitMask
         return word;
     }
 
+    /// <summary>Whether pixel (x, y) is set.</summary>
     public bool this[int y, int x] => (Bits[y * Words + (x >> 6)] >> (x & 63) & 1) != 0;
 
+    /// <summary>The number of pixels set.</summary>
     public long Count()
     {
         long n = 0;

@@ -6,8 +6,8 @@ namespace MRVS.Pipeline.Evaluation.Metrics;
 /// The boundary tools of <c>davis2017/metrics.py</c> on bit-packed masks: <c>_seg2bmap</c> (a pixel is on the
 /// boundary when it differs from its right, bottom or bottom-right neighbour, a missing neighbour being 0; the last
 /// row compares only with the right neighbour, the last column only with the one below, the bottom-right pixel never)
-/// and <c>cv2.dilate</c> with scikit-image's <c>disk(r)</c> (offsets with dx² + dy² ≤ r²; pixels outside the image do
-/// not contribute). Rows are shifted a word at a time, so a frame costs rows × words × radius word operations.
+/// and <c>cv2.dilate</c> with scikit-image's <c>disk(r)</c> (offsets with dx² + dy² ≤ r²; pixels outside the image
+/// do not contribute). Rows are shifted a word at a time, so a frame costs rows × words × radius word operations.
 /// </summary>
 public static class Boundary
 {

@@ -8,8 +8,10 @@ namespace MRVS.Pipeline.Evaluation.Metrics;
 /// </summary>
 public static class DavisMeasures
 {
+    /// <summary>The boundary tolerance as a fraction of the image diagonal (DAVIS's bound_th).</summary>
     public const double BoundThreshold = 0.008;
 
+    /// <summary>Region similarity J: intersection over union, void pixels left out; 1 when both are empty.</summary>
     public static double Jaccard(BitMask gt, BitMask pred, BitMask? voids = null)
     {
         var (inter, union) = gt.Overlap(pred, voids);
@@ -20,6 +22,7 @@ public static class DavisMeasures
     public static int DiskRadius(int height, int width) =>
         (int)Math.Ceiling(BoundThreshold * Math.Sqrt((double)height * height + (double)width * width));
 
+    /// <summary>Boundary accuracy F: the F-measure of the boundaries matched within the tolerance.</summary>
     public static double BoundaryF(BitMask gt, BitMask pred, BitMask? voids = null)
     {
         gt.CheckSize(pred);

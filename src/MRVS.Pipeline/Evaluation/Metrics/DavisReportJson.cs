@@ -4,11 +4,12 @@ using System.Text.Json;
 namespace MRVS.Pipeline.Evaluation.Metrics;
 
 /// <summary>
-/// <c>{"sequences": {name: {"J": {"mean", "recall", "decay"}, "F": {…}}}, "J&amp;F-Mean", "J-Mean", "F-Mean", …}</c>,
-/// full double precision (round-trip), for <c>mrvs score --json</c> and the evaluation's result.json.
+/// <c>{"sequences": {name: {"J": {"mean", "recall", "decay"}, "F": {…}}}, "J&amp;F-Mean", "J-Mean", "F-Mean",
+/// …}</c>, full double precision (round-trip), for <c>mrvs score --json</c> and the evaluation's result.json.
 /// </summary>
 public static class DavisReportJson
 {
+    /// <summary>The report as one JSON object.</summary>
     public static void Write(Utf8JsonWriter j, DavisReport r)
     {
         j.WriteStartObject();
@@ -31,13 +32,24 @@ public static class DavisReportJson
         j.WriteEndObject();
     }
 
+    /// <summary>The report written to a file, whole or not at all.</summary>
     public static void Write(string path, DavisReport r)
     {
-        using var file = File.Create(path);
-        using var j = new Utf8JsonWriter(file, Options);
-        Write(j, r);
+        try
+        {
+            OutputFolder.WriteFile(path, file =>
+            {
+                using var j = new Utf8JsonWriter(file, Options);
+                Write(j, r);
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw OutputFolder.Io(e, $"cannot write '{path}'");
+        }
     }
 
+    /// <summary>Indented, with characters such as &amp; written as they are.</summary>
     public static JsonWriterOptions Options { get; } =
         new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

@@ -9,6 +9,7 @@ namespace MRVS.Pipeline.Evaluation.Metrics;
 /// </summary>
 public readonly record struct DavisStatistics(double Mean, double Recall, double Decay)
 {
+    /// <summary>Mean, recall and decay of per-frame values.</summary>
     public static DavisStatistics Of(ReadOnlySpan<double> values)
     {
         double mean = NumPyReductions.NanMean(values);

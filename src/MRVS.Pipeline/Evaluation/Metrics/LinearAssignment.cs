@@ -9,6 +9,7 @@ namespace MRVS.Pipeline.Evaluation.Metrics;
 /// </summary>
 public static class LinearAssignment
 {
+    /// <summary>The assignment of least total cost (scipy's linear_sum_assignment): rows and their columns.</summary>
     public static (int[] Rows, int[] Columns) Solve(double[,] cost)
     {
         int nr = cost.GetLength(0), nc = cost.GetLength(1);

@@ -9,6 +9,7 @@ public static class NumPyReductions
 {
     private const int BlockSize = 128;
 
+    /// <summary>NumPy's pairwise summation, so sums round as NumPy's do.</summary>
     public static double Sum(ReadOnlySpan<double> a)
     {
         if (a.Length < 8)

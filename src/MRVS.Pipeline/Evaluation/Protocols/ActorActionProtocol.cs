@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MRVS.Core.Errors;
 using MRVS.Models.PostProcessing;
 using MRVS.Pipeline.Evaluation.Coco;
 using MRVS.Pipeline.Evaluation.Datasets;
@@ -17,25 +18,33 @@ namespace MRVS.Pipeline.Evaluation.Protocols;
 /// </summary>
 public sealed class ActorActionProtocol(bool jhmdb) : EvalProtocol
 {
+    /// <summary>Each video's predictions, and the merged ones.</summary>
     public const string PredictionsFile = "predictions.json";
 
+    /// <inheritdoc/>
     public override string Name => jhmdb ? "jhmdb-sentences" : "a2d-sentences";
+    /// <inheritdoc/>
     public override string DefaultSplit => "test";
+    /// <inheritdoc/>
     public override EvalResizeRule Resize => EvalResizeRule.A2D;
 
+    /// <inheritdoc/>
     public override IReadOnlyList<EvalVideo> Videos(string root, string split)
     {
-        if (split != "test") throw new ArgumentException($"{Name} is evaluated on its test split, not '{split}'");
+        if (split != "test")
+            throw new MrvsException(MrvsErrorKind.BadInput,
+                $"{Name} is evaluated on its test split, not '{ErrorText.OneLine(split)}'");
         return jhmdb ? ActorActionDataset.LoadJhmdb(root) : ActorActionDataset.LoadA2D(root);
     }
 
     private string GroundTruthPath(string root) =>
         Path.Combine(root, jhmdb ? ActorActionDataset.JhmdbGroundTruth : ActorActionDataset.A2DGroundTruth);
 
+    /// <inheritdoc/>
     public override VideoCounts Run(Segmenter segmenter, EvalVideo video, string folder, StageTimes times,
         CancellationToken cancel)
     {
-        var all = Decode(video.Frames, times);
+        var all = Decode(video.Frames, times, segmenter.Options.Limits);
         using var file = File.Create(Path.Combine(folder, PredictionsFile));
         using var j = new Utf8JsonWriter(file, DavisReportJson.Options);
         j.WriteStartArray();
@@ -43,10 +52,10 @@ public sealed class ActorActionProtocol(bool jhmdb) : EvalProtocol
         {
             cancel.ThrowIfCancellationRequested();
             if (e.Frame < 0 || e.Frame >= all.Count)
-                throw new InvalidDataException(
+                throw new MrvsException(MrvsErrorKind.BadInput,
                     $"{Name}: video '{video.Id}' has {all.Count} frames; its annotated frame {e.Frame + 1} is missing");
             var window = ActorActionDataset.Window(e.Frame, all.Count).Select(i => all[i]).ToList();
-            var tokens = times.Measure("tokenize", () => segmenter.Tokenize(e.Text));
+            var tokens = Tokenize(segmenter, video, e, times);
             using var outputs = segmenter.Forward(window, tokens, validFrame: ActorActionDataset.WindowSize / 2,
                 times: times, cancel: cancel);
             var (scores, masks) = times.Measure("postprocess", () =>
@@ -73,6 +82,7 @@ public sealed class ActorActionProtocol(bool jhmdb) : EvalProtocol
         return new VideoCounts(video.Expressions.Count, video.Expressions.Count * ActorActionDataset.WindowSize);
     }
 
+    /// <inheritdoc/>
     public override EvalFigures? Merge(string root, string split, IReadOnlyList<EvalVideo> videos,
         IReadOnlyDictionary<string, string> folders, string output)
     {
@@ -83,23 +93,25 @@ public sealed class ActorActionProtocol(bool jhmdb) : EvalProtocol
             j.WriteStartArray();
             foreach (var v in videos)
             {
-                using var doc = DatasetFiles.Json(Path.Combine(folders[v.Id], PredictionsFile), "predictions");
-                foreach (var p in doc.RootElement.EnumerateArray())
+                var path = Path.Combine(folders[v.Id], PredictionsFile);
+                using var doc = DatasetFiles.Json(path, "predictions");
+                foreach (var p in DatasetFiles.Array(doc.RootElement, path, "the predictions"))
                 {
                     p.WriteTo(j);
-                    var seg = p.GetProperty("segmentation");
-                    var size = seg.GetProperty("size");
-                    var rle = MaskRle.FromCompressed(seg.GetProperty("counts").GetString()!, size[0].GetInt32(),
-                        size[1].GetInt32());
-                    detections.Add(new CocoInstance(detections.Count + 1, p.GetProperty("image_id").GetString()!, rle,
-                        rle.Area, Score: p.GetProperty("score").GetDouble()));
+                    var what = $"prediction {detections.Count + 1}";
+                    var rle = DatasetFiles.Rle(DatasetFiles.Property(p, "segmentation", path), path, what);
+                    var image = DatasetFiles.String(DatasetFiles.Property(p, "image_id", path), path, what + " image");
+                    double score = DatasetFiles.Number(DatasetFiles.Property(p, "score", path), path, what + " score");
+                    detections.Add(new CocoInstance(detections.Count + 1, image, rle, rle.Area, Score: score));
                 }
             }
             j.WriteEndArray();
         }
         var (images, truth) = ActorActionDataset.GroundTruth(GroundTruthPath(root));
         var stats = CocoSegmentationEval.Stats(images, truth, detections);
-        var referring = ReferringMetrics.Compute(images, truth, detections);
+        ReferringFigures referring;
+        try { referring = ReferringMetrics.Compute(images, truth, detections); }
+        catch (InvalidDataException e) { throw DatasetFiles.Bad(GroundTruthPath(root), e.Message); }
         var (overall, mean, p50) = (referring.OverallIou, referring.MeanIou, referring.PrecisionAtK[0]);
         var summary = FormattableString.Invariant(
             $"mAP {stats[0]:F4}, overall IoU {overall:F4}, mean IoU {mean:F4}, P@0.5 {p50:F4}");

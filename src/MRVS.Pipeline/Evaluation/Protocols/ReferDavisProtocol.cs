@@ -20,6 +20,7 @@ namespace MRVS.Pipeline.Evaluation.Protocols;
 /// </summary>
 public sealed class ReferDavisProtocol : EvalProtocol
 {
+    /// <summary>Frames per forward, and expressions per object (two annotators, two kinds each).</summary>
     public const int ClipLength = 36, Annotators = 4;
 
     /// <summary>infer_davis.py's background score: below any probability that counts (≥ 0.5).</summary>
@@ -27,15 +28,18 @@ public sealed class ReferDavisProtocol : EvalProtocol
 
     private static readonly byte[] Palette = LabelPng.DavisPalette();
 
+    /// <inheritdoc/>
     public override string Name => "ref-davis17";
 
+    /// <inheritdoc/>
     public override IReadOnlyList<EvalVideo> Videos(string root, string split) =>
         ReferringVideoDataset.Load(root, split, sorted: false);
 
+    /// <inheritdoc/>
     public override VideoCounts Run(Segmenter segmenter, EvalVideo video, string folder, StageTimes times,
         CancellationToken cancel)
     {
-        var frames = Decode(video.Frames, times);
+        var frames = Decode(video.Frames, times, segmenter.Options.Limits);
         int objects = video.Expressions.Count / Annotators, t = frames.Count, h = frames[0].Height, w = frames[0].Width;
         for (int a = 0; a < Annotators; a++)
         {
@@ -45,7 +49,7 @@ public sealed class ReferDavisProtocol : EvalProtocol
             for (int o = 0; o < objects; o++)
             {
                 var e = video.Expressions[o * Annotators + a];
-                var tokens = times.Measure("tokenize", () => segmenter.Tokenize(e.Text));
+                var tokens = Tokenize(segmenter, video, e, times);
                 for (int start = 0; start < t; start += ClipLength)
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -75,6 +79,7 @@ public sealed class ReferDavisProtocol : EvalProtocol
         return new VideoCounts(video.Expressions.Count, objects * Annotators * t);
     }
 
+    /// <inheritdoc/>
     public override EvalFigures? Merge(string root, string split, IReadOnlyList<EvalVideo> videos,
         IReadOnlyDictionary<string, string> folders, string output)
     {
@@ -90,7 +95,7 @@ public sealed class ReferDavisProtocol : EvalProtocol
             foreach (var v in videos)
             {
                 var frames = DatasetFiles.Frames(Path.Combine(gtRoot, v.Id), ".png");
-                var gt = frames.Select(LabelPng.Read).ToList();
+                var gt = frames.Select(f => LabelPng.Read(f)).ToList();
                 var predDir = Path.Combine(output, $"anno_{a}", v.Id);
                 var pred = frames.Select(f => LabelPng.Read(Path.Combine(predDir, Path.GetFileName(f)))).ToList();
                 scores.AddRange(DavisEvaluation.ScoreObjects(v.Id, gt, pred));

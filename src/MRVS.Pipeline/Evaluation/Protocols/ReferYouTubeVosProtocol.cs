@@ -1,7 +1,8 @@
 using System.IO.Compression;
 using System.Text.Json;
+using MRVS.Core.Errors;
+using MRVS.Core.Limits;
 using MRVS.Models.PostProcessing;
-using MRVS.Pipeline.Evaluation.Coco;
 using MRVS.Pipeline.Evaluation.Datasets;
 using MRVS.Pipeline.Evaluation.Metrics;
 using MRVS.Pipeline.Media;
@@ -21,22 +22,26 @@ namespace MRVS.Pipeline.Evaluation.Protocols;
 /// </summary>
 public sealed class ReferYouTubeVosProtocol(bool mevis) : EvalProtocol
 {
+    /// <summary>The server's zip, and the masks' folder in it.</summary>
     public const string SubmissionZip = "submission.zip", AnnotationsFolder = "Annotations";
 
+    /// <inheritdoc/>
     public override string Name => mevis ? "mevis" : "ref-youtube-vos";
 
+    /// <inheritdoc/>
     public override IReadOnlyList<EvalVideo> Videos(string root, string split) =>
         ReferringVideoDataset.Load(root, split, sorted: true);
 
+    /// <inheritdoc/>
     public override VideoCounts Run(Segmenter segmenter, EvalVideo video, string folder, StageTimes times,
         CancellationToken cancel)
     {
-        var frames = Decode(video.Frames, times);
+        var frames = Decode(video.Frames, times, segmenter.Options.Limits);
         var names = video.FrameNames;
         foreach (var e in video.Expressions)
         {
             cancel.ThrowIfCancellationRequested();
-            var tokens = times.Measure("tokenize", () => segmenter.Tokenize(e.Text));
+            var tokens = Tokenize(segmenter, video, e, times);
             using var outputs = segmenter.Forward(frames, tokens, times: times, cancel: cancel);
             var masks = times.Measure("postprocess", () => InferScriptPostProcess.Threshold(
                 InferScriptPostProcess.Probabilities(outputs.Decision, outputs.PredMasks, outputs.Original)));
@@ -52,6 +57,7 @@ public sealed class ReferYouTubeVosProtocol(bool mevis) : EvalProtocol
         return new VideoCounts(video.Expressions.Count, frames.Count * video.Expressions.Count);
     }
 
+    /// <inheritdoc/>
     public override EvalFigures? Merge(string root, string split, IReadOnlyList<EvalVideo> videos,
         IReadOnlyDictionary<string, string> folders, string output)
     {
@@ -91,17 +97,19 @@ public sealed class ReferYouTubeVosProtocol(bool mevis) : EvalProtocol
             var doc = DatasetFiles.Json(path, "MeViS mask_dict.json");
             return (v, e) =>
             {
-                var size = SixLabors.ImageSharp.Image.Identify(v.Frames[0]);
+                var first = ImageFileDecoder.Load(v.Frames[0], ResourceLimits.Default);
                 return Enumerable.Range(0, v.Frames.Count).Select(t =>
                 {
-                    var union = BitMask.Empty(size.Height, size.Width);
+                    var union = BitMask.Empty(first.Height, first.Width);
                     foreach (var anno in e.Objects)
                     {
-                        var rle = DatasetFiles.Property(doc.RootElement, anno, path)[t];
+                        var what = $"anno_id '{anno}' frame {t}";
+                        var rle = DatasetFiles.Item(DatasetFiles.Property(doc.RootElement, anno, path), t, path, what);
                         if (rle.ValueKind == JsonValueKind.Null) continue;
-                        var size = rle.GetProperty("size");
-                        var m = MaskRle.FromCompressed(rle.GetProperty("counts").GetString()!, size[0].GetInt32(),
-                            size[1].GetInt32()).ToBitMask();
+                        var m = DatasetFiles.Rle(rle, path, what).ToBitMask();
+                        if (m.Height != union.Height || m.Width != union.Width)
+                            throw DatasetFiles.Bad(path, $"{what} is a {m.Width}x{m.Height} mask, but the video " +
+                                $"'{v.Id}' is {union.Width}x{union.Height}");
                         for (int i = 0; i < union.Bits.Length; i++) union.Bits[i] |= m.Bits[i];
                     }
                     return union;
@@ -111,8 +119,15 @@ public sealed class ReferYouTubeVosProtocol(bool mevis) : EvalProtocol
         var dir = Path.Combine(root, split, AnnotationsFolder);
         bool complete = videos.All(v => v.FrameNames.All(f => File.Exists(Path.Combine(dir, v.Id, f + ".png"))));
         if (!complete) return null;
-        return (v, e) => v.FrameNames.Select(f => LabelPng.Read(Path.Combine(dir, v.Id, f + ".png")))
-            .Select(l => BitMask.FromPixels(l.Pixels, l.Height, l.Width, byte.Parse(e.Objects.Single()))).ToList();
+        return (v, e) =>
+        {
+            if (e.Objects.Count != 1 || !byte.TryParse(e.Objects[0], out byte id) || id == 0)
+                throw new MrvsException(MrvsErrorKind.BadInput, $"{ReferringVideoDataset.MetaPath(root, split)}: " +
+                    $"expression '{e.Id}' of '{v.Id}' has obj_id '{string.Join(", ", e.Objects)}', expected one " +
+                    "object id from 1 to 255");
+            return v.FrameNames.Select(f => LabelPng.Read(Path.Combine(dir, v.Id, f + ".png")))
+                .Select(l => BitMask.FromPixels(l.Pixels, l.Height, l.Width, id)).ToList();
+        };
     }
 
     /// <summary>
