@@ -1,4 +1,3 @@
-using MRVS.Core.Errors;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
