@@ -27,7 +27,8 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
     private RecordedGraph? _capturing;
 
     /// <param name="libraryPath">An emulation library to use instead of the kernels' (the tests' own kernels).</param>
-    /// <param name="signatures">The parameter lists of that library's kernels, which launches are checked against (the kernels' by default).</param>
+    /// <param name="signatures">The parameter lists of that library's kernels, which launches are checked against (the
+    /// kernels' by default).</param>
     /// <param name="counters">Run the instrumented kernels and count memory traffic (<see cref="Counters"/>).</param>
     public EmulatedDevice(string? libraryPath = null, KernelSignatures? signatures = null, bool counters = false)
     {
@@ -50,7 +51,8 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
 
     IWorkCounters? IGpuDevice.Counters => Counters;
 
-    /// <summary>The path in <paramref name="variable"/> if set, else the file beside the application or in build/emu of a directory above it.</summary>
+    /// <summary>The path in <paramref name="variable"/> if set, else the file beside the application or in build/emu of
+    /// a directory above it.</summary>
     public static string? FindLibrary(string fileName = LibraryName, string variable = LibraryVariable)
     {
         var env = Environment.GetEnvironmentVariable(variable);
@@ -127,10 +129,12 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
             return;
         }
         var recorded = _capturing.Own(args.Clone());
-        _capturing.Add(() => fn(grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes, recorded.Pointers));
+        _capturing.Add(() => fn(grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, (uint)sharedBytes,
+            recorded.Pointers));
     }
 
-    public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC,
+    public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
+        long strideB, long strideC,
         DType inputs = DType.F32, DType output = DType.F32)
     {
         GemmTypes.Check(inputs, output);
@@ -138,17 +142,20 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         if (_capturing is null) Counters?.CountGemm(m, n, k, batch, strideB, inputs, output);
     }
 
-    private static void EmulatedGemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC,
+    private static void EmulatedGemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha,
+        int batch, long strideA, long strideB, long strideC,
         DType inputs, DType output)
     {
         for (int i = 0; i < batch; i++)
         {
             if (inputs == DType.F32)
             {
-                Cpu.Gemm.Run((float*)a + i * strideA, (float*)b + i * strideB, (float*)c + i * strideC, m, n, k, transposeB, alpha);
+                Cpu.Gemm.Run((float*)a + i * strideA, (float*)b + i * strideB, (float*)c + i * strideC, m, n, k,
+                    transposeB, alpha);
                 continue;
             }
-            // Reduced-precision inputs are widened exactly, so the float32 GEMM accumulates what cuBLAS's compute type F32 does.
+            // Reduced-precision inputs are widened exactly, so the float32 GEMM accumulates what cuBLAS's compute type
+            // F32 does.
             var wa = Widen((ushort*)a + i * strideA, (long)m * k, inputs);
             var wb = Widen((ushort*)b + i * strideB, (long)k * n, inputs);
             var wc = new float[(long)m * n];
@@ -156,7 +163,8 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
                 Cpu.Gemm.Run(pa, pb, pc, m, n, k, transposeB, alpha);
             if (output == DType.F32) wc.CopyTo(new Span<float>((float*)c + i * strideC, wc.Length));
             else
-                for (int j = 0; j < wc.Length; j++) ((ushort*)c)[i * strideC + j] = ReducedPrecision.Narrow(wc[j], output);
+                for (int j = 0; j < wc.Length; j++) ((ushort*)c)[i * strideC + j] =
+                    ReducedPrecision.Narrow(wc[j], output);
         }
     }
 
@@ -198,7 +206,9 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
 
     private void RefuseWhileCapturing(string what)
     {
-        if (_capturing is not null) throw new InvalidOperationException($"cuda-emu: {what} while capturing a graph (CUDA forbids it during stream capture)");
+        if (_capturing is not null)
+            throw new InvalidOperationException($"cuda-emu: {what} while capturing a graph (CUDA forbids it during " +
+                "stream capture)");
     }
 
     public void Dispose() => NativeLibrary.Free(_library);

@@ -3,7 +3,8 @@ using MRVS.Backends.Cuda.Devices;
 
 namespace MRVS.Backends.Cuda.Emulation;
 
-/// <summary>The emulated device's event: a host timestamp, exact because the emulation runs work as it is queued.</summary>
+/// <summary>The emulated device's event: a host timestamp, exact because the emulation runs work as it is
+/// queued.</summary>
 internal sealed class HostEvent : IGpuEvent
 {
     private readonly long _timestamp = Stopwatch.GetTimestamp();

@@ -2,7 +2,8 @@ using MRVS.Backends.Cuda.Devices;
 
 namespace MRVS.Backends.Cuda.Emulation;
 
-/// <summary>The emulated device's graph: the work recorded during a capture (with copies of kernel arguments), run again in order on each replay.</summary>
+/// <summary>The emulated device's graph: the work recorded during a capture (with copies of kernel arguments), run
+/// again in order on each replay.</summary>
 internal sealed class RecordedGraph : IGpuGraph
 {
     private readonly List<Action> _work = [];

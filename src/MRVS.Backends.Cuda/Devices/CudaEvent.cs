@@ -2,7 +2,8 @@ using MRVS.Backends.Cuda.Interop;
 
 namespace MRVS.Backends.Cuda.Devices;
 
-/// <summary>A CUDA event recorded on a <see cref="CudaDevice"/>'s stream (timing enabled: created with default flags).</summary>
+/// <summary>A CUDA event recorded on a <see cref="CudaDevice"/>'s stream (timing enabled: created with default
+/// flags).</summary>
 internal sealed class CudaEvent : IGpuEvent
 {
     private readonly Action _makeCurrent;
@@ -12,7 +13,8 @@ internal sealed class CudaEvent : IGpuEvent
     {
         _makeCurrent = makeCurrent;
         makeCurrent();
-        CudaDriver.Check(CudaDriver.EventCreate(out _event, CudaDriver.EventDefault), "cuEventCreate", "creating a timing event");
+        CudaDriver.Check(CudaDriver.EventCreate(out _event, CudaDriver.EventDefault), "cuEventCreate",
+            "creating a timing event");
         try
         {
             CudaDriver.Check(CudaDriver.EventRecord(_event, stream), "cuEventRecord", "recording a timing event");
@@ -26,7 +28,8 @@ internal sealed class CudaEvent : IGpuEvent
 
     public double MillisecondsSince(IGpuEvent start)
     {
-        if (start is not CudaEvent s) throw new ArgumentException("the start event belongs to another kind of device", nameof(start));
+        if (start is not CudaEvent s)
+            throw new ArgumentException("the start event belongs to another kind of device", nameof(start));
         ObjectDisposedException.ThrowIf(_event == 0 || s._event == 0, this);
         _makeCurrent();
         return CudaDriver.ElapsedMilliseconds(s._event, _event, "reading the time between two events");

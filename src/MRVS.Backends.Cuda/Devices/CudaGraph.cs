@@ -2,7 +2,8 @@ using MRVS.Backends.Cuda.Interop;
 
 namespace MRVS.Backends.Cuda.Devices;
 
-/// <summary>An instantiated CUDA graph (cuGraphExec) captured from a <see cref="CudaDevice"/>'s stream and replayed on it.</summary>
+/// <summary>An instantiated CUDA graph (cuGraphExec) captured from a <see cref="CudaDevice"/>'s stream and replayed on
+/// it.</summary>
 internal sealed class CudaGraph(nint executable, nint stream, Action makeCurrent) : IGpuGraph
 {
     private nint _executable = executable;

@@ -13,16 +13,20 @@ public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
 
     /// <summary>
     /// CUDA's limits on every launch, checked before it reaches the driver or the emulation (which cannot report
-    /// errors): at least one block of at least one thread, at most 1024 threads per block, block z ≤ 64, grid y and z ≤ 65535.
+    /// errors): at least one block of at least one thread, at most 1024 threads per block, block z ≤ 64, grid y and z ≤
+    /// 65535.
     /// </summary>
     public static void CheckLaunch(string kernel, Dim3 grid, Dim3 block, int sharedBytes)
     {
         string? problem =
             grid.Volume == 0 || block.Volume == 0 ? "has an empty grid or block"
-            : block.Volume > MaxThreadsPerBlock || block.X > MaxThreadsPerBlock || block.Y > MaxThreadsPerBlock || block.Z > 64 ? $"has more than {MaxThreadsPerBlock} threads per block (or block z > 64)"
+            : block.Volume > MaxThreadsPerBlock || block.X > MaxThreadsPerBlock || block.Y > MaxThreadsPerBlock
+                || block.Z > 64 ? $"has more than {MaxThreadsPerBlock} threads per block (or block z > 64)"
             : grid.X > int.MaxValue || grid.Y > 65535 || grid.Z > 65535 ? "has a grid beyond (2^31 - 1, 65535, 65535)"
             : sharedBytes < 0 ? "asks for negative shared memory"
             : null;
-        if (problem != null) throw new ArgumentException($"launch of {kernel} with grid {grid}, block {block}, {sharedBytes} bytes of shared memory {problem}");
+        if (problem != null)
+            throw new ArgumentException($"launch of {kernel} with grid {grid}, block {block}, {sharedBytes} bytes of " +
+                $"shared memory {problem}");
     }
 }

@@ -2,7 +2,8 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Backends.Cuda.Devices;
 
-/// <summary>The element types <see cref="IGpuDevice.Gemm"/> takes: F32 → F32, or F16 / BF16 inputs → F32 or the inputs' type.</summary>
+/// <summary>The element types <see cref="IGpuDevice.Gemm"/> takes: F32 → F32, or F16 / BF16 inputs → F32 or the inputs'
+/// type.</summary>
 public static class GemmTypes
 {
     public static void Check(DType inputs, DType output)
@@ -13,6 +14,8 @@ public static class GemmTypes
             DType.F16 or DType.BF16 => output == DType.F32 || output == inputs,
             _ => false,
         };
-        if (!supported) throw new NotSupportedException($"GEMM of {inputs} inputs into {output} (supported: F32 → F32, F16/BF16 → F32 or themselves)");
+        if (!supported)
+            throw new NotSupportedException($"GEMM of {inputs} inputs into {output} (supported: F32 → F32, F16/BF16 " +
+                "→ F32 or themselves)");
     }
 }

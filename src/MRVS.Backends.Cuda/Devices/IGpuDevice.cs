@@ -5,7 +5,8 @@ namespace MRVS.Backends.Cuda.Devices;
 
 /// <summary>
 /// What the CUDA backend needs from a device: memory, kernel launches, GEMMs, timing and graph capture.
-/// <see cref="CudaDevice"/> is the GPU (driver API + cuBLAS); EmulatedDevice (MRVS.Backends.Cuda.Emulation) runs the same kernels compiled
+/// <see cref="CudaDevice"/> is the GPU (driver API + cuBLAS); EmulatedDevice (MRVS.Backends.Cuda.Emulation) runs the
+/// same kernels compiled
 /// for the CPU, with host memory as device memory and the CPU GEMM in place of cuBLAS, so everything above this
 /// interface is exercised without a GPU. Work is queued in order on one stream; only <see cref="CopyToHost"/>,
 /// <see cref="Time"/> and <see cref="Synchronize"/> wait for it.
@@ -25,18 +26,23 @@ public interface IGpuDevice : IDisposable
     void CopyOnDevice(nint source, nint destination, long bytes);
     void Fill(nint destination, byte value, long bytes);
 
-    /// <summary>Launches an entry point of kernels/*.cu; <paramref name="args"/> holds its parameters in order (see <see cref="KernelArgs"/>).</summary>
+    /// <summary>Launches an entry point of kernels/*.cu; <paramref name="args"/> holds its parameters in order (see
+    /// <see cref="KernelArgs"/>).</summary>
     void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args);
 
     /// <summary>
-    /// Row-major C[b] = alpha · A[b] · op(B[b]) for b in [0, batch): A [M, K], B [K, N] or [N, K] (transposeB), C [M, N];
+    /// Row-major C[b] = alpha · A[b] · op(B[b]) for b in [0, batch): A [M, K], B [K, N] or [N, K] (transposeB), C [M,
+    /// N];
     /// strides in elements (0 shares B). A and B are both <paramref name="inputs"/> (F32, F16 or BF16), C is
-    /// <paramref name="output"/> (F32, or the inputs' type); accumulation is float32, TF32 only if the device was asked for it.
+    /// <paramref name="output"/> (F32, or the inputs' type); accumulation is float32, TF32 only if the device was asked
+    /// for it.
     /// </summary>
-    void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC,
+    void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
+        long strideB, long strideC,
         DType inputs = DType.F32, DType output = DType.F32);
 
-    /// <summary>Marks the point in the stream after the work queued so far; its time is known once the device reaches it.</summary>
+    /// <summary>Marks the point in the stream after the work queued so far; its time is known once the device reaches
+    /// it.</summary>
     IGpuEvent RecordEvent();
 
     /// <summary>Milliseconds the device spent on the work <paramref name="enqueue"/> queues (waits for it).</summary>
@@ -50,14 +56,17 @@ public interface IGpuDevice : IDisposable
     }
 
     /// <summary>
-    /// Records the work <paramref name="enqueue"/> queues, without running it, for replay with <see cref="Core.Execution.ICapturedWork.Replay"/>:
-    /// the same kernels, arguments and addresses each time. Run the work once before capturing, so that modules are loaded
+    /// Records the work <paramref name="enqueue"/> queues, without running it, for replay with <see
+    /// cref="Core.Execution.ICapturedWork.Replay"/>:
+    /// the same kernels, arguments and addresses each time. Run the work once before capturing, so that modules are
+    /// loaded
     /// and scratch memory is allocated: allocating, synchronising or downloading while capturing is an error.
     /// </summary>
     IGpuGraph Capture(Action enqueue);
 
     void Synchronize();
 
-    /// <summary>The memory-traffic counts of the device's work, where it keeps them (the instrumented emulation); else null.</summary>
+    /// <summary>The memory-traffic counts of the device's work, where it keeps them (the instrumented emulation); else
+    /// null.</summary>
     IWorkCounters? Counters => null;
 }

@@ -5,7 +5,8 @@ namespace MRVS.Backends.Cuda.Devices;
 /// <summary>
 /// Kernel arguments packed the way cuLaunchKernel takes them (and the emulation library unpacks them): an array of
 /// pointers, one per parameter, each to a copy of the value. Values are appended in parameter order; each one's size
-/// and kind are kept, so a launch can be checked against the kernel's parameter list (<see cref="Kernels.KernelSignatures"/>):
+/// and kind are kept, so a launch can be checked against the kernel's parameter list (<see
+/// cref="Kernels.KernelSignatures"/>):
 /// the driver reads as many bytes as the parameter's type has, whatever was stored.
 /// </summary>
 public sealed unsafe class KernelArgs : IDisposable
@@ -17,7 +18,8 @@ public sealed unsafe class KernelArgs : IDisposable
 
     public KernelArgs Add<T>(T value) where T : unmanaged
     {
-        if (sizeof(T) > SlotBytes) throw new ArgumentException($"kernel argument of {sizeof(T)} bytes exceeds {SlotBytes}");
+        if (sizeof(T) > SlotBytes)
+            throw new ArgumentException($"kernel argument of {sizeof(T)} bytes exceeds {SlotBytes}");
         var slot = (nint)NativeMemory.AlignedAlloc(SlotBytes, 16);
         *(T*)slot = value;
         _slots.Add(slot);
@@ -32,7 +34,8 @@ public sealed unsafe class KernelArgs : IDisposable
     /// <summary>Size and kind of each value, in parameter order.</summary>
     public IReadOnlyList<KernelArgument> Arguments => _arguments;
 
-    /// <summary>A copy of every value, for work recorded now and launched later (the caller disposes its arguments after queuing).</summary>
+    /// <summary>A copy of every value, for work recorded now and launched later (the caller disposes its arguments
+    /// after queuing).</summary>
     public KernelArgs Clone()
     {
         var copy = new KernelArgs();
@@ -61,7 +64,8 @@ public sealed unsafe class KernelArgs : IDisposable
     // Device pointers travel as nint; every other primitive (and enum) is an integer.
     private static KernelArgumentKind KindOf<T>() =>
         typeof(T) == typeof(nint) || typeof(T) == typeof(nuint) ? KernelArgumentKind.Pointer
-        : typeof(T) == typeof(float) || typeof(T) == typeof(double) || typeof(T) == typeof(Half) ? KernelArgumentKind.Floating
+        : typeof(T) == typeof(float) || typeof(T) == typeof(double) || typeof(T) == typeof(Half)
+            ? KernelArgumentKind.Floating
         : typeof(T).IsPrimitive || typeof(T).IsEnum ? KernelArgumentKind.Integer
         : KernelArgumentKind.Aggregate;
 

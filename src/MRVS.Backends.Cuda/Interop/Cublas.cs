@@ -11,32 +11,43 @@ internal static partial class Cublas
     public const int OpN = 0, OpT = 1;
     public const int DefaultMath = 0, Tf32TensorOpMath = 3;
 
-    /// <summary>A flag to OR into the math mode: reductions (split-K) accumulate in the compute type, not a 16-bit output type.</summary>
+    /// <summary>A flag to OR into the math mode: reductions (split-K) accumulate in the compute type, not a 16-bit
+    /// output type.</summary>
     public const int DisallowReducedPrecisionReduction = 16;
     public const int DataF32 = 0, DataF16 = 2, DataBF16 = 14;
     public const int ComputeF32 = 68;
     public const int GemmDefault = -1;
 
-    [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasCreate_v2")] public static partial int Create(out nint handle);
-    [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasDestroy_v2")] public static partial int Destroy(nint handle);
-    [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasSetStream_v2")] public static partial int SetStream(nint handle, nint stream);
-    [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasSetMathMode")] public static partial int SetMathMode(nint handle, int mode);
-    [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasSetWorkspace_v2")] public static partial int SetWorkspace(nint handle, nint workspace, nuint bytes);
+    [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasCreate_v2")]
+    public static partial int Create(out nint handle);
+    [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasDestroy_v2")]
+    public static partial int Destroy(nint handle);
+    [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasSetStream_v2")]
+    public static partial int SetStream(nint handle, nint stream);
+    [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasSetMathMode")]
+    public static partial int SetMathMode(nint handle, int mode);
+    [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasSetWorkspace_v2")]
+    public static partial int SetWorkspace(nint handle, nint workspace, nuint bytes);
 
     [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasSgemmStridedBatched")]
-    public static partial int SgemmStridedBatched(nint handle, int transA, int transB, int m, int n, int k, in float alpha,
-        nint a, int lda, long strideA, nint b, int ldb, long strideB, in float beta, nint c, int ldc, long strideC, int batch);
+    public static partial int SgemmStridedBatched(nint handle, int transA, int transB, int m, int n, int k,
+        in float alpha,
+        nint a, int lda, long strideA, nint b, int ldb, long strideB, in float beta, nint c, int ldc, long strideC,
+            int batch);
 
     [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasGemmEx")]
     public static partial int GemmEx(nint handle, int transA, int transB, int m, int n, int k, in float alpha,
-        nint a, int aType, int lda, nint b, int bType, int ldb, in float beta, nint c, int cType, int ldc, int computeType, int algorithm);
+        nint a, int aType, int lda, nint b, int bType, int ldb, in float beta, nint c, int cType, int ldc,
+            int computeType, int algorithm);
 
     [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasGemmStridedBatchedEx")]
-    public static partial int GemmStridedBatchedEx(nint handle, int transA, int transB, int m, int n, int k, in float alpha,
+    public static partial int GemmStridedBatchedEx(nint handle, int transA, int transB, int m, int n, int k,
+        in float alpha,
         nint a, int aType, int lda, long strideA, nint b, int bType, int ldb, long strideB, in float beta,
         nint c, int cType, int ldc, long strideC, int batch, int computeType, int algorithm);
 
-    /// <summary>Throws a <see cref="CudaException"/> naming the call, the cublasStatus_t (e.g. CUBLAS_STATUS_INVALID_VALUE) and the context.</summary>
+    /// <summary>Throws a <see cref="CudaException"/> naming the call, the cublasStatus_t (e.g.
+    /// CUBLAS_STATUS_INVALID_VALUE) and the context.</summary>
     public static void Check(int status, string call, string context)
     {
         if (status != 0) throw new CudaException(call, status, StatusName(status), context);

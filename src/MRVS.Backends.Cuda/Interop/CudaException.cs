@@ -2,7 +2,8 @@ using MRVS.Core.Errors;
 
 namespace MRVS.Backends.Cuda.Interop;
 
-/// <summary>A CUDA driver, NVRTC or cuBLAS call that returned an error: names the call, the code and what was being done.</summary>
+/// <summary>A CUDA driver, NVRTC or cuBLAS call that returned an error: names the call, the code and what was being
+/// done.</summary>
 public sealed class CudaException(string call, int code, string codeName, string context)
     : MrvsException(MrvsErrorKind.Device,
         $"{call} failed with {codeName} ({code}){(context.Length > 0 ? $" while {context}" : "")}")

@@ -38,27 +38,32 @@ public static class NativeLibraries
         if (TryLoad(library, out var handle)) return handle;
         var (env, names) = Candidates[library];
         string what = library == Cuda ? "no CUDA driver found" : $"lib{library} not found";
-        string where = library == Cuda ? "" : " on the loader's path and in lib64 of $CUDA_HOME, $CUDA_PATH and /usr/local/cuda";
+        string where = library == Cuda ? ""
+            : " on the loader's path and in lib64 of $CUDA_HOME, $CUDA_PATH and /usr/local/cuda";
         string tried = string.IsNullOrEmpty(Environment.GetEnvironmentVariable(env))
             ? $"tried {string.Join(", ", names)}{where}; set {env} to its path"
             : $"tried {SearchList(library)[0]} from {env}";
         throw new CudaUnavailableException($"{what} ({tried}); the CPU backend remains available (--backend cpu)");
     }
 
-    /// <summary>Whether the library loads and exports <paramref name="symbol"/> (for calls newer than the oldest supported version).</summary>
-    public static bool HasExport(string library, string symbol) => TryLoad(library, out var handle) && NativeLibrary.TryGetExport(handle, symbol, out _);
+    /// <summary>Whether the library loads and exports <paramref name="symbol"/> (for calls newer than the oldest
+    /// supported version).</summary>
+    public static bool HasExport(string library, string symbol) => TryLoad(library, out var handle)
+        && NativeLibrary.TryGetExport(handle, symbol, out _);
 
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path) =>
         Candidates.ContainsKey(name) ? Require(name) : 0;
 
-    /// <summary>The override's path when set, else the versioned names from newest to oldest, then (not for the driver) the same in the toolkit folders.</summary>
+    /// <summary>The override's path when set, else the versioned names from newest to oldest, then (not for the driver)
+    /// the same in the toolkit folders.</summary>
     private static string[] SearchList(string library)
     {
         var (env, names) = Candidates[library];
         var overridden = Environment.GetEnvironmentVariable(env);
         if (!string.IsNullOrEmpty(overridden)) return [overridden];
         if (library == Cuda) return names;
-        var toolkits = new[] { Environment.GetEnvironmentVariable("CUDA_HOME"), Environment.GetEnvironmentVariable("CUDA_PATH"), "/usr/local/cuda" }
+        var toolkits = new[] { Environment.GetEnvironmentVariable("CUDA_HOME"),
+            Environment.GetEnvironmentVariable("CUDA_PATH"), "/usr/local/cuda" }
             .Where(d => !string.IsNullOrEmpty(d)).Distinct();
         return [.. names, .. toolkits.SelectMany(d => names.Select(n => Path.Combine(d!, "lib64", n)))];
     }

@@ -2,7 +2,8 @@ using System.Runtime.ExceptionServices;
 
 namespace MRVS.Backends.Cuda.Interop;
 
-/// <summary>Runs every release step even when one fails (a failed unload must not leak the context), then throws the first failure.</summary>
+/// <summary>Runs every release step even when one fails (a failed unload must not leak the context), then throws the
+/// first failure.</summary>
 internal static class Release
 {
     public static void All(params Action[] steps)

@@ -64,7 +64,8 @@ public class GpuDeviceTests(string kind)
                         sum += product;
                         magnitude += Math.Abs(product);
                     }
-                    Assert.That(c[i * m * n + row * n + col], Is.EqualTo(alpha * sum).Within(roundoff * alpha * magnitude + 1e-6), $"C[{i}, {row}, {col}]");
+                    Assert.That(c[i * m * n + row * n + col],
+                        Is.EqualTo(alpha * sum).Within(roundoff * alpha * magnitude + 1e-6), $"C[{i}, {row}, {col}]");
                 }
     }
 
@@ -72,7 +73,8 @@ public class GpuDeviceTests(string kind)
     public void GemmRejectsUnsupportedTypes()
     {
         using var device = TestDevices.Create(kind);
-        var e = Assert.Throws<NotSupportedException>(() => device.Gemm(0, 0, 0, 1, 1, 1, false, 1, 1, 0, 0, 0, DType.F16, DType.BF16))!;
+        var e = Assert.Throws<NotSupportedException>(() => device.Gemm(0, 0, 0, 1, 1, 1, false, 1, 1, 0, 0, 0,
+            DType.F16, DType.BF16))!;
         Assert.That(e.Message, Does.Contain("F16").And.Contain("BF16"));
     }
 
@@ -81,7 +83,8 @@ public class GpuDeviceTests(string kind)
     {
         using var device = TestDevices.Create(kind);
         using var args = new KernelArgs();
-        var e = Assert.Throws<ArgumentException>(() => device.Launch("layer_norm", new Dim3(1), new Dim3(1025), 0, args))!;
+        var e = Assert.Throws<ArgumentException>(() => device.Launch("layer_norm", new Dim3(1), new Dim3(1025), 0,
+            args))!;
         Assert.That(e.Message, Does.Contain("layer_norm").And.Contain("1024 threads"));
         e = Assert.Throws<ArgumentException>(() => device.Launch("softmax", new Dim3(0), new Dim3(32), 0, args))!;
         Assert.That(e.Message, Does.Contain("softmax").And.Contain("empty grid"));
@@ -126,7 +129,8 @@ public class GpuDeviceTests(string kind)
         device.CopyToDevice(MemoryMarshal.AsBytes<float>([6, 5, 4, 3, 2, 1]), x.Ptr);
         graph.Replay();
         var second = y.Download();
-        Assert.That(first[0], Is.LessThan(0f).And.EqualTo(-second[0]).Within(1e-6), "each replay normalises the input's current values");
+        Assert.That(first[0], Is.LessThan(0f).And.EqualTo(-second[0]).Within(1e-6),
+            "each replay normalises the input's current values");
         Assert.That(second.Reverse(), Is.EqualTo(first).Within(1e-6));
     }
 
@@ -163,17 +167,20 @@ public class GpuDeviceTests(string kind)
     private double[] RandomValues(int count, DType type) =>
         Enumerable.Range(0, count).Select(_ => Round((float)(_rng.NextDouble() * 2 - 1), type)).ToArray();
 
-    private static double Round(float value, DType type) => type == DType.F32 ? value : ReducedPrecision.Widen(ReducedPrecision.Narrow(value, type), type);
+    private static double Round(float value, DType type) => type == DType.F32 ? value
+        : ReducedPrecision.Widen(ReducedPrecision.Narrow(value, type), type);
 
     private static DeviceArray<byte> Upload(IGpuDevice device, double[] values, DType type)
     {
         byte[] bytes = type == DType.F32
             ? MemoryMarshal.AsBytes(values.Select(v => (float)v).ToArray().AsSpan()).ToArray()
-            : MemoryMarshal.AsBytes(values.Select(v => ReducedPrecision.Narrow((float)v, type)).ToArray().AsSpan()).ToArray();
+            : MemoryMarshal.AsBytes(values.Select(v => ReducedPrecision.Narrow((float)v, type)).ToArray().AsSpan())
+                .ToArray();
         return new DeviceArray<byte>(device, bytes);
     }
 
     private static double[] Values(byte[] bytes, DType type) => type == DType.F32
         ? MemoryMarshal.Cast<byte, float>(bytes).ToArray().Select(v => (double)v).ToArray()
-        : MemoryMarshal.Cast<byte, ushort>(bytes).ToArray().Select(v => (double)ReducedPrecision.Widen(v, type)).ToArray();
+        : MemoryMarshal.Cast<byte, ushort>(bytes).ToArray().Select(v => (double)ReducedPrecision.Widen(v, type))
+            .ToArray();
 }

@@ -37,8 +37,10 @@ public class GpuTests
     [Test]
     public void MissingDriverIsOneClearSentence()
     {
-        if (NativeLibraries.IsAvailable(NativeLibraries.Cuda)) Assert.Ignore("skipped: a CUDA driver is installed here");
+        if (NativeLibraries.IsAvailable(NativeLibraries.Cuda))
+            Assert.Ignore("skipped: a CUDA driver is installed here");
         var e = Assert.Throws<CudaUnavailableException>(() => new CudaDevice().Dispose())!;
-        Assert.That(e.Message, Does.StartWith("no CUDA driver found (tried libcuda.so.1").And.Contain("MRVS_LIBCUDA").And.Contain("the CPU backend remains available"));
+        Assert.That(e.Message, Does.StartWith("no CUDA driver found (tried libcuda.so.1").And.Contain("MRVS_LIBCUDA")
+            .And.Contain("the CPU backend remains available"));
     }
 }

@@ -38,13 +38,18 @@ public class HalfConversionTests
         var rng = new Random(16);
         float[] edges =
         [
-            0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.MaxValue, -float.MaxValue, float.Epsilon,
-            65504f, 65519.996f, 65520f, -65520f, 1e5f, MathF.Pow(2, -14), MathF.Pow(2, -24), MathF.Pow(2, -25), -MathF.Pow(2, -25),
-            MathF.Pow(2, -25) * 1.0001f, MathF.Pow(2, -24) * 1.5f, MathF.Pow(2, -24) * 2.5f, MathF.Pow(2, -14) * 0.99951f,
-            1 + MathF.Pow(2, -11), 1 + 3 * MathF.Pow(2, -11), 1 + MathF.Pow(2, -8), 1 + 3 * MathF.Pow(2, -8), 3.3895314e38f, 3.3961776e38f,
+            0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.MaxValue, -float.MaxValue,
+            float.Epsilon, 65504f, 65519.996f, 65520f, -65520f, 1e5f,
+            MathF.Pow(2, -14), MathF.Pow(2, -24), MathF.Pow(2, -25), -MathF.Pow(2, -25),
+            MathF.Pow(2, -25) * 1.0001f, MathF.Pow(2, -24) * 1.5f, MathF.Pow(2, -24) * 2.5f,
+            MathF.Pow(2, -14) * 0.99951f,
+            1 + MathF.Pow(2, -11), 1 + 3 * MathF.Pow(2, -11), 1 + MathF.Pow(2, -8), 1 + 3 * MathF.Pow(2, -8),
+            3.3895314e38f, 3.3961776e38f,
         ];
-        var randomBits = Enumerable.Range(0, 100_000).Select(_ => BitConverter.Int32BitsToSingle(rng.Next() ^ (rng.Next(2) << 31)));
-        var inRange = Enumerable.Range(0, 100_000).Select(_ => (float)((rng.NextDouble() - 0.5) * Math.Pow(2, rng.Next(-26, 18))));
+        var randomBits = Enumerable.Range(0, 100_000).Select(_ =>
+            BitConverter.Int32BitsToSingle(rng.Next() ^ (rng.Next(2) << 31)));
+        var inRange = Enumerable.Range(0, 100_000).Select(_ =>
+            (float)((rng.NextDouble() - 0.5) * Math.Pow(2, rng.Next(-26, 18))));
         var xs = edges.Concat(randomBits).Concat(inRange).ToArray();
         using var input = new DeviceArray<float>(device, xs);
         using var toHalf = new DeviceArray<ushort>(device, xs.Length);
@@ -62,7 +67,8 @@ public class HalfConversionTests
         }
     }
 
-    /// <summary>The nearest bfloat16 by comparing distances in float64, ties to the even pattern; past the largest finite, infinity.</summary>
+    /// <summary>The nearest bfloat16 by comparing distances in float64, ties to the even pattern; past the largest
+    /// finite, infinity.</summary>
     private static ushort NearestBf16(float x)
     {
         if (float.IsNaN(x)) return 0x7fc0;
@@ -80,12 +86,14 @@ public class HalfConversionTests
     private static void AssertSameFloat(float actual, float expected, string what)
     {
         if (float.IsNaN(expected)) Assert.That(float.IsNaN(actual), what);
-        else Assert.That(BitConverter.SingleToUInt32Bits(actual), Is.EqualTo(BitConverter.SingleToUInt32Bits(expected)), what);
+        else Assert.That(BitConverter.SingleToUInt32Bits(actual), Is.EqualTo(BitConverter.SingleToUInt32Bits(expected)),
+            what);
     }
 
     private static void AssertSameHalf(ushort actual, ushort expected, string what)
     {
-        if (Half.IsNaN(BitConverter.UInt16BitsToHalf(expected))) Assert.That(Half.IsNaN(BitConverter.UInt16BitsToHalf(actual)), what);
+        if (Half.IsNaN(BitConverter.UInt16BitsToHalf(expected)))
+            Assert.That(Half.IsNaN(BitConverter.UInt16BitsToHalf(actual)), what);
         else Assert.That(actual, Is.EqualTo(expected), what);
     }
 

@@ -12,13 +12,15 @@ public class KernelCompilationTests
     [TestCase("compute_90")]
     public void EveryKernelCompilesToPtx(string arch)
     {
-        if (!NativeLibraries.IsAvailable(NativeLibraries.Nvrtc)) Assert.Ignore("skipped: libnvrtc not found (tools/ci/install-nvrtc.sh installs it)");
+        if (!NativeLibraries.IsAvailable(NativeLibraries.Nvrtc))
+            Assert.Ignore("skipped: libnvrtc not found (tools/ci/install-nvrtc.sh installs it)");
         var compiled = KernelCompiler.CompileAll(arch);
         Assert.That(compiled.Select(k => k.Name), Is.EquivalentTo(KernelSources.Kernels.Keys));
         foreach (var k in compiled)
         {
             var ptx = System.Text.Encoding.ASCII.GetString(k.Image);
-            Assert.That(ptx, Does.Contain($".entry {k.Name}"), $"{k.Name}: PTX has no entry point named after the file");
+            Assert.That(ptx, Does.Contain($".entry {k.Name}"),
+                $"{k.Name}: PTX has no entry point named after the file");
             Assert.That(ptx, Does.Contain($".target sm_{arch[8..]}"), $"{k.Name}: wrong target");
         }
     }
@@ -29,9 +31,11 @@ public class KernelCompilationTests
         Assert.That(KernelSources.Headers.Keys, Does.Contain("mrvs_cuda.h"));
         foreach (var (name, source) in KernelSources.Kernels)
         {
-            Assert.That(source.TrimStart(), Does.StartWith($"// {name}"), $"{name}.cu must start with what it computes");
+            Assert.That(source.TrimStart(), Does.StartWith($"// {name}"),
+                $"{name}.cu must start with what it computes");
             Assert.That(source, Does.Contain("Launch:"), $"{name}.cu must state its launch shape");
-            Assert.That(source, Does.Match($@"MRVS_EXPORT_(INDEPENDENT_)?KERNEL\({name}"), $"{name}.cu must export its kernels to the emulation");
+            Assert.That(source, Does.Match($@"MRVS_EXPORT_(INDEPENDENT_)?KERNEL\({name}"),
+                $"{name}.cu must export its kernels to the emulation");
         }
     }
 
@@ -70,7 +74,8 @@ public class KernelCompilationTests
         foreach (var k in KernelCompiler.CompileAll(arch))
         {
             Assert.That(k.IsCubin, k.Name);
-            Assert.That(k.Image.Take(4), Is.EqualTo(new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' }), $"{k.Name}: a CUBIN is an ELF image");
+            Assert.That(k.Image.Take(4), Is.EqualTo(new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' }),
+                $"{k.Name}: a CUBIN is an ELF image");
         }
     }
 
@@ -89,9 +94,11 @@ public class KernelCompilationTests
         int[] nvrtc = [75, 80, 86, 89, 90];
         Assert.That(KernelCompiler.TargetFor(90, nvrtc, canEmitCubin: true), Is.EqualTo("sm_90"));
         Assert.That(KernelCompiler.TargetFor(90, nvrtc, canEmitCubin: false), Is.EqualTo("compute_90"));
-        Assert.That(KernelCompiler.TargetFor(120, nvrtc, canEmitCubin: true), Is.EqualTo("compute_90"), "a GPU newer than NVRTC runs PTX for the newest it knows");
+        Assert.That(KernelCompiler.TargetFor(120, nvrtc, canEmitCubin: true), Is.EqualTo("compute_90"),
+            "a GPU newer than NVRTC runs PTX for the newest it knows");
         Assert.That(KernelCompiler.TargetFor(87, nvrtc, canEmitCubin: true), Is.EqualTo("compute_86"));
-        Assert.That(Assert.Throws<NotSupportedException>(() => KernelCompiler.TargetFor(61, nvrtc, canEmitCubin: true))!.Message,
+        Assert.That(Assert.Throws<NotSupportedException>(() =>
+            KernelCompiler.TargetFor(61, nvrtc, canEmitCubin: true))!.Message,
             Does.Contain("sm_61").And.Contain("sm_75"));
     }
 
@@ -116,14 +123,17 @@ public class KernelCompilationTests
     public void EveryEntryPointIsExportedToTheEmulation()
     {
         var path = EmulatedDevice.FindLibrary();
-        if (path is null) Assert.Ignore("skipped: the kernel emulation library is not built (tools/ci/build-kernels-emu.sh)");
+        if (path is null)
+            Assert.Ignore("skipped: the kernel emulation library is not built (tools/ci/build-kernels-emu.sh)");
         var library = NativeLibrary.Load(path);
         try
         {
             foreach (var (entry, file) in KernelSources.EntryPoints)
             {
-                Assert.That(KernelSources.Kernels[file], Does.Match($@"MRVS_EXPORT_(INDEPENDENT_)?KERNEL\({entry}\)"), $"{file}.cu must export {entry}");
-                Assert.That(NativeLibrary.TryGetExport(library, $"mrvs_emu_{entry}", out _), $"{path} lacks {entry} (rebuild it)");
+                Assert.That(KernelSources.Kernels[file], Does.Match($@"MRVS_EXPORT_(INDEPENDENT_)?KERNEL\({entry}\)"),
+                    $"{file}.cu must export {entry}");
+                Assert.That(NativeLibrary.TryGetExport(library, $"mrvs_emu_{entry}", out _),
+                    $"{path} lacks {entry} (rebuild it)");
             }
         }
         finally
@@ -140,11 +150,14 @@ public class KernelCompilationTests
         Assert.That(KernelCompiler.Options(plain, "compute_80"), Does.Not.Contain("--use_fast_math"));
         Assert.That(KernelCompiler.Options(fast, "compute_80"), Does.Contain("--use_fast_math"));
         foreach (var (name, source) in KernelSources.Kernels)
-            Assert.That(KernelCompiler.Options(source, "compute_80"), Does.Not.Contain("--use_fast_math"), $"{name}.cu opts into fast math");
+            Assert.That(KernelCompiler.Options(source, "compute_80"), Does.Not.Contain("--use_fast_math"),
+                $"{name}.cu opts into fast math");
         RequireNvrtc();
-        string Ptx(string source) => System.Text.Encoding.ASCII.GetString(Nvrtc.Compile("e.cu", source, KernelSources.Headers, KernelCompiler.Options(source, "compute_80")));
+        string Ptx(string source) => System.Text.Encoding.ASCII.GetString(Nvrtc.Compile("e.cu", source,
+            KernelSources.Headers, KernelCompiler.Options(source, "compute_80")));
         Assert.That(Ptx(plain), Does.Contain("div.rn.f32"), "IEEE division");
-        Assert.That(Ptx(fast), Does.Not.Contain("div.rn.f32").And.Contain(".ftz.f32"), "approximate division, denormals flushed");
+        Assert.That(Ptx(fast), Does.Not.Contain("div.rn.f32").And.Contain(".ftz.f32"),
+            "approximate division, denormals flushed");
     }
 
     [TestCase("compute_70")]
@@ -160,7 +173,8 @@ public class KernelCompilationTests
             }));
         foreach (var (name, source) in TestDevices.TestKernelSources)
         {
-            var ptx = System.Text.Encoding.ASCII.GetString(Nvrtc.Compile($"{name}.cu", source, KernelSources.Headers, KernelCompiler.Options(source, arch)));
+            var ptx = System.Text.Encoding.ASCII.GetString(Nvrtc.Compile($"{name}.cu", source, KernelSources.Headers,
+                KernelCompiler.Options(source, arch)));
             foreach (var entry in KernelSources.EntryPointsOf(source))
                 Assert.That(ptx, Does.Contain($".entry {entry}("), $"{name}.cu for {arch}");
         }
@@ -168,6 +182,7 @@ public class KernelCompilationTests
 
     private static void RequireNvrtc()
     {
-        if (!NativeLibraries.IsAvailable(NativeLibraries.Nvrtc)) Assert.Ignore("skipped: libnvrtc not found (tools/ci/install-nvrtc.sh installs it)");
+        if (!NativeLibraries.IsAvailable(NativeLibraries.Nvrtc))
+            Assert.Ignore("skipped: libnvrtc not found (tools/ci/install-nvrtc.sh installs it)");
     }
 }

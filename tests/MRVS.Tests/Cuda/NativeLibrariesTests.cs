@@ -24,16 +24,19 @@ public partial class NativeLibrariesTests
     [TestCase(NativeLibraries.Nvrtc)]
     public void EveryEntryPointIsExported(string library)
     {
-        var entryPoints = Directory.GetFiles(Path.Combine(Fixtures.RepoRoot, "src", "MRVS.Backends.Cuda", "Interop"), "*.cs")
+        var entryPoints = Directory.GetFiles(Path.Combine(Fixtures.RepoRoot, "src", "MRVS.Backends.Cuda", "Interop"),
+            "*.cs")
             .SelectMany(f => Declaration().Matches(File.ReadAllText(f)))
             .Where(m => m.Groups[1].Value.Equals(library, StringComparison.OrdinalIgnoreCase))
             .Select(m => m.Groups[2].Value)
             .ToList();
         Assert.That(entryPoints, Is.Not.Empty);
         if (!NativeLibraries.IsAvailable(library)) Assert.Ignore($"skipped: lib{library} not found");
-        // The driver has one or both of these (cuEventElapsedTime_v2 from CUDA 12.8 on); CudaDriver calls the one it finds.
+        // The driver has one or both of these (cuEventElapsedTime_v2 from CUDA 12.8 on); CudaDriver calls the one it
+        // finds.
         string[] eitherOf = ["cuEventElapsedTime", "cuEventElapsedTime_v2"];
-        Assert.That(entryPoints.Except(eitherOf).Where(e => !NativeLibraries.HasExport(library, e)), Is.Empty, $"entry points missing from lib{library}");
+        Assert.That(entryPoints.Except(eitherOf).Where(e => !NativeLibraries.HasExport(library, e)), Is.Empty,
+            $"entry points missing from lib{library}");
         if (library == NativeLibraries.Cuda) Assert.That(eitherOf.Any(e => NativeLibraries.HasExport(library, e)));
     }
 

@@ -16,7 +16,9 @@ public class ReleaseStackTests
         stack.Push(() =>
         {
             released.Add("stream");
-            if (streamReleaseFails) throw new CudaException("cuStreamDestroy_v2", 700, "CUDA_ERROR_ILLEGAL_ADDRESS", "releasing the stream");
+            if (streamReleaseFails)
+                throw new CudaException("cuStreamDestroy_v2", 700, "CUDA_ERROR_ILLEGAL_ADDRESS",
+                    "releasing the stream");
         });
         stack.Push(() => released.Add("cublas"));
         return (stack, released);
@@ -28,14 +30,16 @@ public class ReleaseStackTests
         var (stack, released) = Acquire(streamReleaseFails: true);
         var e = Assert.Throws<CudaException>(() =>
         {
-            try { throw new CudaException("cublasSetStream_v2", 7, "CUBLAS_STATUS_INVALID_VALUE", "putting cuBLAS on the device's stream"); }
+            try { throw new CudaException("cublasSetStream_v2", 7, "CUBLAS_STATUS_INVALID_VALUE",
+                "putting cuBLAS on the device's stream"); }
             catch
             {
                 stack.ReleaseAfterFailure();
                 throw;
             }
         })!;
-        Assert.That(e.Call, Is.EqualTo("cublasSetStream_v2"), "the construction's own error survives a failing release");
+        Assert.That(e.Call, Is.EqualTo("cublasSetStream_v2"),
+            "the construction's own error survives a failing release");
         Assert.That(released, Is.EqualTo(new[] { "cublas", "stream", "context" }));
     }
 
@@ -45,7 +49,8 @@ public class ReleaseStackTests
         var (stack, released) = Acquire(streamReleaseFails: true);
         var e = Assert.Throws<CudaException>(stack.Dispose)!;
         Assert.That(e.Call, Is.EqualTo("cuStreamDestroy_v2"));
-        Assert.That(released, Is.EqualTo(new[] { "cublas", "stream", "context" }), "a failed release does not stop the others");
+        Assert.That(released, Is.EqualTo(new[] { "cublas", "stream", "context" }),
+            "a failed release does not stop the others");
         stack.Dispose();
         Assert.That(released, Has.Count.EqualTo(3), "nothing is released twice");
     }
