@@ -11,7 +11,8 @@ struct mrvs_broadcast
     long long stride_b[6];
 };
 
-extern "C" __global__ void __launch_bounds__(256) binary(const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ y, long long count, int op,
+extern "C" __global__ void __launch_bounds__(256) binary(const float* __restrict__ a, const float* __restrict__ b,
+    float* __restrict__ y, long long count, int op,
                                   mrvs_broadcast shape)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;

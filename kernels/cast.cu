@@ -5,18 +5,21 @@
 #include "mrvs_cuda.h"
 #include "mrvs_half.h"
 
-extern "C" __global__ void __launch_bounds__(256) cast(const void* __restrict__ x, void* __restrict__ y, long long count, int from, int to)
+extern "C" __global__ void __launch_bounds__(256) cast(const void* __restrict__ x, void* __restrict__ y,
+    long long count, int from, int to)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;
-    double v = from == 0 ? (double)((const float*)x)[i] : from == 1 ? (double)((const long long*)x)[i] : (double)((const unsigned char*)x)[i];
+    double v = from == 0 ? (double)((const float*)x)[i] : from == 1 ? (double)((const long long*)x)[i]
+        : (double)((const unsigned char*)x)[i];
     if (to == 0) ((float*)y)[i] = (float)v;
     else if (to == 1) ((long long*)y)[i] = (long long)v;
     else ((unsigned char*)y)[i] = to == 2 ? (unsigned char)(v != 0.0) : (unsigned char)v;
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(cast)
 
-extern "C" __global__ void __launch_bounds__(256) cast_narrow(const float* __restrict__ x, unsigned short* __restrict__ y, long long count, int to)
+extern "C" __global__ void __launch_bounds__(256) cast_narrow(const float* __restrict__ x,
+    unsigned short* __restrict__ y, long long count, int to)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;

@@ -9,7 +9,8 @@
 // im2col-in-the-tile-loader) with the bias in its epilogue is the next step.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(256) conv2d(const float* __restrict__ x, float* __restrict__ cols, int images, int cin, int h, int w,
+extern "C" __global__ void __launch_bounds__(256) conv2d(const float* __restrict__ x, float* __restrict__ cols,
+    int images, int cin, int h, int w,
                                   int kh, int kw, int stride, int padding, int oh, int ow)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
@@ -23,7 +24,8 @@ extern "C" __global__ void __launch_bounds__(256) conv2d(const float* __restrict
     cols[i] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[((img * cin + c) * h + iy) * w + ix] : 0.0f;
 }
 
-extern "C" __global__ void __launch_bounds__(256) conv2d_bias(float* __restrict__ y, const float* __restrict__ bias, long long count, long long plane, int cout)
+extern "C" __global__ void __launch_bounds__(256) conv2d_bias(float* __restrict__ y, const float* __restrict__ bias,
+    long long count, long long plane, int cout)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i < count) y[i] += bias[i / plane % cout];

@@ -30,9 +30,12 @@
 // The head dim bound D is a template parameter so that the per-thread channels qs and acc are fully unrolled into
 // registers; channels at or past the real head dim dh are predicated off.
 template <int D>
-__device__ __forceinline__ void cross_modal_attention(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
-                                                      const unsigned char* __restrict__ key_padding, float* __restrict__ o,
-                                                      float* __restrict__ ml, int lq, int lk, int e, int heads, int chunk)
+__device__ __forceinline__ void cross_modal_attention(const float* __restrict__ q, const float* __restrict__ k,
+    const float* __restrict__ v,
+                                                      const unsigned char* __restrict__ key_padding,
+                                                          float* __restrict__ o,
+                                                      float* __restrict__ ml, int lq, int lk, int e, int heads,
+                                                          int chunk)
 {
     constexpr int tile = MRVS_CMF_TILE_FLOATS / D, lanes = D / MRVS_CMF_CHANNELS, rows = 128 / lanes;
     __shared__ float ks[MRVS_CMF_TILE_FLOATS], vs[MRVS_CMF_TILE_FLOATS];
@@ -62,7 +65,8 @@ __device__ __forceinline__ void cross_modal_attention(const float* __restrict__ 
             ks[x] = k[src];
             vs[x] = v[src];
         }
-        for (int r = threadIdx.x; r < n; r += blockDim.x) keep[r] = !key_padding || !key_padding[(long long)b * lk + j0 + r];
+        for (int r = threadIdx.x; r < n; r += blockDim.x) keep[r] = !key_padding
+            || !key_padding[(long long)b * lk + j0 + r];
         __syncthreads();
         for (int r = 0; r < n; r++) // inactive rows keep walking: their lanes take part in the group's shuffles
         {
@@ -95,17 +99,23 @@ __device__ __forceinline__ void cross_modal_attention(const float* __restrict__ 
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) cross_modal_fusion(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
-                                                                     const unsigned char* __restrict__ key_padding, float* __restrict__ o,
-                                                                     float* __restrict__ ml, int lq, int lk, int e, int heads, int chunk)
+extern "C" __global__ void __launch_bounds__(128) cross_modal_fusion(const float* __restrict__ q,
+    const float* __restrict__ k, const float* __restrict__ v,
+                                                                     const unsigned char* __restrict__ key_padding,
+                                                                         float* __restrict__ o,
+                                                                     float* __restrict__ ml, int lq, int lk, int e,
+                                                                         int heads, int chunk)
 {
     cross_modal_attention<32>(q, k, v, key_padding, o, ml, lq, lk, e, heads, chunk);
 }
 MRVS_EXPORT_KERNEL(cross_modal_fusion)
 
-extern "C" __global__ void __launch_bounds__(128) cross_modal_fusion_wide(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
-                                                                          const unsigned char* __restrict__ key_padding, float* __restrict__ o,
-                                                                          float* __restrict__ ml, int lq, int lk, int e, int heads, int chunk)
+extern "C" __global__ void __launch_bounds__(128) cross_modal_fusion_wide(const float* __restrict__ q,
+    const float* __restrict__ k, const float* __restrict__ v,
+                                                                          const unsigned char* __restrict__ key_padding,
+                                                                              float* __restrict__ o,
+                                                                          float* __restrict__ ml, int lq, int lk, int e,
+                                                                              int heads, int chunk)
 {
     cross_modal_attention<128>(q, k, v, key_padding, o, ml, lq, lk, e, heads, chunk);
 }
@@ -113,8 +123,10 @@ MRVS_EXPORT_KERNEL(cross_modal_fusion_wide)
 
 // o[b, i, c] from the splits' partial rows: each scaled by exp(its max − the overall max), summed, divided by the
 // likewise scaled sum of the splits' softmax sums.
-extern "C" __global__ void __launch_bounds__(256) cross_modal_fusion_combine(const float* __restrict__ partial, const float* __restrict__ ml,
-                                                                             float* __restrict__ o, long long count, int e, int heads, int splits)
+extern "C" __global__ void __launch_bounds__(256) cross_modal_fusion_combine(const float* __restrict__ partial,
+    const float* __restrict__ ml,
+                                                                             float* __restrict__ o, long long count,
+                                                                                 int e, int heads, int splits)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;
@@ -135,7 +147,8 @@ extern "C" __global__ void __launch_bounds__(256) cross_modal_fusion_combine(con
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(cross_modal_fusion_combine)
 
-extern "C" __global__ void __launch_bounds__(256) cross_modal_fusion_gate(float* __restrict__ y, const float* __restrict__ bias, const float* __restrict__ target, long long count, int e)
+extern "C" __global__ void __launch_bounds__(256) cross_modal_fusion_gate(float* __restrict__ y,
+    const float* __restrict__ bias, const float* __restrict__ target, long long count, int e)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i < count) y[i] = target[i] * (y[i] + bias[i % e]);

@@ -2,7 +2,8 @@
 // Layout: x, y [T, inner]. Launch: grid (ceil(inner / 256)), block (256), one column per thread.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(256) cumulative_mean(const float* __restrict__ x, float* __restrict__ y, int t, long long inner)
+extern "C" __global__ void __launch_bounds__(256) cumulative_mean(const float* __restrict__ x, float* __restrict__ y,
+    int t, long long inner)
 {
     const long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (j >= inner) return;

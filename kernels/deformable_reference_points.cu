@@ -4,7 +4,8 @@
 // Launch: grid (ceil(N*S / 128)), block (128), one token per thread.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(128) deformable_reference_points(const float* __restrict__ vr, const int* __restrict__ shapes, const int* __restrict__ starts,
+extern "C" __global__ void __launch_bounds__(128) deformable_reference_points(const float* __restrict__ vr,
+    const int* __restrict__ shapes, const int* __restrict__ starts,
                                                        float* __restrict__ y, int n, int s, int levels)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;

@@ -9,15 +9,19 @@
 // The activation width bound W (at least C + 2 and the hidden width) is a template parameter: a pixel's layer
 // input a[W] is indexed only by fully unrolled loops, so it stays in registers (no local memory), and the layer's
 // outputs go to the thread's column of a [W, 128] shared array until a[] is done with (both in registers would take
-// 96 registers at W = 32: 31 % occupancy); channels at or past the real width are predicated off. dynamic_mask_head: W = 16 (every released SOC / SOC++:
+// 96 registers at W = 32: 31 % occupancy); channels at or past the real width are predicated off. dynamic_mask_head: W
+// = 16 (every released SOC / SOC++:
 // 8 mask channels + 2 coordinates, 8 hidden); dynamic_mask_head_wide: W = 32.
 // Limits: C + 2 and the hidden width at most 32 (checked at graph build); T*Q at most 65535 (grid.y).
 #include "mrvs_cuda.h"
 
 template <int W>
-__device__ __forceinline__ void dynamic_mask_head_core(const float* __restrict__ features, const float* __restrict__ params,
-                                                       const float* __restrict__ ref, float* __restrict__ y, int c, int h, int w,
-                                                       int q, int np, int channels, int layers, float img_h, float img_w, int stride)
+__device__ __forceinline__ void dynamic_mask_head_core(const float* __restrict__ features,
+    const float* __restrict__ params,
+                                                       const float* __restrict__ ref, float* __restrict__ y, int c,
+                                                           int h, int w,
+                                                       int q, int np, int channels, int layers, float img_h,
+                                                           float img_w, int stride)
 {
     MRVS_DYNAMIC_SMEM(float, p);
     const int tq = blockIdx.y, t = tq / q;
@@ -68,17 +72,23 @@ __device__ __forceinline__ void dynamic_mask_head_core(const float* __restrict__
     y[(long long)tq * h * w + pixel] = a[0];
 }
 
-extern "C" __global__ void __launch_bounds__(128) dynamic_mask_head(const float* __restrict__ features, const float* __restrict__ params,
-                                                                    const float* __restrict__ ref, float* __restrict__ y, int c, int h, int w,
-                                                                    int q, int np, int channels, int layers, float img_h, float img_w, int stride)
+extern "C" __global__ void __launch_bounds__(128) dynamic_mask_head(const float* __restrict__ features,
+    const float* __restrict__ params,
+                                                                    const float* __restrict__ ref,
+                                                                        float* __restrict__ y, int c, int h, int w,
+                                                                    int q, int np, int channels, int layers,
+                                                                        float img_h, float img_w, int stride)
 {
     dynamic_mask_head_core<16>(features, params, ref, y, c, h, w, q, np, channels, layers, img_h, img_w, stride);
 }
 MRVS_EXPORT_KERNEL(dynamic_mask_head)
 
-extern "C" __global__ void __launch_bounds__(128) dynamic_mask_head_wide(const float* __restrict__ features, const float* __restrict__ params,
-                                                                         const float* __restrict__ ref, float* __restrict__ y, int c, int h, int w,
-                                                                         int q, int np, int channels, int layers, float img_h, float img_w, int stride)
+extern "C" __global__ void __launch_bounds__(128) dynamic_mask_head_wide(const float* __restrict__ features,
+    const float* __restrict__ params,
+                                                                         const float* __restrict__ ref,
+                                                                             float* __restrict__ y, int c, int h, int w,
+                                                                         int q, int np, int channels, int layers,
+                                                                             float img_h, float img_w, int stride)
 {
     dynamic_mask_head_core<32>(features, params, ref, y, c, h, w, q, np, channels, layers, img_h, img_w, stride);
 }

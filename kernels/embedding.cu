@@ -3,7 +3,8 @@
 // Launch: grid (ceil(count*E / 256)), block (256), one element per thread.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(256) embedding(const float* __restrict__ table, const long long* __restrict__ ids, float* __restrict__ y, long long count, int vocab, int e)
+extern "C" __global__ void __launch_bounds__(256) embedding(const float* __restrict__ table,
+    const long long* __restrict__ ids, float* __restrict__ y, long long count, int vocab, int e)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count * e) return;

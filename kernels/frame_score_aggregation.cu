@@ -7,8 +7,10 @@
 // Launch: grid (ceil(n*T*Q*C / 256)), block (256), one element per thread; block = Q*C.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(256) frame_score_aggregation(const float* __restrict__ f, const float* __restrict__ visibility, const float* __restrict__ match,
-                                                   const float* __restrict__ variance, float* __restrict__ y, long long count, long long block, int n, int t,
+extern "C" __global__ void __launch_bounds__(256) frame_score_aggregation(const float* __restrict__ f,
+    const float* __restrict__ visibility, const float* __restrict__ match,
+                                                   const float* __restrict__ variance, float* __restrict__ y,
+                                                       long long count, long long block, int n, int t,
                                                    float variance_weight)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;

@@ -3,8 +3,10 @@
 // Limits: blockDim.x a multiple of 32; two passes over the group in global memory.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(256) group_norm(const float* __restrict__ x, const float* __restrict__ gamma, const float* __restrict__ beta,
-                                      float* __restrict__ y, int channels, int groups, long long spatial, float eps, int relu)
+extern "C" __global__ void __launch_bounds__(256) group_norm(const float* __restrict__ x,
+    const float* __restrict__ gamma, const float* __restrict__ beta,
+                                      float* __restrict__ y, int channels, int groups, long long spatial, float eps,
+                                          int relu)
 {
     __shared__ float scratch[32];
     const int cg = channels / groups, g = blockIdx.x % groups;

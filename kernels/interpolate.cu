@@ -3,7 +3,8 @@
 // Launch: grid (ceil(planes*oh*ow / 256)), block (256), one output element per thread.
 #include "mrvs_resize.h"
 
-extern "C" __global__ void __launch_bounds__(256) interpolate(const unsigned char* __restrict__ x, unsigned char* __restrict__ y, long long planes, int ih, int iw,
+extern "C" __global__ void __launch_bounds__(256) interpolate(const unsigned char* __restrict__ x,
+    unsigned char* __restrict__ y, long long planes, int ih, int iw,
                                        int oh, int ow, int mode, int element_bytes)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;

@@ -3,7 +3,8 @@
 // y[t', l'] = sigmoid(m(l'*T + t')) → [T, L, 1]. Launch: grid (T*L), block (32): one row per warp, lanes over C.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(32) language_match_score(const float* __restrict__ f, const float* __restrict__ g, float* __restrict__ y, int t, int l, int q, int c)
+extern "C" __global__ void __launch_bounds__(32) language_match_score(const float* __restrict__ f,
+    const float* __restrict__ g, float* __restrict__ y, int t, int l, int q, int c)
 {
     const int i = blockIdx.x;
     float gg = 0.0f;

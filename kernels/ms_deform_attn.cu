@@ -28,7 +28,8 @@
 #define MRVS_MSDA_CHANNELS 4
 
 // 4 channels of one corner, zero outside the level; `vec`: D % 4 == 0, so the 4 channels are one aligned float4.
-__device__ __forceinline__ float4 mrvs_msda_corner(const float* __restrict__ level, int y, int x, int h, int w, int pixel_stride,
+__device__ __forceinline__ float4 mrvs_msda_corner(const float* __restrict__ level, int y, int x, int h, int w,
+    int pixel_stride,
                                                    int valid, bool vec)
 {
     float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
@@ -54,8 +55,10 @@ __device__ __forceinline__ void mrvs_msda_fma(float4& acc, float a, float4 v)
 // `levels` / `points`.
 template <int L, int P, bool Fused>
 __device__ __forceinline__ void ms_deform_attn_core(const float* __restrict__ value, const int* __restrict__ table,
-                                                    const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits,
-                                                    const float* __restrict__ ref, float* __restrict__ y, long long items,
+                                                    const float* __restrict__ loc_or_off,
+                                                        const float* __restrict__ w_or_logits,
+                                                    const float* __restrict__ ref, float* __restrict__ y,
+                                                        long long items,
                                                     int s, int m, int d, int lq, int levels, int points, int ref_dims)
 {
     if (L > 0) levels = L;
@@ -139,7 +142,8 @@ __device__ __forceinline__ void ms_deform_attn_core(const float* __restrict__ va
 
 // Given form, any L and P (upstream's core: fixtures, tests).
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn(
-    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ loc, const float* __restrict__ weights,
+    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ loc,
+        const float* __restrict__ weights,
     float* __restrict__ y, long long items, int s, int m, int d, int lq, int levels, int points)
 {
     ms_deform_attn_core<0, 0, false>(value, table, loc, weights, nullptr, y, items, s, m, d, lq, levels, points, 0);
@@ -148,8 +152,10 @@ MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn)
 
 // Fused form, any L and P.
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused(
-    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ off, const float* __restrict__ logits,
-    const float* __restrict__ ref, float* __restrict__ y, long long items, int s, int m, int d, int lq, int levels, int points, int ref_dims)
+    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ off,
+        const float* __restrict__ logits,
+    const float* __restrict__ ref, float* __restrict__ y, long long items, int s, int m, int d, int lq, int levels,
+        int points, int ref_dims)
 {
     ms_deform_attn_core<0, 0, true>(value, table, off, logits, ref, y, items, s, m, d, lq, levels, points, ref_dims);
 }
@@ -157,8 +163,10 @@ MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused)
 
 // Fused form at 4 levels × 4 points (every released SOC / SOC++ encoder and decoder layer).
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused_l4p4(
-    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ off, const float* __restrict__ logits,
-    const float* __restrict__ ref, float* __restrict__ y, long long items, int s, int m, int d, int lq, int levels, int points, int ref_dims)
+    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ off,
+        const float* __restrict__ logits,
+    const float* __restrict__ ref, float* __restrict__ y, long long items, int s, int m, int d, int lq, int levels,
+        int points, int ref_dims)
 {
     ms_deform_attn_core<4, 4, true>(value, table, off, logits, ref, y, items, s, m, d, lq, levels, points, ref_dims);
 }

@@ -9,7 +9,8 @@ struct mrvs_pad_shape
     int out_dims[6];
 };
 
-extern "C" __global__ void __launch_bounds__(256) pad(const unsigned char* __restrict__ x, unsigned char* __restrict__ y, long long count, int element_bytes, mrvs_pad_shape s)
+extern "C" __global__ void __launch_bounds__(256) pad(const unsigned char* __restrict__ x,
+    unsigned char* __restrict__ y, long long count, int element_bytes, mrvs_pad_shape s)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;

@@ -1,8 +1,10 @@
 // patch_merge: Swin patch merging gather x [D, H, W, C] → [D, ceil(H/2), ceil(W/2), 4C], phases (0,0), (1,0), (0,1),
-// (1,1) (row parity first), zeros past odd edges. Launch: grid (ceil(count / 256)), block (256), one element per thread.
+// (1,1) (row parity first), zeros past odd edges. Launch: grid (ceil(count / 256)), block (256), one element per
+// thread.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(256) patch_merge(const float* __restrict__ x, float* __restrict__ y, long long count, int h, int w, int c)
+extern "C" __global__ void __launch_bounds__(256) patch_merge(const float* __restrict__ x, float* __restrict__ y,
+    long long count, int h, int w, int c)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;

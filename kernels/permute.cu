@@ -22,7 +22,8 @@ struct mrvs_permutation
     long long src_stride[6];
 };
 
-extern "C" __global__ void __launch_bounds__(256) permute(const unsigned char* __restrict__ x, unsigned char* __restrict__ y, long long count, int unit_bytes,
+extern "C" __global__ void __launch_bounds__(256) permute(const unsigned char* __restrict__ x,
+    unsigned char* __restrict__ y, long long count, int unit_bytes,
                                    mrvs_permutation p)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
@@ -42,7 +43,8 @@ extern "C" __global__ void __launch_bounds__(256) permute(const unsigned char* _
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(permute)
 
-extern "C" __global__ void __launch_bounds__(256) permute_transpose(const unsigned char* __restrict__ x, unsigned char* __restrict__ y, int rows, int cols,
+extern "C" __global__ void __launch_bounds__(256) permute_transpose(const unsigned char* __restrict__ x,
+    unsigned char* __restrict__ y, int rows, int cols,
                                                                     int element_bytes)
 {
     __shared__ unsigned long long storage[MRVS_TRANSPOSE_TILE * (MRVS_TRANSPOSE_TILE + 1)];

@@ -5,7 +5,8 @@
 // Launch: grid (ceil(T*oh*ow / 256)), block (256), one output pixel per thread.
 #include "mrvs_resize.h"
 
-extern "C" __global__ void __launch_bounds__(256) referred_mask(const float* __restrict__ decision, const float* __restrict__ masks, unsigned char* __restrict__ y,
+extern "C" __global__ void __launch_bounds__(256) referred_mask(const float* __restrict__ decision,
+    const float* __restrict__ masks, unsigned char* __restrict__ y,
                                          int t, int q, int h4, int w4, int ph, int pw, int rh, int rw, int oh, int ow)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;

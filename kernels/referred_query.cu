@@ -1,11 +1,13 @@
 // referred_query: the clip's referred object, decided once (ReferredQueryOp). Each thread scores queries: the max
 // over classes of the mean over frames of sigmoid(logit); thread 0 picks the highest (the first on ties); then each
 // thread scores frames: the chosen query's max over classes of sigmoid(logit).
-// Layout: cls [T, Q, K] (B = 1); decision [1 + Q + T]: the chosen index (as a float), the Q clip scores, the T frame scores.
+// Layout: cls [T, Q, K] (B = 1); decision [1 + Q + T]: the chosen index (as a float), the Q clip scores, the T frame
+// scores.
 // Launch: grid (1), block (128). Limits: one block; the choice is O(T·Q·K) sigmoids (thousands), cheaper than a launch.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(128) referred_query(const float* __restrict__ cls, float* __restrict__ decision, int t, int q, int k)
+extern "C" __global__ void __launch_bounds__(128) referred_query(const float* __restrict__ cls,
+    float* __restrict__ decision, int t, int q, int k)
 {
     __shared__ int chosen;
     float* scores = decision + 1;

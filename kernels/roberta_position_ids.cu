@@ -2,7 +2,8 @@
 // Layout: ids, y int64 [B, L]. Launch: grid (1), block (B <= 1024 threads): one sentence per thread.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(MRVS_AT_MOST(1024)) roberta_position_ids(const long long* __restrict__ ids, long long* __restrict__ y, int batch, int len, int pad)
+extern "C" __global__ void __launch_bounds__(MRVS_AT_MOST(1024)) roberta_position_ids(const long long* __restrict__ ids,
+    long long* __restrict__ y, int batch, int len, int pad)
 {
     const int b = threadIdx.x;
     if (b >= batch) return;

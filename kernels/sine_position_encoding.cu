@@ -1,4 +1,5 @@
-// sine_position_encoding_1d / _2d: normalised sine encodings of a padding mask (bytes, 1 = padded), float32 as upstream.
+// sine_position_encoding_1d / _2d: normalised sine encodings of a padding mask (bytes, 1 = padded), float32 as
+// upstream.
 // 1d: mask [B, L] → y [B, F, L], x = c / (c_last + 1e-6) * 2π with c the running count of valid tokens.
 // 2d: mask [N, h, w] → y [N, 2F, h, w], (c - 0.5) / (c_last + 1e-6) * 2π per axis, y channels first.
 // Channel 2m: sin(x / 10000^(2m/F)); 2m+1: cos of the same. Launch: grid (ceil(positions / 128)), block (128),
@@ -16,7 +17,8 @@ __device__ __forceinline__ void mrvs_encode(float x, int f, float* dst, long lon
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) sine_position_encoding_1d(const unsigned char* __restrict__ mask, float* __restrict__ y, int batch, int len, int f)
+extern "C" __global__ void __launch_bounds__(128) sine_position_encoding_1d(const unsigned char* __restrict__ mask,
+    float* __restrict__ y, int batch, int len, int f)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= (long long)batch * len) return;
@@ -30,7 +32,8 @@ extern "C" __global__ void __launch_bounds__(128) sine_position_encoding_1d(cons
     mrvs_encode(c / (last + 1e-6f) * MRVS_TWO_PI, f, y + (long long)b * f * len + j, len);
 }
 
-extern "C" __global__ void __launch_bounds__(128) sine_position_encoding_2d(const unsigned char* __restrict__ mask, float* __restrict__ y, int n, int h, int w, int f)
+extern "C" __global__ void __launch_bounds__(128) sine_position_encoding_2d(const unsigned char* __restrict__ mask,
+    float* __restrict__ y, int n, int h, int w, int f)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= (long long)n * h * w) return;

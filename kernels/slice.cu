@@ -6,8 +6,10 @@
 // Limits: a pure copy, bandwidth-bound; reads and writes are contiguous within each inner run.
 #include "mrvs_units.h"
 
-extern "C" __global__ void __launch_bounds__(256) slice(const unsigned char* __restrict__ x, unsigned char* __restrict__ y, long long outer, int axis_in, int start,
-                                 int length, int step, long long inner_units, int axis_out, int dst_offset, int unit_bytes)
+extern "C" __global__ void __launch_bounds__(256) slice(const unsigned char* __restrict__ x,
+    unsigned char* __restrict__ y, long long outer, int axis_in, int start,
+                                 int length, int step, long long inner_units, int axis_out, int dst_offset,
+                                     int unit_bytes)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= outer * length * inner_units) return;

@@ -14,7 +14,8 @@ extern "C" __global__ void __launch_bounds__(256) swin_window_merge(const float*
     const int ch = (int)(i % c);
     const long long token = i / c;
     const int z = (int)(token / ((long long)h * w)), yy = (int)(token / w % h), xx = (int)(token % w);
-    const int sd = (z - g.shift[0] + g.padded[0]) % g.padded[0], sh = (yy - g.shift[1] + g.padded[1]) % g.padded[1], sw = (xx - g.shift[2] + g.padded[2]) % g.padded[2];
+    const int sd = (z - g.shift[0] + g.padded[0]) % g.padded[0], sh = (yy - g.shift[1] + g.padded[1]) % g.padded[1],
+        sw = (xx - g.shift[2] + g.padded[2]) % g.padded[2];
     const int nh = g.padded[1] / g.size[1], nw = g.padded[2] / g.size[2];
     const int window = (sd / g.size[0] * nh + sh / g.size[1]) * nw + sw / g.size[2];
     const int k = ((sd % g.size[0]) * g.size[1] + sh % g.size[1]) * g.size[2] + sw % g.size[2];

@@ -4,7 +4,8 @@
 // Launch: grid (ceil(tokens*C / 256)), block (256), one channel of one token per thread.
 #include "mrvs_swin_window.h"
 
-extern "C" __global__ void __launch_bounds__(256) swin_window_partition(const float* __restrict__ x, float* __restrict__ y, long long count, int d, int h, int w, int c, mrvs_window g)
+extern "C" __global__ void __launch_bounds__(256) swin_window_partition(const float* __restrict__ x,
+    float* __restrict__ y, long long count, int d, int h, int w, int c, mrvs_window g)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= count) return;

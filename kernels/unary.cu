@@ -22,7 +22,8 @@ __device__ __forceinline__ float mrvs_unary(int kind, float v, float alpha, floa
     }
 }
 
-extern "C" __global__ void __launch_bounds__(256) unary(const float* __restrict__ x, float* __restrict__ y, long long count, int kind, float alpha, float beta)
+extern "C" __global__ void __launch_bounds__(256) unary(const float* __restrict__ x, float* __restrict__ y,
+    long long count, int kind, float alpha, float beta)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i < count) y[i] = mrvs_unary(kind, x[i], alpha, beta);

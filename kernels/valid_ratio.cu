@@ -2,7 +2,8 @@
 // Output [N, 2]. Launch: grid (ceil(N / 128)), block (128), one image per thread.
 #include "mrvs_cuda.h"
 
-extern "C" __global__ void __launch_bounds__(128) valid_ratio(const unsigned char* __restrict__ mask, float* __restrict__ y, int n, int h, int w)
+extern "C" __global__ void __launch_bounds__(128) valid_ratio(const unsigned char* __restrict__ mask,
+    float* __restrict__ y, int n, int h, int w)
 {
     const int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= n) return;

@@ -186,7 +186,8 @@ void run_block(Block& b, uint3 block_index, dim3 grid, dim3 dims, unsigned int s
         Fiber& f = b.fibers[i];
         f.done = false;
         f.linear = i;
-        f.state = ThreadState{uint3{(unsigned)(i % dims.x), (unsigned)(i / dims.x % dims.y), (unsigned)(i / (dims.x * dims.y))}, block_index, dims, grid};
+        f.state = ThreadState{uint3{(unsigned)(i % dims.x), (unsigned)(i / dims.x % dims.y),
+            (unsigned)(i / (dims.x * dims.y))}, block_index, dims, grid};
         start_fiber(f, b.stacks[i].get(), b);
     }
     current_block = &b;
@@ -210,7 +211,8 @@ static Block& cooperative_block()
 {
     if (current_block == nullptr || current_block->running == nullptr)
     {
-        std::fprintf(stderr, "mrvs_emu: a kernel exported with MRVS_EXPORT_INDEPENDENT_KERNEL synchronises; export it with MRVS_EXPORT_KERNEL\n");
+        std::fprintf(stderr, "mrvs_emu: a kernel exported with MRVS_EXPORT_INDEPENDENT_KERNEL synchronises; export "
+            "it with MRVS_EXPORT_KERNEL\n");
         std::abort();
     }
     return *current_block;
@@ -272,15 +274,18 @@ static void run_block_sequential(Block& b, uint3 block_index, dim3 grid, dim3 di
     current = &state;
     for (int i = 0; i < threads; i++)
     {
-        state = ThreadState{uint3{(unsigned)(i % dims.x), (unsigned)(i / dims.x % dims.y), (unsigned)(i / (dims.x * dims.y))}, block_index, dims, grid};
+        state = ThreadState{uint3{(unsigned)(i % dims.x), (unsigned)(i / dims.x % dims.y),
+            (unsigned)(i / (dims.x * dims.y))}, block_index, dims, grid};
         b.invoke(b.args);
     }
     current = nullptr;
 }
 
-void run_grid(dim3 grid, dim3 block, unsigned int smem_bytes, void** args, void (*invoke)(void** args), bool cooperative)
+void run_grid(dim3 grid, dim3 block, unsigned int smem_bytes, void** args, void (*invoke)(void** args),
+    bool cooperative)
 {
-    if (block.x * block.y * block.z > (unsigned)MaxThreads) throw std::invalid_argument("more than 1024 threads per block");
+    if (block.x * block.y * block.z > (unsigned)MaxThreads)
+        throw std::invalid_argument("more than 1024 threads per block");
     const long long blocks = (long long)grid.x * grid.y * grid.z;
 #pragma omp parallel for schedule(dynamic)
     for (long long i = 0; i < blocks; i++)
@@ -288,7 +293,8 @@ void run_grid(dim3 grid, dim3 block, unsigned int smem_bytes, void** args, void 
         Block& b = thread_block();
         b.invoke = invoke;
         b.args = args;
-        uint3 index{(unsigned)(i % grid.x), (unsigned)(i / grid.x % grid.y), (unsigned)(i / ((long long)grid.x * grid.y))};
+        uint3 index{(unsigned)(i % grid.x), (unsigned)(i / grid.x % grid.y),
+            (unsigned)(i / ((long long)grid.x * grid.y))};
         counters_block_begin();
         if (cooperative) run_block(b, index, grid, block, smem_bytes);
         else run_block_sequential(b, index, grid, block, smem_bytes);

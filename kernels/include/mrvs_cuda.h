@@ -9,7 +9,9 @@
 #define MRVS_EXPORT_KERNEL(name)
 #define MRVS_EXPORT_INDEPENDENT_KERNEL(name)
 // Dynamic shared memory of the launch, viewed as an array of `type`.
-#define MRVS_DYNAMIC_SMEM(type, name) extern __shared__ __align__(16) unsigned char mrvs_dynamic_smem_##name[]; type* name = reinterpret_cast<type*>(mrvs_dynamic_smem_##name)
+#define MRVS_DYNAMIC_SMEM(type, name)                                                       \
+    extern __shared__ __align__(16) unsigned char mrvs_dynamic_smem_##name[];                \
+    type* name = reinterpret_cast<type*>(mrvs_dynamic_smem_##name)
 #endif
 
 #define MRVS_WARP 32

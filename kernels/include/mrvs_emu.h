@@ -70,7 +70,8 @@ using Launcher = void (*)(void** args);
 
 // cooperative: the kernel's threads synchronise (barriers, shuffles, votes), so they run as fibers; otherwise each
 // thread runs to completion in turn, which is far cheaper.
-void run_grid(dim3 grid, dim3 block, unsigned int smem_bytes, void** args, void (*invoke)(void** args), bool cooperative);
+void run_grid(dim3 grid, dim3 block, unsigned int smem_bytes, void** args, void (*invoke)(void** args),
+    bool cooperative);
 
 template <typename... A, std::size_t... I>
 inline void invoke_unpacked(void (*kernel)(A...), void** args, std::index_sequence<I...>)
@@ -129,10 +130,13 @@ template <typename T> inline T mrvs_emu_cas(T* address, T compare, T v)
     return compare;
 }
 inline int atomicCAS(int* address, int compare, int v) { return mrvs_emu_cas(address, compare, v); }
-inline unsigned int atomicCAS(unsigned int* address, unsigned int compare, unsigned int v) { return mrvs_emu_cas(address, compare, v); }
-inline unsigned long long atomicCAS(unsigned long long* address, unsigned long long compare, unsigned long long v) { return mrvs_emu_cas(address, compare, v); }
+inline unsigned int atomicCAS(unsigned int* address, unsigned int compare,
+    unsigned int v) { return mrvs_emu_cas(address, compare, v); }
+inline unsigned long long atomicCAS(unsigned long long* address, unsigned long long compare,
+    unsigned long long v) { return mrvs_emu_cas(address, compare, v); }
 inline int atomicAdd(int* address, int v) { return __atomic_fetch_add(address, v, __ATOMIC_SEQ_CST); }
-inline unsigned int atomicAdd(unsigned int* address, unsigned int v) { return __atomic_fetch_add(address, v, __ATOMIC_SEQ_CST); }
+inline unsigned int atomicAdd(unsigned int* address, unsigned int v) { return __atomic_fetch_add(address, v,
+    __ATOMIC_SEQ_CST); }
 inline float atomicAdd(float* address, float v)
 {
     unsigned int* bits = reinterpret_cast<unsigned int*>(address);

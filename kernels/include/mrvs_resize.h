@@ -22,7 +22,8 @@ __device__ __forceinline__ void mrvs_taps(int dst, int in, int out, bool align, 
 }
 
 // Bilinear sample of a row-major [ih, iw] plane at the taps of output pixel (oy, ox), in ATen's order of operations.
-__device__ __forceinline__ float mrvs_bilinear(const float* plane, int iw, int y0, int y1, float ly, int x0, int x1, float lx)
+__device__ __forceinline__ float mrvs_bilinear(const float* plane, int iw, int y0, int y1, float ly, int x0, int x1,
+    float lx)
 {
     const float* ra = plane + (long long)y0 * iw;
     const float* rb = plane + (long long)y1 * iw;

@@ -10,7 +10,8 @@ namespace MRVS.Backends.Cuda;
 /// allocation holds each executor's arena; constants are uploaded once per backend, whichever executors use them
 /// (<see cref="DeviceConstants"/>); each node becomes kernel launches and/or a GEMM (<see cref="KernelLaunches"/>),
 /// GEMMs in the backend's <see cref="Precision"/> (<see cref="PrecisionGemm"/>). Nodes are timed with device events,
-/// and repeated runs are replayed from a captured graph. Ops without a kernel yet are reported by <see cref="Supports"/>.
+/// and repeated runs are replayed from a captured graph. Ops without a kernel yet are reported by <see
+/// cref="Supports"/>.
 /// </summary>
 public sealed class CudaBackend : IBackend
 {
@@ -45,7 +46,8 @@ public sealed class CudaBackend : IBackend
 
     public void Synchronize() => _device.Synchronize();
     public bool Supports(Op op) => op.IsView || KernelLaunches.Supports(op);
-    public void Execute(Node node, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output) => _launches.Run(node, inputs, output);
+    public void Execute(Node node, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output) =>
+        _launches.Run(node, inputs, output);
     public IWorkCounters? Counters => _device.Counters;
 
     /// <summary>Device events; where the device counts (<see cref="Counters"/>), also the work of each node.</summary>

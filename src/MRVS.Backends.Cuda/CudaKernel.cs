@@ -3,14 +3,16 @@ using MRVS.Core.Graph;
 
 namespace MRVS.Backends.Cuda;
 
-/// <summary>How one op kind runs on a GPU device: the grid, block and arguments of its kernels in kernels/ (and its GEMMs).</summary>
+/// <summary>How one op kind runs on a GPU device: the grid, block and arguments of its kernels in kernels/ (and its
+/// GEMMs).</summary>
 public interface ICudaKernel
 {
     Type OpType { get; }
     void Launch(KernelLaunches launches, Op op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output);
 }
 
-/// <summary>The CUDA launch of <typeparamref name="TOp"/>, the counterpart of its CPU reference kernel of the same name.</summary>
+/// <summary>The CUDA launch of <typeparamref name="TOp"/>, the counterpart of its CPU reference kernel of the same
+/// name.</summary>
 public abstract class CudaKernel<TOp> : ICudaKernel where TOp : Op
 {
     public Type OpType => typeof(TOp);

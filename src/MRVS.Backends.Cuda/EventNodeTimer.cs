@@ -29,7 +29,8 @@ internal sealed class EventNodeTimer(IGpuDevice device) : INodeTimer
     public IReadOnlyList<NodeTiming> Read()
     {
         device.Synchronize();
-        return _marks.Select(m => new NodeTiming(m.Node.Name, m.Node.Op.Kind, m.End.MillisecondsSince(m.Start))).ToList();
+        return _marks.Select(m => new NodeTiming(m.Node.Name, m.Node.Op.Kind, m.End.MillisecondsSince(m.Start)))
+            .ToList();
     }
 
     public void Dispose()

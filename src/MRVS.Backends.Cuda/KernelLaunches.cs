@@ -48,7 +48,8 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
     }
 
     /// <summary>Per-op device scratch, allocated on first use and kept (the sizes are static).</summary>
-    internal nint Scratch(Op op, long bytes) => _tables.TryGetValue(op, out var p) ? p : _tables[op] = device.Allocate(bytes);
+    internal nint Scratch(Op op, long bytes) => _tables.TryGetValue(op, out var p) ? p : _tables[op] =
+        device.Allocate(bytes);
 
     public void Dispose()
     {

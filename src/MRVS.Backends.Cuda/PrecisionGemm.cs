@@ -31,8 +31,10 @@ public sealed class PrecisionGemm : IDisposable
     /// <summary>The element type the GEMMs read: F32, F16 or BF16.</summary>
     public DType Operands { get; }
 
-    /// <summary>Row-major C[b] = alpha · A[b] · op(B[b]) over float32 A, B and C, as <see cref="IGpuDevice.Gemm"/>.</summary>
-    public void Run(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC)
+    /// <summary>Row-major C[b] = alpha · A[b] · op(B[b]) over float32 A, B and C, as <see
+    /// cref="IGpuDevice.Gemm"/>.</summary>
+    public void Run(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
+        long strideB, long strideC)
     {
         if (Operands == DType.F32)
         {
@@ -46,7 +48,8 @@ public sealed class PrecisionGemm : IDisposable
         _device.Gemm(ha, hb, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, Operands, DType.F32);
     }
 
-    /// <summary>Launches cast_narrow: <paramref name="count"/> floats at <paramref name="source"/> to 16-bit <paramref name="type"/> at <paramref name="destination"/>.</summary>
+    /// <summary>Launches cast_narrow: <paramref name="count"/> floats at <paramref name="source"/> to 16-bit <paramref
+    /// name="type"/> at <paramref name="destination"/>.</summary>
     public static void Narrow(IGpuDevice device, nint source, nint destination, long count, DType type)
     {
         using var args = new KernelArgs();
@@ -54,12 +57,14 @@ public sealed class PrecisionGemm : IDisposable
         device.Launch("cast_narrow", Dim3.Blocks(count, 256), new Dim3(256), 0, args);
     }
 
-    private long ScratchBytes(nint operand, long elements) => _constants.Contains(operand) ? 0 : Align(elements * Operands.Size());
+    private long ScratchBytes(nint operand, long elements) => _constants.Contains(operand) ? 0
+        : Align(elements * Operands.Size());
 
     private nint Narrowed(nint operand, long elements, ref nint next)
     {
         if (_constants.Contains(operand))
-            return _constants.Narrowed(operand, elements, Operands, (s, d, count) => Narrow(_device, s, d, count, Operands));
+            return _constants.Narrowed(operand, elements, Operands,
+                (s, d, count) => Narrow(_device, s, d, count, Operands));
         nint p = next;
         Narrow(_device, operand, p, elements, Operands);
         next += (nint)ScratchBytes(operand, elements);

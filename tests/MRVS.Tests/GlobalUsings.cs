@@ -1,2 +1,2 @@
-global using NUnit.Framework;
 global using MRVS.Core.Errors;
+global using NUnit.Framework;

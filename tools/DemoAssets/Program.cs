@@ -1,5 +1,5 @@
-using MRVS.Models.Config;
 using MRVS.DemoAssets;
+using MRVS.Models.Config;
 
 // A synthetic-weight model folder: dotnet run --project tools/DemoAssets -c Release -- <out-dir> [config.json]
 // (the demo model's architecture when no config is given).

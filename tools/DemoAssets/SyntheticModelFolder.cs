@@ -42,7 +42,8 @@ public static class SyntheticModelFolder
         {
             var metadata = new Dictionary<string, string>
             {
-                ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp", ["variant"] = config.Variant,
+                ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp",
+                ["variant"] = config.Variant,
                 ["source"] = $"random weights (seed {seed}), tools/DemoAssets",
             };
             SafeTensorsWriter.Write(Path.Combine(modelDir, ModelFolder.WeightsFile), weights, metadata);

@@ -76,8 +76,11 @@ public sealed class TinyBpe
     public void Write(string vocabPath, string mergesPath)
     {
         using (var stream = File.Create(vocabPath))
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder =
-            JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions
+        {
+            Encoder =
+            JavaScriptEncoder.UnsafeRelaxedJsonEscaping
+        }))
         {
             json.WriteStartObject();
             for (int id = 0; id < Tokens.Count; id++) json.WriteNumber(Tokens[id], id);

@@ -6,24 +6,40 @@ namespace MRVS.Backends.Cuda.Interop;
 /// <summary>The NVRTC calls the kernel compiler uses; every result is checked.</summary>
 public static partial class Nvrtc
 {
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcVersion")] private static partial int Version(out int major, out int minor);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetNumSupportedArchs")] private static partial int GetNumSupportedArchs(out int count);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetSupportedArchs")] private static partial int GetSupportedArchs([Out] int[] architectures);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetErrorString")] private static partial nint ErrorString(int result);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcCreateProgram", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int CreateProgram(out nint program, string source, string name, int headers, [In] nint[] headerSources, [In] nint[] headerNames);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcCompileProgram")] private static partial int CompileProgram(nint program, int count, [In] nint[] options);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetProgramLogSize")] private static partial int GetProgramLogSize(nint program, out nuint size);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetProgramLog")] private static partial int GetProgramLog(nint program, [Out] byte[] log);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetPTXSize")] private static partial int GetPtxSize(nint program, out nuint size);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetPTX")] private static partial int GetPtx(nint program, [Out] byte[] ptx);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetCUBINSize")] private static partial int GetCubinSize(nint program, out nuint size);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetCUBIN")] private static partial int GetCubin(nint program, [Out] byte[] cubin);
-    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcDestroyProgram")] private static partial int DestroyProgram(ref nint program);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcVersion")]
+    private static partial int Version(out int major, out int minor);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetNumSupportedArchs")]
+    private static partial int GetNumSupportedArchs(out int count);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetSupportedArchs")]
+    private static partial int GetSupportedArchs([Out] int[] architectures);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetErrorString")]
+    private static partial nint ErrorString(int result);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcCreateProgram",
+        StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int CreateProgram(out nint program, string source, string name, int headers,
+        [In] nint[] headerSources, [In] nint[] headerNames);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcCompileProgram")]
+    private static partial int CompileProgram(nint program, int count, [In] nint[] options);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetProgramLogSize")]
+    private static partial int GetProgramLogSize(nint program, out nuint size);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetProgramLog")]
+    private static partial int GetProgramLog(nint program, [Out] byte[] log);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetPTXSize")]
+    private static partial int GetPtxSize(nint program, out nuint size);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetPTX")]
+    private static partial int GetPtx(nint program, [Out] byte[] ptx);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetCUBINSize")]
+    private static partial int GetCubinSize(nint program, out nuint size);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcGetCUBIN")]
+    private static partial int GetCubin(nint program, [Out] byte[] cubin);
+    [LibraryImport(NativeLibraries.Nvrtc, EntryPoint = "nvrtcDestroyProgram")]
+    private static partial int DestroyProgram(ref nint program);
 
     private static void Check(int result, string call, string context)
     {
-        if (result != 0) throw new CudaException(call, result, Marshal.PtrToStringUTF8(ErrorString(result)) ?? "NVRTC_ERROR", context);
+        if (result != 0)
+            throw new CudaException(call, result, Marshal.PtrToStringUTF8(ErrorString(result)) ?? "NVRTC_ERROR",
+                context);
     }
 
     public static (int Major, int Minor) GetVersion()
@@ -33,13 +49,16 @@ public static partial class Nvrtc
         return (major, minor);
     }
 
-    /// <summary>The architectures this NVRTC compiles for, as compute capabilities times ten (e.g. 75, 80, 90), ascending.</summary>
+    /// <summary>The architectures this NVRTC compiles for, as compute capabilities times ten (e.g. 75, 80, 90),
+    /// ascending.</summary>
     public static IReadOnlyList<int> GetSupportedArchitectures()
     {
         NativeLibraries.EnsureResolver();
-        Check(GetNumSupportedArchs(out var count), "nvrtcGetNumSupportedArchs", "listing the architectures NVRTC compiles for");
+        Check(GetNumSupportedArchs(out var count), "nvrtcGetNumSupportedArchs",
+            "listing the architectures NVRTC compiles for");
         var architectures = new int[count];
-        Check(GetSupportedArchs(architectures), "nvrtcGetSupportedArchs", "listing the architectures NVRTC compiles for");
+        Check(GetSupportedArchs(architectures), "nvrtcGetSupportedArchs",
+            "listing the architectures NVRTC compiles for");
         return [.. architectures.Order()];
     }
 
@@ -48,7 +67,8 @@ public static partial class Nvrtc
 
     /// <summary>
     /// Compiles one translation unit: PTX when the options name a virtual architecture (compute_XX), a CUBIN when they
-    /// name a real one (sm_XX, <paramref name="cubin"/> true). A compile error becomes a <see cref="KernelCompilationException"/> carrying NVRTC's log.
+    /// name a real one (sm_XX, <paramref name="cubin"/> true). A compile error becomes a <see
+    /// cref="KernelCompilationException"/> carrying NVRTC's log.
     /// </summary>
     public static byte[] Compile(string name, string source, IReadOnlyDictionary<string, string> headers,
         IReadOnlyList<string> options, bool cubin = false) =>
@@ -65,7 +85,8 @@ public static partial class Nvrtc
         {
             var headerSources = headers.Values.Select(Utf8).ToArray();
             var headerNames = headers.Keys.Select(Utf8).ToArray();
-            Check(CreateProgram(out var program, source, name, headers.Count, headerSources, headerNames), "nvrtcCreateProgram", $"creating {name}");
+            Check(CreateProgram(out var program, source, name, headers.Count, headerSources, headerNames),
+                "nvrtcCreateProgram", $"creating {name}");
             try
             {
                 int result = CompileProgram(program, options.Count, options.Select(Utf8).ToArray());
@@ -77,8 +98,10 @@ public static partial class Nvrtc
                 }
                 log = Log(program, name);
                 return cubin
-                    ? Output(program, GetCubinSize, GetCubin, "nvrtcGetCUBINSize", "nvrtcGetCUBIN", $"reading the CUBIN of {name}")
-                    : Output(program, GetPtxSize, GetPtx, "nvrtcGetPTXSize", "nvrtcGetPTX", $"reading the PTX of {name}");
+                    ? Output(program, GetCubinSize, GetCubin, "nvrtcGetCUBINSize", "nvrtcGetCUBIN",
+                        $"reading the CUBIN of {name}")
+                    : Output(program, GetPtxSize, GetPtx, "nvrtcGetPTXSize", "nvrtcGetPTX",
+                        $"reading the PTX of {name}");
             }
             finally
             {
@@ -101,7 +124,8 @@ public static partial class Nvrtc
 
     private delegate int SizeQuery(nint program, out nuint size);
 
-    private static byte[] Output(nint program, SizeQuery size, Func<nint, byte[], int> read, string sizeCall, string readCall, string context)
+    private static byte[] Output(nint program, SizeQuery size, Func<nint, byte[], int> read, string sizeCall,
+        string readCall, string context)
     {
         Check(size(program, out var bytes), sizeCall, context);
         var output = new byte[(int)bytes];

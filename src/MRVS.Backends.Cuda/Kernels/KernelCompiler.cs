@@ -22,7 +22,8 @@ public sealed record CompiledKernel(string Name, string Target, byte[] Image, bo
 /// </summary>
 public static class KernelCompiler
 {
-    /// <summary>A kernel file with this line is compiled with --use_fast_math (approximate division, exp, log; denormals flushed).</summary>
+    /// <summary>A kernel file with this line is compiled with --use_fast_math (approximate division, exp, log;
+    /// denormals flushed).</summary>
     public const string FastMathMarker = "// mrvs: fast-math";
 
     /// <param name="ptxasInfo">
@@ -43,7 +44,8 @@ public static class KernelCompiler
     /// <summary>
     /// What to compile for a device of compute capability <paramref name="capability"/> (major·10 + minor): its own
     /// sm_XX CUBIN when NVRTC knows the architecture and emits CUBINs; else PTX for the newest architecture NVRTC knows
-    /// that is not newer than the device, which the driver compiles at load (PTX runs on later architectures, CUBINs do not).
+    /// that is not newer than the device, which the driver compiles at load (PTX runs on later architectures, CUBINs do
+    /// not).
     /// </summary>
     /// <exception cref="NotSupportedException">NVRTC only knows architectures newer than the device.</exception>
     public static string TargetFor(int capability, IReadOnlyList<int> supported, bool canEmitCubin)
@@ -51,7 +53,9 @@ public static class KernelCompiler
         if (canEmitCubin && supported.Contains(capability)) return $"sm_{capability}";
         var older = supported.Where(a => a <= capability).ToList();
         if (older.Count == 0)
-            throw new NotSupportedException($"this NVRTC compiles for {string.Join(", ", supported.Select(a => $"sm_{a}"))}; the GPU is sm_{capability} (use an older CUDA toolkit, or --backend cpu)");
+            throw new NotSupportedException($"this NVRTC compiles for " +
+                $"{string.Join(", ", supported.Select(a => $"sm_{a}"))}; the GPU is sm_{capability} (use an older " +
+                "CUDA toolkit, or --backend cpu)");
         return $"compute_{older.Max()}";
     }
 
@@ -60,7 +64,8 @@ public static class KernelCompiler
         get
         {
             var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-            var root = string.IsNullOrEmpty(xdg) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : xdg;
+            var root = string.IsNullOrEmpty(xdg)
+                ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : xdg;
             return Path.Combine(root, "mrvs", "kernels");
         }
     }
@@ -75,7 +80,8 @@ public static class KernelCompiler
     public static CompiledKernel Compile(string kernel, string target, bool fmad = true, bool ptxasInfo = false)
     {
         if (!KernelSources.Kernels.TryGetValue(kernel, out var source))
-            throw new ArgumentException($"no kernel file named '{kernel}.cu' (have: {string.Join(", ", KernelSources.Kernels.Keys)})");
+            throw new ArgumentException($"no kernel file named '{kernel}.cu' (have: " +
+                $"{string.Join(", ", KernelSources.Kernels.Keys)})");
         var options = Options(source, target, fmad, ptxasInfo);
         var (major, minor) = Nvrtc.GetVersion();
         bool cubin = IsRealArchitecture(target);
@@ -94,13 +100,15 @@ public static class KernelCompiler
     {
         int digits = target.StartsWith("compute_", StringComparison.Ordinal) ? 8 : IsRealArchitecture(target) ? 3 : -1;
         if (digits < 0 || target.Length < digits + 2 || !target[digits..].All(char.IsAsciiDigit))
-            throw new ArgumentException($"target '{target}' is neither compute_XX (PTX) nor sm_XX (CUBIN), e.g. compute_80 or sm_90");
+            throw new ArgumentException($"target '{target}' is neither compute_XX (PTX) nor sm_XX (CUBIN), e.g. " +
+                "compute_80 or sm_90");
     }
 
     private static string Key(string source, IReadOnlyList<string> options, string nvrtcVersion)
     {
         var sb = new StringBuilder(source);
-        foreach (var (name, text) in KernelSources.Headers.OrderBy(h => h.Key, StringComparer.Ordinal)) sb.Append('\0').Append(name).Append('\0').Append(text);
+        foreach (var (name, text) in KernelSources.Headers.OrderBy(h => h.Key, StringComparer.Ordinal)) sb.Append('\0')
+            .Append(name).Append('\0').Append(text);
         sb.Append('\0').Append(string.Join(' ', options)).Append('\0').Append(nvrtcVersion);
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..16].ToLowerInvariant();
     }

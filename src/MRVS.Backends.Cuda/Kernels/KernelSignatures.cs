@@ -31,14 +31,23 @@ public sealed partial class KernelSignatures
 {
     private static readonly Dictionary<string, KernelArgument> Scalars = new(StringComparer.Ordinal)
     {
-        ["bool"] = new(1, KernelArgumentKind.Integer), ["char"] = new(1, KernelArgumentKind.Integer),
-        ["signed char"] = new(1, KernelArgumentKind.Integer), ["unsigned char"] = new(1, KernelArgumentKind.Integer),
-        ["short"] = new(2, KernelArgumentKind.Integer), ["unsigned short"] = new(2, KernelArgumentKind.Integer),
-        ["int"] = new(4, KernelArgumentKind.Integer), ["unsigned int"] = new(4, KernelArgumentKind.Integer), ["unsigned"] = new(4, KernelArgumentKind.Integer),
-        ["long"] = new(8, KernelArgumentKind.Integer), ["unsigned long"] = new(8, KernelArgumentKind.Integer),
-        ["long long"] = new(8, KernelArgumentKind.Integer), ["unsigned long long"] = new(8, KernelArgumentKind.Integer),
-        ["long long int"] = new(8, KernelArgumentKind.Integer), ["size_t"] = new(8, KernelArgumentKind.Integer),
-        ["float"] = new(4, KernelArgumentKind.Floating), ["double"] = new(8, KernelArgumentKind.Floating),
+        ["bool"] = new(1, KernelArgumentKind.Integer),
+        ["char"] = new(1, KernelArgumentKind.Integer),
+        ["signed char"] = new(1, KernelArgumentKind.Integer),
+        ["unsigned char"] = new(1, KernelArgumentKind.Integer),
+        ["short"] = new(2, KernelArgumentKind.Integer),
+        ["unsigned short"] = new(2, KernelArgumentKind.Integer),
+        ["int"] = new(4, KernelArgumentKind.Integer),
+        ["unsigned int"] = new(4, KernelArgumentKind.Integer),
+        ["unsigned"] = new(4, KernelArgumentKind.Integer),
+        ["long"] = new(8, KernelArgumentKind.Integer),
+        ["unsigned long"] = new(8, KernelArgumentKind.Integer),
+        ["long long"] = new(8, KernelArgumentKind.Integer),
+        ["unsigned long long"] = new(8, KernelArgumentKind.Integer),
+        ["long long int"] = new(8, KernelArgumentKind.Integer),
+        ["size_t"] = new(8, KernelArgumentKind.Integer),
+        ["float"] = new(4, KernelArgumentKind.Floating),
+        ["double"] = new(8, KernelArgumentKind.Floating),
     };
 
     private readonly Dictionary<string, string> _structBodies = new(StringComparer.Ordinal);
@@ -94,18 +103,21 @@ public sealed partial class KernelSignatures
             + $"__launch_bounds__ allows at most {bound.Threads}");
     }
 
-    /// <summary>Throws when <paramref name="args"/> does not match <paramref name="kernel"/>'s parameters in count, size and kind.</summary>
+    /// <summary>Throws when <paramref name="args"/> does not match <paramref name="kernel"/>'s parameters in count,
+    /// size and kind.</summary>
     public void Check(string kernel, KernelArgs args)
     {
         var parameters = Of(kernel);
         var given = args.Arguments;
         string Signature() => $"{kernel}({string.Join(", ", parameters.Select(p => $"{p.Type} {p.Name}"))})";
         if (given.Count != parameters.Count)
-            throw new ArgumentException($"launch of {kernel} with {given.Count} arguments; the kernel takes {parameters.Count}: {Signature()}");
+            throw new ArgumentException($"launch of {kernel} with {given.Count} arguments; the kernel takes " +
+                $"{parameters.Count}: {Signature()}");
         for (int i = 0; i < given.Count; i++)
             if (given[i] != parameters[i].Passing)
                 throw new ArgumentException(
-                    $"launch of {kernel}: argument {i} ({parameters[i].Type} {parameters[i].Name}) takes a {parameters[i].Passing} but was given a {given[i]}: {Signature()}");
+                    $"launch of {kernel}: argument {i} ({parameters[i].Type} {parameters[i].Name}) takes a " +
+                        $"{parameters[i].Passing} but was given a {given[i]}: {Signature()}");
     }
 
     private List<KernelParameter> Parameters(string kernel, string list)
@@ -113,34 +125,45 @@ public sealed partial class KernelSignatures
         var result = new List<KernelParameter>();
         foreach (var raw in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            var tokens = Qualifiers().Replace(raw.Replace("*", " * "), " ").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (tokens.Length < 2) throw new InvalidOperationException($"kernel {kernel}: cannot read the parameter '{raw}'");
+            var tokens = Qualifiers().Replace(raw.Replace("*", " * "), " ")
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (tokens.Length < 2)
+                throw new InvalidOperationException($"kernel {kernel}: cannot read the parameter '{raw}'");
             string name = tokens[^1], type = string.Join(' ', tokens[..^1]);
-            var passing = type.Contains('*') ? new KernelArgument(8, KernelArgumentKind.Pointer) : Passing(type, $"kernel {kernel}, parameter {name}");
+            var passing = type.Contains('*') ? new KernelArgument(8, KernelArgumentKind.Pointer)
+                : Passing(type, $"kernel {kernel}, parameter {name}");
             result.Add(new KernelParameter(type, name, passing));
         }
         return result;
     }
 
     private KernelArgument Passing(string type, string where) =>
-        Scalars.TryGetValue(type, out var scalar) ? scalar : new KernelArgument(Layout(type, where).Size, KernelArgumentKind.Aggregate);
+        Scalars.TryGetValue(type, out var scalar) ? scalar : new KernelArgument(Layout(type, where).Size,
+            KernelArgumentKind.Aggregate);
 
-    /// <summary>C's layout of a struct of scalars, arrays of scalars and structs: each field at a multiple of its alignment, the size a multiple of the largest.</summary>
+    /// <summary>C's layout of a struct of scalars, arrays of scalars and structs: each field at a multiple of its
+    /// alignment, the size a multiple of the largest.</summary>
     private (int Size, int Alignment) Layout(string type, string where)
     {
         if (Scalars.TryGetValue(type, out var scalar)) return (scalar.Size, scalar.Size);
         if (_structLayouts.TryGetValue(type, out var known)) return known;
-        if (!_structBodies.TryGetValue(type, out var body)) throw new InvalidOperationException($"{where}: type '{type}' is neither a scalar nor a struct defined in the sources");
+        if (!_structBodies.TryGetValue(type, out var body))
+            throw new InvalidOperationException($"{where}: type '{type}' is neither a scalar nor a struct defined in " +
+                "the sources");
         int offset = 0, alignment = 1;
-        foreach (var declaration in body.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var declaration in body.Split(';', StringSplitOptions.TrimEntries
+            | StringSplitOptions.RemoveEmptyEntries))
         {
             var m = FieldPattern().Match(Qualifiers().Replace(declaration, " ").Trim());
-            if (!m.Success || m.Groups[1].Value.Contains('*')) throw new InvalidOperationException($"{where}: cannot lay out the field '{declaration}' of struct {type}");
+            if (!m.Success || m.Groups[1].Value.Contains('*'))
+                throw new InvalidOperationException($"{where}: cannot lay out the field '{declaration}' of struct " +
+                    $"{type}");
             var field = Layout(m.Groups[1].Value, where);
             foreach (var declarator in m.Groups[2].Value.Split(',', StringSplitOptions.TrimEntries))
             {
                 var array = ArrayPattern().Match(declarator);
-                int count = array.Success ? int.Parse(array.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 1;
+                int count = array.Success ? int.Parse(array.Groups[1].Value,
+                    System.Globalization.CultureInfo.InvariantCulture) : 1;
                 offset = (offset + field.Alignment - 1) / field.Alignment * field.Alignment + count * field.Size;
             }
             alignment = Math.Max(alignment, field.Alignment);
@@ -155,8 +178,10 @@ public sealed partial class KernelSignatures
     [GeneratedRegex(@"\bstruct\s+(\w+)\s*\{([^{}]*)\}")]
     private static partial Regex StructPattern();
 
-    // The declared type (words, possibly several) then one or more declarators, each a name with an optional array size and initialiser.
-    [GeneratedRegex(@"^((?:\w+\s+)*?\w+)\s+(\w+(?:\s*\[\s*\d+\s*\])?(?:\s*=\s*[^,]+)?(?:\s*,\s*\w+(?:\s*\[\s*\d+\s*\])?(?:\s*=\s*[^,]+)?)*)$")]
+    // The declared type (words, possibly several) then one or more declarators, each a name with an optional array size
+    // and initialiser.
+    [GeneratedRegex(@"^((?:\w+\s+)*?\w+)\s+(\w+(?:\s*\[\s*\d+\s*\])?(?:\s*=\s*[^,]+)?"
+        + @"(?:\s*,\s*\w+(?:\s*\[\s*\d+\s*\])?(?:\s*=\s*[^,]+)?)*)$")]
     private static partial Regex FieldPattern();
 
     [GeneratedRegex(@"\[\s*(\d+)\s*\]")]

@@ -15,7 +15,8 @@ public sealed class Binary : CudaKernel<BinaryOp>
     protected override void Launch(KernelLaunches k, BinaryOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         var shape = y.Shape;
-        if (shape.Length > 6) throw new NotSupportedException($"binary over {shape.Length} axes (the kernel takes at most 6)");
+        if (shape.Length > 6)
+            throw new NotSupportedException($"binary over {shape.Length} axes (the kernel takes at most 6)");
         var sa = Shape.BroadcastStrides(x[0].Shape, shape);
         var sb = Shape.BroadcastStrides(x[1].Shape, shape);
         var b = new BroadcastShape { Rank = shape.Length };

@@ -15,7 +15,8 @@ public sealed class CrossModalFusion : CudaKernel<CrossModalFusionOp>
     /// <summary>Blocks wanted in flight: a few per SM of a large GPU (132 on an H100).</summary>
     private const int TargetBlocks = 512;
 
-    protected override void Launch(KernelLaunches k, CrossModalFusionOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    protected override void Launch(KernelLaunches k, CrossModalFusionOp op, ReadOnlySpan<DeviceTensor> x,
+        DeviceTensor y)
     {
         int batch = y.Dim(0), lq = y.Dim(1), lk = x[1].Dim(1), e = y.Dim(2), dh = e / op.Heads;
         if (dh > 128) throw new NotSupportedException($"cross-modal fusion head dim {dh} exceeds the kernel's 128");
@@ -33,8 +34,10 @@ public sealed class CrossModalFusion : CudaKernel<CrossModalFusionOp>
         nint partial = splits > 1 ? attended + (nint)y.Type.Bytes : attended;
         nint ml = splits > 1 ? partial + (nint)(splits * rows * e * sizeof(float)) : 0;
         k.Launch(bound == 32 ? "cross_modal_fusion" : "cross_modal_fusion_wide",
-            new Dim3((uint)((lq + rowsPerBlock - 1) / rowsPerBlock), (uint)(batch * op.Heads), (uint)splits), new Dim3(128),
-            a => a.Ptr(q).Ptr(key).Ptr(v).Ptr(kpm).Ptr(partial).Ptr(ml).Add(lq).Add(lk).Add(e).Add(op.Heads).Add(chunk));
+            new Dim3((uint)((lq + rowsPerBlock - 1) / rowsPerBlock), (uint)(batch * op.Heads), (uint)splits),
+                new Dim3(128),
+            a => a.Ptr(q).Ptr(key).Ptr(v).Ptr(kpm).Ptr(partial).Ptr(ml).Add(lq).Add(lk).Add(e).Add(op.Heads)
+                .Add(chunk));
         if (splits > 1)
             k.Launch("cross_modal_fusion_combine", Grid(y.Elements), new Dim3(Threads),
                 a => a.Ptr(partial).Ptr(ml).Ptr(attended).Add(y.Elements).Add(e).Add(op.Heads).Add(splits));

@@ -12,6 +12,7 @@ public sealed class CumulativeMean : CudaKernel<CumulativeMeanOp>
     {
         var input = x[0];
         long inner = input.Elements / input.Dim(0);
-        k.Launch("cumulative_mean", Grid(inner), new Dim3(Threads), a => a.Ptr(input.Ptr).Ptr(y.Ptr).Add(input.Dim(0)).Add(inner));
+        k.Launch("cumulative_mean", Grid(inner), new Dim3(Threads),
+            a => a.Ptr(input.Ptr).Ptr(y.Ptr).Add(input.Dim(0)).Add(inner));
     }
 }

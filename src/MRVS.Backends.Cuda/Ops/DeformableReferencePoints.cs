@@ -10,7 +10,8 @@ namespace MRVS.Backends.Cuda.Ops;
 /// </summary>
 public sealed class DeformableReferencePoints : CudaKernel<DeformableReferencePointsOp>
 {
-    protected override void Launch(KernelLaunches k, DeformableReferencePointsOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    protected override void Launch(KernelLaunches k, DeformableReferencePointsOp op, ReadOnlySpan<DeviceTensor> x,
+        DeviceTensor y)
     {
         nint table = k.LevelTable(op, op.LevelShapes), ratios = x[0].Ptr;
         int levels = op.LevelShapes.Length;

@@ -22,8 +22,10 @@ public sealed class FeedForward : CudaKernel<FeedForwardOp>
         {
             int rows = Math.Min(block, m - r0);
             nint residual = op.HasResidual ? x[5].Ptr + (nint)((long)r0 * n * sizeof(float)) : 0;
-            Linear.Rows(k, x[0].Ptr + (nint)((long)r0 * inner * sizeof(float)), x[1].Ptr, x[2].Ptr, 0, scratch, rows, hidden, inner, op.Activation);
-            Linear.Rows(k, scratch, x[3].Ptr, x[4].Ptr, residual, y.Ptr + (nint)((long)r0 * n * sizeof(float)), rows, n, hidden, Activation.None);
+            Linear.Rows(k, x[0].Ptr + (nint)((long)r0 * inner * sizeof(float)), x[1].Ptr, x[2].Ptr, 0, scratch, rows,
+                hidden, inner, op.Activation);
+            Linear.Rows(k, scratch, x[3].Ptr, x[4].Ptr, residual, y.Ptr + (nint)((long)r0 * n * sizeof(float)), rows, n,
+                hidden, Activation.None);
         }
     }
 }

@@ -14,6 +14,7 @@ public sealed class GroupNorm : CudaKernel<GroupNormOp>
         long spatial = y.Elements / ((long)n * c);
         nint px = x[0].Ptr, g = x[1].Ptr, b = x[2].Ptr;
         k.Launch("group_norm", new Dim3((uint)(n * op.Groups)), new Dim3(Threads),
-            a => a.Ptr(px).Ptr(g).Ptr(b).Ptr(y.Ptr).Add(c).Add(op.Groups).Add(spatial).Add(op.Eps).Add(op.Relu ? 1 : 0));
+            a => a.Ptr(px).Ptr(g).Ptr(b).Ptr(y.Ptr).Add(c).Add(op.Groups).Add(spatial).Add(op.Eps)
+                .Add(op.Relu ? 1 : 0));
     }
 }

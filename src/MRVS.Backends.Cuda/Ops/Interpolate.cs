@@ -18,6 +18,7 @@ public sealed class Interpolate : CudaKernel<InterpolateOp>
         int ih = input.Dim(-2), iw = input.Dim(-1);
         long planes = input.Elements / ((long)ih * iw);
         k.Launch("interpolate", Grid(y.Elements), new Dim3(Threads),
-            a => a.Ptr(input.Ptr).Ptr(y.Ptr).Add(planes).Add(ih).Add(iw).Add(op.Height).Add(op.Width).Add((int)op.Mode).Add(input.Type.DType.Size()));
+            a => a.Ptr(input.Ptr).Ptr(y.Ptr).Add(planes).Add(ih).Add(iw).Add(op.Height).Add(op.Width).Add((int)op.Mode)
+                .Add(input.Type.DType.Size()));
     }
 }

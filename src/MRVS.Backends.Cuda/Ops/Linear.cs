@@ -18,12 +18,15 @@ public sealed class Linear : CudaKernel<LinearOp>
         Rows(k, x[0].Ptr, x[1].Ptr, bias, residual, y.Ptr, m, n, inner, op.Activation);
     }
 
-    /// <summary>m rows of a Linear: the GEMM, then the epilogue kernel where there is a bias, activation or residual.</summary>
-    internal static void Rows(KernelLaunches k, nint input, nint weight, nint bias, nint residual, nint output, int m, int n, int inner, Activation act)
+    /// <summary>m rows of a Linear: the GEMM, then the epilogue kernel where there is a bias, activation or
+    /// residual.</summary>
+    internal static void Rows(KernelLaunches k, nint input, nint weight, nint bias, nint residual, nint output, int m,
+        int n, int inner, Activation act)
     {
         k.Gemm.Run(input, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0);
         if (bias == 0 && residual == 0 && act == Activation.None) return;
         long count = (long)m * n;
-        k.Launch("linear", Grid(count), new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual).Add(count).Add(n).Add((int)act));
+        k.Launch("linear", Grid(count), new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual).Add(count).Add(n)
+            .Add((int)act));
     }
 }

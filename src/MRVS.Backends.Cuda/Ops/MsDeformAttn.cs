@@ -28,12 +28,14 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
         if (!fused)
         {
             k.Launch("ms_deform_attn", grid, block,
-                a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(s).Add(m).Add(d).Add(lq).Add(levels).Add(points));
+                a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(s).Add(m).Add(d).Add(lq).Add(levels)
+                    .Add(points));
             return;
         }
         nint pr = x[3].Ptr;
         int refDims = x[3].Dim(3);
         k.Launch(levels == 4 && points == 4 ? "ms_deform_attn_fused_l4p4" : "ms_deform_attn_fused", grid, block,
-            a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(pr).Ptr(py).Add(items).Add(s).Add(m).Add(d).Add(lq).Add(levels).Add(points).Add(refDims));
+            a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(pr).Ptr(py).Add(items).Add(s).Add(m).Add(d).Add(lq)
+                .Add(levels).Add(points).Add(refDims));
     }
 }

@@ -17,7 +17,8 @@ public sealed class Pad : CudaKernel<PadOp>
         var input = x[0];
         var s = new PadShape { Rank = input.Shape.Length };
         for (int d = 0; d < s.Rank; d++) { s.InDims[d] = input.Shape[d]; s.OutDims[d] = y.Shape[d]; }
-        k.Launch("pad", Grid(y.Elements), new Dim3(Threads), a => a.Ptr(input.Ptr).Ptr(y.Ptr).Add(y.Elements).Add(y.Type.DType.Size()).Add(s));
+        k.Launch("pad", Grid(y.Elements), new Dim3(Threads),
+            a => a.Ptr(input.Ptr).Ptr(y.Ptr).Add(y.Elements).Add(y.Type.DType.Size()).Add(s));
     }
 
     /// <summary>Mirrors struct mrvs_pad_shape in kernels/pad.cu.</summary>

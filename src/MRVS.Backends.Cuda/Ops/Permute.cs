@@ -61,7 +61,8 @@ public sealed class Permute : CudaKernel<PermuteOp>
         return (dims, merged);
     }
 
-    /// <summary>The first input axis after <paramref name="axis"/> of size > 1 (size-1 axes in between move nothing).</summary>
+    /// <summary>The first input axis after <paramref name="axis"/> of size > 1 (size-1 axes in between move
+    /// nothing).</summary>
     private static int NextKept(int[] shape, int axis)
     {
         int a = axis + 1;

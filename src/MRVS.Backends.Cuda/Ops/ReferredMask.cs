@@ -12,7 +12,9 @@ public sealed class ReferredMask : CudaKernel<ReferredMaskOp>
     {
         var (decision, masks) = (x[0], x[1]);
         k.Launch("referred_mask", Grid(y.Elements), new Dim3(Threads),
-            a => a.Ptr(decision.Ptr).Ptr(masks.Ptr).Ptr(y.Ptr).Add(masks.Dim(0)).Add(masks.Dim(2)).Add(masks.Dim(3)).Add(masks.Dim(4))
-                .Add(op.Padded.H).Add(op.Padded.W).Add(op.Resized.H).Add(op.Resized.W).Add(op.Original.H).Add(op.Original.W));
+            a => a.Ptr(decision.Ptr).Ptr(masks.Ptr).Ptr(y.Ptr).Add(masks.Dim(0)).Add(masks.Dim(2)).Add(masks.Dim(3))
+                .Add(masks.Dim(4))
+                .Add(op.Padded.H).Add(op.Padded.W).Add(op.Resized.H).Add(op.Resized.W).Add(op.Original.H)
+                    .Add(op.Original.W));
     }
 }

@@ -10,7 +10,8 @@ namespace MRVS.Backends.Cuda.Ops;
 /// </summary>
 public sealed class SinePositionEncoding : CudaKernel<SinePositionEncodingOp>
 {
-    protected override void Launch(KernelLaunches k, SinePositionEncodingOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    protected override void Launch(KernelLaunches k, SinePositionEncodingOp op, ReadOnlySpan<DeviceTensor> x,
+        DeviceTensor y)
     {
         var mask = x[0];
         var grid = Dim3.Blocks(mask.Elements, 128);

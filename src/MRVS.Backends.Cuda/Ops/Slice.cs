@@ -6,7 +6,8 @@ using static MRVS.Backends.Cuda.KernelLaunches;
 
 namespace MRVS.Backends.Cuda.Ops;
 
-/// <summary>kernels/slice.cu for <see cref="SliceOp"/>: one thread per unit of up to 16 bytes (<see cref="CopyUnit"/>).</summary>
+/// <summary>kernels/slice.cu for <see cref="SliceOp"/>: one thread per unit of up to 16 bytes (<see
+/// cref="CopyUnit"/>).</summary>
 public sealed class Slice : CudaKernel<SliceOp>
 {
     protected override void Launch(KernelLaunches k, SliceOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
@@ -14,8 +15,10 @@ public sealed class Slice : CudaKernel<SliceOp>
         CopyAlongAxis(k, x[0], y, op.Axis, op.Start, op.Length, op.Step, 0);
     }
 
-    /// <summary>The slice kernel: rows [start, start + length·step) of x's axis into rows [offset, offset + length) of y's.</summary>
-    internal static void CopyAlongAxis(KernelLaunches k, DeviceTensor x, DeviceTensor y, int axis, int start, int length, int step, int offset)
+    /// <summary>The slice kernel: rows [start, start + length·step) of x's axis into rows [offset, offset + length) of
+    /// y's.</summary>
+    internal static void CopyAlongAxis(KernelLaunches k, DeviceTensor x, DeviceTensor y, int axis, int start,
+        int length, int step, int offset)
     {
         long outer = Shape.Elements(x.Shape.AsSpan(0, axis));
         long innerBytes = Shape.Elements(x.Shape.AsSpan(axis + 1)) * x.Type.DType.Size();

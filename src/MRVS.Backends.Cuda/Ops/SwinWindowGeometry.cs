@@ -5,7 +5,8 @@ using static MRVS.Backends.Cuda.KernelLaunches;
 
 namespace MRVS.Backends.Cuda.Ops;
 
-/// <summary>Mirrors struct mrvs_window in kernels/include/mrvs_swin_window.h: the window geometry both directions of the partition share.</summary>
+/// <summary>Mirrors struct mrvs_window in kernels/include/mrvs_swin_window.h: the window geometry both directions of
+/// the partition share.</summary>
 internal struct SwinWindowGeometry
 {
     public Three Size;
@@ -16,10 +17,15 @@ internal struct SwinWindowGeometry
     /// Launches <paramref name="kernel"/> over the [D, H, W, C] <paramref name="volume"/>, one thread per element of y:
     /// <paramref name="buffers"/> adds the kernel's pointers, the element count, volume and geometry follow.
     /// </summary>
-    public static void Launch(KernelLaunches k, string kernel, SwinWindow window, int[] volume, DeviceTensor y, Action<KernelArgs> buffers)
+    public static void Launch(KernelLaunches k, string kernel, SwinWindow window, int[] volume, DeviceTensor y,
+        Action<KernelArgs> buffers)
     {
         var g = new SwinWindowGeometry();
-        for (int i = 0; i < 3; i++) { g.Size[i] = window.Size[i]; g.Shift[i] = window.Shift[i]; g.Padded[i] = window.Padded(i, volume[i]); }
+        for (int i = 0; i < 3; i++)
+        {
+            g.Size[i] = window.Size[i]; g.Shift[i] = window.Shift[i]; g.Padded[i] =
+            window.Padded(i, volume[i]);
+        }
         k.Launch(kernel, Grid(y.Elements), new Dim3(Threads), a =>
         {
             buffers(a);

@@ -8,7 +8,8 @@ namespace MRVS.Backends.Cuda.Ops;
 /// </summary>
 public sealed class SwinWindowPartition : CudaKernel<SwinWindowPartitionOp>
 {
-    protected override void Launch(KernelLaunches k, SwinWindowPartitionOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
+    protected override void Launch(KernelLaunches k, SwinWindowPartitionOp op, ReadOnlySpan<DeviceTensor> x,
+        DeviceTensor y)
     {
         nint input = x[0].Ptr;
         SwinWindowGeometry.Launch(k, "swin_window_partition", op.Window, x[0].Shape, y, a => a.Ptr(input).Ptr(y.Ptr));

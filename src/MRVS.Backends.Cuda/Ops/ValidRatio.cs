@@ -10,6 +10,7 @@ public sealed class ValidRatio : CudaKernel<ValidRatioOp>
     protected override void Launch(KernelLaunches k, ValidRatioOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         var mask = x[0];
-        k.Launch("valid_ratio", Dim3.Blocks(mask.Dim(0), 128), new Dim3(128), a => a.Ptr(mask.Ptr).Ptr(y.Ptr).Add(mask.Dim(0)).Add(mask.Dim(1)).Add(mask.Dim(2)));
+        k.Launch("valid_ratio", Dim3.Blocks(mask.Dim(0), 128), new Dim3(128),
+            a => a.Ptr(mask.Ptr).Ptr(y.Ptr).Add(mask.Dim(0)).Add(mask.Dim(1)).Add(mask.Dim(2)));
     }
 }

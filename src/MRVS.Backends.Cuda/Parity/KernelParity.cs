@@ -3,8 +3,10 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Backends.Cuda.Parity;
 
-/// <summary>The outcome of a <see cref="KernelParityCase"/>: the largest difference from the reference and what was allowed.</summary>
-public sealed record KernelParityResult(KernelParityCase Case, double MaxError, double Tolerance, string? Problem = null)
+/// <summary>The outcome of a <see cref="KernelParityCase"/>: the largest difference from the reference and what was
+/// allowed.</summary>
+public sealed record KernelParityResult(KernelParityCase Case, double MaxError, double Tolerance,
+    string? Problem = null)
 {
     public bool Passed => Problem is null && MaxError <= Tolerance;
 
@@ -17,7 +19,8 @@ public sealed record KernelParityResult(KernelParityCase Case, double MaxError, 
 public static class KernelParity
 {
     /// <summary>The cases of one op kind (e.g. layer_norm); none for a kind without a kernel.</summary>
-    public static IReadOnlyList<KernelParityCase> For(string kind) => KernelParityCases.All.Where(c => c.Op.Kind == kind).ToList();
+    public static IReadOnlyList<KernelParityCase> For(string kind) =>
+        KernelParityCases.All.Where(c => c.Op.Kind == kind).ToList();
 
     public static KernelParityResult Check(KernelParityCase c, IBackend reference, IBackend candidate)
     {
@@ -27,7 +30,8 @@ public static class KernelParity
             using var expected = SingleOp.Run(reference, c.Op, inputs);
             using var actual = SingleOp.Run(candidate, c.Op, inputs);
             if (!actual.Shape.AsSpan().SequenceEqual(expected.Shape) || actual.DType != expected.DType)
-                return new KernelParityResult(c, double.PositiveInfinity, 0, $"{candidate.Name} gave {actual}, {reference.Name} {expected}");
+                return new KernelParityResult(c, double.PositiveInfinity, 0,
+                    $"{candidate.Name} gave {actual}, {reference.Name} {expected}");
             var a = actual.ToDoubleArray();
             var b = expected.ToDoubleArray();
             double maxError = 0, scale = 0;
@@ -38,7 +42,8 @@ public static class KernelParity
                 maxError = Math.Max(maxError, d);
                 scale = Math.Max(scale, Math.Abs(b[i]));
             }
-            double tolerance = expected.DType.IsFloat() ? KernelParityCase.RelativeToScale * scale + KernelParityCase.Absolute : 0;
+            double tolerance = expected.DType.IsFloat() ? KernelParityCase.RelativeToScale * scale
+                + KernelParityCase.Absolute : 0;
             return new KernelParityResult(c, maxError, tolerance);
         }
         finally

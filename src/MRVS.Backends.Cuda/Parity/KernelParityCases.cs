@@ -6,11 +6,13 @@ namespace MRVS.Backends.Cuda.Parity;
 
 /// <summary>
 /// The parity cases of every CUDA kernel, grouped by op: random inputs with awkward sizes (1, odd, not multiples of
-/// the block). The NUnit suite runs them all on every CUDA device present; <c>mrvs kernels check KIND</c> runs one op's.
+/// the block). The NUnit suite runs them all on every CUDA device present; <c>mrvs kernels check KIND</c> runs one
+/// op's.
 /// </summary>
 public static class KernelParityCases
 {
-    public static IReadOnlyList<KernelParityCase> All { get; } = [.. Basic(), .. Backbone(), .. Text(), .. Fusion(), .. Deformable(), .. Heads(), .. Masks()];
+    public static IReadOnlyList<KernelParityCase> All { get; } =
+        [.. Basic(), .. Backbone(), .. Text(), .. Fusion(), .. Deformable(), .. Heads(), .. Masks()];
 
     private static KernelParityCase Case(string name, Op op, Func<Random, Tensor[]> inputs) => new(name, op, inputs);
 
@@ -47,7 +49,8 @@ public static class KernelParityCases
         foreach (var (rows, n) in new[] { (1, 1), (3, 7), (300, 8), (130, 16), (5, 129), (6, 256), (2, 768), (2, 1000),
                      (3, 2048), (2, 4099) })
         {
-            yield return Case($"layer_norm {rows}x{n}", new LayerNormOp(1e-5f), r => [Rand(r, rows, n), Rand(r, n), Rand(r, n)]);
+            yield return Case($"layer_norm {rows}x{n}", new LayerNormOp(1e-5f),
+                r => [Rand(r, rows, n), Rand(r, n), Rand(r, n)]);
             yield return Case($"layer_norm+residual {rows}x{n}", new LayerNormOp(1e-12f, residual: true),
                 r => [Rand(r, rows, n), Rand(r, rows, n), Rand(r, n), Rand(r, n)]);
             yield return Case($"softmax {rows}x{n}", new SoftmaxOp(), r => [Rand(r, rows, n)]);
@@ -56,9 +59,11 @@ public static class KernelParityCases
             yield return Case($"unary {kind}", new UnaryOp(kind, 0.7f, -0.2f), r => [Rand(r, 3, 257)]);
         yield return Case("binary add broadcast", new BinaryOp(BinaryKind.Add), r => [Rand(r, 2, 3, 5), Rand(r, 3, 1)]);
         yield return Case("binary div trailing", new BinaryOp(BinaryKind.Div), r => [Rand(r, 4, 7), Rand(r, 7)]);
-        yield return Case("binary mul both ways", new BinaryOp(BinaryKind.Mul), r => [Rand(r, 5, 1, 3), Rand(r, 1, 4, 3)]);
+        yield return Case("binary mul both ways", new BinaryOp(BinaryKind.Mul),
+            r => [Rand(r, 5, 1, 3), Rand(r, 1, 4, 3)]);
         yield return Case("group_norm", new GroupNormOp(4, 1e-5f), r => [Rand(r, 2, 8, 3, 5), Rand(r, 8), Rand(r, 8)]);
-        yield return Case("group_norm+relu", new GroupNormOp(1, 1e-5f, relu: true), r => [Rand(r, 1, 3, 1, 7), Rand(r, 3), Rand(r, 3)]);
+        yield return Case("group_norm+relu", new GroupNormOp(1, 1e-5f, relu: true),
+            r => [Rand(r, 1, 3, 1, 7), Rand(r, 3), Rand(r, 3)]);
         // Channels first ↔ last (the tiled transpose, tile edges), the innermost axis kept (16-byte units), size-1
         // axes, an order that merges nothing (the general kernel, element by element), bytes.
         yield return Case("permute 4d", new PermuteOp(0, 2, 3, 1), r => [Rand(r, 2, 3, 5, 7)]);
@@ -70,17 +75,23 @@ public static class KernelParityCases
         yield return Case("permute nothing merges", new PermuteOp(3, 1, 0, 2), r => [Rand(r, 2, 3, 4, 5)]);
         yield return Case("permute bool", new PermuteOp(1, 0), r => [Mask(r, 0.5, 3, 9)]);
         yield return Case("permute bool general", new PermuteOp(2, 0, 1), r => [Mask(r, 0.5, 3, 4, 5)]);
-        yield return Case("linear gelu", new LinearOp(Activation.Gelu), r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5)]);
+        yield return Case("linear gelu", new LinearOp(Activation.Gelu),
+            r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5)]);
         yield return Case("linear no bias", new LinearOp(), r => [Rand(r, 1, 3, 9), Rand(r, 4, 9)]);
-        yield return Case("linear gelu residual", new LinearOp(Activation.Gelu, residual: true), r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
-        yield return Case("linear residual no bias", new LinearOp(residual: true), r => [Rand(r, 2, 3, 9), Rand(r, 4, 9), Rand(r, 2, 3, 4)]);
-        yield return Case("feed_forward relu", new FeedForwardOp(Activation.Relu), r => [Rand(r, 2, 5, 33), Rand(r, 40, 33), Rand(r, 40), Rand(r, 6, 40), Rand(r, 6)]);
+        yield return Case("linear gelu residual", new LinearOp(Activation.Gelu, residual: true),
+            r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
+        yield return Case("linear residual no bias", new LinearOp(residual: true),
+            r => [Rand(r, 2, 3, 9), Rand(r, 4, 9), Rand(r, 2, 3, 4)]);
+        yield return Case("feed_forward relu", new FeedForwardOp(Activation.Relu),
+            r => [Rand(r, 2, 5, 33), Rand(r, 40, 33), Rand(r, 40), Rand(r, 6, 40), Rand(r, 6)]);
         yield return Case("feed_forward gelu residual", new FeedForwardOp(Activation.Gelu, residual: true),
             r => [Rand(r, 13, 9), Rand(r, 70, 9), Rand(r, 70), Rand(r, 9, 70), Rand(r, 9), Rand(r, 13, 9)]);
-        yield return Case("matmul transposed", new MatMulOp(transposeB: true, alpha: 0.5f), r => [Rand(r, 3, 4, 5), Rand(r, 3, 6, 5)]);
+        yield return Case("matmul transposed", new MatMulOp(transposeB: true, alpha: 0.5f),
+            r => [Rand(r, 3, 4, 5), Rand(r, 3, 6, 5)]);
         yield return Case("attention masks", new AttentionOp(4, AttentionScaling.ScaleQuery, true, true),
             r => [Rand(r, 2, 5, 16), Rand(r, 2, 9, 16), Rand(r, 2, 9, 12), Mask(r, 0.3, 2, 9), Rand(r, 5, 9)]);
-        yield return Case("attention roberta", new AttentionOp(3, AttentionScaling.ScaleScores), r => [Rand(r, 1, 1, 12), Rand(r, 1, 1, 12), Rand(r, 1, 1, 12)]);
+        yield return Case("attention roberta", new AttentionOp(3, AttentionScaling.ScaleScores),
+            r => [Rand(r, 1, 1, 12), Rand(r, 1, 1, 12), Rand(r, 1, 1, 12)]);
         // Every head-dim bound (16, 32, 64, 128), a head dim not a multiple of 4 (scalar staging), keys past a
         // 32-key tile, query rows past one block (64 rows at D = 32).
         yield return Case("attention 70 over 45, heads of 32, masks",
@@ -96,18 +107,25 @@ public static class KernelParityCases
         yield return Case("slice step", new SliceOp(1, 1, 3, 2), r => [Rand(r, 2, 7, 3)]);
         yield return Case("slice rows of 16 bytes", new SliceOp(1, 2, 3), r => [Rand(r, 3, 7, 4)]);
         yield return Case("concat", new ConcatOp(1), r => [Rand(r, 2, 3, 4), Rand(r, 2, 1, 4), Rand(r, 2, 5, 4)]);
-        yield return Case("concat odd rows", new ConcatOp(2), r => [Rand(r, 2, 3, 3), Rand(r, 2, 3, 1), Rand(r, 2, 3, 6)]);
+        yield return Case("concat odd rows", new ConcatOp(2),
+            r => [Rand(r, 2, 3, 3), Rand(r, 2, 3, 1), Rand(r, 2, 3, 6)]);
         yield return Case("cast bool→f32", new CastOp(DType.F32), r => [Mask(r, 0.5, 3, 5)]);
         yield return Case("cast f32→bool", new CastOp(DType.Bool), r => [Rand(r, 17)]);
         yield return Case("cast i64→f32", new CastOp(DType.F32), _ => [Ids()]);
         yield return Case("embedding", new EmbeddingOp(), r => [Rand(r, 5, 7), Ids()]);
-        yield return Case("nearest 12x20→23x40", new InterpolateOp(InterpolationMode.Nearest, 23, 40), r => [Rand(r, 2, 12, 20)]);
-        yield return Case("nearest bool", new InterpolateOp(InterpolationMode.Nearest, 7, 3), r => [Mask(r, 0.4, 2, 13, 9)]);
-        yield return Case("bilinear", new InterpolateOp(InterpolationMode.BilinearAlignCornersFalse, 11, 6), r => [Rand(r, 3, 4, 9)]);
-        yield return Case("bilinear align", new InterpolateOp(InterpolationMode.BilinearAlignCornersTrue, 9, 17), r => [Rand(r, 1, 5, 9)]);
-        yield return Case("conv2d 3x3 s2", new Conv2dOp(2, 1), r => [Rand(r, 2, 3, 7, 6), Rand(r, 5, 3, 3, 3), Rand(r, 5)]);
+        yield return Case("nearest 12x20→23x40", new InterpolateOp(InterpolationMode.Nearest, 23, 40),
+            r => [Rand(r, 2, 12, 20)]);
+        yield return Case("nearest bool", new InterpolateOp(InterpolationMode.Nearest, 7, 3),
+            r => [Mask(r, 0.4, 2, 13, 9)]);
+        yield return Case("bilinear", new InterpolateOp(InterpolationMode.BilinearAlignCornersFalse, 11, 6),
+            r => [Rand(r, 3, 4, 9)]);
+        yield return Case("bilinear align", new InterpolateOp(InterpolationMode.BilinearAlignCornersTrue, 9, 17),
+            r => [Rand(r, 1, 5, 9)]);
+        yield return Case("conv2d 3x3 s2", new Conv2dOp(2, 1),
+            r => [Rand(r, 2, 3, 7, 6), Rand(r, 5, 3, 3, 3), Rand(r, 5)]);
         yield return Case("conv2d 1x1", new Conv2dOp(), r => [Rand(r, 1, 4, 3, 5), Rand(r, 2, 4, 1, 1)]);
-        yield return Case("conv2d 3x3 s1 over 5 frames (one batched GEMM)", new Conv2dOp(1, 1), r => [Rand(r, 5, 6, 9, 11), Rand(r, 7, 6, 3, 3), Rand(r, 7)]);
+        yield return Case("conv2d 3x3 s1 over 5 frames (one batched GEMM)", new Conv2dOp(1, 1),
+            r => [Rand(r, 5, 6, 9, 11), Rand(r, 7, 6, 3, 3), Rand(r, 7)]);
     }
 
     private static IEnumerable<KernelParityCase> Backbone()
@@ -116,7 +134,8 @@ public static class KernelParityCases
         var window = new SwinWindow([2, 7, 7], [1, 3, 3]);
         yield return Case("swin_window_partition", new SwinWindowPartitionOp(window), r => [Rand(r, 3, 9, 10, 4)]);
         yield return Case("swin_window_merge", new SwinWindowMergeOp(window, 3, 9, 10), r => [Rand(r, 8, 98, 4)]);
-        yield return Case("swin_window_merge residual", new SwinWindowMergeOp(window, 3, 9, 10, residual: true), r => [Rand(r, 8, 98, 4), Rand(r, 3, 9, 10, 4)]);
+        yield return Case("swin_window_merge residual", new SwinWindowMergeOp(window, 3, 9, 10, residual: true),
+            r => [Rand(r, 8, 98, 4), Rand(r, 3, 9, 10, 4)]);
         // Every head-dim bound (8, 16, 32, 64), channels padded to it (dh 4, 5, 24) and dh not a multiple of 4 (scalar
         // staging); shifted (region labels) and regular windows; N past a key tile and past a pass of query rows, and
         // a clipped window (N smaller than the full window's tokens, as upstream slices the index).
@@ -152,11 +171,14 @@ public static class KernelParityCases
         // 64-key tile at head dim 32; the wide entry (head dim 40, 16-key tiles); tiny heads without a mask; few rows
         // over many keys, split over blocks and combined (v2p's 20 proxies over 8 heads of 32; the wide entry).
         foreach (var (batch, lq, lk, e, heads, masked) in new[]
-                 { (1, 1, 1, 4, 1, true), (2, 131, 7, 24, 2, true), (1, 5, 69, 96, 3, true), (1, 129, 37, 80, 2, true), (1, 3, 9, 16, 8, false),
+                 { (1, 1, 1, 4, 1, true), (2, 131, 7, 24, 2, true), (1, 5, 69, 96, 3, true), (1, 129, 37, 80, 2, true),
+                     (1, 3, 9, 16, 8, false),
                    (1, 20, 3000, 256, 8, true), (2, 7, 900, 120, 3, false) })
-            yield return Case($"cross_modal_fusion {batch}x{lq} over {lk}, {heads} heads of {e / heads}", new CrossModalFusionOp(heads, masked), r =>
+            yield return Case($"cross_modal_fusion {batch}x{lq} over {lk}, {heads} heads of {e / heads}",
+                new CrossModalFusionOp(heads, masked), r =>
             {
-                Tensor[] inputs = [Rand(r, batch, lq, e), Rand(r, batch, lk, e), Rand(r, batch, lk, e), Rand(r, e, e), Rand(r, e), Rand(r, batch, lq, e)];
+                Tensor[] inputs = [Rand(r, batch, lq, e), Rand(r, batch, lk, e), Rand(r, batch, lk, e), Rand(r, e, e),
+                    Rand(r, e), Rand(r, batch, lq, e)];
                 if (!masked) return inputs;
                 var mask = Mask(r, 0.3, batch, lk);
                 for (int b = 0; b < batch; b++) mask.Span<byte>()[b * lk] = 0;
@@ -175,24 +197,31 @@ public static class KernelParityCases
         // references (encoder) and 4-d boxes (decoder); offsets of a few pixels and references past the borders.
         int[][] four = [[6, 9], [3, 5], [2, 3], [1, 2]];
         foreach (var (lv, points, heads, d, lq, refDims) in new[]
-                 { (four, 4, 8, 32, 5, 2), (four, 4, 8, 32, 3, 4), (four, 4, 4, 16, 7, 2), (levels, 3, 2, 5, 4, 2), (levels, 3, 3, 8, 2, 4) })
+                 { (four, 4, 8, 32, 5, 2), (four, 4, 8, 32, 3, 4), (four, 4, 4, 16, 7, 2), (levels, 3, 2, 5, 4, 2),
+                     (levels, 3, 3, 8, 2, 4) })
         {
             int s = lv.Sum(x => x[0] * x[1]), samples = heads * lv.Length * points;
-            yield return Case($"ms_deform_attn fused, {lv.Length} levels × {points} points, {heads} heads of {d}, {refDims}-d references",
-                new MsDeformAttnOp(lv), r => [Rand(r, 2, s, heads, d), Uniform(r, -3f, 3f, 2, lq, 2 * samples), Uniform(r, -4f, 4f, 2, lq, samples),
-                    refDims == 2 ? Uniform(r, -0.1f, 1.1f, 2, lq, lv.Length, 2) : Uniform(r, 0f, 1f, 2, lq, lv.Length, 4)]);
+            yield return Case($"ms_deform_attn fused, {lv.Length} levels × {points} points, {heads} heads of {d}, " +
+                $"{refDims}-d references",
+                new MsDeformAttnOp(lv), r => [Rand(r, 2, s, heads, d), Uniform(r, -3f, 3f, 2, lq, 2 * samples),
+                    Uniform(r, -4f, 4f, 2, lq, samples),
+                    refDims == 2 ? Uniform(r, -0.1f, 1.1f, 2, lq, lv.Length, 2)
+                        : Uniform(r, 0f, 1f, 2, lq, lv.Length, 4)]);
         }
         int[][] two = [[3, 5], [2, 2]];
         yield return Case("valid_ratio", new ValidRatioOp(), r => [Mask(r, 0.3, 3, 4, 6)]);
-        yield return Case("deformable_reference_points", new DeformableReferencePointsOp(two), r => [Uniform(r, 0.4f, 0.8f, 2, 2, 2)]);
+        yield return Case("deformable_reference_points", new DeformableReferencePointsOp(two),
+            r => [Uniform(r, 0.4f, 0.8f, 2, 2, 2)]);
     }
 
     private static IEnumerable<KernelParityCase> Heads()
     {
         yield return Case("cumulative_mean", new CumulativeMeanOp(), r => [Rand(r, 5, 3, 7)]);
-        yield return Case("language_match_score", new LanguageMatchScoreOp(), r => [Rand(r, 3, 2, 5, 40), Rand(r, 1, 40)]);
+        yield return Case("language_match_score", new LanguageMatchScoreOp(),
+            r => [Rand(r, 3, 2, 5, 40), Rand(r, 1, 40)]);
         yield return Case("bmrw", new BmrwOp(), r => [Rand(r, 2, 3, 5), Rand(r, 2, 7, 5)]);
-        yield return Case("bmrw 37 queries (more than a warp)", new BmrwOp(), r => [Rand(r, 2, 37, 9), Rand(r, 2, 50, 9)]);
+        yield return Case("bmrw 37 queries (more than a warp)", new BmrwOp(),
+            r => [Rand(r, 2, 37, 9), Rand(r, 2, 50, 9)]);
         yield return Case("bmrw SOC++ (3 layers, 20 queries, 8 frames)", new BmrwOp(),
             r => [Rand(r, 3, 20, 256), Rand(r, 3, 160, 256)]);
         foreach (var (n, t, q, c) in new[] { (1, 1, 1, 1), (3, 4, 5, 7), (2, 9, 1, 257) })
@@ -202,21 +231,28 @@ public static class KernelParityCases
 
     private static IEnumerable<KernelParityCase> Masks()
     {
-        // (frames, queries, feature channels, hidden, layers, h, w): tiny; the released 8 + 2 → 8 → 8 → 1 over more pixels
+        // (frames, queries, feature channels, hidden, layers, h, w): tiny; the released 8 + 2 → 8 → 8 → 1 over more
+        // pixels
         // than a block; one layer; the wide entry (24 + 2 inputs, 32 hidden).
-        foreach (var (t, q, c, hidden, layers, h, w) in new[] { (2, 2, 3, 4, 3, 3, 5), (2, 3, 8, 8, 3, 13, 17), (1, 2, 5, 3, 1, 2, 7), (1, 2, 24, 32, 3, 9, 15) })
+        foreach (var (t, q, c, hidden, layers, h, w) in new[] { (2, 2, 3, 4, 3, 3, 5), (2, 3, 8, 8, 3, 13, 17),
+            (1, 2, 5, 3, 1, 2, 7), (1, 2, 24, 32, 3, 9, 15) })
         {
             var head = new DynamicMaskHeadOp(hidden, layers, imageHeight: 4 * h - 1, imageWidth: 4 * w + 3, stride: 4);
             yield return Case($"dynamic_mask_head {t}x{q}, {c}+2 → {hidden} × {layers} layers, {h}x{w}", head,
                 r => [Rand(r, t, c, h, w), Rand(r, t, q, head.ParamCount(c + 2)), Rand(r, t, q, 2)]);
         }
-        // (frames, queries, classes): one of each; more queries than the block's threads; many classes over many frames.
+        // (frames, queries, classes): one of each; more queries than the block's threads; many classes over many
+        // frames.
         foreach (var (t, q, k) in new[] { (1, 1, 1), (3, 5, 2), (2, 131, 1), (36, 20, 65) })
-            yield return Case($"referred_query {t}x{q}x{k}", new ReferredQueryOp(), r => [Uniform(r, -6, 6, t, 1, q, k)]);
-        // (frames, queries, mask h×w, padded, resized, original): one of each; upsampled and cropped; shrunk below the resized size.
+            yield return Case($"referred_query {t}x{q}x{k}", new ReferredQueryOp(),
+                r => [Uniform(r, -6, 6, t, 1, q, k)]);
+        // (frames, queries, mask h×w, padded, resized, original): one of each; upsampled and cropped; shrunk below the
+        // resized size.
         foreach (var (t, q, mh, mw, padded, resized, original) in new[]
-                 { (1, 1, 1, 1, (4, 4), (4, 4), (1, 1)), (3, 5, 7, 9, (28, 36), (25, 33), (50, 67)), (2, 4, 6, 5, (24, 20), (21, 19), (13, 11)) })
-            yield return Case($"referred_mask {t}x{q} {mh}x{mw} → {original}", new ReferredMaskOp(padded, resized, original),
+                 { (1, 1, 1, 1, (4, 4), (4, 4), (1, 1)), (3, 5, 7, 9, (28, 36), (25, 33), (50, 67)),
+                     (2, 4, 6, 5, (24, 20), (21, 19), (13, 11)) })
+            yield return Case($"referred_mask {t}x{q} {mh}x{mw} → {original}",
+                new ReferredMaskOp(padded, resized, original),
                 r => [Decision(r, t, q), Rand(r, t, 1, q, mh, mw)]);
     }
 

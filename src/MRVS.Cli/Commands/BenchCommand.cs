@@ -23,11 +23,17 @@ public static class BenchCommand
     {
         var variant = new Option<string?>("--variant") { Description = "a released setting, e.g. socpp-mevis-swin-t" };
         var config = new Option<string?>("--config") { Description = "a model config.json (e.g. a fixture's)" };
-        var weights = new Option<string?>("--weights") { Description =
-            "weights.safetensors; random weights when omitted" };
+        var weights = new Option<string?>("--weights")
+        {
+            Description =
+            "weights.safetensors; random weights when omitted"
+        };
         var frames = CliValues.Int("--frames", "frames per forward", 8, 1, 100_000);
-        var size = new Option<string>("--size") { Description = "frame size HxW, each side 1 to 8192",
-            DefaultValueFactory = _ => "360x640" };
+        var size = new Option<string>("--size")
+        {
+            Description = "frame size HxW, each side 1 to 8192",
+            DefaultValueFactory = _ => "360x640"
+        };
         var tokens = CliValues.Int("--tokens", "sentence length in tokens, <s> and </s> included", 20, 2, 8192);
         var runs = CliValues.Int("--runs", "timed runs", 3, 1, 10_000);
         var warmup = CliValues.Int("--warmup", "untimed runs first", 1, 0, 10_000);

@@ -80,8 +80,13 @@ public static class EvalCommand
                 var options = new EvalOptions(r.GetValue(dataset)!, r.GetValue(root)!, r.GetValue(model)!,
                     r.GetValue(output)!)
                 {
-                    Split = r.GetValue(split), ShardIndex = i, ShardCount = n, Resume = r.GetValue(resume),
-                    Backend = r.GetValue(backend), Precision = r.GetValue(precision), Threads = r.GetValue(threads),
+                    Split = r.GetValue(split),
+                    ShardIndex = i,
+                    ShardCount = n,
+                    Resume = r.GetValue(resume),
+                    Backend = r.GetValue(backend),
+                    Precision = r.GetValue(precision),
+                    Threads = r.GetValue(threads),
                 };
                 using var progress = new EvalConsoleProgress(r.GetValue(quiet));
                 summary = EvalRunner.Run(options, progress, cancel);

@@ -17,7 +17,8 @@ public static class KernelReportCommand
     {
         var arch = new Option<string>("--arch")
         {
-            Description = "the architecture, a CUBIN target", DefaultValueFactory = _ => "sm_90",
+            Description = "the architecture, a CUBIN target",
+            DefaultValueFactory = _ => "sm_90",
         };
         arch.AcceptOnlyFromAmong([.. GpuArchitecture.Known.Select(a => a.Name)]);
         var json = new Option<bool>("--json") { Description = "one JSON document instead of the table" };

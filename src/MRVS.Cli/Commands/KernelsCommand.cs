@@ -26,9 +26,13 @@ public static class KernelsCommand
     /// size.</summary>
     private static Command Compile(Option<bool> fmad)
     {
-        var arch = new Option<string>("--arch") { Description =
-            "compute_XX for PTX (e.g. compute_80, compute_90) or sm_XX for a CUBIN", DefaultValueFactory = _ =>
-                "compute_80" };
+        var arch = new Option<string>("--arch")
+        {
+            Description =
+            "compute_XX for PTX (e.g. compute_80, compute_90) or sm_XX for a CUBIN",
+            DefaultValueFactory = _ =>
+                "compute_80"
+        };
         var compile = new Command("compile", "Compile every kernel in kernels/ with NVRTC") { arch, fmad };
         compile.SetAction(r => CliErrors.Guard(() =>
         {
@@ -48,8 +52,11 @@ public static class KernelsCommand
     /// </summary>
     private static Command Check()
     {
-        var kind = new Argument<string>("kind") { Description =
-            "the op kind whose kernel to check, as in kernels/KIND.cu (e.g. layer_norm), or 'all'" };
+        var kind = new Argument<string>("kind")
+        {
+            Description =
+            "the op kind whose kernel to check, as in kernels/KIND.cu (e.g. layer_norm), or 'all'"
+        };
         var backend = new Option<Backend>("--backend")
         {
             Description = "the CUDA device: cuda (the GPU) or cuda-emu (the kernels emulated on the CPU)",
@@ -62,8 +69,11 @@ public static class KernelsCommand
                 return default;
             },
         };
-        var bench = new Option<bool>("--bench") { Description =
-            "also time each case: the median over --runs runs of the kernel (device events) and of the CPU op" };
+        var bench = new Option<bool>("--bench")
+        {
+            Description =
+            "also time each case: the median over --runs runs of the kernel (device events) and of the CPU op"
+        };
         var runs = CliValues.Int("--runs", "timed runs per case with --bench", 9, 1, 10_000);
         var check = new Command("check",
             "Check one op's CUDA kernel against its CPU reference op (and time it)") { kind, backend, bench, runs };

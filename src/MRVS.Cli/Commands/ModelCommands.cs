@@ -17,10 +17,16 @@ public static class ModelCommands
     public static Command Convert()
     {
         var checkpoint = new Argument<string>("checkpoint") { Description = "official checkpoint (.pth.tar)" };
-        var variant = new Option<string?>("--variant") { Description =
-            "released setting, e.g. soc-ytvos-swin-t, socpp-mevis-swin-t" };
-        var config = new Option<string?>("--config") { Description =
-            "model config.json for any other shape (e.g. a fixture's)" };
+        var variant = new Option<string?>("--variant")
+        {
+            Description =
+            "released setting, e.g. soc-ytvos-swin-t, socpp-mevis-swin-t"
+        };
+        var config = new Option<string?>("--config")
+        {
+            Description =
+            "model config.json for any other shape (e.g. a fixture's)"
+        };
         var output = new Option<string>("--out") { Description = "model folder to create", Required = true };
         var vocab = new Option<string?>("--vocab")
         {
@@ -66,8 +72,11 @@ public static class ModelCommands
     public static Command Info()
     {
         var dir = new Argument<string>("model-dir") { Description = "folder written by mrvs convert" };
-        var text = new Option<string?>("--text") { Description
-            = "also show how the folder's tokenizer encodes this sentence" };
+        var text = new Option<string?>("--text")
+        {
+            Description
+            = "also show how the folder's tokenizer encodes this sentence"
+        };
         var json = CliValues.Json();
         var cmd = new Command("info", "Describe a model folder after checking it as segment does (config, every " +
             "weight, tokenizer)") { dir, text, json };

@@ -10,18 +10,30 @@ public static class SegmentCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description =
-            "model folder (mrvs convert writes one; samples/demo/model is a random-weight demo)", Required = true };
-        var text = new Option<string>("--text") { Description =
-            "the sentence that refers to the object, e.g. \"the dog jumping over the fence\"", Required = true };
+        var model = new Option<string>("--model")
+        {
+            Description =
+            "model folder (mrvs convert writes one; samples/demo/model is a random-weight demo)",
+            Required = true
+        };
+        var text = new Option<string>("--text")
+        {
+            Description =
+            "the sentence that refers to the object, e.g. \"the dog jumping over the fence\"",
+            Required = true
+        };
         var input = new Option<string[]>("--input")
         {
             Description = "a video (needs ffmpeg), an animated GIF, a folder of frames, or image files in order",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
-        var output = new Option<string>("--out") { Description =
-            "output folder to create: masks/, overlay.gif (+ overlay.mp4 with ffmpeg), result.json", Required = true };
+        var output = new Option<string>("--out")
+        {
+            Description =
+            "output folder to create: masks/, overlay.gif (+ overlay.mp4 with ffmpeg), result.json",
+            Required = true
+        };
         var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
         var threads = BackendOptions.Threads();
@@ -29,8 +41,11 @@ public static class SegmentCommand
             "frames per forward; each clip picks its own referred object and bounds memory " +
             "(0: the whole video in one forward)",
             SegmenterOptions.DefaultClipLength, 0, 100_000);
-        var overwrite = new Option<bool>("--overwrite") { Description =
-            "replace an existing output folder once the new result is complete" };
+        var overwrite = new Option<bool>("--overwrite")
+        {
+            Description =
+            "replace an existing output folder once the new result is complete"
+        };
         var quiet = CliValues.Quiet();
         var json = CliValues.Json();
         var cmd = new Command("segment", "Segment the object a sentence refers to in every frame of a video")

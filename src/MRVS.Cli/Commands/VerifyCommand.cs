@@ -16,8 +16,11 @@ public static class VerifyCommand
 {
     public static Command Create()
     {
-        var dir = new Argument<string>("fixture-dir") { Description =
-            "folder with config.json, weights/inputs/outputs/postprocess.safetensors" };
+        var dir = new Argument<string>("fixture-dir")
+        {
+            Description =
+            "folder with config.json, weights/inputs/outputs/postprocess.safetensors"
+        };
         var backend = BackendOptions.Backend();
         var precision = BackendOptions.Precision();
         var threads = BackendOptions.Threads();

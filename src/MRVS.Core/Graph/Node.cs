@@ -18,8 +18,11 @@ public sealed class Node
     public string Name { get; }
     public Op Op { get; }
     public IReadOnlyList<Value> Inputs { get; }
-    public Value Output { get =>
-        _output ?? throw new InvalidOperationException("node has no output yet"); internal set => _output = value; }
+    public Value Output
+    {
+        get =>
+        _output ?? throw new InvalidOperationException("node has no output yet"); internal set => _output = value;
+    }
 
     /// <summary>
     /// Bytes any implementation must move: each distinct input read once (as much of it as the op reads,

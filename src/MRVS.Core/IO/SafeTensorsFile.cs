@@ -177,8 +177,11 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             throw Fail($"data_offsets end {end} is past the data section ({dataLength} bytes)", name);
         long expected;
         try { expected = checked(Shape.Elements(shape) * dtype.Size()); }
-        catch (OverflowException) { throw Fail($"shape {Shape.Format(shape)} has more elements than 64 bits count",
-            name); }
+        catch (OverflowException)
+        {
+            throw Fail($"shape {Shape.Format(shape)} has more elements than 64 bits count",
+            name);
+        }
         if (end - begin != expected)
             throw Fail($"shape {Shape.Format(shape)} of {dtype.SafeTensorsName()} needs {expected} bytes but " +
                 $"data_offsets span {end - begin}", name);

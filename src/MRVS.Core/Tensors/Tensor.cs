@@ -109,11 +109,11 @@ public sealed unsafe class Tensor : IDisposable
             case DType.Bool: { var s = Span<byte>(); for (int i = 0; i < r.Length; i++) r[i] = s[i]; break; }
             case DType.F16: { var s = Span<Half>(); for (int i = 0; i < r.Length; i++) r[i] = (double)s[i]; break; }
             case DType.BF16:
-            {
-                var s = Span<ushort>();
-                for (int i = 0; i < r.Length; i++) r[i] = BitConverter.Int32BitsToSingle(s[i] << 16);
-                break;
-            }
+                {
+                    var s = Span<ushort>();
+                    for (int i = 0; i < r.Length; i++) r[i] = BitConverter.Int32BitsToSingle(s[i] << 16);
+                    break;
+                }
         }
         return r;
     }

@@ -17,7 +17,8 @@ public sealed class WeightStore(WeightSource source)
     public WeightStore(SafeTensorsFile file) : this(WeightSource.From(file)) { }
 
     public WeightStore(IReadOnlyDictionary<string, Tensor> tensors, string name) : this(WeightSource.From(tensors,
-        name)) { }
+        name))
+    { }
 
     /// <summary>Made-up weights (see <see cref="SyntheticWeights"/>) for benchmarks and demos without a
     /// checkpoint.</summary>

@@ -1,9 +1,9 @@
-using System.Text.Json;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using MRVS.Core.Errors;
 using MRVS.Core.IO;
 using MRVS.Core.Limits;
-using System.Text.Json.Nodes;
 
 namespace MRVS.Models.Config;
 
@@ -179,41 +179,58 @@ public sealed record ModelConfig(
                 ["num_proxy_query"] = V(NumProxyQueries),
                 ["DeformTransformer"] = new JsonObject
                 {
-                    ["d_model"] = V(Transformer.DModel), ["nheads"] = V(Transformer.NHeads),
-                    ["dim_feedforward"] = V(Transformer.DimFeedforward), ["enc_layers"] = V(Transformer.EncLayers),
-                    ["dec_layers"] = V(Transformer.DecLayers), ["num_queries"] = V(Transformer.NumQueries),
-                    ["num_feature_levels"] = V(Transformer.NumFeatureLevels), ["enc_n_points"] =
+                    ["d_model"] = V(Transformer.DModel),
+                    ["nheads"] = V(Transformer.NHeads),
+                    ["dim_feedforward"] = V(Transformer.DimFeedforward),
+                    ["enc_layers"] = V(Transformer.EncLayers),
+                    ["dec_layers"] = V(Transformer.DecLayers),
+                    ["num_queries"] = V(Transformer.NumQueries),
+                    ["num_feature_levels"] = V(Transformer.NumFeatureLevels),
+                    ["enc_n_points"] =
                         V(Transformer.EncPoints),
                     ["dec_n_points"] = V(Transformer.DecPoints),
                 },
                 ["VOC"] = new JsonObject
                 {
-                    ["nheads"] = V(Voc.NHeads), ["dim_feedforward"] = V(Voc.DimFeedforward), ["enc_layers"] =
+                    ["nheads"] = V(Voc.NHeads),
+                    ["dim_feedforward"] = V(Voc.DimFeedforward),
+                    ["enc_layers"] =
                         V(Voc.EncLayers),
-                    ["dec_layers"] = V(Voc.DecLayers), ["num_queries"] = V(Voc.NumQueries),
-                    ["num_frame_queries"] = V(Voc.NumFrameQueries), ["window_size"] = V(Voc.WindowSize),
+                    ["dec_layers"] = V(Voc.DecLayers),
+                    ["num_queries"] = V(Voc.NumQueries),
+                    ["num_frame_queries"] = V(Voc.NumFrameQueries),
+                    ["window_size"] = V(Voc.WindowSize),
                 },
             },
             ["swin"] = new JsonObject
             {
                 ["fields"] = new JsonObject
                 {
-                    ["embed_dim"] = V(Swin.EmbedDim), ["depths"] = V(A(Swin.Depths)), ["num_heads"] =
+                    ["embed_dim"] = V(Swin.EmbedDim),
+                    ["depths"] = V(A(Swin.Depths)),
+                    ["num_heads"] =
                         V(A(Swin.NumHeads)),
-                    ["patch_size"] = V(A(Swin.PatchSize)), ["window_size"] = V(A(Swin.WindowSize)),
-                    ["mlp_ratio"] = V(Swin.MlpRatio), ["patch_norm"] = V(Swin.PatchNorm),
+                    ["patch_size"] = V(A(Swin.PatchSize)),
+                    ["window_size"] = V(A(Swin.WindowSize)),
+                    ["mlp_ratio"] = V(Swin.MlpRatio),
+                    ["patch_norm"] = V(Swin.PatchNorm),
                 },
             },
             ["roberta"] = new JsonObject
             {
                 ["fields"] = new JsonObject
                 {
-                    ["vocab_size"] = V(Roberta.VocabSize), ["hidden_size"] = V(Roberta.HiddenSize),
-                    ["num_hidden_layers"] = V(Roberta.NumLayers), ["num_attention_heads"] = V(Roberta.NumHeads),
-                    ["intermediate_size"] = V(Roberta.IntermediateSize), ["max_position_embeddings"] =
+                    ["vocab_size"] = V(Roberta.VocabSize),
+                    ["hidden_size"] = V(Roberta.HiddenSize),
+                    ["num_hidden_layers"] = V(Roberta.NumLayers),
+                    ["num_attention_heads"] = V(Roberta.NumHeads),
+                    ["intermediate_size"] = V(Roberta.IntermediateSize),
+                    ["max_position_embeddings"] =
                         V(Roberta.MaxPositions),
-                    ["type_vocab_size"] = V(Roberta.TypeVocabSize), ["layer_norm_eps"] = V(Roberta.LayerNormEps),
-                    ["pad_token_id"] = V(Roberta.PadTokenId), ["bos_token_id"] = V(Roberta.BosTokenId),
+                    ["type_vocab_size"] = V(Roberta.TypeVocabSize),
+                    ["layer_norm_eps"] = V(Roberta.LayerNormEps),
+                    ["pad_token_id"] = V(Roberta.PadTokenId),
+                    ["bos_token_id"] = V(Roberta.BosTokenId),
                     ["eos_token_id"] = V(Roberta.EosTokenId),
                 },
             },
@@ -263,16 +280,22 @@ public sealed record ModelConfig(
         {
             var n = Req(path);
             try { return n.GetValue<bool>(); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path,
-                "true or false", n); }
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
+            {
+                throw Bad(path,
+                "true or false", n);
+            }
         }
 
         public string Str(string path)
         {
             var n = Req(path);
             try { return n.GetValue<string>(); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw Bad(path, "a string",
-                n); }
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
+            {
+                throw Bad(path, "a string",
+                n);
+            }
         }
 
         public string? OptStr(string path) => Find(path) is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;

@@ -140,7 +140,8 @@ public static class DeformableTransformer
             var cross = MsDeformAttention.Build(b, $"{l}.cross_attn", b.Plus(tgt, queryPos, $"{l}.cross_attn.query"),
                 refIn, memory, keep, shapes, cfg.DecPoints);
             b.Tap($"{l}.cross_attn.out", cross.Output);
-            var (weights, locations) = MsDeformAttention.UpstreamSampling(b, $"{l}.cross_attn", cross, refIn, shapes, cfg.DecPoints);
+            var (weights, locations) = MsDeformAttention.UpstreamSampling(b, $"{l}.cross_attn", cross, refIn, shapes,
+                cfg.DecPoints);
             b.Tap($"{l}.cross_attn.attention_weights", weights);
             b.Tap($"{l}.cross_attn.sampling_locations", locations);
             tgt = b.LayerNorm(cross.Output, $"{l}.norm1", residual: tgt);

@@ -12,7 +12,8 @@ namespace MRVS.Models.Deformable;
 /// </summary>
 public static class MsDeformAttention
 {
-    /// <summary>The module's output and the two linears the core consumed (for <see cref="UpstreamSampling"/>).</summary>
+    /// <summary>The module's output and the two linears the core consumed (for <see
+    /// cref="UpstreamSampling"/>).</summary>
     public sealed record Result(Value Output, Value Offsets, Value Logits);
 
     /// <param name="query">[N, Lq, d] (with its positional term).</param>
@@ -36,20 +37,26 @@ public static class MsDeformAttention
     /// fused core never writes, rebuilt from generic ops in upstream's formula and float32 order for the taps the
     /// fixtures compare. Nothing else reads them, so the planner runs these nodes only when such a tap is requested.
     /// </summary>
-    public static (Value Weights, Value Locations) UpstreamSampling(GraphBuilder b, string prefix, Result attn, Value reference, int[][] shapes, int points)
+    public static (Value Weights, Value Locations) UpstreamSampling(GraphBuilder b, string prefix, Result attn,
+        Value reference, int[][] shapes, int points)
     {
-        int n = attn.Logits.Dim(0), lq = attn.Logits.Dim(1), heads = b.Config.Transformer.NHeads, levels = shapes.Length;
+        int n = attn.Logits.Dim(0), lq = attn.Logits.Dim(1), heads = b.Config.Transformer.NHeads,
+            levels = shapes.Length;
         var logits = b.Reshape(attn.Logits, $"{prefix}.attention_logits", n, lq, heads, levels * points);
-        var weights = b.Reshape(b.Add(new SoftmaxOp(), $"{prefix}.softmax", logits), $"{prefix}.attention_weights.view", n, lq, heads, levels, points);
+        var weights = b.Reshape(b.Add(new SoftmaxOp(), $"{prefix}.softmax", logits), $"{prefix}.attention_weights.view",
+            n, lq, heads, levels, points);
         var offsets = b.Reshape(attn.Offsets, $"{prefix}.sampling_offsets.view", n, lq, heads, levels, points, 2);
         int rd = reference.Dim(-1);
         var r = b.Reshape(reference, $"{prefix}.reference.view", n, lq, 1, levels, 1, rd);
         if (rd == 2)
         {
-            var normalizer = b.Constant($"{prefix}.offset_normalizer", shapes.SelectMany(s => new float[] { s[1], s[0] }).ToArray(), levels, 1, 2);
-            return (weights, b.Plus(r, b.Binary(BinaryKind.Div, offsets, normalizer, $"{prefix}.offsets_normalised"), $"{prefix}.sampling_locations"));
+            var normalizer = b.Constant($"{prefix}.offset_normalizer",
+                shapes.SelectMany(s => new float[] { s[1], s[0] }).ToArray(), levels, 1, 2);
+            return (weights, b.Plus(r, b.Binary(BinaryKind.Div, offsets, normalizer, $"{prefix}.offsets_normalised"),
+                $"{prefix}.sampling_locations"));
         }
-        var perPoint = b.Binary(BinaryKind.Div, offsets, b.Constant($"{prefix}.n_points", [points], 1), $"{prefix}.offsets_per_point");
+        var perPoint = b.Binary(BinaryKind.Div, offsets, b.Constant($"{prefix}.n_points", [points], 1),
+            $"{prefix}.offsets_per_point");
         var scaled = b.Times(b.Times(perPoint, b.Slice(r, 5, 2, 2, $"{prefix}.reference.wh"), $"{prefix}.offsets_wh"),
             b.Constant($"{prefix}.half", [0.5f], 1), $"{prefix}.offsets_half_wh");
         return (weights, b.Plus(b.Slice(r, 5, 0, 2, $"{prefix}.reference.xy"), scaled, $"{prefix}.sampling_locations"));

@@ -125,8 +125,12 @@ public static class ForwardBenchmark
         var op = new MatMulOp();
         g.Tap("c", g.Add(op, "gemm", g.Input("a", DType.F32, n, n), g.Input("b", DType.F32, n, n)));
         var rng = new Random(1);
-        var inputs = new Dictionary<string, Tensor> { ["a"] = Tensor.Zeros(DType.F32, n, n), ["b"] =
-            Tensor.Zeros(DType.F32, n, n) };
+        var inputs = new Dictionary<string, Tensor>
+        {
+            ["a"] = Tensor.Zeros(DType.F32, n, n),
+            ["b"] =
+            Tensor.Zeros(DType.F32, n, n)
+        };
         foreach (var t in inputs.Values)
             foreach (ref var v in t.Span<float>()) v = (float)(rng.NextDouble() - 0.5);
         using var executor = new Executor(g, backend);

@@ -115,8 +115,10 @@ public sealed record ForwardCounters(
                 var x = wa[(w.Kind, w.Name)];
                 return w with
                 {
-                    Count = At(x.Count, w.Count), Blocks = At(x.Blocks, w.Blocks),
-                    ReadBytes = At(x.ReadBytes, w.ReadBytes), WrittenBytes = At(x.WrittenBytes, w.WrittenBytes),
+                    Count = At(x.Count, w.Count),
+                    Blocks = At(x.Blocks, w.Blocks),
+                    ReadBytes = At(x.ReadBytes, w.ReadBytes),
+                    WrittenBytes = At(x.WrittenBytes, w.WrittenBytes),
                     Flops = At(x.Flops, w.Flops),
                 };
             }).ToList();
@@ -128,7 +130,10 @@ public sealed record ForwardCounters(
     private static Dictionary<(DeviceWorkKind Kind, string Name), DeviceWork> Merge(IEnumerable<DeviceWork> work) =>
         work.GroupBy(w => (w.Kind, w.Name)).ToDictionary(g => g.Key, g => g.Aggregate((x, y) => x with
         {
-            Count = x.Count + y.Count, Blocks = x.Blocks + y.Blocks, ReadBytes = x.ReadBytes + y.ReadBytes,
-            WrittenBytes = x.WrittenBytes + y.WrittenBytes, Flops = x.Flops + y.Flops,
+            Count = x.Count + y.Count,
+            Blocks = x.Blocks + y.Blocks,
+            ReadBytes = x.ReadBytes + y.ReadBytes,
+            WrittenBytes = x.WrittenBytes + y.WrittenBytes,
+            Flops = x.Flops + y.Flops,
         }));
 }

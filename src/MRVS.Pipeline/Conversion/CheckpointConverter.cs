@@ -66,11 +66,11 @@ public static class CheckpointConverter
 
             SafeTensorsWriter.Write(Path.Combine(output.Staging, ModelFolder.WeightsFile), stateDict,
                 new Dictionary<string, string>
-            {
-                ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp",
-                ["variant"] = config.Variant,
-                ["source"] = Path.GetFileName(checkpointPath),
-            });
+                {
+                    ["family"] = config.Family == ModelFamily.Soc ? "soc" : "socpp",
+                    ["variant"] = config.Variant,
+                    ["source"] = Path.GetFileName(checkpointPath),
+                });
             File.WriteAllText(Path.Combine(output.Staging, ModelFolder.ConfigFile), config.ToJson());
             if (vocabPath is not null) File.Copy(vocabPath, Path.Combine(output.Staging, ModelFolder.VocabFile));
             if (mergesPath is not null) File.Copy(mergesPath, Path.Combine(output.Staging, ModelFolder.MergesFile));

@@ -84,7 +84,10 @@ public static class EvalRunner
         using var segmenter = Segmenter.Load(o.ModelDirectory,
             new SegmenterOptions
             {
-                Backend = o.Backend, Precision = o.Precision, Threads = o.Threads, Resize = protocol.Resize,
+                Backend = o.Backend,
+                Precision = o.Precision,
+                Threads = o.Threads,
+                Resize = protocol.Resize,
             });
         PrepareOutput(output, run, o.Resume);
         Directory.CreateDirectory(videosDir);

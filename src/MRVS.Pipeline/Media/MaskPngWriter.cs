@@ -7,8 +7,12 @@ namespace MRVS.Pipeline.Media;
 /// <summary>Writes a binary mask as an 8-bit grayscale PNG: 255 where the mask is non-zero, 0 elsewhere.</summary>
 public static class MaskPngWriter
 {
-    private static readonly PngEncoder Encoder = new() { ColorType = PngColorType.Grayscale, BitDepth =
-        PngBitDepth.Bit8 };
+    private static readonly PngEncoder Encoder = new()
+    {
+        ColorType = PngColorType.Grayscale,
+        BitDepth =
+        PngBitDepth.Bit8
+    };
 
     /// <summary>Writes <paramref name="mask"/> to <paramref name="path"/>.</summary>
     /// <param name="path">The PNG to create.</param>

@@ -138,8 +138,15 @@ public static class PillowBilinearResize
                 start[o] = min;
                 count[o] = n;
             }
-            return new ResampleWeights { OutSize = outSize, MaxTaps = maxTaps, Start = start, Count = count, Taps =
-                taps };
+            return new ResampleWeights
+            {
+                OutSize = outSize,
+                MaxTaps = maxTaps,
+                Start = start,
+                Count = count,
+                Taps =
+                taps
+            };
         }
 
         private static double Triangle(double x)

@@ -1,6 +1,6 @@
-using MRVS.Core.Execution;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using MRVS.Core.Execution;
 
 namespace MRVS.Pipeline.Segmentation;
 

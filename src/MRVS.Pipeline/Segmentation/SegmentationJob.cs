@@ -66,8 +66,11 @@ public static class SegmentationJob
             progress?.Report(clock.At(0, false, "load"));
             using var segmenter = Segmenter.Load(options.ModelDirectory, options.Segmenter);
             var summary = Write(options, source, segmenter, output.Staging, clock, progress, cancel);
-            var result = summary with { OutputDirectory = output.Path,
-                TotalMilliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds };
+            var result = summary with
+            {
+                OutputDirectory = output.Path,
+                TotalMilliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds
+            };
             ResultJsonWriter.Write(Path.Combine(output.Staging, ResultJson), result);
             output.Publish();
             return result;

@@ -267,7 +267,8 @@ public class SwinOpTests
             Is.EqualTo(WindowAttentionOp.TableRowsOf(window) - 1));
     }
 
-    /// <summary>Python's slice(start, stop) over n elements, as compute_mask uses it (negative = from the end, −0 = 0).</summary>
+    /// <summary>Python's slice(start, stop) over n elements, as compute_mask uses it (negative = from the end, −0 =
+    /// 0).</summary>
     private static (int Begin, int End) PySlice(int? start, int? stop, int n)
     {
         static int Norm(int v, int n) => Math.Clamp(v < 0 ? n + v : v, 0, n);

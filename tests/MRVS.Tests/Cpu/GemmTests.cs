@@ -19,9 +19,9 @@ public unsafe class GemmTests
     {
         var c = new float[m * ldc];
         fixed (float* pa = a, pb = b, pc = c, pbias = bias, pr = residual)
-        using (CpuParallel.Limit(threads))
-            Gemm.Run(pa, pb, pc, m, n, k, transposeB, alpha, lda, ldb, ldc,
-                new GemmEpilogue((nint)pbias, act, (nint)pr, ldc));
+            using (CpuParallel.Limit(threads))
+                Gemm.Run(pa, pb, pc, m, n, k, transposeB, alpha, lda, ldb, ldc,
+                    new GemmEpilogue((nint)pbias, act, (nint)pr, ldc));
         return c;
     }
 

@@ -36,7 +36,8 @@ internal sealed class CountingDevice(IGpuDevice inner) : IGpuDevice
     }
 
     public void CopyToHost(nint source, Span<byte> destination) => inner.CopyToHost(source, destination);
-    public void CopyOnDevice(nint source, nint destination, long bytes) => inner.CopyOnDevice(source, destination, bytes);
+    public void CopyOnDevice(nint source, nint destination, long bytes) =>
+        inner.CopyOnDevice(source, destination, bytes);
     public void Fill(nint destination, byte value, long bytes) => inner.Fill(destination, value, bytes);
     public void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args)
     {
@@ -44,7 +45,8 @@ internal sealed class CountingDevice(IGpuDevice inner) : IGpuDevice
         inner.Launch(kernel, grid, block, sharedBytes, args);
     }
 
-    public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA, long strideB, long strideC,
+    public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
+        long strideB, long strideC,
         DType inputs = DType.F32, DType output = DType.F32)
     {
         Gemms.Add((inputs, output));

@@ -30,7 +30,8 @@ public class EmulationSemanticsTests
                         for (uint ty = 0; ty < by; ty++)
                             for (uint tx = 0; tx < bx; tx++, i++)
                             {
-                                var expected = new[] { Pack(x, y, z), Pack(tx, ty, tz), Pack(bx, by, bz), Pack(gx, gy, gz) };
+                                var expected = new[] { Pack(x, y, z), Pack(tx, ty, tz), Pack(bx, by, bz),
+                                    Pack(gx, gy, gz) };
                                 Assert.That(o.AsSpan(4 * i, 4).ToArray(), Is.EqualTo(expected), $"thread {i}");
                             }
     }
@@ -72,7 +73,8 @@ public class EmulationSemanticsTests
     {
         const int n = 96;
         using var device = TestDevices.TestKernels();
-        var predicate = Enumerable.Range(0, n).Select(t => t < 32 ? _rng.Next(2) * (1 + _rng.Next(5)) : t < 64 ? 1 : 0).ToArray();
+        var predicate = Enumerable.Range(0, n).Select(t => t < 32 ? _rng.Next(2) * (1 + _rng.Next(5)) : t < 64 ? 1 : 0)
+            .ToArray();
         using var p = new DeviceArray<int>(device, predicate);
         using var output = new DeviceArray<uint>(device, 4 * n);
         device.LaunchAndWait("test_votes", new Dim3(1), new Dim3(n), 0, a => a.Ptr(p.Ptr).Ptr(output.Ptr));
@@ -82,7 +84,8 @@ public class EmulationSemanticsTests
             int w = t / 32 * 32;
             uint ballot = 0;
             for (int l = 0; l < 32; l++) if (predicate[w + l] != 0) ballot |= 1u << l;
-            var expected = new[] { ballot, ballot != 0 ? 1u : 0u, ballot == uint.MaxValue ? 1u : 0u, (uint)System.Numerics.BitOperations.PopCount(ballot) };
+            var expected = new[] { ballot, ballot != 0 ? 1u : 0u, ballot == uint.MaxValue ? 1u : 0u,
+                (uint)System.Numerics.BitOperations.PopCount(ballot) };
             Assert.That(new[] { o[t], o[n + t], o[2 * n + t], o[3 * n + t] }, Is.EqualTo(expected), $"thread {t}");
         }
     }
@@ -95,7 +98,8 @@ public class EmulationSemanticsTests
         const int blocks = 5;
         using var device = TestDevices.TestKernels();
         using var output = new DeviceArray<int>(device, blocks * n);
-        device.LaunchAndWait("test_barrier", new Dim3(blocks), new Dim3((uint)n), n * sizeof(int), a => a.Ptr(output.Ptr).Add(active).Add(rounds));
+        device.LaunchAndWait("test_barrier", new Dim3(blocks), new Dim3((uint)n), n * sizeof(int),
+            a => a.Ptr(output.Ptr).Add(active).Add(rounds));
         var o = output.Download();
         for (int b = 0; b < blocks; b++)
         {
@@ -103,7 +107,8 @@ public class EmulationSemanticsTests
             for (int r = 0; r < rounds; r++)
             {
                 var before = value;
-                value = Enumerable.Range(0, active).Select(t => before[(t + 7 * r + 1) % active] - before[active - 1 - t] + r).ToArray();
+                value = Enumerable.Range(0, active).Select(t => before[(t + 7 * r + 1) % active]
+                    - before[active - 1 - t] + r).ToArray();
             }
             var expected = value.Concat(Enumerable.Repeat(0, n - active)).ToArray();
             Assert.That(o.AsSpan(b * n, n).ToArray(), Is.EqualTo(expected), $"block {b}");
@@ -123,9 +128,12 @@ public class EmulationSemanticsTests
         device.LaunchAndWait("test_atomics", new Dim3(7), new Dim3(96), 0,
             a => a.Ptr(v.Ptr).Add(n).Ptr(floatSum.Ptr).Ptr(counters.Ptr).Ptr(tickets.Ptr));
         var c = counters.Download();
-        Assert.That(floatSum.Download()[0], Is.EqualTo((float)values.Sum()), "float atomicAdd (every partial sum is an exact float)");
-        Assert.That(c, Is.EqualTo(new[] { values.Sum(), values.Max(), n, n }), "int atomicAdd, atomicMax, atomicCAS loop, ticket count");
-        Assert.That(tickets.Download().Order(), Is.EqualTo(Enumerable.Range(0, n)), "the old values atomicAdd returns are distinct");
+        Assert.That(floatSum.Download()[0], Is.EqualTo((float)values.Sum()),
+            "float atomicAdd (every partial sum is an exact float)");
+        Assert.That(c, Is.EqualTo(new[] { values.Sum(), values.Max(), n, n }),
+            "int atomicAdd, atomicMax, atomicCAS loop, ticket count");
+        Assert.That(tickets.Download().Order(), Is.EqualTo(Enumerable.Range(0, n)),
+            "the old values atomicAdd returns are distinct");
     }
 
     [Test]
@@ -133,19 +141,24 @@ public class EmulationSemanticsTests
     {
         const int n = 301;
         using var device = TestDevices.TestKernels();
-        var xs = Enumerable.Range(0, n).Select(i => (float)(-3 + 6.0 * i / (n - 1) + 1e-3 * _rng.NextDouble())).ToArray();
+        var xs = Enumerable.Range(0, n).Select(i => (float)(-3 + 6.0 * i / (n - 1) + 1e-3 * _rng.NextDouble()))
+            .ToArray();
         using var x = new DeviceArray<float>(device, xs);
         using var output = new DeviceArray<float>(device, 12 * n);
-        device.LaunchAndWait("test_math", Dim3.Blocks(n, 128), new Dim3(128), 0, a => a.Ptr(x.Ptr).Ptr(output.Ptr).Add(n));
+        device.LaunchAndWait("test_math", Dim3.Blocks(n, 128), new Dim3(128), 0,
+            a => a.Ptr(x.Ptr).Ptr(output.Ptr).Add(n));
         var o = output.Download();
-        string[] names = ["expf", "logf", "sqrtf", "rsqrtf", "erff", "tanhf", "fmaxf", "fminf", "floorf", "__expf", "fmaf", "__fdividef"];
+        string[] names = ["expf", "logf", "sqrtf", "rsqrtf", "erff", "tanhf", "fmaxf", "fminf", "floorf", "__expf",
+            "fmaf", "__fdividef"];
         for (int i = 0; i < n; i++)
         {
             double v = xs[i], a = Math.Abs(v);
-            double[] expected = [Math.Exp(v), Math.Log(a + 0.5), Math.Sqrt(a), 1 / Math.Sqrt(a + 0.1), Erf(v), Math.Tanh(v), Math.Max(v, 0.25),
+            double[] expected = [Math.Exp(v), Math.Log(a + 0.5), Math.Sqrt(a), 1 / Math.Sqrt(a + 0.1), Erf(v),
+                Math.Tanh(v), Math.Max(v, 0.25),
                 Math.Min(v, 0.25), Math.Floor(v), Math.Exp(v), v * 3 + 0.5, v / 3];
             for (int k = 0; k < expected.Length; k++)
-                Assert.That(o[k * n + i], Is.EqualTo(expected[k]).Within(2e-6 * Math.Max(1, Math.Abs(expected[k]))), $"{names[k]}({v})");
+                Assert.That(o[k * n + i], Is.EqualTo(expected[k]).Within(2e-6 * Math.Max(1, Math.Abs(expected[k]))),
+                    $"{names[k]}({v})");
         }
     }
 

@@ -17,15 +17,18 @@ public class ExecutorReplayTests
 {
     private static readonly Random Rng = new(404);
 
-    /// <summary>A chain whose first output would be overwritten by later nodes if the planner reused its memory.</summary>
+    /// <summary>A chain whose first output would be overwritten by later nodes if the planner reused its
+    /// memory.</summary>
     private static ComputeGraph Chain()
     {
         var g = new ComputeGraph();
         var x = g.Input("x", DType.F32, 6, 40);
-        var early = g.Add(new LinearOp(Activation.Gelu), "early", x, g.Constant("w", OpRunner.Random(Rng, 40, 40)), g.Constant("b", OpRunner.Random(Rng, 40)));
+        var early = g.Add(new LinearOp(Activation.Gelu), "early", x, g.Constant("w", OpRunner.Random(Rng, 40, 40)),
+            g.Constant("b", OpRunner.Random(Rng, 40)));
         Value v = g.Add(new UnaryOp(UnaryKind.Tanh), "t0", early);
         for (int i = 1; i < 6; i++)
-            v = g.Add(new BinaryOp(BinaryKind.Mul), $"m{i}", g.Add(new UnaryOp(UnaryKind.Tanh), $"t{i}", v), g.Add(new SoftmaxOp(), $"s{i}", v));
+            v = g.Add(new BinaryOp(BinaryKind.Mul), $"m{i}", g.Add(new UnaryOp(UnaryKind.Tanh), $"t{i}", v),
+                g.Add(new SoftmaxOp(), $"s{i}", v));
         g.Tap("early", early);
         g.Tap("late", g.Add(new ReshapeOp(240), "flat", v));
         return g;
@@ -58,7 +61,8 @@ public class ExecutorReplayTests
         var reference = cpu.Run(other).Outputs;
         foreach (var name in new[] { "early", "late" })
             TensorAssert.Close(third[name], reference[name], name, relativeToScale: 1e-5);
-        Assert.That(TensorAssert.MaxAbsDiff(third["early"], first["early"]), Is.GreaterThan(0), "the replay read the new input");
+        Assert.That(TensorAssert.MaxAbsDiff(third["early"], first["early"]), Is.GreaterThan(0),
+            "the replay read the new input");
     }
 
     [Test]
@@ -73,7 +77,8 @@ public class ExecutorReplayTests
         var replayed = ex.Run(feed).Outputs;
         var timed = ex.Run(feed, timeNodes: true);
         Assert.That(backend.Executions, Is.EqualTo(3 * nodes));
-        Assert.That(timed.Timings.Select(t => t.Node), Is.EqualTo(ex.Plan.Schedule.Where(n => !n.Op.IsView).Select(n => n.Name)));
+        Assert.That(timed.Timings.Select(t => t.Node), Is.EqualTo(ex.Plan.Schedule.Where(n => !n.Op.IsView)
+            .Select(n => n.Name)));
         Assert.That(timed.Timings.Select(t => t.Milliseconds), Is.All.GreaterThanOrEqualTo(0));
         Assert.That(timed.Outputs["late"].Bytes.SequenceEqual(replayed["late"].Bytes));
         ex.Run(feed);

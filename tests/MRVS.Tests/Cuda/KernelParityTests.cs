@@ -16,7 +16,8 @@ public class KernelParityTests(string device)
 {
     private IBackend? _reference, _candidate;
 
-    public static IEnumerable<TestCaseData> Cases() => KernelParityCases.All.Select(c => new TestCaseData(c).SetName(c.Name));
+    public static IEnumerable<TestCaseData> Cases() => KernelParityCases.All.Select(c => new TestCaseData(c)
+        .SetName(c.Name));
 
     [OneTimeSetUp]
     public void CreateBackends()
@@ -46,9 +47,12 @@ public class KernelParityTests(string device)
     {
         using var file = SafeTensorsFile.Open(Fixtures.File("ops/msda", $"{name}.safetensors"));
         var s = file.Get("spatial_shapes").Span<long>().ToArray();
-        var levels = Enumerable.Range(0, s.Length / 2).Select(l => new[] { (int)s[2 * l], (int)s[2 * l + 1] }).ToArray();
-        var y = OpRunner.Run(_candidate!, new MsDeformAttnOp(levels), file.Get("value"), file.Get("sampling_locations"), file.Get("attention_weights"));
+        var levels = Enumerable.Range(0, s.Length / 2).Select(l => new[] { (int)s[2 * l], (int)s[2 * l + 1] })
+            .ToArray();
+        var y = OpRunner.Run(_candidate!, new MsDeformAttnOp(levels), file.Get("value"), file.Get("sampling_locations"),
+            file.Get("attention_weights"));
         using var expected = file.Get("output_f64");
-        Assert.That(TensorAssert.MaxAbsDiff(y, expected), Is.LessThanOrEqualTo(2e-5 * Math.Max(1, expected.ToDoubleArray().Max(Math.Abs))));
+        Assert.That(TensorAssert.MaxAbsDiff(y, expected), Is.LessThanOrEqualTo(2e-5
+            * Math.Max(1, expected.ToDoubleArray().Max(Math.Abs))));
     }
 }

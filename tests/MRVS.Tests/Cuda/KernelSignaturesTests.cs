@@ -23,7 +23,8 @@ public partial class KernelSignaturesTests
     [TestCase("compute_90")]
     public void SignaturesAgreeWithTheParametersNvrtcEmits(string target)
     {
-        if (!NativeLibraries.IsAvailable(NativeLibraries.Nvrtc)) Assert.Ignore("skipped: libnvrtc not found (tools/ci/install-nvrtc.sh installs it)");
+        if (!NativeLibraries.IsAvailable(NativeLibraries.Nvrtc))
+            Assert.Ignore("skipped: libnvrtc not found (tools/ci/install-nvrtc.sh installs it)");
         foreach (var file in KernelSources.Kernels.Keys)
         {
             var ptx = System.Text.Encoding.ASCII.GetString(KernelCompiler.Compile(file, target).Image);
@@ -31,9 +32,11 @@ public partial class KernelSignaturesTests
             {
                 var emitted = PtxParameters(ptx, kernel);
                 var parsed = KernelSignatures.Embedded.Of(kernel);
-                Assert.That(parsed.Select(p => p.Passing.Size), Is.EqualTo(emitted.Select(p => p.Size)), $"{kernel}: parameter sizes");
+                Assert.That(parsed.Select(p => p.Passing.Size), Is.EqualTo(emitted.Select(p => p.Size)),
+                    $"{kernel}: parameter sizes");
                 for (int i = 0; i < parsed.Count; i++)
-                    Assert.That(parsed[i].Passing.Kind == KernelArgumentKind.Floating, Is.EqualTo(emitted[i].Floating), $"{kernel}: parameter {parsed[i].Name}");
+                    Assert.That(parsed[i].Passing.Kind == KernelArgumentKind.Floating, Is.EqualTo(emitted[i].Floating),
+                        $"{kernel}: parameter {parsed[i].Name}");
             }
         }
     }
@@ -44,12 +47,14 @@ public partial class KernelSignaturesTests
         const string source = """
             struct inner { char c; double d; int i[3]; };
             struct outer { unsigned int x = 1, y = 1; inner n; short s; };
-            extern "C" __global__ void k(const inner* __restrict__ p, inner a, outer b, unsigned char u, long long l, float f)
+            extern "C" __global__ void k(const inner* __restrict__ p, inner a, outer b, unsigned char u, long long l,
+                float f)
             """;
         var parameters = new KernelSignatures([source], []).Of("k");
         Assert.That(parameters.Select(p => p.Passing), Is.EqualTo(new KernelArgument[]
         {
-            new(8, KernelArgumentKind.Pointer), new(32, KernelArgumentKind.Aggregate), new(48, KernelArgumentKind.Aggregate),
+            new(8, KernelArgumentKind.Pointer), new(32, KernelArgumentKind.Aggregate),
+                new(48, KernelArgumentKind.Aggregate),
             new(1, KernelArgumentKind.Integer), new(8, KernelArgumentKind.Integer), new(4, KernelArgumentKind.Floating),
         }));
         Assert.That(parameters.Select(p => p.Name), Is.EqualTo(new[] { "p", "a", "b", "u", "l", "f" }));
@@ -58,14 +63,16 @@ public partial class KernelSignaturesTests
     [Test]
     public void AParameterOfUnknownTypeIsAnError()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => new KernelSignatures(["extern \"C\" __global__ void k(mystery m) {}"], []))!;
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            new KernelSignatures(["extern \"C\" __global__ void k(mystery m) {}"], []))!;
         Assert.That(e.Message, Does.Contain("mystery").And.Contain("kernel k"));
     }
 
     [Test]
     public void MismatchedArgumentsAreRefusedNamingTheParameter()
     {
-        var signatures = KernelSignatures.Embedded; // unary(const float* x, float* y, long long count, int kind, float alpha, float beta)
+        // unary(const float* x, float* y, long long count, int kind, float alpha, float beta)
+        var signatures = KernelSignatures.Embedded;
         void Check(Action<KernelArgs> fill)
         {
             using var args = new KernelArgs();
@@ -73,11 +80,14 @@ public partial class KernelSignaturesTests
             signatures.Check("unary", args);
         }
         Check(a => a.Ptr(1).Ptr(2).Add(3L).Add(0).Add(1f).Add(2f));
-        Assert.That(Assert.Throws<ArgumentException>(() => Check(a => a.Ptr(1).Ptr(2).Add(3).Add(0).Add(1f).Add(2f)))!.Message,
+        Assert.That(Assert.Throws<ArgumentException>(() => Check(a => a.Ptr(1).Ptr(2).Add(3).Add(0).Add(1f)
+            .Add(2f)))!.Message,
             Does.Contain("unary").And.Contain("argument 2 (long long count)").And.Contain("integer of 4 bytes"));
-        Assert.That(Assert.Throws<ArgumentException>(() => Check(a => a.Ptr(1).Ptr(2).Add(3L).Add(0).Add(1.0).Add(2f)))!.Message,
+        Assert.That(Assert.Throws<ArgumentException>(() => Check(a => a.Ptr(1).Ptr(2).Add(3L).Add(0).Add(1.0)
+            .Add(2f)))!.Message,
             Does.Contain("float alpha").And.Contain("floating of 8 bytes"));
-        Assert.That(Assert.Throws<ArgumentException>(() => Check(a => a.Add(0L).Ptr(2).Add(3L).Add(0).Add(1f).Add(2f)))!.Message,
+        Assert.That(Assert.Throws<ArgumentException>(() => Check(a => a.Add(0L).Ptr(2).Add(3L).Add(0).Add(1f)
+            .Add(2f)))!.Message,
             Does.Contain("(float * x)").And.Contain("pointer of 8 bytes"));
         Assert.That(Assert.Throws<ArgumentException>(() => Check(a => a.Ptr(1).Ptr(2).Add(3L).Add(0).Add(1f)))!.Message,
             Does.Contain("with 5 arguments").And.Contain("takes 6"));

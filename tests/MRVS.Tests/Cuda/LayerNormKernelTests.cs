@@ -50,13 +50,15 @@ public class LayerNormKernelTests
             Assert.That(y[i], Is.EqualTo(expected[i]).Within(tolerance), $"row {i / n}, column {i % n}");
     }
 
-    /// <summary>y = (v − mean) / sqrt(var + eps) · gamma + beta with v = x (+ r), biased variance, in float64.</summary>
+    /// <summary>y = (v − mean) / sqrt(var + eps) · gamma + beta with v = x (+ r), biased variance, in
+    /// float64.</summary>
     private static double[] Reference(float[] x, float[]? r, float[] gamma, float[] beta, int rows, int n, float eps)
     {
         var y = new double[rows * n];
         for (int row = 0; row < rows; row++)
         {
-            var v = Enumerable.Range(0, n).Select(j => (double)x[row * n + j] + (r is null ? 0 : r[row * n + j])).ToArray();
+            var v = Enumerable.Range(0, n).Select(j => (double)x[row * n + j] + (r is null ? 0 : r[row * n + j]))
+                .ToArray();
             double mean = v.Average(), variance = v.Select(e => (e - mean) * (e - mean)).Average();
             double inv = 1 / Math.Sqrt(variance + eps);
             for (int j = 0; j < n; j++) y[row * n + j] = (v[j] - mean) * inv * gamma[j] + beta[j];

@@ -30,8 +30,11 @@ public class ReleaseStackTests
         var (stack, released) = Acquire(streamReleaseFails: true);
         var e = Assert.Throws<CudaException>(() =>
         {
-            try { throw new CudaException("cublasSetStream_v2", 7, "CUBLAS_STATUS_INVALID_VALUE",
-                "putting cuBLAS on the device's stream"); }
+            try
+            {
+                throw new CudaException("cublasSetStream_v2", 7, "CUBLAS_STATUS_INVALID_VALUE",
+                "putting cuBLAS on the device's stream");
+            }
             catch
             {
                 stack.ReleaseAfterFailure();

@@ -11,7 +11,8 @@ namespace MRVS.Tests.Cuda;
 /// </summary>
 internal static class TestDevices
 {
-    public const string TestKernelsLibrary = "libmrvs_test_kernels_emu.so", TestKernelsVariable = "MRVS_TEST_KERNELS_EMU";
+    public const string TestKernelsLibrary = "libmrvs_test_kernels_emu.so",
+        TestKernelsVariable = "MRVS_TEST_KERNELS_EMU";
 
     public static IGpuDevice Create(string kind) => kind switch
     {
@@ -21,16 +22,20 @@ internal static class TestDevices
     };
 
     /// <summary>The emulated device running tests/MRVS.Tests/Cuda/kernels/*.cu.</summary>
-    public static IGpuDevice TestKernels() => Emulated(EmulatedDevice.FindLibrary(TestKernelsLibrary, TestKernelsVariable), TestKernelSignatures);
+    public static IGpuDevice TestKernels() => Emulated(EmulatedDevice.FindLibrary(TestKernelsLibrary,
+        TestKernelsVariable), TestKernelSignatures);
 
     /// <summary>Test kernel file name (without .cu) → source.</summary>
     public static IReadOnlyDictionary<string, string> TestKernelSources { get; } = LoadTestKernelSources();
 
-    /// <summary>The parameter lists of the test kernels, which their launches are checked against (after TestKernelSources: static initialisers run in textual order).</summary>
-    public static KernelSignatures TestKernelSignatures { get; } = new(TestKernelSources.Values, KernelSources.Headers.Values);
+    /// <summary>The parameter lists of the test kernels, which their launches are checked against (after
+    /// TestKernelSources: static initialisers run in textual order).</summary>
+    public static KernelSignatures TestKernelSignatures { get; } =
+        new(TestKernelSources.Values, KernelSources.Headers.Values);
 
     /// <summary>Launches a kernel with arguments appended by <paramref name="fill"/> and waits for it.</summary>
-    public static void LaunchAndWait(this IGpuDevice device, string kernel, Dim3 grid, Dim3 block, int sharedBytes, Action<KernelArgs> fill)
+    public static void LaunchAndWait(this IGpuDevice device, string kernel, Dim3 grid, Dim3 block, int sharedBytes,
+        Action<KernelArgs> fill)
     {
         using var args = new KernelArgs();
         fill(args);
@@ -40,7 +45,8 @@ internal static class TestDevices
 
     private static IGpuDevice Emulated(string? library, KernelSignatures? signatures = null)
     {
-        if (library is null) Assert.Ignore("skipped: the kernel emulation libraries are not built (tools/ci/build-kernels-emu.sh)");
+        if (library is null)
+            Assert.Ignore("skipped: the kernel emulation libraries are not built (tools/ci/build-kernels-emu.sh)");
         return new EmulatedDevice(library, signatures);
     }
 
@@ -61,7 +67,8 @@ internal static class TestDevices
     {
         var assembly = typeof(TestDevices).Assembly;
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("test-kernels/", StringComparison.Ordinal)))
+        foreach (var name in assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("test-kernels/", StringComparison.Ordinal)))
         {
             using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
             result[name["test-kernels/".Length..^".cu".Length]] = reader.ReadToEnd();

@@ -113,8 +113,10 @@ public class DeformableOpTests
                 int i = item * samples + k, l = k / points;
                 int rr = (item / m * levels + l) * refDims;
                 w[i] = (float)(Math.Exp(g[i] - max) / sum);
-                loc[2 * i] = (float)(refDims == 2 ? r[rr] + o[2 * i] / shapes[l][1] : r[rr] + o[2 * i] / points * r[rr + 2] * 0.5);
-                loc[2 * i + 1] = (float)(refDims == 2 ? r[rr + 1] + o[2 * i + 1] / shapes[l][0] : r[rr + 1] + o[2 * i + 1] / points * r[rr + 3] * 0.5);
+                loc[2 * i] = (float)(refDims == 2 ? r[rr] + o[2 * i] / shapes[l][1] : r[rr] + o[2 * i] / points
+                    * r[rr + 2] * 0.5);
+                loc[2 * i + 1] = (float)(refDims == 2 ? r[rr + 1] + o[2 * i + 1] / shapes[l][0] : r[rr + 1]
+                    + o[2 * i + 1] / points * r[rr + 3] * 0.5);
             }
         }
         TensorAssert.Near(y, MsDeformAttnReference(value, locations, weights, shapes), 2e-5);
@@ -125,7 +127,8 @@ public class DeformableOpTests
     {
         var op = new MsDeformAttnOp([[2, 3], [1, 2]]);
         var ex = Assert.Throws<MRVS.Core.Graph.ShapeException>(() => Run(op, Tensor.Zeros(DType.F32, 1, 8, 2, 4),
-            Tensor.Zeros(DType.F32, 1, 3, 2 * 2 * 3 * 2 + 2), Tensor.Zeros(DType.F32, 1, 3, 2 * 2 * 3), Tensor.Zeros(DType.F32, 1, 3, 2, 2)));
+            Tensor.Zeros(DType.F32, 1, 3, 2 * 2 * 3 * 2 + 2), Tensor.Zeros(DType.F32, 1, 3, 2 * 2 * 3),
+                Tensor.Zeros(DType.F32, 1, 3, 2, 2)));
         Assert.That(ex!.Message, Does.Contain("sampling offsets").And.Contain("[1, 3, 24]"));
     }
 

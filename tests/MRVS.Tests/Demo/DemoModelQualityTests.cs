@@ -46,7 +46,9 @@ public class DemoModelQualityTests
         if (backend != "cpu") TestDevices.Create(backend).Dispose();
         var options = new SegmenterOptions
         {
-            Backend = BackendNames.Parse(backend), Precision = precision, ClipLength = 0,
+            Backend = BackendNames.Parse(backend),
+            Precision = precision,
+            ClipLength = 0,
         };
         using var segmenter = Segmenter.Load(ModelDir, options);
         double iouBound = precision == Precision.Fp32 ? Fp32Iou : ReducedPrecisionIou;

@@ -101,8 +101,11 @@ public class FuzzTests
         if (stats.Samples.Count < 3 && r.StderrLines.Length > 0) stats.Samples.Add(r.StderrLines[0]);
         if (Directory.Exists(Path.Combine(dir,
             "out"))) { stats.Partial++; return "a failed run left its output folder"; }
-        if (r.StderrLines.Length != 1) { stats.BadMessages++; return $"{r.StderrLines.Length} lines on stderr: " +
-            $"{r.Stderr}"; }
+        if (r.StderrLines.Length != 1)
+        {
+            stats.BadMessages++; return $"{r.StderrLines.Length} lines on stderr: " +
+            $"{r.Stderr}";
+        }
         var line = r.StderrLines[0];
         // Named: the message points at the input (its file or folder) or a frame of it.
         bool named = line.Contains(dir, StringComparison.Ordinal) || line.Contains("frame '", StringComparison.Ordinal);

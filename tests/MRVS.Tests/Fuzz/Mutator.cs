@@ -46,11 +46,11 @@ public sealed class Mutator(Random rng)
                 case 4: b.RemoveRange(at, Math.Min(rng.Next(1, 64), b.Count - at)); break;
                 case 5: b.InsertRange(at, Enumerable.Range(0, rng.Next(1, 32)).Select(_ => (byte)rng.Next(256))); break;
                 case 6:
-                {
-                    int len = Math.Min(rng.Next(1, 256), b.Count - at);
-                    b.InsertRange(rng.Next(b.Count), b.GetRange(at, len));
-                    break;
-                }
+                    {
+                        int len = Math.Min(rng.Next(1, 256), b.Count - at);
+                        b.InsertRange(rng.Next(b.Count), b.GetRange(at, len));
+                        break;
+                    }
                 case 7: b.RemoveRange(at, b.Count - at); break;
                 default: b[at] = b[rng.Next(b.Count)]; break;
             }
@@ -86,13 +86,13 @@ public sealed class Mutator(Random rng)
                 o.Remove(node.GetPropertyName());
                 return root.ToJsonString();
             case 1 when node.Parent is JsonObject:
-            {
-                // A key repeated with another value: only text can say that.
-                var text = root.ToJsonString();
-                var key = $"\"{node.GetPropertyName()}\":";
-                int at = text.IndexOf(key, StringComparison.Ordinal);
-                return at < 0 ? text : text.Insert(at, $"{key}{JsonValues[rng.Next(JsonValues.Length)]},");
-            }
+                {
+                    // A key repeated with another value: only text can say that.
+                    var text = root.ToJsonString();
+                    var key = $"\"{node.GetPropertyName()}\":";
+                    int at = text.IndexOf(key, StringComparison.Ordinal);
+                    return at < 0 ? text : text.Insert(at, $"{key}{JsonValues[rng.Next(JsonValues.Length)]},");
+                }
             case 2:
                 return root.ToJsonString() + (rng.Next(2) == 0 ? "{" : " trailing");
             case 3:

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using MRVS.Backends.Cpu;
-using MRVS.Models.Config;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Fusion;
@@ -8,6 +7,7 @@ using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Models;
 using MRVS.Models.Building;
+using MRVS.Models.Config;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Graph;
@@ -79,8 +79,11 @@ public class GraphFusionTests
         var sum = g.Add(new BinaryOp(BinaryKind.Add), "sum", skip, x);
         g.Tap("out", g.Add(new LayerNormOp(1e-5f), "norm", sum, Weight(g, "g", 8), Weight(g, "b", 8)));
         var feeds =
-            new Dictionary<string, Tensor> { ["x"] = Rand(3, 9, 10, 8),
-                ["windows"] = Rand(window.Windows(3, 9, 10), window.Tokens, 8) };
+            new Dictionary<string, Tensor>
+            {
+                ["x"] = Rand(3, 9, 10, 8),
+                ["windows"] = Rand(window.Windows(3, 9, 10), window.Tokens, 8)
+            };
         var fusion = AssertSameOutputs(g, feeds, "out");
         Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()),
             Is.EqualTo(new[] { $"swin_window_merge({window}, residual)", "layer_norm" }));

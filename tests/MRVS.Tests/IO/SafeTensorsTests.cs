@@ -19,8 +19,14 @@ public class SafeTensorsTests
         using var i = Tensor.FromSpan<long>([7L, -8L], 2);
         using var b = Tensor.FromSpan<byte>([1, 0, 1], 3);
         using var s = Tensor.FromSpan<float>([42f]);
-        SafeTensorsWriter.Write(path, new Dictionary<string, Tensor> { ["f"] = f, ["i"] = i, ["u"] = b, ["scalar"] =
-            s },
+        SafeTensorsWriter.Write(path, new Dictionary<string, Tensor>
+        {
+            ["f"] = f,
+            ["i"] = i,
+            ["u"] = b,
+            ["scalar"] =
+            s
+        },
             new Dictionary<string, string> { ["family"] = "soc" });
         using var r = SafeTensorsFile.Open(path);
         Assert.That(r.Metadata["family"], Is.EqualTo("soc"));

@@ -185,7 +185,7 @@ public class TorchCheckpointTests
     {
         var path = Path.Combine(_dir, "other.zip");
         using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
-            using (var s = zip.CreateEntry("archive/version").Open()) s.Write("3\n"u8);
+        using (var s = zip.CreateEntry("archive/version").Open()) s.Write("3\n"u8);
         Assert.That(OpenError(path), Does.Contain("no '<archive>/data.pkl' entry").And.Contain("'archive/version'"));
     }
 

@@ -43,8 +43,11 @@ public class MaskModuleTests
         using var outputs = SafeTensorsFile.Open(Fixtures.File(fixture, "outputs.safetensors"));
         using var inputs = SafeTensorsFile.Open(Fixtures.File(fixture, "inputs.safetensors"));
         using var post = SafeTensorsFile.Open(Fixtures.File(fixture, "postprocess.safetensors"));
-        (int, int) Size(string n) { using var s = inputs.Get(n); var v = s.Span<long>(); return ((int)v[^2],
-            (int)v[^1]); }
+        (int, int) Size(string n)
+        {
+            using var s = inputs.Get(n); var v = s.Span<long>(); return ((int)v[^2],
+            (int)v[^1]);
+        }
         var decision = OpRunner.Run(new ReferredQueryOp(), outputs.Get("out.pred_cls"));
         var result = ReferYoutubeVosPostProcess.Run(outputs.Get("out.pred_cls"), outputs.Get("out.pred_masks"),
             decision,

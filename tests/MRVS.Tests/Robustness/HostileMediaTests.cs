@@ -64,7 +64,8 @@ public class HostileMediaTests
         AssertRefusedSmall(gif, "huge.gif", "65535x65535", "MaxFramePixels");
     }
 
-    /// <summary>Segmenting <paramref name="input"/> fails naming it, writes nothing and stays small in memory.</summary>
+    /// <summary>Segmenting <paramref name="input"/> fails naming it, writes nothing and stays small in
+    /// memory.</summary>
     private void AssertRefusedSmall(string input, params string[] mentions)
     {
         Mrvs.Result r = default;

@@ -139,7 +139,8 @@ public class HostileModelTests
         Assert.That(peak, Is.LessThan(500 * PeakMemory.MiB), "peak memory");
     }
 
-    /// <summary>Found by the fuzz suite: fields each in range that no model can be built with; the config is named.</summary>
+    /// <summary>Found by the fuzz suite: fields each in range that no model can be built with; the config is
+    /// named.</summary>
     [Test]
     public void ConfigThatCannotBeBuiltIsNamed()
     {
@@ -148,7 +149,8 @@ public class HostileModelTests
         Mrvs.AssertFailure(Info(folder), "config.json", "patch_size");
     }
 
-    /// <summary>Found by the fuzz suite: an index buffer pointing outside its table; the weights file is named.</summary>
+    /// <summary>Found by the fuzz suite: an index buffer pointing outside its table; the weights file is
+    /// named.</summary>
     [Test]
     public void IndexBufferOutsideItsTableIsNamed()
     {
@@ -245,7 +247,8 @@ public class HostileModelTests
         // 65536^4 = 2^64 elements wrap to 0 in 64-bit arithmetic: the header would pass as an empty tensor.
         var header = Encoding.UTF8.GetBytes(
             "{\"x\":{\"dtype\":\"F32\",\"shape\":[65536,65536,65536,65536],\"data_offsets\":[0,0]}}");
-        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"), weights: HostileFiles.SafeTensors(header, []));
+        var folder = HostileFiles.ModelFolder(Path.Combine(_dir, "model"),
+            weights: HostileFiles.SafeTensors(header, []));
         Mrvs.AssertFailure(Info(folder), "model.safetensors", "'x'");
     }
 

@@ -56,8 +56,12 @@ public static class Mrvs
     /// </summary>
     public static Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true,
-            UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false
+        };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mrvs.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         return Process.Start(info)!;

@@ -20,8 +20,11 @@ public static class PeakMemory
             GC.Collect();
         }
         try { File.WriteAllText("/proc/self/clear_refs", "5"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Assert.Ignore(
-            $"cannot reset the peak RSS: {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Assert.Ignore(
+            $"cannot reset the peak RSS: {e.Message}");
+        }
         long start = Kb("VmRSS");
         work();
         return (Kb("VmHWM") - start) * 1024;

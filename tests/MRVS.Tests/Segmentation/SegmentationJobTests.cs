@@ -1,5 +1,5 @@
-using MRVS.Pipeline;
 using System.Text.Json;
+using MRVS.Pipeline;
 using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
 using MRVS.Pipeline.Segmentation;
@@ -19,8 +19,12 @@ public class SegmentationJobTests
     private SegmentationJobOptions Job(string input, string output, int clip = 2) =>
         new(_model.Path, "the red ball", [input], output)
         {
-            Segmenter = new SegmenterOptions { Backend = Backend.Cpu, ClipLength = clip,
-                Resize = new EvalResizeRule(48, 64) },
+            Segmenter = new SegmenterOptions
+            {
+                Backend = Backend.Cpu,
+                ClipLength = clip,
+                Resize = new EvalResizeRule(48, 64)
+            },
         };
 
     private string Gif(int frames)

@@ -1,6 +1,6 @@
-using MRVS.Pipeline.ImageSharp;
-using MRVS.Pipeline;
 using MRVS.Core.IO;
+using MRVS.Pipeline;
+using MRVS.Pipeline.ImageSharp;
 using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
 using MRVS.Pipeline.Segmentation;

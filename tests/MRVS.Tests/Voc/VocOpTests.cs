@@ -2,9 +2,8 @@ using MRVS.Backends.Cpu.Ops;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
-using static MRVS.Tests.Support.OpRunner;
-
 using MRVS.Tests.Support;
+using static MRVS.Tests.Support.OpRunner;
 
 namespace MRVS.Tests.Voc;
 

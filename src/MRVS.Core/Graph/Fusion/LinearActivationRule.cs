@@ -23,8 +23,14 @@ public sealed class LinearActivationRule : IFusionRule
             _ => Activation.None,
         };
         if (activation == Activation.None) return null;
-        if (context.Absorbable<LinearOp>(inputs[0]) is not { Op: LinearOp { Activation: Activation.None,
-            HasResidual: false } } linear) return null;
+        if (context.Absorbable<LinearOp>(inputs[0]) is not
+            {
+                Op: LinearOp
+                {
+                    Activation: Activation.None,
+                    HasResidual: false
+                }
+            } linear) return null;
         return new FusedNode(new LinearOp(activation), linear.Inputs);
     }
 }

@@ -4,8 +4,10 @@ namespace MRVS.Core.Graph.Ops;
 
 /// <summary>
 /// CondInst-style dynamic mask head with relative coordinates, per frame t and query q:
-/// input channels = [mask features of frame t (C), ref_x·ImageWidth − (Stride·j + Stride/2), ref_y·ImageHeight − (Stride·i + Stride/2)],
-/// then <c>Layers</c> per-query 1×1 convs (ReLU between) whose weights and biases come from the query's parameter vector,
+/// input channels = [mask features of frame t (C), ref_x·ImageWidth − (Stride·j + Stride/2), ref_y·ImageHeight −
+/// (Stride·i + Stride/2)],
+/// then <c>Layers</c> per-query 1×1 convs (ReLU between) whose weights and biases come from the query's parameter
+/// vector,
 /// split as [w0, w1, …, b0, b1, …] with each weight block out-major. Inputs: features [T, C, h, w], params [T, Q, P],
 /// reference (cx, cy) [T, Q, 2]. Output: mask logits [T, Q, h, w]. Limits (the CUDA kernel's register-resident
 /// activations and grid): C + 2 and the hidden width at most <see cref="MaxWidth"/>, T·Q at most 65535.
@@ -41,8 +43,10 @@ public sealed class DynamicMaskHeadOp(int channels, int layers, int imageHeight,
             $"reference points are {r}, expected [{p[0]}, {p[1]}, 2]");
         Expect(Layers >= 1, $"{Layers} dynamic conv layers");
         Expect(f[1] + 2 <= MaxWidth && Channels <= MaxWidth,
-            $"{f[1]} mask feature channels + 2 coordinates and {Channels} hidden channels, the kernel takes at most {MaxWidth} each");
-        Expect((long)p[0] * p[1] <= 65535, $"{p[0]} frames × {p[1]} queries, the kernel takes at most 65535 (frame, query) pairs");
+            $"{f[1]} mask feature channels + 2 coordinates and {Channels} hidden channels, the kernel takes at most " +
+                $"{MaxWidth} each");
+        Expect((long)p[0] * p[1] <= 65535,
+            $"{p[0]} frames × {p[1]} queries, the kernel takes at most 65535 (frame, query) pairs");
         int need = ParamCount(f[1] + 2);
         Expect(p[2] == need,
             $"{p[2]} dynamic parameters per query, but {f[1]} feature channels + 2 coordinates with {Layers} layers "

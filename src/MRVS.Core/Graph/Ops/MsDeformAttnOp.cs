@@ -13,7 +13,8 @@ namespace MRVS.Core.Graph.Ops;
 /// <item>fused (4 inputs, what MSDeformAttn builds): the sampling_offsets linear [N, Lq, M·L·P·2], the
 /// attention_weights linear [N, Lq, M·L·P] and the reference points [N, Lq, L, 2 | 4]. The weights are the softmax
 /// of each head's L·P logits; a location is ref + offset / (W_l, H_l) for 2-d references and
-/// ref.xy + offset / P · ref.wh · 0.5 for 4-d boxes (upstream's float32 order), so neither tensor is materialised.</item>
+/// ref.xy + offset / P · ref.wh · 0.5 for 4-d boxes (upstream's float32 order), so neither tensor is
+/// materialised.</item>
 /// </list>
 /// Limit (the CUDA kernel's: a block of 128 threads, 4 channels each, per (query, head)): head dim at most
 /// <see cref="MaxHeadDim"/>.
@@ -25,7 +26,8 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
     public int[][] LevelShapes { get; } = levelShapes;
     public override string Kind => "ms_deform_attn";
 
-    /// <summary>True for the fused form (offsets, logits and reference points in place of locations and weights).</summary>
+    /// <summary>True for the fused form (offsets, logits and reference points in place of locations and
+    /// weights).</summary>
     public static bool IsFused(int inputCount) => inputCount == 4;
 
     /// <summary>Offset of each level in the flattened sequence (level_start_index) for level shapes (h, w).</summary>
@@ -46,26 +48,31 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
         var v = inputs[0];
         int levels = LevelShapes.Length, s = LevelShapes.Sum(x => x[0] * x[1]);
         string shapes = string.Join(" + ", LevelShapes.Select(x => $"{x[0]}×{x[1]}"));
-        Expect(v.DType == DType.F32 && v.Rank == 4 && v[1] == s, $"value is {v}, expected F32[N, {s}, M, D] (levels {shapes})");
+        Expect(v.DType == DType.F32 && v.Rank == 4 && v[1] == s,
+            $"value is {v}, expected F32[N, {s}, M, D] (levels {shapes})");
         Expect(levels >= 1, "no feature levels");
         Expect(v[3] is >= 1 and <= MaxHeadDim, $"head dim {v[3]}, the kernel takes 1 to {MaxHeadDim}");
         int n = v[0], m = v[2], lq;
         if (IsFused(inputs.Count))
         {
             var (off, logits, r) = (inputs[1], inputs[2], inputs[3]);
-            Expect(logits.DType == DType.F32 && logits.Rank == 3 && logits[0] == n && logits[2] % (m * levels) == 0 && logits[2] > 0,
+            Expect(logits.DType == DType.F32 && logits.Rank == 3 && logits[0] == n && logits[2] % (m * levels) == 0
+                && logits[2] > 0,
                 $"attention logits are {logits}, expected F32[{n}, Lq, {m}·{levels}·P] (heads · levels · points)");
             lq = logits[1];
             int points = logits[2] / (m * levels);
             Expect(off.DType == DType.F32 && off.Rank == 3 && off[0] == n && off[1] == lq && off[2] == 2 * logits[2],
-                $"sampling offsets are {off}, expected F32[{n}, {lq}, {2 * logits[2]}] ({m} heads · {levels} levels · {points} points · 2)");
-            Expect(r.DType == DType.F32 && r.Rank == 4 && r[0] == n && r[1] == lq && r[2] == levels && (r[3] == 2 || r[3] == 4),
+                $"sampling offsets are {off}, expected F32[{n}, {lq}, {2 * logits[2]}] ({m} heads · {levels} levels " +
+                    $"· {points} points · 2)");
+            Expect(r.DType == DType.F32 && r.Rank == 4 && r[0] == n && r[1] == lq && r[2] == levels
+                && (r[3] == 2 || r[3] == 4),
                 $"reference points are {r}, expected F32[{n}, {lq}, {levels}, 2 or 4]");
         }
         else
         {
             var (loc, w) = (inputs[1], inputs[2]);
-            Expect(loc.DType == DType.F32 && loc.Rank == 6 && loc[0] == n && loc[2] == m && loc[3] == levels && loc[5] == 2,
+            Expect(loc.DType == DType.F32 && loc.Rank == 6 && loc[0] == n && loc[2] == m && loc[3] == levels
+                && loc[5] == 2,
                 $"sampling locations are {loc}, expected [{n}, Lq, {m}, {levels}, P, 2]");
             Expect(w.DType == DType.F32 && w.Rank == 5 && Enumerable.Range(0, 5).All(i => w[i] == loc[i]),
                 $"attention weights are {w}, expected {Shape.Format(loc.Shape[..5])}");

@@ -115,19 +115,19 @@ internal sealed class SafeUnpickler
             case PickleOpcode.LongBinGet: Push(MemoGet(BinaryPrimitives.ReadUInt32LittleEndian(Read(4)))); break;
             case PickleOpcode.Global: { var module = ReadLine(); Push(_resolver.Global(module, ReadLine())); break; }
             case PickleOpcode.StackGlobal:
-            {
-                var name = Pop() as string ?? throw Fail("the global's name is not a string");
-                var module = Pop() as string ?? throw Fail("the global's module is not a string");
-                Push(_resolver.Global(module, name));
-                break;
-            }
+                {
+                    var name = Pop() as string ?? throw Fail("the global's name is not a string");
+                    var module = Pop() as string ?? throw Fail("the global's module is not a string");
+                    Push(_resolver.Global(module, name));
+                    break;
+                }
             case PickleOpcode.Reduce:
             case PickleOpcode.NewObj:
-            {
-                var args = Pop() as object?[] ?? throw Fail("the arguments are not a tuple");
-                Push(_resolver.Call(Pop(), args));
-                break;
-            }
+                {
+                    var args = Pop() as object?[] ?? throw Fail("the arguments are not a tuple");
+                    Push(_resolver.Call(Pop(), args));
+                    break;
+                }
             case PickleOpcode.Build: { var state = Pop(); Build(Peek(), state); break; }
             case PickleOpcode.BinPersId: Push(_resolver.PersistentLoad(Pop())); break;
             default:

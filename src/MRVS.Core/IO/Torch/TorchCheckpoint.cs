@@ -172,8 +172,11 @@ public sealed unsafe class TorchCheckpoint : IDisposable
         var storage = r.Storage;
         long last;
         try { last = r.LastElement; }
-        catch (OverflowException) { throw Fail($"{what}: size {Format(r.Size)} and stride {Format(r.Stride)} " +
-            $"overflow 64-bit offsets"); }
+        catch (OverflowException)
+        {
+            throw Fail($"{what}: size {Format(r.Size)} and stride {Format(r.Stride)} " +
+            $"overflow 64-bit offsets");
+        }
         if (last >= storage.Numel)
             throw Fail($"{what}: offset {r.Offset}, size {Format(r.Size)}, stride {Format(r.Stride)} reach element " +
                 $"{last} " +

@@ -5,7 +5,8 @@
 // never synchronise are exported as independent, so both ways the emulation runs blocks are covered.
 #include "mrvs_cuda.h"
 
-// Launch: any grid and block. out[4 · global thread]: blockIdx, threadIdx, blockDim, gridDim, each packed x | y << 8 | z << 16.
+// Launch: any grid and block. out[4 · global thread]: blockIdx, threadIdx, blockDim, gridDim, each packed x | y << 8 |
+// z << 16.
 extern "C" __global__ void test_indices(unsigned int* out)
 {
     const unsigned int block = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
@@ -18,7 +19,8 @@ extern "C" __global__ void test_indices(unsigned int* out)
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(test_indices)
 
-// Launch: grid (1), block (n), n a multiple of 32. in [n], 0 ≤ in < 2^18 (warp sums exact in float); out [10, n]: the shuffles below, in order.
+// Launch: grid (1), block (n), n a multiple of 32. in [n], 0 ≤ in < 2^18 (warp sums exact in float); out [10, n]: the
+// shuffles below, in order.
 extern "C" __global__ void test_shuffles(const int* in, int* out)
 {
     const int t = threadIdx.x, n = blockDim.x, lane = t % 32, v = in[t];
