@@ -99,16 +99,21 @@ public class FuzzTests
         if (r.Code != 2) { stats.Crashes++; return $"exit {r.Code}: {r.Stderr}"; }
         stats.Refused++;
         if (stats.Samples.Count < 3 && r.StderrLines.Length > 0) stats.Samples.Add(r.StderrLines[0]);
-        if (Directory.Exists(Path.Combine(dir,
-            "out"))) { stats.Partial++; return "a failed run left its output folder"; }
+        if (Directory.Exists(Path.Combine(dir, "out")))
+        {
+            stats.Partial++;
+            return "a failed run left its output folder";
+        }
         if (r.StderrLines.Length != 1)
         {
-            stats.BadMessages++; return $"{r.StderrLines.Length} lines on stderr: " +
-            $"{r.Stderr}";
+            stats.BadMessages++;
+            return $"{r.StderrLines.Length} lines on stderr: {r.Stderr}";
         }
         var line = r.StderrLines[0];
-        // Named: the message points at the input (its file or folder) or a frame of it.
-        bool named = line.Contains(dir, StringComparison.Ordinal) || line.Contains("frame '", StringComparison.Ordinal);
+        // Named: the message points at the input (its file or folder) or at frames of it.
+        bool named = line.Contains(dir, StringComparison.Ordinal)
+            || line.Contains("frame '", StringComparison.Ordinal)
+            || line.Contains("frames '", StringComparison.Ordinal);
         if (!line.StartsWith("mrvs: ", StringComparison.Ordinal) || line.Length > 2100 || line.Any(char.IsControl)
             || !named
             || DotNetText.Any(t => line.Contains(t, StringComparison.Ordinal)))

@@ -1,3 +1,4 @@
+using MRVS.Pipeline.Media;
 using MRVS.Pipeline.Preprocessing;
 
 namespace MRVS.Tests.Preprocessing;
@@ -44,7 +45,7 @@ public class EvalResizeRuleTests
     [Test]
     public void ExtremeAspectRatioIsAClearError()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Ytvos.OutputSize(5000, 2))!;
+        var e = Assert.Throws<MediaException>(() => Ytvos.OutputSize(5000, 2))!;
         Assert.That(e.Message, Does.Contain("5000x2"));
     }
 }
