@@ -1,7 +1,9 @@
 // linear: the epilogue of a Linear after the GEMM (cuBLAS, or the CPU GEMM in emulation): y = act(y + bias) + residual
 // in place, bias broadcast over rows. Layout: y and residual [rows, n], bias [n]; bias and residual may be null.
 // act: 0 none, 1 relu, 2 gelu (erf), 3 sigmoid, 4 tanh (MRVS.Core.Graph.Ops.Activation). The residual comes from the
-// graph fusion pass (a Linear followed by an add), added last as the separate add did.
+// graph fusion pass (a Linear followed by an add), added last as the separate add did. Only for the forms the GEMM's
+// own epilogue (cuBLASLt) cannot apply, chosen in src/MRVS.Backends.Cuda/Ops/Linear.cs: the exact erf GELU
+// (cuBLASLt's is the tanh approximation), sigmoid, tanh, and an activation followed by a residual.
 // Launch: grid (ceil(rows*n / 256)), block (256), one element per thread.
 #include "mrvs_cuda.h"
 

@@ -9,9 +9,10 @@ namespace MRVS.Backends.Cuda.Emulation;
 
 /// <summary>
 /// The `cuda-emu` device: kernels from libmrvs_kernels_emu.so (built by CMakeLists.txt from the same .cu files), host
-/// memory as device memory, the CPU GEMM for cuBLAS. Work runs when it is queued, so the stream is always idle;
-/// while capturing, kernel launches, GEMMs, fills and device copies are recorded instead (with copies of their
-/// arguments) for replay, and what CUDA forbids during a capture (allocating, host copies, waiting) throws.
+/// memory as device memory, the CPU GEMM for cuBLAS and cuBLASLt (with the epilogue in cuBLASLt's order). Work runs
+/// when it is queued, so the stream is always idle; while capturing, kernel launches, GEMMs, fills and device copies
+/// are recorded instead (with copies of their arguments) for replay, and what CUDA forbids during a capture
+/// (allocating, host copies, waiting) throws.
 /// The library is found through MRVS_KERNELS_EMU, next to the application, or in build/emu of the source tree above it.
 /// With counters, the same kernels instrumented (libmrvs_kernels_emu_counters.so, MRVS_KERNELS_EMU_COUNTERS) run
 /// instead and every launch, GEMM and copy is counted (<see cref="Counters"/>); results are the same, only slower.
@@ -135,23 +136,29 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
 
     public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
         long strideB, long strideC,
-        DType inputs = DType.F32, DType output = DType.F32)
+        DType inputs = DType.F32, DType output = DType.F32, GemmEpilogue epilogue = default)
     {
-        GemmTypes.Check(inputs, output);
-        Run(() => EmulatedGemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, inputs, output));
-        if (_capturing is null) Counters?.CountGemm(m, n, k, batch, strideB, inputs, output);
+        GemmTypes.Check(inputs, output, epilogue);
+        Run(() => EmulatedGemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, inputs, output,
+            epilogue));
+        if (_capturing is null) Counters?.CountGemm(m, n, k, batch, strideB, inputs, output, epilogue);
     }
 
     private static void EmulatedGemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha,
         int batch, long strideA, long strideB, long strideC,
-        DType inputs, DType output)
+        DType inputs, DType output, GemmEpilogue epilogue)
     {
         for (int i = 0; i < batch; i++)
         {
+            float* ci = (float*)c + i * strideC;
+            // In place (the residual is C) the product goes to a buffer first, as the GPU holds it in registers.
+            float[]? product = epilogue.Residual == c ? new float[(long)m * n] : null;
             if (inputs == DType.F32)
             {
-                Cpu.Gemm.Run((float*)a + i * strideA, (float*)b + i * strideB, (float*)c + i * strideC, m, n, k,
-                    transposeB, alpha);
+                fixed (float* p = product)
+                    Cpu.Gemm.Run((float*)a + i * strideA, (float*)b + i * strideB, p == null ? ci : p, m, n, k,
+                        transposeB, alpha);
+                if (!epilogue.IsEmpty) ApplyEpilogue(epilogue, product, ci, m, n, i * strideC);
                 continue;
             }
             // Reduced-precision inputs are widened exactly, so the float32 GEMM accumulates what cuBLAS's compute type
@@ -161,10 +168,27 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
             var wc = new float[(long)m * n];
             fixed (float* pa = wa, pb = wb, pc = wc)
                 Cpu.Gemm.Run(pa, pb, pc, m, n, k, transposeB, alpha);
-            if (output == DType.F32) wc.CopyTo(new Span<float>((float*)c + i * strideC, wc.Length));
+            if (output == DType.F32) ApplyEpilogue(epilogue, wc, ci, m, n, i * strideC);
             else
                 for (int j = 0; j < wc.Length; j++) ((ushort*)c)[i * strideC + j] =
                     ReducedPrecision.Narrow(wc[j], output);
+        }
+    }
+
+    /// <summary>
+    /// C = relu?((product + residual) + bias[column]) in cuBLASLt's order (<see cref="GemmEpilogue"/>), element by
+    /// element, each sum rounded to float32; <paramref name="product"/> null means the product is in C already.
+    /// </summary>
+    private static void ApplyEpilogue(GemmEpilogue epilogue, float[]? product, float* c, int m, int n, long offset)
+    {
+        float* bias = (float*)epilogue.Bias, residual = epilogue.Residual == 0 ? null : (float*)epilogue.Residual
+            + offset;
+        for (long j = 0, count = (long)m * n; j < count; j++)
+        {
+            float v = product is null ? c[j] : product[j];
+            if (residual != null) v += residual[j];
+            if (bias != null) v += bias[j % n];
+            c[j] = epilogue.Relu && !(v > 0f) ? 0f : v;
         }
     }
 

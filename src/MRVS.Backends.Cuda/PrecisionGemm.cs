@@ -31,21 +31,22 @@ public sealed class PrecisionGemm : IDisposable
     /// <summary>The element type the GEMMs read: F32, F16 or BF16.</summary>
     public DType Operands { get; }
 
-    /// <summary>Row-major C[b] = alpha · A[b] · op(B[b]) over float32 A, B and C, as <see
-    /// cref="IGpuDevice.Gemm"/>.</summary>
+    /// <summary>Row-major C[b] = epilogue(alpha · A[b] · op(B[b])) over float32 A, B and C, as <see
+    /// cref="IGpuDevice.Gemm"/>; the epilogue's bias and residual stay float32 whatever the operands.</summary>
     public void Run(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
-        long strideB, long strideC)
+        long strideB, long strideC, GemmEpilogue epilogue = default)
     {
         if (Operands == DType.F32)
         {
-            _device.Gemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC);
+            _device.Gemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, epilogue: epilogue);
             return;
         }
         long aElements = (batch - 1) * strideA + (long)m * k, bElements = (batch - 1) * strideB + (long)k * n;
         long needed = ScratchBytes(a, aElements) + ScratchBytes(b, bElements);
         nint next = needed == 0 ? 0 : Scratch(needed);
         nint ha = Narrowed(a, aElements, ref next), hb = Narrowed(b, bElements, ref next);
-        _device.Gemm(ha, hb, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, Operands, DType.F32);
+        _device.Gemm(ha, hb, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, Operands, DType.F32,
+            epilogue);
     }
 
     /// <summary>Launches cast_narrow: <paramref name="count"/> floats at <paramref name="source"/> to 16-bit <paramref

@@ -8,8 +8,8 @@ namespace MRVS.Backends.Cuda.Devices;
 /// An NVIDIA GPU through the driver API: the primary context of device 0 and one non-blocking stream for all work,
 /// usable from any thread (one at a time); kernels compiled by NVRTC for the device (a CUBIN for sm_XX where NVRTC
 /// knows the architecture and emits CUBINs, else PTX that the driver compiles at load) and loaded once per file;
-/// cuBLAS for GEMMs (no TF32 unless asked) with a workspace of its own, so that captured GEMMs allocate nothing.
-/// Every call is checked.
+/// cuBLAS for GEMMs (no TF32 unless asked) with a workspace of its own, so that captured GEMMs allocate nothing, and
+/// cuBLASLt for GEMMs with an epilogue (<see cref="CublasLtGemm"/>, sharing that workspace). Every call is checked.
 /// </summary>
 public sealed unsafe class CudaDevice : IGpuDevice
 {
@@ -20,14 +20,15 @@ public sealed unsafe class CudaDevice : IGpuDevice
     private readonly nint _stream;
     private readonly nint _cublas;
     private readonly nint _cublasWorkspace;
+    private readonly CublasLtGemm _cublasLt;
     private readonly string _versions;
     private readonly int _sharedOptinLimit;
     private readonly bool _fmad;
     private readonly Dictionary<string, nint> _modules = [];
     private readonly Dictionary<string, KernelFunction> _functions = [];
 
-    /// <summary>The context, stream, cuBLAS workspace and handle, released newest first by Dispose or by a constructor
-    /// that fails partway.</summary>
+    /// <summary>The context, stream, cuBLAS workspace, cuBLAS and cuBLASLt handles, released newest first by Dispose or
+    /// by a constructor that fails partway.</summary>
     private readonly ReleaseStack _resources = new();
     private bool _disposed;
 
@@ -43,7 +44,8 @@ public sealed unsafe class CudaDevice : IGpuDevice
     /// <param name="fmad">
     /// NVRTC's --fmad: false rounds every multiply and add, as the emulation does (<see cref="KernelCompiler"/>).
     /// </param>
-    /// <exception cref="CudaUnavailableException">no driver, NVRTC or cuBLAS library, or no usable device.</exception>
+    /// <exception cref="CudaUnavailableException">no driver, NVRTC, cuBLAS or cuBLASLt library, or no usable
+    /// device.</exception>
     public CudaDevice(bool allowTf32 = false, bool fmad = true)
     {
         _fmad = fmad;
@@ -51,6 +53,7 @@ public sealed unsafe class CudaDevice : IGpuDevice
         NativeLibraries.Require(NativeLibraries.Cuda);
         NativeLibraries.Require(NativeLibraries.Nvrtc);
         NativeLibraries.Require(NativeLibraries.Cublas);
+        NativeLibraries.Require(NativeLibraries.CublasLt);
         // A driver library without a usable GPU (CUDA_ERROR_NO_DEVICE in a container, a missing kernel module) leaves
         // the CPU.
         int init = CudaDriver.Init(0);
@@ -112,6 +115,8 @@ public sealed unsafe class CudaDevice : IGpuDevice
             int math = (allowTf32 ? Cublas.Tf32TensorOpMath : Cublas.DefaultMath)
                 | Cublas.DisallowReducedPrecisionReduction;
             Cublas.Check(Cublas.SetMathMode(_cublas, math), "cublasSetMathMode", "choosing the math mode");
+            _cublasLt = new CublasLtGemm(_stream, _cublasWorkspace, workspaceBytes, allowTf32);
+            _resources.Push(_cublasLt.Dispose);
         }
         catch
         {
@@ -250,15 +255,22 @@ public sealed unsafe class CudaDevice : IGpuDevice
         return _modules[file] = module;
     }
 
-    /// <summary>Row-major GEMM as the column-major C^T = op(B)^T · A^T.</summary>
+    /// <summary>Row-major GEMM as the column-major C^T = op(B)^T · A^T: cuBLAS, or cuBLASLt with an
+    /// epilogue.</summary>
     public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
         long strideB, long strideC,
-        DType inputs = DType.F32, DType output = DType.F32)
+        DType inputs = DType.F32, DType output = DType.F32, GemmEpilogue epilogue = default)
     {
-        GemmTypes.Check(inputs, output);
+        GemmTypes.Check(inputs, output, epilogue);
         MakeCurrent();
+        string what = $"GEMM {m}x{n}x{k} (batch {batch}, {inputs} → {output}, epilogue {epilogue})";
+        if (!epilogue.IsEmpty)
+        {
+            _cublasLt.Run(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, inputs, epilogue,
+                what);
+            return;
+        }
         int opB = transposeB ? Cublas.OpT : Cublas.OpN, ldb = transposeB ? k : n;
-        string what = $"GEMM {m}x{n}x{k} (batch {batch}, {inputs} → {output})";
         if (inputs == DType.F32)
         {
             Cublas.Check(Cublas.SgemmStridedBatched(_cublas, opB, Cublas.OpN, n, m, k, alpha, b, ldb, strideB, a, k,
@@ -320,8 +332,8 @@ public sealed unsafe class CudaDevice : IGpuDevice
         CudaDriver.Check(CudaDriver.StreamSynchronize(_stream), "cuStreamSynchronize", "waiting for the GPU");
     }
 
-    /// <summary>Waits for queued work, then unloads the modules and releases cuBLAS, its workspace, the stream and the
-    /// context; every step runs even if one fails.</summary>
+    /// <summary>Waits for queued work, then unloads the modules and releases cuBLASLt, cuBLAS, their workspace, the
+    /// stream and the context; every step runs even if one fails.</summary>
     public void Dispose()
     {
         if (_disposed) return;

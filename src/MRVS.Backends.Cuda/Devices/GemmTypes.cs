@@ -3,11 +3,13 @@ using MRVS.Core.Tensors;
 namespace MRVS.Backends.Cuda.Devices;
 
 /// <summary>The element types <see cref="IGpuDevice.Gemm"/> takes: F32 → F32, or F16 / BF16 inputs → F32 or the inputs'
-/// type.</summary>
+/// type; an epilogue only into F32.</summary>
 public static class GemmTypes
 {
-    public static void Check(DType inputs, DType output)
+    public static void Check(DType inputs, DType output, GemmEpilogue epilogue = default)
     {
+        if (!epilogue.IsEmpty && output != DType.F32)
+            throw new NotSupportedException($"GEMM into {output} with an epilogue ({epilogue}): only into F32");
         bool supported = inputs switch
         {
             DType.F32 => output == DType.F32,

@@ -31,15 +31,15 @@ public interface IGpuDevice : IDisposable
     void Launch(string kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args);
 
     /// <summary>
-    /// Row-major C[b] = alpha · A[b] · op(B[b]) for b in [0, batch): A [M, K], B [K, N] or [N, K] (transposeB), C [M,
-    /// N];
-    /// strides in elements (0 shares B). A and B are both <paramref name="inputs"/> (F32, F16 or BF16), C is
-    /// <paramref name="output"/> (F32, or the inputs' type); accumulation is float32, TF32 only if the device was asked
-    /// for it.
+    /// Row-major C[b] = epilogue(alpha · A[b] · op(B[b])) for b in [0, batch): A [M, K], B [K, N] or [N, K]
+    /// (transposeB), C [M, N]; strides in elements (0 shares B). A and B are both <paramref name="inputs"/> (F32, F16
+    /// or BF16), C is <paramref name="output"/> (F32, or the inputs' type); accumulation is float32, TF32 only if the
+    /// device was asked for it. A non-empty <paramref name="epilogue"/> (bias, residual, ReLU, in its order) is applied
+    /// by the GEMM itself, with a float32 C only.
     /// </summary>
     void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
         long strideB, long strideC,
-        DType inputs = DType.F32, DType output = DType.F32);
+        DType inputs = DType.F32, DType output = DType.F32, GemmEpilogue epilogue = default);
 
     /// <summary>Marks the point in the stream after the work queued so far; its time is known once the device reaches
     /// it.</summary>

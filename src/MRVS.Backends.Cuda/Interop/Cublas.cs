@@ -18,6 +18,10 @@ internal static partial class Cublas
     public const int ComputeF32 = 68;
     public const int GemmDefault = -1;
 
+    /// <summary>CUBLAS_STATUS_NOT_SUPPORTED: also what a cuBLASLt heuristic that found no algorithm is reported
+    /// as.</summary>
+    public const int StatusNotSupported = 15;
+
     [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasCreate_v2")]
     public static partial int Create(out nint handle);
     [LibraryImport(NativeLibraries.Cublas, EntryPoint = "cublasDestroy_v2")]
@@ -63,7 +67,7 @@ internal static partial class Cublas
         11 => "CUBLAS_STATUS_MAPPING_ERROR",
         13 => "CUBLAS_STATUS_EXECUTION_FAILED",
         14 => "CUBLAS_STATUS_INTERNAL_ERROR",
-        15 => "CUBLAS_STATUS_NOT_SUPPORTED",
+        StatusNotSupported => "CUBLAS_STATUS_NOT_SUPPORTED",
         16 => "CUBLAS_STATUS_LICENSE_ERROR",
         _ => "CUBLAS_STATUS_UNKNOWN",
     };

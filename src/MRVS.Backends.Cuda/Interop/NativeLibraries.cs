@@ -4,20 +4,22 @@ using System.Runtime.InteropServices;
 namespace MRVS.Backends.Cuda.Interop;
 
 /// <summary>
-/// Resolves the library names used by the LibraryImport declarations ("cuda", "nvrtc", "cublas") to the first
-/// versioned shared object found (CUDA 13, 12, then 11) on the loader's path, then for the toolkit's libraries in
-/// lib64 of $CUDA_HOME, $CUDA_PATH or /usr/local/cuda (where NVIDIA's installer puts them without adding them to the
-/// loader's path); or to the path in MRVS_LIBCUDA / MRVS_LIBNVRTC / MRVS_LIBCUBLAS.
+/// Resolves the library names used by the LibraryImport declarations ("cuda", "nvrtc", "cublas", "cublasLt") to the
+/// first versioned shared object found (CUDA 13, 12, then 11) on the loader's path, then for the toolkit's libraries
+/// in lib64 of $CUDA_HOME, $CUDA_PATH or /usr/local/cuda (where NVIDIA's installer puts them without adding them to
+/// the loader's path); or to the path in MRVS_LIBCUDA / MRVS_LIBNVRTC / MRVS_LIBCUBLAS / MRVS_LIBCUBLASLT.
 /// </summary>
 public static class NativeLibraries
 {
-    public const string Cuda = "cuda", Nvrtc = "nvrtc", Cublas = "cublas";
+    public const string Cuda = "cuda", Nvrtc = "nvrtc", Cublas = "cublas", CublasLt = "cublasLt";
 
     private static readonly Dictionary<string, (string Env, string[] Names)> Candidates = new()
     {
         [Cuda] = ("MRVS_LIBCUDA", ["libcuda.so.1", "libcuda.so"]),
         [Nvrtc] = ("MRVS_LIBNVRTC", ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so"]),
         [Cublas] = ("MRVS_LIBCUBLAS", ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"]),
+        [CublasLt] = ("MRVS_LIBCUBLASLT",
+            ["libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11", "libcublasLt.so"]),
     };
 
     private static readonly Dictionary<string, nint> Loaded = [];

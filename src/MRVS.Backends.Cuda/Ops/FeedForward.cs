@@ -4,9 +4,10 @@ using MRVS.Core.Graph.Ops;
 namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
-/// <see cref="FeedForwardOp"/> on the device: both Linears (GEMM, then kernels/linear.cu for bias, activation and
-/// residual) block of rows by block of rows, the hidden activations in a per-op scratch of at most
-/// <see cref="ScratchFloats"/> floats instead of a full-size intermediate.
+/// <see cref="FeedForwardOp"/> on the device: both Linears as <see cref="Linear.Rows"/> runs them (the second's bias
+/// and residual in its GEMM's epilogue, the first's bias and ReLU too, a GELU in kernels/linear.cu) block of rows by
+/// block of rows, the hidden activations in a per-op scratch of at most <see cref="ScratchFloats"/> floats instead of
+/// a full-size intermediate.
 /// </summary>
 public sealed class FeedForward : CudaKernel<FeedForwardOp>
 {

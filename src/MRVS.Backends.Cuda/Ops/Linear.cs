@@ -6,8 +6,9 @@ using static MRVS.Backends.Cuda.KernelLaunches;
 namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
-/// <see cref="LinearOp"/> on the device: the GEMM y = x·Wᵀ in the backend's precision, then kernels/linear.cu adds
-/// the bias, the activation and the residual (one thread per element) when there is any.
+/// <see cref="LinearOp"/> on the device: the GEMM y = x·Wᵀ in the backend's precision with the bias, ReLU and residual
+/// in its epilogue (<see cref="GemmEpilogue"/>, cuBLASLt on a GPU), one launch; the other forms keep one fused pass of
+/// kernels/linear.cu after a plain GEMM (<see cref="Rows"/> says which and why).
 /// </summary>
 public sealed class Linear : CudaKernel<LinearOp>
 {
@@ -18,15 +19,33 @@ public sealed class Linear : CudaKernel<LinearOp>
         Rows(k, x[0].Ptr, x[1].Ptr, bias, residual, y.Ptr, m, n, inner, op.Activation);
     }
 
-    /// <summary>m rows of a Linear: the GEMM, then the epilogue kernel where there is a bias, activation or
-    /// residual.</summary>
+    /// <summary>
+    /// m rows of a Linear, y = act(x·Wᵀ + bias) + residual: the GEMM with its epilogue, or a plain GEMM and
+    /// kernels/linear.cu.
+    /// </summary>
     internal static void Rows(KernelLaunches k, nint input, nint weight, nint bias, nint residual, nint output, int m,
         int n, int inner, Activation act)
     {
+        if (InGemmEpilogue(act, residual != 0))
+        {
+            // Bias and residual both: the GEMM adds the residual first, (x·Wᵀ + residual) + bias, within a rounding of
+            // the model's (x·Wᵀ + bias) + residual.
+            k.Gemm.Run(input, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0,
+                new GemmEpilogue(bias, residual, act == Activation.Relu));
+            return;
+        }
         k.Gemm.Run(input, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0);
-        if (bias == 0 && residual == 0 && act == Activation.None) return;
         long count = (long)m * n;
         k.Launch("linear", Grid(count), new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual).Add(count).Add(n)
             .Add((int)act));
     }
+
+    /// <summary>
+    /// Whether the GEMM's epilogue computes the form: any bias and residual with no activation or ReLU, but ReLU only
+    /// without a residual, which the model adds after the activation and cuBLASLt before it. GELU is the model's exact
+    /// erf GELU and cuBLASLt's GELU epilogues the tanh approximation; sigmoid and tanh have no epilogue: those keep
+    /// kernels/linear.cu.
+    /// </summary>
+    internal static bool InGemmEpilogue(Activation act, bool residual) =>
+        act == Activation.None || (act == Activation.Relu && !residual);
 }

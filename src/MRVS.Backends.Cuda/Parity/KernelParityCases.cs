@@ -75,15 +75,30 @@ public static class KernelParityCases
         yield return Case("permute nothing merges", new PermuteOp(3, 1, 0, 2), r => [Rand(r, 2, 3, 4, 5)]);
         yield return Case("permute bool", new PermuteOp(1, 0), r => [Mask(r, 0.5, 3, 9)]);
         yield return Case("permute bool general", new PermuteOp(2, 0, 1), r => [Mask(r, 0.5, 3, 4, 5)]);
-        yield return Case("linear gelu", new LinearOp(Activation.Gelu),
-            r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5)]);
-        yield return Case("linear no bias", new LinearOp(), r => [Rand(r, 1, 3, 9), Rand(r, 4, 9)]);
-        yield return Case("linear gelu residual", new LinearOp(Activation.Gelu, residual: true),
+        // Every form of the epilogue: in the GEMM (bias, bias + ReLU, ReLU, bias + residual, residual, nothing) and in
+        // kernels/linear.cu (GELU, sigmoid, tanh, an activation before a residual).
+        yield return Case("linear bias", new LinearOp(), r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5)]);
+        yield return Case("linear relu", new LinearOp(Activation.Relu),
+            r => [Rand(r, 2, 4, 17), Rand(r, 13, 17), Rand(r, 13)]);
+        yield return Case("linear relu no bias", new LinearOp(Activation.Relu), r => [Rand(r, 3, 9), Rand(r, 6, 9)]);
+        yield return Case("linear bias residual", new LinearOp(residual: true),
             r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
         yield return Case("linear residual no bias", new LinearOp(residual: true),
             r => [Rand(r, 2, 3, 9), Rand(r, 4, 9), Rand(r, 2, 3, 4)]);
+        yield return Case("linear no bias", new LinearOp(), r => [Rand(r, 1, 3, 9), Rand(r, 4, 9)]);
+        yield return Case("linear gelu", new LinearOp(Activation.Gelu),
+            r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5)]);
+        yield return Case("linear sigmoid", new LinearOp(Activation.Sigmoid),
+            r => [Rand(r, 5, 12), Rand(r, 3, 12), Rand(r, 3)]);
+        yield return Case("linear tanh no bias", new LinearOp(Activation.Tanh), r => [Rand(r, 5, 12), Rand(r, 3, 12)]);
+        yield return Case("linear gelu residual", new LinearOp(Activation.Gelu, residual: true),
+            r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
+        yield return Case("linear relu residual", new LinearOp(Activation.Relu, residual: true),
+            r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
         yield return Case("feed_forward relu", new FeedForwardOp(Activation.Relu),
             r => [Rand(r, 2, 5, 33), Rand(r, 40, 33), Rand(r, 40), Rand(r, 6, 40), Rand(r, 6)]);
+        yield return Case("feed_forward relu residual", new FeedForwardOp(Activation.Relu, residual: true),
+            r => [Rand(r, 11, 24), Rand(r, 48, 24), Rand(r, 48), Rand(r, 24, 48), Rand(r, 24), Rand(r, 11, 24)]);
         yield return Case("feed_forward gelu residual", new FeedForwardOp(Activation.Gelu, residual: true),
             r => [Rand(r, 13, 9), Rand(r, 70, 9), Rand(r, 70), Rand(r, 9, 70), Rand(r, 9), Rand(r, 13, 9)]);
         yield return Case("matmul transposed", new MatMulOp(transposeB: true, alpha: 0.5f),

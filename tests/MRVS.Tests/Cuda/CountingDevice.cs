@@ -47,10 +47,10 @@ internal sealed class CountingDevice(IGpuDevice inner) : IGpuDevice
 
     public void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
         long strideB, long strideC,
-        DType inputs = DType.F32, DType output = DType.F32)
+        DType inputs = DType.F32, DType output = DType.F32, GemmEpilogue epilogue = default)
     {
         Gemms.Add((inputs, output));
-        inner.Gemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, inputs, output);
+        inner.Gemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, inputs, output, epilogue);
     }
 
     public IGpuEvent RecordEvent() => inner.RecordEvent();

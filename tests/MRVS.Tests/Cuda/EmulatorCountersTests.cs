@@ -2,8 +2,14 @@ using MRVS.Backends.Cuda;
 using MRVS.Backends.Cuda.Emulation;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
+using MRVS.Core.Graph.Fusion;
 using MRVS.Core.Graph.Ops;
+using MRVS.Core.IO;
 using MRVS.Core.Tensors;
+using MRVS.Models;
+using MRVS.Models.Building;
+using MRVS.Models.Config;
+using MRVS.Pipeline.Benchmarking;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Cuda;
@@ -114,6 +120,58 @@ public class EmulatorCountersTests
             Rand(batch, lq, e), Rand(batch, lk, e), Rand(batch, lk, e), Tensor.Zeros(DType.Bool, batch, lk)).Single();
         long keysAndValues = 2L * batch * lk * e * 4;
         Assert.That(node.TrafficBytes - node.CompulsoryBytes, Is.EqualTo(keysAndValues + blocks * 64L - batch * lk));
+    }
+
+    /// <summary>
+    /// A whole SOC++ forward (the socpp-tiny fixture's model, one 64×64 frame): a Linear's or feed-forward's bias, ReLU
+    /// and residual are applied by its GEMM, so the node launches kernels/linear.cu only for what the GEMM's epilogue
+    /// cannot compute (GELU, sigmoid, tanh, an activation before a residual), and every GEMM with an epilogue is
+    /// charged its bias and residual reads.
+    /// </summary>
+    [Category(TestCategory.EndToEnd)]
+    [Test]
+    public void SocPlusPlusLaunchesTheLinearKernelOnlyForWhatTheGemmEpilogueCannotApply()
+    {
+        using var weights = SafeTensorsFile.Open(Fixtures.File("socpp-tiny", "weights.safetensors"));
+        var config = ModelConfig.Load(Fixtures.File("socpp-tiny", "config.json"));
+        var store = new WeightStore(weights);
+        var shape = ForwardShape.WeightBinding;
+        var graph = SocModel.Build(config, store, shape);
+        var ops = GraphFusion.Apply(graph, [graph.Taps[SocModel.PredMasks], graph.Taps[SocModel.PredCls]]).Graph.Nodes
+            .ToDictionary(n => n.Name, n => n.Op);
+        using var backend = CountingBackend();
+        var counted = ForwardCounters.Count(config, store, shape, backend);
+
+        static bool Outside(Activation act, bool residual) =>
+            act is Activation.Gelu or Activation.Sigmoid or Activation.Tanh || (act != Activation.None && residual);
+        int linears = 0, outside = 0;
+        foreach (var node in counted.Nodes)
+        {
+            var (needsPass, isLinear) = ops[node.Node] switch
+            {
+                LinearOp l => (Outside(l.Activation, l.HasResidual), true),
+                FeedForwardOp f => (Outside(f.Activation, false), true),
+                _ => (false, false),
+            };
+            long passes = node.Work.Count(w => w.Name == "linear");
+            Assert.That(passes > 0, Is.EqualTo(needsPass), $"{node.Node} ({ops[node.Node].Describe()})");
+            if (isLinear) linears++;
+            if (needsPass) outside++;
+        }
+        Assert.That(linears, Is.GreaterThan(outside), "most Linears have their epilogue in the GEMM");
+        Assert.That(outside, Is.GreaterThan(0), "the GELU feed-forwards keep their pass");
+        TestContext.Out.WriteLine($"{linears} Linear / feed-forward nodes, {outside} with a linear.cu pass; " +
+            $"{counted.Launches} launches");
+    }
+
+    [Test]
+    public void GemmEpiloguesChargeTheirBiasAndResidualReads()
+    {
+        var node = RunCounted(new LinearOp(residual: true), Rand(6, 10), Rand(7, 10), Rand(7), Rand(6, 7)).Single();
+        var gemm = node.Work.Single();
+        Assert.That(gemm.Kind, Is.EqualTo(DeviceWorkKind.Gemm));
+        Assert.That((gemm.ReadBytes, gemm.WrittenBytes), Is.EqualTo(((6 * 10 + 7 * 10 + 7 + 6 * 7) * 4L, 6 * 7 * 4L)));
+        Assert.That(node.TrafficBytes, Is.EqualTo(node.CompulsoryBytes));
     }
 
     private static IReadOnlyList<NodeWork> RunCounted(Op op, params Tensor[] inputs)

@@ -6,7 +6,8 @@ namespace MRVS.Tests.Cuda;
 
 /// <summary>
 /// The <see cref="IGpuDevice"/> contract on the emulation and on a GPU when there is one: fills and device copies,
-/// GEMMs in every supported type combination against float64, launch checks, timing and graph capture/replay.
+/// GEMMs in every supported type combination and with each epilogue against float64, launch checks, timing and graph
+/// capture/replay.
 /// </summary>
 [TestFixture("cuda-emu")]
 [TestFixture("cuda")]
@@ -67,6 +68,87 @@ public class GpuDeviceTests(string kind)
                     Assert.That(c[i * m * n + row * n + col],
                         Is.EqualTo(alpha * sum).Within(roundoff * alpha * magnitude + 1e-6), $"C[{i}, {row}, {col}]");
                 }
+    }
+
+    /// <summary>
+    /// The GEMM's epilogue (cuBLASLt on a GPU) in each form the Linears use (bias, bias + ReLU, bias + residual,
+    /// residual, ReLU alone) and all three, over float32 and 16-bit operands, batched with a shared B and bias, and in
+    /// place (the residual is C): relu?((alpha · A · op(B) + residual) + bias) against float64.
+    /// </summary>
+    [TestCase(DType.F32, 1, true, true, false, false, false)]
+    [TestCase(DType.F32, 1, true, true, false, true, false)]
+    [TestCase(DType.F32, 1, true, true, true, false, false)]
+    [TestCase(DType.F32, 1, false, false, true, false, false)]
+    [TestCase(DType.F32, 1, true, false, false, true, false)]
+    [TestCase(DType.F32, 3, false, true, true, true, false)]
+    [TestCase(DType.F32, 2, true, true, true, false, true)]
+    [TestCase(DType.F16, 1, true, true, true, false, false)]
+    [TestCase(DType.BF16, 3, true, true, false, true, false)]
+    [TestCase(DType.BF16, 1, false, true, true, true, true)]
+    public void GemmEpilogueMatchesFloat64(DType inputs, int batch, bool transposeB, bool bias, bool residual,
+        bool relu, bool inPlace)
+    {
+        using var device = TestDevices.Create(kind);
+        const int m = 6, n = 21, k = 35;
+        const float alpha = 0.75f;
+        var a = RandomValues(batch * m * k, inputs);
+        var b = RandomValues(k * n, inputs);
+        var biasValues = RandomValues(n, DType.F32);
+        var residualValues = RandomValues(batch * m * n, DType.F32);
+        using var da = Upload(device, a, inputs);
+        using var db = Upload(device, b, inputs);
+        using var dBias = Upload(device, biasValues, DType.F32);
+        using var dResidual = Upload(device, residualValues, DType.F32);
+        using var dc = inPlace ? Upload(device, residualValues, DType.F32)
+            : new DeviceArray<byte>(device, batch * m * n * sizeof(float));
+        var epilogue = new GemmEpilogue(bias ? dBias.Ptr : 0, residual ? (inPlace ? dc.Ptr : dResidual.Ptr) : 0, relu);
+        device.Gemm(da.Ptr, db.Ptr, dc.Ptr, m, n, k, transposeB, alpha, batch, m * k, 0, m * n, inputs, DType.F32,
+            epilogue);
+        var c = Values(dc.Download(), DType.F32);
+
+        for (int i = 0; i < batch; i++)
+            for (int row = 0; row < m; row++)
+                for (int col = 0; col < n; col++)
+                {
+                    int at = i * m * n + row * n + col;
+                    double sum = 0, magnitude = 0;
+                    for (int j = 0; j < k; j++)
+                    {
+                        double product = a[i * m * k + row * k + j] * b[transposeB ? col * k + j : j * n + col];
+                        sum += product;
+                        magnitude += Math.Abs(product);
+                    }
+                    double expected = alpha * sum + (residual ? residualValues[at] : 0) + (bias ? biasValues[col] : 0);
+                    Assert.That(c[at], Is.EqualTo(relu ? Math.Max(expected, 0) : expected)
+                        .Within(1e-5 * (magnitude + 2) + 1e-6), $"C[{i}, {row}, {col}] ({epilogue})");
+                }
+    }
+
+    /// <summary>
+    /// The epilogue adds the residual before the bias, as cuBLASLt's D = alpha · A · B + beta · C + bias reads: with
+    /// A · B = 1, a residual of 2^24 and a bias of -2^24, 1 + 2^24 rounds to 2^24 and the result is 0 (the bias first
+    /// would give 1). The emulation must round as the GPU does; on a GPU this confirms cuBLASLt's order.
+    /// </summary>
+    [Test]
+    public void GemmEpilogueAddsTheResidualBeforeTheBias()
+    {
+        using var device = TestDevices.Create(kind);
+        using var one = new DeviceArray<float>(device, [1f]);
+        using var bias = new DeviceArray<float>(device, [-16777216f]);
+        using var residual = new DeviceArray<float>(device, [16777216f]);
+        using var c = new DeviceArray<float>(device, 1);
+        device.Gemm(one.Ptr, one.Ptr, c.Ptr, 1, 1, 1, false, 1f, 1, 0, 0, 0,
+            epilogue: new GemmEpilogue(bias.Ptr, residual.Ptr));
+        Assert.That(c.Download(), Is.EqualTo(new[] { 0f }));
+    }
+
+    [Test]
+    public void GemmEpilogueNeedsAFloat32Result()
+    {
+        using var device = TestDevices.Create(kind);
+        var e = Assert.Throws<NotSupportedException>(() => device.Gemm(0, 0, 0, 1, 1, 1, false, 1, 1, 0, 0, 0,
+            DType.F16, DType.F16, new GemmEpilogue(Relu: true)))!;
+        Assert.That(e.Message, Does.Contain("F16").And.Contain("relu"));
     }
 
     [Test]

@@ -16,11 +16,13 @@ public partial class NativeLibrariesTests
     }
 
     /// <summary>
-    /// Every LibraryImport entry point is exported by each library found here (libnvrtc in CI; libcuda and libcublas
-    /// too on a GPU machine or where MRVS_LIBCUDA / MRVS_LIBCUBLAS point at them), so no call fails at its first use.
+    /// Every LibraryImport entry point is exported by each library found here (libnvrtc in CI; libcuda, libcublas and
+    /// libcublasLt too on a GPU machine or where MRVS_LIBCUDA / MRVS_LIBCUBLAS / MRVS_LIBCUBLASLT point at them), so
+    /// no call fails at its first use.
     /// </summary>
     [TestCase(NativeLibraries.Cuda)]
     [TestCase(NativeLibraries.Cublas)]
+    [TestCase(NativeLibraries.CublasLt)]
     [TestCase(NativeLibraries.Nvrtc)]
     public void EveryEntryPointIsExported(string library)
     {
