@@ -2,8 +2,9 @@
 # The first GPU session, in one go of at most 8 minutes, on a machine with the CUDA 13 toolkit and driver and PyTorch
 # (no .NET): run tools/gpu/prepare.sh here first and carry .gpu-kit/ (device tool: carry [".gpu-kit"]). Measures, in
 # this order (a step that would overrun the budget is skipped and says so): nvidia-smi and the toolchain; mrvs kernels
-# compile and report for the GPU's architecture; mrvs verify of every carried fixture on --backend cuda in fp32, fp16
-# and bf16; mrvs bench of SOC++ Swin-B 8x360x640 in fp32 and bf16, with CUDA graph replay and eager;
+# compile and report for the GPU's architecture; mrvs kernels check of linear and feed_forward (cuBLASLt's GEMM
+# epilogues against the CPU); mrvs verify of every carried fixture on --backend cuda in fp32, fp16 and bf16; mrvs
+# bench of SOC++ Swin-B 8x360x640 in fp32 and bf16, with CUDA graph replay and eager;
 # compute-sanitizer memcheck and racecheck on one fixture; the official PyTorch forward at the same shapes
 # (tools/gpu/torch_reference.py) when .gpu-kit/upstream holds a checkout; verify with NVRTC's --fmad=false.
 # Writes three files into $OUT (or gpu-results/<time>/): summary.txt (every step's status and its key line),
@@ -100,6 +101,9 @@ step kernels-compile 120 "bytes" "$mrvs" kernels compile --arch "$arch"
 case $arch in sm_80|sm_86|sm_89|sm_90) report_arch=$arch ;; *) report_arch=sm_90 ;; esac
 step kernels-report 120 "entry points" "$mrvs" kernels report --arch "$report_arch"
 "$mrvs" kernels report --arch "$report_arch" --json > "$work/results/kernels-report.json" 2>&1 || true
+# The GEMM epilogues (cuBLASLt: bias, ReLU, residual) of every Linear and feed-forward form, against the CPU.
+step kernels-check-linear 60 "kernels check:" bash -c "'$mrvs' kernels check linear --backend $backend && \
+  '$mrvs' kernels check feed_forward --backend $backend"
 
 for precision in fp32 fp16 bf16; do
   for f in $fixtures; do
