@@ -53,9 +53,12 @@ internal sealed unsafe class CublasLtGemm : IDisposable
     {
         // Without a residual C is D, and beta = 0: cuBLASLt does not read it.
         nint residual = epilogue.Residual == 0 ? c : epilogue.Residual;
+        int size = inputs.Size();
+        long bytesA = batch > 1 ? strideA * size : 0, bytesB = batch > 1 ? strideB * size : 0,
+            bytesC = batch > 1 ? strideC * sizeof(float) : 0;
         var key = new PlanKey(m, n, k, transposeB, batch, strideA, strideB, strideC, inputs, epilogue.Bias != 0,
-            epilogue.Residual != 0, epilogue.Relu, Alignment(b), Alignment(a), Alignment(residual), Alignment(c),
-            Alignment(epilogue.Bias));
+            epilogue.Residual != 0, epilogue.Relu, Alignment(a, bytesA), Alignment(b, bytesB),
+            Alignment(residual, bytesC), Alignment(c, bytesC), Alignment(epilogue.Bias, 0));
         if (!_plans.TryGetValue(key, out var plan)) _plans[key] = plan = CreatePlan(key, epilogue.Bias, what);
         if (epilogue.Bias != 0) SetDesc(plan.Desc, CublasLt.DescBiasPointer, "BIAS_POINTER", epilogue.Bias, what);
         var algo = plan.Algo;
@@ -63,8 +66,15 @@ internal sealed unsafe class CublasLtGemm : IDisposable
             residual, plan.C, c, plan.C, &algo, _workspace, _workspaceBytes, _stream), "cublasLtMatmul", what);
     }
 
-    /// <summary>The largest power of two up to 256 that divides the address (256 for none).</summary>
-    private static int Alignment(nint p) => p == 0 ? MaxAlignment : (int)Math.Min(MaxAlignment, (long)(p & -p));
+    /// <summary>
+    /// The largest power of two up to 256 that divides the address and the batch stride in bytes (so every matrix of
+    /// the batch has it); 256 for no pointer.
+    /// </summary>
+    private static int Alignment(nint p, long strideBytes)
+    {
+        long bits = p | strideBytes;
+        return p == 0 ? MaxAlignment : (int)Math.Min(MaxAlignment, bits & -bits);
+    }
 
     private Plan CreatePlan(PlanKey key, nint bias, string what)
     {
@@ -136,6 +146,7 @@ internal sealed unsafe class CublasLtGemm : IDisposable
             ulong workspace = _workspaceBytes;
             Cublas.Check(CublasLt.MatmulPreferenceSetAttribute(preference, CublasLt.PreferenceMaxWorkspaceBytes,
                 &workspace, sizeof(ulong)), "cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)", what);
+            // cuBLASLt's A is our B and its B our A.
             foreach (var (attribute, alignment) in new[] { (CublasLt.PreferenceMinAlignmentA, key.AlignB),
                          (CublasLt.PreferenceMinAlignmentB, key.AlignA), (CublasLt.PreferenceMinAlignmentC, key.AlignC),
                          (CublasLt.PreferenceMinAlignmentD, key.AlignD) })
