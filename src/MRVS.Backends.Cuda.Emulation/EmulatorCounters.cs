@@ -1,5 +1,5 @@
-using MRVS.Backends.Cuda.Devices;
 using System.Runtime.InteropServices;
+using MRVS.Backends.Cuda.Devices;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
 using MRVS.Core.Tensors;

@@ -47,7 +47,8 @@ internal sealed unsafe class CublasLtGemm : IDisposable
         Cublas.Check(CublasLt.Create(out _handle), "cublasLtCreate", "creating the cuBLASLt handle");
     }
 
-    /// <summary>Row-major C[b] = epilogue(alpha · A[b] · op(B[b])) as <see cref="IGpuDevice.Gemm"/>, C float32.</summary>
+    /// <summary>Row-major C[b] = epilogue(alpha · A[b] · op(B[b])) as <see cref="IGpuDevice.Gemm"/>, C
+    /// float32.</summary>
     public void Run(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
         long strideB, long strideC, DType inputs, GemmEpilogue epilogue, string what)
     {
@@ -159,8 +160,8 @@ internal sealed unsafe class CublasLtGemm : IDisposable
             Cublas.Check(CublasLt.MatmulAlgoGetHeuristic(_handle, plan.Desc, plan.A, plan.B, plan.C, plan.C,
                 preference, 1, &result, out int returned), "cublasLtMatmulAlgoGetHeuristic", what);
             Cublas.Check(returned == 0 ? Cublas.StatusNotSupported : result.State, "cublasLtMatmulAlgoGetHeuristic",
-                $"{what}: no algorithm for alignments A {key.AlignA}, B {key.AlignB}, C {key.AlignC}, D {key.AlignD}, " +
-                $"bias {key.AlignBias} bytes");
+                $"{what}: no algorithm for alignments A {key.AlignA}, B {key.AlignB}, C {key.AlignC}, " +
+                $"D {key.AlignD}, bias {key.AlignBias} bytes");
             return result.Algo;
         }
         finally

@@ -10,13 +10,15 @@ namespace MRVS.Backends.Cuda.Interop;
 /// </summary>
 internal static unsafe partial class CublasLt
 {
-    /// <summary>cublasLtMatmulDescAttributes_t.</summary>
-    public const int DescTransA = 3, DescTransB = 4, DescEpilogue = 7, DescBiasPointer = 8; // int32, int32, uint32, void*
+    /// <summary>cublasLtMatmulDescAttributes_t: TRANSA and TRANSB (int32), EPILOGUE (uint32), BIAS_POINTER
+    /// (void*).</summary>
+    public const int DescTransA = 3, DescTransB = 4, DescEpilogue = 7, DescBiasPointer = 8;
 
     /// <summary>cublasLtEpilogue_t.</summary>
     public const uint EpilogueDefault = 1, EpilogueRelu = 2, EpilogueBias = 4, EpilogueReluBias = 6;
 
-    /// <summary>cublasLtMatrixLayoutAttribute_t: batch count (int32) and strided batch offset in elements (int64).</summary>
+    /// <summary>cublasLtMatrixLayoutAttribute_t: batch count (int32) and strided batch offset in elements
+    /// (int64).</summary>
     public const int LayoutBatchCount = 5, LayoutStridedBatchOffset = 6;
 
     /// <summary>cublasLtMatmulPreferenceAttributes_t: workspace limit (uint64), minimum alignments in bytes of A, B, C
