@@ -17,8 +17,8 @@ __device__ __forceinline__ void layer_norm_rows(const float* __restrict__ x, con
 {
     __shared__ float scratch[MRVS_ROW_BLOCK / MRVS_WARP];
     const mrvs_row r = mrvs_row_of_thread(rows, n, g);
-    mrvs_layer_norm_row<W>(r, x + r.row * n, residual ? residual + r.row * n : nullptr, gamma, beta, y + r.row * n, n,
-                           eps, scratch);
+    mrvs_layer_norm_row<W>(r, x + r.row * n, residual ? residual + r.row * n : nullptr, gamma, beta, y, n, eps,
+                           scratch);
 }
 
 extern "C" __global__ void __launch_bounds__(128)

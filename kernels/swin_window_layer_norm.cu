@@ -25,9 +25,9 @@ __device__ __forceinline__ void swin_window_layer_norm_rows(const float* __restr
     const long long source = mrvs_window_source(geometry, r.row, d, h, w);
     const bool padding = r.len > 0 && source < 0;
     if (padding) r.len = 0; // the group still takes part in the reductions, reading and writing nothing
-    float* yr = y + r.row * n;
-    mrvs_layer_norm_row<W>(r, x + (source < 0 ? 0 : source) * n, nullptr, gamma, beta, yr, n, eps, scratch);
+    mrvs_layer_norm_row<W>(r, x + (source < 0 ? 0 : source) * n, nullptr, gamma, beta, y, n, eps, scratch);
     if (!padding) return;
+    float* yr = y + r.row * n;
     for (int j = r.lane * W; j < n; j += g * W)
     {
         if constexpr (W == 4) *reinterpret_cast<float4*>(yr + j) = {0.0f, 0.0f, 0.0f, 0.0f};
