@@ -148,9 +148,11 @@ public class EmulatorCountersTests
         var weights = WeightStore.Synthetic(1, config.Swin.WindowSize);
         var shape = new ForwardShape(3, 64, 96, 6, 64, 96);
         using var backend = CountingBackend();
-        ForwardCounters At(int frames) => ForwardCounters.Count(config, weights, shape with { Frames = frames }, backend);
+        ForwardCounters At(int frames) =>
+            ForwardCounters.Count(config, weights, shape with { Frames = frames }, backend);
         var at3 = At(3);
-        var extrapolated = ForwardCounters.Extrapolate(At(1), At(2), shape, ForwardCounters.Plan(config, weights, shape));
+        var extrapolated =
+            ForwardCounters.Extrapolate(At(1), At(2), shape, ForwardCounters.Plan(config, weights, shape));
         Assert.That(extrapolated.Nodes.Select(n => n.Node), Is.EqualTo(at3.Nodes.Select(n => n.Node)));
         Assert.That(extrapolated.CompulsoryBytes, Is.EqualTo(at3.CompulsoryBytes));
         static IEnumerable<string> Kernels(NodeWork n) => n.Work.Select(w => w.Name).Distinct().Order();
