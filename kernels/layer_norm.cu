@@ -4,10 +4,11 @@
 // Launch: grid (ceil(rows / (128 / g))), block (128): g threads per row (mrvs_rows.h: a power of two, g·16 ≥ n,
 // so 1 thread per row of ≤ 16 channels, a warp per row of ≤ 512, the block for ≤ 2048); vec4 = 1 loads 128 bits
 // at a time (n % 4 == 0, 16-byte aligned rows). The row stays in registers: x (and residual) read once, y written
-// once; mean first, then the variance as the mean of squared deviations (two-pass, no cancellation).
+// once; mean first, then the variance as the mean of squared deviations (two-pass, no cancellation): the row body
+// is mrvs_layer_norm.h's, which swin_window_layer_norm.cu shares.
 // Limits: rows longer than 128·16 = 2048 are re-read from memory on each of the three sweeps.
 // Borrows: Apex's fused LayerNorm (warp-per-row, register-resident rows, vector loads).
-#include "mrvs_rows.h"
+#include "mrvs_layer_norm.h"
 
 template <int W>
 __device__ __forceinline__ void layer_norm_rows(const float* __restrict__ x, const float* __restrict__ residual,
@@ -16,18 +17,8 @@ __device__ __forceinline__ void layer_norm_rows(const float* __restrict__ x, con
 {
     __shared__ float scratch[MRVS_ROW_BLOCK / MRVS_WARP];
     const mrvs_row r = mrvs_row_of_thread(rows, n, g);
-    const float* xr = x + r.row * n;
-    const float* rr = residual ? residual + r.row * n : nullptr;
-    const bool cached = n <= g * MRVS_ROW_SLOTS;
-    float v[MRVS_ROW_SLOTS];
-    float sum = 0.0f;
-    mrvs_row_sweep<W>(v, r, n, false, xr, rr, nullptr, [&](float& e, int) { sum += e; });
-    const float mean = mrvs_row_reduce<false>(sum, g, scratch) / n;
-    float sq = 0.0f;
-    mrvs_row_sweep<W>(v, r, n, cached, xr, rr, nullptr, [&](float& e, int) { sq += (e - mean) * (e - mean); });
-    const float rstd = rsqrtf(mrvs_row_reduce<false>(sq, g, scratch) / n + eps);
-    mrvs_row_sweep<W>(v, r, n, cached, xr, rr, y + r.row * n,
-                      [&](float& e, int j) { e = (e - mean) * rstd * gamma[j] + beta[j]; });
+    mrvs_layer_norm_row<W>(r, x + r.row * n, residual ? residual + r.row * n : nullptr, gamma, beta, y, n, eps,
+                           scratch);
 }
 
 extern "C" __global__ void __launch_bounds__(128)

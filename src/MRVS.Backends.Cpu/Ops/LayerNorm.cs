@@ -26,7 +26,10 @@ public sealed unsafe class LayerNorm : CpuKernel<LayerNormOp>
         }, minPerThread: 64);
     }
 
-    private static void Row(float* x, float* residual, float* y, float* gamma, float* beta, int n, float eps)
+    /// <summary>
+    /// One row (shared with <see cref="SwinWindowLayerNorm"/>); <paramref name="residual"/> may be null.
+    /// </summary>
+    internal static void Row(float* x, float* residual, float* y, float* gamma, float* beta, int n, float eps)
     {
         int w = Vector<float>.Count, vn = Vector.IsHardwareAccelerated ? n / w * w : 0, j;
         var sumV = Vector<double>.Zero;

@@ -12,18 +12,20 @@ public sealed unsafe class SwinWindowPartition : CpuKernel<SwinWindowPartitionOp
         int d = x.Dim(0), h = x.Dim(1), w = x.Dim(2), c = x.Dim(3);
         var geo = SwinWindowGeometry.Of(op.Window, d, h, w);
         nint px = x.Ptr, py = output.Ptr;
-        CpuParallel.For(output.Dim(0) * (long)output.Dim(1), token =>
+        CpuParallel.For(output.Dim(0) * (long)output.Dim(1), row =>
         {
-            var (sd, sh, sw) = geo.Source((int)(token / geo.Tokens), (int)(token % geo.Tokens));
-            var dst = new Span<float>((float*)py + token * c, c);
-            if (sd < d && sh < h && sw < w)
-                new ReadOnlySpan<float>((float*)px + (((long)sd * h + sh) * w + sw) * c, c).CopyTo(dst);
+            long source = geo.SourceToken(row, d, h, w);
+            var dst = new Span<float>((float*)py + row * c, c);
+            if (source >= 0) new ReadOnlySpan<float>((float*)px + source * c, c).CopyTo(dst);
             else dst.Clear();
         }, minPerThread: 256);
     }
 }
 
-/// <summary>Index arithmetic of a shifted, padded window partition (shared by partition and merge).</summary>
+/// <summary>
+/// Index arithmetic of a shifted, padded window partition (shared by partition, merge and the windowed LayerNorm;
+/// kernels/include/mrvs_swin_window.h is the kernels' copy).
+/// </summary>
 public readonly record struct SwinWindowGeometry(int[] Size, int[] Shift, int Dp, int Hp, int Wp, int NH, int NW)
 {
     public int Tokens => Size[0] * Size[1] * Size[2];
@@ -42,6 +44,16 @@ public readonly record struct SwinWindowGeometry(int[] Size, int[] Shift, int Dp
         int z = n / (Size[1] * Size[2]), y = n / Size[2] % Size[1], x = n % Size[2];
         return ((wz * Size[0] + z + Shift[0]) % Dp, (wy * Size[1] + y + Shift[1]) % Hp,
             (wx * Size[2] + x + Shift[2]) % Wp);
+    }
+
+    /// <summary>
+    /// Row <paramref name="row"/> of the windows [nW, N, C] → its token (z·H + y)·W + x of the unpadded [D, H, W]
+    /// volume, or −1 for a padding token.
+    /// </summary>
+    public long SourceToken(long row, int d, int h, int w)
+    {
+        var (z, y, x) = Source((int)(row / Tokens), (int)(row % Tokens));
+        return z < d && y < h && x < w ? ((long)z * h + y) * w + x : -1;
     }
 
     /// <summary>Window and token holding volume position (d, h, w) after the roll by −shift.</summary>

@@ -5,13 +5,26 @@ using static MRVS.Backends.Cuda.KernelLaunches;
 
 namespace MRVS.Backends.Cuda.Ops;
 
-/// <summary>Mirrors struct mrvs_window in kernels/include/mrvs_swin_window.h: the window geometry both directions of
-/// the partition share.</summary>
+/// <summary>Mirrors struct mrvs_window in kernels/include/mrvs_swin_window.h: the window geometry of the kernels that
+/// read or write tokens in window order.</summary>
 internal struct SwinWindowGeometry
 {
     public Three Size;
     public Three Shift;
     public Three Padded;
+
+    /// <summary>The geometry of <paramref name="window"/> over a [D, H, W, …] <paramref name="volume"/>.</summary>
+    public static SwinWindowGeometry Of(SwinWindow window, ReadOnlySpan<int> volume)
+    {
+        var g = new SwinWindowGeometry();
+        for (int i = 0; i < 3; i++)
+        {
+            g.Size[i] = window.Size[i];
+            g.Shift[i] = window.Shift[i];
+            g.Padded[i] = window.Padded(i, volume[i]);
+        }
+        return g;
+    }
 
     /// <summary>
     /// Launches <paramref name="kernel"/> over the [D, H, W, C] <paramref name="volume"/>, one thread per element of y:
@@ -20,12 +33,7 @@ internal struct SwinWindowGeometry
     public static void Launch(KernelLaunches k, string kernel, SwinWindow window, int[] volume, DeviceTensor y,
         Action<KernelArgs> buffers)
     {
-        var g = new SwinWindowGeometry();
-        for (int i = 0; i < 3; i++)
-        {
-            g.Size[i] = window.Size[i]; g.Shift[i] = window.Shift[i]; g.Padded[i] =
-            window.Padded(i, volume[i]);
-        }
+        var g = Of(window, volume);
         k.Launch(kernel, Grid(y.Elements), new Dim3(Threads), a =>
         {
             buffers(a);

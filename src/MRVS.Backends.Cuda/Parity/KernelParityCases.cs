@@ -148,6 +148,14 @@ public static class KernelParityCases
         yield return Case("pad", new PadOp(0, 1, 0, 3), r => [Rand(r, 2, 3, 1, 5)]);
         var window = new SwinWindow([2, 7, 7], [1, 3, 3]);
         yield return Case("swin_window_partition", new SwinWindowPartitionOp(window), r => [Rand(r, 3, 9, 10, 4)]);
+        // The windowed LayerNorm: padding rows in every window group, a thread / a warp / the block per row, scalar
+        // rows (C = 7) and rows past the block's registers (C = 2052).
+        foreach (var c in new[] { 4, 7, 96, 768, 2052 })
+            yield return Case($"swin_window_layer_norm C={c}", new SwinWindowLayerNormOp(1e-5f, window),
+                r => [Rand(r, 3, 9, 10, c), Rand(r, c), Rand(r, c)]);
+        yield return Case("swin_window_layer_norm unshifted, one window deep",
+            new SwinWindowLayerNormOp(1e-5f, new SwinWindow([1, 7, 7], [0, 0, 0])),
+            r => [Rand(r, 1, 8, 15, 32), Rand(r, 32), Rand(r, 32)]);
         yield return Case("swin_window_merge", new SwinWindowMergeOp(window, 3, 9, 10), r => [Rand(r, 8, 98, 4)]);
         yield return Case("swin_window_merge residual", new SwinWindowMergeOp(window, 3, 9, 10, residual: true),
             r => [Rand(r, 8, 98, 4), Rand(r, 3, 9, 10, 4)]);

@@ -92,6 +92,36 @@ public class GraphFusionTests
     }
 
     [Test]
+    public void WindowPartitionFoldsIntoTheLayerNormBeforeIt()
+    {
+        var g = new ComputeGraph();
+        var window = new SwinWindow([2, 7, 7], [1, 3, 3]);
+        var x = g.Input("x", DType.F32, 3, 9, 10, 8);
+        var norm = g.Add(new LayerNormOp(1e-5f), "norm1", x, Weight(g, "g", 8), Weight(g, "b", 8));
+        g.Tap("out", g.Add(new SwinWindowPartitionOp(window), "windows", norm));
+        var fusion = AssertSameOutputs(g, new() { ["x"] = Rand(3, 9, 10, 8) }, "out");
+        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()),
+            Is.EqualTo(new[] { $"swin_window_layer_norm({window})" }));
+        Assert.That(fusion.Graph.Nodes[0].Output.Type.Shape, Is.EqualTo(new[] { 8, 98, 8 }), "padding rows included");
+    }
+
+    [Test]
+    public void WindowPartitionOfASharedOrResidualNormStaysUnfused()
+    {
+        var g = new ComputeGraph();
+        var window = new SwinWindow([2, 7, 7], [0, 0, 0]);
+        var x = g.Input("x", DType.F32, 2, 7, 7, 4);
+        var norm = g.Add(new LayerNormOp(1e-5f), "norm", x, Weight(g, "g", 4), Weight(g, "b", 4));
+        var residual = g.Add(new LayerNormOp(1e-5f, residual: true), "norm_residual", x, x, Weight(g, "g2", 4),
+            Weight(g, "b2", 4));
+        g.Tap("norm", norm);
+        g.Tap("windows", g.Add(new SwinWindowPartitionOp(window), "windows", norm));
+        g.Tap("windows_residual", g.Add(new SwinWindowPartitionOp(window), "windows_residual", residual));
+        var fusion = AssertSameOutputs(g, new() { ["x"] = Rand(2, 7, 7, 4) }, "norm", "windows", "windows_residual");
+        Assert.That(fusion.Fired, Is.Empty, "the norm is requested; the residual LayerNorm has no windowed form");
+    }
+
+    [Test]
     public void BroadcastAddsAndSharedProducersStayUnfused()
     {
         var g = new ComputeGraph();
@@ -108,7 +138,8 @@ public class GraphFusionTests
     /// <summary>
     /// The released SOC++ Video-Swin-T graph at a small input (the node structure does not depend on the frame size):
     /// every Swin MLP becomes one feed-forward with the skip connection, every Swin attention's skip connection goes
-    /// into its window merge, and the text and deformable FFNs become feed-forwards.
+    /// into its window merge, every window partition into its norm1, and the text and deformable FFNs become
+    /// feed-forwards.
     /// </summary>
     [Test]
     public void RulesFireOnTheReleasedSocppModel()
@@ -132,8 +163,12 @@ public class GraphFusionTests
             Assert.That(fusion.Fired["residual add → producer"], Is.EqualTo(27));
             Assert.That(fusion.Graph.Nodes.Count(n => n.Op is SwinWindowMergeOp { HasResidual: true }), Is.EqualTo(12));
             Assert.That(fusion.Fired["residual add → layer_norm"], Is.EqualTo(1));
+            // Every Swin block's norm1 writes its windows.
+            Assert.That(fusion.Fired["swin window partition → layer_norm"], Is.EqualTo(12));
+            Assert.That(kinds.Keys.Where(k => k.StartsWith("swin_window_partition", StringComparison.Ordinal)),
+                Is.Empty);
             // The deformable layers compute their softmax and sampling locations inside ms_deform_attn.
-            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((690, 620)));
+            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((690, 608)));
         });
     }
 

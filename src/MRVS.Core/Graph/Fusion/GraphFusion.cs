@@ -40,14 +40,18 @@ public sealed class FusionResult
 /// need are copied in order into a new graph, each one first offered to the rules, which may replace it by a fused op
 /// that takes over its producers' work (a Linear's bias, activation and a following residual add in the GEMM's
 /// epilogue, residual add + LayerNorm, a Linear feeding a Linear as one feed-forward op, the Swin skip connection in
-/// the window merge). Values the caller requests are never absorbed, so every requested tensor still exists; absorbed
-/// nodes are dropped. Each fused op's kernels exist on every backend.
+/// the window merge, the Swin window partition in the LayerNorm before it). Values the caller requests are never
+/// absorbed, so every requested tensor still exists; absorbed nodes are dropped. Each fused op's kernels exist on
+/// every backend.
 /// </summary>
 public static class GraphFusion
 {
     /// <summary>The rules the executor applies, in the order they are offered each node.</summary>
     public static IReadOnlyList<IFusionRule> DefaultRules { get; } =
-        [new LinearActivationRule(), new FeedForwardRule(), new ResidualAddRule(), new ResidualLayerNormRule()];
+        [
+            new LinearActivationRule(), new FeedForwardRule(), new ResidualAddRule(), new ResidualLayerNormRule(),
+            new SwinWindowLayerNormRule(),
+        ];
 
     /// <summary>Rewrites the part of <paramref name="graph"/> that <paramref name="outputs"/> need.</summary>
     public static FusionResult Apply(ComputeGraph graph, IReadOnlyCollection<Value> outputs,
