@@ -30,10 +30,12 @@ dotnet test tests/MRVS.Tests/MRVS.Tests.csproj -c Release --nologo "${filter[@]}
 rc=${PIPESTATUS[0]}
 
 # The build enforces the style rules set to warning; dotnet format also checks whitespace and the order of usings.
+# It reads every project of the solution, so they are restored first (dotnet test restored only the tests' graph).
 format_passed=0
 format_failed=0
 if [ -z "$fast" ]; then
-  if dotnet format MRVS.Native.sln --verify-no-changes --no-restore >"$log.format" 2>&1; then
+  if dotnet restore MRVS.Native.sln >"$log.format" 2>&1 \
+    && dotnet format MRVS.Native.sln --verify-no-changes --no-restore >>"$log.format" 2>&1; then
     format_passed=1
   else
     format_failed=1
