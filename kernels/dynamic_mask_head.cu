@@ -2,18 +2,18 @@
 // [features of frame t (C), ref.x*img_w - (stride*j + stride/2), ref.y*img_h - (stride*i + stride/2)], then `layers`
 // 1x1 convs (ReLU between) with per-query weights/biases from params ([w0, w1, ..., b0, b1, ...], out-major).
 // Layout: features [T, C, h, w], params [T, Q, P], ref [T, Q, 2], y [T, Q, h, w].
-// Launch: grid (ceil(h*w / 512), T), block (128), 2*W*128 floats of static shared memory and chunk*P dynamic: one frame's run of 512 pixels
-// per block, 4 pixels per thread (128 apart, so feature reads and mask writes stay coalesced), every query of the
-// frame per pixel. A pixel's C features are read from memory once into the thread's column of a [W, 128] shared
-// array and serve all Q queries (one block per (frame, query) read them Q times); the queries' parameters are staged
-// in shared memory, `chunk` queries at a time (all of them for every released model: 20 × 169 floats), so every
-// weight a thread reads is a shared-memory broadcast, and 512 pixels per block keep the parameters' re-reads across
-// blocks small next to the features and masks.
+// Launch: grid (ceil(h*w / 512), T), block (128), 2*W*128 floats of static shared memory and chunk*P dynamic: one
+// frame's run of 512 pixels per block, 4 pixels per thread (128 apart, so feature reads and mask writes stay
+// coalesced), every query of the frame per pixel. A pixel's C features are read from memory once into the thread's
+// column of a [W, 128] shared array and serve all Q queries (one block per (frame, query) read them Q times); the
+// queries' parameters are staged in shared memory, `chunk` queries at a time (all of them for every released model:
+// 20 × 169 floats), so every weight a thread reads is a shared-memory broadcast, and 512 pixels per block keep the
+// parameters' re-reads across blocks small next to the features and masks.
 // The activation width bound W (at least C + 2 and the hidden width) is a template parameter: a pixel's layer input
 // a[W] is indexed only by fully unrolled loops, so it stays in registers (no local memory), and the layer's outputs
 // go to the thread's column of a second [W, 128] shared array until a[] is done with (features and outputs in
-// registers too would spill at W = 32); channels at or past the real width are predicated off. dynamic_mask_head: W = 16 (every released SOC / SOC++: 8 mask channels + 2
-// coordinates, 8 hidden); dynamic_mask_head_wide: W = 32.
+// registers too would spill at W = 32); channels at or past the real width are predicated off. dynamic_mask_head:
+// W = 16 (every released SOC / SOC++: 8 mask channels + 2 coordinates, 8 hidden); dynamic_mask_head_wide: W = 32.
 // Limits: C + 2 and the hidden width at most 32 (checked at graph build); T at most 65535 (grid.y).
 #include "mrvs_cuda.h"
 
@@ -47,7 +47,8 @@ __device__ __forceinline__ void dynamic_mask_head_core(const float* __restrict__
 #pragma unroll
             for (int k = 0; k < W; k++)
                 if (k < c) ft[k * MRVS_MASK_THREADS] = fp[(long long)k * hw];
-            const float px = (float)(stride * (pixel % w) + stride / 2), py = (float)(stride * (pixel / w) + stride / 2);
+            const float px = (float)(stride * (pixel % w) + stride / 2);
+            const float py = (float)(stride * (pixel / w) + stride / 2);
             for (int qi = 0; qi < n; qi++)
             {
                 const long long tq = (long long)t * q + q0 + qi;

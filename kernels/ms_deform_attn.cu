@@ -10,14 +10,14 @@
 // Layout: value [N, S, M, D] (levels concatenated, row-major inside a level), shapes [L, 2] (h, w) and starts [L]
 // int32 in device memory; y [N, Lq, M*D].
 // Launch: grid (ceil(N*Lq*M / (per_block*run))), block (128) with G = ceil(D / 4) threads per (image, query, head),
-// per_block = 128 / G items per pass (the last 128 % G threads idle) and `run` passes over consecutive items per
-// block (16 from the host: 32 queries × 8 heads at D = 32). Neighbouring queries sample neighbouring places, so a
-// block's run shares the value sectors its gathers touch (DCNv4 also gives a block several queries); the run was
-// chosen by the emulator's per-block sector counts on the trained demo model against the blocks left to fill the GPU. Each thread owns 4 consecutive channels, read
-// as one 128-bit load per corner when D % 4 == 0 (scalar loads otherwise), so the index and bilinear-weight math
-// runs once per 4 channels, not once per channel; the G threads of an item are adjacent lanes, so a corner's D
-// channels are one contiguous, coalesced read. Heads are the fastest index: a pass covers 128 / (G*M) consecutive
-// queries of every head.
+// per_block = 128 / G items per pass (the last 128 % G threads idle) and `run` passes over consecutive items per block
+// (16 from the host: 32 queries × 8 heads at D = 32). Neighbouring queries sample neighbouring places, so a block's run
+// shares the value sectors its gathers touch (DCNv4 also gives a block several queries); the run was chosen by the
+// emulator's per-block sector counts on the trained demo model against the blocks left to fill the GPU. Each thread
+// owns 4 consecutive channels, read as one 128-bit load per corner when D % 4 == 0 (scalar loads otherwise), so the
+// index and bilinear-weight math runs once per 4 channels, not once per channel; the G threads of an item are adjacent
+// lanes, so a corner's D channels are one contiguous, coalesced read. Heads are the fastest index: a pass covers
+// 128 / (G*M) consecutive queries of every head.
 // Borrowed from DCNv4's flash_deform_attn (github:OpenGVLab/DCNv4): several channels per thread with vector loads,
 // levels and points as template parameters (ms_deform_attn_fused_l4p4: the 4 levels × 4 points of every released
 // SOC and SOC++, the P samples of a level unrolled so their 4·P corner loads are in flight together; the plain

@@ -6,8 +6,8 @@ namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
 /// kernels/ms_deform_attn.cu for <see cref="MsDeformAttnOp"/>: ceil(D / 4) threads per (image, query, head), as many
-/// items as fit a block of 128 per pass, 16 passes over consecutive items per block; the fused form at 4 levels × 4 points runs the entry with both unrolled. The level
-/// table is uploaded once per op.
+/// items as fit a block of 128 per pass, 16 passes over consecutive items per block; the fused form at 4 levels × 4
+/// points runs the entry with both unrolled. The level table is uploaded once per op.
 /// </summary>
 public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
 {
