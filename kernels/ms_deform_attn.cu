@@ -9,12 +9,15 @@
 //          written.
 // Layout: value [N, S, M, D] (levels concatenated, row-major inside a level), shapes [L, 2] (h, w) and starts [L]
 // int32 in device memory; y [N, Lq, M*D].
-// Launch: grid (ceil(N*Lq*M / per_block)), block (128) with G = ceil(D / 4) threads per (image, query, head) and
-// per_block = 128 / G items per block (the last 128 % G threads idle). Each thread owns 4 consecutive channels, read
-// as one 128-bit load per corner when D % 4 == 0 (scalar loads otherwise), so the index and bilinear-weight math
-// runs once per 4 channels, not once per channel; the G threads of an item are adjacent lanes, so a corner's D
-// channels are one contiguous, coalesced read. Heads are the fastest index: a block covers 128 / (G*M) consecutive
-// queries of every head, whose samples cluster around neighbouring reference points.
+// Launch: grid (ceil(N*Lq*M / (per_block*run))), block (128) with G = ceil(D / 4) threads per (image, query, head),
+// per_block = 128 / G items per pass (the last 128 % G threads idle) and `run` passes over consecutive items per block
+// (16 from the host: 32 queries × 8 heads at D = 32). Neighbouring queries sample neighbouring places, so a block's run
+// shares the value sectors its gathers touch (DCNv4 also gives a block several queries); the run was chosen by the
+// emulator's per-block sector counts on the trained demo model against the blocks left to fill the GPU. Each thread
+// owns 4 consecutive channels, read as one 128-bit load per corner when D % 4 == 0 (scalar loads otherwise), so the
+// index and bilinear-weight math runs once per 4 channels, not once per channel; the G threads of an item are adjacent
+// lanes, so a corner's D channels are one contiguous, coalesced read. Heads are the fastest index: a pass covers
+// 128 / (G*M) consecutive queries of every head.
 // Borrowed from DCNv4's flash_deform_attn (github:OpenGVLab/DCNv4): several channels per thread with vector loads,
 // levels and points as template parameters (ms_deform_attn_fused_l4p4: the 4 levels × 4 points of every released
 // SOC and SOC++, the P samples of a level unrolled so their 4·P corner loads are in flight together; the plain
@@ -51,22 +54,15 @@ __device__ __forceinline__ void mrvs_msda_fma(float4& acc, float a, float4 v)
     acc.w += a * v.w;
 }
 
-// L, P > 0: compile-time levels and points (the softmax and point loops fully unrolled); 0: the run-time
-// `levels` / `points`.
+// One item (image, query, head), channels [c0, c0 + 4) of it. L, P > 0: compile-time levels and points (the
+// softmax and point loops fully unrolled); 0: the run-time `levels` / `points`.
 template <int L, int P, bool Fused>
-__device__ __forceinline__ void ms_deform_attn_core(const float* __restrict__ value, const int* __restrict__ table,
-                                                    const float* __restrict__ loc_or_off,
-                                                        const float* __restrict__ w_or_logits,
-                                                    const float* __restrict__ ref, float* __restrict__ y,
-                                                        long long items,
-                                                    int s, int m, int d, int lq, int levels, int points, int ref_dims)
+__device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ value, const int* __restrict__ table,
+    const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits, const float* __restrict__ ref,
+    float* __restrict__ y, long long item, int c0, int s, int m, int d, int lq, int levels, int points, int ref_dims)
 {
     if (L > 0) levels = L;
     if (P > 0) points = P;
-    const int groups = (d + MRVS_MSDA_CHANNELS - 1) / MRVS_MSDA_CHANNELS, per_block = MRVS_MSDA_THREADS / groups;
-    const int slot = threadIdx.x / groups, c0 = threadIdx.x % groups * MRVS_MSDA_CHANNELS;
-    const long long item = (long long)blockIdx.x * per_block + slot;
-    if (slot >= per_block || item >= items) return;
     const int head = (int)(item % m), samples = levels * points, valid = d - c0;
     const long long query = item / m, b = query / lq;
     const bool vec = d % MRVS_MSDA_CHANNELS == 0;
@@ -140,34 +136,53 @@ __device__ __forceinline__ void ms_deform_attn_core(const float* __restrict__ va
     if (valid > 3) out[3] = acc.w;
 }
 
-// Given form, any L and P (upstream's core: fixtures, tests).
-extern "C" __global__ void __launch_bounds__(128) ms_deform_attn(
-    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ loc,
-        const float* __restrict__ weights,
-    float* __restrict__ y, long long items, int s, int m, int d, int lq, int levels, int points)
+// The block's run of `run` × per_block consecutive items: a pass of per_block items, `run` passes.
+template <int L, int P, bool Fused>
+__device__ __forceinline__ void ms_deform_attn_core(const float* __restrict__ value, const int* __restrict__ table,
+    const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits, const float* __restrict__ ref,
+    float* __restrict__ y, long long items, int run, int s, int m, int d, int lq, int levels, int points, int ref_dims)
 {
-    ms_deform_attn_core<0, 0, false>(value, table, loc, weights, nullptr, y, items, s, m, d, lq, levels, points, 0);
+    const int groups = (d + MRVS_MSDA_CHANNELS - 1) / MRVS_MSDA_CHANNELS, per_block = MRVS_MSDA_THREADS / groups;
+    const int slot = threadIdx.x / groups, c0 = threadIdx.x % groups * MRVS_MSDA_CHANNELS;
+    if (slot >= per_block) return;
+    const long long first = (long long)blockIdx.x * per_block * run + slot;
+    for (int r = 0; r < run; r++)
+    {
+        const long long item = first + (long long)r * per_block;
+        if (item >= items) return;
+        ms_deform_attn_item<L, P, Fused>(value, table, loc_or_off, w_or_logits, ref, y, item, c0, s, m, d, lq, levels,
+            points, ref_dims);
+    }
+}
+
+// Given form, any L and P (upstream's core: fixtures, tests).
+extern "C" __global__ void __launch_bounds__(128) ms_deform_attn(const float* __restrict__ value,
+    const int* __restrict__ table, const float* __restrict__ loc, const float* __restrict__ weights,
+    float* __restrict__ y, long long items, int run, int s, int m, int d, int lq, int levels, int points)
+{
+    ms_deform_attn_core<0, 0, false>(value, table, loc, weights, nullptr, y, items, run, s, m, d, lq, levels, points,
+        0);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn)
 
 // Fused form, any L and P.
-extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused(
-    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ off,
-        const float* __restrict__ logits,
-    const float* __restrict__ ref, float* __restrict__ y, long long items, int s, int m, int d, int lq, int levels,
-        int points, int ref_dims)
+extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused(const float* __restrict__ value,
+    const int* __restrict__ table, const float* __restrict__ off, const float* __restrict__ logits,
+    const float* __restrict__ ref, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
+    int levels, int points, int ref_dims)
 {
-    ms_deform_attn_core<0, 0, true>(value, table, off, logits, ref, y, items, s, m, d, lq, levels, points, ref_dims);
+    ms_deform_attn_core<0, 0, true>(value, table, off, logits, ref, y, items, run, s, m, d, lq, levels, points,
+        ref_dims);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused)
 
 // Fused form at 4 levels × 4 points (every released SOC / SOC++ encoder and decoder layer).
-extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused_l4p4(
-    const float* __restrict__ value, const int* __restrict__ table, const float* __restrict__ off,
-        const float* __restrict__ logits,
-    const float* __restrict__ ref, float* __restrict__ y, long long items, int s, int m, int d, int lq, int levels,
-        int points, int ref_dims)
+extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused_l4p4(const float* __restrict__ value,
+    const int* __restrict__ table, const float* __restrict__ off, const float* __restrict__ logits,
+    const float* __restrict__ ref, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
+    int levels, int points, int ref_dims)
 {
-    ms_deform_attn_core<4, 4, true>(value, table, off, logits, ref, y, items, s, m, d, lq, levels, points, ref_dims);
+    ms_deform_attn_core<4, 4, true>(value, table, off, logits, ref, y, items, run, s, m, d, lq, levels, points,
+        ref_dims);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused_l4p4)

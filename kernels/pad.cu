@@ -1,5 +1,8 @@
-// pad: zero padding at the end of each axis (up to 6). Layout: x [in_dims] row-major, y [out_dims] row-major.
+// pad: zero padding at the end of each axis (up to 6). Layout: x [in_dims] row-major, y [out_dims] row-major, after
+// the host dropped axes of size 1 and merged each axis with an unpadded inner neighbour (Ops/Pad.cs).
 // Launch: grid (ceil(count(y) / 256)), block (256): one output element per thread (zero when outside x).
+// Limits: the axis loop is unrolled over the 6 slots, so the shape struct is read with constant indices from the
+// parameter space (no local copy, no stack frame).
 #include "mrvs_cuda.h"
 
 struct mrvs_pad_shape
@@ -16,14 +19,16 @@ extern "C" __global__ void __launch_bounds__(256) pad(const unsigned char* __res
     if (i >= count) return;
     long long rem = i, src = 0, stride = 1;
     bool inside = true;
-    for (int d = s.rank - 1; d >= 0; d--)
-    {
-        const int c = (int)(rem % s.out_dims[d]);
-        rem /= s.out_dims[d];
-        inside = inside && c < s.in_dims[d];
-        src += c * stride;
-        stride *= s.in_dims[d];
-    }
+#pragma unroll
+    for (int d = 5; d >= 0; d--)
+        if (d < s.rank)
+        {
+            const int c = (int)(rem % s.out_dims[d]);
+            rem /= s.out_dims[d];
+            inside = inside && c < s.in_dims[d];
+            src += c * stride;
+            stride *= s.in_dims[d];
+        }
     for (int k = 0; k < element_bytes; k++) y[i * element_bytes + k] = inside ? x[src * element_bytes + k] : 0;
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(pad)

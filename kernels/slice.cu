@@ -1,5 +1,5 @@
-// slice: y = x[..., start : start + length*step : step, ...] along one axis; also used by concat to copy each input
-// into its place (dst_offset, dst_axis). Layout: x [outer, axis_in, inner], y [outer, axis_out, inner], inner =
+// slice: y = x[..., start : start + length*step : step, ...] along one axis.
+// Layout: x [outer, axis_in, inner], y [outer, length, inner], inner =
 // inner_units units of unit_bytes (mrvs_units.h: the widest of 16, 8, 4, 2, 1 bytes dividing the inner run's bytes and
 // both pointers' alignment, so float rows of 4 or more move 128 bits at a time).
 // Launch: grid (ceil(outer*length*inner_units / 256)), block (256), one unit per thread.
@@ -7,9 +7,8 @@
 #include "mrvs_units.h"
 
 extern "C" __global__ void __launch_bounds__(256) slice(const unsigned char* __restrict__ x,
-    unsigned char* __restrict__ y, long long outer, int axis_in, int start,
-                                 int length, int step, long long inner_units, int axis_out, int dst_offset,
-                                     int unit_bytes)
+    unsigned char* __restrict__ y, long long outer, int axis_in, int start, int length, int step,
+    long long inner_units, int unit_bytes)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= outer * length * inner_units) return;
@@ -17,7 +16,7 @@ extern "C" __global__ void __launch_bounds__(256) slice(const unsigned char* __r
     const long long a = row % length, o = row / length;
     mrvs_by_unit(unit_bytes, [&](auto u) {
         using T = decltype(u);
-        reinterpret_cast<T*>(y)[(o * axis_out + dst_offset + a) * inner_units + unit] =
+        reinterpret_cast<T*>(y)[i] =
             reinterpret_cast<const T*>(x)[(o * axis_in + start + a * step) * inner_units + unit];
     });
 }

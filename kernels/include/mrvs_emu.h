@@ -184,6 +184,9 @@ inline float __int_as_float(unsigned int bits) { return __uint_as_float(bits); }
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 inline float __expf(float x) { return std::exp(x); }
 inline float __fdividef(float a, float b) { return a / b; }
+// sin(πx) and cos(πx) rounded from double, as CUDA's (within 1 ulp) for the moderate arguments kernels pass.
+inline float sinpif(float x) { return (float)std::sin((double)x * 3.14159265358979323846); }
+inline float cospif(float x) { return (float)std::cos((double)x * 3.14159265358979323846); }
 
 #define MRVS_DYNAMIC_SMEM(type, name) type* name = reinterpret_cast<type*>(mrvs_emu::dynamic_smem())
 

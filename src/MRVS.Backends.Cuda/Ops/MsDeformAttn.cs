@@ -6,12 +6,15 @@ namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
 /// kernels/ms_deform_attn.cu for <see cref="MsDeformAttnOp"/>: ceil(D / 4) threads per (image, query, head), as many
-/// items as fit a block of 128; the fused form at 4 levels × 4 points runs the entry with both unrolled. The level
-/// table is uploaded once per op.
+/// items as fit a block of 128 per pass, 16 passes over consecutive items per block; the fused form at 4 levels × 4
+/// points runs the entry with both unrolled. The level table is uploaded once per op.
 /// </summary>
 public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
 {
-    private const int BlockThreads = 128, ChannelsPerThread = 4;
+    // Passes per block: 16 × 16 items = 32 queries × 8 heads at D = 32 (RESULTS.md, "gather": 1, 8, 16 and 32 measured
+    // by the counters on the trained demo model; 16 still gives SOC++ at 8 × 360×640 about 1,200 blocks per encoder
+    // layer, more than an H100 holds at once at this kernel's 8 blocks per SM).
+    private const int BlockThreads = 128, ChannelsPerThread = 4, Run = 16;
 
     protected override void Launch(KernelLaunches k, MsDeformAttnOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
@@ -21,21 +24,22 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
         int points = fused ? x[2].Dim(2) / (m * levels) : x[1].Dim(4);
         long items = (long)n * lq * m;
         int groups = (d + ChannelsPerThread - 1) / ChannelsPerThread, perBlock = BlockThreads / groups;
-        var grid = new Dim3((uint)((items + perBlock - 1) / perBlock));
+        long itemsPerBlock = (long)perBlock * Run;
+        var grid = new Dim3((uint)((items + itemsPerBlock - 1) / itemsPerBlock));
         var block = new Dim3(BlockThreads);
         nint table = k.LevelTable(op, op.LevelShapes);
         nint pv = v.Ptr, p1 = x[1].Ptr, p2 = x[2].Ptr, py = y.Ptr;
         if (!fused)
         {
             k.Launch("ms_deform_attn", grid, block,
-                a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(s).Add(m).Add(d).Add(lq).Add(levels)
-                    .Add(points));
+                a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(Run).Add(s).Add(m).Add(d).Add(lq)
+                    .Add(levels).Add(points));
             return;
         }
         nint pr = x[3].Ptr;
         int refDims = x[3].Dim(3);
         k.Launch(levels == 4 && points == 4 ? "ms_deform_attn_fused_l4p4" : "ms_deform_attn_fused", grid, block,
-            a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(pr).Ptr(py).Add(items).Add(s).Add(m).Add(d).Add(lq)
+            a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(pr).Ptr(py).Add(items).Add(Run).Add(s).Add(m).Add(d).Add(lq)
                 .Add(levels).Add(points).Add(refDims));
     }
 }

@@ -12,19 +12,12 @@ public sealed class Slice : CudaKernel<SliceOp>
 {
     protected override void Launch(KernelLaunches k, SliceOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
-        CopyAlongAxis(k, x[0], y, op.Axis, op.Start, op.Length, op.Step, 0);
-    }
-
-    /// <summary>The slice kernel: rows [start, start + length·step) of x's axis into rows [offset, offset + length) of
-    /// y's.</summary>
-    internal static void CopyAlongAxis(KernelLaunches k, DeviceTensor x, DeviceTensor y, int axis, int start,
-        int length, int step, int offset)
-    {
-        long outer = Shape.Elements(x.Shape.AsSpan(0, axis));
-        long innerBytes = Shape.Elements(x.Shape.AsSpan(axis + 1)) * x.Type.DType.Size();
-        int axisIn = x.Dim(axis), axisOut = y.Dim(axis), unit = CopyUnit.Widest(innerBytes, x.Ptr, y.Ptr);
+        var input = x[0];
+        long outer = Shape.Elements(input.Shape.AsSpan(0, op.Axis));
+        long innerBytes = Shape.Elements(input.Shape.AsSpan(op.Axis + 1)) * input.Type.DType.Size();
+        int unit = CopyUnit.Widest(innerBytes, input.Ptr, y.Ptr);
         long innerUnits = innerBytes / unit;
-        k.Launch("slice", Grid(outer * length * innerUnits), new Dim3(Threads), a => a.Ptr(x.Ptr).Ptr(y.Ptr).Add(outer)
-            .Add(axisIn).Add(start).Add(length).Add(step).Add(innerUnits).Add(axisOut).Add(offset).Add(unit));
+        k.Launch("slice", Grid(outer * op.Length * innerUnits), new Dim3(Threads), a => a.Ptr(input.Ptr).Ptr(y.Ptr)
+            .Add(outer).Add(input.Dim(op.Axis)).Add(op.Start).Add(op.Length).Add(op.Step).Add(innerUnits).Add(unit));
     }
 }

@@ -124,6 +124,9 @@ public static class KernelParityCases
         yield return Case("concat", new ConcatOp(1), r => [Rand(r, 2, 3, 4), Rand(r, 2, 1, 4), Rand(r, 2, 5, 4)]);
         yield return Case("concat odd rows", new ConcatOp(2),
             r => [Rand(r, 2, 3, 3), Rand(r, 2, 3, 1), Rand(r, 2, 3, 6)]);
+        yield return Case("concat of 11 inputs (two launches), one empty", new ConcatOp(1),
+            r => [.. Enumerable.Range(0, 11).Select(i => Rand(r, 3, i == 4 ? 0 : 1 + i % 3, 4))]);
+        yield return Case("concat bool", new ConcatOp(0), r => [Mask(r, 0.5, 3, 5), Mask(r, 0.5, 1, 5)]);
         yield return Case("cast bool→f32", new CastOp(DType.F32), r => [Mask(r, 0.5, 3, 5)]);
         yield return Case("cast f32→bool", new CastOp(DType.Bool), r => [Rand(r, 17)]);
         yield return Case("cast i64→f32", new CastOp(DType.F32), _ => [Ids()]);
@@ -254,11 +257,11 @@ public static class KernelParityCases
 
     private static IEnumerable<KernelParityCase> Masks()
     {
-        // (frames, queries, feature channels, hidden, layers, h, w): tiny; the released 8 + 2 → 8 → 8 → 1 over more
-        // pixels
-        // than a block; one layer; the wide entry (24 + 2 inputs, 32 hidden).
+        // (frames, queries, feature channels, hidden, layers, h, w): tiny; the released 8 + 2 → 8 → 8 → 1, then with
+        // SOC++'s 20 queries over more pixels than a block (512); one layer; the wide entry (24 + 2 inputs, 32 hidden)
+        // with more queries than fit shared memory at once (4 of 1,953 parameters).
         foreach (var (t, q, c, hidden, layers, h, w) in new[] { (2, 2, 3, 4, 3, 3, 5), (2, 3, 8, 8, 3, 13, 17),
-            (1, 2, 5, 3, 1, 2, 7), (1, 2, 24, 32, 3, 9, 15) })
+            (2, 20, 8, 8, 3, 23, 40), (1, 2, 5, 3, 1, 2, 7), (1, 5, 24, 32, 3, 9, 15) })
         {
             var head = new DynamicMaskHeadOp(hidden, layers, imageHeight: 4 * h - 1, imageWidth: 4 * w + 3, stride: 4);
             yield return Case($"dynamic_mask_head {t}x{q}, {c}+2 → {hidden} × {layers} layers, {h}x{w}", head,

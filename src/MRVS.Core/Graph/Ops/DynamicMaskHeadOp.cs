@@ -10,7 +10,7 @@ namespace MRVS.Core.Graph.Ops;
 /// vector,
 /// split as [w0, w1, …, b0, b1, …] with each weight block out-major. Inputs: features [T, C, h, w], params [T, Q, P],
 /// reference (cx, cy) [T, Q, 2]. Output: mask logits [T, Q, h, w]. Limits (the CUDA kernel's register-resident
-/// activations and grid): C + 2 and the hidden width at most <see cref="MaxWidth"/>, T·Q at most 65535.
+/// activations and grid): C + 2 and the hidden width at most <see cref="MaxWidth"/>, T at most 65535.
 /// </summary>
 public sealed class DynamicMaskHeadOp(int channels, int layers, int imageHeight, int imageWidth, int stride) : Op
 {
@@ -45,8 +45,7 @@ public sealed class DynamicMaskHeadOp(int channels, int layers, int imageHeight,
         Expect(f[1] + 2 <= MaxWidth && Channels <= MaxWidth,
             $"{f[1]} mask feature channels + 2 coordinates and {Channels} hidden channels, the kernel takes at most " +
                 $"{MaxWidth} each");
-        Expect((long)p[0] * p[1] <= 65535,
-            $"{p[0]} frames × {p[1]} queries, the kernel takes at most 65535 (frame, query) pairs");
+        Expect(p[0] <= 65535, $"{p[0]} frames, the kernel takes at most 65535");
         int need = ParamCount(f[1] + 2);
         Expect(p[2] == need,
             $"{p[2]} dynamic parameters per query, but {f[1]} feature channels + 2 coordinates with {Layers} layers "
