@@ -15,6 +15,9 @@
 // Limits: FP32 on CUDA cores in every precision (the convs are ≈ 3 % of SOC++'s FLOPs); a block reads the W rows of
 // its channels, so W is read once per pixel tile (from L2 on a GPU); 4 multiply-adds per shared-memory load.
 // M = images·OH·OW, K and x's elements below 2^31.
+// conv2d_bias: y[img, n, p] += b[n] after the backend's GEMM, which takes the 1×1 stride-1 convolutions (a plain GEMM
+// on x in place, cuBLAS's efficiency and tensor cores in fp16/bf16). Launch: grid (ceil(elements / 256)), block
+// (256), one element per thread.
 #include "mrvs_cuda.h"
 
 #define MRVS_CONV_THREADS 256 // as the entry points' __launch_bounds__
@@ -181,3 +184,11 @@ extern "C" __global__ void __launch_bounds__(256, 4) conv2d_64(const float* __re
     conv2d_tile<64>(x, w, bias, y, images, cin, h, wd, cout, kh, kw, stride, padding, oh, ow);
 }
 MRVS_EXPORT_KERNEL(conv2d_64)
+
+extern "C" __global__ void __launch_bounds__(256) conv2d_bias(float* __restrict__ y, const float* __restrict__ bias,
+    long long count, long long plane, int cout)
+{
+    const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) y[i] += bias[i / plane % cout];
+}
+MRVS_EXPORT_INDEPENDENT_KERNEL(conv2d_bias)

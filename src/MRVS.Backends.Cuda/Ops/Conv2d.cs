@@ -8,6 +8,9 @@ namespace MRVS.Backends.Cuda.Ops;
 /// <summary>
 /// kernels/conv2d.cu for <see cref="Conv2dOp"/>: one implicit-GEMM launch over all images, bias in its epilogue,
 /// FP32 in every precision; the entry point whose channel tile is the smallest of 8, 16, 32, 64 that holds Cout.
+/// A 1×1 stride-1 convolution without padding is a plain GEMM per image (W·x[img], x read in place): it goes to the
+/// backend's GEMM (cuBLAS at its FP32 efficiency, tensor cores in fp16/bf16) as one strided-batched call, then
+/// conv2d_bias.
 /// </summary>
 public sealed class Conv2d : CudaKernel<Conv2dOp>
 {
@@ -21,8 +24,18 @@ public sealed class Conv2d : CudaKernel<Conv2dOp>
         var (input, w) = (x[0], x[1]);
         int n = input.Dim(0), cin = input.Dim(1), h = input.Dim(2), wd = input.Dim(3), cout = w.Dim(0), kh = w.Dim(2),
             kw = w.Dim(3), oh = y.Dim(2), ow = y.Dim(3);
-        int channels = ChannelTiles.FirstOrDefault(c => c >= cout, ChannelTiles[^1]), pixels = TileOutputs / channels;
         nint bias = x.Length == 3 ? x[2].Ptr : 0;
+        if (kh == 1 && kw == 1 && op.Stride == 1 && op.Padding == 0)
+        {
+            long plane = (long)h * wd;
+            k.Gemm.Run(w.Ptr, input.Ptr, y.Ptr, cout, (int)plane, cin, transposeB: false, 1f, n, 0, cin * plane,
+                cout * plane);
+            if (bias != 0)
+                k.Launch("conv2d_bias", Grid(y.Elements), new Dim3(Threads),
+                    a => a.Ptr(y.Ptr).Ptr(bias).Add(y.Elements).Add(plane).Add(cout));
+            return;
+        }
+        int channels = ChannelTiles.FirstOrDefault(c => c >= cout, ChannelTiles[^1]), pixels = TileOutputs / channels;
         var grid = new Dim3(Dim3.Blocks((long)n * oh * ow, (uint)pixels).X, Dim3.Blocks(cout, (uint)channels).X);
         k.Launch($"conv2d_{channels}", grid,
             new Dim3(Threads), a => a.Ptr(input.Ptr).Ptr(w.Ptr).Ptr(bias).Ptr(y.Ptr).Add(n).Add(cin).Add(h).Add(wd)

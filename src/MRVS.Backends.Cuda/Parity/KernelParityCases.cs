@@ -122,8 +122,9 @@ public static class KernelParityCases
         yield return Case("bilinear align", new InterpolateOp(InterpolationMode.BilinearAlignCornersTrue, 9, 17),
             r => [Rand(r, 1, 5, 9)]);
         // Every channel tile (8, 16, 32, 64 and more than one of 64), the models' forms (3×3 padding 1 at stride 1
-        // and 2, 1×1, the 4×4 stride-4 patch embedding) and one wider padding; pixel tiles (512, 256, 128, 64
-        // pixels) left partial and crossed by image boundaries, K not a multiple of the step, with and without bias.
+        // and 2, 1×1 through the GEMM, the 4×4 stride-4 patch embedding) and one wider padding; pixel tiles (512,
+        // 256, 128, 64 pixels) left partial and crossed by image boundaries, K not a multiple of the step, with and
+        // without bias.
         yield return Case("conv2d 3x3 s2", new Conv2dOp(2, 1),
             r => [Rand(r, 2, 3, 7, 6), Rand(r, 5, 3, 3, 3), Rand(r, 5)]);
         yield return Case("conv2d 1x1 no bias", new Conv2dOp(), r => [Rand(r, 1, 4, 3, 5), Rand(r, 2, 4, 1, 1)]);
@@ -141,6 +142,8 @@ public static class KernelParityCases
             r => [Rand(r, 3, 40, 5, 9), Rand(r, 130, 40, 1, 1), Rand(r, 130)]);
         yield return Case("conv2d 3x3 padding 2", new Conv2dOp(1, 2),
             r => [Rand(r, 1, 2, 4, 5), Rand(r, 3, 2, 3, 3), Rand(r, 3)]);
+        yield return Case("conv2d 1x1 s2 (implicit GEMM)", new Conv2dOp(2),
+            r => [Rand(r, 2, 5, 7, 9), Rand(r, 6, 5, 1, 1), Rand(r, 6)]);
     }
 
     private static IEnumerable<KernelParityCase> Backbone()

@@ -61,7 +61,7 @@ public class KernelCompilationTests
             Assert.That(ptx, Does.Contain($".entry {entry}("), $"{file}.cu: PTX has no entry point {entry}");
         }
         Assert.That(KernelSources.FileDefining("sine_position_encoding_2d"), Is.EqualTo("sine_position_encoding"));
-        Assert.That(KernelSources.FileDefining("conv2d_16"), Is.EqualTo("conv2d"));
+        Assert.That(KernelSources.FileDefining("conv2d_bias"), Is.EqualTo("conv2d"));
         Assert.Throws<ArgumentException>(() => KernelSources.FileDefining("no_such_kernel"));
     }
 
