@@ -45,6 +45,7 @@ void counters_block_end();
 #else
 inline void counters_block_begin() {}
 inline void counters_block_end() {}
+void count_mma() {}
 #endif
 
 thread_local ThreadState* current = nullptr;

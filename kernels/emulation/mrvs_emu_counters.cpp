@@ -98,7 +98,7 @@ struct BlockSectors
 };
 
 thread_local BlockSectors block_sectors;
-std::atomic<std::uint64_t> read_sectors{0}, written_sectors{0}, blocks{0};
+std::atomic<std::uint64_t> read_sectors{0}, written_sectors{0}, blocks{0}, mma_ops{0};
 
 bool is_device(std::uintptr_t address)
 {
@@ -139,6 +139,8 @@ void counters_block_end()
     written_sectors.fetch_add(block_sectors.writes.take(), std::memory_order_relaxed);
     blocks.fetch_add(1, std::memory_order_relaxed);
 }
+
+void count_mma() { mma_ops.fetch_add(1, std::memory_order_relaxed); }
 } // namespace mrvs_emu
 
 using mrvs_emu::access;
@@ -168,12 +170,14 @@ void mrvs_emu_counters_remove_region(const void* begin)
     for (const Region& x : regions) highest = std::max(highest, x.end);
 }
 
-// Sectors read, sectors written and blocks run since the last call; resets them.
-void mrvs_emu_counters_take(unsigned long long* read, unsigned long long* written, unsigned long long* block_count)
+// Sectors read, sectors written, blocks run and warp-wide m16n8k16 MMAs since the last call; resets them.
+void mrvs_emu_counters_take(unsigned long long* read, unsigned long long* written, unsigned long long* block_count,
+                            unsigned long long* mma)
 {
     *read = mrvs_emu::read_sectors.exchange(0);
     *written = mrvs_emu::written_sectors.exchange(0);
     *block_count = mrvs_emu::blocks.exchange(0);
+    *mma = mrvs_emu::mma_ops.exchange(0);
 }
 
 // The callbacks GCC's thread-sanitizer instrumentation emits (with --param=tsan-instrument-func-entry-exit=0).

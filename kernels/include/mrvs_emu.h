@@ -53,6 +53,9 @@ unsigned char* dynamic_smem();
 // step, like a shuffle; the emulated mma.sync reads the whole warp's fragments this way).
 void warp_gather(const void* mine, void* all, int bytes);
 int lane_id();
+// One warp's mma.sync m16n8k16 ran: the instrumented library counts it (the roofline model's tensor-core FLOPs); the
+// plain one does nothing.
+void count_mma();
 
 template <typename T>
 inline T shuffle(T v, int src_lane)

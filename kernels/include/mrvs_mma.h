@@ -70,6 +70,7 @@ __device__ __forceinline__ void mrvs_mma_16816(float (&d)[4], const unsigned int
     Fragments mine{{a[0], a[1], a[2], a[3]}, {b[0], b[1]}}, all[32];
     mrvs_emu::warp_gather(&mine, all, sizeof(Fragments));
     const int lane = mrvs_emu::lane_id(), g = lane >> 2, t = lane & 3;
+    if (lane == 0) mrvs_emu::count_mma();
     for (int i = 0; i < 4; i++)
     {
         const int row = g + (i >= 2 ? 8 : 0), col = 2 * t + (i & 1);

@@ -16,9 +16,11 @@ namespace MRVS.Backends.Cuda.Emulation;
 public sealed unsafe class EmulatorCounters : IWorkCounters
 {
     private const int SectorBytes = 32;
+    /// <summary>One warp's mma.sync m16n8k16: 16·8·16 multiply-adds.</summary>
+    private const long MmaFlops = 2 * 16 * 8 * 16;
     private readonly delegate* unmanaged<nint, ulong, void> _addRegion;
     private readonly delegate* unmanaged<nint, void> _removeRegion;
-    private readonly delegate* unmanaged<ulong*, ulong*, ulong*, void> _take;
+    private readonly delegate* unmanaged<ulong*, ulong*, ulong*, ulong*, void> _take;
     private readonly List<DeviceWork> _work = [];
     private readonly List<NodeWork> _nodes = [];
     private int _nodeStart = -1;
@@ -31,7 +33,7 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
                 + "(build it: tools/ci/build-kernels-emu.sh)");
         _addRegion = (delegate* unmanaged<nint, ulong, void>)Export("mrvs_emu_counters_add_region");
         _removeRegion = (delegate* unmanaged<nint, void>)Export("mrvs_emu_counters_remove_region");
-        _take = (delegate* unmanaged<ulong*, ulong*, ulong*, void>)Export("mrvs_emu_counters_take");
+        _take = (delegate* unmanaged<ulong*, ulong*, ulong*, ulong*, void>)Export("mrvs_emu_counters_take");
     }
 
     /// <summary>Everything counted since <see cref="Clear"/>, in order.</summary>
@@ -63,12 +65,13 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
     /// <summary>Before a launch: forgets what ran uncounted since the last one (replayed graphs).</summary>
     internal void BeginLaunch() => Take();
 
-    /// <summary>After a launch: records the sectors its blocks touched.</summary>
+    /// <summary>After a launch: records the sectors its blocks touched and the tensor-core FLOPs its warps
+    /// issued.</summary>
     internal void EndLaunch(string kernel)
     {
-        var (read, written, blocks) = Take();
+        var (read, written, blocks, mma) = Take();
         _work.Add(new DeviceWork(DeviceWorkKind.Kernel, kernel, 1, (long)blocks, (long)read * SectorBytes,
-            (long)written * SectorBytes, 0));
+            (long)written * SectorBytes, 0, (long)mma * MmaFlops));
     }
 
     internal void CountGemm(int m, int n, int k, int batch, long strideB, DType inputs, DType output)
@@ -81,10 +84,10 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
     internal void CountCopy(string name, long readBytes, long writtenBytes) =>
         _work.Add(new DeviceWork(DeviceWorkKind.Copy, name, 1, 1, readBytes, writtenBytes, 0));
 
-    private (ulong Read, ulong Written, ulong Blocks) Take()
+    private (ulong Read, ulong Written, ulong Blocks, ulong Mma) Take()
     {
-        ulong read, written, blocks;
-        _take(&read, &written, &blocks);
-        return (read, written, blocks);
+        ulong read, written, blocks, mma;
+        _take(&read, &written, &blocks, &mma);
+        return (read, written, blocks, mma);
     }
 }

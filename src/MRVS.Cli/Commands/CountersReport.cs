@@ -47,10 +47,10 @@ public static class CountersReport
         Line("roofline MODEL for {0} ({1:F2} TB/s, {2:F0} TFLOP/s FP32, {3:F0} TFLOP/s dense BF16/FP16), {4} GEMMs: "
             + "modeled from the counters, not measured", gpu.Name, gpu.BytesPerSecond / 1e12,
             gpu.Fp32FlopsPerSecond / 1e12, gpu.DenseTensorFlopsPerSecond / 1e12, model.Precision.Name());
-        Line("assumptions: memory at {0:P0} of bandwidth; kernels at {1:P0} of FP32 peak; cuBLAS at {2:P0} of FP32 "
-            + "peak (fp32) or {3:P0} of dense tensor peak (fp16/bf16); a launch costs {4} µs eager, {5} µs in graph "
-            + "replay", a.Memory, a.KernelFp32, a.GemmFp32, a.GemmTensor, a.LaunchMicrosecondsEager,
-            a.LaunchMicrosecondsGraph);
+        Line("assumptions: memory at {0:P0} of bandwidth; kernels at {1:P0} of FP32 peak, or {2:P0} of dense tensor "
+            + "peak where they issue MMAs; cuBLAS at {3:P0} of FP32 peak (fp32) or {4:P0} of dense tensor peak "
+            + "(fp16/bf16); a launch costs {5} µs eager, {6} µs in graph replay", a.Memory, a.KernelFp32,
+            a.KernelTensor, a.GemmFp32, a.GemmTensor, a.LaunchMicrosecondsEager, a.LaunchMicrosecondsGraph);
         Console.WriteLine($"top {top} nodes by modeled time (eager):");
         const string nodeRow = "  {0,-44} {1,-22} {2,8} {3,11:F1} {4,8:F2} {5,9:F3} {6,10:F3} {7,9:F3} {8,8:F3}  {9}";
         Line(Header(nodeRow), "node", "op", "launches", "traffic MiB", "GFLOP", "memory ms", "compute ms", "launch ms",

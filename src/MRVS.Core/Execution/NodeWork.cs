@@ -13,4 +13,7 @@ public sealed record NodeWork(string Node, string Op, long CompulsoryBytes, long
     public long Launches => Work.Sum(w => w.Count);
 
     public long GemmFlops => Work.Where(w => w.Kind == DeviceWorkKind.Gemm).Sum(w => w.Flops);
+
+    /// <summary>What the node's kernels ran on tensor cores (<see cref="DeviceWork.TensorFlops"/>).</summary>
+    public long TensorFlops => Work.Sum(w => w.TensorFlops);
 }

@@ -120,6 +120,7 @@ public sealed record ForwardCounters(
                     ReadBytes = At(x.ReadBytes, w.ReadBytes),
                     WrittenBytes = At(x.WrittenBytes, w.WrittenBytes),
                     Flops = At(x.Flops, w.Flops),
+                    TensorFlops = At(x.TensorFlops, w.TensorFlops),
                 };
             }).ToList();
             return nt with { Work = work };
@@ -135,5 +136,6 @@ public sealed record ForwardCounters(
             ReadBytes = x.ReadBytes + y.ReadBytes,
             WrittenBytes = x.WrittenBytes + y.WrittenBytes,
             Flops = x.Flops + y.Flops,
+            TensorFlops = x.TensorFlops + y.TensorFlops,
         }));
 }

@@ -19,11 +19,14 @@ public sealed record GpuPeaks(
 /// The efficiency factors of the model, stated: the fraction of each peak the work is assumed to reach, and the cost
 /// of a launch. Streaming kernels reach about 80-90 % of HBM bandwidth (STREAM-like copies); hand-written CUDA-core
 /// kernels half the FP32 peak; cuBLAS FP32 (SIMT, no TF32) 70 % of the FP32 peak and 16-bit tensor-core GEMMs 60 % of
-/// the dense peak at these mid-sized shapes; a launch costs 4 µs of gap when launched one by one from the host
-/// (launch-bound streams of short kernels) and 1 µs in a replayed CUDA graph.
+/// the dense peak at these mid-sized shapes; hand-written kernels on tensor cores (mma.sync, not Hopper's wgmma)
+/// a quarter of the dense peak (FlashAttention-2, the same instructions, reports about a third on H100 at head dim 64
+/// and more; Swin's head dim is 32); a launch costs 4 µs of gap when launched one by one from the host (launch-bound
+/// streams of short kernels) and 1 µs in a replayed CUDA graph.
 /// </summary>
 public sealed record RooflineAssumptions(double Memory = 0.8, double KernelFp32 = 0.5, double GemmFp32 = 0.7,
-    double GemmTensor = 0.6, double LaunchMicrosecondsEager = 4, double LaunchMicrosecondsGraph = 1);
+    double GemmTensor = 0.6, double KernelTensor = 0.25, double LaunchMicrosecondsEager = 4,
+    double LaunchMicrosecondsGraph = 1);
 
 /// <summary>One node's modeled time: memory, compute and launch terms, in milliseconds.</summary>
 public sealed record ModeledNode(
@@ -41,7 +44,9 @@ public sealed record ModeledNode(
 /// <summary>
 /// A roofline MODEL of a forward on a GPU from the emulation's counters; never a measurement. Per node: kernels and
 /// copies take max(traffic / (bandwidth · memory efficiency), FLOPs / (FP32 peak · kernel efficiency)), where the
-/// kernels' FLOPs are the node's (<see cref="Core.Graph.Op.Flops"/>) less its GEMMs'; each GEMM takes
+/// kernels' FLOPs are the node's (<see cref="Core.Graph.Op.Flops"/>) less its GEMMs'; when its kernels issued
+/// tensor-core MMAs (<see cref="NodeWork.TensorFlops"/>), those FLOPs (the larger of the op's and the MMAs', which
+/// include the padding of partial tiles) are on the dense tensor peak at the tensor kernel efficiency; each GEMM takes
 /// max(operand bytes / (bandwidth · memory efficiency), FLOPs / (GEMM peak · GEMM efficiency)), the GEMM peak being
 /// the precision's (FP32, or the dense tensor peak for fp16/bf16); then every launch adds its cost, eager or in graph
 /// replay.
@@ -68,7 +73,10 @@ public sealed class RooflineModel(GpuPeaks gpu, RooflineAssumptions assumptions,
             : Gpu.DenseTensorFlopsPerSecond * a.GemmTensor;
         long kernelBytes = node.Work.Where(w => w.Kind != DeviceWorkKind.Gemm).Sum(w => w.TrafficBytes);
         long kernelFlops = Math.Max(0, node.Flops - node.GemmFlops);
-        double memory = kernelBytes / bandwidth, compute = kernelFlops / (Gpu.Fp32FlopsPerSecond * a.KernelFp32);
+        double compute = node.TensorFlops > 0
+            ? Math.Max(kernelFlops, node.TensorFlops) / (Gpu.DenseTensorFlopsPerSecond * a.KernelTensor)
+            : kernelFlops / (Gpu.Fp32FlopsPerSecond * a.KernelFp32);
+        double memory = kernelBytes / bandwidth;
         double work = Math.Max(memory, compute);
         foreach (var g in node.Work.Where(w => w.Kind == DeviceWorkKind.Gemm))
         {

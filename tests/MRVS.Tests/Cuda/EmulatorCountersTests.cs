@@ -103,6 +103,22 @@ public class EmulatorCountersTests
             $"window_attention: traffic {node.TrafficBytes} B, compulsory {node.CompulsoryBytes} B");
     }
 
+    [TestCase(Precision.Bf16)]
+    [TestCase(Precision.Fp16)]
+    public void WindowAttentionOnTensorCoresCountsItsMmas(Precision precision)
+    {
+        // 2 windows of 98 tokens, 2 heads of 32: QKᵀ and PV are 4·windows·N²·C FLOPs, all on mma.sync in the 16-bit
+        // entries; the MMAs also multiply the padding of the last 16-row query tile (98 → 112) and of the last
+        // 64-key tile (98 → 128).
+        const int windows = 2, n = 98, heads = 2, c = 64;
+        var op = new WindowAttentionOp(heads, masked: false, [2, 7, 7]);
+        var inputs = new[] { Rand(windows, n, 3 * c), Rand(heads, op.TableRows) };
+        var mma = RunCounted(op, precision, inputs).Single().TensorFlops;
+        long useful = 4L * windows * n * n * c;
+        Assert.That(mma, Is.InRange(useful, useful * 112 * 128 / (n * n)));
+        Assert.That(RunCounted(op, Precision.Fp32, inputs).Single().TensorFlops, Is.Zero, "fp32 runs on CUDA cores");
+    }
+
     [Test]
     public void AttentionReadsKeysAndValuesOncePerBlockOfQueries()
     {
@@ -116,9 +132,12 @@ public class EmulatorCountersTests
         Assert.That(node.TrafficBytes - node.CompulsoryBytes, Is.EqualTo(keysAndValues + blocks * 64L - batch * lk));
     }
 
-    private static IReadOnlyList<NodeWork> RunCounted(Op op, params Tensor[] inputs)
+    private static IReadOnlyList<NodeWork> RunCounted(Op op, params Tensor[] inputs) =>
+        RunCounted(op, Precision.Fp32, inputs);
+
+    private static IReadOnlyList<NodeWork> RunCounted(Op op, Precision precision, params Tensor[] inputs)
     {
-        using var backend = CountingBackend();
+        using var backend = CountingBackend(precision);
         var g = new ComputeGraph();
         var values = inputs.Select((t, i) => g.Input($"in{i}", t.DType, t.Shape)).ToArray();
         g.Tap("out", g.Add(op, "op", values));
@@ -128,12 +147,12 @@ public class EmulatorCountersTests
         return backend.Counters!.Nodes;
     }
 
-    private static CudaBackend CountingBackend()
+    private static CudaBackend CountingBackend(Precision precision = Precision.Fp32)
     {
         var library = EmulatedDevice.FindLibrary(
             EmulatedDevice.CountersLibraryName, EmulatedDevice.CountersLibraryVariable);
         if (library is null)
             Assert.Ignore("skipped: the instrumented emulation library is not built (tools/ci/build-kernels-emu.sh)");
-        return new CudaBackend(new EmulatedDevice(library, counters: true));
+        return new CudaBackend(new EmulatedDevice(library, counters: true), precision);
     }
 }
