@@ -101,9 +101,11 @@ public static class BenchCommand
             if (r.GetValue(countAt) is { } at)
             {
                 var (a, b) = ParseCountAt(at, shape.Frames);
+                // The target's graph first: a shape it rejects fails before the slow counts.
+                var target = ForwardCounters.Plan(cfg, store, shape);
                 var atA = ForwardCounters.Count(cfg, store, shape with { Frames = a }, be);
                 var atB = ForwardCounters.Count(cfg, store, shape with { Frames = b }, be);
-                counted = ForwardCounters.Extrapolate(atA, atB, shape, ForwardCounters.Plan(cfg, store, shape));
+                counted = ForwardCounters.Extrapolate(atA, atB, shape, target);
             }
             else counted = ForwardCounters.Count(cfg, store, shape, be);
             CountersReport.PrintCounters(counted);

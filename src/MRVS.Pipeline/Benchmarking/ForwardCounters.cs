@@ -1,4 +1,6 @@
 using MRVS.Core.Execution;
+using MRVS.Core.Graph;
+using MRVS.Core.Graph.Fusion;
 using MRVS.Models;
 using MRVS.Models.Building;
 using MRVS.Models.Config;
@@ -72,12 +74,15 @@ public sealed record ForwardCounters(
 
     /// <summary>
     /// The nodes one forward at <paramref name="shape"/> runs, with their compulsory bytes and FLOPs but no work: what
-    /// the graph alone tells, without running it.
+    /// the graph alone tells, without running it. The graph is fused and scheduled as <see cref="Executor"/> does for
+    /// <see cref="Count"/>'s outputs, so that the nodes are the counted ones.
     /// </summary>
     public static IReadOnlyList<NodeWork> Plan(ModelConfig config, WeightStore weights, ForwardShape shape)
     {
         var graph = SocModel.Build(config, weights, shape);
-        var plan = MemoryPlanner.Plan(graph, [graph.Taps[SocModel.PredMasks], graph.Taps[SocModel.PredCls]]);
+        Value[] outputs = [graph.Taps[SocModel.PredMasks], graph.Taps[SocModel.PredCls]];
+        var fused = GraphFusion.Apply(graph, outputs);
+        var plan = MemoryPlanner.Plan(fused.Graph, [.. outputs.Select(v => fused[v])]);
         return
         [
             .. plan.Schedule.Where(n => !n.Op.IsView)

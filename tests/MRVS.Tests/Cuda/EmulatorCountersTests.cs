@@ -4,6 +4,10 @@ using MRVS.Core.Execution;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
+using MRVS.Models;
+using MRVS.Models.Building;
+using MRVS.Models.Config;
+using MRVS.Pipeline.Benchmarking;
 using MRVS.Tests.Support;
 
 namespace MRVS.Tests.Cuda;
@@ -130,6 +134,30 @@ public class EmulatorCountersTests
             Rand(batch, lq, e), Rand(batch, lk, e), Rand(batch, lk, e), Tensor.Zeros(DType.Bool, batch, lk)).Single();
         long keysAndValues = 2L * batch * lk * e * 4;
         Assert.That(node.TrafficBytes - node.CompulsoryBytes, Is.EqualTo(keysAndValues + blocks * 64L - batch * lk));
+    }
+
+    [Test]
+    [Category(TestCategory.EndToEnd)]
+    public void CountsAtTwoFrameCountsExtrapolateToTheTargetsFusedGraph()
+    {
+        // socpp-tiny with synthetic weights, counted at 1 and 2 frames and extrapolated to 3: the nodes are the target
+        // graph's as the executor fuses it, its compulsory bytes are the target's own, and launches come out as counted
+        // at 3 wherever a node runs the same kernels at 3 frames as at 1 and 2 (v2p splits its keys over blocks from 3
+        // frames on: a shape-dependent launch the extrapolation cannot know).
+        var config = ModelConfig.Load(Fixtures.File("socpp-tiny", "config.json"));
+        var weights = WeightStore.Synthetic(1, config.Swin.WindowSize);
+        var shape = new ForwardShape(3, 64, 96, 6, 64, 96);
+        using var backend = CountingBackend();
+        ForwardCounters At(int frames) => ForwardCounters.Count(config, weights, shape with { Frames = frames }, backend);
+        var at3 = At(3);
+        var extrapolated = ForwardCounters.Extrapolate(At(1), At(2), shape, ForwardCounters.Plan(config, weights, shape));
+        Assert.That(extrapolated.Nodes.Select(n => n.Node), Is.EqualTo(at3.Nodes.Select(n => n.Node)));
+        Assert.That(extrapolated.CompulsoryBytes, Is.EqualTo(at3.CompulsoryBytes));
+        static IEnumerable<string> Kernels(NodeWork n) => n.Work.Select(w => w.Name).Distinct().Order();
+        var same = extrapolated.Nodes.Zip(at3.Nodes).Where(p => Kernels(p.First).SequenceEqual(Kernels(p.Second)))
+            .ToList();
+        Assert.That(same.Select(p => p.First.Launches), Is.EqualTo(same.Select(p => p.Second.Launches)));
+        Assert.That(same, Has.Count.GreaterThan(extrapolated.Nodes.Count - 3));
     }
 
     private static IReadOnlyList<NodeWork> RunCounted(Op op, params Tensor[] inputs) =>
