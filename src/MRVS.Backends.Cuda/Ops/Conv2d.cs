@@ -6,41 +6,39 @@ using static MRVS.Backends.Cuda.KernelLaunches;
 namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
-/// kernels/conv2d.cu for <see cref="Conv2dOp"/>: im2col of a chunk of images into per-op scratch (at most
-/// <see cref="ColumnScratchBytes"/>, at least one image), one strided-batched GEMM per chunk in the backend's
-/// precision, then the bias over all of y (one thread per element).
+/// kernels/conv2d.cu for <see cref="Conv2dOp"/>: one implicit-GEMM launch over all images, bias in its epilogue,
+/// FP32 in every precision; the entry point whose channel tile is the smallest of 8, 16, 32, 64 that holds Cout.
+/// A 1×1 stride-1 convolution without padding is a plain GEMM per image (W·x[img], x read in place): it goes to the
+/// backend's GEMM (cuBLAS at its FP32 efficiency, tensor cores in fp16/bf16) as one strided-batched call, then
+/// conv2d_bias.
 /// </summary>
 public sealed class Conv2d : CudaKernel<Conv2dOp>
 {
-    /// <summary>Bound of the column scratch: at SOC++ Swin-B 8×360×640 all frames of 13 of the 14 convs fit (lay5 in 2
-    /// chunks).</summary>
-    private const long ColumnScratchBytes = 64L << 20;
+    private static readonly int[] ChannelTiles = [8, 16, 32, 64];
+
+    /// <summary>Outputs per block (pixels × channels), as <c>MRVS_CONV_OUTPUTS</c> in the kernel.</summary>
+    private const int TileOutputs = 4096;
 
     protected override void Launch(KernelLaunches k, Conv2dOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         var (input, w) = (x[0], x[1]);
         int n = input.Dim(0), cin = input.Dim(1), h = input.Dim(2), wd = input.Dim(3), cout = w.Dim(0), kh = w.Dim(2),
-            kw = w.Dim(3);
-        int oh = y.Dim(2), ow = y.Dim(3), depth = cin * kh * kw;
-        long perImage = (long)depth * oh * ow;
-        int chunk = (int)Math.Clamp(ColumnScratchBytes / (perImage * sizeof(float)), 1, n);
-        nint colBuffer = k.Scratch(op, chunk * perImage * sizeof(float));
-        for (int first = 0; first < n; first += chunk)
+            kw = w.Dim(3), oh = y.Dim(2), ow = y.Dim(3);
+        nint bias = x.Length == 3 ? x[2].Ptr : 0;
+        if (kh == 1 && kw == 1 && op.Stride == 1 && op.Padding == 0)
         {
-            int images = Math.Min(chunk, n - first);
-            nint src = input.Ptr + (nint)((long)first * cin * h * wd * sizeof(float));
-            nint dst = y.Ptr + (nint)((long)first * cout * oh * ow * sizeof(float));
-            k.Launch("conv2d", Grid(images * perImage), new Dim3(Threads),
-                a => a.Ptr(src).Ptr(colBuffer).Add(images).Add(cin).Add(h).Add(wd)
-                .Add(kh).Add(kw).Add(op.Stride).Add(op.Padding).Add(oh).Add(ow));
-            k.Gemm.Run(w.Ptr, colBuffer, dst, cout, oh * ow, depth, transposeB: false, 1f, images, 0, perImage,
-                (long)cout * oh * ow);
+            long plane = (long)h * wd;
+            k.Gemm.Run(w.Ptr, input.Ptr, y.Ptr, cout, (int)plane, cin, transposeB: false, 1f, n, 0, cin * plane,
+                cout * plane);
+            if (bias != 0)
+                k.Launch("conv2d_bias", Grid(y.Elements), new Dim3(Threads),
+                    a => a.Ptr(y.Ptr).Ptr(bias).Add(y.Elements).Add(plane).Add(cout));
+            return;
         }
-        if (x.Length == 3)
-        {
-            nint bias = x[2].Ptr;
-            k.Launch("conv2d_bias", Grid(y.Elements), new Dim3(Threads),
-                a => a.Ptr(y.Ptr).Ptr(bias).Add(y.Elements).Add((long)oh * ow).Add(cout));
-        }
+        int channels = ChannelTiles.FirstOrDefault(c => c >= cout, ChannelTiles[^1]), pixels = TileOutputs / channels;
+        var grid = new Dim3(Dim3.Blocks((long)n * oh * ow, (uint)pixels).X, Dim3.Blocks(cout, (uint)channels).X);
+        k.Launch($"conv2d_{channels}", grid,
+            new Dim3(Threads), a => a.Ptr(input.Ptr).Ptr(w.Ptr).Ptr(bias).Ptr(y.Ptr).Add(n).Add(cin).Add(h).Add(wd)
+                .Add(cout).Add(kh).Add(kw).Add(op.Stride).Add(op.Padding).Add(oh).Add(ow));
     }
 }

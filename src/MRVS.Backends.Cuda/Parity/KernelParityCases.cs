@@ -139,11 +139,29 @@ public static class KernelParityCases
             r => [Rand(r, 3, 4, 9)]);
         yield return Case("bilinear align", new InterpolateOp(InterpolationMode.BilinearAlignCornersTrue, 9, 17),
             r => [Rand(r, 1, 5, 9)]);
+        // Every channel tile (8, 16, 32, 64 and more than one of 64), the models' forms (3×3 padding 1 at stride 1
+        // and 2, 1×1 through the GEMM, the 4×4 stride-4 patch embedding) and one wider padding; pixel tiles (512,
+        // 256, 128, 64 pixels) left partial and crossed by image boundaries, K not a multiple of the step, with and
+        // without bias.
         yield return Case("conv2d 3x3 s2", new Conv2dOp(2, 1),
             r => [Rand(r, 2, 3, 7, 6), Rand(r, 5, 3, 3, 3), Rand(r, 5)]);
-        yield return Case("conv2d 1x1", new Conv2dOp(), r => [Rand(r, 1, 4, 3, 5), Rand(r, 2, 4, 1, 1)]);
-        yield return Case("conv2d 3x3 s1 over 5 frames (one batched GEMM)", new Conv2dOp(1, 1),
+        yield return Case("conv2d 1x1 no bias", new Conv2dOp(), r => [Rand(r, 1, 4, 3, 5), Rand(r, 2, 4, 1, 1)]);
+        yield return Case("conv2d 3x3 s1 over 5 frames", new Conv2dOp(1, 1),
             r => [Rand(r, 5, 6, 9, 11), Rand(r, 7, 6, 3, 3), Rand(r, 7)]);
+        yield return Case("conv2d 3x3 8 channels over 2 pixel tiles", new Conv2dOp(1, 1),
+            r => [Rand(r, 3, 5, 17, 13), Rand(r, 8, 5, 3, 3), Rand(r, 8)]);
+        yield return Case("conv2d 3x3 16 channels over 2 pixel tiles, no bias", new Conv2dOp(1, 1),
+            r => [Rand(r, 2, 13, 15, 17), Rand(r, 16, 13, 3, 3)]);
+        yield return Case("conv2d 4x4 s4 patch embedding over 3 frames", new Conv2dOp(4),
+            r => [Rand(r, 3, 3, 36, 44), Rand(r, 24, 3, 4, 4), Rand(r, 24)]);
+        yield return Case("conv2d 3x3 s2 70 channels", new Conv2dOp(2, 1),
+            r => [Rand(r, 2, 20, 9, 7), Rand(r, 70, 20, 3, 3), Rand(r, 70)]);
+        yield return Case("conv2d 1x1 130 channels over 3 frames", new Conv2dOp(),
+            r => [Rand(r, 3, 40, 5, 9), Rand(r, 130, 40, 1, 1), Rand(r, 130)]);
+        yield return Case("conv2d 3x3 padding 2", new Conv2dOp(1, 2),
+            r => [Rand(r, 1, 2, 4, 5), Rand(r, 3, 2, 3, 3), Rand(r, 3)]);
+        yield return Case("conv2d 1x1 s2 (implicit GEMM)", new Conv2dOp(2),
+            r => [Rand(r, 2, 5, 7, 9), Rand(r, 6, 5, 1, 1), Rand(r, 6)]);
     }
 
     private static IEnumerable<KernelParityCase> Backbone()

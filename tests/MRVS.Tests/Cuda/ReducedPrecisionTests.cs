@@ -31,8 +31,8 @@ public class ReducedPrecisionTests
         return r;
     }
 
-    /// <summary>A Linear and a Conv2d on constant weights, a batched MatMul of two activations; biases stay
-    /// float32.</summary>
+    /// <summary>A Linear, a 3×3 and a 1×1 Conv2d on constant weights, a batched MatMul of two activations; biases
+    /// stay float32.</summary>
     private static (ComputeGraph Graph, Dictionary<string, Tensor> Feeds) GemmGraph(Tensor[] t)
     {
         var g = new ComputeGraph();
@@ -41,10 +41,12 @@ public class ReducedPrecisionTests
         var m1 = g.Input("m1", DType.F32, t[2].Shape);
         var m2 = g.Input("m2", DType.F32, t[3].Shape);
         var image = g.Input("image", DType.F32, t[4].Shape);
-        g.Tap("linear", g.Add(new LinearOp(), "linear", x, g.Constant("w", t[1]), g.Constant("b", t[6])));
+        g.Tap("linear", g.Add(new LinearOp(), "linear", x, g.Constant("w", t[1]), g.Constant("b", t[7])));
         g.Tap("matmul", g.Add(new MatMulOp(transposeB: true, alpha: 0.5f), "matmul", m1, m2));
         g.Tap("conv", g.Add(new Conv2dOp(1, 1), "conv", image, g.Constant("kernel", t[5]),
-            g.Constant("kernel_bias", t[7])));
+            g.Constant("kernel_bias", t[8])));
+        g.Tap("conv1x1", g.Add(new Conv2dOp(), "conv1x1", image, g.Constant("kernel1x1", t[6]),
+            g.Constant("kernel1x1_bias", t[9])));
         return (g, feeds);
     }
 
@@ -61,9 +63,10 @@ public class ReducedPrecisionTests
     {
         var type = TypeOf(precision);
         Tensor R(params int[] shape) => OpRunner.Random(Rng, shape);
-        Tensor[] tensors = [R(7, 96), R(24, 96), R(3, 5, 96), R(3, 9, 96), R(2, 3, 9, 8), R(4, 3, 3, 3), R(24), R(4)];
+        Tensor[] tensors = [R(7, 96), R(24, 96), R(3, 5, 96), R(3, 9, 96), R(2, 16, 9, 8), R(4, 16, 3, 3),
+            R(5, 16, 1, 1), R(24), R(4), R(5)];
         // Everything a GEMM reads rounded to the type, biases (read by float32 epilogues) as they are.
-        var rounded = tensors.Select((t, i) => i < 6 ? Rounded(t, type) : t).ToArray();
+        var rounded = tensors.Select((t, i) => i < 7 ? Rounded(t, type) : t).ToArray();
         var device = new CountingDevice(TestDevices.Create("cuda-emu"));
         using var backend = new CudaBackend(device, precision);
         var actual = RunGraph(backend, tensors);
@@ -72,7 +75,9 @@ public class ReducedPrecisionTests
 
         Assert.That(device.Gemms, Is.Not.Empty.And.All.EqualTo((type, DType.F32)));
         double rounding = type == DType.F16 ? Math.Pow(2, -11) : Math.Pow(2, -8);
-        foreach (var name in new[] { "linear", "matmul", "conv" })
+        // The 3×3 convolution is the FP32 implicit GEMM of kernels/conv2d.cu in every precision.
+        TensorAssert.Close(actual["conv"], exact["conv"], "conv", relativeToScale: 1e-5);
+        foreach (var name in new[] { "linear", "matmul", "conv1x1" })
         {
             double scale = exact[name].ToDoubleArray().Max(Math.Abs);
             TensorAssert.Close(actual[name], expected[name], name, relativeToScale: 1e-5);
