@@ -95,7 +95,8 @@ public sealed record ForwardCounters(
     /// two smaller frame counts, assuming each is affine in the frames (per-frame work plus a fixed part); compulsory
     /// bytes and FLOPs are the target graph's own (<see cref="Plan"/>). Work of one name in a node is summed. What
     /// grows faster than the frames is underestimated: Video Swin's window attention reads its heads' [N, N] bias
-    /// per block, N = 49·T while the temporal window (8) is clipped to T frames.
+    /// per block, N = 49·T while the temporal window (8) is clipped to T frames. A kernel that runs at only one of
+    /// the two counts (switched on by the shape) is extrapolated from zero work at the other.
     /// </summary>
     public static ForwardCounters Extrapolate(ForwardCounters a, ForwardCounters b, ForwardShape shape,
         IReadOnlyList<NodeWork> target)
@@ -113,11 +114,14 @@ public sealed record ForwardCounters(
             if (na.Node != nb.Node || na.Node != nt.Node)
                 throw new ArgumentException($"the graphs at {ta} and {tb} frames differ: {na.Node} vs {nb.Node}");
             var (wa, wb) = (Merge(na.Work), Merge(nb.Work));
-            if (wa.Count != wb.Count || wb.Keys.Any(k => !wa.ContainsKey(k)))
-                throw new ArgumentException($"{na.Node} runs other kernels at {ta} frames than at {tb}");
-            var work = wb.Values.Select(w =>
+            // A kernel the shape switches on (v2p splits its keys over blocks once they are many) runs at one count
+            // only: the other counts it as zero work.
+            DeviceWork Or0(Dictionary<(DeviceWorkKind, string), DeviceWork> w, DeviceWork other) =>
+                w.GetValueOrDefault((other.Kind, other.Name))
+                ?? other with { Count = 0, Blocks = 0, ReadBytes = 0, WrittenBytes = 0, Flops = 0, TensorFlops = 0 };
+            var work = wa.Values.Where(w => !wb.ContainsKey((w.Kind, w.Name))).Concat(wb.Values).Select(any =>
             {
-                var x = wa[(w.Kind, w.Name)];
+                var (x, w) = (Or0(wa, any), Or0(wb, any));
                 return w with
                 {
                     Count = At(x.Count, w.Count),
