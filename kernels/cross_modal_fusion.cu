@@ -30,12 +30,10 @@
 // The head dim bound D is a template parameter so that the per-thread channels qs and acc are fully unrolled into
 // registers; channels at or past the real head dim dh are predicated off.
 template <int D>
-__device__ __forceinline__ void cross_modal_attention(const float* __restrict__ q, const float* __restrict__ k,
-    const float* __restrict__ v,
-                                                      const unsigned char* __restrict__ key_padding,
-                                                          float* __restrict__ o,
-                                                      float* __restrict__ ml, int lq, int lk, int e, int heads,
-                                                          int chunk)
+__device__ __forceinline__ void cross_modal_attention(
+    const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
+    const unsigned char* __restrict__ key_padding, float* __restrict__ o, float* __restrict__ ml, int lq, int lk, int e,
+    int heads, int chunk)
 {
     constexpr int tile = MRVS_CMF_TILE_FLOATS / D, lanes = D / MRVS_CMF_CHANNELS, rows = 128 / lanes;
     __shared__ float ks[MRVS_CMF_TILE_FLOATS], vs[MRVS_CMF_TILE_FLOATS];
@@ -99,23 +97,19 @@ __device__ __forceinline__ void cross_modal_attention(const float* __restrict__ 
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) cross_modal_fusion(const float* __restrict__ q,
-    const float* __restrict__ k, const float* __restrict__ v,
-                                                                     const unsigned char* __restrict__ key_padding,
-                                                                         float* __restrict__ o,
-                                                                     float* __restrict__ ml, int lq, int lk, int e,
-                                                                         int heads, int chunk)
+extern "C" __global__ void __launch_bounds__(128) cross_modal_fusion(
+    const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
+    const unsigned char* __restrict__ key_padding, float* __restrict__ o, float* __restrict__ ml, int lq, int lk, int e,
+    int heads, int chunk)
 {
     cross_modal_attention<32>(q, k, v, key_padding, o, ml, lq, lk, e, heads, chunk);
 }
 MRVS_EXPORT_KERNEL(cross_modal_fusion)
 
-extern "C" __global__ void __launch_bounds__(128) cross_modal_fusion_wide(const float* __restrict__ q,
-    const float* __restrict__ k, const float* __restrict__ v,
-                                                                          const unsigned char* __restrict__ key_padding,
-                                                                              float* __restrict__ o,
-                                                                          float* __restrict__ ml, int lq, int lk, int e,
-                                                                              int heads, int chunk)
+extern "C" __global__ void __launch_bounds__(128) cross_modal_fusion_wide(
+    const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
+    const unsigned char* __restrict__ key_padding, float* __restrict__ o, float* __restrict__ ml, int lq, int lk, int e,
+    int heads, int chunk)
 {
     cross_modal_attention<128>(q, k, v, key_padding, o, ml, lq, lk, e, heads, chunk);
 }
