@@ -14,6 +14,7 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
     internal const uint Threads = 256;
     private static readonly Dictionary<Type, ICudaKernel> Kernels = CudaKernelCatalog.All.ToDictionary(k => k.OpType);
     private readonly Dictionary<Op, nint> _tables = [];
+    private readonly DeviceScratch _scratch = new(device);
 
     public static bool Supports(Op op) => Kernels.ContainsKey(op.GetType());
 
@@ -47,13 +48,13 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
         return _tables[op] = p;
     }
 
-    /// <summary>Per-op device scratch, allocated on first use and kept (the sizes are static).</summary>
-    internal nint Scratch(Op op, long bytes) => _tables.TryGetValue(op, out var p) ? p : _tables[op] =
-        device.Allocate(bytes);
+    /// <summary>Device memory for an op's temporaries, valid while that op runs: one buffer shared by all ops.</summary>
+    internal nint Scratch(long bytes) => _scratch.Get(bytes);
 
     public void Dispose()
     {
         foreach (var p in _tables.Values) device.Free(p);
         _tables.Clear();
+        _scratch.Dispose();
     }
 }

@@ -6,7 +6,7 @@ namespace MRVS.Backends.Cuda;
 
 /// <summary>
 /// The backend's GEMMs (Linear, MatMul, the convolution's) in its <see cref="Precision"/>: float32 as given, or with
-/// both operands narrowed to fp16 / bf16 (constants once, kept; activations on every call, into scratch, by
+/// both operands narrowed to fp16 / bf16 (constants once, kept; activations on every call, into a scratch of its own, by
 /// kernels/cast.cu's cast_narrow) for the device's mixed-precision GEMM with float32 accumulation and a float32
 /// result. Only GEMM inputs are rounded; every other kernel and every stored activation stays float32.
 /// </summary>
@@ -15,13 +15,13 @@ public sealed class PrecisionGemm : IDisposable
     private const long Alignment = 256;
     private readonly IGpuDevice _device;
     private readonly DeviceConstants _constants;
-    private readonly List<nint> _scratches = [];
-    private long _scratchBytes;
+    private readonly DeviceScratch _scratch;
 
     internal PrecisionGemm(IGpuDevice device, Precision precision, DeviceConstants constants)
     {
         _device = device;
         _constants = constants;
+        _scratch = new DeviceScratch(device);
         Precision = precision;
         Operands = precision switch { Precision.Fp16 => DType.F16, Precision.Bf16 => DType.BF16, _ => DType.F32 };
     }
@@ -43,7 +43,7 @@ public sealed class PrecisionGemm : IDisposable
         }
         long aElements = (batch - 1) * strideA + (long)m * k, bElements = (batch - 1) * strideB + (long)k * n;
         long needed = ScratchBytes(a, aElements) + ScratchBytes(b, bElements);
-        nint next = needed == 0 ? 0 : Scratch(needed);
+        nint next = needed == 0 ? 0 : _scratch.Get(needed);
         nint ha = Narrowed(a, aElements, ref next), hb = Narrowed(b, bElements, ref next);
         _device.Gemm(ha, hb, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, Operands, DType.F32,
             epilogue);
@@ -72,26 +72,7 @@ public sealed class PrecisionGemm : IDisposable
         return p;
     }
 
-    /// <summary>
-    /// Scratch for narrowed activations, shared by every GEMM (one stream runs them in order). It only grows, and
-    /// outgrown buffers are kept until disposal: graphs captured earlier still address them.
-    /// </summary>
-    private nint Scratch(long bytes)
-    {
-        if (bytes > _scratchBytes)
-        {
-            _scratchBytes = Math.Max(bytes, 2 * _scratchBytes);
-            _scratches.Add(_device.Allocate(_scratchBytes));
-        }
-        return _scratches[^1];
-    }
-
     private static long Align(long bytes) => (bytes + Alignment - 1) / Alignment * Alignment;
 
-    public void Dispose()
-    {
-        foreach (var p in _scratches) _device.Free(p);
-        _scratches.Clear();
-        _scratchBytes = 0;
-    }
+    public void Dispose() => _scratch.Dispose();
 }

@@ -6,7 +6,7 @@ using static MRVS.Backends.Cuda.KernelLaunches;
 namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
-/// kernels/cross_modal_fusion.cu for <see cref="CrossModalFusionOp"/>: attention into per-op scratch (its keys split
+/// kernels/cross_modal_fusion.cu for <see cref="CrossModalFusionOp"/>: attention into the shared scratch (its keys split
 /// over blocks and the splits combined when the query rows alone would give fewer than <see cref="TargetBlocks"/>
 /// blocks), the out_proj GEMM into y, then bias and gate in place.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class CrossModalFusion : CudaKernel<CrossModalFusionOp>
         nint q = x[0].Ptr, key = x[1].Ptr, v = x[2].Ptr, w = x[3].Ptr, bias = x[4].Ptr, target = x[5].Ptr;
         long rows = (long)batch * lq;
         long partialBytes = splits > 1 ? splits * rows * (e + 2L * op.Heads) * sizeof(float) : 0;
-        nint kpm = op.HasKeyPaddingMask ? x[6].Ptr : 0, attended = k.Scratch(op, y.Type.Bytes + partialBytes);
+        nint kpm = op.HasKeyPaddingMask ? x[6].Ptr : 0, attended = k.Scratch(y.Type.Bytes + partialBytes);
         nint partial = splits > 1 ? attended + (nint)y.Type.Bytes : attended;
         nint ml = splits > 1 ? partial + (nint)(splits * rows * e * sizeof(float)) : 0;
         k.Launch(bound == 32 ? "cross_modal_fusion" : "cross_modal_fusion_wide",

@@ -6,19 +6,22 @@ namespace MRVS.Backends.Cuda.Ops;
 /// <summary>
 /// <see cref="FeedForwardOp"/> on the device: both Linears as <see cref="Linear.Rows"/> runs them (the second's bias
 /// and residual in its GEMM's epilogue, the first's bias and ReLU too, a GELU in kernels/linear.cu) block of rows by
-/// block of rows, the hidden activations in a per-op scratch of at most <see cref="ScratchFloats"/> floats instead of
-/// a full-size intermediate.
+/// block of rows, the hidden activations in the shared scratch, at most <see cref="ScratchFloats"/> floats of them.
 /// </summary>
 public sealed class FeedForward : CudaKernel<FeedForwardOp>
 {
-    /// <summary>16 MiB of hidden activations per block: GEMMs of thousands of rows, a bounded buffer.</summary>
-    private const long ScratchFloats = 1 << 22;
+    /// <summary>
+    /// 256 MiB of hidden activations per block: Video-Swin-B's stage-1 FFN at 8×360×640 (59 M hidden values) runs
+    /// whole, so each weight is read once and each Linear is one GEMM. Smaller blocks cost a launch triple and a
+    /// re-read of both weights each; the bound keeps longer videos from allocating without limit.
+    /// </summary>
+    private const long ScratchFloats = 1 << 26;
 
     protected override void Launch(KernelLaunches k, FeedForwardOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         int inner = x[1].Dim(1), hidden = x[1].Dim(0), n = x[3].Dim(0), m = (int)(x[0].Elements / inner);
         int block = (int)Math.Clamp(ScratchFloats / hidden, 1, m);
-        nint scratch = k.Scratch(op, (long)block * hidden * sizeof(float));
+        nint scratch = k.Scratch((long)block * hidden * sizeof(float));
         for (int r0 = 0; r0 < m; r0 += block)
         {
             int rows = Math.Min(block, m - r0);
