@@ -6,6 +6,8 @@
 // at a time (n % 4 == 0, 16-byte aligned rows). The row stays in registers: x (and residual) read once, y written
 // once; mean first, then the variance as the mean of squared deviations (two-pass, no cancellation): the row body
 // is mrvs_layer_norm.h's, which swin_window_layer_norm.cu shares.
+// type (mrvs_half.h): y in float32, or, when the CUDA backend's fp16 / bf16 mode keeps y as the GEMM operand it only
+// feeds, in half or bfloat16, rounded once as it is stored (cast_narrow's rounding, without its launch).
 // Limits: rows longer than 128·16 = 2048 are re-read from memory on each of the three sweeps.
 // Borrows: Apex's fused LayerNorm (warp-per-row, register-resident rows, vector loads).
 #include "mrvs_layer_norm.h"
@@ -13,19 +15,21 @@
 template <int W>
 __device__ __forceinline__ void layer_norm_rows(const float* __restrict__ x, const float* __restrict__ residual,
                                                 const float* __restrict__ gamma, const float* __restrict__ beta,
-                                                float* __restrict__ y, long long rows, int n, int g, float eps)
+                                                void* __restrict__ y, int type, long long rows, int n, int g,
+                                                float eps)
 {
     __shared__ float scratch[MRVS_ROW_BLOCK / MRVS_WARP];
     const mrvs_row r = mrvs_row_of_thread(rows, n, g);
-    mrvs_layer_norm_row<W>(r, x + r.row * n, residual ? residual + r.row * n : nullptr, gamma, beta, y, n, eps,
-                           scratch);
+    mrvs_layer_norm_row<W>(r, x + r.row * n, residual ? residual + r.row * n : nullptr, gamma, beta, y, type, n,
+                           eps, scratch);
 }
 
 extern "C" __global__ void __launch_bounds__(128)
     layer_norm(const float* __restrict__ x, const float* __restrict__ residual, const float* __restrict__ gamma,
-               const float* __restrict__ beta, float* __restrict__ y, long long rows, int n, int g, int vec4, float eps)
+               const float* __restrict__ beta, void* __restrict__ y, int type, long long rows, int n, int g, int vec4,
+               float eps)
 {
-    if (vec4) layer_norm_rows<4>(x, residual, gamma, beta, y, rows, n, g, eps);
-    else layer_norm_rows<1>(x, residual, gamma, beta, y, rows, n, g, eps);
+    if (vec4) layer_norm_rows<4>(x, residual, gamma, beta, y, type, rows, n, g, eps);
+    else layer_norm_rows<1>(x, residual, gamma, beta, y, type, rows, n, g, eps);
 }
 MRVS_EXPORT_KERNEL(layer_norm)

@@ -17,12 +17,14 @@ __device__ __forceinline__ void softmax_rows(const float* __restrict__ x, float*
     const bool cached = n <= g * MRVS_ROW_SLOTS;
     float v[MRVS_ROW_SLOTS];
     float m = MRVS_NEG_INF;
-    mrvs_row_sweep<W>(v, r, n, false, xr, nullptr, nullptr, [&](float& e, int) { m = fmaxf(m, e); });
+    mrvs_row_sweep<W>(v, r, n, false, xr, nullptr, nullptr, MRVS_STORE_F32,
+                      [&](float& e, int) { m = fmaxf(m, e); });
     m = mrvs_row_reduce<true>(m, g, scratch);
     float sum = 0.0f;
-    mrvs_row_sweep<W>(v, r, n, cached, xr, nullptr, nullptr, [&](float& e, int) { e = expf(e - m); sum += e; });
+    mrvs_row_sweep<W>(v, r, n, cached, xr, nullptr, nullptr, MRVS_STORE_F32,
+                      [&](float& e, int) { e = expf(e - m); sum += e; });
     const float total = mrvs_row_reduce<false>(sum, g, scratch);
-    mrvs_row_sweep<W>(v, r, n, cached, xr, nullptr, y + r.row * n,
+    mrvs_row_sweep<W>(v, r, n, cached, xr, nullptr, y + r.row * n, MRVS_STORE_F32,
                       [&](float& e, int) { e = (cached ? e : expf(e - m)) / total; });
 }
 

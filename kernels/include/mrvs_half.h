@@ -97,3 +97,41 @@ __device__ __forceinline__ mrvs_bf16 mrvs_float_to_bf16(float f)
 #endif
     return b;
 }
+
+// What a kernel that can write the 16-bit GEMM operand itself stores its float32 results as (the host's
+// KernelLaunches.StoreType): in fp16 / bf16 mode the CUDA backend keeps a value that only GEMMs read in their operand
+// type, rounded once as it is stored, exactly as cast_narrow would round it before each GEMM.
+#define MRVS_STORE_F32 0
+#define MRVS_STORE_F16 1
+#define MRVS_STORE_BF16 2
+
+__device__ __forceinline__ unsigned short mrvs_narrow_bits(float v, int type)
+{
+    return type == MRVS_STORE_F16 ? mrvs_float_to_half(v).bits : mrvs_float_to_bf16(v).bits;
+}
+
+// The address of element i of y stored as `type`.
+__device__ __forceinline__ void* mrvs_element(void* y, long long i, int type)
+{
+    return (char*)y + i * (type == MRVS_STORE_F32 ? 4 : 2);
+}
+
+// Stores v as element i of y in `type`.
+__device__ __forceinline__ void mrvs_store(void* __restrict__ y, long long i, float v, int type)
+{
+    if (type == MRVS_STORE_F32) ((float*)y)[i] = v;
+    else ((unsigned short*)y)[i] = mrvs_narrow_bits(v, type);
+}
+
+// Stores v[0..3] as elements i..i+3 of y in `type` (i % 4 == 0, y 16-byte aligned): one 128-bit or 64-bit store.
+__device__ __forceinline__ void mrvs_store4(void* __restrict__ y, long long i, const float* v, int type)
+{
+    if (type == MRVS_STORE_F32)
+    {
+        *reinterpret_cast<float4*>((float*)y + i) = {v[0], v[1], v[2], v[3]};
+        return;
+    }
+    const uint2 p = {mrvs_narrow_bits(v[0], type) | (unsigned int)mrvs_narrow_bits(v[1], type) << 16,
+                     mrvs_narrow_bits(v[2], type) | (unsigned int)mrvs_narrow_bits(v[3], type) << 16};
+    *reinterpret_cast<uint2*>((unsigned short*)y + i) = p;
+}

@@ -9,6 +9,7 @@
 // Borrowed from Apex's fused LayerNorm (a warp per row, the row in registers, vector loads).
 #pragma once
 #include "mrvs_cuda.h"
+#include "mrvs_half.h"
 
 #define MRVS_ROW_BLOCK 128
 #define MRVS_ROW_SLOTS 16
@@ -49,12 +50,12 @@ __device__ __forceinline__ float mrvs_row_reduce(float v, int g, float* scratch)
 
 // One sweep over this thread's elements of the row [a (+ b)] → visit(value&, j) for every element j < len, chunk
 // by chunk of g·MRVS_ROW_SLOTS elements; the values come from v when `cached` (the row fits the registers and an
-// earlier sweep loaded them) and are loaded otherwise; with y non-null the visited values are stored to y[j].
-// b (a residual) may be null.
+// earlier sweep loaded them) and are loaded otherwise; with y (the row's start) non-null the visited values are stored
+// as element j of y in store type `type` (mrvs_half.h). b (a residual) may be null.
 template <int W, typename Visit>
 __device__ __forceinline__ void mrvs_row_sweep(float (&v)[MRVS_ROW_SLOTS], const mrvs_row& r, int n, bool cached,
                                                const float* __restrict__ a, const float* __restrict__ b,
-                                               float* __restrict__ y, Visit visit)
+                                               void* __restrict__ y, int type, Visit visit)
 {
     static_assert(W == 1 || W == 4, "rows are loaded one float or one float4 at a time");
     for (int base = 0; base < n; base += r.g * MRVS_ROW_SLOTS)
@@ -84,8 +85,8 @@ __device__ __forceinline__ void mrvs_row_sweep(float (&v)[MRVS_ROW_SLOTS], const
 #pragma unroll
             for (int k = 0; k < W; k++) visit(e[k], j + k);
             if (!y) continue;
-            if constexpr (W == 4) *reinterpret_cast<float4*>(y + j) = {e[0], e[1], e[2], e[3]};
-            else y[j] = e[0];
+            if constexpr (W == 4) mrvs_store4(y, j, e, type);
+            else mrvs_store(y, j, e[0], type);
         }
     }
 }

@@ -50,6 +50,9 @@ public sealed class CudaBackend : IBackend
         _launches.Run(node, inputs, output);
     public IWorkCounters? Counters => _device.Counters;
 
+    public IReadOnlyDictionary<Value, DType> StoredTypes(IReadOnlyList<Node> schedule, IReadOnlySet<Value> outputs) =>
+        NarrowedActivations.Plan(schedule, outputs, _gemm.Operands);
+
     /// <summary>Device events; where the device counts (<see cref="Counters"/>), also the work of each node.</summary>
     public INodeTimer CreateNodeTimer()
     {

@@ -1,6 +1,7 @@
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
+using MRVS.Core.Tensors;
 
 namespace MRVS.Backends.Cuda;
 
@@ -17,6 +18,19 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
     private readonly DeviceScratch _scratch = new(device);
 
     public static bool Supports(Op op) => Kernels.ContainsKey(op.GetType());
+
+    /// <summary>The launch of the op's kind; null for a kind without one (a view).</summary>
+    internal static ICudaKernel? KernelOf(Op op) => Kernels.GetValueOrDefault(op.GetType());
+
+    /// <summary>A kernel's <c>type</c> argument for the element type of its output (mrvs_half.h's MRVS_STORE_*): 0
+    /// float32, 1 half, 2 bfloat16.</summary>
+    internal static int StoreType(DType type) => type switch
+    {
+        DType.F32 => 0,
+        DType.F16 => 1,
+        DType.BF16 => 2,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "kernels store float32, half or bfloat16"),
+    };
 
     public IGpuDevice Device => device;
     public PrecisionGemm Gemm => gemm;

@@ -6,9 +6,11 @@ namespace MRVS.Backends.Cuda;
 
 /// <summary>
 /// The backend's GEMMs (Linear, MatMul, the convolution's) in its <see cref="Precision"/>: float32 as given, or with
-/// both operands narrowed to fp16 / bf16 (constants once, kept; activations on every call, into a scratch of its own, by
-/// kernels/cast.cu's cast_narrow) for the device's mixed-precision GEMM with float32 accumulation and a float32
-/// result. Only GEMM inputs are rounded; every other kernel and every stored activation stays float32.
+/// both operands in fp16 / bf16 for the device's mixed-precision GEMM with float32 accumulation and a float32 result.
+/// Constants get their 16-bit copy once, kept; an activation is either already stored in the 16-bit type by the kernel
+/// that produced it (<see cref="NarrowedActivations"/>: a value only GEMMs read) or narrowed on every call, into a
+/// scratch of its own, by kernels/cast.cu's cast_narrow. Both round once from float32, the same way. Only GEMM inputs
+/// are rounded; every other kernel computes and stores in float32.
 /// </summary>
 public sealed class PrecisionGemm : IDisposable
 {
@@ -31,20 +33,24 @@ public sealed class PrecisionGemm : IDisposable
     /// <summary>The element type the GEMMs read: F32, F16 or BF16.</summary>
     public DType Operands { get; }
 
-    /// <summary>Row-major C[b] = epilogue(alpha · A[b] · op(B[b])) over float32 A, B and C, as <see
-    /// cref="IGpuDevice.Gemm"/>; the epilogue's bias and residual stay float32 whatever the operands.</summary>
+    /// <summary>Row-major C[b] = epilogue(alpha · A[b] · op(B[b])) over float32 B and C, as <see
+    /// cref="IGpuDevice.Gemm"/>; A is float32 too, or already in <see cref="Operands"/> (<paramref name="aType"/>);
+    /// the epilogue's bias and residual stay float32 whatever the operands.</summary>
     public void Run(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
-        long strideB, long strideC, GemmEpilogue epilogue = default)
+        long strideB, long strideC, GemmEpilogue epilogue = default, DType aType = DType.F32)
     {
+        if (aType != DType.F32 && aType != Operands)
+            throw new ArgumentException($"a GEMM operand in {aType} for {Operands} GEMMs", nameof(aType));
         if (Operands == DType.F32)
         {
             _device.Gemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, epilogue: epilogue);
             return;
         }
         long aElements = (batch - 1) * strideA + (long)m * k, bElements = (batch - 1) * strideB + (long)k * n;
-        long needed = ScratchBytes(a, aElements) + ScratchBytes(b, bElements);
+        bool aNarrowed = aType == Operands;
+        long needed = (aNarrowed ? 0 : ScratchBytes(a, aElements)) + ScratchBytes(b, bElements);
         nint next = needed == 0 ? 0 : _scratch.Get(needed);
-        nint ha = Narrowed(a, aElements, ref next), hb = Narrowed(b, bElements, ref next);
+        nint ha = aNarrowed ? a : Narrowed(a, aElements, ref next), hb = Narrowed(b, bElements, ref next);
         _device.Gemm(ha, hb, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, Operands, DType.F32,
             epilogue);
     }

@@ -1,6 +1,8 @@
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Core.Execution;
+using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
+using MRVS.Core.Tensors;
 using static MRVS.Backends.Cuda.KernelLaunches;
 
 namespace MRVS.Backends.Cuda.Ops;
@@ -16,28 +18,35 @@ public sealed class Linear : CudaKernel<LinearOp>
     {
         int n = x[1].Dim(0), inner = x[1].Dim(1), m = (int)(x[0].Elements / inner);
         nint bias = op.HasBias(x.Length) ? x[2].Ptr : 0, residual = op.HasResidual ? x[^1].Ptr : 0;
-        Rows(k, x[0].Ptr, x[1].Ptr, bias, residual, y.Ptr, m, n, inner, op.Activation);
+        Rows(k, x[0], x[1].Ptr, bias, residual, y.Ptr, m, n, inner, op.Activation);
     }
 
+    public override bool ReadsNarrowed(Node node, int input) => input == 0;
+
     /// <summary>
-    /// m rows of a Linear, y = act(x·Wᵀ + bias) + residual: the GEMM with its epilogue, or a plain GEMM and
-    /// kernels/linear.cu.
+    /// The m rows of a Linear from <paramref name="input"/>'s first row (float32, or a 16-bit GEMM operand), y =
+    /// act(x·Wᵀ + bias) + residual: the GEMM with its epilogue, or a plain GEMM and kernels/linear.cu. With <paramref
+    /// name="narrowed"/> the pass writes the result there in the GEMMs' 16-bit type (<paramref name="output"/> then
+    /// only holds the GEMM's float32 product), for a form the epilogue cannot take.
     /// </summary>
-    internal static void Rows(KernelLaunches k, nint input, nint weight, nint bias, nint residual, nint output, int m,
-        int n, int inner, Activation act)
+    internal static void Rows(KernelLaunches k, DeviceTensor input, nint weight, nint bias, nint residual,
+        nint output, int m, int n, int inner, Activation act, nint narrowed = 0)
     {
+        DType inputType = input.Type.DType;
         if (InGemmEpilogue(act, residual != 0))
         {
+            if (narrowed != 0) throw new ArgumentException("a GEMM epilogue's result is float32", nameof(narrowed));
             // Bias and residual both: the GEMM adds the residual first, (x·Wᵀ + residual) + bias, within a rounding of
             // the model's (x·Wᵀ + bias) + residual.
-            k.Gemm.Run(input, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0,
-                new GemmEpilogue(bias, residual, act == Activation.Relu));
+            k.Gemm.Run(input.Ptr, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0,
+                new GemmEpilogue(bias, residual, act == Activation.Relu), inputType);
             return;
         }
-        k.Gemm.Run(input, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0);
+        k.Gemm.Run(input.Ptr, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0, aType: inputType);
         long count = (long)m * n;
-        k.Launch("linear", Grid(count), new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual).Add(count).Add(n)
-            .Add((int)act));
+        int store = StoreType(narrowed == 0 ? DType.F32 : k.Gemm.Operands);
+        k.Launch("linear", Grid(count), new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual)
+            .Ptr(narrowed == 0 ? output : narrowed).Add(count).Add(n).Add((int)act).Add(store));
     }
 
     /// <summary>

@@ -1,12 +1,15 @@
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Core.Execution;
+using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
+using static MRVS.Backends.Cuda.KernelLaunches;
 
 namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
 /// kernels/swin_window_layer_norm.cu for <see cref="SwinWindowLayerNormOp"/>: the window rows in thread groups sized
-/// by the row length (<see cref="RowGroup"/>), as <see cref="LayerNorm"/>, each gathering its token's row.
+/// by the row length (<see cref="RowGroup"/>), as <see cref="LayerNorm"/>, each gathering its token's row; stored in
+/// 16 bits where only GEMMs read the result (<see cref="NarrowedActivations"/>).
 /// </summary>
 public sealed class SwinWindowLayerNorm : CudaKernel<SwinWindowLayerNormOp>
 {
@@ -20,7 +23,9 @@ public sealed class SwinWindowLayerNorm : CudaKernel<SwinWindowLayerNormOp>
         var g = RowGroup.For(rows, n, input, gamma, beta, y.Ptr);
         var geometry = SwinWindowGeometry.Of(op.Window, volume);
         k.Launch("swin_window_layer_norm", g.Grid, new Dim3(RowGroup.Block), a => a.Ptr(input).Ptr(gamma).Ptr(beta)
-            .Ptr(y.Ptr).Add(rows).Add(n).Add(g.Threads).Add(g.Vector4 ? 1 : 0).Add(op.Eps).Add(volume[0])
-            .Add(volume[1]).Add(volume[2]).Add(geometry));
+            .Ptr(y.Ptr).Add(StoreType(y.Type.DType)).Add(rows).Add(n).Add(g.Threads).Add(g.Vector4 ? 1 : 0)
+            .Add(op.Eps).Add(volume[0]).Add(volume[1]).Add(volume[2]).Add(geometry));
     }
+
+    public override bool WritesNarrowed(Node node) => true;
 }

@@ -21,6 +21,7 @@ public sealed class Executor : IDisposable
     private readonly IBackend _backend;
     private readonly Dictionary<Value, nint> _constants = [];
     private readonly Dictionary<Value, List<string>> _outputsByValue = [];
+    private readonly IReadOnlyDictionary<Value, DType> _storedTypes;
     private readonly bool _replays;
     private nint _arena;
     private int _dispatchedRuns;
@@ -62,6 +63,7 @@ public sealed class Executor : IDisposable
         }
         _replays = backend.CanCapture;
         Plan = MemoryPlanner.Plan(graph, _outputsByValue.Keys, keepOutputs: _replays);
+        _storedTypes = backend.StoredTypes(Plan.Schedule, _outputsByValue.Keys.ToHashSet());
         var unsupported = Plan.Schedule.Where(n => !backend.Supports(n.Op)).GroupBy(n => n.Op.Kind).Select(g =>
             $"{g.Key} (e.g. {g.First().Name})").ToList();
         if (unsupported.Count > 0)
@@ -136,9 +138,9 @@ public sealed class Executor : IDisposable
             {
                 var ins = n.Inputs.Count <= args.Length ? args[..n.Inputs.Count] : new DeviceTensor[n.Inputs.Count];
                 for (int i = 0; i < n.Inputs.Count; i++)
-                    ins[i] = new DeviceTensor(Address(n.Inputs[i]), n.Inputs[i].Type);
+                    ins[i] = OnDevice(n.Inputs[i]);
                 timer?.Begin();
-                _backend.Execute(n, ins, new DeviceTensor(Address(n.Output), n.Output.Type));
+                _backend.Execute(n, ins, OnDevice(n.Output));
                 timer?.End(n);
             }
             if (outputs is not null && _outputsByValue.TryGetValue(n.Output, out var names))
@@ -156,6 +158,10 @@ public sealed class Executor : IDisposable
     }
 
     private static unsafe Span<byte> HostSpan(Tensor t) => new((void*)t.Data, checked((int)t.ByteLength));
+
+    /// <summary>The value's memory as the backend stores it (<see cref="IBackend.StoredTypes"/>).</summary>
+    private DeviceTensor OnDevice(Value v) => new(Address(v),
+        _storedTypes.TryGetValue(MemoryPlanner.Root(v), out var stored) ? v.Type with { DType = stored } : v.Type);
 
     private nint Address(Value v)
     {

@@ -36,6 +36,16 @@ public interface IBackend : IDisposable
     Precision Precision => Precision.Fp32;
 
     /// <summary>
+    /// The intermediates of a plan this backend stores in another element type than the graph's, with that type (the
+    /// CUDA backend keeps a float32 value read only as GEMM operands in its GEMMs' 16-bit type); empty on most
+    /// backends. Called once per plan with its schedule and requested outputs (never narrowed: they are copied out as
+    /// the graph types them); the executor then passes the stored type in the <see cref="DeviceTensor"/>s of every
+    /// node that writes or reads such a value, views included.
+    /// </summary>
+    IReadOnlyDictionary<Value, DType> StoredTypes(IReadOnlyList<Node> schedule, IReadOnlySet<Value> outputs) =>
+        new Dictionary<Value, DType>();
+
+    /// <summary>
     /// The memory-traffic counts of this backend's work, where it keeps them (the CUDA backend on the instrumented
     /// emulation); its node timer then attributes the work to nodes. Else null.
     /// </summary>

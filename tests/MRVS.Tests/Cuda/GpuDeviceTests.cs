@@ -197,7 +197,7 @@ public class GpuDeviceTests(string kind)
         void Normalize()
         {
             using var args = new KernelArgs();
-            args.Ptr(x.Ptr).Ptr(0).Ptr(g.Ptr).Ptr(b.Ptr).Ptr(y.Ptr).Add(1L).Add(n).Add(1).Add(0)
+            args.Ptr(x.Ptr).Ptr(0).Ptr(g.Ptr).Ptr(b.Ptr).Ptr(y.Ptr).Add(0).Add(1L).Add(n).Add(1).Add(0)
                 .Add(0f); // 1 row, 1 thread
             device.Launch("layer_norm", new Dim3(1), new Dim3(128), 0, args);
         }

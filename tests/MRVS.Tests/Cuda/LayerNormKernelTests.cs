@@ -40,7 +40,7 @@ public class LayerNormKernelTests
         using var db = new DeviceArray<float>(device, beta);
         using var dy = new DeviceArray<float>(device, rows * n);
         device.LaunchAndWait("layer_norm", Dim3.Blocks(rows, (uint)(128 / group)), new Dim3(128), 0,
-            a => a.Ptr(dx.Ptr).Ptr(residual ? dr.Ptr : 0).Ptr(dg.Ptr).Ptr(db.Ptr).Ptr(dy.Ptr)
+            a => a.Ptr(dx.Ptr).Ptr(residual ? dr.Ptr : 0).Ptr(dg.Ptr).Ptr(db.Ptr).Ptr(dy.Ptr).Add(0)
                 .Add((long)rows).Add(n).Add(group).Add(vector4 ? 1 : 0).Add(eps));
         var y = dy.Download();
 

@@ -1,0 +1,107 @@
+using MRVS.Backends.Cpu;
+using MRVS.Backends.Cuda;
+using MRVS.Core.Execution;
+using MRVS.Core.Graph;
+using MRVS.Core.Graph.Ops;
+using MRVS.Core.Tensors;
+using MRVS.Tests.Support;
+
+namespace MRVS.Tests.Cuda;
+
+/// <summary>
+/// fp16 / bf16 mode (emulated): a value only GEMMs read is stored by its producer in the GEMMs' 16-bit type (the
+/// LayerNorms, the feed-forward's GELU hidden), with exactly the numbers of cast_narrow before each GEMM, and without
+/// its launches; what anything else reads, or a caller asked for, stays float32.
+/// </summary>
+public class NarrowedActivationsTests
+{
+    private static readonly Random Rng = new(616);
+
+    /// <summary>
+    /// x → LayerNorm → the q Linear and a GELU feed-forward (fc1, GELU, fc2); a volume → LayerNorm → Swin window
+    /// partition → the qkv Linear. Fused, the norms and the hidden are the GEMMs' operands only.
+    /// </summary>
+    private static (ComputeGraph Graph, Dictionary<string, Tensor> Feeds) Block()
+    {
+        const int c = 32, hidden = 128;
+        Tensor R(params int[] shape) => OpRunner.Random(Rng, shape);
+        var g = new ComputeGraph();
+        var feeds = new Dictionary<string, Tensor> { ["x"] = R(37, c), ["volume"] = R(2, 9, 10, c) };
+        var x = g.Input("x", DType.F32, 37, c);
+        var ln = g.Add(new LayerNormOp(1e-5f), "ln", x, g.Constant("ln.gamma", R(c)), g.Constant("ln.beta", R(c)));
+        g.Tap("ln", ln);
+        g.Tap("q", g.Add(new LinearOp(), "q", ln, g.Constant("q.w", R(c, c)), g.Constant("q.b", R(c))));
+        var fc1 = g.Add(new LinearOp(), "fc1", ln, g.Constant("fc1.w", R(hidden, c)), g.Constant("fc1.b", R(hidden)));
+        var gelu = g.Add(new UnaryOp(UnaryKind.Gelu), "gelu", fc1);
+        g.Tap("ffn", g.Add(new LinearOp(), "fc2", gelu, g.Constant("fc2.w", R(c, hidden)), g.Constant("fc2.b", R(c))));
+        var volume = g.Input("volume", DType.F32, 2, 9, 10, c);
+        var norm1 = g.Add(new LayerNormOp(1e-5f), "norm1", volume, g.Constant("norm1.gamma", R(c)),
+            g.Constant("norm1.beta", R(c)));
+        g.Tap("norm1", norm1);
+        var windows = g.Add(new SwinWindowPartitionOp(new SwinWindow([2, 7, 7], [1, 3, 3])), "partition", norm1);
+        g.Tap("qkv", g.Add(new LinearOp(), "qkv", windows, g.Constant("qkv.w", R(3 * c, c)),
+            g.Constant("qkv.b", R(3 * c))));
+        return (g, feeds);
+    }
+
+    private static readonly string[] Gemms = ["q", "ffn", "qkv"];
+
+    [TestCase(Precision.Fp16)]
+    [TestCase(Precision.Bf16)]
+    public void ProducersRoundTheGemmOperandOnceAsCastNarrowWould(Precision precision)
+    {
+        var (graph, feeds) = Block();
+        var device = new CountingDevice(TestDevices.Create("cuda-emu"));
+        using var backend = new CudaBackend(device, precision, graphs: false);
+        // Fused, only the GEMMs' results requested: the norms and the hidden are stored in 16 bits by their producers.
+        using var narrowed = new Executor(graph, backend, Gemms);
+        var stored = backend.StoredTypes(narrowed.Plan.Schedule, narrowed.Plan.Schedule
+            .Where(n => Gemms.Contains(n.Name)).Select(n => n.Output).ToHashSet());
+        Assert.That(stored.Keys.Select(v => v.Producer!.Op.Kind),
+            Is.EquivalentTo(new[] { "layer_norm", "swin_window_layer_norm" }));
+        Assert.That(stored.Values, Is.All.EqualTo(precision == Precision.Fp16 ? DType.F16 : DType.BF16));
+        narrowed.Run(feeds); // the weights' 16-bit copies are made on first use
+        device.Launches.Clear();
+        var actual = narrowed.Run(feeds).Outputs;
+        Assert.That(device.Launches.Select(l => l.Kernel), Has.None.EqualTo("cast_narrow"));
+
+        // Unfused, the norms requested too: every GEMM operand is cast by cast_narrow from float32.
+        using var cast = new Executor(graph, backend, [.. Gemms, "ln", "norm1"], fuse: false);
+        device.Launches.Clear();
+        var expected = cast.Run(feeds).Outputs;
+        Assert.That(device.Launches.Count(l => l.Kernel == "cast_narrow"), Is.EqualTo(4));
+        foreach (var name in Gemms) TensorAssert.Equal(actual[name], expected[name], name);
+        using var reference = new Executor(graph, new CpuBackend(), ["ln", "norm1"]);
+        var exact = reference.Run(feeds).Outputs;
+        foreach (var name in new[] { "ln", "norm1" })
+            TensorAssert.Close(expected[name], exact[name], $"{name}, requested, stays float32");
+    }
+
+    [Test]
+    public void AValueAnythingButAGemmOperandReadsStaysFloat32()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 5, 8);
+        var gamma = g.Constant("gamma", OpRunner.Random(Rng, 8));
+        var beta = g.Constant("beta", OpRunner.Random(Rng, 8));
+        var w = g.Constant("w", OpRunner.Random(Rng, 8, 8));
+        var onlyGemm = g.Add(new LayerNormOp(1e-5f), "only_gemm", x, gamma, beta);
+        var alsoAdded = g.Add(new LayerNormOp(1e-5f), "also_added", x, gamma, beta);
+        var asWeight = g.Add(new LayerNormOp(1e-5f), "as_weight", x, gamma, beta);
+        var a = g.Add(new LinearOp(), "a", onlyGemm, w);
+        var b = g.Add(new LinearOp(), "b", alsoAdded, w);
+        var sum = g.Add(new BinaryOp(BinaryKind.Add), "sum", b, alsoAdded);
+        var c = g.Add(new MatMulOp(transposeB: true), "c", x, asWeight);
+        g.Tap("a", a);
+        g.Tap("sum", sum);
+        g.Tap("c", c);
+        using var backend = new CudaBackend(TestDevices.Create("cuda-emu"), Precision.Bf16);
+        using var ex = new Executor(g, backend, ["a", "sum", "c"], fuse: false);
+        var outputs = ex.Plan.Schedule.Where(n => n.Name is "a" or "sum" or "c").Select(n => n.Output).ToHashSet();
+        var stored = backend.StoredTypes(ex.Plan.Schedule, outputs);
+        Assert.That(stored.Keys.Select(v => v.Name), Is.EquivalentTo(new[] { "only_gemm" }));
+        using var fp32 = new CudaBackend(TestDevices.Create("cuda-emu"));
+        using var same = new Executor(g, fp32, ["a", "sum", "c"], fuse: false);
+        Assert.That(fp32.StoredTypes(same.Plan.Schedule, new HashSet<Value>()), Is.Empty, "float32 mode narrows nothing");
+    }
+}
