@@ -8,6 +8,8 @@
 // key's −inf beside it; a query row belongs to D/8 adjacent threads holding 8 channels of q and of the output each,
 // and the online softmax folds one key at a time (FlashAttention-2; the tiles and the softmax of mrvs_attention.h,
 // shared with window_attention.cu). No local memory, 64 registers (50 % theoretical occupancy).
+// type (mrvs_half.h): y in float32, or in half / bfloat16 when only GEMMs read it (the CUDA backend's fp16 / bf16
+// mode), rounded once as it is stored.
 // Limits: head dims ≤ 128; B·H ≤ 65535. A row whose keys are all padded or −inf is NaN, like torch. Sized for the
 // model's short sequences (20 words, a few hundred queries): K and V are read once per block of query rows.
 #include "mrvs_attention.h"
@@ -18,8 +20,8 @@ template <int D>
 __device__ __forceinline__ void attention_fp32(const float* __restrict__ q, const float* __restrict__ k,
                                                const float* __restrict__ v,
                                                const unsigned char* __restrict__ key_padding,
-                                               const float* __restrict__ additive, float* __restrict__ y, int heads,
-                                               int lq, int lk, int e, int ev, int scale_scores)
+                                               const float* __restrict__ additive, void* __restrict__ y, int type,
+                                               int heads, int lq, int lk, int e, int ev, int scale_scores)
 {
     constexpr int lanes = D / MRVS_ATTN_WIDTH, rows = MRVS_ATT_THREADS / lanes;
     __align__(16) __shared__ float ks[MRVS_ATTN_KEYS * D];
@@ -55,42 +57,42 @@ __device__ __forceinline__ void attention_fp32(const float* __restrict__ q, cons
             mrvs_attention_key<lanes>(qs, acc, m, sum, ks + key * D + first, vs + key * D + first, s_scale, bias);
         }
     }
-    if (i < lq) mrvs_attention_store(acc, sum, y + ((long long)b * lq + i) * ev + h * dv, first, dv);
+    if (i < lq) mrvs_attention_store(acc, sum, y, ((long long)b * lq + i) * ev + h * dv, first, dv, type);
 }
 
 // One entry point per head-dim bound D (the launch takes the smallest D ≥ both head dims); 4 blocks of 256 per SM.
 extern "C" __global__ void __launch_bounds__(256, 4) attention_16(
     const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
-    const unsigned char* __restrict__ key_padding, const float* __restrict__ additive, float* __restrict__ y, int heads,
-    int lq, int lk, int e, int ev, int scale_scores)
+    const unsigned char* __restrict__ key_padding, const float* __restrict__ additive, void* __restrict__ y, int type,
+    int heads, int lq, int lk, int e, int ev, int scale_scores)
 {
-    attention_fp32<16>(q, k, v, key_padding, additive, y, heads, lq, lk, e, ev, scale_scores);
+    attention_fp32<16>(q, k, v, key_padding, additive, y, type, heads, lq, lk, e, ev, scale_scores);
 }
 MRVS_EXPORT_KERNEL(attention_16)
 
 extern "C" __global__ void __launch_bounds__(256, 4) attention_32(
     const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
-    const unsigned char* __restrict__ key_padding, const float* __restrict__ additive, float* __restrict__ y, int heads,
-    int lq, int lk, int e, int ev, int scale_scores)
+    const unsigned char* __restrict__ key_padding, const float* __restrict__ additive, void* __restrict__ y, int type,
+    int heads, int lq, int lk, int e, int ev, int scale_scores)
 {
-    attention_fp32<32>(q, k, v, key_padding, additive, y, heads, lq, lk, e, ev, scale_scores);
+    attention_fp32<32>(q, k, v, key_padding, additive, y, type, heads, lq, lk, e, ev, scale_scores);
 }
 MRVS_EXPORT_KERNEL(attention_32)
 
 extern "C" __global__ void __launch_bounds__(256, 4) attention_64(
     const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
-    const unsigned char* __restrict__ key_padding, const float* __restrict__ additive, float* __restrict__ y, int heads,
-    int lq, int lk, int e, int ev, int scale_scores)
+    const unsigned char* __restrict__ key_padding, const float* __restrict__ additive, void* __restrict__ y, int type,
+    int heads, int lq, int lk, int e, int ev, int scale_scores)
 {
-    attention_fp32<64>(q, k, v, key_padding, additive, y, heads, lq, lk, e, ev, scale_scores);
+    attention_fp32<64>(q, k, v, key_padding, additive, y, type, heads, lq, lk, e, ev, scale_scores);
 }
 MRVS_EXPORT_KERNEL(attention_64)
 
 extern "C" __global__ void __launch_bounds__(256, 4) attention_128(
     const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
-    const unsigned char* __restrict__ key_padding, const float* __restrict__ additive, float* __restrict__ y, int heads,
-    int lq, int lk, int e, int ev, int scale_scores)
+    const unsigned char* __restrict__ key_padding, const float* __restrict__ additive, void* __restrict__ y, int type,
+    int heads, int lq, int lk, int e, int ev, int scale_scores)
 {
-    attention_fp32<128>(q, k, v, key_padding, additive, y, heads, lq, lk, e, ev, scale_scores);
+    attention_fp32<128>(q, k, v, key_padding, additive, y, type, heads, lq, lk, e, ev, scale_scores);
 }
 MRVS_EXPORT_KERNEL(attention_128)

@@ -11,6 +11,8 @@
 // xFormers' memory-efficient attention adds a bias, but from the table: no [H, N, N] tensor is read), and stream K
 // and V through shared memory in tiles of 32 keys, each key's position and region label beside it; online softmax as
 // in FlashAttention-2, the division by the row sum once at the end.
+// type (mrvs_half.h): y in float32, or in half / bfloat16 when only GEMMs read it (the CUDA backend's fp16 / bf16
+// mode), rounded once as it is stored.
 // Launch: FP32, window_attention_D (D = 8, 16, 32, 64 ≥ dh; channels past dh are zero), grid (W·H), block (256).
 // Passes of 256·8/D query rows; a row belongs to D/8 adjacent threads holding 8 channels of q and of the output each
 // (16 would spill at the 64 registers of 4 blocks per SM), a score is their partial dot products summed by shuffles,
@@ -39,8 +41,8 @@ __device__ __forceinline__ int mrvs_window_position(int t, int wh, int ww)
 
 template <int D>
 __device__ __forceinline__ void window_attention_fp32(const float* __restrict__ qkv, const float* __restrict__ table,
-                                                      const float* __restrict__ regions, float* __restrict__ y, int n,
-                                                      int c, int heads, int wd, int wh, int ww)
+                                                      const float* __restrict__ regions, void* __restrict__ y,
+                                                      int type, int n, int c, int heads, int wd, int wh, int ww)
 {
     constexpr int lanes = D / MRVS_ATTN_WIDTH, rows = MRVS_WA_THREADS / lanes;
     __align__(16) __shared__ float ks[MRVS_ATTN_KEYS * D];
@@ -89,7 +91,7 @@ __device__ __forceinline__ void window_attention_fp32(const float* __restrict__ 
                 mrvs_attention_key<lanes>(q, acc, m, sum, ks + key * D + first, vs + key * D + first, 1.0f, b);
             }
         }
-        if (i < n) mrvs_attention_store(acc, sum, y + ((long long)window * n + i) * c + h * dh, first, dh);
+        if (i < n) mrvs_attention_store(acc, sum, y, ((long long)window * n + i) * c + h * dh, first, dh, type);
     }
 }
 
@@ -109,8 +111,8 @@ __device__ __forceinline__ float mrvs_window_score(float s, int key, int count, 
 // output accumulate in float32; qkv is rounded to 16 bits as it is staged.
 template <int D, bool bf16>
 __device__ __forceinline__ void window_attention_mma(const float* __restrict__ qkv, const float* __restrict__ table,
-                                                     const float* __restrict__ regions, float* __restrict__ y, int n,
-                                                     int c, int heads, int wd, int wh, int ww)
+                                                     const float* __restrict__ regions, void* __restrict__ y,
+                                                     int type, int n, int c, int heads, int wd, int wh, int ww)
 {
     constexpr int warps = MRVS_WA_MMA_THREADS / 32, k_stride = D / 2 + 4, v_stride = MRVS_ATTN_KEYS / 2 + 4;
     // Rows padded by 4 words: the 8 rows a fragment load touches fall in distinct banks.
@@ -256,14 +258,14 @@ __device__ __forceinline__ void window_attention_mma(const float* __restrict__ q
             const int i = i0 + warp * 16 + g + 8 * r;
             if (i >= n) continue;
             const float inv = 1.0f / sum[r];
-            float* out = y + ((long long)window * n + i) * c + h * dh;
+            const long long out = ((long long)window * n + i) * c + h * dh;
 #pragma unroll
             for (int nd = 0; nd < D / 8; nd++)
 #pragma unroll
                 for (int e = 0; e < 2; e++)
                 {
                     const int ch = nd * 8 + 2 * t + e;
-                    if (ch < dh) out[ch] = o[nd][2 * r + e] * inv;
+                    if (ch < dh) mrvs_store(y, out + ch, o[nd][2 * r + e] * inv, type);
                 }
         }
     }
@@ -272,64 +274,64 @@ __device__ __forceinline__ void window_attention_mma(const float* __restrict__ q
 // One entry point per head-dim bound D (the launch takes the smallest D ≥ dh); 8 blocks of 128 threads per SM.
 extern "C" __global__ void __launch_bounds__(256, 4) window_attention_8(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    void* __restrict__ y, int type, int n, int c, int heads, int wd, int wh, int ww)
 {
-    window_attention_fp32<8>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_fp32<8>(qkv, table, regions, y, type, n, c, heads, wd, wh, ww);
 }
 MRVS_EXPORT_KERNEL(window_attention_8)
 
 extern "C" __global__ void __launch_bounds__(256, 4) window_attention_16(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    void* __restrict__ y, int type, int n, int c, int heads, int wd, int wh, int ww)
 {
-    window_attention_fp32<16>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_fp32<16>(qkv, table, regions, y, type, n, c, heads, wd, wh, ww);
 }
 MRVS_EXPORT_KERNEL(window_attention_16)
 
 extern "C" __global__ void __launch_bounds__(256, 4) window_attention_32(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    void* __restrict__ y, int type, int n, int c, int heads, int wd, int wh, int ww)
 {
-    window_attention_fp32<32>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_fp32<32>(qkv, table, regions, y, type, n, c, heads, wd, wh, ww);
 }
 MRVS_EXPORT_KERNEL(window_attention_32)
 
 extern "C" __global__ void __launch_bounds__(256, 4) window_attention_64(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    void* __restrict__ y, int type, int n, int c, int heads, int wd, int wh, int ww)
 {
-    window_attention_fp32<64>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_fp32<64>(qkv, table, regions, y, type, n, c, heads, wd, wh, ww);
 }
 MRVS_EXPORT_KERNEL(window_attention_64)
 
 extern "C" __global__ void __launch_bounds__(128, 8) window_attention_f16_16(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    void* __restrict__ y, int type, int n, int c, int heads, int wd, int wh, int ww)
 {
-    window_attention_mma<16, false>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_mma<16, false>(qkv, table, regions, y, type, n, c, heads, wd, wh, ww);
 }
 MRVS_EXPORT_KERNEL(window_attention_f16_16)
 
 extern "C" __global__ void __launch_bounds__(128, 8) window_attention_bf16_16(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    void* __restrict__ y, int type, int n, int c, int heads, int wd, int wh, int ww)
 {
-    window_attention_mma<16, true>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_mma<16, true>(qkv, table, regions, y, type, n, c, heads, wd, wh, ww);
 }
 MRVS_EXPORT_KERNEL(window_attention_bf16_16)
 
 extern "C" __global__ void __launch_bounds__(128, 8) window_attention_f16_32(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    void* __restrict__ y, int type, int n, int c, int heads, int wd, int wh, int ww)
 {
-    window_attention_mma<32, false>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_mma<32, false>(qkv, table, regions, y, type, n, c, heads, wd, wh, ww);
 }
 MRVS_EXPORT_KERNEL(window_attention_f16_32)
 
 extern "C" __global__ void __launch_bounds__(128, 8) window_attention_bf16_32(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    void* __restrict__ y, int type, int n, int c, int heads, int wd, int wh, int ww)
 {
-    window_attention_mma<32, true>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_mma<32, true>(qkv, table, regions, y, type, n, c, heads, wd, wh, ww);
 }
 MRVS_EXPORT_KERNEL(window_attention_bf16_32)

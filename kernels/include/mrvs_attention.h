@@ -4,6 +4,7 @@
 // output in registers: with 16 a thread spills at the 64 registers that 50 % occupancy allows.
 #pragma once
 #include "mrvs_cuda.h"
+#include "mrvs_half.h"
 
 #define MRVS_ATTN_KEYS 32
 #define MRVS_ATTN_WIDTH 8
@@ -75,12 +76,13 @@ __device__ __forceinline__ void mrvs_attention_key(const float (&q)[MRVS_ATTN_WI
 }
 
 // The output channels [first, first + MRVS_ATTN_WIDTH) below dims of a finished row: acc / sum (0/0 = NaN for a row
-// whose every key was -inf, as softmax).
-__device__ __forceinline__ void mrvs_attention_store(const float (&acc)[MRVS_ATTN_WIDTH], float sum, float* out,
-                                                     int first, int dims)
+// whose every key was -inf, as softmax), stored from element `start` of y in store type `type` (mrvs_half.h).
+__device__ __forceinline__ void mrvs_attention_store(const float (&acc)[MRVS_ATTN_WIDTH], float sum,
+                                                     void* __restrict__ y, long long start, int first, int dims,
+                                                     int type)
 {
     const float inv = 1.0f / sum;
 #pragma unroll
     for (int k = 0; k < MRVS_ATTN_WIDTH; k++)
-        if (first + k < dims) out[first + k] = acc[k] * inv;
+        if (first + k < dims) mrvs_store(y, start + first + k, acc[k] * inv, type);
 }

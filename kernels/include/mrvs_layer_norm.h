@@ -1,8 +1,9 @@
 // One LayerNorm row, shared by layer_norm.cu and swin_window_layer_norm.cu: y = LN(x [+ residual]) * gamma + beta
 // (biased variance, eps inside the sqrt) over the n elements of the row that group r (mrvs_rows.h) owns, read from xr
 // (and rr, may be null) and written to row r.row of y in store type `type` (mrvs_half.h). The row stays in registers
-// when it fits (n ≤ g·16): read once, written once; mean first, then the variance as the mean of squared deviations (two-pass, no cancellation). A group
-// with r.len = 0 reads and writes nothing but takes part in the reductions (every thread of the block must call it).
+// when it fits (n ≤ g·16): read once, written once; mean first, then the variance as the mean of squared deviations
+// (two-pass, no cancellation). A group with r.len = 0 reads and writes nothing but takes part in the reductions (every
+// thread of the block must call it).
 #pragma once
 #include "mrvs_rows.h"
 

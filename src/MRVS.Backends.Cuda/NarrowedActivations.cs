@@ -6,7 +6,7 @@ namespace MRVS.Backends.Cuda;
 
 /// <summary>
 /// The float32 intermediates the backend keeps as 16-bit GEMM operands in fp16 / bf16 mode: those whose producer can
-/// store them narrowed (<see cref="ICudaKernel.WritesNarrowed"/>: LayerNorm's, the Swin window LayerNorm's) and whose
+/// store them narrowed (<see cref="ICudaKernel.WritesNarrowed"/>: the LayerNorms', the attentions') and whose
 /// every read, through views too, is a GEMM operand that takes them as they are (<see
 /// cref="ICudaKernel.ReadsNarrowed"/>: a Linear's, feed-forward's or MatMul's input). The producer then rounds each
 /// element once as it stores it, as cast_narrow would before every GEMM that reads it, so the GEMMs' numbers are the
@@ -38,7 +38,8 @@ internal static class NarrowedActivations
         foreach (var n in schedule)
         {
             var v = n.Output;
-            if (n.Op.IsView || v.DType != DType.F32 || kept.Contains(v) || !reads.TryGetValue(v, out var list)) continue;
+            if (n.Op.IsView || v.DType != DType.F32 || kept.Contains(v) || !reads.TryGetValue(v, out var list))
+                continue;
             if (KernelLaunches.KernelOf(n.Op) is { } producer && producer.WritesNarrowed(n)
                 && list.All(r => KernelLaunches.KernelOf(r.Node.Op)?.ReadsNarrowed(r.Node, r.Input) == true))
                 narrowed[v] = operands;

@@ -1,12 +1,14 @@
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Core.Execution;
+using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
 /// kernels/attention.cu for <see cref="AttentionOp"/>: blocks of 256 threads over the query rows of one (batch, head),
-/// the entry point of the smallest head-dim bound (16, 32, 64, 128) that holds both head dims.
+/// the entry point of the smallest head-dim bound (16, 32, 64, 128) that holds both head dims; stored in 16 bits where
+/// only GEMMs read the result (<see cref="NarrowedActivations"/>).
 /// </summary>
 public sealed class Attention : CudaKernel<AttentionOp>
 {
@@ -24,7 +26,9 @@ public sealed class Attention : CudaKernel<AttentionOp>
         int scaleScores = op.Scaling == AttentionScaling.ScaleScores ? 1 : 0, rows = 256 * 8 / bound;
         var grid = new Dim3((uint)((lq + rows - 1) / rows), (uint)(batch * op.Heads));
         k.Launch($"attention_{bound}", grid, new Dim3(256),
-            a => a.Ptr(q).Ptr(key).Ptr(v).Ptr(kpm).Ptr(add).Ptr(y.Ptr)
+            a => a.Ptr(q).Ptr(key).Ptr(v).Ptr(kpm).Ptr(add).Ptr(y.Ptr).Add(KernelLaunches.StoreType(y.Type.DType))
                 .Add(op.Heads).Add(lq).Add(lk).Add(e).Add(ev).Add(scaleScores));
     }
+
+    public override bool WritesNarrowed(Node node) => true;
 }

@@ -1,5 +1,6 @@
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Core.Execution;
+using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cuda.Ops;
@@ -7,7 +8,8 @@ namespace MRVS.Backends.Cuda.Ops;
 /// <summary>
 /// kernels/window_attention.cu for <see cref="WindowAttentionOp"/>, one block per (window, head): in FP32 256 threads,
 /// the entry point of the smallest head-dim bound (8, 16, 32, 64) that holds the head dim; with fp16 / bf16 GEMMs the
-/// tensor-core entry points (128 threads, bounds 16 and 32; wider heads stay FP32).
+/// tensor-core entry points (128 threads, bounds 16 and 32; wider heads stay FP32). Stored in 16 bits where only GEMMs
+/// read the result (<see cref="NarrowedActivations"/>).
 /// </summary>
 public sealed class WindowAttention : CudaKernel<WindowAttentionOp>
 {
@@ -23,7 +25,9 @@ public sealed class WindowAttention : CudaKernel<WindowAttentionOp>
         nint qkv = x[0].Ptr, table = x[1].Ptr, regions = op.Masked ? x[2].Ptr : 0;
         int[] w = op.Window;
         k.Launch(entry, new Dim3((uint)(windows * op.Heads)), new Dim3(mma == 0 ? 256u : 128u),
-            a => a.Ptr(qkv).Ptr(table).Ptr(regions).Ptr(y.Ptr).Add(n).Add(c).Add(op.Heads)
-                .Add(w[0]).Add(w[1]).Add(w[2]));
+            a => a.Ptr(qkv).Ptr(table).Ptr(regions).Ptr(y.Ptr).Add(KernelLaunches.StoreType(y.Type.DType)).Add(n)
+                .Add(c).Add(op.Heads).Add(w[0]).Add(w[1]).Add(w[2]));
     }
+
+    public override bool WritesNarrowed(Node node) => true;
 }

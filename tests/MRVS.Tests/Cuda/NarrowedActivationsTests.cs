@@ -18,19 +18,24 @@ public class NarrowedActivationsTests
     private static readonly Random Rng = new(616);
 
     /// <summary>
-    /// x → LayerNorm → the q Linear and a GELU feed-forward (fc1, GELU, fc2); a volume → LayerNorm → Swin window
-    /// partition → the qkv Linear. Fused, the norms and the hidden are the GEMMs' operands only.
+    /// x → LayerNorm → the q Linear and a GELU feed-forward (fc1, GELU, fc2), q → attention → out Linear; a volume →
+    /// LayerNorm → Swin window partition → the qkv Linear → window attention → proj Linear. Fused, the norms, the
+    /// attentions' outputs and the hidden are the GEMMs' operands only.
     /// </summary>
     private static (ComputeGraph Graph, Dictionary<string, Tensor> Feeds) Block()
     {
         const int c = 32, hidden = 128;
         Tensor R(params int[] shape) => OpRunner.Random(Rng, shape);
         var g = new ComputeGraph();
-        var feeds = new Dictionary<string, Tensor> { ["x"] = R(37, c), ["volume"] = R(2, 9, 10, c) };
-        var x = g.Input("x", DType.F32, 37, c);
+        var feeds = new Dictionary<string, Tensor> { ["x"] = R(1, 37, c), ["volume"] = R(2, 9, 10, c) };
+        var x = g.Input("x", DType.F32, 1, 37, c);
         var ln = g.Add(new LayerNormOp(1e-5f), "ln", x, g.Constant("ln.gamma", R(c)), g.Constant("ln.beta", R(c)));
         g.Tap("ln", ln);
-        g.Tap("q", g.Add(new LinearOp(), "q", ln, g.Constant("q.w", R(c, c)), g.Constant("q.b", R(c))));
+        var q = g.Add(new LinearOp(), "q", ln, g.Constant("q.w", R(c, c)), g.Constant("q.b", R(c)));
+        g.Tap("q", q);
+        var attention = g.Add(new AttentionOp(4), "attention", q, q, q);
+        g.Tap("attention", attention);
+        g.Tap("out", g.Add(new LinearOp(), "out", attention, g.Constant("out.w", R(c, c))));
         var fc1 = g.Add(new LinearOp(), "fc1", ln, g.Constant("fc1.w", R(hidden, c)), g.Constant("fc1.b", R(hidden)));
         var gelu = g.Add(new UnaryOp(UnaryKind.Gelu), "gelu", fc1);
         g.Tap("ffn", g.Add(new LinearOp(), "fc2", gelu, g.Constant("fc2.w", R(c, hidden)), g.Constant("fc2.b", R(c))));
@@ -39,12 +44,18 @@ public class NarrowedActivationsTests
             g.Constant("norm1.beta", R(c)));
         g.Tap("norm1", norm1);
         var windows = g.Add(new SwinWindowPartitionOp(new SwinWindow([2, 7, 7], [1, 3, 3])), "partition", norm1);
-        g.Tap("qkv", g.Add(new LinearOp(), "qkv", windows, g.Constant("qkv.w", R(3 * c, c)),
-            g.Constant("qkv.b", R(3 * c))));
+        var qkv = g.Add(new LinearOp(), "qkv", windows, g.Constant("qkv.w", R(3 * c, c)), g.Constant("qkv.b", R(3 * c)));
+        g.Tap("qkv", qkv);
+        var windowAttention = new WindowAttentionOp(4, masked: false, [2, 7, 7]);
+        var attended = g.Add(windowAttention, "window_attention", qkv,
+            g.Constant("table", R(4, windowAttention.TableRows)));
+        g.Tap("window_attention", attended);
+        g.Tap("proj", g.Add(new LinearOp(), "proj", attended, g.Constant("proj.w", R(c, c))));
         return (g, feeds);
     }
 
-    private static readonly string[] Gemms = ["q", "ffn", "qkv"];
+    private static readonly string[] Gemms = ["q", "out", "ffn", "qkv", "proj"],
+        Narrowed = ["ln", "attention", "norm1", "window_attention"];
 
     [TestCase(Precision.Fp16)]
     [TestCase(Precision.Bf16)]
@@ -58,7 +69,7 @@ public class NarrowedActivationsTests
         var stored = backend.StoredTypes(narrowed.Plan.Schedule, narrowed.Plan.Schedule
             .Where(n => Gemms.Contains(n.Name)).Select(n => n.Output).ToHashSet());
         Assert.That(stored.Keys.Select(v => v.Producer!.Op.Kind),
-            Is.EquivalentTo(new[] { "layer_norm", "swin_window_layer_norm" }));
+            Is.EquivalentTo(new[] { "layer_norm", "attention", "swin_window_layer_norm", "window_attention" }));
         Assert.That(stored.Values, Is.All.EqualTo(precision == Precision.Fp16 ? DType.F16 : DType.BF16));
         narrowed.Run(feeds); // the weights' 16-bit copies are made on first use
         device.Launches.Clear();
@@ -66,11 +77,12 @@ public class NarrowedActivationsTests
         Assert.That(device.Launches.Select(l => l.Kernel), Has.None.EqualTo("cast_narrow"));
 
         // Unfused, the norms requested too: every GEMM operand is cast by cast_narrow from float32.
-        using var cast = new Executor(graph, backend, [.. Gemms, "ln", "norm1"], fuse: false);
+        using var cast = new Executor(graph, backend, [.. Gemms, .. Narrowed], fuse: false);
         device.Launches.Clear();
         var expected = cast.Run(feeds).Outputs;
-        Assert.That(device.Launches.Count(l => l.Kernel == "cast_narrow"), Is.EqualTo(4));
+        Assert.That(device.Launches.Count(l => l.Kernel == "cast_narrow"), Is.EqualTo(6));
         foreach (var name in Gemms) TensorAssert.Equal(actual[name], expected[name], name);
+        // The norms read the graph's inputs: requested, they are the float32 CPU values.
         using var reference = new Executor(graph, new CpuBackend(), ["ln", "norm1"]);
         var exact = reference.Run(feeds).Outputs;
         foreach (var name in new[] { "ln", "norm1" })
@@ -102,6 +114,7 @@ public class NarrowedActivationsTests
         Assert.That(stored.Keys.Select(v => v.Name), Is.EquivalentTo(new[] { "only_gemm" }));
         using var fp32 = new CudaBackend(TestDevices.Create("cuda-emu"));
         using var same = new Executor(g, fp32, ["a", "sum", "c"], fuse: false);
-        Assert.That(fp32.StoredTypes(same.Plan.Schedule, new HashSet<Value>()), Is.Empty, "float32 mode narrows nothing");
+        Assert.That(fp32.StoredTypes(same.Plan.Schedule, new HashSet<Value>()), Is.Empty,
+            "float32 mode narrows nothing");
     }
 }
