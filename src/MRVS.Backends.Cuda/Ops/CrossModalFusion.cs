@@ -6,9 +6,9 @@ using static MRVS.Backends.Cuda.KernelLaunches;
 namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
-/// kernels/cross_modal_fusion.cu for <see cref="CrossModalFusionOp"/>: attention into the shared scratch (its keys split
-/// over blocks and the splits combined when the query rows alone would give fewer than <see cref="TargetBlocks"/>
-/// blocks), the out_proj GEMM into y, then bias and gate in place.
+/// kernels/cross_modal_fusion.cu for <see cref="CrossModalFusionOp"/>: attention into the shared scratch (its keys
+/// split over blocks and the splits combined when the query rows alone would give fewer than <see
+/// cref="TargetBlocks"/> blocks), the out_proj GEMM into y, then bias and gate in place.
 /// </summary>
 public sealed class CrossModalFusion : CudaKernel<CrossModalFusionOp>
 {

@@ -44,7 +44,8 @@ public class NarrowedActivationsTests
             g.Constant("norm1.beta", R(c)));
         g.Tap("norm1", norm1);
         var windows = g.Add(new SwinWindowPartitionOp(new SwinWindow([2, 7, 7], [1, 3, 3])), "partition", norm1);
-        var qkv = g.Add(new LinearOp(), "qkv", windows, g.Constant("qkv.w", R(3 * c, c)), g.Constant("qkv.b", R(3 * c)));
+        var qkv = g.Add(new LinearOp(), "qkv", windows, g.Constant("qkv.w", R(3 * c, c)),
+            g.Constant("qkv.b", R(3 * c)));
         g.Tap("qkv", qkv);
         var windowAttention = new WindowAttentionOp(4, masked: false, [2, 7, 7]);
         var attended = g.Add(windowAttention, "window_attention", qkv,
