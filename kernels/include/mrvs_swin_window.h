@@ -1,7 +1,7 @@
 // Video Swin's window geometry, shared by the kernels that read or write tokens in window order
 // (swin_window_partition.cu, swin_window_layer_norm.cu, swin_window_merge.cu, window_attention.cu's merged stores):
-// window size, cyclic shift and the padded volume (each a window multiple) along D, H, W. Windows [nW, N, C] are ordered (d, h, w), their tokens (d, y,
-// x), over the padded volume rolled by −shift.
+// window size, cyclic shift and the padded volume (each a window multiple) along D, H, W. Windows [nW, N, C] are
+// ordered (d, h, w), their tokens (d, y, x), over the padded volume rolled by −shift.
 #pragma once
 #include "mrvs_cuda.h"
 
