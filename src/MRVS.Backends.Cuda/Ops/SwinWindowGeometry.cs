@@ -56,6 +56,9 @@ internal struct SwinWindowStore
             : new SwinWindowStore
             {
                 Geometry = SwinWindowGeometry.Of(merge.Window, [merge.Depth, merge.Height, merge.Width]),
-                Depth = merge.Depth, Height = merge.Height, Width = merge.Width, Merged = 1,
+                Depth = merge.Depth,
+                Height = merge.Height,
+                Width = merge.Width,
+                Merged = 1,
             };
 }

@@ -130,7 +130,9 @@ public class GraphFusionTests
         foreach (ref var v in labels.Span<float>()) v = Rng.Next(3);
         var feeds = new Dictionary<string, Tensor>
         {
-            ["x"] = Rand(3, 9, 10, 8), ["qkv"] = Rand(windows, window.Tokens, 24), ["regions"] = labels,
+            ["x"] = Rand(3, 9, 10, 8),
+            ["qkv"] = Rand(windows, window.Tokens, 24),
+            ["regions"] = labels,
         };
         var fusion = AssertSameOutputs(g, feeds, "out");
         Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()), Is.EqualTo(new[]
