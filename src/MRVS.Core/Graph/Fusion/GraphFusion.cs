@@ -41,9 +41,8 @@ public sealed class FusionResult
 /// that takes over its producers' work (a Linear's bias, activation and a following residual add in the GEMM's
 /// epilogue, residual add + LayerNorm, a Linear feeding a Linear as one feed-forward op, the Swin skip connection in
 /// the window merge, the Swin window partition in the LayerNorm before it, the window merge in the window attention's
-/// stores). Values the caller requests are never
-/// absorbed, so every requested tensor still exists; absorbed nodes are dropped. Each fused op's kernels exist on
-/// every backend.
+/// stores). Values the caller requests are never absorbed, so every requested tensor still exists; absorbed nodes are
+/// dropped. Each fused op's kernels exist on every backend.
 /// </summary>
 public static class GraphFusion
 {
