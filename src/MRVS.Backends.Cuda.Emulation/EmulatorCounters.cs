@@ -80,7 +80,8 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
         GemmEpilogue epilogue)
     {
         long a = (long)batch * m * k, b = (strideB == 0 ? 1L : batch) * k * n, c = (long)batch * m * n;
-        long epilogueReads = ((epilogue.Bias != 0 ? n : 0) + (epilogue.Residual != 0 ? c : 0)) * sizeof(float);
+        long biases = epilogue.BiasStride == 0 ? 1 : batch;
+        long epilogueReads = ((epilogue.Bias != 0 ? biases * n : 0) + (epilogue.Residual != 0 ? c : 0)) * sizeof(float);
         _work.Add(new DeviceWork(DeviceWorkKind.Gemm, $"gemm_{inputs.ToString().ToLowerInvariant()}", 1, 1,
             (a + b) * inputs.Size() + epilogueReads, c * output.Size(), 2 * c * k));
     }
