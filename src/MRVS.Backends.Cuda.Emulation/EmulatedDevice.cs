@@ -141,7 +141,7 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         GemmTypes.Check(inputs, output, epilogue);
         Run(() => EmulatedGemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, inputs, output,
             epilogue));
-        if (_capturing is null) Counters?.CountGemm(m, n, k, batch, strideB, inputs, output, epilogue);
+        if (_capturing is null) Counters?.CountGemm(m, n, k, batch, strideA, strideB, inputs, output, epilogue);
     }
 
     private static void EmulatedGemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha,
