@@ -49,8 +49,9 @@ internal static class LinearGroups
         List<Tensor> owned)
     {
         string name = GroupName(members.Select(m => m.Name).ToList());
-        var weights = into.Constant($"{name}.weight", Stack(members.Select(m => m.Inputs[1].Constant!).ToList(), owned));
-        var biases = into.Constant($"{name}.bias", Stack(members.Select(m => m.Inputs[2].Constant!).ToList(), owned));
+        Value Stacked(int input, string what) =>
+            into.Constant($"{name}.{what}", Stack([.. members.Select(m => m.Inputs[input].Constant!)], owned));
+        var (weights, biases) = (Stacked(1, "weight"), Stacked(2, "bias"));
         var stacked = into.Add(new GroupedLinearOp(), name, input, weights, biases);
         return [.. members.Select((m, i) => into.Add(new SelectOp(i), m.Name, stacked))];
     }
