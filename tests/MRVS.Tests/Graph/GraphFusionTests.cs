@@ -183,7 +183,7 @@ public class GraphFusionTests
         using var zeros = new ZeroWeights();
         var graph = SocModel.Build(config, new WeightStore(zeros), new ForwardShape(2, 96, 128, 6, 96, 128));
         var outputs = new[] { graph.Taps[SocModel.PredCls], graph.Taps[SocModel.PredMasks] };
-        var fusion = GraphFusion.Apply(graph, outputs);
+        using var fusion = GraphFusion.Apply(graph, outputs);
         TestContext.Out.WriteLine($"{fusion.NodesBefore} → {fusion.NodesAfter}: {string.Join(", ",
             fusion.Fired.Select(f => $"{f.Key} ×{f.Value}"))}");
         var kinds = fusion.Graph.Nodes.GroupBy(n => n.Op.Describe()).ToDictionary(g => g.Key, g => g.Count());

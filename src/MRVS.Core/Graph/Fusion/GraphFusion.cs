@@ -138,16 +138,16 @@ public static class GraphFusion
         var owned = new List<Tensor>();
         var final = new ComputeGraph();
         var copy = new Dictionary<Value, Value>();
-        Value[] Inputs(Node n) => [.. n.Inputs.Select(i => copy[i] = copy.GetValueOrDefault(i) ?? Copy(final, i))];
+        Value Map(Value v) => copy[v] = copy.GetValueOrDefault(v) ?? Copy(final, v);
         foreach (var (name, v) in rewritten.Inputs) copy[v] = final.Input(name, v.DType, v.Shape);
         foreach (var n in rewritten.Nodes.Where(live.Contains))
         {
             if (groups.TryGetValue(n, out var members))
             {
-                var views = LinearGroups.Add(final, members, Inputs(n)[0], owned);
+                var views = LinearGroups.Add(final, members, Map(n.Inputs[0]), owned);
                 for (int i = 0; i < members.Count; i++) copy[members[i].Output] = views[i];
             }
-            else if (!grouped.Contains(n)) copy[n.Output] = final.Add(n.Op, n.Name, Inputs(n));
+            else if (!grouped.Contains(n)) copy[n.Output] = final.Add(n.Op, n.Name, [.. n.Inputs.Select(Map)]);
         }
         foreach (var o in outputs.Select(o => map[o]).Where(o => !copy.ContainsKey(o))) copy[o] = Copy(final, o);
         var result = new Dictionary<Value, Value>();
