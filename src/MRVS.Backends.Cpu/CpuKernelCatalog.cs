@@ -12,8 +12,8 @@ internal static partial class CpuKernelCatalog
 
     private static ICpuKernel[] Basic =>
     [
-        new Linear(), new FeedForward(), new MatMul(), new Attention(), new LayerNorm(), new GroupNorm(), new Binary(),
-            new Unary(),
+        new Linear(), new GroupedLinear(), new FeedForward(), new MatMul(), new Attention(), new LayerNorm(),
+            new GroupNorm(), new Binary(), new Unary(),
         new Softmax(), new Permute(), new Slice(), new Concat(), new Conv2d(), new Interpolate(), new Embedding(),
             new Cast(),
     ];

@@ -141,7 +141,7 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
         GemmTypes.Check(inputs, output, epilogue);
         Run(() => EmulatedGemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, inputs, output,
             epilogue));
-        if (_capturing is null) Counters?.CountGemm(m, n, k, batch, strideB, inputs, output, epilogue);
+        if (_capturing is null) Counters?.CountGemm(m, n, k, batch, strideA, strideB, inputs, output, epilogue);
     }
 
     private static void EmulatedGemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha,
@@ -158,7 +158,8 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
                 fixed (float* p = product)
                     Cpu.Gemm.Run((float*)a + i * strideA, (float*)b + i * strideB, p == null ? ci : p, m, n, k,
                         transposeB, alpha);
-                if (!epilogue.IsEmpty) ApplyEpilogue(epilogue, product, ci, m, n, i * strideC);
+                if (!epilogue.IsEmpty)
+                    ApplyEpilogue(epilogue, product, ci, m, n, i * strideC, i * epilogue.BiasStride);
                 continue;
             }
             // Reduced-precision inputs are widened exactly, so the float32 GEMM accumulates what cuBLAS's compute type
@@ -168,7 +169,7 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
             var wc = new float[(long)m * n];
             fixed (float* pa = wa, pb = wb, pc = wc)
                 Cpu.Gemm.Run(pa, pb, pc, m, n, k, transposeB, alpha);
-            if (output == DType.F32) ApplyEpilogue(epilogue, wc, ci, m, n, i * strideC);
+            if (output == DType.F32) ApplyEpilogue(epilogue, wc, ci, m, n, i * strideC, i * epilogue.BiasStride);
             else
                 for (int j = 0; j < wc.Length; j++) ((ushort*)c)[i * strideC + j] =
                     ReducedPrecision.Narrow(wc[j], output);
@@ -178,11 +179,13 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
     /// <summary>
     /// C = relu?((product + residual) + bias[column]) in cuBLASLt's order (<see cref="GemmEpilogue"/>), element by
     /// element, each sum rounded to float32; <paramref name="product"/> null means the product is in C already.
+    /// <paramref name="offset"/> and <paramref name="biasOffset"/> locate the batch entry's residual and bias.
     /// </summary>
-    private static void ApplyEpilogue(GemmEpilogue epilogue, float[]? product, float* c, int m, int n, long offset)
+    private static void ApplyEpilogue(GemmEpilogue epilogue, float[]? product, float* c, int m, int n, long offset,
+        long biasOffset)
     {
-        float* bias = (float*)epilogue.Bias, residual = epilogue.Residual == 0 ? null : (float*)epilogue.Residual
-            + offset;
+        float* bias = epilogue.Bias == 0 ? null : (float*)epilogue.Bias + biasOffset,
+            residual = epilogue.Residual == 0 ? null : (float*)epilogue.Residual + offset;
         for (long j = 0, count = (long)m * n; j < count; j++)
         {
             float v = product is null ? c[j] : product[j];

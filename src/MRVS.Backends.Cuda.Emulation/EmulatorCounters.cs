@@ -75,12 +75,14 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
             (long)written * SectorBytes, 0, (long)mma * MmaFlops));
     }
 
-    /// <summary>A GEMM reads its operands once, and its epilogue's bias and residual (float32) once.</summary>
-    internal void CountGemm(int m, int n, int k, int batch, long strideB, DType inputs, DType output,
+    /// <summary>A GEMM reads its operands once (one shared by the batch, stride 0, once), and its epilogue's bias and
+    /// residual (float32) once.</summary>
+    internal void CountGemm(int m, int n, int k, int batch, long strideA, long strideB, DType inputs, DType output,
         GemmEpilogue epilogue)
     {
-        long a = (long)batch * m * k, b = (strideB == 0 ? 1L : batch) * k * n, c = (long)batch * m * n;
-        long epilogueReads = ((epilogue.Bias != 0 ? n : 0) + (epilogue.Residual != 0 ? c : 0)) * sizeof(float);
+        long a = (strideA == 0 ? 1L : batch) * m * k, b = (strideB == 0 ? 1L : batch) * k * n, c = (long)batch * m * n;
+        long biases = epilogue.BiasStride == 0 ? 1 : batch;
+        long epilogueReads = ((epilogue.Bias != 0 ? biases * n : 0) + (epilogue.Residual != 0 ? c : 0)) * sizeof(float);
         _work.Add(new DeviceWork(DeviceWorkKind.Gemm, $"gemm_{inputs.ToString().ToLowerInvariant()}", 1, 1,
             (a + b) * inputs.Size() + epilogueReads, c * output.Size(), 2 * c * k));
     }

@@ -8,8 +8,8 @@ internal static class CudaKernelCatalog
 {
     public static IEnumerable<ICudaKernel> All =>
     [
-        new Linear(), new FeedForward(), new MatMul(), new Attention(), new LayerNorm(), new GroupNorm(), new Binary(),
-            new Unary(),
+        new Linear(), new GroupedLinear(), new FeedForward(), new MatMul(), new Attention(), new LayerNorm(),
+            new GroupNorm(), new Binary(), new Unary(),
         new Softmax(), new Permute(), new Slice(), new Concat(), new Conv2d(), new Interpolate(), new Embedding(),
             new Cast(),
         new Pad(), new SwinWindowPartition(), new SwinWindowLayerNorm(), new SwinWindowMerge(), new WindowAttention(),

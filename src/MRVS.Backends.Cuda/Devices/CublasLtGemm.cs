@@ -24,8 +24,8 @@ internal sealed unsafe class CublasLtGemm : IDisposable
     private readonly Dictionary<PlanKey, Plan> _plans = [];
 
     private readonly record struct PlanKey(int M, int N, int K, bool TransposeB, int Batch, long StrideA, long StrideB,
-        long StrideC, DType Inputs, bool Bias, bool Residual, bool Relu, int AlignA, int AlignB, int AlignC, int AlignD,
-        int AlignBias);
+        long StrideC, DType Inputs, bool Bias, long BiasStride, bool Residual, bool Relu, int AlignA, int AlignB,
+        int AlignC, int AlignD, int AlignBias);
 
     /// <summary>A shape's descriptor, its layouts of A, B and C (= D) as cuBLASLt sees them, and the chosen
     /// algorithm.</summary>
@@ -57,9 +57,10 @@ internal sealed unsafe class CublasLtGemm : IDisposable
         int size = inputs.Size();
         long bytesA = batch > 1 ? strideA * size : 0, bytesB = batch > 1 ? strideB * size : 0,
             bytesC = batch > 1 ? strideC * sizeof(float) : 0;
+        long biasStride = batch > 1 ? epilogue.BiasStride : 0;
         var key = new PlanKey(m, n, k, transposeB, batch, strideA, strideB, strideC, inputs, epilogue.Bias != 0,
-            epilogue.Residual != 0, epilogue.Relu, Alignment(a, bytesA), Alignment(b, bytesB),
-            Alignment(residual, bytesC), Alignment(c, bytesC), Alignment(epilogue.Bias, 0));
+            biasStride, epilogue.Residual != 0, epilogue.Relu, Alignment(a, bytesA), Alignment(b, bytesB),
+            Alignment(residual, bytesC), Alignment(c, bytesC), Alignment(epilogue.Bias, biasStride * sizeof(float)));
         if (!_plans.TryGetValue(key, out var plan)) _plans[key] = plan = CreatePlan(key, epilogue.Bias, what);
         if (epilogue.Bias != 0) SetDesc(plan.Desc, CublasLt.DescBiasPointer, "BIAS_POINTER", epilogue.Bias, what);
         var algo = plan.Algo;
@@ -105,6 +106,8 @@ internal sealed unsafe class CublasLtGemm : IDisposable
             SetDesc(desc, CublasLt.DescEpilogue, "EPILOGUE", epilogue, what);
             // The heuristic reads the bias pointer for its alignment.
             if (key.Bias) SetDesc(desc, CublasLt.DescBiasPointer, "BIAS_POINTER", bias, what);
+            if (key.BiasStride != 0)
+                SetDesc(desc, CublasLt.DescBiasBatchStride, "BIAS_BATCH_STRIDE", key.BiasStride, what);
             // cuBLASLt's A is our B ([N, K] when transposed, else [K, N]), its B our A [M, K], its C and D our C^T.
             plan.A = key.TransposeB ? Layout(resources, type, key.K, key.N, key.Batch, key.StrideB, what)
                 : Layout(resources, type, key.N, key.K, key.Batch, key.StrideB, what);

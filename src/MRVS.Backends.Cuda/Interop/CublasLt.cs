@@ -11,8 +11,8 @@ namespace MRVS.Backends.Cuda.Interop;
 internal static unsafe partial class CublasLt
 {
     /// <summary>cublasLtMatmulDescAttributes_t: TRANSA and TRANSB (int32), EPILOGUE (uint32), BIAS_POINTER
-    /// (void*).</summary>
-    public const int DescTransA = 3, DescTransB = 4, DescEpilogue = 7, DescBiasPointer = 8;
+    /// (void*), BIAS_BATCH_STRIDE (int64, elements).</summary>
+    public const int DescTransA = 3, DescTransB = 4, DescEpilogue = 7, DescBiasPointer = 8, DescBiasBatchStride = 10;
 
     /// <summary>cublasLtEpilogue_t.</summary>
     public const uint EpilogueDefault = 1, EpilogueRelu = 2, EpilogueBias = 4, EpilogueReluBias = 6;

@@ -103,6 +103,10 @@ public static class KernelParityCases
             r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
         yield return Case("linear relu residual", new LinearOp(Activation.Relu, residual: true),
             r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
+        yield return Case("grouped_linear 3 members", new GroupedLinearOp(),
+            r => [Rand(r, 2, 5, 33), Rand(r, 3, 7, 33), Rand(r, 3, 7)]);
+        yield return Case("grouped_linear 2 members 64 wide", new GroupedLinearOp(),
+            r => [Rand(r, 9, 24), Rand(r, 2, 64, 24), Rand(r, 2, 64)]);
         yield return Case("feed_forward relu", new FeedForwardOp(Activation.Relu),
             r => [Rand(r, 2, 5, 33), Rand(r, 40, 33), Rand(r, 40), Rand(r, 6, 40), Rand(r, 6)]);
         yield return Case("feed_forward relu residual", new FeedForwardOp(Activation.Relu, residual: true),

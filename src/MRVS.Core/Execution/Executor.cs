@@ -166,9 +166,9 @@ public sealed class Executor : IDisposable
     private nint Address(Value v)
     {
         if (v.Kind == ValueKind.Constant) return _constants[v];
-        var root = MemoryPlanner.Root(v);
-        if (root.Kind == ValueKind.Constant) return _constants[root];
-        return _arena + (nint)Plan.Buffers[root].Offset;
+        var (root, offset) = MemoryPlanner.Locate(v);
+        if (root.Kind == ValueKind.Constant) return _constants[root] + (nint)offset;
+        return _arena + (nint)(Plan.Buffers[root].Offset + offset);
     }
 
     public void Dispose()
@@ -176,5 +176,6 @@ public sealed class Executor : IDisposable
         _recording?.Dispose();
         _recording = null;
         if (_arena != 0) { _backend.FreeArena(_arena); _arena = 0; }
+        Fusion?.Dispose();
     }
 }

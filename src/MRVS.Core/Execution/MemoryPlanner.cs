@@ -88,10 +88,19 @@ public static class MemoryPlanner
     }
 
     /// <summary>The buffer a value's memory belongs to: itself, or for a view the value it views.</summary>
-    public static Value Root(Value v)
+    public static Value Root(Value v) => Locate(v).Root;
+
+    /// <summary>The buffer a value's memory belongs to and where in it the value starts, in bytes (a view of a member
+    /// of a stacked tensor starts past the members before it).</summary>
+    public static (Value Root, long Offset) Locate(Value v)
     {
-        while (v.Producer is { Op.IsView: true } p) v = p.Inputs[0];
-        return v;
+        long offset = 0;
+        while (v.Producer is { Op.IsView: true } p)
+        {
+            offset += p.Op.ViewOffset(p.Inputs[0].Type);
+            v = p.Inputs[0];
+        }
+        return (v, offset);
     }
 
     private static long Align(long bytes) => (bytes + Alignment - 1) / Alignment * Alignment;

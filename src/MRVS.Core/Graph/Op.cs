@@ -15,6 +15,12 @@ public abstract class Op
     /// <summary>True when the output shares the memory of input 0 (a reshape): no kernel runs.</summary>
     public virtual bool IsView => false;
 
+    /// <summary>
+    /// For a view, where its data starts in input 0's, in bytes (0 for a reshape; a member of a stacked tensor
+    /// starts further in).
+    /// </summary>
+    public virtual long ViewOffset(TensorType input) => 0;
+
     public virtual string Describe() => Kind;
 
     /// <summary>

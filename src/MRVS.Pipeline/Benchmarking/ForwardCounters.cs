@@ -81,7 +81,7 @@ public sealed record ForwardCounters(
     {
         var graph = SocModel.Build(config, weights, shape);
         Value[] outputs = [graph.Taps[SocModel.PredMasks], graph.Taps[SocModel.PredCls]];
-        var fused = GraphFusion.Apply(graph, outputs);
+        using var fused = GraphFusion.Apply(graph, outputs);
         var plan = MemoryPlanner.Plan(fused.Graph, [.. outputs.Select(v => fused[v])]);
         return
         [

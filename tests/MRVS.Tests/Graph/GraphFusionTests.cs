@@ -160,6 +160,41 @@ public class GraphFusionTests
         Assert.That(fusion.Fired, Is.Empty, "the norm is requested; the residual LayerNorm has no windowed form");
     }
 
+    /// <summary>
+    /// q, k, v of one input become one grouped_linear whose members are views (k requested, so copied out of the
+    /// middle of the stacked output); a Linear of another width, one with an activation and one of another input stay
+    /// Linears. The same bits as the separate Linears.
+    /// </summary>
+    [Test]
+    public void LinearsSharingAnInputBecomeOneGroupedLinear()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 2, 7, 24);
+        var other = g.Input("other", DType.F32, 2, 7, 24);
+        Value Linear(string name, Value input, int n, Activation act = Activation.None) =>
+            g.Add(new LinearOp(act), $"attn.{name}", input, Weight(g, $"{name}.w", n, 24), Weight(g, $"{name}.b", n));
+        var q = Linear("query", x, 64);
+        var k = Linear("key", x, 64);
+        var narrow = Linear("narrow", x, 32);
+        var relu = Linear("relu", x, 64, Activation.Relu);
+        var v = Linear("value", x, 64);
+        var elsewhere = Linear("elsewhere", other, 64);
+        var sum = g.Add(new BinaryOp(BinaryKind.Mul), "qkv", g.Add(new BinaryOp(BinaryKind.Mul), "qk", q, k), v);
+        g.Tap("k", k);
+        g.Tap("out", g.Add(new BinaryOp(BinaryKind.Add), "out", g.Add(new BinaryOp(BinaryKind.Add), "plus_relu",
+            sum, relu), elsewhere));
+        g.Tap("narrow", narrow);
+        var fusion = AssertSameOutputs(g, new() { ["x"] = Rand(2, 7, 24), ["other"] = Rand(2, 7, 24) }, "k", "out",
+            "narrow");
+        Assert.That(fusion.Fired["linears sharing an input → grouped_linear"], Is.EqualTo(3));
+        var grouped = fusion.Graph.Nodes.Single(n => n.Op is GroupedLinearOp);
+        Assert.That(grouped.Name, Is.EqualTo("attn.{query,key,value}"));
+        Assert.That(grouped.Output.Shape, Is.EqualTo(new[] { 3, 2, 7, 64 }));
+        Assert.That(fusion.Graph.Nodes.Where(n => n.Op is SelectOp).Select(n => n.Name),
+            Is.EqualTo(new[] { "attn.query", "attn.key", "attn.value" }));
+        Assert.That(fusion.Graph.Nodes.Count(n => n.Op is LinearOp), Is.EqualTo(3), "narrow, relu, elsewhere");
+    }
+
     [Test]
     public void BroadcastAddsAndSharedProducersStayUnfused()
     {
@@ -187,12 +222,17 @@ public class GraphFusionTests
         using var zeros = new ZeroWeights();
         var graph = SocModel.Build(config, new WeightStore(zeros), new ForwardShape(2, 96, 128, 6, 96, 128));
         var outputs = new[] { graph.Taps[SocModel.PredCls], graph.Taps[SocModel.PredMasks] };
-        var fusion = GraphFusion.Apply(graph, outputs);
+        using var fusion = GraphFusion.Apply(graph, outputs);
         TestContext.Out.WriteLine($"{fusion.NodesBefore} → {fusion.NodesAfter}: {string.Join(", ",
             fusion.Fired.Select(f => $"{f.Key} ×{f.Value}"))}");
         var kinds = fusion.Graph.Nodes.GroupBy(n => n.Op.Describe()).ToDictionary(g => g.Key, g => g.Count());
         TestContext.Out.WriteLine(string.Join(", ",
             kinds.OrderByDescending(k => k.Value).Select(k => $"{k.Key} ×{k.Value}")));
+        TestContext.Out.WriteLine("grouped: " + string.Join("; ", fusion.Graph.Nodes.Where(n => n.Op is GroupedLinearOp)
+            .Select(n => $"{n.Name} {n.Inputs[1].Type}")));
+        TestContext.Out.WriteLine("Linears still sharing an input: " + string.Join("; ", fusion.Graph.Nodes
+            .Where(n => n.Op is LinearOp).GroupBy(n => n.Inputs[0]).Where(g => g.Count() > 1)
+            .Select(g => string.Join(" + ", g.Select(n => $"{n.Name} {n.Inputs[1].Type}")))));
         Assert.Multiple(() =>
         {
             // 12 Swin MLPs, 12 RoBERTa FFNs, 6 + 6 deformable encoder/decoder FFNs, 6 in the prediction heads' MLPs.
@@ -210,8 +250,16 @@ public class GraphFusionTests
             Assert.That(fusion.Fired["swin window partition → layer_norm"], Is.EqualTo(12));
             Assert.That(kinds.Keys.Where(k => k.StartsWith("swin_window_partition", StringComparison.Ordinal)),
                 Is.Empty);
-            // The deformable layers compute their softmax and sampling locations inside ms_deform_attn.
-            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((690, 596)));
+            // 69 Linears in 24 groups: RoBERTa's query, key and value (12 × 3); the self-attention q_proj and k_proj
+            // of the deformable decoder and the VOC (3 × 2 each); value projections of one memory across layers
+            // (deformable decoder 3, VOC cross-attention 3, VOC encoder k and v 6); the fusion's text projections
+            // (vlf v_proj × 4 with lvf q_proj, lvf k and v, query_fusion k and v). sampling_offsets [256] and
+            // attention_weights [128] differ in width and stay apart.
+            Assert.That(fusion.Fired["linears sharing an input → grouped_linear"], Is.EqualTo(69));
+            Assert.That(kinds["grouped_linear"], Is.EqualTo(24));
+            // The deformable layers compute their softmax and sampling locations inside ms_deform_attn; each grouped
+            // Linear leaves a view.
+            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((690, 620)));
         });
     }
 

@@ -1,17 +1,24 @@
+using MRVS.Core.Tensors;
+
 namespace MRVS.Core.Graph.Fusion;
 
-/// <summary>The rewritten graph, and how many times each rule fired.</summary>
-public sealed class FusionResult
+/// <summary>
+/// The rewritten graph, and how many times each rule fired. It owns the constants the pass made (stacked weights of
+/// grouped Linears): dispose it when the graph is no longer run.
+/// </summary>
+public sealed class FusionResult : IDisposable
 {
     private readonly IReadOnlyDictionary<Value, Value> _map;
+    private readonly List<Tensor> _owned;
 
     internal FusionResult(ComputeGraph graph, IReadOnlyDictionary<Value, Value> map,
-        IReadOnlyDictionary<string, int> fired, int nodesBefore)
+        IReadOnlyDictionary<string, int> fired, int nodesBefore, List<Tensor> owned)
     {
         Graph = graph;
         _map = map;
         Fired = fired;
         NodesBefore = nodesBefore;
+        _owned = owned;
     }
 
     public ComputeGraph Graph { get; }
@@ -33,6 +40,12 @@ public sealed class FusionResult
     public Value this[Value original] =>
         _map.TryGetValue(original, out var v) ? v
             : throw new ArgumentException($"'{original.Name}' does not survive the fusion pass");
+
+    public void Dispose()
+    {
+        foreach (var t in _owned) t.Dispose();
+        _owned.Clear();
+    }
 }
 
 /// <summary>
@@ -41,8 +54,9 @@ public sealed class FusionResult
 /// that takes over its producers' work (a Linear's bias, activation and a following residual add in the GEMM's
 /// epilogue, residual add + LayerNorm, a Linear feeding a Linear as one feed-forward op, the Swin skip connection in
 /// the window merge, the Swin window partition in the LayerNorm before it, the window merge in the window attention's
-/// stores). Values the caller requests are never absorbed, so every requested tensor still exists; absorbed nodes are
-/// dropped. Each fused op's kernels exist on every backend.
+/// stores). Then Linears that share an input become one grouped op (<see cref="LinearGroups"/>). Values the caller
+/// requests are never absorbed, so every requested tensor still exists; absorbed nodes are dropped. Each fused op's
+/// kernels exist on every backend.
 /// </summary>
 public static class GraphFusion
 {
@@ -113,25 +127,36 @@ public static class GraphFusion
             : throw new InvalidOperationException($"'{v.Name}' is used before it is produced");
 
     /// <summary>
-    /// A copy of the rewritten graph without the absorbed (now unused) nodes, with the original's taps that survive.
+    /// A copy of the rewritten graph without the absorbed (now unused) nodes, its Linears that share an input grouped,
+    /// with the original's taps that survive.
     /// </summary>
     private static FusionResult Compact(ComputeGraph graph, ComputeGraph rewritten, Dictionary<Value, Value> map,
         IReadOnlyCollection<Value> outputs, Dictionary<string, int> fired, int nodesBefore)
     {
         var live = Needed(outputs.Select(o => map[o]));
+        var groups = LinearGroups.Find(rewritten.Nodes.Where(live.Contains));
+        var grouped = groups.Values.SelectMany(g => g).ToHashSet();
+        if (grouped.Count > 0) fired[LinearGroups.Name] = grouped.Count;
+        var owned = new List<Tensor>();
         var final = new ComputeGraph();
         var copy = new Dictionary<Value, Value>();
+        Value Map(Value v) => copy[v] = copy.GetValueOrDefault(v) ?? Copy(final, v);
         foreach (var (name, v) in rewritten.Inputs) copy[v] = final.Input(name, v.DType, v.Shape);
         foreach (var n in rewritten.Nodes.Where(live.Contains))
-            copy[n.Output] =
-                final.Add(n.Op, n.Name,
-                    [.. n.Inputs.Select(i => copy[i] = copy.GetValueOrDefault(i) ?? Copy(final, i))]);
+        {
+            if (groups.TryGetValue(n, out var members))
+            {
+                var views = LinearGroups.Add(final, members, Map(n.Inputs[0]), owned);
+                for (int i = 0; i < members.Count; i++) copy[members[i].Output] = views[i];
+            }
+            else if (!grouped.Contains(n)) copy[n.Output] = final.Add(n.Op, n.Name, [.. n.Inputs.Select(Map)]);
+        }
         foreach (var o in outputs.Select(o => map[o]).Where(o => !copy.ContainsKey(o))) copy[o] = Copy(final, o);
         var result = new Dictionary<Value, Value>();
         foreach (var (o, v) in map)
             if (copy.TryGetValue(v, out var f)) result[o] = f;
         foreach (var name in graph.TapNames)
             if (result.TryGetValue(graph.Taps[name], out var v)) final.Tap(name, v);
-        return new FusionResult(final, result, fired, nodesBefore);
+        return new FusionResult(final, result, fired, nodesBefore, owned);
     }
 }
