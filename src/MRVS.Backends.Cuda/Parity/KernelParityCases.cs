@@ -142,7 +142,7 @@ public static class KernelParityCases
         // Every channel tile (8, 16, 32, 64 and more than one of 64), the models' forms (3×3 padding 1 at stride 1
         // and 2, 1×1 through the GEMM, the 4×4 stride-4 patch embedding) and one wider padding; pixel tiles (512,
         // 256, 128, 64 pixels) left partial and crossed by image boundaries, K not a multiple of the step, with and
-        // without bias.
+        // without bias; 64 channels in 16-channel tiles (W large next to x: the FPN's first layers).
         yield return Case("conv2d 3x3 s2", new Conv2dOp(2, 1),
             r => [Rand(r, 2, 3, 7, 6), Rand(r, 5, 3, 3, 3), Rand(r, 5)]);
         yield return Case("conv2d 1x1 no bias", new Conv2dOp(), r => [Rand(r, 1, 4, 3, 5), Rand(r, 2, 4, 1, 1)]);
@@ -162,6 +162,8 @@ public static class KernelParityCases
             r => [Rand(r, 1, 2, 4, 5), Rand(r, 3, 2, 3, 3), Rand(r, 3)]);
         yield return Case("conv2d 1x1 s2 (implicit GEMM)", new Conv2dOp(2),
             r => [Rand(r, 2, 5, 7, 9), Rand(r, 6, 5, 1, 1), Rand(r, 6)]);
+        yield return Case("conv2d 3x3 64 channels in 16-channel tiles", new Conv2dOp(1, 1),
+            r => [Rand(r, 1, 32, 12, 20), Rand(r, 64, 32, 3, 3), Rand(r, 64)]);
     }
 
     private static IEnumerable<KernelParityCase> Backbone()
