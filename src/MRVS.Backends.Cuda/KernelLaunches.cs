@@ -48,7 +48,8 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
         return _tables[op] = p;
     }
 
-    /// <summary>Device memory for an op's temporaries, valid while that op runs: one buffer shared by all ops.</summary>
+    /// <summary>Device memory for an op's temporaries, valid while that op runs: one buffer shared by all
+    /// ops.</summary>
     internal nint Scratch(long bytes) => _scratch.Get(bytes);
 
     public void Dispose()

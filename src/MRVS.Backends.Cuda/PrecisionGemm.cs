@@ -6,8 +6,8 @@ namespace MRVS.Backends.Cuda;
 
 /// <summary>
 /// The backend's GEMMs (Linear, MatMul, the convolution's) in its <see cref="Precision"/>: float32 as given, or with
-/// both operands narrowed to fp16 / bf16 (constants once, kept; activations on every call, into a scratch of its own, by
-/// kernels/cast.cu's cast_narrow) for the device's mixed-precision GEMM with float32 accumulation and a float32
+/// both operands narrowed to fp16 / bf16 (constants once, kept; activations on every call, into a scratch of its own,
+/// by kernels/cast.cu's cast_narrow) for the device's mixed-precision GEMM with float32 accumulation and a float32
 /// result. Only GEMM inputs are rounded; every other kernel and every stored activation stays float32.
 /// </summary>
 public sealed class PrecisionGemm : IDisposable

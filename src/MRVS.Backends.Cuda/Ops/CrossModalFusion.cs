@@ -60,9 +60,9 @@ public sealed class CrossModalFusion : CudaKernel<CrossModalFusionOp>
     }
 
     /// <summary>
-    /// Whether the few-keys route runs: its limits (width ≤ 256, ≤ 8 heads of ≤ 32), projected values no larger than out_proj
-    /// (Lk·H ≤ E, so no more multiply-adds than the GEMM) and at least a block's rows (fewer rows would read and write
-    /// more projected values than the attended rows they replace).
+    /// Whether the few-keys route runs: its limits (width ≤ 256, ≤ 8 heads of ≤ 32), projected values no larger than
+    /// out_proj (Lk·H ≤ E, so no more multiply-adds than the GEMM) and at least a block's rows (fewer rows would read
+    /// and write more projected values than the attended rows they replace).
     /// </summary>
     internal static bool FewKeys(int lq, int lk, int e, int heads) =>
         e <= FewKeysThreads && heads <= FewKeysHeads && e / heads <= FewKeysHeadDim && (long)lk * heads <= e

@@ -215,9 +215,9 @@ public static class KernelParityCases
     {
         // (batch, target rows, memory tokens, width, heads): one of each; rows past the 128-thread block; keys past the
         // 64-key tile at head dim 32; the wide entry (head dim 40, 16-key tiles); tiny heads without a mask; few rows
-        // over many keys, split over blocks and combined (v2p's 20 proxies over 8 heads of 32; the wide entry); few keys,
-        // out_proj folded into the values (vlf's visual tokens over 20 words, past one 192-row block; two batches
-        // with a part block; Lk·H = E, one full block).
+        // over many keys, split over blocks and combined (v2p's 20 proxies over 8 heads of 32; the wide entry); few
+        // keys, out_proj folded into the values (vlf's visual tokens over 20 words, past one 192-row block; two
+        // batches with a part block; Lk·H = E, one full block).
         foreach (var (batch, lq, lk, e, heads, masked) in new[]
                  { (1, 1, 1, 4, 1, true), (2, 131, 7, 24, 2, true), (1, 5, 69, 96, 3, true), (1, 129, 37, 80, 2, true),
                      (1, 3, 9, 16, 8, false),
