@@ -1,6 +1,6 @@
 // cross_modal_fusion: SOC / SOC++'s multimodal fusion (vlf, lvf, v2p) after the q/k/v projections,
 // y = target ⊙ (MHA(q, k, v)·Wᵀ + b). Two routes, chosen by the host from the shape:
-// Few keys (vlf: the visual tokens over ≤ 32 words; Lk·H ≤ E ≤ 256, H ≤ 8, head dim ≤ 32, a block's query rows): the
+// Few keys (vlf: the visual tokens over ≤ 32 words; Lk·H ≤ E ≤ 256, H ≤ 8, head dim ≤ 32): the
 // out-projection is folded into the values, MHA(q, k, v)·Wᵀ = Σ_h P_h·(v_h·W_hᵀ) with W_h = W[:, h-th slice] (the
 // same sum, associated the other way: every float is the sum of the same products, rounded in another order), so
 // the attended rows o are never stored and y is written once:

@@ -28,7 +28,7 @@ public sealed class CrossModalFusion : CudaKernel<CrossModalFusionOp>
     {
         int batch = y.Dim(0), lq = y.Dim(1), lk = x[1].Dim(1), e = y.Dim(2), dh = e / op.Heads;
         if (dh > 128) throw new NotSupportedException($"cross-modal fusion head dim {dh} exceeds the kernel's 128");
-        if (FewKeys(lq, lk, e, op.Heads))
+        if (FewKeys(lk, e, op.Heads))
         {
             RunFewKeys(k, op, x, y);
             return;
@@ -60,13 +60,14 @@ public sealed class CrossModalFusion : CudaKernel<CrossModalFusionOp>
     }
 
     /// <summary>
-    /// Whether the few-keys route runs: its limits (width ≤ 256, ≤ 8 heads of ≤ 32), projected values no larger than
-    /// out_proj (Lk·H ≤ E, so no more multiply-adds than the GEMM) and at least a block's rows (fewer rows would read
-    /// and write more projected values than the attended rows they replace).
+    /// Whether the few-keys route runs: its limits (width ≤ 256, ≤ 8 heads of ≤ 32) and projected values no larger
+    /// than out_proj (Lk·H ≤ E, so no more multiply-adds than the GEMM). Not the query rows: below a block of them
+    /// (vlf at its coarsest level, a few frames) the projected values cost more bytes than the attended rows they
+    /// replace, a few hundred KiB, but a route that changed with the frames would break the counters' extrapolation
+    /// from small frame counts (`mrvs bench --count-at`), which assumes every node runs the same kernels at each.
     /// </summary>
-    internal static bool FewKeys(int lq, int lk, int e, int heads) =>
-        e <= FewKeysThreads && heads <= FewKeysHeads && e / heads <= FewKeysHeadDim && (long)lk * heads <= e
-        && lq >= FewKeysRows;
+    internal static bool FewKeys(int lk, int e, int heads) =>
+        e <= FewKeysThreads && heads <= FewKeysHeads && e / heads <= FewKeysHeadDim && (long)lk * heads <= e;
 
     private static void RunFewKeys(KernelLaunches k, CrossModalFusionOp op, ReadOnlySpan<DeviceTensor> x,
         DeviceTensor y)
