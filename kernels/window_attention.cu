@@ -3,7 +3,9 @@
 // GEMMs on tensor cores (mma.sync m16n8k16, float32 accumulation).
 // Layout: qkv [W, N, 3C] (q, k, v blocks; head h owns channels [h·dh, (h+1)·dh) of each), table [H, R] (the bias
 // table, one row per head, R = (2wd−1)(2wh−1)(2ww−1) for the full window wd×wh×ww), regions [W, N] or null (each
-// token's shift region label: −100 between different labels, 0 within one), y [W, N, C].
+// token's shift region label: −100 between different labels, 0 within one), y [W, N, C], or with the window merge in
+// the stores (store.merged) y [D, H, W, C]: each row at its token of the unpadded volume, padding rows not stored
+// (mrvs_window_store_row, mrvs_swin_window.h; the proj Linear then runs on natural-order rows, the merge pass gone).
 // The bias of query i and key j is table[h, P(i) − P(j) + P(last)], P(t) = (z·(2wh−1) + y)·(2ww−1) + x for token t
 // at (z, y, x) of the full window: Swin's relative_position_index, computed instead of read (its first N rows and
 // columns, as upstream slices it for a clipped window of N tokens); the graph builder checks the checkpoint's index.
@@ -26,6 +28,7 @@
 // per block (K and V again per pass, from L2).
 #include "mrvs_attention.h"
 #include "mrvs_mma.h"
+#include "mrvs_swin_window.h"
 
 #define MRVS_WA_THREADS 256
 #define MRVS_WA_MMA_THREADS 128
@@ -40,7 +43,8 @@ __device__ __forceinline__ int mrvs_window_position(int t, int wh, int ww)
 template <int D>
 __device__ __forceinline__ void window_attention_fp32(const float* __restrict__ qkv, const float* __restrict__ table,
                                                       const float* __restrict__ regions, float* __restrict__ y, int n,
-                                                      int c, int heads, int wd, int wh, int ww)
+                                                      int c, int heads, int wd, int wh, int ww,
+                                                      const mrvs_window_store& store)
 {
     constexpr int lanes = D / MRVS_ATTN_WIDTH, rows = MRVS_WA_THREADS / lanes;
     __align__(16) __shared__ float ks[MRVS_ATTN_KEYS * D];
@@ -89,7 +93,8 @@ __device__ __forceinline__ void window_attention_fp32(const float* __restrict__ 
                 mrvs_attention_key<lanes>(q, acc, m, sum, ks + key * D + first, vs + key * D + first, 1.0f, b);
             }
         }
-        if (i < n) mrvs_attention_store(acc, sum, y + ((long long)window * n + i) * c + h * dh, first, dh);
+        const long long target = i < n ? mrvs_window_store_row(store, (long long)window * n + i) : -1;
+        if (target >= 0) mrvs_attention_store(acc, sum, y + target * c + h * dh, first, dh);
     }
 }
 
@@ -110,7 +115,8 @@ __device__ __forceinline__ float mrvs_window_score(float s, int key, int count, 
 template <int D, bool bf16>
 __device__ __forceinline__ void window_attention_mma(const float* __restrict__ qkv, const float* __restrict__ table,
                                                      const float* __restrict__ regions, float* __restrict__ y, int n,
-                                                     int c, int heads, int wd, int wh, int ww)
+                                                     int c, int heads, int wd, int wh, int ww,
+                                                     const mrvs_window_store& store)
 {
     constexpr int warps = MRVS_WA_MMA_THREADS / 32, k_stride = D / 2 + 4, v_stride = MRVS_ATTN_KEYS / 2 + 4;
     // Rows padded by 4 words: the 8 rows a fragment load touches fall in distinct banks.
@@ -254,9 +260,10 @@ __device__ __forceinline__ void window_attention_mma(const float* __restrict__ q
             sum[r] += __shfl_xor_sync(0xffffffffu, sum[r], 1);
             sum[r] += __shfl_xor_sync(0xffffffffu, sum[r], 2);
             const int i = i0 + warp * 16 + g + 8 * r;
-            if (i >= n) continue;
+            const long long target = i < n ? mrvs_window_store_row(store, (long long)window * n + i) : -1;
+            if (target < 0) continue;
             const float inv = 1.0f / sum[r];
-            float* out = y + ((long long)window * n + i) * c + h * dh;
+            float* out = y + target * c + h * dh;
 #pragma unroll
             for (int nd = 0; nd < D / 8; nd++)
 #pragma unroll
@@ -272,64 +279,64 @@ __device__ __forceinline__ void window_attention_mma(const float* __restrict__ q
 // One entry point per head-dim bound D (the launch takes the smallest D ≥ dh); 8 blocks of 128 threads per SM.
 extern "C" __global__ void __launch_bounds__(256, 4) window_attention_8(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww, mrvs_window_store store)
 {
-    window_attention_fp32<8>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_fp32<8>(qkv, table, regions, y, n, c, heads, wd, wh, ww, store);
 }
 MRVS_EXPORT_KERNEL(window_attention_8)
 
 extern "C" __global__ void __launch_bounds__(256, 4) window_attention_16(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww, mrvs_window_store store)
 {
-    window_attention_fp32<16>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_fp32<16>(qkv, table, regions, y, n, c, heads, wd, wh, ww, store);
 }
 MRVS_EXPORT_KERNEL(window_attention_16)
 
 extern "C" __global__ void __launch_bounds__(256, 4) window_attention_32(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww, mrvs_window_store store)
 {
-    window_attention_fp32<32>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_fp32<32>(qkv, table, regions, y, n, c, heads, wd, wh, ww, store);
 }
 MRVS_EXPORT_KERNEL(window_attention_32)
 
 extern "C" __global__ void __launch_bounds__(256, 4) window_attention_64(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww, mrvs_window_store store)
 {
-    window_attention_fp32<64>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_fp32<64>(qkv, table, regions, y, n, c, heads, wd, wh, ww, store);
 }
 MRVS_EXPORT_KERNEL(window_attention_64)
 
 extern "C" __global__ void __launch_bounds__(128, 8) window_attention_f16_16(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww, mrvs_window_store store)
 {
-    window_attention_mma<16, false>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_mma<16, false>(qkv, table, regions, y, n, c, heads, wd, wh, ww, store);
 }
 MRVS_EXPORT_KERNEL(window_attention_f16_16)
 
 extern "C" __global__ void __launch_bounds__(128, 8) window_attention_bf16_16(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww, mrvs_window_store store)
 {
-    window_attention_mma<16, true>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_mma<16, true>(qkv, table, regions, y, n, c, heads, wd, wh, ww, store);
 }
 MRVS_EXPORT_KERNEL(window_attention_bf16_16)
 
 extern "C" __global__ void __launch_bounds__(128, 8) window_attention_f16_32(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww, mrvs_window_store store)
 {
-    window_attention_mma<32, false>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_mma<32, false>(qkv, table, regions, y, n, c, heads, wd, wh, ww, store);
 }
 MRVS_EXPORT_KERNEL(window_attention_f16_32)
 
 extern "C" __global__ void __launch_bounds__(128, 8) window_attention_bf16_32(
     const float* __restrict__ qkv, const float* __restrict__ table, const float* __restrict__ regions,
-    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww)
+    float* __restrict__ y, int n, int c, int heads, int wd, int wh, int ww, mrvs_window_store store)
 {
-    window_attention_mma<32, true>(qkv, table, regions, y, n, c, heads, wd, wh, ww);
+    window_attention_mma<32, true>(qkv, table, regions, y, n, c, heads, wd, wh, ww, store);
 }
 MRVS_EXPORT_KERNEL(window_attention_bf16_32)

@@ -1,7 +1,7 @@
 // Video Swin's window geometry, shared by the kernels that read or write tokens in window order
-// (swin_window_partition.cu, swin_window_layer_norm.cu, swin_window_merge.cu): window size, cyclic shift and the
-// padded volume (each a window multiple) along D, H, W. Windows [nW, N, C] are ordered (d, h, w), their tokens (d, y,
-// x), over the padded volume rolled by −shift.
+// (swin_window_partition.cu, swin_window_layer_norm.cu, swin_window_merge.cu, window_attention.cu's merged stores):
+// window size, cyclic shift and the padded volume (each a window multiple) along D, H, W. Windows [nW, N, C] are
+// ordered (d, h, w), their tokens (d, y, x), over the padded volume rolled by −shift.
 #pragma once
 #include "mrvs_cuda.h"
 
@@ -36,4 +36,18 @@ __device__ __forceinline__ long long mrvs_window_row(const mrvs_window& g, long 
     const int window = (sd / g.size[0] * nh + sh / g.size[1]) * nw + sw / g.size[2];
     const int k = ((sd % g.size[0]) * g.size[1] + sh % g.size[1]) * g.size[2] + sw % g.size[2];
     return (long long)window * g.size[0] * g.size[1] * g.size[2] + k;
+}
+
+// Where window attention stores row `row` of the windows [nW, N, C]: the row itself, or, with the window merge folded
+// into its stores (merged ≠ 0), the row's token of the unpadded volume [D, H, W], −1 for a padding row (not stored).
+struct mrvs_window_store
+{
+    mrvs_window g;
+    int d, h, w;
+    int merged;
+};
+
+__device__ __forceinline__ long long mrvs_window_store_row(const mrvs_window_store& s, long long row)
+{
+    return s.merged ? mrvs_window_source(s.g, row, s.d, s.h, s.w) : row;
 }

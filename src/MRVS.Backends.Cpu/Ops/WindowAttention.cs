@@ -9,13 +9,15 @@ namespace MRVS.Backends.Cpu.Ops;
 /// CPU reference of <see cref="WindowAttentionOp"/>, one (head, window) per work item, heads outermost so that a thread
 /// keeps one head's bias table row in cache: S = scale · Q·Kᵀ by GEMM, then per row its relative position bias is
 /// gathered from the table row, one sweep adds it and the shift mask (−100 between different shift regions) and takes
-/// the max, the softmax finishes it, then S·V by GEMM into the head's output columns. Padded tokens are ordinary
-/// tokens, as upstream.
+/// the max, the softmax finishes it, then S·V by GEMM, each row stored into the head's output columns of its window row
+/// or, with the merge in the stores, of its token in the unpadded volume (padding rows dropped). Padded tokens are
+/// ordinary tokens, as upstream.
 /// </summary>
 public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
 {
     [ThreadStatic] private static float[]? t_scores;
     [ThreadStatic] private static float[]? t_biasRow;
+    [ThreadStatic] private static float[]? t_rows;
 
     protected override void Run(WindowAttentionOp op, ReadOnlySpan<DeviceTensor> inputs, DeviceTensor output)
     {
@@ -26,6 +28,8 @@ public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
         for (int j = 0; j < n; j++) positions[j] = WindowAttentionOp.Position(op.Window, j);
         int last = WindowAttentionOp.Position(op.Window, op.Window[0] * op.Window[1] * op.Window[2] - 1);
         int tableRows = op.TableRows;
+        var merge = op.Merge;
+        var geo = merge is null ? default : SwinWindowGeometry.Of(merge.Window, merge.Depth, merge.Height, merge.Width);
         nint pqkv = qkv.Ptr, pb = inputs[1].Ptr, pr = op.Masked ? inputs[2].Ptr : 0, py = output.Ptr;
         CpuParallel.For((long)windows * heads, idx =>
         {
@@ -37,7 +41,9 @@ public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
                 t_scores = GC.AllocateUninitializedArray<float>(n * n, pinned: true);
             if (t_biasRow == null || t_biasRow.Length < n)
                 t_biasRow = GC.AllocateUninitializedArray<float>(n, pinned: true);
-            fixed (float* s = t_scores, bias = t_biasRow)
+            if (t_rows == null || t_rows.Length < n * dh)
+                t_rows = GC.AllocateUninitializedArray<float>(n * dh, pinned: true);
+            fixed (float* s = t_scores, bias = t_biasRow, o = t_rows)
             {
                 Gemm.Run(rows, rows + c, s, n, n, dh, transposeB: true, alpha: scale, lda: 3 * c, ldb: 3 * c, ldc: n);
                 for (int i = 0; i < n; i++)
@@ -46,8 +52,15 @@ public sealed unsafe class WindowAttention : CpuKernel<WindowAttentionOp>
                     for (int j = 0; j < n; j++) bias[j] = table[offset - positions[j]];
                     SoftmaxRow(s + (long)i * n, bias, n, regions, regions == null ? 0f : regions[i]);
                 }
-                Gemm.Run(s, rows + 2 * c, (float*)py + (long)win * n * c + h * dh, n, dh, n, transposeB: false, lda: n,
-                    ldb: 3 * c, ldc: c);
+                Gemm.Run(s, rows + 2 * c, o, n, dh, n, transposeB: false, lda: n, ldb: 3 * c, ldc: dh);
+                for (int i = 0; i < n; i++)
+                {
+                    long row = (long)win * n + i;
+                    long target = merge is null ? row : geo.SourceToken(row, merge.Depth, merge.Height, merge.Width);
+                    if (target >= 0)
+                        new ReadOnlySpan<float>(o + (long)i * dh, dh).CopyTo(
+                            new Span<float>((float*)py + target * c + h * dh, dh));
+                }
             }
         }, minPerThread: 1);
     }

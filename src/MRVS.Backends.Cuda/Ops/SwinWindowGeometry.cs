@@ -41,3 +41,24 @@ internal struct SwinWindowGeometry
         });
     }
 }
+
+/// <summary>Mirrors struct mrvs_window_store in kernels/include/mrvs_swin_window.h: where window_attention.cu stores
+/// its rows (window order, or with the window merge folded in, the tokens of the unpadded volume).</summary>
+internal struct SwinWindowStore
+{
+    public SwinWindowGeometry Geometry;
+    public int Depth, Height, Width;
+    public int Merged;
+
+    /// <summary>The stores of <paramref name="merge"/>, or window order (all zero) when it is null.</summary>
+    public static SwinWindowStore Of(SwinWindowMergeOp? merge) =>
+        merge is null ? default
+            : new SwinWindowStore
+            {
+                Geometry = SwinWindowGeometry.Of(merge.Window, [merge.Depth, merge.Height, merge.Width]),
+                Depth = merge.Depth,
+                Height = merge.Height,
+                Width = merge.Width,
+                Merged = 1,
+            };
+}

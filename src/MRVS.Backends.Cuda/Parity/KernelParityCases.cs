@@ -39,6 +39,14 @@ public static class KernelParityCases
         return t;
     }
 
+    /// <summary>Shift-mask region labels [windows, tokens], each one of 3.</summary>
+    private static Tensor Labels(Random r, int windows, int tokens)
+    {
+        var t = Tensor.Zeros(DType.F32, windows, tokens);
+        foreach (ref var v in t.Span<float>()) v = r.Next(3);
+        return t;
+    }
+
     private static Tensor Ids() => Tensor.FromSpan<long>([0L, 4L, 2L, 2L, 1L], 1, 5);
 
     private static IEnumerable<KernelParityCase> Basic()
@@ -196,11 +204,26 @@ public static class KernelParityCases
                 new WindowAttentionOp(heads, masked, full), r =>
                 {
                     Tensor[] inputs = [Rand(r, windows, n, 3 * c), Rand(r, heads, WindowAttentionOp.TableRowsOf(full))];
-                    if (!masked) return inputs;
-                    var regions = Tensor.Zeros(DType.F32, windows, n);
-                    foreach (ref var v in regions.Span<float>()) v = r.Next(3);
-                    return [.. inputs, regions];
+                    return masked ? [.. inputs, Labels(r, windows, n)] : inputs;
                 });
+        // The window merge in the stores: rows to the tokens of a 3×9×10 volume padded to 4×14×14 (shifted, with the
+        // regions) and of an unshifted 1×8×15 one, padding rows dropped; head dims 4 and 32.
+        foreach (var (merge, heads, c, full) in new[]
+                 {
+                     (new SwinWindowMergeOp(window, 3, 9, 10), 2, 8, new[] { 8, 7, 7 }),
+                     (new SwinWindowMergeOp(new SwinWindow([1, 7, 7], [0, 0, 0]), 1, 8, 15), 1, 32, new[] { 1, 7, 7 }),
+                 })
+        {
+            bool masked = merge.Window.Shift.Any(s => s > 0);
+            int windows = merge.Window.Windows(merge.Depth, merge.Height, merge.Width), n = merge.Window.Tokens;
+            yield return Case(
+                $"window_attention stores merged into {merge.Depth}×{merge.Height}×{merge.Width}, {merge.Window}",
+                new WindowAttentionOp(heads, masked, full, merge), r =>
+                {
+                    Tensor[] inputs = [Rand(r, windows, n, 3 * c), Rand(r, heads, WindowAttentionOp.TableRowsOf(full))];
+                    return masked ? [.. inputs, Labels(r, windows, n)] : inputs;
+                });
+        }
         yield return Case("patch_merge odd", new PatchMergeOp(), r => [Rand(r, 2, 5, 7, 3)]);
     }
 

@@ -227,6 +227,37 @@ public class SwinOpTests
         Assert.That(worst, Is.LessThanOrEqualTo(1e-5 * Math.Max(1, expected.Max(Math.Abs))));
     }
 
+    /// <summary>
+    /// The window merge in the stores (shifted and padded, regular and padded): each stored row is the unmerged op's
+    /// row merged, to the bit, and the padding rows are not in the output.
+    /// </summary>
+    [TestCase(1, 3, 3)]
+    [TestCase(0, 0, 0)]
+    public void WindowAttentionWithMergedStoresIsItsMergedRows(int sd, int sh, int sw)
+    {
+        var window = new SwinWindow([2, 7, 7], [sd, sh, sw]);
+        var merge = new SwinWindowMergeOp(window, 3, 9, 10);
+        int windows = window.Windows(3, 9, 10), heads = 2, c = 8;
+        int[] full = [8, 7, 7];
+        var qkv = Random(_rng, windows, window.Tokens, 3 * c);
+        var table = Random(_rng, heads, WindowAttentionOp.TableRowsOf(full));
+        var regions = Regions(windows, window.Tokens, 3);
+        var inWindows = Run(new WindowAttentionOp(heads, masked: true, full), qkv, table, regions);
+        var merged = Run(new WindowAttentionOp(heads, masked: true, full, merge), qkv, table, regions);
+        Assert.That(merged.Shape, Is.EqualTo(new[] { 3, 9, 10, c }));
+        Assert.That(merged.Span<float>().ToArray(), Is.EqualTo(Run(merge, inWindows).Span<float>().ToArray()));
+    }
+
+    [Test]
+    public void WindowAttentionRejectsMergedStoresOfAnotherVolume()
+    {
+        var merge = new SwinWindowMergeOp(new SwinWindow([2, 7, 7], [0, 0, 0]), 3, 9, 15);
+        var ex = Assert.Throws<ShapeException>(() => Run(new WindowAttentionOp(1, masked: false, [2, 7, 7], merge),
+            Random(_rng, 8, 98, 6), Random(_rng, 1, 507)));
+        Assert.That(ex!.Message, Does.Contain("qkv has 8 windows of 98 tokens; stores merged into 3×9×15 by " +
+            "window (2,7,7) shift (0,0,0) expect 12 windows of 98"));
+    }
+
     [Test]
     public void OneRegionPerWindowAddsNothing()
     {

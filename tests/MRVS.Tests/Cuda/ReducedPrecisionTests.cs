@@ -92,12 +92,16 @@ public class ReducedPrecisionTests
     [TestCase(Precision.Bf16, 2, 196, 64, true)]
     [TestCase(Precision.Fp16, 3, 49, 16, false)]
     [TestCase(Precision.Bf16, 3, 49, 16, false)]
+    // The window merge in the stores: 8 shifted windows of 2×7×7 over a 3×9×10 volume, padding rows dropped.
+    [TestCase(Precision.Fp16, 8, 98, 64, true, true)]
+    [TestCase(Precision.Bf16, 8, 98, 64, true, true)]
     public void WindowAttentionOnTensorCoresIsWithin16BitRounding(Precision precision, int windows, int n, int c,
-        bool masked)
+        bool masked, bool merged = false)
     {
         int heads = c / (c == 64 ? 32 : 8);
         int[] window = [8, 7, 7];
-        var op = new WindowAttentionOp(heads, masked, window);
+        var merge = merged ? new SwinWindowMergeOp(new SwinWindow([2, 7, 7], [1, 3, 3]), 3, 9, 10) : null;
+        var op = new WindowAttentionOp(heads, masked, window, merge);
         var regions = Tensor.Zeros(DType.F32, windows, n);
         foreach (ref var v in regions.Span<float>()) v = Rng.Next(3);
         var inputs = new List<Tensor>

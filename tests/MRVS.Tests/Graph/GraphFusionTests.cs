@@ -105,6 +105,45 @@ public class GraphFusionTests
         Assert.That(fusion.Graph.Nodes[0].Output.Type.Shape, Is.EqualTo(new[] { 8, 98, 8 }), "padding rows included");
     }
 
+    /// <summary>
+    /// A Swin attention's tail, window attention → proj → merge → + x, shifted and padded or regular and padded: the
+    /// attention stores merged rows, the proj runs over the 270 tokens (not the 392 window rows) with the skip
+    /// connection in its epilogue, and no merge is left.
+    /// </summary>
+    [TestCase(1, 3, 3)]
+    [TestCase(0, 0, 0)]
+    public void WindowMergeFoldsIntoTheAttentionStores(int sd, int sh, int sw)
+    {
+        var g = new ComputeGraph();
+        var window = new SwinWindow([2, 7, 7], [sd, sh, sw]);
+        int windows = window.Windows(3, 9, 10);
+        int[] full = [8, 7, 7];
+        var x = g.Input("x", DType.F32, 3, 9, 10, 8);
+        var qkv = g.Input("qkv", DType.F32, windows, window.Tokens, 24);
+        var regions = g.Input("regions", DType.F32, windows, window.Tokens);
+        var table = Weight(g, "table", 2, WindowAttentionOp.TableRowsOf(full));
+        var attended = g.Add(new WindowAttentionOp(2, masked: true, full), "attn", qkv, table, regions);
+        var projected = g.Add(new LinearOp(), "attn.proj", attended, Weight(g, "w", 8, 8), Weight(g, "b", 8));
+        var merged = g.Add(new SwinWindowMergeOp(window, 3, 9, 10), "attn.merge", projected);
+        g.Tap("out", g.Add(new BinaryOp(BinaryKind.Add), "residual1", x, merged));
+        var labels = Tensor.Zeros(DType.F32, windows, window.Tokens);
+        foreach (ref var v in labels.Span<float>()) v = Rng.Next(3);
+        var feeds = new Dictionary<string, Tensor>
+        {
+            ["x"] = Rand(3, 9, 10, 8),
+            ["qkv"] = Rand(windows, window.Tokens, 24),
+            ["regions"] = labels,
+        };
+        var fusion = AssertSameOutputs(g, feeds, "out");
+        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()), Is.EqualTo(new[]
+        {
+            $"window_attention(heads 2, window 8×7×7, shift mask, stores merged: {window} into 3×9×10)",
+            "linear+residual",
+        }));
+        Assert.That(fusion.Graph.Nodes.Select(n => n.Name), Is.EqualTo(new[] { "attn", "residual1" }));
+        Assert.That(fusion.Graph.Nodes[0].Output.Type.Shape, Is.EqualTo(new[] { 3, 9, 10, 8 }), "no padding rows");
+    }
+
     [Test]
     public void WindowPartitionOfASharedOrResidualNormStaysUnfused()
     {
@@ -137,9 +176,9 @@ public class GraphFusionTests
 
     /// <summary>
     /// The released SOC++ Video-Swin-T graph at a small input (the node structure does not depend on the frame size):
-    /// every Swin MLP becomes one feed-forward with the skip connection, every Swin attention's skip connection goes
-    /// into its window merge, every window partition into its norm1, and the text and deformable FFNs become
-    /// feed-forwards.
+    /// every Swin MLP becomes one feed-forward with the skip connection, every Swin attention stores its rows merged
+    /// and its skip connection goes into the proj Linear, every window partition into its norm1, and the text and
+    /// deformable FFNs become feed-forwards.
     /// </summary>
     [Test]
     public void RulesFireOnTheReleasedSocppModel()
@@ -159,16 +198,20 @@ public class GraphFusionTests
             // 12 Swin MLPs, 12 RoBERTa FFNs, 6 + 6 deformable encoder/decoder FFNs, 6 in the prediction heads' MLPs.
             Assert.That(fusion.Fired["linear → linear as feed_forward"], Is.EqualTo(42));
             Assert.That(kinds["feed_forward+Gelu+residual"], Is.EqualTo(12), "Swin MLP with its skip connection");
-            // 12 Swin MLP and 12 Swin attention skip connections, 3 box refinements onto their MLP.
+            // 12 Swin MLP and 12 Swin attention skip connections (onto the proj Linear), 3 box refinements onto their
+            // MLP.
             Assert.That(fusion.Fired["residual add → producer"], Is.EqualTo(27));
-            Assert.That(fusion.Graph.Nodes.Count(n => n.Op is SwinWindowMergeOp { HasResidual: true }), Is.EqualTo(12));
+            // Every Swin attention stores its rows merged: no merge pass is left.
+            Assert.That(fusion.Fired["swin window merge → window_attention stores"], Is.EqualTo(12));
+            Assert.That(fusion.Graph.Nodes.Count(n => n.Op is WindowAttentionOp { Merge: not null }), Is.EqualTo(12));
+            Assert.That(fusion.Graph.Nodes.Count(n => n.Op is SwinWindowMergeOp), Is.EqualTo(0));
             Assert.That(fusion.Fired["residual add → layer_norm"], Is.EqualTo(1));
             // Every Swin block's norm1 writes its windows.
             Assert.That(fusion.Fired["swin window partition → layer_norm"], Is.EqualTo(12));
             Assert.That(kinds.Keys.Where(k => k.StartsWith("swin_window_partition", StringComparison.Ordinal)),
                 Is.Empty);
             // The deformable layers compute their softmax and sampling locations inside ms_deform_attn.
-            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((690, 608)));
+            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((690, 596)));
         });
     }
 

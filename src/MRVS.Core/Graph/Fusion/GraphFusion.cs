@@ -40,9 +40,9 @@ public sealed class FusionResult
 /// need are copied in order into a new graph, each one first offered to the rules, which may replace it by a fused op
 /// that takes over its producers' work (a Linear's bias, activation and a following residual add in the GEMM's
 /// epilogue, residual add + LayerNorm, a Linear feeding a Linear as one feed-forward op, the Swin skip connection in
-/// the window merge, the Swin window partition in the LayerNorm before it). Values the caller requests are never
-/// absorbed, so every requested tensor still exists; absorbed nodes are dropped. Each fused op's kernels exist on
-/// every backend.
+/// the window merge, the Swin window partition in the LayerNorm before it, the window merge in the window attention's
+/// stores). Values the caller requests are never absorbed, so every requested tensor still exists; absorbed nodes are
+/// dropped. Each fused op's kernels exist on every backend.
 /// </summary>
 public static class GraphFusion
 {
@@ -50,7 +50,7 @@ public static class GraphFusion
     public static IReadOnlyList<IFusionRule> DefaultRules { get; } =
         [
             new LinearActivationRule(), new FeedForwardRule(), new ResidualAddRule(), new ResidualLayerNormRule(),
-            new SwinWindowLayerNormRule(),
+            new SwinWindowLayerNormRule(), new SwinWindowMergeRule(),
         ];
 
     /// <summary>Rewrites the part of <paramref name="graph"/> that <paramref name="outputs"/> need.</summary>
@@ -68,8 +68,9 @@ public static class GraphFusion
         var map = new Dictionary<Value, Value>();
         var original = new Dictionary<Value, Value>();
         var fired = new Dictionary<string, int>();
-        var context = new FusionContext(v =>
-            original.TryGetValue(v, out var o) && uses.GetValueOrDefault(o) == 1 && !kept.Contains(o));
+        var context = new FusionContext(
+            v => original.TryGetValue(v, out var o) && uses.GetValueOrDefault(o) == 1 && !kept.Contains(o),
+            rewritten.Add);
         foreach (var (name, v) in graph.Inputs) map[v] = rewritten.Input(name, v.DType, v.Shape);
         foreach (var n in graph.Nodes.Where(needed.Contains))
         {

@@ -5,6 +5,9 @@ namespace MRVS.Core.Graph.Ops;
 /// <summary>
 /// The inverse of <see cref="SwinWindowPartitionOp"/>: windows [nW, N, C] → roll by +shift → crop to [D, H, W, C],
 /// plus an optional residual [D, H, W, C] (the block's skip connection, fused by <see cref="Fusion.ResidualAddRule"/>).
+/// In a Swin block the fusion pass folds it into the window attention's stores
+/// (<see cref="Fusion.SwinWindowMergeRule"/>, <see cref="WindowAttentionOp.Merge"/>); it runs only where that does not
+/// apply.
 /// </summary>
 public sealed class SwinWindowMergeOp(SwinWindow window, int depth, int height, int width, bool residual = false)
     : Op, IResidualOp

@@ -11,8 +11,11 @@ namespace MRVS.Core.Graph.Ops;
 /// upstream slices for a clipped window of N tokens; no dense [heads, N, N] bias exists. The shifted-window mask is
 /// given by its region labels (one per token of each window, as upstream's compute_mask labels the padded volume):
 /// −100 between tokens of different regions, 0 within one, added after the bias.
+/// With <see cref="Merge"/> (made by <see cref="Fusion.SwinWindowMergeRule"/>) the op also does the block's window
+/// merge in its stores: each window row goes to its token of the unpadded volume, y [D, H, W, C] in natural order,
+/// and the rows of padding tokens are not stored (they are still keys and values, as upstream attends over them).
 /// </summary>
-public sealed class WindowAttentionOp(int heads, bool masked, int[] window) : Op
+public sealed class WindowAttentionOp(int heads, bool masked, int[] window, SwinWindowMergeOp? merge = null) : Op
 {
     /// <summary>
     /// What the shifted-window mask adds between tokens of different regions (upstream: −100, not −inf).
@@ -31,10 +34,20 @@ public sealed class WindowAttentionOp(int heads, bool masked, int[] window) : Op
     /// <summary>The full (unclipped) window (d, h, w) of the bias table and its index.</summary>
     public int[] Window { get; } = window;
 
+    /// <summary>
+    /// The window merge done by the stores (its window, shift and unpadded volume; never a residual), or null: rows
+    /// stored in window order [nW, N, C].
+    /// </summary>
+    public SwinWindowMergeOp? Merge { get; } = merge;
+
     public int TableRows => TableRowsOf(Window);
     public override string Kind => "window_attention";
     public override string Describe() =>
-        $"{Kind}(heads {Heads}, window {string.Join('×', Window)}{(Masked ? ", shift mask" : "")})";
+        $"{Kind}(heads {Heads}, window {string.Join('×', Window)}{(Masked ? ", shift mask" : "")}" +
+        (Merge is { } m ? $", stores merged: {m.Window} into {m.Depth}×{m.Height}×{m.Width}" : "") + ")";
+
+    /// <summary>This attention with <paramref name="merge"/> done by its stores.</summary>
+    public WindowAttentionOp WithMergedStores(SwinWindowMergeOp merge) => new(Heads, Masked, Window, merge);
 
     /// <summary>Rows of a window's relative position bias table: (2d−1)(2h−1)(2w−1).</summary>
     public static int TableRowsOf(int[] window) => (2 * window[0] - 1) * (2 * window[1] - 1) * (2 * window[2] - 1);
@@ -80,10 +93,19 @@ public sealed class WindowAttentionOp(int heads, bool masked, int[] window) : Op
             Expect(regions.DType == DType.F32 && regions.Rank == 2 && regions[0] == qkv[0] && regions[1] == qkv[1],
                 $"shift-mask regions are {regions}, expected F32[{qkv[0]}, {qkv[1]}] (windows, tokens)");
         }
-        return new TensorType(DType.F32, [qkv[0], qkv[1], qkv[2] / 3]);
+        var windows = new TensorType(DType.F32, [qkv[0], qkv[1], qkv[2] / 3]);
+        if (Merge is null) return windows;
+        var (m, volume) = (Merge, $"{Merge.Depth}×{Merge.Height}×{Merge.Width}");
+        Expect(!m.HasResidual, "the window merge in the stores cannot add a residual (the proj Linear adds it)");
+        Expect(m.Window.IsValid && m.Depth > 0 && m.Height > 0 && m.Width > 0,
+            $"stores merged into {volume} by {m.Window}: expected a volume and 0 ≤ shift < window");
+        int nw = m.Window.Windows(m.Depth, m.Height, m.Width);
+        Expect(qkv[0] == nw && qkv[1] == m.Window.Tokens, $"qkv has {qkv[0]} windows of {qkv[1]} tokens; stores " +
+            $"merged into {volume} by {m.Window} expect {nw} windows of {m.Window.Tokens}");
+        return m.Infer([windows]);
     }
 
-    /// <summary>QKᵀ and the weighted sum of V per window over every head: 4·nW·N²·C.</summary>
+    /// <summary>QKᵀ and the weighted sum of V per window over every head (padding rows included): 4·nW·N²·C.</summary>
     public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
-        4L * output[0] * output[1] * output[1] * output[2];
+        4L * inputs[0][0] * inputs[0][1] * inputs[0][1] * (inputs[0][2] / 3);
 }
