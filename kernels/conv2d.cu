@@ -5,7 +5,8 @@
 // (CUTLASS's implicit GEMM: the im2col happens in the tile loader), so a conv reads x and W and writes y in one launch.
 // Layout: x [images, Cin, H, W], W [Cout, Cin, kh, kw] (= [Cout, K] row-major), b [Cout] or null, y [images, Cout,
 // OH, OW]; stride and padding equal on both axes (Conv2dOp), no groups or dilation (no released model has them).
-// Launch: conv2d_BN (BN = 8, 16, 32, 64 output channels per block: the smallest ≥ Cout, at most 64), grid
+// Launch: conv2d_BN (BN = 8, 16, 32, 64 output channels per block: of those no wider than the smallest ≥ Cout, the
+// one whose launch reads the fewest bytes, W once per pixel tile plus x once per channel tile; Ops/Conv2d.cs), grid
 // (ceil(M / BM), ceil(Cout / BN)), block (256). Every tile holds 4096 outputs (BM = 4096 / BN pixels), 4 pixels × 4
 // channels in registers per thread, so the FPN's 16- and 8-channel convs waste no lanes on channels they lack.
 // K advances in steps of BK (16; 8 for the 512-pixel tile, to stay under 48 KiB of shared memory): the next step's
@@ -13,7 +14,8 @@
 // other of two buffers (double buffering, one barrier per step). The (c, ky, kx) of a column row and the
 // (img, oy, ox) of a pixel come from multiply-high divisions (CUTLASS's FastDivmod), the pixels' once per thread.
 // Limits: FP32 on CUDA cores in every precision (the convs are ≈ 3 % of SOC++'s FLOPs); a block reads the W rows of
-// its channels, so W is read once per pixel tile (from L2 on a GPU); 4 multiply-adds per shared-memory load.
+// its channels, so W is read once per pixel tile (from L2 on a GPU; the reason for narrow channel tiles on convs with
+// a large W and few pixels); 4 multiply-adds per shared-memory load.
 // M = images·OH·OW, K and x's elements below 2^31.
 // conv2d_bias: y[img, n, p] += b[n] after the backend's GEMM, which takes the 1×1 stride-1 convolutions (a plain GEMM
 // on x in place, cuBLAS's efficiency and tensor cores in fp16/bf16). Launch: grid (ceil(elements / 256)), block
@@ -152,7 +154,7 @@ __device__ __forceinline__ void conv2d_tile(const float* __restrict__ x, const f
     }
 }
 
-// One entry point per channel tile BN (the launch takes the smallest BN ≥ Cout, at most 64); 4 blocks per SM.
+// One entry point per channel tile BN (the host's choice, see the header); 4 blocks per SM.
 extern "C" __global__ void __launch_bounds__(256, 4) conv2d_8(const float* __restrict__ x,
     const float* __restrict__ w, const float* __restrict__ bias, float* __restrict__ y, int images, int cin, int h,
     int wd, int cout, int kh, int kw, int stride, int padding, int oh, int ow)

@@ -154,7 +154,7 @@ public static class KernelParityCases
         // Every channel tile (8, 16, 32, 64 and more than one of 64), the models' forms (3×3 padding 1 at stride 1
         // and 2, 1×1 through the GEMM, the 4×4 stride-4 patch embedding) and one wider padding; pixel tiles (512,
         // 256, 128, 64 pixels) left partial and crossed by image boundaries, K not a multiple of the step, with and
-        // without bias.
+        // without bias; 64 channels in 16-channel tiles (W large next to x: the FPN's first layers).
         yield return Case("conv2d 3x3 s2", new Conv2dOp(2, 1),
             r => [Rand(r, 2, 3, 7, 6), Rand(r, 5, 3, 3, 3), Rand(r, 5)]);
         yield return Case("conv2d 1x1 no bias", new Conv2dOp(), r => [Rand(r, 1, 4, 3, 5), Rand(r, 2, 4, 1, 1)]);
@@ -174,6 +174,8 @@ public static class KernelParityCases
             r => [Rand(r, 1, 2, 4, 5), Rand(r, 3, 2, 3, 3), Rand(r, 3)]);
         yield return Case("conv2d 1x1 s2 (implicit GEMM)", new Conv2dOp(2),
             r => [Rand(r, 2, 5, 7, 9), Rand(r, 6, 5, 1, 1), Rand(r, 6)]);
+        yield return Case("conv2d 3x3 64 channels in 16-channel tiles", new Conv2dOp(1, 1),
+            r => [Rand(r, 1, 32, 12, 20), Rand(r, 64, 32, 3, 3), Rand(r, 64)]);
     }
 
     private static IEnumerable<KernelParityCase> Backbone()
@@ -240,11 +242,14 @@ public static class KernelParityCases
     {
         // (batch, target rows, memory tokens, width, heads): one of each; rows past the 128-thread block; keys past the
         // 64-key tile at head dim 32; the wide entry (head dim 40, 16-key tiles); tiny heads without a mask; few rows
-        // over many keys, split over blocks and combined (v2p's 20 proxies over 8 heads of 32; the wide entry).
+        // over many keys, split over blocks and combined (v2p's 20 proxies over 8 heads of 32; the wide entry); few
+        // keys, out_proj folded into the values (vlf's visual tokens over 20 words, past one 192-row block; two
+        // batches with a part block; Lk·H = E, one full block).
         foreach (var (batch, lq, lk, e, heads, masked) in new[]
                  { (1, 1, 1, 4, 1, true), (2, 131, 7, 24, 2, true), (1, 5, 69, 96, 3, true), (1, 129, 37, 80, 2, true),
                      (1, 3, 9, 16, 8, false),
-                   (1, 20, 3000, 256, 8, true), (2, 7, 900, 120, 3, false) })
+                   (1, 20, 3000, 256, 8, true), (2, 7, 900, 120, 3, false),
+                   (1, 300, 20, 256, 8, true), (2, 200, 3, 24, 2, true), (1, 192, 32, 256, 8, false) })
             yield return Case($"cross_modal_fusion {batch}x{lq} over {lk}, {heads} heads of {e / heads}",
                 new CrossModalFusionOp(heads, masked), r =>
             {

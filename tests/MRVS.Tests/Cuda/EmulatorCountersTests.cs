@@ -198,7 +198,10 @@ public class EmulatorCountersTests
         // target graph's as the executor fuses it, its compulsory bytes are the target's own, and launches come out as
         // counted wherever a node runs the same kernels at the three counts. v2p splits its keys over blocks from 3
         // frames on (its combine kernel: a launch the shape switches on), so from 2 and 3 back to 1 that kernel is
-        // extrapolated from zero work at 2, and comes out as none, as counted at 1.
+        // extrapolated from zero work at 2, and comes out as none, as counted at 1. A node whose keys are few enough at
+        // 1 or 2 frames (v2p over 6 tokens: cross_modal_fusion's few-keys route) runs kernels that 3 frames do not:
+        // such a route switch cannot be extrapolated, so back to 1 only nodes whose kernels are switched on, never off,
+        // as the frames grow are compared.
         var config = ModelConfig.Load(Fixtures.File("socpp-tiny", "config.json"));
         var weights = WeightStore.Synthetic(1, config.Swin.WindowSize);
         var shape = new ForwardShape(3, 64, 96, 6, 64, 96);
@@ -218,7 +221,11 @@ public class EmulatorCountersTests
         Assert.That(same.Select(p => p.First.Launches), Is.EqualTo(same.Select(p => p.Second.Launches)));
         Assert.That(same, Has.Count.GreaterThan(forward.Nodes.Count - 3));
         var back = From(2, 3, to: 1);
-        Assert.That(back.Nodes.Select(n => n.Launches), Is.EqualTo(at[1].Nodes.Select(n => n.Launches)));
+        var comparable = back.Nodes.Select((n, i) => (Back: n, One: at[1].Nodes[i], Two: at[2].Nodes[i],
+            Three: at[3].Nodes[i])).Where(x => !Kernels(x.One).Except(Kernels(x.Two)).Any()
+            && !Kernels(x.Two).Except(Kernels(x.Three)).Any()).ToList();
+        Assert.That(comparable.Select(x => x.Back.Launches), Is.EqualTo(comparable.Select(x => x.One.Launches)));
+        Assert.That(comparable, Has.Count.GreaterThan(back.Nodes.Count - 3));
     }
 
     private static IReadOnlyList<NodeWork> RunCounted(Op op, params Tensor[] inputs) =>
