@@ -36,7 +36,7 @@ public sealed class Conv2d : CudaKernel<Conv2dOp>
                     a => a.Ptr(y.Ptr).Ptr(bias).Add(y.Elements).Add(plane).Add(cout));
             return;
         }
-        int channels = ChannelTile((long)n * oh * ow, cout, w.Elements, input.Elements);
+        int channels = ChannelTile((long)oh * ow, cout, w.Elements, input.Elements / n);
         int pixels = TileOutputs / channels;
         var grid = new Dim3(Dim3.Blocks((long)n * oh * ow, (uint)pixels).X, Dim3.Blocks(cout, (uint)channels).X);
         k.Launch($"conv2d_{channels}", grid,
@@ -51,6 +51,8 @@ public sealed class Conv2d : CudaKernel<Conv2dOp>
     /// multiply-adds per shared-memory load). Narrow channel tiles, wide pixel tiles, for convs whose W is large next
     /// to their x (SOC++'s FPN layers at stride 32 and 16: 256·9 weights per output channel, few pixels); never wider
     /// than the smallest tile that holds Cout (lanes on channels that do not exist); a tie goes to the wider tile.
+    /// Chosen for one image's pixels and input, so that a node's kernel does not change with the number of frames
+    /// (the counters' extrapolation from 1 and 2 frames assumes it; both terms grow with the images alike).
     /// </summary>
     internal static int ChannelTile(long pixels, int cout, long weights, long inputs)
     {
