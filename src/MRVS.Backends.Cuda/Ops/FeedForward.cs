@@ -27,9 +27,9 @@ public sealed class FeedForward : CudaKernel<FeedForwardOp>
         int block = (int)Math.Clamp(ScratchFloats / hidden, 1, m);
         var operands = k.Gemm.Operands;
         bool narrow = operands != DType.F32 && !Linear.InGemmEpilogue(op.Activation, residual: false);
-        long floats = ((long)block * hidden * sizeof(float) + 255) / 256 * 256; // the 16-bit block 256-byte aligned
+        long floatBytes = ((long)block * hidden * sizeof(float) + 255) / 256 * 256; // the 16-bit block 256-aligned
         long narrowedBytes = narrow ? (long)block * hidden * operands.Size() : 0;
-        nint scratch = k.Scratch(floats + narrowedBytes), narrowed = narrow ? scratch + (nint)floats : 0;
+        nint scratch = k.Scratch(floatBytes + narrowedBytes), narrowed = narrow ? scratch + (nint)floatBytes : 0;
         var hiddenType = new TensorType(narrow ? operands : DType.F32, [block, hidden]);
         int inputSize = x[0].Type.DType.Size();
         for (int r0 = 0; r0 < m; r0 += block)
