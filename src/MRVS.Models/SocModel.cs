@@ -25,9 +25,9 @@ public sealed record ForwardShape(int Frames, int Height, int Width, int TextLen
 
 /// <summary>
 /// SOC / SOC++ as one graph, module by module in the order of the official eval forward. Inputs carry the
-/// fixtures' names: <c>samples.tensors</c> F32 [T, 1, 3, H, W], <c>samples.mask</c> Bool [T, 1, H, W],
-/// <c>text.input_ids</c> and <c>text.attention_mask</c> I64 [1, L]. Every intermediate the fixtures hold is a tap;
-/// the executor computes only what the requested outputs need.
+/// fixtures' names: <c>samples.tensors</c> F32 [T, 1, 3, H, W] and <c>text.input_ids</c> I64 [1, L]; the fixtures'
+/// <c>samples.mask</c> and <c>text.attention_mask</c> are constants (no padding with B = 1). Every intermediate the
+/// fixtures hold is a tap; the executor computes only what the requested outputs need.
 /// </summary>
 public static class SocModel
 {
@@ -60,9 +60,12 @@ public static class SocModel
             $"</s>");
 
         var frames = b.Reshape(g.Input(Frames, DType.F32, t, 1, 3, h, w), "samples.tensors.frames", t, 3, h, w);
-        var pixelMask = b.Reshape(g.Input(PixelMask, DType.Bool, t, 1, h, w), "samples.mask.frames", t, h, w);
         var ids = g.Input(InputIds, DType.I64, 1, shape.TextLength);
-        var attention = g.Input(AttentionMask, DType.I64, 1, shape.TextLength);
+        // One video and one sentence (B = 1): nothing is padding, so the masks are constants and what they determine
+        // (positional encodings, valid ratios, reference points) is folded out of the forward.
+        var pixelMask = b.Constant(PixelMask, Tensor.Zeros(DType.Bool, t, h, w));
+        var attention = b.Constant(AttentionMask,
+            Tensor.FromSpan<long>(Enumerable.Repeat(1L, shape.TextLength).ToArray(), 1, shape.TextLength));
 
         var backbone = VideoSwinTransformer.Build(b, frames, pixelMask);
         if (validFrame is { } v)

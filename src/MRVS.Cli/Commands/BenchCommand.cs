@@ -166,8 +166,12 @@ public static class BenchCommand
         Console.WriteLine(string.Format(c,
             "arena (peak intermediates): {0:F1} MiB; process peak working set: {1:F1} MiB", r.ArenaBytes / 1048576.0,
                 r.PeakWorkingSetBytes / 1048576.0));
-        Console.WriteLine(string.Format(c, "fusion: {0} nodes → {1} ({2})", r.Fusion.NodesBefore, r.Fusion.NodesAfter,
-            string.Join(", ", r.Fusion.Fired.Select(f => $"{f.Key} ×{f.Value}"))));
+        if (r.Rewrite.Folding is { } folding)
+            Console.WriteLine(string.Format(c, "constant folding: {0} nodes computed once at build, {1} identities " +
+                "dropped", folding.Folded, folding.Dropped));
+        if (r.Rewrite.Fusion is { } fusion)
+            Console.WriteLine(string.Format(c, "fusion: {0} nodes → {1} ({2})", fusion.NodesBefore, fusion.NodesAfter,
+                string.Join(", ", fusion.Fired.Select(f => $"{f.Key} ×{f.Value}"))));
         double total = r.ByOp.Sum(x => x.Ms);
         Console.WriteLine("per op kind (one run timed node by node, with device events where the backend has them):");
         foreach (var o in r.ByOp)

@@ -7,9 +7,9 @@ using MRVS.Core.Tensors;
 namespace MRVS.Core.Execution;
 
 /// <summary>
-/// Runs a graph on a backend: rewrites it with the graph-level fusion pass (<see cref="GraphFusion"/>), plans the arena
-/// once for the requested outputs, uploads constants once, and on
-/// each run feeds the inputs, executes the schedule and copies the requested outputs to the host. On a backend
+/// Runs a graph on a backend: rewrites it (<see cref="GraphRewrite"/>: constant folding, run once on this backend, then
+/// the graph-level fusion pass), plans the arena once for the requested outputs, uploads constants once, and on each
+/// run feeds the inputs, executes the schedule and copies the requested outputs to the host. On a backend
 /// that can capture work (<see cref="IBackend.CanCapture"/>) the second run records the schedule and every later
 /// run replays the recording instead of dispatching node by node; outputs then live to the end of the schedule and
 /// are copied out after it, since a recording cannot copy to the host midway. Elsewhere each output is copied out
@@ -30,16 +30,17 @@ public sealed class Executor : IDisposable
     public MemoryPlan Plan { get; }
     public IBackend Backend => _backend;
 
-    /// <summary>The graph-level fusion the executor applied (null when built with <c>fuse: false</c>).</summary>
-    public FusionResult? Fusion { get; }
+    /// <summary>The graph rewrites the executor applied (<see cref="GraphPasses"/>).</summary>
+    public GraphRewrite Rewrite { get; }
 
     /// <param name="outputs">Tap names to produce; null for every tap of the graph.</param>
     /// <param name="maxArenaBytes">The most the arena may take (<see cref="ResourceLimits.MaxArenaBytes"/>); checked
     /// before allocating.</param>
-    /// <param name="fuse">Run <see cref="GraphFusion"/> first (on every backend); requested outputs are never fused
+    /// <param name="passes">The graph rewrites to run first (on every backend): <see cref="ConstantFolding"/>, whose
+    /// nodes run here once, on this backend, then <see cref="GraphFusion"/>. Requested outputs are never fused
     /// away.</param>
     public Executor(ComputeGraph graph, IBackend backend, IEnumerable<string>? outputs = null,
-        long maxArenaBytes = long.MaxValue, bool fuse = true)
+        long maxArenaBytes = long.MaxValue, GraphPasses passes = GraphPasses.All)
     {
         _backend = backend;
         var requested = new List<(string Name, Value Value)>();
@@ -49,12 +50,10 @@ public sealed class Executor : IDisposable
                 throw new ArgumentException($"the graph has no output named '{name}'");
             requested.Add((name, v));
         }
-        if (fuse)
-        {
-            Fusion = GraphFusion.Apply(graph, requested.Select(r => r.Value).Distinct().ToList());
-            graph = Fusion.Graph;
-            requested = requested.Select(r => (r.Name, Fusion[r.Value])).ToList();
-        }
+        Rewrite = GraphRewrite.Apply(graph, requested.Select(r => r.Value).Distinct().ToList(), passes, backend,
+            maxArenaBytes);
+        graph = Rewrite.Graph;
+        requested = requested.Select(r => (r.Name, Rewrite[r.Value])).ToList();
         _graph = graph;
         foreach (var (name, v) in requested)
         {
@@ -176,6 +175,6 @@ public sealed class Executor : IDisposable
         _recording?.Dispose();
         _recording = null;
         if (_arena != 0) { _backend.FreeArena(_arena); _arena = 0; }
-        Fusion?.Dispose();
+        Rewrite.Dispose();
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
-using MRVS.Core.Graph.Fusion;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Models;
@@ -24,11 +23,11 @@ public sealed record OpKindTiming(string Op, double Ms, int Nodes, long Flops);
 /// <param name="ForwardFlops">The FLOPs of one forward, summed over the executed nodes (<see
 /// cref="Op.Flops"/>).</param>
 /// <param name="GemmPeakGflops">The backend's best 1024³ GEMM in this process, measured before the forwards.</param>
-/// <param name="Fusion">What the graph-level fusion pass did to the forward's graph.</param>
+/// <param name="Rewrite">What constant folding and the graph-level fusion pass did to the forward's graph.</param>
 /// <param name="CpuTime">The process CPU time of each timed run and of the best peak GEMM.</param>
 public sealed record ForwardBenchmarkResult(string Backend, ForwardShape Shape, long ArenaBytes, double BuildMs,
     IReadOnlyList<double> RunMs, IReadOnlyList<OpKindTiming> ByOp, long PeakWorkingSetBytes, long ForwardFlops,
-    double GemmPeakGflops, FusionResult Fusion, CpuTimeAccount CpuTime)
+    double GemmPeakGflops, GraphRewrite Rewrite, CpuTimeAccount CpuTime)
 {
     /// <summary>The median timed forward.</summary>
     public double MedianMs => RunMs.Order().ElementAt(RunMs.Count / 2);
@@ -108,7 +107,7 @@ public static class ForwardBenchmark
         Dispose(inputs);
         long total = flops.Values.Sum();
         return new ForwardBenchmarkResult(backend.Name, shape, executor.Plan.ArenaBytes, buildMs, times, byOp,
-            Process.GetCurrentProcess().PeakWorkingSet64, total, peak, executor.Fusion!,
+            Process.GetCurrentProcess().PeakWorkingSet64, total, peak, executor.Rewrite,
             new CpuTimeAccount(cpuTimes, peakCpuMs, total));
     }
 
@@ -163,14 +162,6 @@ public static class ForwardBenchmark
         for (int i = 0; i < s.TextLength; i++)
             idSpan[i] = i == 0 ? config.Roberta.BosTokenId : i == s.TextLength - 1 ? config.Roberta.EosTokenId
                 : rng.Next(3, config.Roberta.VocabSize);
-        var mask = Tensor.Zeros(DType.I64, 1, s.TextLength);
-        mask.Span<long>().Fill(1);
-        return new Dictionary<string, Tensor>
-        {
-            [SocModel.Frames] = frames,
-            [SocModel.PixelMask] = Tensor.Zeros(DType.Bool, s.Frames, 1, s.Height, s.Width),
-            [SocModel.InputIds] = ids,
-            [SocModel.AttentionMask] = mask,
-        };
+        return new Dictionary<string, Tensor> { [SocModel.Frames] = frames, [SocModel.InputIds] = ids };
     }
 }

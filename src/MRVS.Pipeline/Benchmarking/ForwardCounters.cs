@@ -1,6 +1,5 @@
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
-using MRVS.Core.Graph.Fusion;
 using MRVS.Models;
 using MRVS.Models.Building;
 using MRVS.Models.Config;
@@ -34,6 +33,10 @@ public sealed record ForwardCounters(
     public long Flops => Nodes.Sum(n => n.Flops);
     /// <summary>Whether the counts were extrapolated from smaller frame counts.</summary>
     public bool Extrapolated => CountedFrames.Count > 1;
+
+    /// <summary>"node: kernel" for each kernel an extrapolated node ran at only one of the two counts; its figures
+    /// are then extrapolated from zero at the other, which over- or underestimates them.</summary>
+    public IReadOnlyList<string> OneSided { get; init; } = [];
 
     /// <summary>Totals per kernel (GEMMs and copies under their own names), most traffic first.</summary>
     public IReadOnlyList<KernelTotals> ByKernel() =>
@@ -74,15 +77,17 @@ public sealed record ForwardCounters(
 
     /// <summary>
     /// The nodes one forward at <paramref name="shape"/> runs, with their compulsory bytes and FLOPs but no work: what
-    /// the graph alone tells, without running it. The graph is fused and scheduled as <see cref="Executor"/> does for
-    /// <see cref="Count"/>'s outputs, so that the nodes are the counted ones.
+    /// the graph alone tells, without running it. The graph is rewritten (its constants folded on the CPU) and
+    /// scheduled as <see cref="Executor"/> does for <see cref="Count"/>'s outputs, so that the nodes are the counted
+    /// ones.
     /// </summary>
     public static IReadOnlyList<NodeWork> Plan(ModelConfig config, WeightStore weights, ForwardShape shape)
     {
         var graph = SocModel.Build(config, weights, shape);
         Value[] outputs = [graph.Taps[SocModel.PredMasks], graph.Taps[SocModel.PredCls]];
-        using var fused = GraphFusion.Apply(graph, outputs);
-        var plan = MemoryPlanner.Plan(fused.Graph, [.. outputs.Select(v => fused[v])]);
+        using var cpu = BackendFactory.Create(Backend.Cpu);
+        using var rewrite = GraphRewrite.Apply(graph, outputs, GraphPasses.All, cpu);
+        var plan = MemoryPlanner.Plan(rewrite.Graph, [.. outputs.Select(v => rewrite[v])]);
         return
         [
             .. plan.Schedule.Where(n => !n.Op.IsView)
@@ -107,6 +112,7 @@ public sealed record ForwardCounters(
             throw new ArgumentException(
                 $"cannot extrapolate from counts at {ta} and {tb} frames ({a.Nodes.Count} and {b.Nodes.Count} nodes)");
         double f = (double)(frames - ta) / (tb - ta);
+        var oneSided = new List<string>();
         long At(long va, long vb) => Math.Max(0, (long)Math.Round(va + (vb - va) * f));
         var nodes = a.Nodes.Zip(b.Nodes, target).Select(x =>
         {
@@ -119,6 +125,8 @@ public sealed record ForwardCounters(
             DeviceWork Or0(Dictionary<(DeviceWorkKind, string), DeviceWork> w, DeviceWork other) =>
                 w.GetValueOrDefault((other.Kind, other.Name))
                 ?? other with { Count = 0, Blocks = 0, ReadBytes = 0, WrittenBytes = 0, Flops = 0, TensorFlops = 0 };
+            oneSided.AddRange(wa.Keys.Except(wb.Keys).Select(k => $"{nt.Node}: {k.Name} at {ta} frames only")
+                .Concat(wb.Keys.Except(wa.Keys).Select(k => $"{nt.Node}: {k.Name} at {tb} frames only")));
             var work = wa.Values.Where(w => !wb.ContainsKey((w.Kind, w.Name))).Concat(wb.Values).Select(any =>
             {
                 var (x, w) = (Or0(wa, any), Or0(wb, any));
@@ -134,7 +142,7 @@ public sealed record ForwardCounters(
             }).ToList();
             return nt with { Work = work };
         }).ToList();
-        return new ForwardCounters(shape, a.Precision, nodes, [ta, tb]);
+        return new ForwardCounters(shape, a.Precision, nodes, [ta, tb]) { OneSided = oneSided };
     }
 
     private static Dictionary<(DeviceWorkKind Kind, string Name), DeviceWork> Merge(IEnumerable<DeviceWork> work) =>

@@ -367,15 +367,11 @@ public sealed class Segmenter : IDisposable
 
         // The model takes [T, B = 1, 3, H, W]: the same bytes as the clip.
         using var pixels = Tensor.View(DType.F32, [t, 1, 3, h, w], clip.Frames.Data, clip.Frames);
-        using var padding = Tensor.Zeros(DType.Bool, t, 1, h, w);
         using var inputIds = Tensor.FromSpan<long>(ids, 1, ids.Length);
-        using var attention = Tensor.FromSpan<long>(Enumerable.Repeat(1L, ids.Length).ToArray(), 1, ids.Length);
         return times.Measure("forward", () => executor.Run(new Dictionary<string, Tensor>
         {
             [SocModel.Frames] = pixels,
-            [SocModel.PixelMask] = padding,
             [SocModel.InputIds] = inputIds,
-            [SocModel.AttentionMask] = attention,
         }, cancel: cancel).Outputs);
     }
 

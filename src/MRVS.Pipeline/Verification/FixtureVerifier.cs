@@ -71,6 +71,12 @@ public static class FixtureVerifier
                 $"{inputs.Path}: '{SocModel.Frames}' is {frames}, expected F32[T, 1, 3, H, W] (B = 1)");
         var shape = new ForwardShape(frames.Shape[0], frames.Shape[3], frames.Shape[4], ids.Shape[1], (int)size[0],
             (int)size[1]);
+        // The model's masks are constants: one video and one sentence, nothing padded.
+        if (Need(inputs, SocModel.PixelMask).Span<byte>().ContainsAnyExcept((byte)0)
+            || Need(inputs, SocModel.AttentionMask).Span<long>().ContainsAnyExcept(1L))
+            throw new MrvsException(MrvsErrorKind.BadInput, $"{inputs.Path}: '{SocModel.PixelMask}' or " +
+                $"'{SocModel.AttentionMask}' marks padding; the engine runs one video and one sentence (B = 1), " +
+                "unpadded");
 
         var sw = Stopwatch.StartNew();
         var graph = SocModel.Build(config, new WeightStore(weightsFile), shape);

@@ -2,7 +2,6 @@ using MRVS.Backends.Cuda;
 using MRVS.Backends.Cuda.Emulation;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
-using MRVS.Core.Graph.Fusion;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.IO;
 using MRVS.Core.Tensors;
@@ -153,9 +152,10 @@ public class EmulatorCountersTests
         var store = new WeightStore(weights);
         var shape = ForwardShape.WeightBinding;
         var graph = SocModel.Build(config, store, shape);
-        var ops = GraphFusion.Apply(graph, [graph.Taps[SocModel.PredMasks], graph.Taps[SocModel.PredCls]]).Graph.Nodes
-            .ToDictionary(n => n.Name, n => n.Op);
         using var backend = CountingBackend();
+        using var rewrite = GraphRewrite.Apply(graph, [graph.Taps[SocModel.PredMasks], graph.Taps[SocModel.PredCls]],
+            GraphPasses.All, backend);
+        var ops = rewrite.Graph.Nodes.ToDictionary(n => n.Name, n => n.Op);
         var counted = ForwardCounters.Count(config, store, shape, backend);
 
         static bool Outside(Activation act, bool residual) =>
@@ -226,6 +226,7 @@ public class EmulatorCountersTests
             && !Kernels(x.Two).Except(Kernels(x.Three)).Any()).ToList();
         Assert.That(comparable.Select(x => x.Back.Launches), Is.EqualTo(comparable.Select(x => x.One.Launches)));
         Assert.That(comparable, Has.Count.GreaterThan(back.Nodes.Count - 3));
+        Assert.That(back.OneSided, Has.Some.Contains("at 3 frames only"), "the v2p split is reported");
     }
 
     private static IReadOnlyList<NodeWork> RunCounted(Op op, params Tensor[] inputs) =>

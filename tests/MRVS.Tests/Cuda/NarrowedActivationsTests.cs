@@ -78,7 +78,7 @@ public class NarrowedActivationsTests
         Assert.That(device.Launches.Select(l => l.Kernel), Has.None.EqualTo("cast_narrow"));
 
         // Unfused, the norms requested too: every GEMM operand is cast by cast_narrow from float32.
-        using var cast = new Executor(graph, backend, [.. Gemms, .. Narrowed], fuse: false);
+        using var cast = new Executor(graph, backend, [.. Gemms, .. Narrowed], passes: GraphPasses.None);
         device.Launches.Clear();
         var expected = cast.Run(feeds).Outputs;
         Assert.That(device.Launches.Count(l => l.Kernel == "cast_narrow"), Is.EqualTo(6));
@@ -109,12 +109,12 @@ public class NarrowedActivationsTests
         g.Tap("sum", sum);
         g.Tap("c", c);
         using var backend = new CudaBackend(TestDevices.Create("cuda-emu"), Precision.Bf16);
-        using var ex = new Executor(g, backend, ["a", "sum", "c"], fuse: false);
+        using var ex = new Executor(g, backend, ["a", "sum", "c"], passes: GraphPasses.None);
         var outputs = ex.Plan.Schedule.Where(n => n.Name is "a" or "sum" or "c").Select(n => n.Output).ToHashSet();
         var stored = backend.StoredTypes(ex.Plan.Schedule, outputs);
         Assert.That(stored.Keys.Select(v => v.Name), Is.EquivalentTo(new[] { "only_gemm" }));
         using var fp32 = new CudaBackend(TestDevices.Create("cuda-emu"));
-        using var same = new Executor(g, fp32, ["a", "sum", "c"], fuse: false);
+        using var same = new Executor(g, fp32, ["a", "sum", "c"], passes: GraphPasses.None);
         Assert.That(fp32.StoredTypes(same.Plan.Schedule, new HashSet<Value>()), Is.Empty,
             "float32 mode narrows nothing");
     }

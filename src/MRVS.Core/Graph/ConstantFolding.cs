@@ -1,0 +1,205 @@
+using MRVS.Core.Graph.Fusion;
+using MRVS.Core.Graph.Ops;
+using MRVS.Core.Tensors;
+
+namespace MRVS.Core.Graph;
+
+/// <summary>
+/// The folded graph. It owns the constants the pass computed: dispose it when the graph is no longer run.
+/// </summary>
+public sealed class FoldResult : IDisposable
+{
+    private readonly IReadOnlyDictionary<Value, Value> _map;
+    private readonly List<Tensor> _owned;
+
+    internal FoldResult(ComputeGraph graph, IReadOnlyDictionary<Value, Value> map, int folded, int dropped,
+        List<Tensor> owned)
+    {
+        Graph = graph;
+        _map = map;
+        Folded = folded;
+        Dropped = dropped;
+        _owned = owned;
+    }
+
+    public ComputeGraph Graph { get; }
+
+    /// <summary>Nodes computed once, when the graph was folded, instead of in every run.</summary>
+    public int Folded { get; }
+
+    /// <summary>Nodes dropped as identities once their other operand was known (a product with ones).</summary>
+    public int Dropped { get; }
+
+    /// <summary>The folded graph's value for a value of the original graph that the outputs need.</summary>
+    public Value this[Value original] =>
+        _map.TryGetValue(original, out var v) ? v
+            : throw new ArgumentException($"'{original.Name}' does not survive constant folding");
+
+    public void Dispose()
+    {
+        foreach (var t in _owned) t.Dispose();
+        _owned.Clear();
+    }
+}
+
+/// <summary>
+/// Constant folding, run by the executor before the fusion pass: every node whose inputs are all constants is computed
+/// once, on the executor's own backend, and its result becomes a constant of the graph. With B = 1 the padding masks
+/// are constants, so this takes the positional encodings, valid ratios, reference points, key-padding masks and the
+/// decoder's query positions out of the forward. A product with a constant of ones or a sum with zeros is then
+/// dropped (the deformable attention's value masking, where nothing is padding), and a Linear of tokens plus their
+/// (now constant) positional encoding takes the encoding's product with its weight as a constant addend (see
+/// <see cref="Distributable"/>); this one rounds differently, within the fixtures' tolerance. Views of weights stay
+/// views; a view of a computed value is computed too, so that the constant behind it is visible to the identity check.
+/// </summary>
+public static class ConstantFolding
+{
+    /// <summary>Runs <paramref name="graph"/> (constants only, no inputs) and returns its taps
+    /// <paramref name="outputs"/>, in order, as host tensors the caller then owns.</summary>
+    public delegate IReadOnlyList<Tensor> Evaluator(ComputeGraph graph, IReadOnlyList<string> outputs);
+
+    public static FoldResult Apply(ComputeGraph graph, IReadOnlyCollection<Value> outputs, Evaluator evaluate)
+    {
+        var needed = GraphFusion.Needed(outputs);
+        // Known: what constants alone determine. Computed: the known values a kernel makes (views of weights stay).
+        var (known, computed) = (new HashSet<Value>(), new HashSet<Value>());
+        foreach (var n in graph.Nodes.Where(needed.Contains))
+        {
+            if (!n.Inputs.All(i => i.Kind == ValueKind.Constant || known.Contains(i))) continue;
+            known.Add(n.Output);
+            if (!n.Op.IsView || computed.Contains(n.Inputs[0])) computed.Add(n.Output);
+        }
+
+        // Computed values that run-time nodes, kept views or the caller read.
+        var requested = outputs.ToHashSet();
+        var frontier = computed.Where(requested.Contains).ToHashSet();
+        foreach (var n in graph.Nodes.Where(n => needed.Contains(n) && !computed.Contains(n.Output)))
+            frontier.UnionWith(n.Inputs.Where(computed.Contains));
+        var distributed = Distributable(graph, needed, known, requested);
+
+        var map = new Dictionary<Value, Value>();
+        var owned = new List<Tensor>();
+        var folded = new ComputeGraph();
+        foreach (var (name, v) in graph.Inputs) map[v] = folded.Input(name, v.DType, v.Shape);
+        var order = graph.Nodes.Select(n => n.Output).Where(frontier.Contains).ToList();
+        var addends = new Dictionary<Node, Value>();
+        if (order.Count + distributed.Count > 0)
+        {
+            var values = evaluate(Subgraph(graph, known, order, distributed),
+                [.. Enumerable.Range(0, order.Count + distributed.Count).Select(Tap)]);
+            owned.AddRange(values);
+            for (int i = 0; i < order.Count; i++) map[order[i]] = folded.Constant(order[i].Name, values[i]);
+            foreach (var (linear, i) in distributed.Keys.Select((l, i) => (l, order.Count + i)))
+                addends[linear] = folded.Constant($"{linear.Name}.constant_part", values[i]);
+        }
+
+        int dropped = 0;
+        Value Map(Value v) => map[v] = map.GetValueOrDefault(v) ?? Copy(folded, v);
+        foreach (var n in graph.Nodes.Where(n => needed.Contains(n) && !computed.Contains(n.Output)))
+        {
+            var inputs = n.Inputs.Select(Map).ToArray();
+            if (addends.TryGetValue(n, out var addend))
+            {
+                // (x + c)·Wᵀ + b as x·Wᵀ + (c·Wᵀ + b): the sum goes into the GEMM's epilogue as a residual.
+                var x = Map(distributed[n]);
+                var product = folded.Add(new LinearOp(), $"{n.Name}.run_time_part", x, inputs[1]);
+                map[n.Output] = folded.Add(new BinaryOp(BinaryKind.Add), n.Name, product, addend);
+            }
+            else if (Identity(n, inputs) is { } same) { map[n.Output] = same; dropped++; }
+            else map[n.Output] = folded.Add(n.Op, n.Name, inputs);
+        }
+        foreach (var o in outputs) Map(o);
+        foreach (var name in graph.TapNames)
+            if (map.TryGetValue(graph.Taps[name], out var v)) folded.Tap(name, v);
+        int foldedNodes = graph.Nodes.Count(n => needed.Contains(n) && computed.Contains(n.Output));
+        return new FoldResult(folded, map, foldedNodes, dropped, owned);
+    }
+
+    /// <summary>
+    /// The Linears of a run-time value plus a known one (x + c, e.g. tokens plus their positional encoding), with x
+    /// for each: (x + c)·Wᵀ + b = x·Wᵀ + (c·Wᵀ + b), whose second term is then known, so the sum's launch goes and
+    /// its addition rides in each GEMM's epilogue. Only where the sum feeds nothing else (nor the caller), has x's
+    /// shape, and no two of its Linears would share one grouped GEMM (which takes no residual).
+    /// </summary>
+    private static Dictionary<Node, Value> Distributable(ComputeGraph graph, HashSet<Node> needed,
+        HashSet<Value> known, HashSet<Value> requested)
+    {
+        var consumers = new Dictionary<Value, List<Node>>();
+        foreach (var n in graph.Nodes.Where(needed.Contains))
+            foreach (var i in n.Inputs.Distinct())
+            {
+                if (!consumers.TryGetValue(i, out var list)) consumers[i] = list = [];
+                list.Add(n);
+            }
+        var result = new Dictionary<Node, Value>();
+        foreach (var n in graph.Nodes.Where(n => needed.Contains(n) && !known.Contains(n.Output)))
+        {
+            if (n.Op is not BinaryOp { Operation: BinaryKind.Add } || requested.Contains(n.Output)) continue;
+            var (a, c) = known.Contains(n.Inputs[1]) ? (n.Inputs[0], n.Inputs[1]) : (n.Inputs[1], n.Inputs[0]);
+            if (!known.Contains(c) || known.Contains(a) || !a.Type.Equals(n.Output.Type)
+                || !c.Type.Equals(n.Output.Type)) continue;
+            var linears = consumers.GetValueOrDefault(n.Output) ?? [];
+            bool Plain(Node l) => l.Op is LinearOp { Activation: Activation.None, HasResidual: false }
+                && l.Inputs[0] == n.Output && l.Inputs.Skip(1).All(w => w.Kind == ValueKind.Constant);
+            if (linears.Count == 0 || !linears.All(Plain)
+                || linears.DistinctBy(l => l.Inputs[1].Dim(0)).Count() < linears.Count) continue;
+            foreach (var l in linears) result[l] = a;
+        }
+        return result;
+    }
+
+    /// <summary>The nodes that compute <paramref name="order"/>, with their constants, and the known part
+    /// (c·Wᵀ + b) of each distributed Linear, as a graph tapping them in that order as <see cref="Tap"/>(index).
+    /// </summary>
+    private static ComputeGraph Subgraph(ComputeGraph graph, HashSet<Value> known, List<Value> order,
+        Dictionary<Node, Value> distributed)
+    {
+        var sub = new ComputeGraph();
+        var map = new Dictionary<Value, Value>();
+        Value Map(Value v) => map[v] = map.GetValueOrDefault(v) ?? Copy(sub, v);
+        foreach (var n in graph.Nodes.Where(n => known.Contains(n.Output)))
+            map[n.Output] = sub.Add(n.Op, n.Name, [.. n.Inputs.Select(Map)]);
+        var taps = order.Select(Map).ToList();
+        foreach (var (linear, x) in distributed)
+        {
+            var sum = linear.Inputs[0].Producer!;
+            var c = sum.Inputs[0] == x ? sum.Inputs[1] : sum.Inputs[0];
+            Value[] inputs = [Map(c), .. linear.Inputs.Skip(1).Select(Map)];
+            taps.Add(sub.Add(linear.Op, $"{linear.Name}.constant_part", inputs));
+        }
+        for (int i = 0; i < taps.Count; i++) sub.Tap(Tap(i), taps[i]);
+        return sub;
+    }
+
+    private static string Tap(int index) => $"folded.{index}";
+
+    private static Value Copy(ComputeGraph into, Value v) =>
+        v.Kind == ValueKind.Constant ? into.Constant(v.Name, v.Constant!)
+            : throw new InvalidOperationException($"'{v.Name}' is used before it is produced");
+
+    /// <summary>
+    /// The operand a binary node returns unchanged, when its other operand is a constant of ones (×, ÷) or zeros
+    /// (+, −) that does not broadcast it to a larger shape; else null.
+    /// </summary>
+    private static Value? Identity(Node n, Value[] inputs)
+    {
+        if (n.Op is not BinaryOp op) return null;
+        bool Neutral(Value c, Value other, bool right) =>
+            c.Kind == ValueKind.Constant && other.Type.Equals(n.Output.Type) && (op.Operation switch
+            {
+                BinaryKind.Mul => All(c, 1f),
+                BinaryKind.Div => right && All(c, 1f),
+                BinaryKind.Add => All(c, 0f),
+                _ => right && All(c, 0f),
+            });
+        return Neutral(inputs[1], inputs[0], true) ? inputs[0]
+            : Neutral(inputs[0], inputs[1], false) ? inputs[1] : null;
+    }
+
+    private static bool All(Value constant, float value)
+    {
+        foreach (float x in constant.Constant!.Span<float>())
+            if (x != value) return false;
+        return true;
+    }
+}
