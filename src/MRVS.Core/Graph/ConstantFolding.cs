@@ -118,8 +118,8 @@ public static class ConstantFolding
     /// <summary>
     /// The Linears of a run-time value plus a known one (x + c, e.g. tokens plus their positional encoding), with x
     /// for each: (x + c)·Wᵀ + b = x·Wᵀ + (c·Wᵀ + b), whose second term is then known, so the sum's launch goes and
-    /// its addition rides in each GEMM's epilogue. Only where the sum feeds nothing else (nor the caller), has x's
-    /// shape, and no two of its Linears would share one grouped GEMM (which takes no residual).
+    /// its addition rides in each GEMM's epilogue (a grouped GEMM's too, <see cref="GroupedLinearOp"/>). Only where
+    /// the sum feeds nothing else (nor the caller) and has x's shape.
     /// </summary>
     private static Dictionary<Node, Value> Distributable(ComputeGraph graph, HashSet<Node> needed,
         HashSet<Value> known, HashSet<Value> requested)
@@ -141,8 +141,7 @@ public static class ConstantFolding
             var linears = consumers.GetValueOrDefault(n.Output) ?? [];
             bool Plain(Node l) => l.Op is LinearOp { Activation: Activation.None, HasResidual: false }
                 && l.Inputs[0] == n.Output && l.Inputs.Skip(1).All(w => w.Kind == ValueKind.Constant);
-            if (linears.Count == 0 || !linears.All(Plain)
-                || linears.DistinctBy(l => l.Inputs[1].Dim(0)).Count() < linears.Count) continue;
+            if (linears.Count == 0 || !linears.All(Plain)) continue;
             foreach (var l in linears) result[l] = a;
         }
         return result;

@@ -80,8 +80,10 @@ public class ConstantFoldingTests
                 Is.EqualTo(new[] { ("offsets", "linear+residual"), ("weights", "linear+residual") })), 1e-6);
     }
 
+    /// <summary>The decoder's self-attention: q and k of tgt + query_pos, v of tgt; all three become one grouped GEMM,
+    /// q's and k's constant products its addends, v's bias its own.</summary>
     [Test]
-    public void LinearsThatWouldShareAGroupedGemmKeepTheSum()
+    public void QueryKeyAndValueOfTokensAndTokensPlusAConstantShareOneGroupedGemm()
     {
         var g = new ComputeGraph();
         var x = g.Input("x", DType.F32, 6, 8);
@@ -89,9 +91,10 @@ public class ConstantFoldingTests
         var query = g.Add(new BinaryOp(BinaryKind.Add), "query", x, pos);
         g.Tap("q", g.Add(new LinearOp(), "q", query, Constant(g, "wq", 64, 8), Constant(g, "bq", 64)));
         g.Tap("k", g.Add(new LinearOp(), "k", query, Constant(g, "wk", 64, 8), Constant(g, "bk", 64)));
-        Run(g, OpRunner.Random(Rng, 6, 8), ["q", "k"], rewrite =>
+        g.Tap("v", g.Add(new LinearOp(), "v", x, Constant(g, "wv", 64, 8), Constant(g, "bv", 64)));
+        Run(g, OpRunner.Random(Rng, 6, 8), ["q", "k", "v"], rewrite =>
             Assert.That(rewrite.Graph.Nodes.Select(n => n.Op.Kind),
-                Is.EqualTo(new[] { "binary", "grouped_linear", "select", "select" })));
+                Is.EqualTo(new[] { "grouped_linear", "select", "select", "select" })), 1e-6);
     }
 
     /// <summary>

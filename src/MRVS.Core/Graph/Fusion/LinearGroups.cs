@@ -11,11 +11,13 @@ namespace MRVS.Core.Graph.Fusion;
 /// before (the CPU runs each member's GEMM as its Linear did; the GPU one batched GEMM), so the same bits on the CPU.
 /// </summary>
 /// <remarks>
-/// Members are Linears with a bias and neither activation nor residual, whose weight and bias are constants: what
-/// the model has. Linears of different widths (sampling_offsets [256] and attention_weights [128] of the deformable
-/// attention) are not grouped: one GEMM writing both would interleave them in every row, where their consumer reads
-/// each as contiguous rows. A member's width is a multiple of <see cref="ColumnMultiple"/>, so that every block starts
-/// on the memory planner's alignment as a buffer of its own would (vector loads and cuBLASLt's alignment assume it).
+/// Members are Linears with a bias or a constant addend and no activation, whose weight and bias are constants: what
+/// the model has (the addends are those <see cref="ConstantFolding"/> gives the Linears of tokens plus their positional
+/// encoding, such as the decoder's self-attention q and k, grouped then with v). Linears of different widths
+/// (sampling_offsets [256] and attention_weights [128] of the deformable attention) are not grouped: one GEMM writing
+/// both would interleave them in every row, where their consumer reads each as contiguous rows. A member's width is a
+/// multiple of <see cref="ColumnMultiple"/>, so that every block starts on the memory planner's alignment as a buffer
+/// of its own would (vector loads and cuBLASLt's alignment assume it).
 /// The stacked output lives from the first member's step to the last read of any member's: a longer life than the
 /// members' own in the arena, for a few rows of the model width.
 /// </remarks>
@@ -34,11 +36,17 @@ internal static class LinearGroups
             .Where(g => g.Count() > 1)
             .ToDictionary(g => g.First(), g => (IReadOnlyList<Node>)[.. g]);
 
+    /// <summary>A Linear without activation whose weight is a constant, with a constant bias or a constant addend
+    /// (the residual <see cref="ConstantFolding"/> gives a Linear of an input plus a constant), not both.</summary>
     private static bool IsMember(Node n) =>
-        n.Op is LinearOp { Activation: Activation.None, HasResidual: false } linear && linear.HasBias(n.Inputs.Count)
-        && n.Inputs[1] is { Kind: ValueKind.Constant, DType: DType.F32 }
-        && n.Inputs[2] is { Kind: ValueKind.Constant, DType: DType.F32 }
+        n.Op is LinearOp { Activation: Activation.None } linear && linear.HasBias(n.Inputs.Count) != linear.HasResidual
+        && n.Inputs.Skip(1).All(i => i is { Kind: ValueKind.Constant, DType: DType.F32 })
         && n.Inputs[1].Dim(0) % ColumnMultiple == 0;
+
+    /// <summary>Each member's bias or addend (input 2, whichever it has) where <paramref name="has"/>, else null
+    /// (zeros).</summary>
+    private static IReadOnlyList<Tensor?> Parts(IReadOnlyList<Node> members, Func<Node, bool> has) =>
+        [.. members.Select(m => has(m) ? m.Inputs[2].Constant : null)];
 
     /// <summary>
     /// Adds the group's op to <paramref name="into"/> with stacked copies of the members' weights and biases (added to
@@ -49,21 +57,28 @@ internal static class LinearGroups
         List<Tensor> owned)
     {
         string name = GroupName(members.Select(m => m.Name).ToList());
-        Value Stacked(int input, string what) =>
-            into.Constant($"{name}.{what}", Stack([.. members.Select(m => m.Inputs[input].Constant!)], owned));
-        var (weights, biases) = (Stacked(1, "weight"), Stacked(2, "bias"));
-        var stacked = into.Add(new GroupedLinearOp(), name, input, weights, biases);
+        static bool Residual(Node m) => ((LinearOp)m.Op).HasResidual;
+        Value Stacked(string what, IReadOnlyList<Tensor?> parts, int[] shape) =>
+            into.Constant($"{name}.{what}", Stack(parts, shape, owned));
+        var weights = Stacked("weight", [.. members.Select(m => m.Inputs[1].Constant)], members[0].Inputs[1].Shape);
+        var biases = Stacked("bias", Parts(members, m => !Residual(m)), [members[0].Inputs[1].Dim(0)]);
+        Value[] inputs = members.Any(Residual)
+            ? [input, weights, biases, Stacked("addend", Parts(members, Residual), members[0].Output.Shape)]
+            : [input, weights, biases];
+        var stacked = into.Add(new GroupedLinearOp(), name, inputs);
         return [.. members.Select((m, i) => into.Add(new SelectOp(i), m.Name, stacked))];
     }
 
-    /// <summary>The members' tensors (of one shape) stacked along a new first axis.</summary>
-    private static unsafe Tensor Stack(IReadOnlyList<Tensor> parts, List<Tensor> owned)
+    /// <summary>The members' tensors of <paramref name="shape"/> stacked along a new first axis (zeros for
+    /// null).</summary>
+    private static unsafe Tensor Stack(IReadOnlyList<Tensor?> parts, int[] shape, List<Tensor> owned)
     {
-        var stacked = Tensor.Zeros(DType.F32, [parts.Count, .. parts[0].Shape]);
+        var stacked = Tensor.Zeros(DType.F32, [parts.Count, .. shape]);
         owned.Add(stacked);
-        long bytes = parts[0].ByteLength;
+        long bytes = stacked.ByteLength / parts.Count;
         for (int i = 0; i < parts.Count; i++)
-            Buffer.MemoryCopy((void*)parts[i].Data, (byte*)stacked.Data + i * bytes, bytes, bytes);
+            if (parts[i] is { } part)
+                Buffer.MemoryCopy((void*)part.Data, (byte*)stacked.Data + i * bytes, bytes, bytes);
         return stacked;
     }
 
