@@ -2,9 +2,10 @@
 // grid_sample bilinear sampling (x*W - 0.5, zeros outside) of value, weighted and summed (level-outer, point-inner).
 // Two forms of the same kernel (MsDeformAttnOp):
 //   given: loc [N, Lq, M, L, P, 2] normalised (x, y) and weights [N, Lq, M, L, P] (upstream's ms_deform_attn_core);
-//   fused: off [N, Lq, M*L*P*2] and logits [N, Lq, M*L*P] straight from the two linears, ref [N, Lq, L, 2|4]: the
-//          weights are the softmax of a head's L*P logits (max and sum in a first pass over them, each weight
-//          recomputed as exp(logit - max) / sum where it is used), a location is ref + off / (W_l, H_l) (2-d) or
+//   fused: the query's projection [N, Lq, 3*M*L*P], each row the M*L*P*2 offsets then the M*L*P logits (the
+//          sampling_offsets and attention_weights linears as one GEMM), and ref [N, Lq, L, 2|4]: the weights are
+//          the softmax of a head's L*P logits (max and sum in a first pass over them, each weight recomputed as
+//          exp(logit - max) / sum where it is used), a location is ref + off / (W_l, H_l) (2-d) or
 //          ref.xy + off / P * ref.wh * 0.5 (4-d boxes), so neither the softmax nor the locations are launched or
 //          written.
 // Layout: value [N, S, M, D] (levels concatenated, row-major inside a level), shapes [L, 2] (h, w) and starts [L]
@@ -66,8 +67,11 @@ __device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ va
     const int head = (int)(item % m), samples = levels * points, valid = d - c0;
     const long long query = item / m, b = query / lq;
     const bool vec = d % MRVS_MSDA_CHANNELS == 0;
-    const float* off = loc_or_off + item * samples * 2;
-    const float* aw = w_or_logits + item * samples;
+    // Fused: the query's projection row holds the M heads' offset pairs, then their logits.
+    const float* off = Fused ? loc_or_off + query * 3 * m * samples + 2LL * head * samples
+                             : loc_or_off + item * samples * 2;
+    const float* aw = Fused ? loc_or_off + query * 3 * m * samples + 2LL * m * samples + (long long)head * samples
+                            : w_or_logits + item * samples;
     float max_logit = 0.0f, sum = 1.0f;
     if (Fused)
     {
@@ -167,22 +171,20 @@ MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn)
 
 // Fused form, any L and P.
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused(const float* __restrict__ value,
-    const int* __restrict__ table, const float* __restrict__ off, const float* __restrict__ logits,
-    const float* __restrict__ ref, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
-    int levels, int points, int ref_dims)
+    const int* __restrict__ table, const float* __restrict__ projection, const float* __restrict__ ref,
+    float* __restrict__ y, long long items, int run, int s, int m, int d, int lq, int levels, int points, int ref_dims)
 {
-    ms_deform_attn_core<0, 0, true>(value, table, off, logits, ref, y, items, run, s, m, d, lq, levels, points,
+    ms_deform_attn_core<0, 0, true>(value, table, projection, nullptr, ref, y, items, run, s, m, d, lq, levels, points,
         ref_dims);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused)
 
 // Fused form at 4 levels × 4 points (every released SOC / SOC++ encoder and decoder layer).
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused_l4p4(const float* __restrict__ value,
-    const int* __restrict__ table, const float* __restrict__ off, const float* __restrict__ logits,
-    const float* __restrict__ ref, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
-    int levels, int points, int ref_dims)
+    const int* __restrict__ table, const float* __restrict__ projection, const float* __restrict__ ref,
+    float* __restrict__ y, long long items, int run, int s, int m, int d, int lq, int levels, int points, int ref_dims)
 {
-    ms_deform_attn_core<4, 4, true>(value, table, off, logits, ref, y, items, run, s, m, d, lq, levels, points,
+    ms_deform_attn_core<4, 4, true>(value, table, projection, nullptr, ref, y, items, run, s, m, d, lq, levels, points,
         ref_dims);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused_l4p4)

@@ -25,21 +25,25 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
         where TL : struct, ISimdLanes<TV> where TV : struct
     {
         var v = inputs[0];
-        bool fused = MsDeformAttnOp.IsFused(inputs.Length);
+        bool fused = MsDeformAttnOp.IsFused(inputs[1].Type.Rank);
         int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = output.Dim(1), levels = op.LevelShapes.Length;
-        int points = fused ? inputs[2].Dim(2) / (m * levels) : inputs[1].Dim(4), samples = levels * points;
-        int refDims = fused ? inputs[3].Dim(3) : 0;
+        int points = op.Points([.. inputs.ToArray().Select(t => t.Type)]), samples = levels * points;
+        int refDims = fused ? inputs[2].Dim(3) : 0;
         var shapes = op.LevelShapes;
         var starts = MsDeformAttnOp.LevelStarts(op.LevelShapes);
-        nint pv = v.Ptr, p1 = inputs[1].Ptr, p2 = inputs[2].Ptr, pr = fused ? inputs[3].Ptr : 0, py = output.Ptr;
+        nint pv = v.Ptr, p1 = inputs[1].Ptr, p2 = inputs[2].Ptr, py = output.Ptr;
         CpuParallel.For((long)n * lq * m, idx =>
         {
             int head = (int)(idx % m), b = (int)(idx / m / lq);
             Span<float> xs = stackalloc float[samples], ys = stackalloc float[samples], ws = stackalloc float[samples];
             long sample = idx * samples;
             if (fused)
-                Sampling((float*)p1 + 2 * sample, (float*)p2 + sample, (float*)pr + idx / m * levels * refDims,
-                    refDims, shapes, points, xs, ys, ws);
+            {
+                // The query's row: M·L·P offset pairs, then M·L·P logits.
+                float* row = (float*)p1 + idx / m * 3 * m * samples;
+                Sampling(row + 2 * head * samples, row + 2 * m * samples + head * samples,
+                    (float*)p2 + idx / m * levels * refDims, refDims, shapes, points, xs, ys, ws);
+            }
             else
             {
                 for (int k = 0; k < samples; k++)

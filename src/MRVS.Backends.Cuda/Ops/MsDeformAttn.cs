@@ -19,9 +19,9 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
     protected override void Launch(KernelLaunches k, MsDeformAttnOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         var v = x[0];
-        bool fused = MsDeformAttnOp.IsFused(x.Length);
+        bool fused = MsDeformAttnOp.IsFused(x[1].Type.Rank);
         int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = y.Dim(1), levels = op.LevelShapes.Length;
-        int points = fused ? x[2].Dim(2) / (m * levels) : x[1].Dim(4);
+        int points = fused ? x[1].Dim(2) / (3 * m * levels) : x[1].Dim(4);
         long items = (long)n * lq * m;
         int groups = (d + ChannelsPerThread - 1) / ChannelsPerThread, perBlock = BlockThreads / groups;
         long itemsPerBlock = (long)perBlock * Run;
@@ -36,10 +36,9 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
                     .Add(levels).Add(points));
             return;
         }
-        nint pr = x[3].Ptr;
-        int refDims = x[3].Dim(3);
+        int refDims = x[2].Dim(3);
         k.Launch(levels == 4 && points == 4 ? "ms_deform_attn_fused_l4p4" : "ms_deform_attn_fused", grid, block,
-            a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(pr).Ptr(py).Add(items).Add(Run).Add(s).Add(m).Add(d).Add(lq)
+            a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(Run).Add(s).Add(m).Add(d).Add(lq)
                 .Add(levels).Add(points).Add(refDims));
     }
 }

@@ -72,6 +72,8 @@ public static class KernelParityCases
         yield return Case("group_norm", new GroupNormOp(4, 1e-5f), r => [Rand(r, 2, 8, 3, 5), Rand(r, 8), Rand(r, 8)]);
         yield return Case("group_norm+relu", new GroupNormOp(1, 1e-5f, relu: true),
             r => [Rand(r, 1, 3, 1, 7), Rand(r, 3), Rand(r, 3)]);
+        yield return Case("group_norm channels last", new GroupNormOp(4, 1e-5f, channelsLast: true),
+            r => [Rand(r, 2, 3, 5, 8), Rand(r, 8), Rand(r, 8)]);
         // Channels first ↔ last (the tiled transpose, tile edges), the innermost axis kept (16-byte units), size-1
         // axes, an order that merges nothing (the general kernel, element by element), bytes.
         yield return Case("permute 4d", new PermuteOp(0, 2, 3, 1), r => [Rand(r, 2, 3, 5, 7)]);
@@ -279,8 +281,7 @@ public static class KernelParityCases
             int s = lv.Sum(x => x[0] * x[1]), samples = heads * lv.Length * points;
             yield return Case($"ms_deform_attn fused, {lv.Length} levels × {points} points, {heads} heads of {d}, " +
                 $"{refDims}-d references",
-                new MsDeformAttnOp(lv), r => [Rand(r, 2, s, heads, d), Uniform(r, -3f, 3f, 2, lq, 2 * samples),
-                    Uniform(r, -4f, 4f, 2, lq, samples),
+                new MsDeformAttnOp(lv), r => [Rand(r, 2, s, heads, d), Uniform(r, -3f, 3f, 2, lq, 3 * samples),
                     refDims == 2 ? Uniform(r, -0.1f, 1.1f, 2, lq, lv.Length, 2)
                         : Uniform(r, 0f, 1f, 2, lq, lv.Length, 4)]);
         }

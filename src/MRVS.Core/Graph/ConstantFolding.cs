@@ -85,12 +85,15 @@ public static class ConstantFolding
         var addends = new Dictionary<Node, Value>();
         if (order.Count + distributed.Count > 0)
         {
-            var values = evaluate(Subgraph(graph, known, order, distributed),
+            var zeros = new List<Tensor>();
+            var values = evaluate(Subgraph(graph, known, order, distributed, zeros),
                 [.. Enumerable.Range(0, order.Count + distributed.Count).Select(Tap)]);
+            zeros.ForEach(z => z.Dispose());
             owned.AddRange(values);
             for (int i = 0; i < order.Count; i++) map[order[i]] = folded.Constant(order[i].Name, values[i]);
             foreach (var (linear, i) in distributed.Keys.Select((l, i) => (l, order.Count + i)))
-                addends[linear] = folded.Constant($"{linear.Name}.constant_part", values[i]);
+                addends[linear] = folded.Constant($"{linear.Name}.{(distributed[linear].Doubled ? "weight_doubled"
+                    : "constant_part")}", values[i]);
         }
 
         int dropped = 0;
@@ -98,12 +101,13 @@ public static class ConstantFolding
         foreach (var n in graph.Nodes.Where(n => needed.Contains(n) && !computed.Contains(n.Output)))
         {
             var inputs = n.Inputs.Select(Map).ToArray();
-            if (addends.TryGetValue(n, out var addend))
+            if (addends.TryGetValue(n, out var addend) && distributed[n] is var (x, doubled))
             {
-                // (x + c)·Wᵀ + b as x·Wᵀ + (c·Wᵀ + b): the sum goes into the GEMM's epilogue as a residual.
-                var x = Map(distributed[n]);
-                var product = folded.Add(new LinearOp(), $"{n.Name}.run_time_part", x, inputs[1]);
-                map[n.Output] = folded.Add(new BinaryOp(BinaryKind.Add), n.Name, product, addend);
+                // (x + x)·Wᵀ + b as x·(2W)ᵀ + b, exactly; (x + c)·Wᵀ + b as x·Wᵀ + (c·Wᵀ + b): the sum goes into the
+                // GEMM's epilogue as a residual.
+                map[n.Output] = doubled ? folded.Add(n.Op, n.Name, [Map(x), addend, .. inputs[2..]])
+                    : folded.Add(new BinaryOp(BinaryKind.Add), n.Name,
+                        folded.Add(new LinearOp(), $"{n.Name}.run_time_part", Map(x), inputs[1]), addend);
             }
             else if (Identity(n, inputs) is { } same) { map[n.Output] = same; dropped++; }
             else map[n.Output] = folded.Add(n.Op, n.Name, inputs);
@@ -118,10 +122,12 @@ public static class ConstantFolding
     /// <summary>
     /// The Linears of a run-time value plus a known one (x + c, e.g. tokens plus their positional encoding), with x
     /// for each: (x + c)·Wᵀ + b = x·Wᵀ + (c·Wᵀ + b), whose second term is then known, so the sum's launch goes and
-    /// its addition rides in each GEMM's epilogue (a grouped GEMM's too, <see cref="GroupedLinearOp"/>). Only where
-    /// the sum feeds nothing else (nor the caller) and has x's shape.
+    /// its addition rides in each GEMM's epilogue (a grouped GEMM's too, <see cref="GroupedLinearOp"/>); and those of
+    /// a value plus itself (SOC++'s v2p key, the tokens as their own positional term), doubled: (x + x)·Wᵀ =
+    /// x·(2W)ᵀ, to the bit. Only where the sum feeds nothing else (nor the caller) and has x's shape (c may broadcast:
+    /// VOC's query embedding over its decoder layers).
     /// </summary>
-    private static Dictionary<Node, Value> Distributable(ComputeGraph graph, HashSet<Node> needed,
+    private static Dictionary<Node, (Value X, bool Doubled)> Distributable(ComputeGraph graph, HashSet<Node> needed,
         HashSet<Value> known, HashSet<Value> requested)
     {
         var consumers = new Dictionary<Value, List<Node>>();
@@ -131,27 +137,28 @@ public static class ConstantFolding
                 if (!consumers.TryGetValue(i, out var list)) consumers[i] = list = [];
                 list.Add(n);
             }
-        var result = new Dictionary<Node, Value>();
+        var result = new Dictionary<Node, (Value, bool)>();
         foreach (var n in graph.Nodes.Where(n => needed.Contains(n) && !known.Contains(n.Output)))
         {
             if (n.Op is not BinaryOp { Operation: BinaryKind.Add } || requested.Contains(n.Output)) continue;
-            var (a, c) = known.Contains(n.Inputs[1]) ? (n.Inputs[0], n.Inputs[1]) : (n.Inputs[1], n.Inputs[0]);
-            if (!known.Contains(c) || known.Contains(a) || !a.Type.Equals(n.Output.Type)
-                || !c.Type.Equals(n.Output.Type)) continue;
+            bool Known(Value v) => v.Kind == ValueKind.Constant || known.Contains(v);
+            var (a, c) = Known(n.Inputs[1]) ? (n.Inputs[0], n.Inputs[1]) : (n.Inputs[1], n.Inputs[0]);
+            bool doubled = a == c;
+            if ((!Known(c) && !doubled) || Known(a) || !a.Type.Equals(n.Output.Type)) continue;
             var linears = consumers.GetValueOrDefault(n.Output) ?? [];
             bool Plain(Node l) => l.Op is LinearOp { Activation: Activation.None, HasResidual: false }
                 && l.Inputs[0] == n.Output && l.Inputs.Skip(1).All(w => w.Kind == ValueKind.Constant);
             if (linears.Count == 0 || !linears.All(Plain)) continue;
-            foreach (var l in linears) result[l] = a;
+            foreach (var l in linears) result[l] = (a, doubled);
         }
         return result;
     }
 
-    /// <summary>The nodes that compute <paramref name="order"/>, with their constants, and the known part
-    /// (c·Wᵀ + b) of each distributed Linear, as a graph tapping them in that order as <see cref="Tap"/>(index).
-    /// </summary>
+    /// <summary>The nodes that compute <paramref name="order"/>, with their constants, and for each distributed
+    /// Linear its known part (c·Wᵀ + b) at its output's shape (broadcast by adding <paramref name="zeros"/>) or its
+    /// doubled weight, as a graph tapping them in that order as <see cref="Tap"/>(index).</summary>
     private static ComputeGraph Subgraph(ComputeGraph graph, HashSet<Value> known, List<Value> order,
-        Dictionary<Node, Value> distributed)
+        Dictionary<Node, (Value X, bool Doubled)> distributed, List<Tensor> zeros)
     {
         var sub = new ComputeGraph();
         var map = new Dictionary<Value, Value>();
@@ -159,12 +166,25 @@ public static class ConstantFolding
         foreach (var n in graph.Nodes.Where(n => known.Contains(n.Output)))
             map[n.Output] = sub.Add(n.Op, n.Name, [.. n.Inputs.Select(Map)]);
         var taps = order.Select(Map).ToList();
-        foreach (var (linear, x) in distributed)
+        foreach (var (linear, (x, doubled)) in distributed)
         {
+            if (doubled)
+            {
+                taps.Add(sub.Add(new UnaryOp(UnaryKind.Affine, 2f), $"{linear.Name}.weight_doubled",
+                    Map(linear.Inputs[1])));
+                continue;
+            }
             var sum = linear.Inputs[0].Producer!;
             var c = sum.Inputs[0] == x ? sum.Inputs[1] : sum.Inputs[0];
             Value[] inputs = [Map(c), .. linear.Inputs.Skip(1).Select(Map)];
-            taps.Add(sub.Add(linear.Op, $"{linear.Name}.constant_part", inputs));
+            var part = sub.Add(linear.Op, $"{linear.Name}.constant_part", inputs);
+            if (!part.Type.Equals(linear.Output.Type))
+            {
+                zeros.Add(Tensor.Zeros(DType.F32, linear.Output.Shape));
+                part = sub.Add(new BinaryOp(BinaryKind.Add), $"{linear.Name}.constant_part.broadcast", part,
+                    sub.Constant($"{linear.Name}.zeros", zeros[^1]));
+            }
+            taps.Add(part);
         }
         for (int i = 0; i < taps.Count; i++) sub.Tap(Tap(i), taps[i]);
         return sub;

@@ -41,6 +41,21 @@ public sealed class GraphBuilder(ModelConfig config, WeightStore weights)
         return _weights[name] = Graph.Constant(name, full.SliceRows(start, count));
     }
 
+    /// <summary>Several weights' rows stacked in order as one constant (the weights of Linears that read one input,
+    /// run as one GEMM whose consumer reads each part of its rows).</summary>
+    public unsafe Value StackedRows(string name, params (string Key, int[] Shape)[] parts)
+    {
+        var tensors = parts.Select(p => Weights.F32(p.Key, p.Shape)).ToList();
+        var stacked = Tensor.Zeros(DType.F32, [tensors.Sum(t => t.Shape[0]), .. tensors[0].Shape[1..]]);
+        long at = 0;
+        foreach (var t in tensors)
+        {
+            Buffer.MemoryCopy((void*)t.Data, (byte*)stacked.Data + at, t.ByteLength, t.ByteLength);
+            at += t.ByteLength;
+        }
+        return Graph.Constant(name, stacked);
+    }
+
     /// <summary>A build-time table (position grids, bias gathers, masks) as a constant.</summary>
     public Value Constant(string name, Tensor t) => Graph.Constant(name, t);
 

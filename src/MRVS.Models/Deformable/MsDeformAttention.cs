@@ -6,13 +6,14 @@ namespace MRVS.Models.Deformable;
 
 /// <summary>
 /// MSDeformAttn (encoder self-attention, decoder cross-attention): value projection with padded rows zeroed, the
-/// sampling_offsets and attention_weights linears of the query, the sampling core, output projection. The core takes
-/// the two linears' outputs and the reference points as they are (<see cref="MsDeformAttnOp"/>'s fused form): the
-/// per-head softmax over the L·P samples and the sampling locations are computed inside it, never materialised.
+/// sampling_offsets and attention_weights linears of the query (one GEMM: their rows stacked), the sampling core,
+/// output projection. The core takes that GEMM's output and the reference points as they are
+/// (<see cref="MsDeformAttnOp"/>'s fused form): the per-head softmax over the L·P samples and the sampling locations
+/// are computed inside it, never materialised.
 /// </summary>
 public static class MsDeformAttention
 {
-    /// <summary>The module's output and the two linears the core consumed (for <see
+    /// <summary>The module's output and the two linears' parts of what the core consumed (for <see
     /// cref="UpstreamSampling"/>).</summary>
     public sealed record Result(Value Output, Value Offsets, Value Logits);
 
@@ -25,11 +26,17 @@ public static class MsDeformAttention
     {
         int n = query.Dim(0), d = query.Dim(2), heads = b.Config.Transformer.NHeads, levels = shapes.Length;
         var value = b.Times(b.Linear(input, $"{prefix}.value_proj", d), keep, $"{prefix}.value_masked");
-        var offsets = b.Linear(query, $"{prefix}.sampling_offsets", heads * levels * points * 2);
-        var logits = b.Linear(query, $"{prefix}.attention_weights", heads * levels * points);
+        // sampling_offsets and attention_weights read the query: one GEMM, their rows stacked, each row of its result
+        // the offsets then the logits (what the core reads).
+        int samples = heads * levels * points;
+        string o = $"{prefix}.sampling_offsets", a = $"{prefix}.attention_weights";
+        var projection = b.Linear(query, b.StackedRows($"{o}+attention_weights.weight", ($"{o}.weight",
+            [2 * samples, d]), ($"{a}.weight", [samples, d])), b.StackedRows($"{o}+attention_weights.bias",
+            ($"{o}.bias", [2 * samples]), ($"{a}.bias", [samples])), $"{o}+attention_weights");
         var valueHeads = b.Reshape(value, $"{prefix}.value_heads", n, input.Dim(1), heads, d / heads);
-        var sampled = b.Add(new MsDeformAttnOp(shapes), $"{prefix}.core", valueHeads, offsets, logits, reference);
-        return new Result(b.Linear(sampled, $"{prefix}.output_proj", d), offsets, logits);
+        var sampled = b.Add(new MsDeformAttnOp(shapes), $"{prefix}.core", valueHeads, projection, reference);
+        return new Result(b.Linear(sampled, $"{prefix}.output_proj", d),
+            b.Slice(projection, 2, 0, 2 * samples, o), b.Slice(projection, 2, 2 * samples, samples, a));
     }
 
     /// <summary>

@@ -82,8 +82,9 @@ public class DeformableOpTests
     }
 
     /// <summary>
-    /// The fused form (offsets, logits, reference points) against the given form's float64 reference fed with
-    /// upstream's locations and softmax weights computed in float64: 2-d references (encoder) and 4-d boxes (decoder).
+    /// The fused form (the projection's offsets and logits, reference points) against the given form's float64
+    /// reference fed with upstream's locations and softmax weights computed in float64: 2-d references (encoder) and
+    /// 4-d boxes (decoder).
     /// </summary>
     [TestCase(2)]
     [TestCase(4)]
@@ -95,7 +96,15 @@ public class DeformableOpTests
         var offsets = Uniform(-3, 3, n, lq, m * levels * points * 2);
         var logits = Uniform(-4, 4, n, lq, m * levels * points);
         var reference = Uniform(-0.1, 1.1, n, lq, levels, refDims);
-        var y = Run(new MsDeformAttnOp(shapes), value, offsets, logits, reference);
+        var projection = Tensor.Zeros(DType.F32, n, lq, 3 * m * levels * points);
+        int width = m * levels * points;
+        for (int row = 0; row < n * lq; row++)
+        {
+            var to = projection.Span<float>()[(row * 3 * width)..];
+            offsets.Span<float>().Slice(row * 2 * width, 2 * width).CopyTo(to);
+            logits.Span<float>().Slice(row * width, width).CopyTo(to[(2 * width)..]);
+        }
+        var y = Run(new MsDeformAttnOp(shapes), value, projection, reference);
         Assert.That(y.Shape, Is.EqualTo(new[] { n, lq, m * d }));
 
         var o = offsets.ToDoubleArray(); var g = logits.ToDoubleArray(); var r = reference.ToDoubleArray();
@@ -123,13 +132,12 @@ public class DeformableOpTests
     }
 
     [Test]
-    public void MsDeformAttnRejectsOffsetsThatDoNotMatchTheLogits()
+    public void MsDeformAttnRejectsAProjectionOfTheWrongWidth()
     {
         var op = new MsDeformAttnOp([[2, 3], [1, 2]]);
         var ex = Assert.Throws<MRVS.Core.Graph.ShapeException>(() => Run(op, Tensor.Zeros(DType.F32, 1, 8, 2, 4),
-            Tensor.Zeros(DType.F32, 1, 3, 2 * 2 * 3 * 2 + 2), Tensor.Zeros(DType.F32, 1, 3, 2 * 2 * 3),
-                Tensor.Zeros(DType.F32, 1, 3, 2, 2)));
-        Assert.That(ex!.Message, Does.Contain("sampling offsets").And.Contain("[1, 3, 24]"));
+            Tensor.Zeros(DType.F32, 1, 3, 3 * 2 * 2 * 3 + 2), Tensor.Zeros(DType.F32, 1, 3, 2, 2)));
+        Assert.That(ex!.Message, Does.Contain("projection").And.Contain("[1, 3, 38]"));
     }
 
     [Test]

@@ -80,6 +80,37 @@ public class ConstantFoldingTests
                 Is.EqualTo(new[] { ("offsets", "linear+residual"), ("weights", "linear+residual") })), 1e-6);
     }
 
+    /// <summary>SOC++'s v2p: the key is the tokens plus themselves, its Linear takes the tokens with its weight doubled
+    /// (exact), and then shares the value's GEMM.</summary>
+    [Test]
+    public void ALinearOfAValuePlusItselfTakesTheValueWithItsWeightDoubled()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 6, 8);
+        var key = g.Add(new BinaryOp(BinaryKind.Add), "key", x, x);
+        g.Tap("k", g.Add(new LinearOp(), "k", key, Constant(g, "wk", 64, 8), Constant(g, "bk", 64)));
+        g.Tap("v", g.Add(new LinearOp(), "v", x, Constant(g, "wv", 64, 8), Constant(g, "bv", 64)));
+        Run(g, OpRunner.Random(Rng, 6, 8), ["k", "v"], rewrite =>
+            Assert.That(rewrite.Graph.Nodes.Select(n => n.Op.Kind),
+                Is.EqualTo(new[] { "grouped_linear", "select", "select" })));
+    }
+
+    /// <summary>VOC's query embedding, a weight [Q, d] added to queries [layers, Q, d]: its product is broadcast to
+    /// the output's shape.</summary>
+    [Test]
+    public void AWeightAddedWithBroadcastBecomesTheLinearsAddend()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 3, 5, 8);
+        var query = g.Add(new BinaryOp(BinaryKind.Add), "query", x, Constant(g, "query_embed", 5, 8));
+        g.Tap("q", g.Add(new LinearOp(), "q", query, Constant(g, "wq", 16, 8), Constant(g, "bq", 16)));
+        Run(g, OpRunner.Random(Rng, 3, 5, 8), ["q"], rewrite =>
+        {
+            Assert.That(rewrite.Graph.Nodes.Select(n => n.Op.Describe()), Is.EqualTo(new[] { "linear+residual" }));
+            Assert.That(rewrite.Graph.Nodes[0].Inputs[^1].Shape, Is.EqualTo(new[] { 3, 5, 16 }));
+        }, 1e-6);
+    }
+
     /// <summary>The decoder's self-attention: q and k of tgt + query_pos, v of tgt; all three become one grouped GEMM,
     /// q's and k's constant products its addends, v's bias its own.</summary>
     [Test]
@@ -117,7 +148,8 @@ public class ConstantFoldingTests
             || n.Name.EndsWith("value_masked", StringComparison.Ordinal)), Is.Empty);
         Assert.That(rewrite.Folding!.Dropped, Is.EqualTo(config.Transformer.EncLayers + config.Transformer.DecLayers),
             "the value masking of every deformable attention");
-        Assert.That(rewrite.Graph.Nodes.Where(n => n.Name.EndsWith(".sampling_offsets", StringComparison.Ordinal))
-            .Select(n => n.Op.Describe()).Distinct(), Is.EqualTo(new[] { "linear+residual" }));
+        Assert.That(rewrite.Graph.Nodes.Where(n => n.Name.EndsWith(".sampling_offsets+attention_weights",
+            StringComparison.Ordinal)).Select(n => n.Op.Describe()).Distinct(), Is.EqualTo(new[] { "linear+residual" }),
+            "the query's positional term rides in its projection's epilogue");
     }
 }

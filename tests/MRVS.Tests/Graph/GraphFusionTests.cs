@@ -69,6 +69,26 @@ public class GraphFusionTests
             Is.EqualTo(new[] { "reshape", "permute(1,0,3,2)" }));
     }
 
+    /// <summary>The input projection: a channels-last map permuted to NCHW, a 1×1 conv, a GroupNorm and back to
+    /// tokens, becomes a Linear and a channels-last GroupNorm (within rounding: other summation orders).</summary>
+    [Test]
+    public void AProjectionBetweenPermutesRunsChannelsLast()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 2, 3, 5, 16);
+        var nchw = g.Add(new PermuteOp(0, 3, 1, 2), "nchw", x);
+        var conv = g.Add(new Conv2dOp(), "proj", nchw, Weight(g, "w", 64, 16, 1, 1), Weight(g, "b", 64));
+        var norm = g.Add(new GroupNormOp(8, 1e-5f), "norm", conv, Weight(g, "gamma", 64), Weight(g, "beta", 64));
+        g.Tap("tokens", g.Add(new PermuteOp(0, 2, 3, 1), "tokens", norm));
+        using var backend = new CpuBackend();
+        using var plain = new Executor(g, backend, ["tokens"], passes: GraphPasses.None);
+        using var fused = new Executor(g, backend, ["tokens"]);
+        var feeds = new Dictionary<string, Tensor> { ["x"] = Rand(2, 3, 5, 16) };
+        TensorAssert.Close(fused.Run(feeds).Outputs["tokens"], plain.Run(feeds).Outputs["tokens"], "tokens", 1e-6);
+        Assert.That(fused.Rewrite.Graph.Nodes.Where(n => !n.Op.IsView).Select(n => n.Op.Describe()),
+            Is.EqualTo(new[] { "linear", "group_norm(channels last)" }));
+    }
+
     [Test]
     public void RequestedIntermediatesAreNotFusedAway()
     {
@@ -269,16 +289,19 @@ public class GraphFusionTests
             // 69 Linears in 24 groups: RoBERTa's query, key and value (12 × 3); the self-attention q_proj and k_proj
             // of the deformable decoder and the VOC (3 × 2 each); value projections of one memory across layers
             // (deformable decoder 3, VOC cross-attention 3, VOC encoder k and v 6); the fusion's text projections
-            // (vlf v_proj × 4 with lvf q_proj, lvf k and v, query_fusion k and v). sampling_offsets [256] and
-            // attention_weights [128] differ in width and stay apart.
+            // (vlf v_proj × 4 with lvf q_proj, lvf k and v, query_fusion k and v).
             Assert.That(fusion.Fired["linears sharing an input → grouped_linear"], Is.EqualTo(69));
             Assert.That(kinds["grouped_linear"], Is.EqualTo(24));
             // The NCHW maps the fusion makes of each level's tokens, flattened straight back by the deformable
             // transformer: a view.
             Assert.That(fusion.Fired["permute of a permute → one"], Is.EqualTo(4));
-            // The deformable layers compute their softmax and sampling locations inside ms_deform_attn; each grouped
-            // Linear leaves a view.
-            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((689, 615)));
+            // The three 1×1 input projections and the FPN's three adapters run channels last, and the projections'
+            // GroupNorms too.
+            Assert.That(fusion.Fired["1×1 conv of a permuted map → linear"], Is.EqualTo(6));
+            Assert.That(fusion.Fired["group_norm between permutes → channels last"], Is.EqualTo(3));
+            // The deformable layers compute their softmax and sampling locations inside ms_deform_attn, from one GEMM
+            // of the query; each grouped Linear leaves a view.
+            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((683, 610)));
         });
     }
 

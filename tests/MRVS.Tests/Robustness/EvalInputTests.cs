@@ -143,6 +143,15 @@ public class EvalInputTests
         Mrvs.AssertFailure(Eval(root), "meta_expressions.json", "frames", "the number 7", "expected an array");
     }
 
+    /// <summary>Found by the dataset-json fuzz target: a video without frames was refused without naming the
+    /// file.</summary>
+    [Test]
+    public void AVideoWithoutFramesIsNamed()
+    {
+        var root = Dataset(meta => FirstVideo(meta)["frames"] = new JsonArray());
+        Mrvs.AssertFailure(Eval(root), "meta_expressions.json", "frames", "an empty list");
+    }
+
     [Test]
     public void ASentenceThatIsNotAStringIsNamed()
     {

@@ -54,9 +54,10 @@ public sealed class FusionResult : IDisposable
 /// that takes over its producers' work (a Linear's bias, activation and a following residual add in the GEMM's
 /// epilogue, residual add + LayerNorm, a Linear feeding a Linear as one feed-forward op, the Swin skip connection in
 /// the window merge, the Swin window partition in the LayerNorm before it, the window merge in the window attention's
-/// stores, a permute of a permute). Then Linears that share an input become one grouped op
-/// (<see cref="LinearGroups"/>). Values the caller requests are never absorbed, so every requested tensor still
-/// exists; absorbed nodes are dropped. Each fused op's kernels exist on every backend.
+/// stores, a permute of a permute, a 1×1 conv or a GroupNorm between permutes done channels last). Then Linears that
+/// share an input become one grouped op (<see cref="LinearGroups"/>). Values the caller requests are never absorbed,
+/// so every requested tensor still exists; absorbed nodes are dropped. Each fused op's kernels exist on every
+/// backend.
 /// </summary>
 public static class GraphFusion
 {
@@ -64,7 +65,8 @@ public static class GraphFusion
     public static IReadOnlyList<IFusionRule> DefaultRules { get; } =
         [
             new LinearActivationRule(), new FeedForwardRule(), new ResidualAddRule(), new ResidualLayerNormRule(),
-            new SwinWindowLayerNormRule(), new SwinWindowMergeRule(), new PermutePairRule(),
+            new SwinWindowLayerNormRule(), new SwinWindowMergeRule(), new PermutePairRule(), new ChannelsLastConvRule(),
+            new GroupNormPermutesRule(),
         ];
 
     /// <summary>Rewrites the part of <paramref name="graph"/> that <paramref name="outputs"/> need.</summary>

@@ -3,7 +3,8 @@ namespace MRVS.Core.Graph.Fusion;
 /// <summary>
 /// One rewrite of <see cref="GraphFusion"/>: looks at a node about to be added to the rewritten graph and, where its
 /// pattern matches, returns the op and inputs that replace it (absorbing producers the context allows to absorb).
-/// Rules must not change results beyond rounding that the fixtures' tolerance covers; the ones here change no bit.
+/// Rules must not change results beyond rounding that the fixtures' tolerance covers; the ones here change no bit,
+/// except the channels-last conv and GroupNorm, which sum the same terms in another order.
 /// </summary>
 public interface IFusionRule
 {

@@ -13,11 +13,12 @@ namespace MRVS.Core.Graph.Fusion;
 /// <remarks>
 /// Members are Linears with a bias or a constant addend and no activation, whose weight and bias are constants: what
 /// the model has (the addends are those <see cref="ConstantFolding"/> gives the Linears of tokens plus their positional
-/// encoding, such as the decoder's self-attention q and k, grouped then with v). Linears of different widths
-/// (sampling_offsets [256] and attention_weights [128] of the deformable attention) are not grouped: one GEMM writing
-/// both would interleave them in every row, where their consumer reads each as contiguous rows. A member's width is a
-/// multiple of <see cref="ColumnMultiple"/>, so that every block starts on the memory planner's alignment as a buffer
-/// of its own would (vector loads and cuBLASLt's alignment assume it).
+/// encoding, such as the decoder's self-attention q and k, grouped then with v). Linears of different widths are not
+/// grouped: one GEMM writing both would interleave them in every row, where their consumers read each as contiguous
+/// rows (the deformable attention's sampling_offsets and attention_weights, whose one consumer reads such rows, are
+/// stacked by the model, <c>MsDeformAttention</c>). A member's width is a multiple of <see cref="ColumnMultiple"/>, so
+/// that every block starts on the memory planner's alignment as a buffer of its own would (vector loads and cuBLASLt's
+/// alignment assume it).
 /// The stacked output lives from the first member's step to the last read of any member's: a longer life than the
 /// members' own in the arena, for a few rows of the model width.
 /// </remarks>

@@ -6,15 +6,15 @@ namespace MRVS.Core.Graph.Ops;
 /// Multi-scale deformable attention core (ms_deform_attn_core / the CUDA op): value [N, S, M, D] (levels
 /// concatenated, row-major inside a level) sampled at L levels × P points per (query, head) → [N, Lq, M·D]. Each
 /// sample is grid_sample bilinear with align_corners = False (x·W − 0.5) and zeros outside; the sum runs level-outer,
-/// point-inner. Two forms, by the number of inputs:
+/// point-inner. Two forms, by the rank of input 1:
 /// <list type="bullet">
-/// <item>given (3 inputs): sampling locations [N, Lq, M, L, P, 2] as normalised (x, y) and attention weights
-/// [N, Lq, M, L, P], as upstream's ms_deform_attn_core takes them;</item>
-/// <item>fused (4 inputs, what MSDeformAttn builds): the sampling_offsets linear [N, Lq, M·L·P·2], the
-/// attention_weights linear [N, Lq, M·L·P] and the reference points [N, Lq, L, 2 | 4]. The weights are the softmax
-/// of each head's L·P logits; a location is ref + offset / (W_l, H_l) for 2-d references and
-/// ref.xy + offset / P · ref.wh · 0.5 for 4-d boxes (upstream's float32 order), so neither tensor is
-/// materialised.</item>
+/// <item>given: sampling locations [N, Lq, M, L, P, 2] as normalised (x, y) and attention weights [N, Lq, M, L, P],
+/// as upstream's ms_deform_attn_core takes them;</item>
+/// <item>fused (what MSDeformAttn builds): the query's projection [N, Lq, 3·M·L·P], each row the sampling_offsets
+/// linear's M·L·P·2 then the attention_weights linear's M·L·P (one GEMM), and the reference points
+/// [N, Lq, L, 2 | 4]. The weights are the softmax of each head's L·P logits; a location is ref + offset / (W_l, H_l)
+/// for 2-d references and ref.xy + offset / P · ref.wh · 0.5 for 4-d boxes (upstream's float32 order), so neither
+/// tensor is materialised.</item>
 /// </list>
 /// Limit (the CUDA kernel's: a block of 128 threads, 4 channels each, per (query, head)): head dim at most
 /// <see cref="MaxHeadDim"/>.
@@ -26,9 +26,9 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
     public int[][] LevelShapes { get; } = levelShapes;
     public override string Kind => "ms_deform_attn";
 
-    /// <summary>True for the fused form (offsets, logits and reference points in place of locations and
-    /// weights).</summary>
-    public static bool IsFused(int inputCount) => inputCount == 4;
+    /// <summary>True for the fused form (the offsets' and logits' projection and the reference points in place of
+    /// locations and weights), told by the rank of input 1.</summary>
+    public static bool IsFused(int input1Rank) => input1Rank == 3;
 
     /// <summary>Offset of each level in the flattened sequence (level_start_index) for level shapes (h, w).</summary>
     public static int[] LevelStarts(int[][] levelShapes)
@@ -38,13 +38,14 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
         return s;
     }
 
-    /// <summary>Points per level: from the locations (given form) or the logits' width M·L·P (fused form).</summary>
+    /// <summary>Points per level: from the locations (given form) or the projection's width 3·M·L·P (fused
+    /// form).</summary>
     public int Points(IReadOnlyList<TensorType> inputs) =>
-        IsFused(inputs.Count) ? inputs[2][2] / (inputs[0][2] * LevelShapes.Length) : inputs[1][4];
+        IsFused(inputs[1].Rank) ? inputs[1][2] / (3 * inputs[0][2] * LevelShapes.Length) : inputs[1][4];
 
     public override TensorType Infer(IReadOnlyList<TensorType> inputs)
     {
-        ExpectCount(inputs, 3, 4, Kind);
+        ExpectCount(inputs, 3, 3, Kind);
         var v = inputs[0];
         int levels = LevelShapes.Length, s = LevelShapes.Sum(x => x[0] * x[1]);
         string shapes = string.Join(" + ", LevelShapes.Select(x => $"{x[0]}×{x[1]}"));
@@ -53,17 +54,14 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
         Expect(levels >= 1, "no feature levels");
         Expect(v[3] is >= 1 and <= MaxHeadDim, $"head dim {v[3]}, the kernel takes 1 to {MaxHeadDim}");
         int n = v[0], m = v[2], lq;
-        if (IsFused(inputs.Count))
+        if (IsFused(inputs[1].Rank))
         {
-            var (off, logits, r) = (inputs[1], inputs[2], inputs[3]);
-            Expect(logits.DType == DType.F32 && logits.Rank == 3 && logits[0] == n && logits[2] % (m * levels) == 0
-                && logits[2] > 0,
-                $"attention logits are {logits}, expected F32[{n}, Lq, {m}·{levels}·P] (heads · levels · points)");
-            lq = logits[1];
-            int points = logits[2] / (m * levels);
-            Expect(off.DType == DType.F32 && off.Rank == 3 && off[0] == n && off[1] == lq && off[2] == 2 * logits[2],
-                $"sampling offsets are {off}, expected F32[{n}, {lq}, {2 * logits[2]}] ({m} heads · {levels} levels " +
-                    $"· {points} points · 2)");
+            var (projection, r) = (inputs[1], inputs[2]);
+            Expect(projection.DType == DType.F32 && projection[0] == n && projection[2] % (3 * m * levels) == 0
+                && projection[2] > 0,
+                $"the query's projection is {projection}, expected F32[{n}, Lq, 3·{m}·{levels}·P] (offsets (x, y) " +
+                $"then logits of heads · levels · points)");
+            lq = projection[1];
             Expect(r.DType == DType.F32 && r.Rank == 4 && r[0] == n && r[1] == lq && r[2] == levels
                 && (r[3] == 2 || r[3] == 4),
                 $"reference points are {r}, expected F32[{n}, {lq}, {levels}, 2 or 4]");

@@ -45,6 +45,7 @@ public static class ReferringVideoDataset
                 .Select(f => DatasetFiles.Name(DatasetFiles.String(f, meta, $"a frame of '{id}'"), meta,
                     $"a frame of '{id}'"))
                 .Select(f => Path.Combine(root, split, "JPEGImages", id, f + ".jpg")).ToList();
+            if (frames.Count == 0) throw DatasetFiles.Bad(meta, $"'{id}' frames: an empty list, expected frame names");
             var expressions = new List<EvalExpression>();
             foreach (var e in DatasetFiles.Object(DatasetFiles.Property(v.Value, "expressions", meta), meta,
                 $"'{id}' expressions"))
