@@ -4,42 +4,21 @@ using MRVS.Core.Tensors;
 
 namespace MRVS.Core.Graph;
 
-/// <summary>
-/// The folded graph. It owns the constants the pass computed: dispose it when the graph is no longer run.
-/// </summary>
-public sealed class FoldResult : IDisposable
+/// <summary>The folded graph. It owns the constants the pass computed.</summary>
+public sealed class FoldResult : GraphPassResult
 {
-    private readonly IReadOnlyDictionary<Value, Value> _map;
-    private readonly List<Tensor> _owned;
-
     internal FoldResult(ComputeGraph graph, IReadOnlyDictionary<Value, Value> map, int folded, int dropped,
-        List<Tensor> owned)
+        List<Tensor> owned) : base("constant folding", graph, map, owned)
     {
-        Graph = graph;
-        _map = map;
         Folded = folded;
         Dropped = dropped;
-        _owned = owned;
     }
-
-    public ComputeGraph Graph { get; }
 
     /// <summary>Nodes computed once, when the graph was folded, instead of in every run.</summary>
     public int Folded { get; }
 
     /// <summary>Nodes dropped as identities once their other operand was known (a product with ones).</summary>
     public int Dropped { get; }
-
-    /// <summary>The folded graph's value for a value of the original graph that the outputs need.</summary>
-    public Value this[Value original] =>
-        _map.TryGetValue(original, out var v) ? v
-            : throw new ArgumentException($"'{original.Name}' does not survive constant folding");
-
-    public void Dispose()
-    {
-        foreach (var t in _owned) t.Dispose();
-        _owned.Clear();
-    }
 }
 
 /// <summary>
@@ -97,7 +76,7 @@ public static class ConstantFolding
         }
 
         int dropped = 0;
-        Value Map(Value v) => map[v] = map.GetValueOrDefault(v) ?? Copy(folded, v);
+        Value Map(Value v) => map[v] = map.GetValueOrDefault(v) ?? GraphFusion.Copy(folded, v);
         foreach (var n in graph.Nodes.Where(n => needed.Contains(n) && !computed.Contains(n.Output)))
         {
             var inputs = n.Inputs.Select(Map).ToArray();
@@ -162,7 +141,7 @@ public static class ConstantFolding
     {
         var sub = new ComputeGraph();
         var map = new Dictionary<Value, Value>();
-        Value Map(Value v) => map[v] = map.GetValueOrDefault(v) ?? Copy(sub, v);
+        Value Map(Value v) => map[v] = map.GetValueOrDefault(v) ?? GraphFusion.Copy(sub, v);
         foreach (var n in graph.Nodes.Where(n => known.Contains(n.Output)))
             map[n.Output] = sub.Add(n.Op, n.Name, [.. n.Inputs.Select(Map)]);
         var taps = order.Select(Map).ToList();
@@ -191,10 +170,6 @@ public static class ConstantFolding
     }
 
     private static string Tap(int index) => $"folded.{index}";
-
-    private static Value Copy(ComputeGraph into, Value v) =>
-        v.Kind == ValueKind.Constant ? into.Constant(v.Name, v.Constant!)
-            : throw new InvalidOperationException($"'{v.Name}' is used before it is produced");
 
     /// <summary>
     /// The operand a binary node returns unchanged, when its other operand is a constant of ones (×, ÷) or zeros

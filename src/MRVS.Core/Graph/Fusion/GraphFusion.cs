@@ -3,28 +3,21 @@ using MRVS.Core.Tensors;
 namespace MRVS.Core.Graph.Fusion;
 
 /// <summary>
-/// The rewritten graph, and how many times each rule fired. It owns the constants the pass made (stacked weights of
-/// grouped Linears): dispose it when the graph is no longer run.
+/// The fused graph, and how many times each rule fired. It owns the constants the pass made (stacked weights of
+/// grouped Linears).
 /// </summary>
-public sealed class FusionResult : IDisposable
+public sealed class FusionResult : GraphPassResult
 {
-    private readonly IReadOnlyDictionary<Value, Value> _map;
-    private readonly List<Tensor> _owned;
-
     internal FusionResult(ComputeGraph graph, IReadOnlyDictionary<Value, Value> map,
         IReadOnlyDictionary<string, int> fired, int nodesBefore, List<Tensor> owned)
+        : base("the fusion pass", graph, map, owned)
     {
-        Graph = graph;
-        _map = map;
         Fired = fired;
         NodesBefore = nodesBefore;
-        _owned = owned;
     }
 
-    public ComputeGraph Graph { get; }
-
     /// <summary>
-    /// Nodes the outputs needed before the pass (views included); <see cref="Graph"/> holds the rest.
+    /// Nodes the outputs needed before the pass (views included); <see cref="GraphPassResult.Graph"/> holds the rest.
     /// </summary>
     public int NodesBefore { get; }
 
@@ -32,20 +25,6 @@ public sealed class FusionResult : IDisposable
 
     /// <summary>Rule name → number of nodes it rewrote.</summary>
     public IReadOnlyDictionary<string, int> Fired { get; }
-
-    /// <summary>
-    /// The rewritten graph's value for a value of the original graph that the outputs need (inputs, constants, kept
-    /// results).
-    /// </summary>
-    public Value this[Value original] =>
-        _map.TryGetValue(original, out var v) ? v
-            : throw new ArgumentException($"'{original.Name}' does not survive the fusion pass");
-
-    public void Dispose()
-    {
-        foreach (var t in _owned) t.Dispose();
-        _owned.Clear();
-    }
 }
 
 /// <summary>
@@ -124,7 +103,8 @@ public static class GraphFusion
         return needed;
     }
 
-    private static Value Copy(ComputeGraph into, Value v) =>
+    /// <summary>A constant of the original graph into <paramref name="into"/>, when a node first reads it.</summary>
+    internal static Value Copy(ComputeGraph into, Value v) =>
         v.Kind == ValueKind.Constant ? into.Constant(v.Name, v.Constant!)
             : throw new InvalidOperationException($"'{v.Name}' is used before it is produced");
 
