@@ -39,6 +39,7 @@ public sealed class CudaBackend : IBackend
     public nint AllocateArena(long bytes) => _device.Allocate(bytes);
     public void FreeArena(nint arena) => _device.Free(arena);
     public nint UploadConstant(Tensor tensor) => _constants.Upload(tensor);
+    public void ReleaseConstant(Tensor tensor) => _constants.Release(tensor);
     public void CopyToDevice(Tensor source, nint destination) => _device.CopyToDevice(source.Bytes, destination);
 
     public unsafe void CopyToHost(nint source, Tensor destination) =>

@@ -4,7 +4,9 @@ using MRVS.Core.Tensors;
 namespace MRVS.Backends.Cuda;
 
 /// <summary>
-/// A backend's constants on the device, each uploaded once however many executors use it, and freed with the backend.
+/// A backend's constants on the device, each uploaded once however many executors use it, and freed with the backend,
+/// or with the executor whose graph passes made it (<see cref="Release"/>: folded values and stacked weights, new for
+/// every shape, would otherwise pile up over a run of many shapes).
 /// Graphs built for different input shapes hold different <see cref="Tensor"/> objects viewing the same weights, so a
 /// constant is known by the host memory it views (address, type, size); a content hash guards against memory that
 /// was released and reused for other data while the backend lived. Reduced-precision copies for GEMMs are made on
@@ -45,6 +47,26 @@ internal sealed class DeviceConstants(IGpuDevice device) : IDisposable
         p = Own(elements * type.Size());
         narrow(constant, p, elements);
         return _narrowed[(constant, elements, type)] = p;
+    }
+
+    /// <summary>Frees a constant's device copy and its reduced-precision copies, if it was uploaded.</summary>
+    public void Release(Tensor tensor)
+    {
+        if (!_uploads.Remove(new HostKey(tensor.Data, tensor.DType, tensor.ByteLength), out var uploaded)) return;
+        nint start = uploaded.Device, end = start + (nint)tensor.ByteLength;
+        foreach (var key in _narrowed.Keys.Where(k => k.Source >= start && k.Source < end).ToList())
+        {
+            Free(_narrowed[key]);
+            _narrowed.Remove(key);
+        }
+        _devicePointers.Remove(start);
+        Free(start);
+    }
+
+    private void Free(nint p)
+    {
+        device.Free(p);
+        _owned.Remove(p);
     }
 
     private nint Own(long bytes)

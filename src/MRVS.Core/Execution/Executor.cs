@@ -175,6 +175,7 @@ public sealed class Executor : IDisposable
         _recording?.Dispose();
         _recording = null;
         if (_arena != 0) { _backend.FreeArena(_arena); _arena = 0; }
+        foreach (var t in Rewrite.OwnedConstants) _backend.ReleaseConstant(t);
         Rewrite.Dispose();
     }
 }

@@ -39,6 +39,10 @@ public sealed class GraphRewrite : IDisposable
     /// <summary>What the fusion pass did (null without <see cref="GraphPasses.Fuse"/>).</summary>
     public FusionResult? Fusion { get; }
 
+    /// <summary>The constants both passes made (folded values, stacked weights), which only this graph uses.</summary>
+    public IEnumerable<Tensor> OwnedConstants =>
+        (Folding?.OwnedConstants ?? []).Concat(Fusion?.OwnedConstants ?? []);
+
     /// <summary>The rewritten graph's value for a value of the original graph that the outputs need.</summary>
     public Value this[Value original]
     {

@@ -20,6 +20,12 @@ public interface IBackend : IDisposable
     /// </summary>
     nint UploadConstant(Tensor tensor);
 
+    /// <summary>
+    /// Frees what <see cref="UploadConstant"/> made of a constant no executor will use again (one an executor's graph
+    /// passes made, released with the executor); nothing to free where constants are host memory.
+    /// </summary>
+    void ReleaseConstant(Tensor tensor) { }
+
     void CopyToDevice(Tensor source, nint destination);
     void CopyToHost(nint source, Tensor destination);
 

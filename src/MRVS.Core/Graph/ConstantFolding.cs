@@ -49,12 +49,15 @@ public static class ConstantFolding
             if (!n.Op.IsView || computed.Contains(n.Inputs[0])) computed.Add(n.Output);
         }
 
-        // Computed values that run-time nodes, kept views or the caller read.
+        // Run-time nodes (less the sums whose Linears take their terms apart), and the computed values they, kept
+        // views or the caller read.
         var requested = outputs.ToHashSet();
-        var frontier = computed.Where(requested.Contains).ToHashSet();
-        foreach (var n in graph.Nodes.Where(n => needed.Contains(n) && !computed.Contains(n.Output)))
-            frontier.UnionWith(n.Inputs.Where(computed.Contains));
         var distributed = Distributable(graph, needed, known, requested);
+        var sums = distributed.Keys.Select(l => l.Inputs[0].Producer!).ToHashSet();
+        var runTime = graph.Nodes.Where(n => needed.Contains(n) && !computed.Contains(n.Output) && !sums.Contains(n))
+            .ToList();
+        var frontier = computed.Where(requested.Contains).ToHashSet();
+        foreach (var n in runTime) frontier.UnionWith(n.Inputs.Where(computed.Contains));
 
         var map = new Dictionary<Value, Value>();
         var owned = new List<Tensor>();
@@ -64,10 +67,15 @@ public static class ConstantFolding
         var addends = new Dictionary<Node, Value>();
         if (order.Count + distributed.Count > 0)
         {
-            var zeros = new List<Tensor>();
-            var values = evaluate(Subgraph(graph, known, order, distributed, zeros),
-                [.. Enumerable.Range(0, order.Count + distributed.Count).Select(Tap)]);
-            zeros.ForEach(z => z.Dispose());
+            var values = evaluate(Subgraph(graph, known, order, distributed),
+                [.. Enumerable.Range(0, order.Count + distributed.Count).Select(Tap)]).ToArray();
+            foreach (var (linear, i) in distributed.Keys.Select((l, i) => (l, order.Count + i)))
+                if (!distributed[linear].Doubled && !values[i].Shape.AsSpan().SequenceEqual(linear.Output.Shape))
+                {
+                    var broadcast = Broadcast(values[i], linear.Output.Shape);
+                    values[i].Dispose();
+                    values[i] = broadcast;
+                }
             owned.AddRange(values);
             for (int i = 0; i < order.Count; i++) map[order[i]] = folded.Constant(order[i].Name, values[i]);
             foreach (var (linear, i) in distributed.Keys.Select((l, i) => (l, order.Count + i)))
@@ -77,16 +85,18 @@ public static class ConstantFolding
 
         int dropped = 0;
         Value Map(Value v) => map[v] = map.GetValueOrDefault(v) ?? GraphFusion.Copy(folded, v);
-        foreach (var n in graph.Nodes.Where(n => needed.Contains(n) && !computed.Contains(n.Output)))
+        foreach (var n in runTime)
         {
-            var inputs = n.Inputs.Select(Map).ToArray();
-            if (addends.TryGetValue(n, out var addend) && distributed[n] is var (x, doubled))
+            // A distributed Linear reads x, not the sum (which is not copied).
+            var inputs = n.Inputs.Select((v, i) => i == 0 && distributed.TryGetValue(n, out var d) ? d.X : v)
+                .Select(Map).ToArray();
+            if (addends.TryGetValue(n, out var addend) && distributed[n].Doubled is var doubled)
             {
                 // (x + x)·Wᵀ + b as x·(2W)ᵀ + b, exactly; (x + c)·Wᵀ + b as x·Wᵀ + (c·Wᵀ + b): the sum goes into the
                 // GEMM's epilogue as a residual.
-                map[n.Output] = doubled ? folded.Add(n.Op, n.Name, [Map(x), addend, .. inputs[2..]])
+                map[n.Output] = doubled ? folded.Add(n.Op, n.Name, [inputs[0], addend, .. inputs[2..]])
                     : folded.Add(new BinaryOp(BinaryKind.Add), n.Name,
-                        folded.Add(new LinearOp(), $"{n.Name}.run_time_part", Map(x), inputs[1]), addend);
+                        folded.Add(new LinearOp(), $"{n.Name}.run_time_part", inputs[0], inputs[1]), addend);
             }
             else if (Identity(n, inputs) is { } same) { map[n.Output] = same; dropped++; }
             else map[n.Output] = folded.Add(n.Op, n.Name, inputs);
@@ -134,10 +144,10 @@ public static class ConstantFolding
     }
 
     /// <summary>The nodes that compute <paramref name="order"/>, with their constants, and for each distributed
-    /// Linear its known part (c·Wᵀ + b) at its output's shape (broadcast by adding <paramref name="zeros"/>) or its
-    /// doubled weight, as a graph tapping them in that order as <see cref="Tap"/>(index).</summary>
+    /// Linear its known part (c·Wᵀ + b, at c's shape) or its doubled weight, as a graph tapping them in that order as
+    /// <see cref="Tap"/>(index).</summary>
     private static ComputeGraph Subgraph(ComputeGraph graph, HashSet<Value> known, List<Value> order,
-        Dictionary<Node, (Value X, bool Doubled)> distributed, List<Tensor> zeros)
+        Dictionary<Node, (Value X, bool Doubled)> distributed)
     {
         var sub = new ComputeGraph();
         var map = new Dictionary<Value, Value>();
@@ -156,20 +166,30 @@ public static class ConstantFolding
             var sum = linear.Inputs[0].Producer!;
             var c = sum.Inputs[0] == x ? sum.Inputs[1] : sum.Inputs[0];
             Value[] inputs = [Map(c), .. linear.Inputs.Skip(1).Select(Map)];
-            var part = sub.Add(linear.Op, $"{linear.Name}.constant_part", inputs);
-            if (!part.Type.Equals(linear.Output.Type))
-            {
-                zeros.Add(Tensor.Zeros(DType.F32, linear.Output.Shape));
-                part = sub.Add(new BinaryOp(BinaryKind.Add), $"{linear.Name}.constant_part.broadcast", part,
-                    sub.Constant($"{linear.Name}.zeros", zeros[^1]));
-            }
-            taps.Add(part);
+            taps.Add(sub.Add(linear.Op, $"{linear.Name}.constant_part", inputs));
         }
         for (int i = 0; i < taps.Count; i++) sub.Tap(Tap(i), taps[i]);
         return sub;
     }
 
     private static string Tap(int index) => $"folded.{index}";
+
+    /// <summary>A float32 tensor repeated to <paramref name="shape"/> under NumPy broadcasting, on the host.</summary>
+    private static Tensor Broadcast(Tensor t, int[] shape)
+    {
+        var result = Tensor.Zeros(DType.F32, shape);
+        Span<float> from = t.Span<float>(), to = result.Span<float>();
+        var strides = Shape.BroadcastStrides(t.Shape, shape);
+        var index = new int[shape.Length];
+        for (int i = 0; i < to.Length; i++)
+        {
+            long at = 0;
+            for (int d = 0; d < shape.Length; d++) at += index[d] * strides[d];
+            to[i] = from[(int)at];
+            for (int d = shape.Length - 1; d >= 0 && ++index[d] == shape[d]; d--) index[d] = 0;
+        }
+        return result;
+    }
 
     /// <summary>
     /// The operand a binary node returns unchanged, when its other operand is a constant of ones (×, ÷) or zeros

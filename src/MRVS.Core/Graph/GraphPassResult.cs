@@ -24,6 +24,9 @@ public abstract class GraphPassResult : IDisposable
 
     public ComputeGraph Graph { get; }
 
+    /// <summary>The constants the pass made, which no other graph uses.</summary>
+    public IReadOnlyList<Tensor> OwnedConstants => _owned;
+
     /// <summary>
     /// The rewritten graph's value for a value of the original graph that the outputs need (inputs, constants, kept
     /// results).
