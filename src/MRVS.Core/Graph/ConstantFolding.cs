@@ -27,8 +27,9 @@ public sealed class FoldResult : GraphPassResult
 /// are constants, so this takes the positional encodings, valid ratios, reference points, key-padding masks and the
 /// decoder's query positions out of the forward. A product with a constant of ones or a sum with zeros is then
 /// dropped (the deformable attention's value masking, where nothing is padding), and a Linear of tokens plus their
-/// (now constant) positional encoding takes the encoding's product with its weight as a constant addend (see
-/// <see cref="Distributable"/>); this one rounds differently, within the fixtures' tolerance. Views of weights stay
+/// (now constant) positional encoding takes the encoding's product with its weight as a constant addend, and one of a
+/// value plus itself the value with its weight doubled (see <see cref="Distributable"/>); the addend rounds
+/// differently, within the fixtures' tolerance. Views of weights stay
 /// views; a view of a computed value is computed too, so that the constant behind it is visible to the identity check.
 /// </summary>
 public static class ConstantFolding
@@ -90,11 +91,11 @@ public static class ConstantFolding
             // A distributed Linear reads x, not the sum (which is not copied).
             var inputs = n.Inputs.Select((v, i) => i == 0 && distributed.TryGetValue(n, out var d) ? d.X : v)
                 .Select(Map).ToArray();
-            if (addends.TryGetValue(n, out var addend) && distributed[n].Doubled is var doubled)
+            if (addends.TryGetValue(n, out var addend))
             {
                 // (x + x)·Wᵀ + b as x·(2W)ᵀ + b, exactly; (x + c)·Wᵀ + b as x·Wᵀ + (c·Wᵀ + b): the sum goes into the
                 // GEMM's epilogue as a residual.
-                map[n.Output] = doubled ? folded.Add(n.Op, n.Name, [inputs[0], addend, .. inputs[2..]])
+                map[n.Output] = distributed[n].Doubled ? folded.Add(n.Op, n.Name, [inputs[0], addend, .. inputs[2..]])
                     : folded.Add(new BinaryOp(BinaryKind.Add), n.Name,
                         folded.Add(new LinearOp(), $"{n.Name}.run_time_part", inputs[0], inputs[1]), addend);
             }
