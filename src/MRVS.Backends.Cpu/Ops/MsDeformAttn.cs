@@ -27,7 +27,7 @@ public sealed unsafe class MsDeformAttn : CpuKernel<MsDeformAttnOp>
         var v = inputs[0];
         bool fused = MsDeformAttnOp.IsFused(inputs[1].Type.Rank);
         int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = output.Dim(1), levels = op.LevelShapes.Length;
-        int points = op.Points([.. inputs.ToArray().Select(t => t.Type)]), samples = levels * points;
+        int points = op.Points(v.Type, inputs[1].Type), samples = levels * points;
         int refDims = fused ? inputs[2].Dim(3) : 0;
         var shapes = op.LevelShapes;
         var starts = MsDeformAttnOp.LevelStarts(op.LevelShapes);

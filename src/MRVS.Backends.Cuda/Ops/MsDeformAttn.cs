@@ -21,7 +21,7 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
         var v = x[0];
         bool fused = MsDeformAttnOp.IsFused(x[1].Type.Rank);
         int n = v.Dim(0), s = v.Dim(1), m = v.Dim(2), d = v.Dim(3), lq = y.Dim(1), levels = op.LevelShapes.Length;
-        int points = fused ? x[1].Dim(2) / (3 * m * levels) : x[1].Dim(4);
+        int points = op.Points(v.Type, x[1].Type);
         long items = (long)n * lq * m;
         int groups = (d + ChannelsPerThread - 1) / ChannelsPerThread, perBlock = BlockThreads / groups;
         long itemsPerBlock = (long)perBlock * Run;

@@ -25,12 +25,12 @@ public sealed class FoldResult : GraphPassResult
 /// Constant folding, run by the executor before the fusion pass: every node whose inputs are all constants is computed
 /// once, on the executor's own backend, and its result becomes a constant of the graph. With B = 1 the padding masks
 /// are constants, so this takes the positional encodings, valid ratios, reference points, key-padding masks and the
-/// decoder's query positions out of the forward. A product with a constant of ones or a sum with zeros is then
-/// dropped (the deformable attention's value masking, where nothing is padding), and a Linear of tokens plus their
-/// (now constant) positional encoding takes the encoding's product with its weight as a constant addend, and one of a
-/// value plus itself the value with its weight doubled (see <see cref="Distributable"/>); the addend rounds
-/// differently, within the fixtures' tolerance. Views of weights stay
-/// views; a view of a computed value is computed too, so that the constant behind it is visible to the identity check.
+/// decoder's query positions out of the forward. A product with a constant of ones is then dropped (the deformable
+/// attention's value masking, where nothing is padding), and a Linear of tokens plus their (now constant) positional
+/// encoding takes the encoding's product with its weight as a constant addend, and one of a value plus itself the
+/// value with its weight doubled (see <see cref="Distributable"/>); the addend rounds differently, within the
+/// fixtures' tolerance. Views of weights stay views; a view of a computed value is computed too, so that the constant
+/// behind it is visible to the identity check.
 /// </summary>
 public static class ConstantFolding
 {
@@ -193,22 +193,15 @@ public static class ConstantFolding
     }
 
     /// <summary>
-    /// The operand a binary node returns unchanged, when its other operand is a constant of ones (×, ÷) or zeros
-    /// (+, −) that does not broadcast it to a larger shape; else null.
+    /// The operand a product returns unchanged, when its other operand is a constant of ones that does not broadcast it
+    /// to a larger shape; else null.
     /// </summary>
     private static Value? Identity(Node n, Value[] inputs)
     {
-        if (n.Op is not BinaryOp op) return null;
-        bool Neutral(Value c, Value other, bool right) =>
-            c.Kind == ValueKind.Constant && other.Type.Equals(n.Output.Type) && (op.Operation switch
-            {
-                BinaryKind.Mul => All(c, 1f),
-                BinaryKind.Div => right && All(c, 1f),
-                BinaryKind.Add => All(c, 0f),
-                _ => right && All(c, 0f),
-            });
-        return Neutral(inputs[1], inputs[0], true) ? inputs[0]
-            : Neutral(inputs[0], inputs[1], false) ? inputs[1] : null;
+        if (n.Op is not BinaryOp { Operation: BinaryKind.Mul }) return null;
+        bool Ones(Value c, Value other) => c.Kind == ValueKind.Constant && other.Type.Equals(n.Output.Type)
+            && All(c, 1f);
+        return Ones(inputs[1], inputs[0]) ? inputs[0] : Ones(inputs[0], inputs[1]) ? inputs[1] : null;
     }
 
     private static bool All(Value constant, float value)

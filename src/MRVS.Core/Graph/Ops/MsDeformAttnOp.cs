@@ -40,8 +40,8 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
 
     /// <summary>Points per level: from the locations (given form) or the projection's width 3·M·L·P (fused
     /// form).</summary>
-    public int Points(IReadOnlyList<TensorType> inputs) =>
-        IsFused(inputs[1].Rank) ? inputs[1][2] / (3 * inputs[0][2] * LevelShapes.Length) : inputs[1][4];
+    public int Points(TensorType value, TensorType input1) =>
+        IsFused(input1.Rank) ? input1[2] / (3 * value[2] * LevelShapes.Length) : input1[4];
 
     public override TensorType Infer(IReadOnlyList<TensorType> inputs)
     {
@@ -82,5 +82,5 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
 
     /// <summary>Per output channel and sample: a bilinear interpolation (4 multiply-adds) and its weighting.</summary>
     public override long Flops(IReadOnlyList<TensorType> inputs, TensorType output) =>
-        10 * output.Elements * LevelShapes.Length * Points(inputs);
+        10 * output.Elements * LevelShapes.Length * Points(inputs[0], inputs[1]);
 }
