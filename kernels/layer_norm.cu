@@ -8,6 +8,8 @@
 // is mrvs_layer_norm.h's, which swin_window_layer_norm.cu shares.
 // type (mrvs_half.h): y in float32, or, when the CUDA backend's fp16 / bf16 mode keeps y as the GEMM operand it only
 // feeds, in half or bfloat16, rounded once as it is stored (cast_narrow's rounding, without its launch).
+// y may be x (a Linear's LayerNorm epilogue normalises in place): each element is stored by the thread that loaded
+// it, after its last load.
 // Limits: rows longer than 128·16 = 2048 are re-read from memory on each of the three sweeps.
 // Borrows: Apex's fused LayerNorm (warp-per-row, register-resident rows, vector loads).
 #include "mrvs_layer_norm.h"

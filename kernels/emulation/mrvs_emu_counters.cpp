@@ -181,8 +181,16 @@ void mrvs_emu_counters_take(unsigned long long* read, unsigned long long* writte
 }
 
 // The callbacks GCC's thread-sanitizer instrumentation emits (with --param=tsan-instrument-func-entry-exit=0).
-// The library is linked with --no-undefined: a kernel needing another one (atomics: __tsan_atomic*) fails to link.
+// The library is linked with --no-undefined: a kernel needing another one (an atomic not defined here) fails to link.
 void __tsan_init() {}
+// The atomics kernels use: a read and a write of the word; the fence touches no memory.
+int __tsan_atomic32_fetch_add(volatile int* p, int v, int order)
+{
+    access((void*)p, 4, false);
+    access((void*)p, 4, true);
+    return __atomic_fetch_add(p, v, order);
+}
+void __tsan_atomic_thread_fence(int order) { __atomic_thread_fence(order); }
 #define MRVS_TSAN_ACCESS(n)                                                    \
     void __tsan_read##n(void* p) { access(p, n, false); }                      \
     void __tsan_write##n(void* p) { access(p, n, true); }                      \

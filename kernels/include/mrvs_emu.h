@@ -165,6 +165,8 @@ inline int atomicMax(int* address, int v)
     return old;
 }
 inline void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+// A load through L2, bypassing L1 (another block's stores in the same launch): a plain load here.
+template <typename T> inline T __ldcg(const T* p) { return *p; }
 
 inline unsigned int __float_as_uint(float f)
 {

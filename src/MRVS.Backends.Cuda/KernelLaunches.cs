@@ -16,6 +16,13 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
     private static readonly Dictionary<Type, ICudaKernel> Kernels = CudaKernelCatalog.All.ToDictionary(k => k.OpType);
     private readonly Dictionary<Op, nint> _tables = [];
     private readonly DeviceScratch _scratch = new(device);
+    private readonly DeviceScratch _partials = new(device);
+    private nint _doneCounts = ZeroedInts(device, RowTileCounts + SplitCounts);
+
+    /// <summary>linear_few_rows' counts (kernels/linear.cu): one per row tile for its LayerNorm (its
+    /// MRVS_FEW_ROWS_TILES), then one per tile of a launch with split k, at most this many tiles.</summary>
+    private const int RowTileCounts = Ops.Linear.FewRows / 64;
+    internal const int SplitCounts = 1020;
 
     public static bool Supports(Op op) => Kernels.ContainsKey(op.GetType());
 
@@ -66,10 +73,32 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
     /// ops.</summary>
     internal nint Scratch(long bytes) => _scratch.Get(bytes);
 
+    /// <summary>Device memory for a split GEMM's partial sums (linear_few_rows), apart from <see cref="Scratch"/>,
+    /// which may hold the GEMM's own input (a feed-forward's hidden block).</summary>
+    internal nint Partials(long bytes) => _partials.Get(bytes);
+
+    /// <summary>
+    /// Device ints that are zero between launches, for a kernel whose last block to finish a step completes it for the
+    /// others (kernels/linear.cu's linear_few_rows counts a tile's k splits and a row tile's blocks on them, and the
+    /// last arrival zeroes its count again); launches on the one stream run in order, so these serve every such
+    /// launch. Zeroed when the backend starts, so neither a counted forward nor a captured graph holds the fill.
+    /// </summary>
+    internal nint DoneCounts => _doneCounts;
+
+    private static nint ZeroedInts(IGpuDevice device, int count)
+    {
+        nint p = device.Allocate(count * sizeof(int));
+        device.Fill(p, 0, count * sizeof(int));
+        return p;
+    }
+
     public void Dispose()
     {
         foreach (var p in _tables.Values) device.Free(p);
         _tables.Clear();
+        if (_doneCounts != 0) device.Free(_doneCounts);
+        _doneCounts = 0;
         _scratch.Dispose();
+        _partials.Dispose();
     }
 }

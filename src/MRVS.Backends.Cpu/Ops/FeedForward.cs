@@ -9,7 +9,7 @@ namespace MRVS.Backends.Cpu.Ops;
 /// <see cref="HiddenBlockFloats"/> floats, and the second GEMM reads them from cache into the output (bias and residual
 /// in its epilogue). Both weights are packed once per call when several blocks share them; a single block (the VOC's
 /// and the text encoder's few rows) uses them in place, as a Linear does, so that no weight-sized copy is made. Every
-/// element is computed as by the two Linears.
+/// element is computed as by the two Linears (and the LayerNorm after them, over the finished output).
 /// </summary>
 public sealed unsafe class FeedForward : CpuKernel<FeedForwardOp>
 {
@@ -58,5 +58,6 @@ public sealed unsafe class FeedForward : CpuKernel<FeedForwardOp>
             for (long blk = 0; blk < blocks; blk++) Block(blk);
         else
             CpuParallel.For(blocks, Block);
+        if (op.NormEps is { } eps) LayerNorm.Rows(py, 0, py, inputs[^2].Ptr, inputs[^1].Ptr, m, n, eps);
     }
 }

@@ -15,16 +15,20 @@ public sealed unsafe class LayerNorm : CpuKernel<LayerNormOp>
     {
         var x = inputs[0];
         int n = x.Dim(-1);
-        long rows = x.Elements / n;
-        nint px = x.Ptr, pr = op.HasResidual ? inputs[1].Ptr : 0, py = output.Ptr;
-        nint pg = inputs[^2].Ptr, pb = inputs[^1].Ptr;
-        float eps = op.Eps;
+        Rows(x.Ptr, op.HasResidual ? inputs[1].Ptr : 0, output.Ptr, inputs[^2].Ptr, inputs[^1].Ptr, x.Elements / n,
+            n, op.Eps);
+    }
+
+    /// <summary>
+    /// The rows of y = LN(x [+ residual]) · γ + β (<paramref name="residual"/> may be 0; <paramref name="y"/> may be
+    /// <paramref name="x"/>: a Linear's LayerNorm epilogue normalises its output in place).
+    /// </summary>
+    internal static void Rows(nint x, nint residual, nint y, nint gamma, nint beta, long rows, int n, float eps) =>
         CpuParallel.For(rows, r =>
         {
-            float* xi = (float*)px + r * n, ri = pr == 0 ? null : (float*)pr + r * n, yi = (float*)py + r * n;
-            Row(xi, ri, yi, (float*)pg, (float*)pb, n, eps);
+            float* xi = (float*)x + r * n, ri = residual == 0 ? null : (float*)residual + r * n;
+            Row(xi, ri, (float*)y + r * n, (float*)gamma, (float*)beta, n, eps);
         }, minPerThread: 64);
-    }
 
     /// <summary>
     /// One row (shared with <see cref="SwinWindowLayerNorm"/>); <paramref name="residual"/> may be null.

@@ -7,8 +7,9 @@ namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
 /// <see cref="FeedForwardOp"/> on the device: both Linears as <see cref="Linear.Rows"/> runs them (the second's bias
-/// and residual in its GEMM's epilogue, the first's bias and ReLU too, a GELU in kernels/linear.cu) block of rows by
-/// block of rows, the hidden activations in the shared scratch, at most <see cref="ScratchFloats"/> floats of them.
+/// and residual in its GEMM's epilogue, then the LayerNorm if the op has one; the first's bias and ReLU too, a GELU in
+/// kernels/linear.cu; both in linear_few_rows on a few float32 rows) block of rows by block of rows, the hidden
+/// activations in the shared scratch, at most <see cref="ScratchFloats"/> floats of them.
 /// With fp16 / bf16 GEMMs the GELU pass stores the hidden block in the GEMMs' 16-bit type (it is read only as the
 /// second GEMM's operand), rounded once as cast_narrow would: no cast launch, no float32 re-read.
 /// </summary>
@@ -36,10 +37,11 @@ public sealed class FeedForward : CudaKernel<FeedForwardOp>
         {
             int rows = Math.Min(block, m - r0);
             nint residual = op.HasResidual ? x[5].Ptr + (nint)((long)r0 * n * sizeof(float)) : 0;
+            LayerNorm.Norm? norm = op.NormEps is { } eps ? new(x[^2].Ptr, x[^1].Ptr, eps) : null;
             var input = x[0] with { Ptr = x[0].Ptr + (nint)((long)r0 * inner * inputSize) };
             Linear.Rows(k, input, x[1].Ptr, x[2].Ptr, 0, scratch, rows, hidden, inner, op.Activation, narrowed);
             Linear.Rows(k, new DeviceTensor(narrow ? narrowed : scratch, hiddenType), x[3].Ptr, x[4].Ptr, residual,
-                y.Ptr + (nint)((long)r0 * n * sizeof(float)), rows, n, hidden, Activation.None);
+                y.Ptr + (nint)((long)r0 * n * sizeof(float)), rows, n, hidden, Activation.None, norm: norm);
         }
     }
 

@@ -2,6 +2,7 @@ using MRVS.Backends.Cuda.Devices;
 using MRVS.Core.Execution;
 using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
+using MRVS.Core.Tensors;
 using static MRVS.Backends.Cuda.KernelLaunches;
 
 namespace MRVS.Backends.Cuda.Ops;
@@ -16,13 +17,26 @@ public sealed class LayerNorm : CudaKernel<LayerNormOp>
     protected override void Launch(KernelLaunches k, LayerNormOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         int n = y.Dim(-1);
-        long rows = y.Elements / n;
-        nint residual = op.HasResidual ? x[1].Ptr : 0, gamma = x[^2].Ptr, beta = x[^1].Ptr, input = x[0].Ptr;
-        var g = RowGroup.For(rows, n, input, residual, gamma, beta, y.Ptr);
-        k.Launch("layer_norm", g.Grid, new Dim3(RowGroup.Block), a => a.Ptr(input).Ptr(residual).Ptr(gamma).Ptr(beta)
-            .Ptr(y.Ptr).Add(StoreType(y.Type.DType)).Add(rows).Add(n).Add(g.Threads).Add(g.Vector4 ? 1 : 0)
-            .Add(op.Eps));
+        Rows(k, x[0].Ptr, op.HasResidual ? x[1].Ptr : 0, new(x[^2].Ptr, x[^1].Ptr, op.Eps), y.Ptr, y.Type.DType,
+            y.Elements / n, n);
     }
+
+    /// <summary>
+    /// y = LN(input [+ residual]) · γ + β over <paramref name="rows"/> rows of <paramref name="n"/>, stored as
+    /// <paramref name="type"/>; <paramref name="y"/> may be <paramref name="input"/> (a Linear's LayerNorm epilogue,
+    /// in place: each thread reads its elements of a row before it writes them).
+    /// </summary>
+    internal static void Rows(KernelLaunches k, nint input, nint residual, Norm norm, nint y, DType type, long rows,
+        int n)
+    {
+        var g = RowGroup.For(rows, n, input, residual, norm.Gamma, norm.Beta, y);
+        k.Launch("layer_norm", g.Grid, new Dim3(RowGroup.Block), a => a.Ptr(input).Ptr(residual).Ptr(norm.Gamma)
+            .Ptr(norm.Beta).Ptr(y).Add(StoreType(type)).Add(rows).Add(n).Add(g.Threads).Add(g.Vector4 ? 1 : 0)
+            .Add(norm.Eps));
+    }
+
+    /// <summary>A LayerNorm's γ, β (device float[n]) and eps.</summary>
+    internal readonly record struct Norm(nint Gamma, nint Beta, float Eps);
 
     public override bool WritesNarrowed(Node node) => true;
 }

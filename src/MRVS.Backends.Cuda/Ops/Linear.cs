@@ -10,44 +10,98 @@ namespace MRVS.Backends.Cuda.Ops;
 /// <summary>
 /// <see cref="LinearOp"/> on the device: the GEMM y = x·Wᵀ in the backend's precision with the bias, ReLU and residual
 /// in its epilogue (<see cref="GemmEpilogue"/>, cuBLASLt on a GPU), one launch; the other forms keep one fused pass of
-/// kernels/linear.cu after a plain GEMM (<see cref="Rows"/> says which and why).
+/// kernels/linear.cu after a plain GEMM, and a LayerNorm epilogue the LayerNorm kernel, except on a few float32 rows,
+/// where kernels/linear.cu's linear_few_rows does GEMM and epilogue in one launch (<see cref="Rows"/> says which).
 /// </summary>
 public sealed class Linear : CudaKernel<LinearOp>
 {
+    /// <summary>The most rows linear_few_rows takes: 4 tiles of 64 (<see cref="KernelLaunches.DoneCounts"/> has a
+    /// count for each tile's LayerNorm).</summary>
+    internal const int FewRows = 4 * 64;
+
     protected override void Launch(KernelLaunches k, LinearOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         int n = x[1].Dim(0), inner = x[1].Dim(1), m = (int)(x[0].Elements / inner);
-        nint bias = op.HasBias(x.Length) ? x[2].Ptr : 0, residual = op.HasResidual ? x[^1].Ptr : 0;
-        Rows(k, x[0], x[1].Ptr, bias, residual, y.Ptr, m, n, inner, op.Activation);
+        nint bias = op.HasBias(x.Length) ? x[2].Ptr : 0;
+        nint residual = op.HasResidual ? x[op.ResidualIndex(x.Length)].Ptr : 0;
+        Rows(k, x[0], x[1].Ptr, bias, residual, y.Ptr, m, n, inner, op.Activation,
+            norm: op.NormEps is { } eps ? new(x[^2].Ptr, x[^1].Ptr, eps) : null);
     }
 
     public override bool ReadsNarrowed(Node node, int input) => input == 0;
 
     /// <summary>
     /// The m rows of a Linear from <paramref name="input"/>'s first row (float32, or a 16-bit GEMM operand), y =
-    /// act(x·Wᵀ + bias) + residual: the GEMM with its epilogue, or a plain GEMM and kernels/linear.cu. With <paramref
-    /// name="narrowed"/> the pass writes the result there in the GEMMs' 16-bit type (<paramref name="output"/> then
-    /// only holds the GEMM's float32 product), for a form the epilogue cannot take.
+    /// LN(act(x·Wᵀ + bias) + residual): linear_few_rows when it takes the shape and saves a launch, else the GEMM with
+    /// its epilogue, or a plain GEMM and kernels/linear.cu, then the LayerNorm in place when <paramref name="norm"/> is
+    /// given. With <paramref name="narrowed"/> the pass writes the result there in the GEMMs' 16-bit type (<paramref
+    /// name="output"/> then only holds the GEMM's float32 product), for a form the epilogue cannot take.
     /// </summary>
     internal static void Rows(KernelLaunches k, DeviceTensor input, nint weight, nint bias, nint residual,
-        nint output, int m, int n, int inner, Activation act, nint narrowed = 0)
+        nint output, int m, int n, int inner, Activation act, nint narrowed = 0, LayerNorm.Norm? norm = null)
     {
         DType inputType = input.Type.DType;
-        if (InGemmEpilogue(act, residual != 0))
+        bool epilogue = InGemmEpilogue(act, residual != 0);
+        if ((!epilogue || norm is not null) && narrowed == 0 && TakesFewRows(k, input, weight, m, n, inner))
+        {
+            FewRowsLaunch(k, input.Ptr, weight, bias, residual, output, m, n, inner, act, norm);
+            return;
+        }
+        if (epilogue)
         {
             if (narrowed != 0) throw new ArgumentException("a GEMM epilogue's result is float32", nameof(narrowed));
             // Bias and residual both: the GEMM adds the residual first, (x·Wᵀ + residual) + bias, within a rounding of
             // the model's (x·Wᵀ + bias) + residual.
             k.Gemm.Run(input.Ptr, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0,
                 new GemmEpilogue(bias, residual, act == Activation.Relu), inputType);
-            return;
         }
-        k.Gemm.Run(input.Ptr, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0, aType: inputType);
-        long count = (long)m * n;
-        int store = StoreType(narrowed == 0 ? DType.F32 : k.Gemm.Operands);
-        k.Launch("linear", Grid(count), new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual)
-            .Ptr(narrowed == 0 ? output : narrowed).Add(count).Add(n).Add((int)act).Add(store));
+        else
+        {
+            k.Gemm.Run(input.Ptr, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0, aType: inputType);
+            long count = (long)m * n;
+            int store = StoreType(narrowed == 0 ? DType.F32 : k.Gemm.Operands);
+            k.Launch("linear", Grid(count), new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual)
+                .Ptr(narrowed == 0 ? output : narrowed).Add(count).Add(n).Add((int)act).Add(store));
+        }
+        if (norm is { } nm)
+        {
+            if (narrowed != 0) throw new ArgumentException("a LayerNorm epilogue's result is float32", nameof(narrowed));
+            LayerNorm.Rows(k, output, 0, nm, output, DType.F32, m, n);
+        }
     }
+
+    /// <summary>
+    /// linear_few_rows (one tile of ≤ 32 rows × 64 columns, 256 threads) or linear_few_rows_wide (tiles of 64 × 128,
+    /// 512 threads), with k split into ranges of at least 256 (8 chunks: the chain of dependent loads a block walks)
+    /// while the splits' partial sums, written and read once, stay under a quarter of the weight bytes the row tiles
+    /// read.
+    /// </summary>
+    private static void FewRowsLaunch(KernelLaunches k, nint input, nint weight, nint bias, nint residual,
+        nint output, int m, int n, int inner, Activation act, LayerNorm.Norm? norm)
+    {
+        bool wide = m > 32;
+        uint columnTiles = Dim3.Blocks(n, wide ? 128u : 64u).X, rowTiles = wide ? (uint)((m + 63) / 64) : 1;
+        long splits = Math.Min((inner + 255) / 256, Math.Max(1, (long)inner * rowTiles / (8L * m)));
+        if (columnTiles * rowTiles > KernelLaunches.SplitCounts) splits = 1;
+        int chunk = (int)((inner + splits - 1) / splits + 31) / 32 * 32;
+        splits = (inner + chunk - 1) / chunk;
+        nint partial = splits > 1 ? k.Partials(splits * m * n * sizeof(float)) : 0;
+        var ln = norm ?? default;
+        k.Launch(wide ? "linear_few_rows_wide" : "linear_few_rows", new Dim3(columnTiles, rowTiles, (uint)splits),
+            new Dim3(wide ? 2 * Threads : Threads), a => a.Ptr(input).Ptr(weight).Ptr(bias).Ptr(residual)
+                .Ptr(ln.Gamma).Ptr(ln.Beta).Ptr(output).Ptr(partial).Ptr(k.DoneCounts).Add(m).Add(n).Add(inner)
+                .Add((int)act).Add(chunk).Add(ln.Eps));
+    }
+
+    /// <summary>
+    /// Whether linear_few_rows takes the shape: float32 operands (the exact path), k a multiple of its 32-wide chunks,
+    /// 16-byte aligned rows for its 128-bit loads, and either one tile of rows (≤ 64: each weight element read once)
+    /// or up to <see cref="FewRows"/> rows of a weight of at most 2 MiB, which each tile re-reads (from L2 on a GPU):
+    /// the deformable decoder's 160 queries at 8 frames. A larger weight with more rows is a real GEMM, cuBLAS's.
+    /// </summary>
+    private static bool TakesFewRows(KernelLaunches k, DeviceTensor input, nint weight, int m, int n, int inner) =>
+        k.Gemm.Operands == DType.F32 && input.Type.DType == DType.F32 && inner % 32 == 0 && input.Ptr % 16 == 0
+        && weight % 16 == 0 && (m <= 64 || (m <= FewRows && (long)n * inner <= 1 << 19));
 
     /// <summary>
     /// Whether the GEMM's epilogue computes the form: any bias and residual with no activation or ReLU, but ReLU only

@@ -105,6 +105,30 @@ public static class KernelParityCases
             r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
         yield return Case("linear relu residual", new LinearOp(Activation.Relu, residual: true),
             r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
+        // linear_few_rows (at most 256 rows, k a multiple of 32): both tiles, partial column and row tiles, k split
+        // (a shorter last range), several blocks before each row tile's LayerNorm; and that epilogue after a GEMM.
+        yield return Case("linear few rows gelu", new LinearOp(Activation.Gelu),
+            r => [Rand(r, 20, 64), Rand(r, 96, 64), Rand(r, 96)]);
+        yield return Case("linear few rows relu residual layer_norm",
+            new LinearOp(Activation.Relu, residual: true, normEps: 1e-5f),
+            r => [Rand(r, 3, 7, 64), Rand(r, 200, 64), Rand(r, 200), Rand(r, 3, 7, 200), Rand(r, 200), Rand(r, 200)]);
+        yield return Case("linear few rows wide tile layer_norm", new LinearOp(residual: true, normEps: 1e-12f),
+            r => [Rand(r, 50, 96), Rand(r, 130, 96), Rand(r, 130), Rand(r, 50, 130), Rand(r, 130), Rand(r, 130)]);
+        yield return Case("linear few rows row tiles relu residual layer_norm",
+            new LinearOp(Activation.Relu, residual: true, normEps: 1e-5f),
+            r => [Rand(r, 150, 64), Rand(r, 140, 64), Rand(r, 140), Rand(r, 150, 140), Rand(r, 140), Rand(r, 140)]);
+        yield return Case("linear few rows split k residual layer_norm",
+            new LinearOp(residual: true, normEps: 1e-5f),
+            r => [Rand(r, 20, 544), Rand(r, 96, 544), Rand(r, 96), Rand(r, 20, 96), Rand(r, 96), Rand(r, 96)]);
+        yield return Case("linear few rows row tiles split k gelu",
+            new LinearOp(Activation.Gelu),
+            r => [Rand(r, 100, 1024), Rand(r, 140, 1024), Rand(r, 140)]);
+        yield return Case("linear layer_norm after a GEMM", new LinearOp(normEps: 1e-5f),
+            r => [Rand(r, 270, 32), Rand(r, 48, 32), Rand(r, 48), Rand(r, 48), Rand(r, 48)]);
+        yield return Case("feed_forward few rows gelu residual layer_norm",
+            new FeedForwardOp(Activation.Gelu, residual: true, normEps: 1e-5f),
+            r => [Rand(r, 20, 64), Rand(r, 256, 64), Rand(r, 256), Rand(r, 64, 256), Rand(r, 64), Rand(r, 20, 64),
+                Rand(r, 64), Rand(r, 64)]);
         yield return Case("grouped_linear 3 members", new GroupedLinearOp(),
             r => [Rand(r, 2, 5, 33), Rand(r, 3, 7, 33), Rand(r, 3, 7)]);
         yield return Case("grouped_linear 2 members 64 wide", new GroupedLinearOp(),

@@ -136,7 +136,7 @@ public static class ConstantFolding
             bool doubled = a == c;
             if ((!Known(c) && !doubled) || Known(a) || !a.Type.Equals(n.Output.Type)) continue;
             var linears = consumers.GetValueOrDefault(n.Output) ?? [];
-            bool Plain(Node l) => l.Op is LinearOp { Activation: Activation.None, HasResidual: false }
+            bool Plain(Node l) => l.Op is LinearOp { Activation: Activation.None, HasResidual: false, NormEps: null }
                 && l.Inputs[0] == n.Output && l.Inputs.Skip(1).All(w => w.Kind == ValueKind.Constant);
             if (linears.Count == 0 || !linears.All(Plain)) continue;
             foreach (var l in linears) result[l] = (a, doubled);

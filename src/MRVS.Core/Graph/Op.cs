@@ -55,4 +55,13 @@ public abstract class Op
     {
         if (t.DType != dtype) throw new ShapeException($"{what} is {t}, expected {dtype}");
     }
+
+    /// <summary>A LayerNorm's γ and β, the last two inputs, are [n] for the normalised width n of <paramref
+    /// name="x"/>.</summary>
+    protected static void ExpectNormAffine(IReadOnlyList<TensorType> inputs, TensorType x)
+    {
+        var (g, b) = (inputs[^2], inputs[^1]);
+        Expect(g.Rank == 1 && g[0] == x[-1] && b.Equals(g),
+            $"γ {g} / β {b} do not match the normalised width {x[-1]}");
+    }
 }

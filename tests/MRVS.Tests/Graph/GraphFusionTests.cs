@@ -103,6 +103,38 @@ public class GraphFusionTests
             Is.EqualTo(new[] { "linear+Relu", "linear+residual" }));
     }
 
+    /// <summary>
+    /// RoBERTa's post-norms: LN(x + Linear(h)) and LN(a + FFN(a)) become a Linear and a feed-forward op that take the
+    /// residual and normalise their output (the same bits); a LayerNorm of a Linear that already has its residual, or
+    /// of a requested Linear, stays.
+    /// </summary>
+    [Test]
+    public void PostNormsBecomeLinearEpilogues()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 1, 6, 32);
+        var dense = g.Add(new LinearOp(), "dense", x, Weight(g, "w", 32, 32), Weight(g, "b", 32));
+        var a = g.Add(new LayerNormOp(1e-12f, residual: true), "norm1", x, dense, Weight(g, "g1", 32),
+            Weight(g, "b1", 32));
+        var h = g.Add(new LinearOp(Activation.Gelu), "fc1", a, Weight(g, "w1", 64, 32), Weight(g, "c1", 64));
+        var ffn = g.Add(new LinearOp(), "fc2", h, Weight(g, "w2", 32, 64), Weight(g, "c2", 32));
+        var b = g.Add(new LayerNormOp(1e-12f, residual: true), "norm2", ffn, a, Weight(g, "g2", 32),
+            Weight(g, "b2", 32));
+        var withResidual = g.Add(new LinearOp(residual: true), "proj", b, Weight(g, "w3", 32, 32), b);
+        var c = g.Add(new LayerNormOp(1e-5f, residual: true), "norm3", withResidual, b, Weight(g, "g3", 32),
+            Weight(g, "b3", 32));
+        var requested = g.Add(new LinearOp(), "requested", c, Weight(g, "w4", 32, 32));
+        g.Tap("requested", requested);
+        g.Tap("out", g.Add(new LayerNormOp(1e-5f), "norm4", requested, Weight(g, "g4", 32), Weight(g, "b4", 32)));
+        var fusion = AssertSameOutputs(g, new() { ["x"] = Rand(1, 6, 32) }, "requested", "out");
+        Assert.That(fusion.Graph.Nodes.Select(n => n.Op.Describe()), Is.EqualTo(new[]
+        {
+            "linear+residual+layer_norm", "feed_forward+Gelu+residual+layer_norm", "linear+residual", "layer_norm",
+            "linear", "layer_norm",
+        }));
+        Assert.That(fusion.Fired["layer_norm → linear epilogue"], Is.EqualTo(2));
+    }
+
     [Test]
     public void ResidualAddFoldsIntoLayerNormAndWindowMerge()
     {
@@ -282,6 +314,10 @@ public class GraphFusionTests
             Assert.That(fusion.Graph.Nodes.Count(n => n.Op is WindowAttentionOp { Merge: not null }), Is.EqualTo(12));
             Assert.That(fusion.Graph.Nodes.Count(n => n.Op is SwinWindowMergeOp), Is.EqualTo(0));
             Assert.That(fusion.Fired["residual add → layer_norm"], Is.EqualTo(1));
+            // Every post-norm after a Linear or FFN: RoBERTa's 24, the deformable encoder's 6 and decoder's 9, the
+            // VOC's 6 + 9 and its two frame-score FFNs', query_fusion's, the text projection's.
+            Assert.That(fusion.Fired["layer_norm → linear epilogue"], Is.EqualTo(58));
+            Assert.That(kinds["feed_forward+Gelu+residual+layer_norm"], Is.EqualTo(12), "RoBERTa's FFN and its norm");
             // Every Swin block's norm1 writes its windows.
             Assert.That(fusion.Fired["swin window partition → layer_norm"], Is.EqualTo(12));
             Assert.That(kinds.Keys.Where(k => k.StartsWith("swin_window_partition", StringComparison.Ordinal)),
@@ -301,7 +337,7 @@ public class GraphFusionTests
             Assert.That(fusion.Fired["group_norm between permutes → channels last"], Is.EqualTo(3));
             // The deformable layers compute their softmax and sampling locations inside ms_deform_attn, from one GEMM
             // of the query; each grouped Linear leaves a view.
-            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((683, 610)));
+            Assert.That((fusion.NodesBefore, fusion.NodesAfter), Is.EqualTo((683, 552)));
         });
     }
 

@@ -13,10 +13,10 @@ public sealed class FeedForwardRule : IFusionRule
 
     public FusedNode? Rewrite(Op op, IReadOnlyList<Value> inputs, FusionContext context)
     {
-        if (op is not LinearOp { Activation: Activation.None, HasResidual: false } second
+        if (op is not LinearOp { Activation: Activation.None, HasResidual: false, NormEps: null } second
             || !second.HasBias(inputs.Count)) return null;
-        if (context.Absorbable<LinearOp>(inputs[0]) is not { Op: LinearOp { HasResidual: false } first } hidden)
-            return null;
+        if (context.Absorbable<LinearOp>(inputs[0]) is not
+            { Op: LinearOp { HasResidual: false, NormEps: null } first } hidden) return null;
         if (!first.HasBias(hidden.Inputs.Count)) return null;
         return new FusedNode(new FeedForwardOp(first.Activation), [.. hidden.Inputs, inputs[1], inputs[2]]);
     }

@@ -31,9 +31,10 @@ public sealed class FusionResult : GraphPassResult
 /// The graph-level fusion pass, run by the executor before planning on every backend: the nodes the requested outputs
 /// need are copied in order into a new graph, each one first offered to the rules, which may replace it by a fused op
 /// that takes over its producers' work (a Linear's bias, activation and a following residual add in the GEMM's
-/// epilogue, residual add + LayerNorm, a Linear feeding a Linear as one feed-forward op, the Swin skip connection in
-/// the window merge, the Swin window partition in the LayerNorm before it, the window merge in the window attention's
-/// stores, a permute of a permute, a 1×1 conv or a GroupNorm between permutes done channels last). Then Linears that
+/// epilogue, residual add + LayerNorm, a Linear feeding a Linear as one feed-forward op, the LayerNorm after either,
+/// the Swin skip connection in the window merge, the Swin window partition in the LayerNorm before it, the window
+/// merge in the window attention's stores, a permute of a permute, a 1×1 conv or a GroupNorm between permutes done
+/// channels last). Then Linears that
 /// share an input become one grouped op (<see cref="LinearGroups"/>). Values the caller requests are never absorbed,
 /// so every requested tensor still exists; absorbed nodes are dropped. Each fused op's kernels exist on every
 /// backend.
@@ -45,7 +46,7 @@ public static class GraphFusion
         [
             new LinearActivationRule(), new FeedForwardRule(), new ResidualAddRule(), new ResidualLayerNormRule(),
             new SwinWindowLayerNormRule(), new SwinWindowMergeRule(), new PermutePairRule(), new ChannelsLastConvRule(),
-            new GroupNormPermutesRule(),
+            new GroupNormPermutesRule(), new LayerNormEpilogueRule(),
         ];
 
     /// <summary>Rewrites the part of <paramref name="graph"/> that <paramref name="outputs"/> need.</summary>

@@ -28,7 +28,8 @@ public sealed class LinearActivationRule : IFusionRule
                 Op: LinearOp
                 {
                     Activation: Activation.None,
-                    HasResidual: false
+                    HasResidual: false,
+                    NormEps: null
                 }
             } linear) return null;
         return new FusedNode(new LinearOp(activation), linear.Inputs);

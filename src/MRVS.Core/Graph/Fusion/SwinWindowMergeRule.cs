@@ -16,7 +16,8 @@ public sealed class SwinWindowMergeRule : IFusionRule
     public FusedNode? Rewrite(Op op, IReadOnlyList<Value> inputs, FusionContext context)
     {
         if (op is not SwinWindowMergeOp merge) return null;
-        if (context.Absorbable<LinearOp>(inputs[0]) is not { Op: LinearOp { HasResidual: false } linear } proj)
+        if (context.Absorbable<LinearOp>(inputs[0]) is not
+            { Op: LinearOp { HasResidual: false, NormEps: null } linear } proj)
             return null;
         if (context.Absorbable<WindowAttentionOp>(proj.Inputs[0]) is not
             { Op: WindowAttentionOp { Merge: null } attention } windows) return null;

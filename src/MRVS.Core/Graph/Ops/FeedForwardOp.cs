@@ -3,25 +3,32 @@ using MRVS.Core.Tensors;
 namespace MRVS.Core.Graph.Ops;
 
 /// <summary>
-/// A two-layer MLP as one op, y = act(x·W1ᵀ + b1)·W2ᵀ + b2 [+ residual], over the last axis: a Linear feeding
-/// only another Linear, fused by <see cref="Fusion.FeedForwardRule"/>, so the hidden activations never exist in full
-/// (the CPU backend makes them block of rows by block of rows, in cache; the CUDA backend in a bounded scratch). Each
-/// element rounds exactly as in the two Linears. Inputs: x [..., K], W1 [H, K], b1 [H], W2 [N, H], b2 [N][, residual
-/// [..., N]].
+/// A two-layer MLP as one op, y = LN(act(x·W1ᵀ + b1)·W2ᵀ + b2 [+ residual]), the LayerNorm optional, over the last
+/// axis: a Linear feeding only another Linear, fused by <see cref="Fusion.FeedForwardRule"/>, so the hidden
+/// activations never exist in full (the CPU backend makes them block of rows by block of rows, in cache; the CUDA
+/// backend in a bounded scratch). Each element rounds exactly as in the two Linears (and the LayerNorm after them,
+/// <see cref="Fusion.LayerNormEpilogueRule"/>). Inputs: x [..., K], W1 [H, K], b1 [H], W2 [N, H], b2 [N][, residual
+/// [..., N]][, γ, β [N]].
 /// </summary>
-public sealed class FeedForwardOp(Activation activation, bool residual = false) : Op, IResidualOp
+public sealed class FeedForwardOp(Activation activation, bool residual = false, float? normEps = null)
+    : Op, IResidualOp, INormalizingOp
 {
     public Activation Activation { get; } = activation;
     public bool HasResidual { get; } = residual;
+    public float? NormEps { get; } = normEps;
     public override string Kind => "feed_forward";
-    public override string Describe() =>
-        Kind + (Activation == Activation.None ? "" : $"+{Activation}") + (HasResidual ? "+residual" : "");
+    public override string Describe() => Kind + (Activation == Activation.None ? "" : $"+{Activation}")
+        + (HasResidual ? "+residual" : "") + (NormEps is null ? "" : "+layer_norm");
 
-    public Op WithResidual() => new FeedForwardOp(Activation, residual: true);
+    public Op WithResidual() => NormEps is null
+        ? new FeedForwardOp(Activation, residual: true)
+        : throw new InvalidOperationException("a residual would be added after the LayerNorm");
+
+    public Op WithLayerNorm(float eps) => new FeedForwardOp(Activation, HasResidual, eps);
 
     public override TensorType Infer(IReadOnlyList<TensorType> inputs)
     {
-        int count = HasResidual ? 6 : 5;
+        int count = (HasResidual ? 6 : 5) + INormalizingOp.Inputs(this);
         ExpectCount(inputs, count, count, Kind);
         var (x, w1, b1, w2, b2) = (inputs[0], inputs[1], inputs[2], inputs[3], inputs[4]);
         ExpectDType(x, DType.F32, "input");
@@ -35,6 +42,7 @@ public sealed class FeedForwardOp(Activation activation, bool residual = false) 
         shape[^1] = w2[0];
         var y = new TensorType(DType.F32, shape);
         if (HasResidual) Expect(inputs[5].Equals(y), $"residual is {inputs[5]}, expected the output's {y}");
+        if (NormEps is not null) ExpectNormAffine(inputs, y);
         return y;
     }
 

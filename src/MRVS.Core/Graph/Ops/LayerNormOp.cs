@@ -16,9 +16,7 @@ public sealed class LayerNormOp(float eps, bool residual = false) : Op
         var x = inputs[0];
         ExpectDType(x, DType.F32, "input");
         if (HasResidual) Expect(inputs[1].Equals(x), $"residual {inputs[1]} ≠ input {x}");
-        var (g, b) = (inputs[n - 2], inputs[n - 1]);
-        Expect(g.Rank == 1 && g[0] == x[-1] && b.Equals(g),
-            $"γ {g} / β {b} do not match the normalised width {x[-1]}");
+        ExpectNormAffine(inputs, x);
         return x;
     }
 }
