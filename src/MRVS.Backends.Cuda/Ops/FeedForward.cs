@@ -33,17 +33,25 @@ public sealed class FeedForward : CudaKernel<FeedForwardOp>
         nint scratch = k.Scratch(floatBytes + narrowedBytes), narrowed = narrow ? scratch + (nint)floatBytes : 0;
         var hiddenType = new TensorType(narrow ? operands : DType.F32, [block, hidden]);
         int inputSize = x[0].Type.DType.Size();
-        for (int r0 = 0; r0 < m; r0 += block)
+        var t = x.ToArray(); // the rows' callback cannot capture a span
+        LayerNorm.Epilogue(k, y, m, n, op.NormEps is { } eps ? new(t[^2].Ptr, t[^1].Ptr, eps) : null, (output, norm) =>
         {
-            int rows = Math.Min(block, m - r0);
-            nint residual = op.HasResidual ? x[5].Ptr + (nint)((long)r0 * n * sizeof(float)) : 0;
-            LayerNorm.Norm? norm = op.NormEps is { } eps ? new(x[^2].Ptr, x[^1].Ptr, eps) : null;
-            var input = x[0] with { Ptr = x[0].Ptr + (nint)((long)r0 * inner * inputSize) };
-            Linear.Rows(k, input, x[1].Ptr, x[2].Ptr, 0, scratch, rows, hidden, inner, op.Activation, narrowed);
-            Linear.Rows(k, new DeviceTensor(narrow ? narrowed : scratch, hiddenType), x[3].Ptr, x[4].Ptr, residual,
-                y.Ptr + (nint)((long)r0 * n * sizeof(float)), rows, n, hidden, Activation.None, norm: norm);
-        }
+            for (int r0 = 0; r0 < m; r0 += block)
+            {
+                int rows = Math.Min(block, m - r0);
+                nint residual = op.HasResidual ? t[5].Ptr + (nint)((long)r0 * n * sizeof(float)) : 0;
+                var input = t[0] with { Ptr = t[0].Ptr + (nint)((long)r0 * inner * inputSize) };
+                Linear.Rows(k, input, t[1].Ptr, t[2].Ptr, 0, scratch, rows, hidden, inner, op.Activation, narrowed);
+                Linear.Rows(k, new DeviceTensor(narrow ? narrowed : scratch, hiddenType), t[3].Ptr, t[4].Ptr,
+                    residual, output + (nint)((long)r0 * n * sizeof(float)), rows, n, hidden, Activation.None,
+                    norm: norm);
+            }
+        });
     }
 
     public override bool ReadsNarrowed(Node node, int input) => input == 0;
+
+    /// <summary>With a LayerNorm epilogue, the LayerNorm kernel can store it narrowed (<see
+    /// cref="LayerNorm.Epilogue"/>).</summary>
+    public override bool WritesNarrowed(Node node) => node.Op is FeedForwardOp { NormEps: not null };
 }

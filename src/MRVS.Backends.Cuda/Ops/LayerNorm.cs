@@ -35,6 +35,26 @@ public sealed class LayerNorm : CudaKernel<LayerNormOp>
             .Add(norm.Eps));
     }
 
+    /// <summary>
+    /// A Linear's or feed-forward's rows with their LayerNorm epilogue, into <paramref name="y"/>: <paramref
+    /// name="rows"/> writes the float32 rows where it is told and applies the LayerNorm it is given. A float32 y takes
+    /// the rows and the LayerNorm (in place, or in linear_few_rows). A y kept in the GEMMs' 16-bit type (<see
+    /// cref="NarrowedActivations"/>: only GEMMs read it) takes the rows in a float32 temporary, the partials buffer
+    /// (linear_few_rows, its other user, runs only on float32 operands), and the LayerNorm kernel stores them
+    /// narrowed, as a separate LayerNorm would have: no cast before those GEMMs.
+    /// </summary>
+    internal static void Epilogue(KernelLaunches k, DeviceTensor y, int m, int n, Norm? norm, Action<nint, Norm?> rows)
+    {
+        if (norm is not { } nm || y.Type.DType == DType.F32)
+        {
+            rows(y.Ptr, norm);
+            return;
+        }
+        nint temp = k.Partials((long)m * n * sizeof(float));
+        rows(temp, null);
+        Rows(k, temp, 0, nm, y.Ptr, y.Type.DType, m, n);
+    }
+
     /// <summary>A LayerNorm's γ, β (device float[n]) and eps.</summary>
     internal readonly record struct Norm(nint Gamma, nint Beta, float Eps);
 

@@ -22,13 +22,18 @@ public sealed class Linear : CudaKernel<LinearOp>
     protected override void Launch(KernelLaunches k, LinearOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         int n = x[1].Dim(0), inner = x[1].Dim(1), m = (int)(x[0].Elements / inner);
+        var (input, weight) = (x[0], x[1].Ptr);
         nint bias = op.HasBias(x.Length) ? x[2].Ptr : 0;
         nint residual = op.HasResidual ? x[op.ResidualIndex(x.Length)].Ptr : 0;
-        Rows(k, x[0], x[1].Ptr, bias, residual, y.Ptr, m, n, inner, op.Activation,
-            norm: op.NormEps is { } eps ? new(x[^2].Ptr, x[^1].Ptr, eps) : null);
+        LayerNorm.Epilogue(k, y, m, n, op.NormEps is { } eps ? new(x[^2].Ptr, x[^1].Ptr, eps) : null,
+            (output, norm) => Rows(k, input, weight, bias, residual, output, m, n, inner, op.Activation, norm: norm));
     }
 
     public override bool ReadsNarrowed(Node node, int input) => input == 0;
+
+    /// <summary>With a LayerNorm epilogue, the LayerNorm kernel can store it narrowed (<see
+    /// cref="LayerNorm.Epilogue"/>).</summary>
+    public override bool WritesNarrowed(Node node) => node.Op is LinearOp { NormEps: not null };
 
     /// <summary>
     /// The m rows of a Linear from <paramref name="input"/>'s first row (float32, or a 16-bit GEMM operand), y =
@@ -65,7 +70,8 @@ public sealed class Linear : CudaKernel<LinearOp>
         }
         if (norm is { } nm)
         {
-            if (narrowed != 0) throw new ArgumentException("a LayerNorm epilogue's result is float32", nameof(narrowed));
+            if (narrowed != 0)
+                throw new ArgumentException("a LayerNorm epilogue's result is float32", nameof(narrowed));
             LayerNorm.Rows(k, output, 0, nm, output, DType.F32, m, n);
         }
     }

@@ -90,6 +90,52 @@ public class NarrowedActivationsTests
             TensorAssert.Close(expected[name], exact[name], $"{name}, requested, stays float32");
     }
 
+    /// <summary>
+    /// Post-norms fused into their Linear and feed-forward (LN(x + Linear(x)), LN(x + FFN(x))) whose outputs only GEMMs
+    /// read: the LayerNorm epilogue stores them in 16 bits, the same bits as float32 and cast_narrow (the norms
+    /// requested), without those two casts.
+    /// </summary>
+    [TestCase(Precision.Fp16)]
+    [TestCase(Precision.Bf16)]
+    public void PostNormEpiloguesStoreTheGemmOperandNarrowed(Precision precision)
+    {
+        const int c = 32;
+        Tensor R(params int[] shape) => OpRunner.Random(Rng, shape);
+        Value C(ComputeGraph graph, string name, params int[] shape) => graph.Constant(name, R(shape));
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 1, 20, c);
+        var dense = g.Add(new LinearOp(), "dense", x, C(g, "dense.w", c, c), C(g, "dense.b", c));
+        var norm1 = g.Add(new LayerNormOp(1e-5f, residual: true), "norm1", dense, x, C(g, "g1", c), C(g, "b1", c));
+        g.Tap("norm1", norm1);
+        g.Tap("out1", g.Add(new LinearOp(), "out1", norm1, C(g, "out1.w", 16, c)));
+        var fc1 = g.Add(new LinearOp(Activation.Relu), "fc1", x, C(g, "fc1.w", 64, c), C(g, "fc1.b", 64));
+        var fc2 = g.Add(new LinearOp(), "fc2", fc1, C(g, "fc2.w", c, 64), C(g, "fc2.b", c));
+        var norm2 = g.Add(new LayerNormOp(1e-5f, residual: true), "norm2", fc2, x, C(g, "g2", c), C(g, "b2", c));
+        g.Tap("norm2", norm2);
+        g.Tap("out2", g.Add(new LinearOp(), "out2", norm2, C(g, "out2.w", 16, c)));
+        var feeds = new Dictionary<string, Tensor> { ["x"] = R(1, 20, c) };
+
+        var device = new CountingDevice(TestDevices.Create("cuda-emu"));
+        using var backend = new CudaBackend(device, precision, graphs: false);
+        using var narrowed = new Executor(g, backend, ["out1", "out2"]);
+        var stored = backend.StoredTypes(narrowed.Plan.Schedule, narrowed.Plan.Schedule
+            .Where(n => n.Name is "out1" or "out2").Select(n => n.Output).ToHashSet());
+        Assert.That(stored.Keys.Select(v => v.Producer!.Op.Describe()),
+            Is.EquivalentTo(new[] { "linear+residual+layer_norm", "feed_forward+Relu+residual+layer_norm" }));
+        narrowed.Run(feeds);
+        device.Launches.Clear();
+        var actual = narrowed.Run(feeds).Outputs;
+        // The input x is cast for the dense and fc1 GEMMs, the ReLU hidden (float32 from its GEMM's epilogue) for fc2.
+        int casts = device.Launches.Count(l => l.Kernel == "cast_narrow");
+        Assert.That(casts, Is.EqualTo(3));
+
+        using var cast = new Executor(g, backend, ["out1", "out2", "norm1", "norm2"]);
+        device.Launches.Clear();
+        var expected = cast.Run(feeds).Outputs;
+        Assert.That(device.Launches.Count(l => l.Kernel == "cast_narrow"), Is.EqualTo(casts + 2));
+        foreach (var name in new[] { "out1", "out2" }) TensorAssert.Equal(actual[name], expected[name], name);
+    }
+
     [Test]
     public void AValueAnythingButAGemmOperandReadsStaysFloat32()
     {

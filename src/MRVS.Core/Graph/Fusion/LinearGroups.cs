@@ -40,7 +40,8 @@ internal static class LinearGroups
     /// <summary>A Linear without activation whose weight is a constant, with a constant bias or a constant addend
     /// (the residual <see cref="ConstantFolding"/> gives a Linear of an input plus a constant), not both.</summary>
     private static bool IsMember(Node n) =>
-        n.Op is LinearOp { Activation: Activation.None, NormEps: null } linear && linear.HasBias(n.Inputs.Count) != linear.HasResidual
+        n.Op is LinearOp { Activation: Activation.None, NormEps: null } linear
+        && linear.HasBias(n.Inputs.Count) != linear.HasResidual
         && n.Inputs.Skip(1).All(i => i is { Kind: ValueKind.Constant, DType: DType.F32 })
         && n.Inputs[1].Dim(0) % ColumnMultiple == 0;
 
