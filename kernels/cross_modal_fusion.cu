@@ -17,7 +17,9 @@
 //      gridDim.z blocks, each writing its unnormalised partial row and its (max, sum), and
 //   1b. cross_modal_fusion_combine merges the splits into o (flash-decoding);
 //   2. o·Wᵀ → y, the output projection, a GEMM (cuBLAS);
-//   3. cross_modal_fusion_gate: y = target ⊙ (y + b), in place.
+//   3. cross_modal_fusion_gate: y = target ⊙ (y + b), in place;
+//   or, for few query rows in float32 (v2p, lvf), 2 and 3 as one launch of linear.cu's linear_few_rows with o as x
+//   and target as its gate.
 // Why split there: per token the output projection costs E² multiply-adds (65 K at E = 256) and the attention
 // 2·Lk·E (20 K for 40 words), so the GEMM dominates and cuBLAS runs it near peak; pulling it into the attention
 // kernel would mean a hand-written GEMM tile loop to save one write and read of o. What is fused is what was

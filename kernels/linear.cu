@@ -9,12 +9,13 @@
 // (cuBLASLt's is the tanh approximation), sigmoid, tanh, and an activation followed by a residual.
 // Launch: grid (ceil(rows*n / 256)), block (256), one element per thread.
 //
-// linear_few_rows: a whole Linear of a few rows (≤ 256) in one launch, GEMM and epilogue, y = LN(act(x·Wᵀ + bias) +
-// residual)·γ + β with the LayerNorm optional (gamma null: none; biased variance, eps inside the sqrt, two passes),
-// for the text encoder's tokens, the queries of the deformable decoder and the VOC, the frame-score FFNs' rows: there
-// a GEMM is a stream of the weight, and the separate epilogue or LayerNorm pass costs a launch as long as the GEMM
-// itself. Layout: x [m, k], W [n, k] (PyTorch's), bias, γ, β [n], residual, y [m, n], float32, k % 32 == 0 and
-// 16-byte aligned x and W; partial [splits, m, n] (scratch, when split).
+// linear_few_rows: a whole Linear of a few rows (≤ 256) in one launch, GEMM and epilogue, y = LN(gate ⊙ act(x·Wᵀ +
+// bias) + residual)·γ + β with the gate and the LayerNorm optional (null: none; biased variance, eps inside the sqrt,
+// two passes), for the text encoder's tokens, the queries of the deformable decoder and the VOC, the frame-score
+// FFNs' rows, cross_modal_fusion's gated output projection of its few queries: there a GEMM is a stream of the
+// weight, and the separate epilogue or LayerNorm pass costs a launch as long as the GEMM itself. Layout: x [m, k], W
+// [n, k] (PyTorch's), bias, γ, β [n], gate, residual, y [m, n], float32, k % 32 == 0 and 16-byte aligned x and W;
+// partial [splits, m, n] (scratch, when split).
 // Launch: grid (ceil(n / BN), row tiles, splits): each block owns BN columns of one tile of rows and one range of
 // `chunk` k, so each weight element is read once per row tile. linear_few_rows: one tile of m ≤ 32 rows, BN = 64,
 // block (256); linear_few_rows_wide: tiles of 64 rows, BN = 128, block (512) (BN ≥ 2 × tile rows: the x every block
@@ -85,7 +86,7 @@ __device__ __forceinline__ bool linear_few_rows_last(unsigned int* count, unsign
 // tile's y (false: another split finishes it). Block-uniform.
 template <int MAXM, int BN, int THREADS>
 __device__ __forceinline__ bool linear_few_rows_tile(const float* __restrict__ x, const float* __restrict__ w,
-                                                     const float* __restrict__ bias,
+                                                     const float* __restrict__ bias, const float* __restrict__ gate,
                                                      const float* __restrict__ residual, float* y, float* partial,
                                                      unsigned int* split_done, int m, int n, int k, int act,
                                                      int chunk)
@@ -162,7 +163,8 @@ __device__ __forceinline__ bool linear_few_rows_tile(const float* __restrict__ x
             const int r = ty + LANES * i, c = n0 + tx + MRVS_WARP * j;
             if (r >= rows || c >= n) continue;
             const long long at = (long long)(r0 + r) * n + c;
-            const float v = linear_activation(acc[i][j] + (bias ? bias[c] : 0.0f), act);
+            float v = linear_activation(acc[i][j] + (bias ? bias[c] : 0.0f), act);
+            if (gate) v = gate[at] * v;
             y[at] = residual ? v + residual[at] : v;
         }
     return true;
@@ -171,13 +173,13 @@ __device__ __forceinline__ bool linear_few_rows_tile(const float* __restrict__ x
 // The tile, then, where the launch has a LayerNorm, the last block of the row tile normalises its rows.
 template <int MAXM, int BN, int THREADS>
 __device__ __forceinline__ void linear_few_rows_run(const float* __restrict__ x, const float* __restrict__ w,
-                                                    const float* __restrict__ bias,
+                                                    const float* __restrict__ bias, const float* __restrict__ gate,
                                                     const float* __restrict__ residual,
                                                     const float* __restrict__ gamma, const float* __restrict__ beta,
                                                     float* y, float* partial, unsigned int* done, int m, int n, int k,
                                                     int act, int chunk, float eps)
 {
-    const bool stored = linear_few_rows_tile<MAXM, BN, THREADS>(x, w, bias, residual, y, partial,
+    const bool stored = linear_few_rows_tile<MAXM, BN, THREADS>(x, w, bias, gate, residual, y, partial,
                                                                 done + MRVS_FEW_ROWS_TILES, m, n, k, act, chunk);
     if (!gamma || !stored || !linear_few_rows_last(done + blockIdx.y, gridDim.x)) return;
     const int r0 = blockIdx.y * MAXM, rows = m - r0 < MAXM ? m - r0 : MAXM, lane = threadIdx.x % MRVS_WARP;
@@ -201,20 +203,22 @@ __device__ __forceinline__ void linear_few_rows_run(const float* __restrict__ x,
 // Two entry points, one per tile, so each gets its own register budget under its block size.
 extern "C" __global__ void __launch_bounds__(256)
     linear_few_rows(const float* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,
-                    const float* __restrict__ residual, const float* __restrict__ gamma,
-                    const float* __restrict__ beta, float* y, float* partial, unsigned int* done, int m, int n, int k,
-                    int act, int chunk, float eps)
+                    const float* __restrict__ gate, const float* __restrict__ residual,
+                    const float* __restrict__ gamma, const float* __restrict__ beta, float* y, float* partial,
+                    unsigned int* done, int m, int n, int k, int act, int chunk, float eps)
 {
-    linear_few_rows_run<32, 64, 256>(x, w, bias, residual, gamma, beta, y, partial, done, m, n, k, act, chunk, eps);
+    linear_few_rows_run<32, 64, 256>(x, w, bias, gate, residual, gamma, beta, y, partial, done, m, n, k, act, chunk,
+                                     eps);
 }
 MRVS_EXPORT_KERNEL(linear_few_rows)
 
 extern "C" __global__ void __launch_bounds__(512)
     linear_few_rows_wide(const float* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,
-                         const float* __restrict__ residual, const float* __restrict__ gamma,
-                         const float* __restrict__ beta, float* y, float* partial, unsigned int* done, int m, int n,
-                         int k, int act, int chunk, float eps)
+                         const float* __restrict__ gate, const float* __restrict__ residual,
+                         const float* __restrict__ gamma, const float* __restrict__ beta, float* y, float* partial,
+                         unsigned int* done, int m, int n, int k, int act, int chunk, float eps)
 {
-    linear_few_rows_run<64, 128, 512>(x, w, bias, residual, gamma, beta, y, partial, done, m, n, k, act, chunk, eps);
+    linear_few_rows_run<64, 128, 512>(x, w, bias, gate, residual, gamma, beta, y, partial, done, m, n, k, act, chunk,
+                                      eps);
 }
 MRVS_EXPORT_KERNEL(linear_few_rows_wide)

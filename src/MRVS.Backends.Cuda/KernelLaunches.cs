@@ -21,7 +21,7 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
 
     /// <summary>linear_few_rows' counts (kernels/linear.cu): one per row tile for its LayerNorm (its
     /// MRVS_FEW_ROWS_TILES), then one per tile of a launch with split k, at most this many tiles.</summary>
-    private const int RowTileCounts = Ops.Linear.FewRows / 64;
+    private const int RowTileCounts = Ops.Linear.MaxFewRows / 64;
     internal const int SplitCounts = 1020;
 
     public static bool Supports(Op op) => Kernels.ContainsKey(op.GetType());

@@ -9,7 +9,8 @@ namespace MRVS.Backends.Cuda.Ops;
 /// kernels/cross_modal_fusion.cu for <see cref="CrossModalFusionOp"/>. With few keys (<see cref="FewKeys"/>: vlf's
 /// visual tokens over the words) out_proj is folded into the values and one launch writes y; otherwise attention into
 /// the shared scratch (its keys split over blocks and the splits combined when the query rows alone would give fewer
-/// than <see cref="TargetBlocks"/> blocks), the out_proj GEMM into y, then bias and gate in place.
+/// than <see cref="TargetBlocks"/> blocks), then the out_proj GEMM, bias and gate: one linear_few_rows launch for few
+/// query rows, else the GEMM into y and the bias and gate in place.
 /// </summary>
 public sealed class CrossModalFusion : CudaKernel<CrossModalFusionOp>
 {
@@ -54,6 +55,9 @@ public sealed class CrossModalFusion : CudaKernel<CrossModalFusionOp>
         if (splits > 1)
             k.Launch("cross_modal_fusion_combine", Grid(y.Elements), new Dim3(Threads),
                 a => a.Ptr(partial).Ptr(ml).Ptr(attended).Add(y.Elements).Add(e).Add(op.Heads).Add(splits));
+        // Few query rows (v2p's proxies, lvf's words): out_proj, bias and gate are one linear_few_rows launch.
+        if (Linear.FewRows(k, new DeviceTensor(attended, y.Type), w, bias, target, 0, y.Ptr, batch * lq, e, e,
+                Core.Graph.Ops.Activation.None, null)) return;
         k.Gemm.Run(attended, w, y.Ptr, batch * lq, e, e, transposeB: true, 1f, 1, 0, 0, 0);
         k.Launch("cross_modal_fusion_gate", Grid(y.Elements), new Dim3(Threads),
             a => a.Ptr(y.Ptr).Ptr(bias).Ptr(target).Add(y.Elements).Add(e));

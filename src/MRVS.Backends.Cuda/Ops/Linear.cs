@@ -17,7 +17,7 @@ public sealed class Linear : CudaKernel<LinearOp>
 {
     /// <summary>The most rows linear_few_rows takes: 4 tiles of 64 (<see cref="KernelLaunches.DoneCounts"/> has a
     /// count for each tile's LayerNorm).</summary>
-    internal const int FewRows = 4 * 64;
+    internal const int MaxFewRows = 4 * 64;
 
     protected override void Launch(KernelLaunches k, LinearOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
@@ -47,11 +47,8 @@ public sealed class Linear : CudaKernel<LinearOp>
     {
         DType inputType = input.Type.DType;
         bool epilogue = InGemmEpilogue(act, residual != 0);
-        if ((!epilogue || norm is not null) && narrowed == 0 && TakesFewRows(k, input, weight, m, n, inner))
-        {
-            FewRowsLaunch(k, input.Ptr, weight, bias, residual, output, m, n, inner, act, norm);
-            return;
-        }
+        if ((!epilogue || norm is not null) && narrowed == 0
+            && FewRows(k, input, weight, bias, 0, residual, output, m, n, inner, act, norm)) return;
         if (epilogue)
         {
             if (narrowed != 0) throw new ArgumentException("a GEMM epilogue's result is float32", nameof(narrowed));
@@ -77,14 +74,17 @@ public sealed class Linear : CudaKernel<LinearOp>
     }
 
     /// <summary>
+    /// y = LN(gate ⊙ act(x·Wᵀ + bias) + residual) in one launch when linear_few_rows takes the shape (<see
+    /// cref="TakesFewRows"/>; gate, bias, residual and norm optional); false, launching nothing, when it does not.
     /// linear_few_rows (one tile of ≤ 32 rows × 64 columns, 256 threads) or linear_few_rows_wide (tiles of 64 × 128,
     /// 512 threads), with k split into ranges of at least 256 (8 chunks: the chain of dependent loads a block walks)
     /// while the splits' partial sums, written and read once, stay under a quarter of the weight bytes the row tiles
     /// read.
     /// </summary>
-    private static void FewRowsLaunch(KernelLaunches k, nint input, nint weight, nint bias, nint residual,
-        nint output, int m, int n, int inner, Activation act, LayerNorm.Norm? norm)
+    internal static bool FewRows(KernelLaunches k, DeviceTensor input, nint weight, nint bias, nint gate,
+        nint residual, nint output, int m, int n, int inner, Activation act, LayerNorm.Norm? norm)
     {
+        if (!TakesFewRows(k, input, weight, m, n, inner)) return false;
         bool wide = m > 32;
         uint columnTiles = Dim3.Blocks(n, wide ? 128u : 64u).X, rowTiles = wide ? (uint)((m + 63) / 64) : 1;
         long splits = Math.Min((inner + 255) / 256, Math.Max(1, (long)inner * rowTiles / (8L * m)));
@@ -94,20 +94,22 @@ public sealed class Linear : CudaKernel<LinearOp>
         nint partial = splits > 1 ? k.Partials(splits * m * n * sizeof(float)) : 0;
         var ln = norm ?? default;
         k.Launch(wide ? "linear_few_rows_wide" : "linear_few_rows", new Dim3(columnTiles, rowTiles, (uint)splits),
-            new Dim3(wide ? 2 * Threads : Threads), a => a.Ptr(input).Ptr(weight).Ptr(bias).Ptr(residual)
-                .Ptr(ln.Gamma).Ptr(ln.Beta).Ptr(output).Ptr(partial).Ptr(k.DoneCounts).Add(m).Add(n).Add(inner)
-                .Add((int)act).Add(chunk).Add(ln.Eps));
+            new Dim3(wide ? 2 * Threads : Threads), a => a.Ptr(input.Ptr).Ptr(weight).Ptr(bias).Ptr(gate)
+                .Ptr(residual).Ptr(ln.Gamma).Ptr(ln.Beta).Ptr(output).Ptr(partial).Ptr(k.DoneCounts).Add(m).Add(n)
+                .Add(inner).Add((int)act).Add(chunk).Add(ln.Eps));
+        return true;
     }
 
     /// <summary>
     /// Whether linear_few_rows takes the shape: float32 operands (the exact path), k a multiple of its 32-wide chunks,
     /// 16-byte aligned rows for its 128-bit loads, and either one tile of rows (≤ 64: each weight element read once)
-    /// or up to <see cref="FewRows"/> rows of a weight of at most 2 MiB, which each tile re-reads (from L2 on a GPU):
-    /// the deformable decoder's 160 queries at 8 frames. A larger weight with more rows is a real GEMM, cuBLAS's.
+    /// or up to <see cref="MaxFewRows"/> rows of a weight of at most 2 MiB, which each tile re-reads (from L2 on a
+    /// GPU): the deformable decoder's 160 queries at 8 frames. A larger weight with more rows is a real GEMM,
+    /// cuBLAS's.
     /// </summary>
     private static bool TakesFewRows(KernelLaunches k, DeviceTensor input, nint weight, int m, int n, int inner) =>
         k.Gemm.Operands == DType.F32 && input.Type.DType == DType.F32 && inner % 32 == 0 && input.Ptr % 16 == 0
-        && weight % 16 == 0 && (m <= 64 || (m <= FewRows && (long)n * inner <= 1 << 19));
+        && weight % 16 == 0 && (m <= 64 || (m <= MaxFewRows && (long)n * inner <= 1 << 19));
 
     /// <summary>
     /// Whether the GEMM's epilogue computes the form: any bias and residual with no activation or ReLU, but ReLU only

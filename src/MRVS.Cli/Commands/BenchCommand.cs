@@ -55,7 +55,8 @@ public static class BenchCommand
         var countAt = new Option<string?>("--count-at")
         {
             Description = "with --counters: count at two smaller frame counts, e.g. 1,2, and extrapolate each node to "
-                + "--frames (the instrumented emulation is slow)",
+                + "--frames (the instrumented emulation is slow); a route chosen by size (a few-row Linear, a key "
+                + "split) may differ at --frames: a warning names a kernel run at one count only",
         };
         var model = new Option<string[]>("--model")
         {

@@ -38,6 +38,8 @@ public static class CountersReport
         double ratio = (double)counters.TrafficBytes / counters.CompulsoryBytes;
         Line("counters: launches {0}, global traffic {1:F1} MiB, compulsory {2:F1} MiB (X/Y = {3:F2})",
             counters.Launches, counters.TrafficBytes / MiB, counters.CompulsoryBytes / MiB, ratio);
+        foreach (var s in counters.OneSided)
+            Line("warning: {0}, extrapolated from none at the other count: count at --frames itself for its work", s);
     }
 
     public static void PrintModel(RooflineModel model, ForwardCounters counters, int top = 15)
