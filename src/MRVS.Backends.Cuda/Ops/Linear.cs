@@ -47,11 +47,12 @@ public sealed class Linear : CudaKernel<LinearOp>
     {
         DType inputType = input.Type.DType;
         bool epilogue = InGemmEpilogue(act, residual != 0);
+        if (narrowed != 0 && (epilogue || norm is not null))
+            throw new ArgumentException("a GEMM epilogue's or a LayerNorm's result is float32", nameof(narrowed));
         if ((!epilogue || norm is not null) && narrowed == 0
             && FewRows(k, input, weight, bias, 0, residual, output, m, n, inner, act, norm)) return;
         if (epilogue)
         {
-            if (narrowed != 0) throw new ArgumentException("a GEMM epilogue's result is float32", nameof(narrowed));
             // Bias and residual both: the GEMM adds the residual first, (x·Wᵀ + residual) + bias, within a rounding of
             // the model's (x·Wᵀ + bias) + residual.
             k.Gemm.Run(input.Ptr, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0,
@@ -65,12 +66,7 @@ public sealed class Linear : CudaKernel<LinearOp>
             k.Launch("linear", Grid(count), new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual)
                 .Ptr(narrowed == 0 ? output : narrowed).Add(count).Add(n).Add((int)act).Add(store));
         }
-        if (norm is { } nm)
-        {
-            if (narrowed != 0)
-                throw new ArgumentException("a LayerNorm epilogue's result is float32", nameof(narrowed));
-            LayerNorm.Rows(k, output, 0, nm, output, DType.F32, m, n);
-        }
+        if (norm is { } nm) LayerNorm.Rows(k, output, 0, nm, output, DType.F32, m, n);
     }
 
     /// <summary>

@@ -8,6 +8,10 @@ public interface IResidualOp
 {
     bool HasResidual { get; }
 
+    /// <summary>Whether <see cref="WithResidual"/> applies: no residual yet, and no step of the op's after the one
+    /// that would add it (a LayerNorm epilogue, <see cref="INormalizingOp"/>).</summary>
+    bool TakesResidual { get; }
+
     /// <summary>The same op taking one more input, the residual, added last.</summary>
     Op WithResidual();
 }

@@ -22,7 +22,7 @@ public sealed class LayerNormEpilogueRule : IFusionRule
             if (context.Absorbable<Op>(inputs[side]) is not
                 { Op: INormalizingOp { NormEps: null } and IResidualOp r } producer) continue;
             Value[] residual = ln.HasResidual ? [inputs[1 - side]] : [];
-            if (ln.HasResidual && (r.HasResidual || !residual[0].Type.Equals(inputs[side].Type))) continue;
+            if (ln.HasResidual && (!r.TakesResidual || !residual[0].Type.Equals(inputs[side].Type))) continue;
             var normalizing = (INormalizingOp)(ln.HasResidual ? r.WithResidual() : producer.Op);
             return new FusedNode(normalizing.WithLayerNorm(ln.Eps), [.. producer.Inputs, .. residual, gamma, beta]);
         }

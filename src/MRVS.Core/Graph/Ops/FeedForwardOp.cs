@@ -20,9 +20,11 @@ public sealed class FeedForwardOp(Activation activation, bool residual = false, 
     public override string Describe() => Kind + (Activation == Activation.None ? "" : $"+{Activation}")
         + (HasResidual ? "+residual" : "") + (NormEps is null ? "" : "+layer_norm");
 
-    public Op WithResidual() => NormEps is null
+    public bool TakesResidual => !HasResidual && NormEps is null;
+
+    public Op WithResidual() => TakesResidual
         ? new FeedForwardOp(Activation, residual: true)
-        : throw new InvalidOperationException("a residual would be added after the LayerNorm");
+        : throw new InvalidOperationException("the op has a residual, or a LayerNorm after it");
 
     public Op WithLayerNorm(float eps) => new FeedForwardOp(Activation, HasResidual, eps);
 

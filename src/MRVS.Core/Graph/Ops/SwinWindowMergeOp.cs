@@ -20,6 +20,8 @@ public sealed class SwinWindowMergeOp(SwinWindow window, int depth, int height, 
     public override string Kind => "swin_window_merge";
     public override string Describe() => $"{Kind}({Window}{(HasResidual ? ", residual" : "")})";
 
+    public bool TakesResidual => !HasResidual;
+
     public Op WithResidual() => new SwinWindowMergeOp(Window, Depth, Height, Width, residual: true);
 
     public override TensorType Infer(IReadOnlyList<TensorType> inputs)
