@@ -18,7 +18,8 @@ public sealed class ResidualAddRule : IFusionRule
         for (int side = 0; side < 2; side++)
         {
             Value produced = inputs[side], residual = inputs[1 - side];
-            if (context.Absorbable<Op>(produced) is not { Op: IResidualOp { TakesResidual: true } r } producer) continue;
+            if (context.Absorbable<Op>(produced) is not { Op: IResidualOp { TakesResidual: true } r } producer)
+                continue;
             if (!residual.Type.Equals(produced.Type)) continue;
             return new FusedNode(r.WithResidual(), [.. producer.Inputs, residual]);
         }
