@@ -1,59 +1,66 @@
 // bmrw: SOC++'s bidirectional matching random walk (w = 0.5, temperature 5) per batch entry: x [n, K, d] video
 // queries, y [n, M, d] frame queries → out [n, K, d] = 0.5 (I - 0.25 A)^-1 (0.5 z^T y + x) with z = softmax over M of
 // 5 n(y) n(x)^T, A = z^T (z / (rowsum z + 1e-9)), n(v) = v / (|v| + 1e-9).
-// Layout: row-major as above; scratch float [n, (M + 2K) d + M K + M + K K + K] in device memory: n(x), n(y), z,
-// rowsum z + 1e-9, A (then its LU factors), U = 0.5 z^T y + x (then the solution), the pivot rows.
-// Launch: grid (n), block (256), stages separated by block barriers, each spread over the block: the rows normalised
-// once (a warp per row), z as M·K warp dot products, the softmax a warp per column, A and U an entry per thread;
-// then the K×K factorisation (LU, partial pivoting, LAPACK getrf's order) by the first warp, its rows in lanes, and
-// the solve for the d right-hand sides a column per thread (forward and back substitution need no barrier).
+// Layout: row-major as above; scratch float [n, (K + 8) d + M K + M + K K + K] in device memory: the normalised rows
+// (n(x), then a row of n(y) per warp; unused when `staged`: then they are the launch's (K + 8) d floats of dynamic
+// shared memory, so they are neither written to nor read back from memory), z, rowsum z + 1e-9, A (then its LU
+// factors), the pivot rows. U = 0.5 z^T y + x is formed in out, solved there in place and halved.
+// Launch: grid (n), block (256), stages separated by block barriers, each spread over the block: n(x) once (a warp per
+// row), then a warp per row of y normalises it and takes its K dot products with n(x) (z), the softmax a warp per
+// column, A and U an entry per thread; then the K×K factorisation (LU, partial pivoting, LAPACK getrf's order) by the
+// first warp, its rows in lanes, and the solve for the d right-hand sides a column per thread (forward and back
+// substitution need no barrier).
 // Limits: one block per batch entry (n = decoder layers: a handful of blocks); K and M are tens of queries, so the
 // block's stages are a few thousand operations per thread and the K-step factorisation is one warp's.
 #include "mrvs_cuda.h"
 
 #define MRVS_BMRW_THREADS 256
 
-// v's rows divided by (their norm + 1e-9), a warp per row.
-__device__ __forceinline__ void bmrw_normalise(const float* __restrict__ v, float* __restrict__ out, int rows, int d)
+#define MRVS_BMRW_WARPS (MRVS_BMRW_THREADS / MRVS_WARP)
+
+// Row r divided by (its norm + 1e-9) into out, by one warp.
+__device__ __forceinline__ void bmrw_normalise(const float* __restrict__ r, float* __restrict__ out, int d, int lane)
 {
-    const int lane = threadIdx.x % MRVS_WARP, warps = MRVS_BMRW_THREADS / MRVS_WARP;
-    for (int i = threadIdx.x / MRVS_WARP; i < rows; i += warps)
-    {
-        const float* r = v + (long long)i * d;
-        float sq = 0.0f;
-        for (int c = lane; c < d; c += MRVS_WARP) sq += r[c] * r[c];
-        const float norm = sqrtf(mrvs_warp_sum(sq)) + 1e-9f;
-        for (int c = lane; c < d; c += MRVS_WARP) out[(long long)i * d + c] = r[c] / norm;
-    }
+    float sq = 0.0f;
+    for (int c = lane; c < d; c += MRVS_WARP) sq += r[c] * r[c];
+    const float norm = sqrtf(mrvs_warp_sum(sq)) + 1e-9f;
+    for (int c = lane; c < d; c += MRVS_WARP) out[c] = r[c] / norm;
 }
 
 extern "C" __global__ void __launch_bounds__(256) bmrw(const float* __restrict__ x, const float* __restrict__ yv,
                                                        float* __restrict__ out, float* __restrict__ scratch, int k,
-                                                       int m, int d)
+                                                       int m, int d, int staged)
 {
+    MRVS_DYNAMIC_SMEM(float, shared_rows);
     const long long b = blockIdx.x;
-    const int lane = threadIdx.x % MRVS_WARP, warp = threadIdx.x / MRVS_WARP, warps = MRVS_BMRW_THREADS / MRVS_WARP;
+    const int lane = threadIdx.x % MRVS_WARP, warp = threadIdx.x / MRVS_WARP, warps = MRVS_BMRW_WARPS;
     const float* xb = x + b * k * d;
     const float* yb = yv + b * m * d;
-    float* nx = scratch + b * ((long long)(m + 2 * k) * d + (long long)m * k + m + (long long)k * k + k);
-    float* ny = nx + (long long)k * d;
-    float* z = ny + (long long)m * d;
+    float* entry = scratch + b * ((long long)(k + MRVS_BMRW_WARPS) * d + (long long)m * k + m + (long long)k * k
+                                  + k);
+    float* nx = staged ? shared_rows : entry;
+    float* ny = nx + (long long)(k + warp) * d; // this warp's row of n(y)
+    float* z = entry + (long long)(k + MRVS_BMRW_WARPS) * d;
     float* rowsum = z + (long long)m * k;
     float* a = rowsum + m;
-    float* u = a + (long long)k * k;
-    int* pivot = reinterpret_cast<int*>(u + (long long)k * d);
+    int* pivot = reinterpret_cast<int*>(a + (long long)k * k);
+    float* u = out + b * k * d;
 
-    bmrw_normalise(xb, nx, k, d);
-    bmrw_normalise(yb, ny, m, d);
+    for (int j = warp; j < k; j += warps) bmrw_normalise(xb + (long long)j * d, nx + (long long)j * d, d, lane);
     __syncthreads();
-    for (int e = warp; e < m * k; e += warps)
+    for (int i = warp; i < m; i += warps)
     {
-        const float* yr = ny + (long long)(e / k) * d;
-        const float* xr = nx + (long long)(e % k) * d;
-        float s = 0.0f;
-        for (int c = lane; c < d; c += MRVS_WARP) s += yr[c] * xr[c];
-        s = mrvs_warp_sum(s);
-        if (lane == 0) z[e] = s * 5.0f;
+        bmrw_normalise(yb + (long long)i * d, ny, d, lane);
+        __syncwarp();
+        for (int j = 0; j < k; j++)
+        {
+            const float* xr = nx + (long long)j * d;
+            float s = 0.0f;
+            for (int c = lane; c < d; c += MRVS_WARP) s += ny[c] * xr[c];
+            s = mrvs_warp_sum(s);
+            if (lane == 0) z[(long long)i * k + j] = s * 5.0f;
+        }
+        __syncwarp(); // the row is read by every lane before the next one overwrites it
     }
     __syncthreads();
     for (int j = warp; j < k; j += warps) // softmax over M of column j
@@ -139,7 +146,7 @@ extern "C" __global__ void __launch_bounds__(256) bmrw(const float* __restrict__
             for (int j = r + 1; j < k; j++) s -= a[r * k + j] * uc[(long long)j * d];
             uc[(long long)r * d] = s / a[r * k + r];
         }
-        for (int r = 0; r < k; r++) out[(b * k + r) * d + c] = 0.5f * uc[(long long)r * d];
+        for (int r = 0; r < k; r++) uc[(long long)r * d] *= 0.5f;
     }
 }
 MRVS_EXPORT_KERNEL(bmrw)

@@ -9,16 +9,19 @@
 //          ref.xy + off / P * ref.wh * 0.5 (4-d boxes), so neither the softmax nor the locations are launched or
 //          written.
 // Layout: value [N, S, M, D] (levels concatenated, row-major inside a level), shapes [L, 2] (h, w) and starts [L]
-// int32 in device memory; y [N, Lq, M*D].
+// int32 in device memory; order [Lq] int32 or null; y [N, Lq, M*D].
 // Launch: grid (ceil(N*Lq*M / (per_block*run))), block (128) with G = ceil(D / 4) threads per (image, query, head),
 // per_block = 128 / G items per pass (the last 128 % G threads idle) and `run` passes over consecutive items per block
 // (16 from the host: 32 queries × 8 heads at D = 32). Neighbouring queries sample neighbouring places, so a block's run
 // shares the value sectors its gathers touch (DCNv4 also gives a block several queries); the run was chosen by the
-// emulator's per-block sector counts on the trained demo model against the blocks left to fill the GPU. Each thread
-// owns 4 consecutive channels, read as one 128-bit load per corner when D % 4 == 0 (scalar loads otherwise), so the
-// index and bilinear-weight math runs once per 4 channels, not once per channel; the G threads of an item are adjacent
-// lanes, so a corner's D channels are one contiguous, coalesced read. Heads are the fastest index: a pass covers
-// 128 / (G*M) consecutive queries of every head.
+// emulator's per-block sector counts on the trained demo model against the blocks left to fill the GPU. When the
+// queries are the value's own pixels (the encoder), `order` (int32 [lq], the host's) takes them in tiles of 8 rows × 4
+// columns of their level, so that a run is a patch, not a strip whose samples the strips above and below also read.
+// Each thread owns 4 consecutive channels, read as one 128-bit load per corner when D % 4 == 0 (scalar loads
+// otherwise), so the index and bilinear-weight math runs once per 4 channels, not once per channel; the G threads of
+// an item are adjacent lanes, so a corner's D channels are one contiguous, coalesced read. Heads are the fastest
+// index: a pass covers 128 / (G*M) consecutive queries of every head. Index math in 32 bits (N·Lq·M < 2^31, checked
+// by MsDeformAttnOp): 64-bit divisions took 8 registers more (64 on sm_90).
 // Borrowed from DCNv4's flash_deform_attn (github:OpenGVLab/DCNv4): several channels per thread with vector loads,
 // levels and points as template parameters (ms_deform_attn_fused_l4p4: the 4 levels × 4 points of every released
 // SOC and SOC++, the P samples of a level unrolled so their 4·P corner loads are in flight together; the plain
@@ -55,17 +58,21 @@ __device__ __forceinline__ void mrvs_msda_fma(float4& acc, float a, float4 v)
     acc.w += a * v.w;
 }
 
-// One item (image, query, head), channels [c0, c0 + 4) of it. L, P > 0: compile-time levels and points (the
-// softmax and point loops fully unrolled); 0: the run-time `levels` / `points`.
+// One item (image, query, head), channels [c0, c0 + 4) of it, at `position` in the launch's order: an image's queries
+// in `order` (a permutation of its lq queries) when given, else as stored. L, P > 0: compile-time levels and points
+// (the softmax and point loops fully unrolled); 0: the run-time `levels` / `points`.
 template <int L, int P, bool Fused>
 __device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ value, const int* __restrict__ table,
-    const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits, const float* __restrict__ ref,
-    float* __restrict__ y, long long item, int c0, int s, int m, int d, int lq, int levels, int points, int ref_dims)
+    const int* __restrict__ order, const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits,
+    const float* __restrict__ ref, float* __restrict__ y, long long position, int c0, int s, int m, int d, int lq,
+    int levels, int points, int ref_dims)
 {
     if (L > 0) levels = L;
     if (P > 0) points = P;
-    const int head = (int)(item % m), samples = levels * points, valid = d - c0;
-    const long long query = item / m, b = query / lq;
+    // 32-bit index math: N·Lq·M < 2^31 (MsDeformAttnOp checks it), and 64-bit divisions cost registers.
+    const int slot = (int)position / m, head = (int)position - slot * m, b = slot / lq, at = slot - b * lq;
+    const int samples = levels * points, valid = d - c0;
+    const long long query = (long long)b * lq + (order ? order[at] : at), item = query * m + head;
     const bool vec = d % MRVS_MSDA_CHANNELS == 0;
     // Fused: the query's projection row holds the M heads' offset pairs, then their logits.
     const float* off = Fused ? loc_or_off + query * 3 * m * samples + 2LL * head * samples
@@ -143,8 +150,9 @@ __device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ va
 // The block's run of `run` × per_block consecutive items: a pass of per_block items, `run` passes.
 template <int L, int P, bool Fused>
 __device__ __forceinline__ void ms_deform_attn_core(const float* __restrict__ value, const int* __restrict__ table,
-    const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits, const float* __restrict__ ref,
-    float* __restrict__ y, long long items, int run, int s, int m, int d, int lq, int levels, int points, int ref_dims)
+    const int* __restrict__ order, const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits,
+    const float* __restrict__ ref, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
+    int levels, int points, int ref_dims)
 {
     const int groups = (d + MRVS_MSDA_CHANNELS - 1) / MRVS_MSDA_CHANNELS, per_block = MRVS_MSDA_THREADS / groups;
     const int slot = threadIdx.x / groups, c0 = threadIdx.x % groups * MRVS_MSDA_CHANNELS;
@@ -154,37 +162,40 @@ __device__ __forceinline__ void ms_deform_attn_core(const float* __restrict__ va
     {
         const long long item = first + (long long)r * per_block;
         if (item >= items) return;
-        ms_deform_attn_item<L, P, Fused>(value, table, loc_or_off, w_or_logits, ref, y, item, c0, s, m, d, lq, levels,
-            points, ref_dims);
+        ms_deform_attn_item<L, P, Fused>(value, table, order, loc_or_off, w_or_logits, ref, y, item, c0, s, m, d, lq,
+            levels, points, ref_dims);
     }
 }
 
 // Given form, any L and P (upstream's core: fixtures, tests).
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn(const float* __restrict__ value,
-    const int* __restrict__ table, const float* __restrict__ loc, const float* __restrict__ weights,
-    float* __restrict__ y, long long items, int run, int s, int m, int d, int lq, int levels, int points)
+    const int* __restrict__ table, const int* __restrict__ order, const float* __restrict__ loc,
+    const float* __restrict__ weights, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
+    int levels, int points)
 {
-    ms_deform_attn_core<0, 0, false>(value, table, loc, weights, nullptr, y, items, run, s, m, d, lq, levels, points,
-        0);
+    ms_deform_attn_core<0, 0, false>(value, table, order, loc, weights, nullptr, y, items, run, s, m, d, lq, levels,
+        points, 0);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn)
 
 // Fused form, any L and P.
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused(const float* __restrict__ value,
-    const int* __restrict__ table, const float* __restrict__ projection, const float* __restrict__ ref,
-    float* __restrict__ y, long long items, int run, int s, int m, int d, int lq, int levels, int points, int ref_dims)
+    const int* __restrict__ table, const int* __restrict__ order, const float* __restrict__ projection,
+    const float* __restrict__ ref, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
+    int levels, int points, int ref_dims)
 {
-    ms_deform_attn_core<0, 0, true>(value, table, projection, nullptr, ref, y, items, run, s, m, d, lq, levels, points,
-        ref_dims);
+    ms_deform_attn_core<0, 0, true>(value, table, order, projection, nullptr, ref, y, items, run, s, m, d, lq, levels,
+        points, ref_dims);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused)
 
 // Fused form at 4 levels × 4 points (every released SOC / SOC++ encoder and decoder layer).
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused_l4p4(const float* __restrict__ value,
-    const int* __restrict__ table, const float* __restrict__ projection, const float* __restrict__ ref,
-    float* __restrict__ y, long long items, int run, int s, int m, int d, int lq, int levels, int points, int ref_dims)
+    const int* __restrict__ table, const int* __restrict__ order, const float* __restrict__ projection,
+    const float* __restrict__ ref, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
+    int levels, int points, int ref_dims)
 {
-    ms_deform_attn_core<4, 4, true>(value, table, projection, nullptr, ref, y, items, run, s, m, d, lq, levels, points,
-        ref_dims);
+    ms_deform_attn_core<4, 4, true>(value, table, order, projection, nullptr, ref, y, items, run, s, m, d, lq, levels,
+        points, ref_dims);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused_l4p4)

@@ -2,7 +2,9 @@
 // compiled with GCC's -fsanitize=thread instrumentation, which calls __tsan_readN / __tsan_writeN before every load
 // and store the optimiser kept; this file defines those callbacks (no libtsan is linked) and counts, per thread
 // block, the distinct 32-byte sectors of device memory read and written. A block's re-reads of a sector count once
-// (L1 and shared memory would absorb them); different blocks count separately. Device memory is what the host
+// (L1 and shared memory would absorb them); different blocks count separately. Besides, per launch, the distinct
+// sectors of all its blocks together (its footprint: a bit per device sector and direction), what the launch moves
+// at least, and all it would move if L2 served every re-read between blocks. Device memory is what the host
 // registered (mrvs_emu_counters_add_region: the emulated device's allocations), so locals, fiber stacks and shared
 // memory are not counted. A block runs on one OS thread from start to end (mrvs_emu.cpp), so the sets are
 // thread-local and totals are summed when a block ends. The plain library is built without any of this.
@@ -21,6 +23,8 @@ constexpr unsigned SectorShift = 5;
 struct Region
 {
     std::uintptr_t begin, end;
+    // The launch's footprint in this region: a bit per sector, from the sector of `begin`.
+    std::vector<std::uint64_t> read_bits, write_bits;
 };
 
 // Sorted, disjoint; changed by the host only between launches.
@@ -99,12 +103,22 @@ struct BlockSectors
 
 thread_local BlockSectors block_sectors;
 std::atomic<std::uint64_t> read_sectors{0}, written_sectors{0}, blocks{0}, mma_ops{0};
+std::atomic<std::uint64_t> footprint_read{0}, footprint_written{0};
 
-bool is_device(std::uintptr_t address)
+Region* device_region(std::uintptr_t address)
 {
     auto it = std::upper_bound(regions.begin(), regions.end(), address,
                                [](std::uintptr_t a, const Region& r) { return a < r.begin; });
-    return it != regions.begin() && address < (it - 1)->end;
+    return it != regions.begin() && address < (it - 1)->end ? &*(it - 1) : nullptr;
+}
+
+// A block's first access to a sector: counts it in the launch's footprint unless another block already did.
+void mark(Region& r, std::uint64_t sector, bool write)
+{
+    const std::uint64_t bit = sector - (r.begin >> SectorShift), mask = 1ull << (bit & 63);
+    std::uint64_t& word = (write ? r.write_bits : r.read_bits)[bit >> 6];
+    if (!(__atomic_fetch_or(&word, mask, __ATOMIC_RELAXED) & mask))
+        (write ? footprint_written : footprint_read).fetch_add(1, std::memory_order_relaxed);
 }
 
 inline void access(const void* pointer, unsigned size, bool write)
@@ -116,13 +130,14 @@ inline void access(const void* pointer, unsigned size, bool write)
     {
         std::uint64_t& recent = write ? b.last_write : b.last_read;
         if (s == recent || s == b.last_other) continue;
-        if (!is_device(std::max<std::uintptr_t>(address, s << SectorShift)))
+        Region* r = device_region(std::max<std::uintptr_t>(address, s << SectorShift));
+        if (!r)
         {
             b.last_other = s;
             continue;
         }
         recent = s;
-        (write ? b.writes : b.reads).insert(s);
+        if ((write ? b.writes : b.reads).insert(s)) mark(*r, s, write);
     }
 }
 } // namespace
@@ -151,9 +166,13 @@ extern "C"
 void mrvs_emu_counters_add_region(const void* begin, unsigned long long bytes)
 {
     using namespace mrvs_emu;
-    const Region r{reinterpret_cast<std::uintptr_t>(begin), reinterpret_cast<std::uintptr_t>(begin) + bytes};
-    regions.insert(std::upper_bound(regions.begin(), regions.end(), r,
-                                    [](const Region& a, const Region& b) { return a.begin < b.begin; }), r);
+    Region r{reinterpret_cast<std::uintptr_t>(begin), reinterpret_cast<std::uintptr_t>(begin) + bytes, {}, {}};
+    const std::size_t words = (((r.end - 1) >> SectorShift) - (r.begin >> SectorShift)) / 64 + 1;
+    r.read_bits.assign(words, 0);
+    r.write_bits.assign(words, 0);
+    auto at = std::upper_bound(regions.begin(), regions.end(), r,
+                               [](const Region& a, const Region& b) { return a.begin < b.begin; });
+    regions.insert(at, std::move(r));
     lowest = regions.front().begin;
     highest = 0;
     for (const Region& x : regions) highest = std::max(highest, x.end);
@@ -170,14 +189,25 @@ void mrvs_emu_counters_remove_region(const void* begin)
     for (const Region& x : regions) highest = std::max(highest, x.end);
 }
 
-// Sectors read, sectors written, blocks run and warp-wide m16n8k16 MMAs since the last call; resets them.
-void mrvs_emu_counters_take(unsigned long long* read, unsigned long long* written, unsigned long long* block_count,
+// Sectors read and written (per block), the footprint's sectors read and written (per launch), blocks run and
+// warp-wide m16n8k16 MMAs since the last call; resets them. Called between launches only.
+void mrvs_emu_counters_take(unsigned long long* read, unsigned long long* written, unsigned long long* read_footprint,
+                            unsigned long long* written_footprint, unsigned long long* block_count,
                             unsigned long long* mma)
 {
-    *read = mrvs_emu::read_sectors.exchange(0);
-    *written = mrvs_emu::written_sectors.exchange(0);
-    *block_count = mrvs_emu::blocks.exchange(0);
-    *mma = mrvs_emu::mma_ops.exchange(0);
+    using namespace mrvs_emu;
+    *read = read_sectors.exchange(0);
+    *written = written_sectors.exchange(0);
+    *read_footprint = footprint_read.exchange(0);
+    *written_footprint = footprint_written.exchange(0);
+    if (*read_footprint + *written_footprint != 0)
+        for (Region& r : regions)
+        {
+            std::fill(r.read_bits.begin(), r.read_bits.end(), 0);
+            std::fill(r.write_bits.begin(), r.write_bits.end(), 0);
+        }
+    *block_count = blocks.exchange(0);
+    *mma = mma_ops.exchange(0);
 }
 
 // The callbacks GCC's thread-sanitizer instrumentation emits (with --param=tsan-instrument-func-entry-exit=0).

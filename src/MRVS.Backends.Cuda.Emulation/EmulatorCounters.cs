@@ -9,10 +9,10 @@ namespace MRVS.Backends.Cuda.Emulation;
 /// <summary>
 /// The counters of an <see cref="EmulatedDevice"/> running the instrumented kernels
 /// (libmrvs_kernels_emu_counters.so, kernels/emulation/mrvs_emu_counters.cpp): every launch's distinct 32-byte sectors
-/// of device memory read and written per thread block, plus the GEMMs and copies the device ran, in order. Device
-/// memory is what the device allocated, registered here. Work is attributed to graph nodes between
-/// <see cref="BeginNode"/> and <see cref="EndNode"/> (<see cref="CountingNodeTimer"/>). Work replayed from a captured
-/// graph is not counted.
+/// of device memory read and written per thread block and over all its blocks (its footprint), plus the GEMMs and
+/// copies the device ran, in order. Device memory is what the device allocated, registered here. Work is attributed to
+/// graph nodes between <see cref="BeginNode"/> and <see cref="EndNode"/> (<see cref="CountingNodeTimer"/>). Work
+/// replayed from a captured graph is not counted.
 /// </summary>
 public sealed unsafe class EmulatorCounters : IWorkCounters
 {
@@ -21,7 +21,7 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
     private const long MmaFlops = 2 * 16 * 8 * 16;
     private readonly delegate* unmanaged<nint, ulong, void> _addRegion;
     private readonly delegate* unmanaged<nint, void> _removeRegion;
-    private readonly delegate* unmanaged<ulong*, ulong*, ulong*, ulong*, void> _take;
+    private readonly delegate* unmanaged<ulong*, ulong*, ulong*, ulong*, ulong*, ulong*, void> _take;
     private readonly List<DeviceWork> _work = [];
     private readonly List<NodeWork> _nodes = [];
     private int _nodeStart = -1;
@@ -34,7 +34,8 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
                 + "(build it: tools/ci/build-kernels-emu.sh)");
         _addRegion = (delegate* unmanaged<nint, ulong, void>)Export("mrvs_emu_counters_add_region");
         _removeRegion = (delegate* unmanaged<nint, void>)Export("mrvs_emu_counters_remove_region");
-        _take = (delegate* unmanaged<ulong*, ulong*, ulong*, ulong*, void>)Export("mrvs_emu_counters_take");
+        _take = (delegate* unmanaged<ulong*, ulong*, ulong*, ulong*, ulong*, ulong*, void>)
+            Export("mrvs_emu_counters_take");
     }
 
     /// <summary>Everything counted since <see cref="Clear"/>, in order.</summary>
@@ -66,13 +67,13 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
     /// <summary>Before a launch: forgets what ran uncounted since the last one (replayed graphs).</summary>
     internal void BeginLaunch() => Take();
 
-    /// <summary>After a launch: records the sectors its blocks touched and the tensor-core FLOPs its warps
-    /// issued.</summary>
+    /// <summary>After a launch: records the sectors its blocks touched, its footprint and the tensor-core FLOPs its
+    /// warps issued.</summary>
     internal void EndLaunch(string kernel)
     {
-        var (read, written, blocks, mma) = Take();
+        var (read, written, footprint, blocks, mma) = Take();
         _work.Add(new DeviceWork(DeviceWorkKind.Kernel, kernel, 1, (long)blocks, (long)read * SectorBytes,
-            (long)written * SectorBytes, 0, (long)mma * MmaFlops));
+            (long)written * SectorBytes, (long)footprint * SectorBytes, 0, (long)mma * MmaFlops));
     }
 
     /// <summary>A GEMM reads its operands once (one shared by the batch, stride 0, once), and its epilogue's bias and
@@ -83,17 +84,19 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
         long a = (strideA == 0 ? 1L : batch) * m * k, b = (strideB == 0 ? 1L : batch) * k * n, c = (long)batch * m * n;
         long biases = epilogue.BiasStride == 0 ? 1 : batch;
         long epilogueReads = ((epilogue.Bias != 0 ? biases * n : 0) + (epilogue.Residual != 0 ? c : 0)) * sizeof(float);
-        _work.Add(new DeviceWork(DeviceWorkKind.Gemm, $"gemm_{inputs.ToString().ToLowerInvariant()}", 1, 1,
-            (a + b) * inputs.Size() + epilogueReads, c * output.Size(), 2 * c * k));
+        long read = (a + b) * inputs.Size() + epilogueReads, written = c * output.Size();
+        _work.Add(new DeviceWork(DeviceWorkKind.Gemm, $"gemm_{inputs.ToString().ToLowerInvariant()}", 1, 1, read,
+            written, read + written, 2 * c * k));
     }
 
     internal void CountCopy(string name, long readBytes, long writtenBytes) =>
-        _work.Add(new DeviceWork(DeviceWorkKind.Copy, name, 1, 1, readBytes, writtenBytes, 0));
+        _work.Add(new DeviceWork(DeviceWorkKind.Copy, name, 1, 1, readBytes, writtenBytes, readBytes + writtenBytes,
+            0));
 
-    private (ulong Read, ulong Written, ulong Blocks, ulong Mma) Take()
+    private (ulong Read, ulong Written, ulong Footprint, ulong Blocks, ulong Mma) Take()
     {
-        ulong read, written, blocks, mma;
-        _take(&read, &written, &blocks, &mma);
-        return (read, written, blocks, mma);
+        ulong read, written, readFootprint, writtenFootprint, blocks, mma;
+        _take(&read, &written, &readFootprint, &writtenFootprint, &blocks, &mma);
+        return (read, written, readFootprint + writtenFootprint, blocks, mma);
     }
 }

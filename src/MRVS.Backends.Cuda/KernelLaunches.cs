@@ -59,11 +59,13 @@ public sealed class KernelLaunches(IGpuDevice device, PrecisionGemm gemm) : IDis
     /// <summary>Blocks of <see cref="Threads"/> threads for one thread per work item.</summary>
     internal static Dim3 Grid(long work) => Dim3.Blocks(work, Threads);
 
-    /// <summary>The level shapes (h, w) and start offsets as int32 in device memory, uploaded once per op.</summary>
-    internal nint LevelTable(Op op, int[][] shapes)
+    /// <summary>The level shapes (h, w) and start offsets as int32 in device memory, then <paramref name="tail"/> if
+    /// given, uploaded once per op.</summary>
+    internal nint LevelTable(Op op, int[][] shapes, IEnumerable<int>? tail = null)
     {
         if (_tables.TryGetValue(op, out var p)) return p;
-        var values = shapes.SelectMany(s => s).Concat(Core.Graph.Ops.MsDeformAttnOp.LevelStarts(shapes)).ToArray();
+        var values = shapes.SelectMany(s => s).Concat(Core.Graph.Ops.MsDeformAttnOp.LevelStarts(shapes))
+            .Concat(tail ?? []).ToArray();
         p = device.Allocate(values.Length * sizeof(int));
         device.CopyToDevice(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()), p);
         return _tables[op] = p;

@@ -5,6 +5,9 @@ public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
 {
     public const int MaxThreadsPerBlock = 1024;
 
+    /// <summary>The most blocks along a grid's y or z.</summary>
+    public const int MaxGridYz = 65535;
+
     public long Volume => (long)X * Y * Z;
 
     public static Dim3 Blocks(long work, uint perBlock) => new((uint)Math.Max(1, (work + perBlock - 1) / perBlock));
@@ -22,7 +25,8 @@ public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
             grid.Volume == 0 || block.Volume == 0 ? "has an empty grid or block"
             : block.Volume > MaxThreadsPerBlock || block.X > MaxThreadsPerBlock || block.Y > MaxThreadsPerBlock
                 || block.Z > 64 ? $"has more than {MaxThreadsPerBlock} threads per block (or block z > 64)"
-            : grid.X > int.MaxValue || grid.Y > 65535 || grid.Z > 65535 ? "has a grid beyond (2^31 - 1, 65535, 65535)"
+            : grid.X > int.MaxValue || grid.Y > MaxGridYz || grid.Z > MaxGridYz
+                ? "has a grid beyond (2^31 - 1, 65535, 65535)"
             : sharedBytes < 0 ? "asks for negative shared memory"
             : null;
         if (problem != null)

@@ -19,6 +19,9 @@ public sealed class Linear : CudaKernel<LinearOp>
     /// count for each tile's LayerNorm).</summary>
     internal const int MaxFewRows = 4 * 64;
 
+    /// <summary>The blocks the kernels/linear.cu pass aims for before it gives each thread more rows (up to 32): a
+    /// GPU filled, while each block reads its columns' bias once for all its rows.</summary>
+    private const long PassBlocks = 1024;
     protected override void Launch(KernelLaunches k, LinearOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         int n = x[1].Dim(0), inner = x[1].Dim(1), m = (int)(x[0].Elements / inner);
@@ -61,10 +64,15 @@ public sealed class Linear : CudaKernel<LinearOp>
         else
         {
             k.Gemm.Run(input.Ptr, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0, aType: inputType);
-            long count = (long)m * n;
             int store = StoreType(narrowed == 0 ? DType.F32 : k.Gemm.Operands);
-            k.Launch("linear", Grid(count), new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual)
-                .Ptr(narrowed == 0 ? output : narrowed).Add(count).Add(n).Add((int)act).Add(store));
+            // As the kernel: a block covers cols columns with 256 / cols lanes of rows, each thread ≤ 32 rows.
+            int cols = n < Threads ? (n + 31) / 32 * 32 : (int)Threads, lanes = (int)Threads / cols;
+            uint columnBlocks = Dim3.Blocks(n, Threads).X;
+            long rowsPerThread = Math.Clamp((m + lanes - 1) / lanes * columnBlocks / PassBlocks, 1, 32);
+            int rowsPerBlock = (int)Math.Max(lanes * rowsPerThread, (m + Dim3.MaxGridYz - 1) / Dim3.MaxGridYz);
+            k.Launch("linear", new Dim3(columnBlocks, (uint)((m + rowsPerBlock - 1) / rowsPerBlock)),
+                new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual).Ptr(narrowed == 0 ? output : narrowed)
+                    .Add((long)m).Add(n).Add(rowsPerBlock).Add((int)act).Add(store));
         }
         if (norm is { } nm) LayerNorm.Rows(k, output, 0, nm, output, DType.F32, m, n);
     }

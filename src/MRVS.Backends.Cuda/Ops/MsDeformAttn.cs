@@ -7,7 +7,8 @@ namespace MRVS.Backends.Cuda.Ops;
 /// <summary>
 /// kernels/ms_deform_attn.cu for <see cref="MsDeformAttnOp"/>: ceil(D / 4) threads per (image, query, head), as many
 /// items as fit a block of 128 per pass, 16 passes over consecutive items per block; the fused form at 4 levels × 4
-/// points runs the entry with both unrolled. The level table is uploaded once per op.
+/// points runs the entry with both unrolled. The level table is uploaded once per op, with the queries' order in tiles
+/// (<see cref="QueryTiles"/>) for the encoder's queries, which are the value's own pixels.
 /// </summary>
 public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
 {
@@ -15,6 +16,10 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
     // by the counters on the trained demo model; 16 still gives SOC++ at 8 × 360×640 about 1,200 blocks per encoder
     // layer, more than an H100 holds at once at this kernel's 8 blocks per SM).
     private const int BlockThreads = 128, ChannelsPerThread = 4, Run = 16;
+
+    /// <summary>A block's run of 32 queries covers a tile of 8 rows × 4 columns of its level (measured against 4 × 8:
+    /// RESULTS.md).</summary>
+    private const int TileRows = 8, TileColumns = 4;
 
     protected override void Launch(KernelLaunches k, MsDeformAttnOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
@@ -27,18 +32,39 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
         long itemsPerBlock = (long)perBlock * Run;
         var grid = new Dim3((uint)((items + itemsPerBlock - 1) / itemsPerBlock));
         var block = new Dim3(BlockThreads);
-        nint table = k.LevelTable(op, op.LevelShapes);
+        nint table = k.LevelTable(op, op.LevelShapes, QueryTiles(op.LevelShapes));
+        nint order = lq == s ? table + 3 * levels * sizeof(int) : 0;
         nint pv = v.Ptr, p1 = x[1].Ptr, p2 = x[2].Ptr, py = y.Ptr;
         if (!fused)
         {
             k.Launch("ms_deform_attn", grid, block,
-                a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(Run).Add(s).Add(m).Add(d).Add(lq)
-                    .Add(levels).Add(points));
+                a => a.Ptr(pv).Ptr(table).Ptr(order).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(Run).Add(s).Add(m).Add(d)
+                    .Add(lq).Add(levels).Add(points));
             return;
         }
         int refDims = x[2].Dim(3);
         k.Launch(levels == 4 && points == 4 ? "ms_deform_attn_fused_l4p4" : "ms_deform_attn_fused", grid, block,
-            a => a.Ptr(pv).Ptr(table).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(Run).Add(s).Add(m).Add(d).Add(lq)
-                .Add(levels).Add(points).Add(refDims));
+            a => a.Ptr(pv).Ptr(table).Ptr(order).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(Run).Add(s).Add(m).Add(d)
+                .Add(lq).Add(levels).Add(points).Add(refDims));
+    }
+
+    /// <summary>
+    /// The pixels of every level in tiles of <see cref="TileRows"/> × <see cref="TileColumns"/> (tiles row by row,
+    /// pixels row by row inside a tile; partial tiles at the edges), as indices into the concatenated levels: the order
+    /// in which the kernel takes the encoder's queries, so that a block's run is a square-ish patch whose samples
+    /// share value pixels, not a strip of one row that shares them with the blocks of the rows above and below.
+    /// </summary>
+    internal static IEnumerable<int> QueryTiles(int[][] shapes)
+    {
+        var starts = MsDeformAttnOp.LevelStarts(shapes);
+        for (int l = 0; l < shapes.Length; l++)
+        {
+            int h = shapes[l][0], w = shapes[l][1];
+            for (int ty = 0; ty < h; ty += TileRows)
+                for (int tx = 0; tx < w; tx += TileColumns)
+                    for (int y = ty; y < Math.Min(h, ty + TileRows); y++)
+                        for (int x = tx; x < Math.Min(w, tx + TileColumns); x++)
+                            yield return starts[l] + y * w + x;
+        }
     }
 }

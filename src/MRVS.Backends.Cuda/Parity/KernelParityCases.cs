@@ -105,6 +105,9 @@ public static class KernelParityCases
             r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
         yield return Case("linear relu residual", new LinearOp(Activation.Relu, residual: true),
             r => [Rand(r, 7, 33), Rand(r, 5, 33), Rand(r, 5), Rand(r, 7, 5)]);
+        // The pass with blocks of several rows (a partial last one) and columns past one block (a partial last one).
+        yield return Case("linear gelu residual many rows", new LinearOp(Activation.Gelu, residual: true),
+            r => [Rand(r, 2103, 8), Rand(r, 300, 8), Rand(r, 300), Rand(r, 2103, 300)]);
         // linear_few_rows (at most 256 rows, k a multiple of 32): both tiles, partial column and row tiles, k split
         // (a shorter last range), several blocks before each row tile's LayerNorm; and that epilogue after a GEMM.
         yield return Case("linear few rows gelu", new LinearOp(Activation.Gelu),
@@ -296,15 +299,16 @@ public static class KernelParityCases
             r => [Rand(r, 2, 21 + 1 + 10, 2, 5), Uniform(r, -0.2f, 1.2f, 2, 3, 2, 3, 2, 2), Rand(r, 2, 3, 2, 3, 2)]);
         // Fused form: softmax and locations inside; the models' 4 levels × 4 points (unrolled entry) at head dim 32
         // (released models) and 16 (tiny), the run-time entry at 3 levels × 3 points and head dim 5 and 8; 2-d
-        // references (encoder) and 4-d boxes (decoder); offsets of a few pixels and references past the borders.
+        // references (encoder) and 4-d boxes (decoder); offsets of a few pixels and references past the borders;
+        // every pixel a query (the encoder's self-attention: the kernel takes them in tiles, partial at the edges).
         int[][] four = [[6, 9], [3, 5], [2, 3], [1, 2]];
         foreach (var (lv, points, heads, d, lq, refDims) in new[]
                  { (four, 4, 8, 32, 5, 2), (four, 4, 8, 32, 3, 4), (four, 4, 4, 16, 7, 2), (levels, 3, 2, 5, 4, 2),
-                     (levels, 3, 3, 8, 2, 4) })
+                     (levels, 3, 3, 8, 2, 4), (four, 4, 8, 32, 77, 2), (levels, 3, 2, 5, 32, 2) })
         {
             int s = lv.Sum(x => x[0] * x[1]), samples = heads * lv.Length * points;
             yield return Case($"ms_deform_attn fused, {lv.Length} levels × {points} points, {heads} heads of {d}, " +
-                $"{refDims}-d references",
+                $"{refDims}-d references" + (lq == s ? ", every pixel a query" : ""),
                 new MsDeformAttnOp(lv), r => [Rand(r, 2, s, heads, d), Uniform(r, -3f, 3f, 2, lq, 3 * samples),
                     refDims == 2 ? Uniform(r, -0.1f, 1.1f, 2, lq, lv.Length, 2)
                         : Uniform(r, 0f, 1f, 2, lq, lv.Length, 4)]);
@@ -325,6 +329,8 @@ public static class KernelParityCases
             r => [Rand(r, 2, 37, 9), Rand(r, 2, 50, 9)]);
         yield return Case("bmrw SOC++ (3 layers, 20 queries, 8 frames)", new BmrwOp(),
             r => [Rand(r, 3, 20, 256), Rand(r, 3, 160, 256)]);
+        yield return Case("bmrw rows past shared memory (normalised in the scratch)", new BmrwOp(),
+            r => [Rand(r, 1, 40, 320), Rand(r, 1, 30, 320)]);
         foreach (var (n, t, q, c) in new[] { (1, 1, 1, 1), (3, 4, 5, 7), (2, 9, 1, 257) })
             yield return Case($"frame_score_aggregation {n}x{t}x{q}x{c}", new FrameScoreAggregationOp(),
                 r => [Rand(r, n, t, q, c), Rand(r, t, n, 1), Rand(r, t, n, 1), Rand(r, t, n, 1)]);

@@ -18,14 +18,16 @@ public static class CountersReport
         if (counters.Extrapolated)
             Line("counted at {0} frames, extrapolated node by node to {1} frames (each figure affine in the frames)",
                 string.Join(" and ", counters.CountedFrames), counters.Shape.Frames);
-        Console.WriteLine("per kernel (kernels: distinct 32-byte sectors each thread block read and wrote; "
-            + "GEMMs: operands read once, result written once):");
-        const string kernelRow = "  {0,-30} {1,9} {2,11} {3,10:F1} {4,11:F1} {5,11:F1} {6,5:F1}%";
-        Line(Header(kernelRow), "kernel", "launches", "blocks", "read MiB", "written MiB", "traffic MiB", "share");
+        Console.WriteLine("per kernel (kernels: distinct 32-byte sectors each thread block read and wrote; footprint: "
+            + "those of all a launch's blocks together, re-read = traffic / footprint; GEMMs: operands read once, "
+            + "result written once):");
+        const string kernelRow = "  {0,-30} {1,9} {2,11} {3,10:F1} {4,11:F1} {5,11:F1} {6,5:F1}% {7,13:F1} {8,7:F2}";
+        Line(Header(kernelRow), "kernel", "launches", "blocks", "read MiB", "written MiB", "traffic MiB", "share",
+            "footprint MiB", "re-read");
         double traffic = counters.TrafficBytes;
         foreach (var k in counters.ByKernel())
             Line(kernelRow, k.Name, k.Launches, k.Blocks, k.ReadBytes / MiB, k.WrittenBytes / MiB, k.TrafficBytes / MiB,
-                100 * k.TrafficBytes / traffic);
+                100 * k.TrafficBytes / traffic, k.FootprintBytes / MiB, k.RereadRatio);
         Console.WriteLine("per op kind (compulsory: each input read once, the output written once):");
         const string opRow = "  {0,-30} {1,6} {2,9} {3,11:F1} {4,14:F1} {5,6:F2} {6,9:F1}";
         Line(Header(opRow), "op", "nodes", "launches", "traffic MiB", "compulsory MiB", "ratio", "GFLOP");

@@ -6,12 +6,17 @@ using MRVS.Models.Config;
 
 namespace MRVS.Pipeline.Benchmarking;
 
-/// <summary>One kernel's (or GEMM's, or copy's) share of a counted forward.</summary>
+/// <summary>One kernel's (or GEMM's, or copy's) share of a counted forward; FootprintBytes sums its launches' (<see
+/// cref="DeviceWork.FootprintBytes"/>).</summary>
 public sealed record KernelTotals(
-    string Name, DeviceWorkKind Kind, long Launches, long Blocks, long ReadBytes, long WrittenBytes)
+    string Name, DeviceWorkKind Kind, long Launches, long Blocks, long ReadBytes, long WrittenBytes,
+    long FootprintBytes)
 {
     /// <summary>Bytes read and written (distinct 32-byte sectors per thread block).</summary>
     public long TrafficBytes => ReadBytes + WrittenBytes;
+
+    /// <summary>Traffic over footprint: how often the blocks of a launch fetch the same bytes again.</summary>
+    public double RereadRatio => FootprintBytes == 0 ? 0 : (double)TrafficBytes / FootprintBytes;
 }
 
 /// <summary>
@@ -43,7 +48,7 @@ public sealed record ForwardCounters(
     [
         .. Nodes.SelectMany(n => n.Work).GroupBy(w => (w.Kind, w.Name))
             .Select(g => new KernelTotals(g.Key.Name, g.Key.Kind, g.Sum(w => w.Count), g.Sum(w => w.Blocks),
-                g.Sum(w => w.ReadBytes), g.Sum(w => w.WrittenBytes)))
+                g.Sum(w => w.ReadBytes), g.Sum(w => w.WrittenBytes), g.Sum(w => w.FootprintBytes)))
             .OrderByDescending(k => k.TrafficBytes),
     ];
 
@@ -124,7 +129,16 @@ public sealed record ForwardCounters(
             // only: the other counts it as zero work.
             DeviceWork Or0(Dictionary<(DeviceWorkKind, string), DeviceWork> w, DeviceWork other) =>
                 w.GetValueOrDefault((other.Kind, other.Name))
-                ?? other with { Count = 0, Blocks = 0, ReadBytes = 0, WrittenBytes = 0, Flops = 0, TensorFlops = 0 };
+                ?? other with
+                {
+                    Count = 0,
+                    Blocks = 0,
+                    ReadBytes = 0,
+                    WrittenBytes = 0,
+                    FootprintBytes = 0,
+                    Flops = 0,
+                    TensorFlops = 0,
+                };
             oneSided.AddRange(wa.Keys.Except(wb.Keys).Select(k => $"{nt.Node}: {k.Name} at {ta} frames only")
                 .Concat(wb.Keys.Except(wa.Keys).Select(k => $"{nt.Node}: {k.Name} at {tb} frames only")));
             var work = wa.Values.Where(w => !wb.ContainsKey((w.Kind, w.Name))).Concat(wb.Values).Select(any =>
@@ -136,6 +150,7 @@ public sealed record ForwardCounters(
                     Blocks = At(x.Blocks, w.Blocks),
                     ReadBytes = At(x.ReadBytes, w.ReadBytes),
                     WrittenBytes = At(x.WrittenBytes, w.WrittenBytes),
+                    FootprintBytes = At(x.FootprintBytes, w.FootprintBytes),
                     Flops = At(x.Flops, w.Flops),
                     TensorFlops = At(x.TensorFlops, w.TensorFlops),
                 };
@@ -152,6 +167,7 @@ public sealed record ForwardCounters(
             Blocks = x.Blocks + y.Blocks,
             ReadBytes = x.ReadBytes + y.ReadBytes,
             WrittenBytes = x.WrittenBytes + y.WrittenBytes,
+            FootprintBytes = x.FootprintBytes + y.FootprintBytes,
             Flops = x.Flops + y.Flops,
             TensorFlops = x.TensorFlops + y.TensorFlops,
         }));

@@ -12,7 +12,7 @@ public class RooflineModelTests
     private static readonly RooflineAssumptions Assumed = new();
 
     private static DeviceWork Kernel(long bytes, long tensorFlops = 0) =>
-        new(DeviceWorkKind.Kernel, "k", 1, 1, bytes, 0, 0, tensorFlops);
+        new(DeviceWorkKind.Kernel, "k", 1, 1, bytes, 0, bytes, 0, tensorFlops);
 
     [Test]
     public void AStreamingKernelIsBoundByBandwidth()
@@ -43,7 +43,7 @@ public class RooflineModelTests
     public void GemmsRunAtThePrecisionsPeak()
     {
         const long flops = 2L * 4096 * 4096 * 4096;
-        var gemm = new DeviceWork(DeviceWorkKind.Gemm, "gemm", 1, 1, 1, 1, flops);
+        var gemm = new DeviceWork(DeviceWorkKind.Gemm, "gemm", 1, 1, 1, 1, 2, flops);
         var node = new NodeWork("fc", "linear", 0, flops, [gemm]);
         double fp32 = new RooflineModel(H100, Assumed, Precision.Fp32).Model(node).ComputeMs;
         double bf16 = new RooflineModel(H100, Assumed, Precision.Bf16).Model(node).ComputeMs;

@@ -33,6 +33,7 @@ public class EmulatorCountersTests
         Assert.That((launch.Kind, launch.Name, launch.Blocks), Is.EqualTo((DeviceWorkKind.Kernel, "slice", 7L)));
         Assert.That((launch.ReadBytes, launch.WrittenBytes), Is.EqualTo((25600L, 25600L)));
         Assert.That(node.TrafficBytes, Is.EqualTo(node.CompulsoryBytes));
+        Assert.That(launch.FootprintBytes, Is.EqualTo(launch.TrafficBytes));
     }
 
     [Test]
@@ -47,6 +48,21 @@ public class EmulatorCountersTests
         Assert.That(launch.WrittenBytes, Is.EqualTo(40 * 64 * 4));
         Assert.That(node.CompulsoryBytes, Is.EqualTo(2 * 40 * 64 * 4 + 64 * 4));
         Assert.That(node.TrafficBytes - node.CompulsoryBytes, Is.EqualTo(9 * 64 * 4), "b re-read by 9 other blocks");
+        Assert.That(launch.FootprintBytes, Is.EqualTo(node.CompulsoryBytes), "the launch as a whole reads b once");
+    }
+
+    [Test]
+    public void TheLinearPassReadsItsBiasOncePerBlockOfRows()
+    {
+        // GELU after the GEMM (k = 8: no few-row route) on 32768 rows of 64: blocks of 32 rows, 1024 of them, each
+        // reading its 64 biases once for all its rows, not once per 256 elements.
+        const int m = 32768, n = 64;
+        var node = RunCounted(new LinearOp(Activation.Gelu), Rand(m, 8), Rand(n, 8), Rand(n)).Single();
+        var pass = node.Work.Single(w => w.Name == "linear");
+        Assert.That(pass.Blocks, Is.EqualTo(m / 32));
+        Assert.That((pass.ReadBytes, pass.WrittenBytes),
+            Is.EqualTo(((long)m * n * 4 + m / 32 * n * 4L, (long)m * n * 4)));
+        Assert.That(pass.FootprintBytes, Is.EqualTo(2L * m * n * 4 + n * 4));
     }
 
     [Test]

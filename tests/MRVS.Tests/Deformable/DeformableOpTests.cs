@@ -1,3 +1,4 @@
+using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 using MRVS.Core.Tensors;
 using MRVS.Tests.Support;
@@ -138,6 +139,17 @@ public class DeformableOpTests
         var ex = Assert.Throws<MRVS.Core.Graph.ShapeException>(() => Run(op, Tensor.Zeros(DType.F32, 1, 8, 2, 4),
             Tensor.Zeros(DType.F32, 1, 3, 3 * 2 * 2 * 3 + 2), Tensor.Zeros(DType.F32, 1, 3, 2, 2)));
         Assert.That(ex!.Message, Does.Contain("projection").And.Contain("[1, 3, 38]"));
+    }
+
+    [Test]
+    public void MsDeformAttnRejectsMoreItemsThanItsKernelIndexes()
+    {
+        // Types only: 2^28 queries × 8 heads of (image, query, head) items pass 2^31.
+        var op = new MsDeformAttnOp([[2, 3]]);
+        var ex = Assert.Throws<ShapeException>(() => op.Infer(
+            [new TensorType(DType.F32, [1, 6, 8, 4]), new TensorType(DType.F32, [1, 1 << 28, 3 * 8]),
+                new TensorType(DType.F32, [1, 1 << 28, 1, 2])]));
+        Assert.That(ex!.Message, Does.Contain("268435456 queries × 8 heads"));
     }
 
     [Test]

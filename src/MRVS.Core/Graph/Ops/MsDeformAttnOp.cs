@@ -77,6 +77,8 @@ public sealed class MsDeformAttnOp(int[][] levelShapes) : Op
             Expect(loc[4] >= 1, $"sampling locations are {loc}, expected at least one point per level");
             lq = loc[1];
         }
+        Expect((long)n * lq * m <= int.MaxValue,
+            $"{n} images × {lq} queries × {m} heads: the kernel indexes (image, query, head) in 32 bits");
         return new TensorType(DType.F32, [n, lq, m * v[3]]);
     }
 
