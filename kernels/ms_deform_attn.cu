@@ -69,7 +69,7 @@ __device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ va
 {
     if (L > 0) levels = L;
     if (P > 0) points = P;
-    // 32-bit index math: N·Lq·M < 2^31 (MsDeformAttnOp checks it), and 64-bit divisions cost registers.
+    // 32-bit index math (see the header).
     const int slot = (int)position / m, head = (int)position - slot * m, b = slot / lq, at = slot - b * lq;
     const int samples = levels * points, valid = d - c0;
     const long long query = (long long)b * lq + (order ? order[at] : at), item = query * m + head;

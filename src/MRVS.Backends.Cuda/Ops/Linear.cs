@@ -22,6 +22,7 @@ public sealed class Linear : CudaKernel<LinearOp>
     /// <summary>The blocks the kernels/linear.cu pass aims for before it gives each thread more rows (up to 32): a
     /// GPU filled, while each block reads its columns' bias once for all its rows.</summary>
     private const long PassBlocks = 1024;
+
     protected override void Launch(KernelLaunches k, LinearOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         int n = x[1].Dim(0), inner = x[1].Dim(1), m = (int)(x[0].Elements / inner);
@@ -69,7 +70,8 @@ public sealed class Linear : CudaKernel<LinearOp>
             int cols = n < Threads ? (n + 31) / 32 * 32 : (int)Threads, lanes = (int)Threads / cols;
             uint columnBlocks = Dim3.Blocks(n, Threads).X;
             long rowsPerThread = Math.Clamp((m + lanes - 1) / lanes * columnBlocks / PassBlocks, 1, 32);
-            int rowsPerBlock = (int)Math.Max(lanes * rowsPerThread, (m + Dim3.MaxGridYz - 1) / Dim3.MaxGridYz);
+            long rowsPerThreadForGrid = ((m + Dim3.MaxGridYz - 1) / Dim3.MaxGridYz + lanes - 1) / lanes;
+            int rowsPerBlock = lanes * (int)Math.Max(rowsPerThread, rowsPerThreadForGrid);
             k.Launch("linear", new Dim3(columnBlocks, (uint)((m + rowsPerBlock - 1) / rowsPerBlock)),
                 new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual).Ptr(narrowed == 0 ? output : narrowed)
                     .Add((long)m).Add(n).Add(rowsPerBlock).Add((int)act).Add(store));
