@@ -72,8 +72,9 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
     internal void EndLaunch(string kernel)
     {
         var (read, written, footprint, blocks, mma) = Take();
-        _work.Add(new DeviceWork(DeviceWorkKind.Kernel, kernel, 1, (long)blocks, (long)read * SectorBytes,
-            (long)written * SectorBytes, (long)footprint * SectorBytes, 0, (long)mma * MmaFlops));
+        _work.Add(new DeviceWork(DeviceWorkKind.Kernel, kernel, Count: 1, Blocks: (long)blocks,
+            ReadBytes: (long)read * SectorBytes, WrittenBytes: (long)written * SectorBytes,
+            FootprintBytes: (long)footprint * SectorBytes, Flops: 0, TensorFlops: (long)mma * MmaFlops));
     }
 
     /// <summary>A GEMM reads its operands once (one shared by the batch, stride 0, once), and its epilogue's bias and
@@ -85,13 +86,13 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
         long biases = epilogue.BiasStride == 0 ? 1 : batch;
         long epilogueReads = ((epilogue.Bias != 0 ? biases * n : 0) + (epilogue.Residual != 0 ? c : 0)) * sizeof(float);
         long read = (a + b) * inputs.Size() + epilogueReads, written = c * output.Size();
-        _work.Add(new DeviceWork(DeviceWorkKind.Gemm, $"gemm_{inputs.ToString().ToLowerInvariant()}", 1, 1, read,
-            written, read + written, 2 * c * k));
+        _work.Add(new DeviceWork(DeviceWorkKind.Gemm, $"gemm_{inputs.ToString().ToLowerInvariant()}", Count: 1,
+            Blocks: 1, ReadBytes: read, WrittenBytes: written, FootprintBytes: read + written, Flops: 2 * c * k));
     }
 
     internal void CountCopy(string name, long readBytes, long writtenBytes) =>
-        _work.Add(new DeviceWork(DeviceWorkKind.Copy, name, 1, 1, readBytes, writtenBytes, readBytes + writtenBytes,
-            0));
+        _work.Add(new DeviceWork(DeviceWorkKind.Copy, name, Count: 1, Blocks: 1, ReadBytes: readBytes,
+            WrittenBytes: writtenBytes, FootprintBytes: readBytes + writtenBytes, Flops: 0));
 
     private (ulong Read, ulong Written, ulong Footprint, ulong Blocks, ulong Mma) Take()
     {

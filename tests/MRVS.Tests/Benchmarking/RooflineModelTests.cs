@@ -12,7 +12,8 @@ public class RooflineModelTests
     private static readonly RooflineAssumptions Assumed = new();
 
     private static DeviceWork Kernel(long bytes, long tensorFlops = 0) =>
-        new(DeviceWorkKind.Kernel, "k", 1, 1, bytes, 0, bytes, 0, tensorFlops);
+        new(DeviceWorkKind.Kernel, "k", Count: 1, Blocks: 1, ReadBytes: bytes, WrittenBytes: 0, FootprintBytes: bytes,
+            Flops: 0, TensorFlops: tensorFlops);
 
     [Test]
     public void AStreamingKernelIsBoundByBandwidth()
@@ -43,7 +44,8 @@ public class RooflineModelTests
     public void GemmsRunAtThePrecisionsPeak()
     {
         const long flops = 2L * 4096 * 4096 * 4096;
-        var gemm = new DeviceWork(DeviceWorkKind.Gemm, "gemm", 1, 1, 1, 1, 2, flops);
+        var gemm = new DeviceWork(DeviceWorkKind.Gemm, "gemm", Count: 1, Blocks: 1, ReadBytes: 1, WrittenBytes: 1,
+            FootprintBytes: 2, Flops: flops);
         var node = new NodeWork("fc", "linear", 0, flops, [gemm]);
         double fp32 = new RooflineModel(H100, Assumed, Precision.Fp32).Model(node).ComputeMs;
         double bf16 = new RooflineModel(H100, Assumed, Precision.Bf16).Model(node).ComputeMs;
