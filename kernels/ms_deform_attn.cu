@@ -9,7 +9,8 @@
 //          ref.xy + off / P * ref.wh * 0.5 (4-d boxes), so neither the softmax nor the locations are launched or
 //          written.
 // Layout: value [N, S, M, D] (levels concatenated, row-major inside a level), shapes [L, 2] (h, w) and starts [L]
-// int32 in device memory; order [Lq] int32 or null; y [N, Lq, M*D].
+// int32 in device memory; order [Lq] int32 or null; y [N, Lq, M*D] in store type `type` (mrvs_half.h: float32, or the
+// GEMMs' 16-bit type where only the output projection's GEMM reads it).
 // Launch: grid (ceil(N*Lq*M / (per_block*run))), block (128) with G = ceil(D / 4) threads per (image, query, head),
 // per_block = 128 / G items per pass (the last 128 % G threads idle) and `run` passes over consecutive items per block
 // (16 from the host: 32 queries × 8 heads at D = 32). Neighbouring queries sample neighbouring places, so a block's run
@@ -30,14 +31,14 @@
 // Limits: D <= 512 (checked at graph build). Bound by the corner gathers: 4 * L * P * D * 4 bytes per item, served
 // by L1/L2 when neighbouring queries sample the same pixels.
 #include "mrvs_cuda.h"
+#include "mrvs_half.h"
 
 #define MRVS_MSDA_THREADS 128
 #define MRVS_MSDA_CHANNELS 4
 
 // 4 channels of one corner, zero outside the level; `vec`: D % 4 == 0, so the 4 channels are one aligned float4.
 __device__ __forceinline__ float4 mrvs_msda_corner(const float* __restrict__ level, int y, int x, int h, int w,
-    int pixel_stride,
-                                                   int valid, bool vec)
+    int pixel_stride, int valid, bool vec)
 {
     float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
     if (y < 0 || x < 0 || y >= h || x >= w) return v;
@@ -64,8 +65,8 @@ __device__ __forceinline__ void mrvs_msda_fma(float4& acc, float a, float4 v)
 template <int L, int P, bool Fused>
 __device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ value, const int* __restrict__ table,
     const int* __restrict__ order, const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits,
-    const float* __restrict__ ref, float* __restrict__ y, long long position, int c0, int s, int m, int d, int lq,
-    int levels, int points, int ref_dims)
+    const float* __restrict__ ref, void* __restrict__ y, int type, long long position, int c0, int s, int m, int d,
+    int lq, int levels, int points, int ref_dims)
 {
     if (L > 0) levels = L;
     if (P > 0) points = P;
@@ -135,24 +136,22 @@ __device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ va
             mrvs_msda_fma(acc, a * fy * fx, mrvs_msda_corner(level, y0 + 1, x0 + 1, h, w, pixel_stride, valid, vec));
         }
     }
-    float* out = y + item * d + c0;
+    const float v[4] = {acc.x, acc.y, acc.z, acc.w};
+    const long long first = item * d + c0;
     if (vec)
     {
-        *reinterpret_cast<float4*>(out) = acc;
+        mrvs_store4(y, first, v, type);
         return;
     }
-    if (valid > 0) out[0] = acc.x;
-    if (valid > 1) out[1] = acc.y;
-    if (valid > 2) out[2] = acc.z;
-    if (valid > 3) out[3] = acc.w;
+    for (int c = 0; c < valid && c < MRVS_MSDA_CHANNELS; c++) mrvs_store(y, first + c, v[c], type);
 }
 
 // The block's run of `run` × per_block consecutive items: a pass of per_block items, `run` passes.
 template <int L, int P, bool Fused>
 __device__ __forceinline__ void ms_deform_attn_core(const float* __restrict__ value, const int* __restrict__ table,
     const int* __restrict__ order, const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits,
-    const float* __restrict__ ref, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
-    int levels, int points, int ref_dims)
+    const float* __restrict__ ref, void* __restrict__ y, int type, long long items, int run, int s, int m, int d,
+    int lq, int levels, int points, int ref_dims)
 {
     const int groups = (d + MRVS_MSDA_CHANNELS - 1) / MRVS_MSDA_CHANNELS, per_block = MRVS_MSDA_THREADS / groups;
     const int slot = threadIdx.x / groups, c0 = threadIdx.x % groups * MRVS_MSDA_CHANNELS;
@@ -162,40 +161,40 @@ __device__ __forceinline__ void ms_deform_attn_core(const float* __restrict__ va
     {
         const long long item = first + (long long)r * per_block;
         if (item >= items) return;
-        ms_deform_attn_item<L, P, Fused>(value, table, order, loc_or_off, w_or_logits, ref, y, item, c0, s, m, d, lq,
-            levels, points, ref_dims);
+        ms_deform_attn_item<L, P, Fused>(value, table, order, loc_or_off, w_or_logits, ref, y, type, item, c0, s, m, d,
+            lq, levels, points, ref_dims);
     }
 }
 
 // Given form, any L and P (upstream's core: fixtures, tests).
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn(const float* __restrict__ value,
     const int* __restrict__ table, const int* __restrict__ order, const float* __restrict__ loc,
-    const float* __restrict__ weights, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
-    int levels, int points)
+    const float* __restrict__ weights, void* __restrict__ y, int type, long long items, int run, int s, int m, int d,
+    int lq, int levels, int points)
 {
-    ms_deform_attn_core<0, 0, false>(value, table, order, loc, weights, nullptr, y, items, run, s, m, d, lq, levels,
-        points, 0);
+    ms_deform_attn_core<0, 0, false>(value, table, order, loc, weights, nullptr, y, type, items, run, s, m, d, lq,
+        levels, points, 0);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn)
 
 // Fused form, any L and P.
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused(const float* __restrict__ value,
     const int* __restrict__ table, const int* __restrict__ order, const float* __restrict__ projection,
-    const float* __restrict__ ref, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
-    int levels, int points, int ref_dims)
+    const float* __restrict__ ref, void* __restrict__ y, int type, long long items, int run, int s, int m, int d,
+    int lq, int levels, int points, int ref_dims)
 {
-    ms_deform_attn_core<0, 0, true>(value, table, order, projection, nullptr, ref, y, items, run, s, m, d, lq, levels,
-        points, ref_dims);
+    ms_deform_attn_core<0, 0, true>(value, table, order, projection, nullptr, ref, y, type, items, run, s, m, d, lq,
+        levels, points, ref_dims);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused)
 
 // Fused form at 4 levels × 4 points (every released SOC / SOC++ encoder and decoder layer).
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused_l4p4(const float* __restrict__ value,
     const int* __restrict__ table, const int* __restrict__ order, const float* __restrict__ projection,
-    const float* __restrict__ ref, float* __restrict__ y, long long items, int run, int s, int m, int d, int lq,
-    int levels, int points, int ref_dims)
+    const float* __restrict__ ref, void* __restrict__ y, int type, long long items, int run, int s, int m, int d,
+    int lq, int levels, int points, int ref_dims)
 {
-    ms_deform_attn_core<4, 4, true>(value, table, order, projection, nullptr, ref, y, items, run, s, m, d, lq, levels,
-        points, ref_dims);
+    ms_deform_attn_core<4, 4, true>(value, table, order, projection, nullptr, ref, y, type, items, run, s, m, d, lq,
+        levels, points, ref_dims);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused_l4p4)

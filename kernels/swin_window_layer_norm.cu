@@ -26,7 +26,8 @@ __device__ __forceinline__ void swin_window_layer_norm_rows(const float* __restr
     const long long source = mrvs_window_source(geometry, r.row, d, h, w);
     const bool padding = r.len > 0 && source < 0;
     if (padding) r.len = 0; // the group still takes part in the reductions, reading and writing nothing
-    mrvs_layer_norm_row<W>(r, x + (source < 0 ? 0 : source) * n, nullptr, gamma, beta, y, type, n, eps, scratch);
+    mrvs_layer_norm_row<W>(r, x + (source < 0 ? 0 : source) * n, nullptr, gamma, beta, y, type, nullptr,
+                           MRVS_STORE_F32, n, eps, scratch);
     if (!padding) return;
     const float zeros[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (int j = r.lane * W; j < n; j += g * W)

@@ -51,11 +51,13 @@ __device__ __forceinline__ float mrvs_row_reduce(float v, int g, float* scratch)
 // One sweep over this thread's elements of the row [a (+ b)] → visit(value&, j) for every element j < len, chunk
 // by chunk of g·MRVS_ROW_SLOTS elements; the values come from v when `cached` (the row fits the registers and an
 // earlier sweep loaded them) and are loaded otherwise; with y (the row's start) non-null the visited values are stored
-// as element j of y in store type `type` (mrvs_half.h). b (a residual) may be null.
+// as element j of y in store type `type` (mrvs_half.h), and with `copy` non-null also as element j of copy in
+// `copy_type` (a value kept both in float32 and as a 16-bit GEMM operand). b (a residual) may be null.
 template <int W, typename Visit>
 __device__ __forceinline__ void mrvs_row_sweep(float (&v)[MRVS_ROW_SLOTS], const mrvs_row& r, int n, bool cached,
                                                const float* __restrict__ a, const float* __restrict__ b,
-                                               void* __restrict__ y, int type, Visit visit)
+                                               void* __restrict__ y, int type, Visit visit,
+                                               void* __restrict__ copy = nullptr, int copy_type = MRVS_STORE_F32)
 {
     static_assert(W == 1 || W == 4, "rows are loaded one float or one float4 at a time");
     for (int base = 0; base < n; base += r.g * MRVS_ROW_SLOTS)
@@ -84,9 +86,16 @@ __device__ __forceinline__ void mrvs_row_sweep(float (&v)[MRVS_ROW_SLOTS], const
             if (!in) continue;
 #pragma unroll
             for (int k = 0; k < W; k++) visit(e[k], j + k);
-            if (!y) continue;
-            if constexpr (W == 4) mrvs_store4(y, j, e, type);
-            else mrvs_store(y, j, e[0], type);
+            if (y)
+            {
+                if constexpr (W == 4) mrvs_store4(y, j, e, type);
+                else mrvs_store(y, j, e[0], type);
+            }
+            if (copy)
+            {
+                if constexpr (W == 4) mrvs_store4(copy, j, e, copy_type);
+                else mrvs_store(copy, j, e[0], copy_type);
+            }
         }
     }
 }

@@ -169,10 +169,18 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
             var wc = new float[(long)m * n];
             fixed (float* pa = wa, pb = wb, pc = wc)
                 Cpu.Gemm.Run(pa, pb, pc, m, n, k, transposeB, alpha);
-            if (output == DType.F32) ApplyEpilogue(epilogue, wc, ci, m, n, i * strideC, i * epilogue.BiasStride);
-            else
-                for (int j = 0; j < wc.Length; j++) ((ushort*)c)[i * strideC + j] =
-                    ReducedPrecision.Narrow(wc[j], output);
+            if (output == DType.F32)
+            {
+                ApplyEpilogue(epilogue, wc, ci, m, n, i * strideC, i * epilogue.BiasStride);
+                continue;
+            }
+            // Into a 16-bit C the bias is in C's type too (IGpuDevice.Gemm); the sums stay float32 until C is rounded.
+            var bias = epilogue.Bias == 0 ? null : Widen((ushort*)epilogue.Bias + i * epilogue.BiasStride, n, output);
+            for (int j = 0; j < wc.Length; j++)
+            {
+                float v = bias is null ? wc[j] : wc[j] + bias[j % n];
+                ((ushort*)c)[i * strideC + j] = ReducedPrecision.Narrow(epilogue.Relu && !(v > 0f) ? 0f : v, output);
+            }
         }
     }
 

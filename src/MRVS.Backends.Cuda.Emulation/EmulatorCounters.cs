@@ -77,14 +77,15 @@ public sealed unsafe class EmulatorCounters : IWorkCounters
             FootprintBytes: (long)footprint * SectorBytes, Flops: 0, TensorFlops: (long)mma * MmaFlops));
     }
 
-    /// <summary>A GEMM reads its operands once (one shared by the batch, stride 0, once), and its epilogue's bias and
-    /// residual (float32) once.</summary>
+    /// <summary>A GEMM reads its operands once (one shared by the batch, stride 0, once), and its epilogue's residual
+    /// (float32) and bias (C's type) once.</summary>
     internal void CountGemm(int m, int n, int k, int batch, long strideA, long strideB, DType inputs, DType output,
         GemmEpilogue epilogue)
     {
         long a = (strideA == 0 ? 1L : batch) * m * k, b = (strideB == 0 ? 1L : batch) * k * n, c = (long)batch * m * n;
         long biases = epilogue.BiasStride == 0 ? 1 : batch;
-        long epilogueReads = ((epilogue.Bias != 0 ? biases * n : 0) + (epilogue.Residual != 0 ? c : 0)) * sizeof(float);
+        long epilogueReads = (epilogue.Bias != 0 ? biases * n * output.Size() : 0)
+            + (epilogue.Residual != 0 ? c * sizeof(float) : 0);
         long read = (a + b) * inputs.Size() + epilogueReads, written = c * output.Size();
         _work.Add(new DeviceWork(DeviceWorkKind.Gemm, $"gemm_{inputs.ToString().ToLowerInvariant()}", Count: 1,
             Blocks: 1, ReadBytes: read, WrittenBytes: written, FootprintBytes: read + written, Flops: 2 * c * k));

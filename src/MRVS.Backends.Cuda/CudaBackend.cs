@@ -54,6 +54,9 @@ public sealed class CudaBackend : IBackend
     public IReadOnlyDictionary<Value, DType> StoredTypes(IReadOnlyList<Node> schedule, IReadOnlySet<Value> outputs) =>
         NarrowedActivations.Plan(schedule, outputs, _gemm.Operands);
 
+    public StoredCopies StoredCopies(IReadOnlyList<Node> schedule, IReadOnlySet<Value> outputs) =>
+        NarrowedActivations.Copies(schedule, outputs, _gemm.Operands);
+
     /// <summary>Device events; where the device counts (<see cref="Counters"/>), also the work of each node.</summary>
     public INodeTimer CreateNodeTimer()
     {

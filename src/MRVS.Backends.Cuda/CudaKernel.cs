@@ -14,6 +14,10 @@ public interface ICudaKernel
     /// BF16) when that is not F32 (<see cref="NarrowedActivations"/>).</summary>
     bool WritesNarrowed(Node node);
 
+    /// <summary>Whether the launch also stores the node's float32 output in the GEMMs' 16-bit type at the output's
+    /// <see cref="DeviceTensor.Copy"/> when it is given one (<see cref="NarrowedActivations.Copies"/>).</summary>
+    bool WritesCopy(Node node);
+
     /// <summary>Whether the launch reads input <paramref name="input"/> only as a GEMM operand, as is when it is given
     /// in the GEMMs' 16-bit type (<see cref="NarrowedActivations"/>).</summary>
     bool ReadsNarrowed(Node node, int input);
@@ -31,5 +35,6 @@ public abstract class CudaKernel<TOp> : ICudaKernel where TOp : Op
     protected abstract void Launch(KernelLaunches launches, TOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y);
 
     public virtual bool WritesNarrowed(Node node) => false;
+    public virtual bool WritesCopy(Node node) => false;
     public virtual bool ReadsNarrowed(Node node, int input) => false;
 }

@@ -33,14 +33,19 @@ public sealed class PrecisionGemm : IDisposable
     /// <summary>The element type the GEMMs read: F32, F16 or BF16.</summary>
     public DType Operands { get; }
 
-    /// <summary>Row-major C[b] = epilogue(alpha · A[b] · op(B[b])) over float32 B and C, as <see
+    /// <summary>Row-major C[b] = epilogue(alpha · A[b] · op(B[b])) over float32 B, as <see
     /// cref="IGpuDevice.Gemm"/>; A is float32 too, or already in <see cref="Operands"/> (<paramref name="aType"/>);
-    /// the epilogue's bias and residual stay float32 whatever the operands.</summary>
+    /// C is float32, or <see cref="Operands"/> (<paramref name="output"/>: a product only GEMMs read, rounded once as
+    /// cast_narrow would, with no residual and the bias rounded to that type too, as the device takes it). The
+    /// epilogue's bias and residual are given in float32 whatever the operands.</summary>
     public void Run(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
-        long strideB, long strideC, GemmEpilogue epilogue = default, DType aType = DType.F32)
+        long strideB, long strideC, GemmEpilogue epilogue = default, DType aType = DType.F32,
+        DType output = DType.F32)
     {
         if (aType != DType.F32 && aType != Operands)
             throw new ArgumentException($"a GEMM operand in {aType} for {Operands} GEMMs", nameof(aType));
+        if (output != DType.F32 && output != Operands)
+            throw new ArgumentException($"a GEMM result in {output} for {Operands} GEMMs", nameof(output));
         if (Operands == DType.F32)
         {
             _device.Gemm(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, epilogue: epilogue);
@@ -48,10 +53,13 @@ public sealed class PrecisionGemm : IDisposable
         }
         long aElements = (batch - 1) * strideA + (long)m * k, bElements = (batch - 1) * strideB + (long)k * n;
         bool aNarrowed = aType == Operands;
-        long needed = (aNarrowed ? 0 : ScratchBytes(a, aElements)) + ScratchBytes(b, bElements);
+        long biasElements = output != DType.F32 && epilogue.Bias != 0 ? (batch - 1) * epilogue.BiasStride + n : 0;
+        long needed = (aNarrowed ? 0 : ScratchBytes(a, aElements)) + ScratchBytes(b, bElements)
+            + (biasElements > 0 ? ScratchBytes(epilogue.Bias, biasElements) : 0);
         nint next = needed == 0 ? 0 : _scratch.Get(needed);
         nint ha = aNarrowed ? a : Narrowed(a, aElements, ref next), hb = Narrowed(b, bElements, ref next);
-        _device.Gemm(ha, hb, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, Operands, DType.F32,
+        if (biasElements > 0) epilogue = epilogue with { Bias = Narrowed(epilogue.Bias, biasElements, ref next) };
+        _device.Gemm(ha, hb, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, Operands, output,
             epilogue);
     }
 

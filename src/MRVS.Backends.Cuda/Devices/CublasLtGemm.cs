@@ -6,13 +6,15 @@ namespace MRVS.Backends.Cuda.Devices;
 /// <summary>
 /// The GPU's GEMMs with a <see cref="GemmEpilogue"/>, as one cublasLtMatmul: D = relu?(alpha · op(A) · op(B) + beta ·
 /// C + bias) with the residual as C (beta = 1; C may be D, in place), CUBLASLT_EPILOGUE_BIAS, _RELU_BIAS or _RELU,
-/// float32 C, D and bias, float32 compute (TF32 only if the device was asked for it, float32 operands only) and
-/// float32, fp16 or bf16 operands: cuBLASLt's table of supported types has a float32 bias for each of these with a
-/// float32 D. Row-major as column-major like <see cref="CudaDevice.Gemm"/>, D^T = op(B)^T · A^T, so the bias, one
-/// value per column of the row-major result, is cuBLASLt's bias over the rows of D^T. Each shape's descriptor,
-/// layouts and heuristic choice are made on its first call and kept, keyed also by the alignment of every pointer
-/// (the heuristic assumes 256 bytes unless told, and reads the bias pointer's); the workspace is the device's
-/// preallocated cuBLAS one (one stream, so never in use by both at once), so a GEMM replayed from a captured graph
+/// float32 compute (TF32 only if the device was asked for it, float32 operands only) and float32, fp16 or bf16
+/// operands: cuBLASLt's table of supported types has a float32 bias for each of these with a float32 D; or, with 16-bit
+/// operands, a D of their type (no residual) and the bias in that type too, cuBLASLt's default for a 16-bit D (as
+/// PyTorch's 16-bit addmm passes it). Row-major as column-major like <see cref="CudaDevice.Gemm"/>, D^T = op(B)^T ·
+/// A^T, so the bias, one value per column of the row-major result, is cuBLASLt's bias over the rows of D^T. Each
+/// shape's descriptor, layouts and heuristic choice are made on its first call and kept, keyed also by the alignment of
+/// every pointer (the heuristic assumes 256 bytes unless told, and reads the bias pointer's); the workspace is the
+/// device's preallocated cuBLAS one (one stream, so never in use by both at once), so a GEMM replayed from a captured
+/// graph
 /// allocates nothing. Every call is checked.
 /// </summary>
 internal sealed unsafe class CublasLtGemm : IDisposable
@@ -24,8 +26,8 @@ internal sealed unsafe class CublasLtGemm : IDisposable
     private readonly Dictionary<PlanKey, Plan> _plans = [];
 
     private readonly record struct PlanKey(int M, int N, int K, bool TransposeB, int Batch, long StrideA, long StrideB,
-        long StrideC, DType Inputs, bool Bias, long BiasStride, bool Residual, bool Relu, int AlignA, int AlignB,
-        int AlignC, int AlignD, int AlignBias);
+        long StrideC, DType Inputs, DType Output, bool Bias, long BiasStride, bool Residual, bool Relu, int AlignA,
+        int AlignB, int AlignC, int AlignD, int AlignBias);
 
     /// <summary>A shape's descriptor, its layouts of A, B and C (= D) as cuBLASLt sees them, and the chosen
     /// algorithm.</summary>
@@ -48,19 +50,20 @@ internal sealed unsafe class CublasLtGemm : IDisposable
     }
 
     /// <summary>Row-major C[b] = epilogue(alpha · A[b] · op(B[b])) as <see cref="IGpuDevice.Gemm"/>, C
-    /// float32.</summary>
+    /// float32 or, without a residual, the 16-bit inputs' type.</summary>
     public void Run(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
-        long strideB, long strideC, DType inputs, GemmEpilogue epilogue, string what)
+        long strideB, long strideC, DType inputs, DType output, GemmEpilogue epilogue, string what)
     {
         // Without a residual C is D, and beta = 0: cuBLASLt does not read it.
         nint residual = epilogue.Residual == 0 ? c : epilogue.Residual;
-        int size = inputs.Size();
+        int size = inputs.Size(), outputSize = output.Size();
         long bytesA = batch > 1 ? strideA * size : 0, bytesB = batch > 1 ? strideB * size : 0,
-            bytesC = batch > 1 ? strideC * sizeof(float) : 0;
+            bytesC = batch > 1 ? strideC * outputSize : 0;
         long biasStride = batch > 1 ? epilogue.BiasStride : 0;
-        var key = new PlanKey(m, n, k, transposeB, batch, strideA, strideB, strideC, inputs, epilogue.Bias != 0,
-            biasStride, epilogue.Residual != 0, epilogue.Relu, Alignment(a, bytesA), Alignment(b, bytesB),
-            Alignment(residual, bytesC), Alignment(c, bytesC), Alignment(epilogue.Bias, biasStride * sizeof(float)));
+        var key = new PlanKey(m, n, k, transposeB, batch, strideA, strideB, strideC, inputs, output,
+            epilogue.Bias != 0, biasStride, epilogue.Residual != 0, epilogue.Relu, Alignment(a, bytesA),
+            Alignment(b, bytesB), Alignment(residual, bytesC), Alignment(c, bytesC),
+            Alignment(epilogue.Bias, biasStride * outputSize));
         if (!_plans.TryGetValue(key, out var plan)) _plans[key] = plan = CreatePlan(key, epilogue.Bias, what);
         if (epilogue.Bias != 0) SetDesc(plan.Desc, CublasLt.DescBiasPointer, "BIAS_POINTER", epilogue.Bias, what);
         var algo = plan.Algo;
@@ -112,7 +115,8 @@ internal sealed unsafe class CublasLtGemm : IDisposable
             plan.A = key.TransposeB ? Layout(resources, type, key.K, key.N, key.Batch, key.StrideB, what)
                 : Layout(resources, type, key.N, key.K, key.Batch, key.StrideB, what);
             plan.B = Layout(resources, type, key.K, key.M, key.Batch, key.StrideA, what);
-            plan.C = Layout(resources, Cublas.DataF32, key.N, key.M, key.Batch, key.StrideC, what);
+            plan.C = Layout(resources, key.Output == DType.F32 ? Cublas.DataF32 : type, key.N, key.M, key.Batch,
+                key.StrideC, what);
             plan.Algo = Choose(plan, key, what);
             return plan;
         }

@@ -266,8 +266,8 @@ public sealed unsafe class CudaDevice : IGpuDevice
         string what = $"GEMM {m}x{n}x{k} (batch {batch}, {inputs} → {output}, epilogue {epilogue})";
         if (!epilogue.IsEmpty)
         {
-            _cublasLt.Run(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, inputs, epilogue,
-                what);
+            _cublasLt.Run(a, b, c, m, n, k, transposeB, alpha, batch, strideA, strideB, strideC, inputs, output,
+                epilogue, what);
             return;
         }
         int opB = transposeB ? Cublas.OpT : Cublas.OpN, ldb = transposeB ? k : n;

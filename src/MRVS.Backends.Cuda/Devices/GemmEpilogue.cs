@@ -10,7 +10,7 @@ namespace MRVS.Backends.Cuda.Devices;
 /// way round (within a rounding of each element). The activation comes after the residual here, so a Linear whose
 /// activation precedes its residual cannot use it (see Ops/Linear.cs).
 /// </summary>
-/// <param name="Bias">float32 [N], or 0.</param>
+/// <param name="Bias">float32 [N] (in C's type when C is 16-bit: <see cref="IGpuDevice.Gemm"/>), or 0.</param>
 /// <param name="Residual">float32 with C's shape and batch stride, or 0.</param>
 /// <param name="Relu">max(x, 0) last.</param>
 /// <param name="BiasStride">Floats between the biases of consecutive batch entries; 0 shares one.</param>

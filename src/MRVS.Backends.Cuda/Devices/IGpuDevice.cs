@@ -35,7 +35,8 @@ public interface IGpuDevice : IDisposable
     /// (transposeB), C [M, N]; strides in elements (0 shares B). A and B are both <paramref name="inputs"/> (F32, F16
     /// or BF16), C is <paramref name="output"/> (F32, or the inputs' type); accumulation is float32, TF32 only if the
     /// device was asked for it. A non-empty <paramref name="epilogue"/> (bias, residual, ReLU, in its order) is applied
-    /// by the GEMM itself, with a float32 C only.
+    /// by the GEMM itself; into a 16-bit C only bias and ReLU, the bias then in C's type (cuBLASLt's default bias type
+    /// for a 16-bit D, as PyTorch's 16-bit addmm passes it), added in float32 before C is rounded.
     /// </summary>
     void Gemm(nint a, nint b, nint c, int m, int n, int k, bool transposeB, float alpha, int batch, long strideA,
         long strideB, long strideC,

@@ -10,25 +10,29 @@ namespace MRVS.Backends.Cuda.Ops;
 /// and residual in its GEMM's epilogue, then the LayerNorm if the op has one; the first's bias and ReLU too, a GELU in
 /// kernels/linear.cu; both in linear_few_rows on a few float32 rows) block of rows by block of rows, the hidden
 /// activations in the shared scratch, at most <see cref="ScratchFloats"/> floats of them.
-/// With fp16 / bf16 GEMMs the GELU pass stores the hidden block in the GEMMs' 16-bit type (it is read only as the
-/// second GEMM's operand), rounded once as cast_narrow would: no cast launch, no float32 re-read.
+/// With fp16 / bf16 GEMMs the hidden block is stored in the GEMMs' 16-bit type (it is read only as the second GEMM's
+/// operand), rounded once as cast_narrow would, by the first GEMM itself when its epilogue takes the activation (ReLU,
+/// none; the bias then rounded to 16 bits too, <see cref="Devices.IGpuDevice.Gemm"/>), else by the GELU pass: no cast
+/// launch, no float32 round trip.
 /// </summary>
 public sealed class FeedForward : CudaKernel<FeedForwardOp>
 {
     /// <summary>
-    /// 256 MiB of hidden activations per block: Video-Swin-B's stage-1 FFN at 8×360×640 (59 M hidden values) runs
-    /// whole, so each weight is read once and each Linear is one GEMM. Smaller blocks cost a launch triple and a
-    /// re-read of both weights each; the bound keeps longer videos from allocating without limit.
+    /// 512 MiB of float32 hidden activations per block: at 8×360×640 the deformable encoder's FFN (38,560 tokens ×
+    /// 2,048, 79 M hidden values; 256 MiB had split it in two) and Video-Swin-B's stage-1 FFN (59 M) run whole, so
+    /// each weight is read once and each Linear is one GEMM. Smaller blocks cost two or three launches and a re-read of
+    /// both weights each; the bound keeps longer videos from allocating without limit.
     /// </summary>
-    private const long ScratchFloats = 1 << 26;
+    private const long ScratchFloats = 1 << 27;
 
     protected override void Launch(KernelLaunches k, FeedForwardOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
         int inner = x[1].Dim(1), hidden = x[1].Dim(0), n = x[3].Dim(0), m = (int)(x[0].Elements / inner);
         int block = (int)Math.Clamp(ScratchFloats / hidden, 1, m);
         var operands = k.Gemm.Operands;
-        bool narrow = operands != DType.F32 && !Linear.InGemmEpilogue(op.Activation, residual: false);
-        long floatBytes = ((long)block * hidden * sizeof(float) + 255) / 256 * 256; // the 16-bit block 256-aligned
+        bool narrow = operands != DType.F32, pass = !Linear.InGemmEpilogue(op.Activation, residual: false);
+        // The pass's float32 input, then the 16-bit block 256-aligned.
+        long floatBytes = !narrow || pass ? ((long)block * hidden * sizeof(float) + 255) / 256 * 256 : 0;
         long narrowedBytes = narrow ? (long)block * hidden * operands.Size() : 0;
         nint scratch = k.Scratch(floatBytes + narrowedBytes), narrowed = narrow ? scratch + (nint)floatBytes : 0;
         var hiddenType = new TensorType(narrow ? operands : DType.F32, [block, hidden]);
@@ -54,4 +58,8 @@ public sealed class FeedForward : CudaKernel<FeedForwardOp>
     /// <summary>With a LayerNorm epilogue, the LayerNorm kernel can store it narrowed (<see
     /// cref="LayerNorm.Epilogue"/>).</summary>
     public override bool WritesNarrowed(Node node) => node.Op is FeedForwardOp { NormEps: not null };
+
+    /// <summary>With a LayerNorm epilogue the LayerNorm kernel stores the copy (<see
+    /// cref="LayerNorm.Epilogue"/>).</summary>
+    public override bool WritesCopy(Node node) => node.Op is FeedForwardOp { NormEps: not null };
 }

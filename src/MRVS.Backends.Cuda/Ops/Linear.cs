@@ -29,38 +29,52 @@ public sealed class Linear : CudaKernel<LinearOp>
         var (input, weight) = (x[0], x[1].Ptr);
         nint bias = op.HasBias(x.Length) ? x[2].Ptr : 0;
         nint residual = op.HasResidual ? x[op.ResidualIndex(x.Length)].Ptr : 0;
+        if (y.Type.DType != DType.F32 && op.NormEps is null)
+        {
+            // Stored narrowed by the GEMM's epilogue (WritesNarrowed); a LayerNorm's, by the LayerNorm.
+            Rows(k, input, weight, bias, 0, 0, m, n, inner, op.Activation, narrowed: y.Ptr);
+            return;
+        }
         LayerNorm.Epilogue(k, y, m, n, op.NormEps is { } eps ? new(x[^2].Ptr, x[^1].Ptr, eps) : null,
             (output, norm) => Rows(k, input, weight, bias, residual, output, m, n, inner, op.Activation, norm: norm));
     }
 
     public override bool ReadsNarrowed(Node node, int input) => input == 0;
 
-    /// <summary>With a LayerNorm epilogue, the LayerNorm kernel can store it narrowed (<see
+    /// <summary>With a LayerNorm epilogue the LayerNorm kernel can store it narrowed (<see
+    /// cref="LayerNorm.Epilogue"/>), and the GEMM itself a form its epilogue takes without a residual (<see
+    /// cref="Rows"/>).</summary>
+    public override bool WritesNarrowed(Node node) => node.Op is LinearOp { NormEps: not null }
+        || node.Op is LinearOp { HasResidual: false } op && InGemmEpilogue(op.Activation, residual: false);
+
+    /// <summary>With a LayerNorm epilogue the LayerNorm kernel stores the copy (<see
     /// cref="LayerNorm.Epilogue"/>).</summary>
-    public override bool WritesNarrowed(Node node) => node.Op is LinearOp { NormEps: not null };
+    public override bool WritesCopy(Node node) => node.Op is LinearOp { NormEps: not null };
 
     /// <summary>
     /// The m rows of a Linear from <paramref name="input"/>'s first row (float32, or a 16-bit GEMM operand), y =
     /// LN(act(x·Wᵀ + bias) + residual): linear_few_rows when it takes the shape and saves a launch, else the GEMM with
     /// its epilogue, or a plain GEMM and kernels/linear.cu, then the LayerNorm in place when <paramref name="norm"/> is
-    /// given. With <paramref name="narrowed"/> the pass writes the result there in the GEMMs' 16-bit type (<paramref
-    /// name="output"/> then only holds the GEMM's float32 product), for a form the epilogue cannot take.
+    /// given. With <paramref name="narrowed"/> the result goes there in the GEMMs' 16-bit type, without a residual or
+    /// a LayerNorm: stored so by the GEMM itself for a form its epilogue takes (<paramref name="output"/> unused), else
+    /// by the pass (<paramref name="output"/> then only holds the GEMM's float32 product).
     /// </summary>
     internal static void Rows(KernelLaunches k, DeviceTensor input, nint weight, nint bias, nint residual,
         nint output, int m, int n, int inner, Activation act, nint narrowed = 0, LayerNorm.Norm? norm = null)
     {
         DType inputType = input.Type.DType;
         bool epilogue = InGemmEpilogue(act, residual != 0);
-        if (narrowed != 0 && (epilogue || norm is not null))
-            throw new ArgumentException("a GEMM epilogue's or a LayerNorm's result is float32", nameof(narrowed));
+        if (narrowed != 0 && (residual != 0 || norm is not null))
+            throw new ArgumentException("a residual's or a LayerNorm's result is float32", nameof(narrowed));
         if ((!epilogue || norm is not null) && narrowed == 0
             && FewRows(k, input, weight, bias, 0, residual, output, m, n, inner, act, norm)) return;
         if (epilogue)
         {
             // Bias and residual both: the GEMM adds the residual first, (x·Wᵀ + residual) + bias, within a rounding of
             // the model's (x·Wᵀ + bias) + residual.
-            k.Gemm.Run(input.Ptr, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0,
-                new GemmEpilogue(bias, residual, act == Activation.Relu), inputType);
+            k.Gemm.Run(input.Ptr, weight, narrowed == 0 ? output : narrowed, m, n, inner, transposeB: true, 1f, 1, 0,
+                0, 0, new GemmEpilogue(bias, residual, act == Activation.Relu), inputType,
+                narrowed == 0 ? DType.F32 : k.Gemm.Operands);
         }
         else
         {

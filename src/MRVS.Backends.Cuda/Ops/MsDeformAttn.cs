@@ -1,5 +1,6 @@
 using MRVS.Backends.Cuda.Devices;
 using MRVS.Core.Execution;
+using MRVS.Core.Graph;
 using MRVS.Core.Graph.Ops;
 
 namespace MRVS.Backends.Cuda.Ops;
@@ -8,7 +9,8 @@ namespace MRVS.Backends.Cuda.Ops;
 /// kernels/ms_deform_attn.cu for <see cref="MsDeformAttnOp"/>: ceil(D / 4) threads per (image, query, head), as many
 /// items as fit a block of 128 per pass, 16 passes over consecutive items per block; the fused form at 4 levels × 4
 /// points runs the entry with both unrolled. The level table is uploaded once per op, with the queries' order in tiles
-/// (<see cref="QueryTiles"/>) for the encoder's queries, which are the value's own pixels.
+/// (<see cref="QueryTiles"/>) for the encoder's queries, which are the value's own pixels. Stored in 16 bits where only
+/// GEMMs read the result (the output projection's; <see cref="NarrowedActivations"/>).
 /// </summary>
 public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
 {
@@ -35,17 +37,18 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
         nint table = k.LevelTable(op, op.LevelShapes, QueryTiles(op.LevelShapes));
         nint order = lq == s ? table + 3 * levels * sizeof(int) : 0;
         nint pv = v.Ptr, p1 = x[1].Ptr, p2 = x[2].Ptr, py = y.Ptr;
+        int store = KernelLaunches.StoreType(y.Type.DType);
         if (!fused)
         {
             k.Launch("ms_deform_attn", grid, block,
-                a => a.Ptr(pv).Ptr(table).Ptr(order).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(Run).Add(s).Add(m).Add(d)
-                    .Add(lq).Add(levels).Add(points));
+                a => a.Ptr(pv).Ptr(table).Ptr(order).Ptr(p1).Ptr(p2).Ptr(py).Add(store).Add(items).Add(Run).Add(s)
+                    .Add(m).Add(d).Add(lq).Add(levels).Add(points));
             return;
         }
         int refDims = x[2].Dim(3);
         k.Launch(levels == 4 && points == 4 ? "ms_deform_attn_fused_l4p4" : "ms_deform_attn_fused", grid, block,
-            a => a.Ptr(pv).Ptr(table).Ptr(order).Ptr(p1).Ptr(p2).Ptr(py).Add(items).Add(Run).Add(s).Add(m).Add(d)
-                .Add(lq).Add(levels).Add(points).Add(refDims));
+            a => a.Ptr(pv).Ptr(table).Ptr(order).Ptr(p1).Ptr(p2).Ptr(py).Add(store).Add(items).Add(Run).Add(s).Add(m)
+                .Add(d).Add(lq).Add(levels).Add(points).Add(refDims));
     }
 
     /// <summary>
@@ -67,4 +70,6 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
                             yield return starts[l] + y * w + x;
         }
     }
+
+    public override bool WritesNarrowed(Node node) => true;
 }

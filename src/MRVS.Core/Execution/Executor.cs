@@ -22,6 +22,7 @@ public sealed class Executor : IDisposable
     private readonly Dictionary<Value, nint> _constants = [];
     private readonly Dictionary<Value, List<string>> _outputsByValue = [];
     private readonly IReadOnlyDictionary<Value, DType> _storedTypes;
+    private readonly StoredCopies _copies;
     private readonly bool _replays;
     private nint _arena;
     private int _dispatchedRuns;
@@ -62,7 +63,12 @@ public sealed class Executor : IDisposable
         }
         _replays = backend.CanCapture;
         Plan = MemoryPlanner.Plan(graph, _outputsByValue.Keys, keepOutputs: _replays);
-        _storedTypes = backend.StoredTypes(Plan.Schedule, _outputsByValue.Keys.ToHashSet());
+        var requestedValues = _outputsByValue.Keys.ToHashSet();
+        _storedTypes = backend.StoredTypes(Plan.Schedule, requestedValues);
+        _copies = backend.StoredCopies(Plan.Schedule, requestedValues);
+        // The same schedule again, each buffer with room for its value's copy.
+        if (_copies.Types.Count > 0)
+            Plan = MemoryPlanner.Plan(graph, _outputsByValue.Keys, keepOutputs: _replays, _copies.Types);
         var unsupported = Plan.Schedule.Where(n => !backend.Supports(n.Op)).GroupBy(n => n.Op.Kind).Select(g =>
             $"{g.Key} (e.g. {g.First().Name})").ToList();
         if (unsupported.Count > 0)
@@ -137,9 +143,12 @@ public sealed class Executor : IDisposable
             {
                 var ins = n.Inputs.Count <= args.Length ? args[..n.Inputs.Count] : new DeviceTensor[n.Inputs.Count];
                 for (int i = 0; i < n.Inputs.Count; i++)
-                    ins[i] = OnDevice(n.Inputs[i]);
+                    ins[i] = _copies.Reads.Contains((n, i)) ? CopyOnDevice(n.Inputs[i]) : OnDevice(n.Inputs[i]);
                 timer?.Begin();
-                _backend.Execute(n, ins, OnDevice(n.Output));
+                var output = OnDevice(n.Output);
+                if (_copies.Types.ContainsKey(MemoryPlanner.Root(n.Output)))
+                    output = output with { Copy = CopyOnDevice(n.Output).Ptr };
+                _backend.Execute(n, ins, output);
                 timer?.End(n);
             }
             if (outputs is not null && _outputsByValue.TryGetValue(n.Output, out var names))
@@ -161,6 +170,16 @@ public sealed class Executor : IDisposable
     /// <summary>The value's memory as the backend stores it (<see cref="IBackend.StoredTypes"/>).</summary>
     private DeviceTensor OnDevice(Value v) => new(Address(v),
         _storedTypes.TryGetValue(MemoryPlanner.Root(v), out var stored) ? v.Type with { DType = stored } : v.Type);
+
+    /// <summary>The value's copy (<see cref="IBackend.StoredCopies"/>): a view's part of its root's copy.</summary>
+    private DeviceTensor CopyOnDevice(Value v)
+    {
+        var (root, offset) = MemoryPlanner.Locate(v);
+        var type = _copies.Types[root];
+        long start = Plan.Buffers[root].Offset + MemoryPlanner.CopyOffset(root)
+            + offset / root.DType.Size() * type.Size();
+        return new DeviceTensor(_arena + (nint)start, v.Type with { DType = type });
+    }
 
     private nint Address(Value v)
     {

@@ -52,6 +52,16 @@ public interface IBackend : IDisposable
         new Dictionary<Value, DType>();
 
     /// <summary>
+    /// The intermediates of a plan this backend keeps twice: as the graph types them and as a copy in another element
+    /// type, with the reads that take the copy (the CUDA backend keeps a float32 value that GEMMs and other kernels
+    /// both read also in its GEMMs' 16-bit type, written by the producer in the same pass). The executor places each
+    /// copy in the value's buffer after the value (<see cref="MemoryPlanner.CopyOffset"/>), passes its address to the
+    /// producer (<see cref="DeviceTensor.Copy"/>) and the copy itself to those reads. Called once per plan, after
+    /// <see cref="StoredTypes"/>, for the values it left in the graph's type; none on most backends.
+    /// </summary>
+    StoredCopies StoredCopies(IReadOnlyList<Node> schedule, IReadOnlySet<Value> outputs) => Execution.StoredCopies.None;
+
+    /// <summary>
     /// The memory-traffic counts of this backend's work, where it keeps them (the CUDA backend on the instrumented
     /// emulation); its node timer then attributes the work to nodes. Else null.
     /// </summary>

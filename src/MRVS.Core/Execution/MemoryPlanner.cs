@@ -1,4 +1,5 @@
 using MRVS.Core.Graph;
+using MRVS.Core.Tensors;
 
 namespace MRVS.Core.Execution;
 
@@ -13,12 +14,16 @@ namespace MRVS.Core.Execution;
 /// lets the GPU load inputs through the read-only cache and reorder loads past stores. In-place work would give wrong
 /// results on the GPU only (the emulation ignores <c>__restrict__</c>), so every plan is checked
 /// (<see cref="CheckNoAliasing"/>).
+/// A value the backend also keeps a copy of (<see cref="IBackend.StoredCopies"/>) has the copy in its own buffer, at
+/// <see cref="CopyOffset"/>: same life, no placement of its own.
 /// </summary>
 public static class MemoryPlanner
 {
     public const int Alignment = 256;
 
-    public static MemoryPlan Plan(ComputeGraph graph, IReadOnlyCollection<Value> outputs, bool keepOutputs = false)
+    /// <param name="copies">The element type of the copy each such value keeps in its buffer.</param>
+    public static MemoryPlan Plan(ComputeGraph graph, IReadOnlyCollection<Value> outputs, bool keepOutputs = false,
+        IReadOnlyDictionary<Value, DType>? copies = null)
     {
         var schedule = Prune(graph, outputs);
         var position = new Dictionary<Node, int>();
@@ -50,7 +55,9 @@ public static class MemoryPlanner
         long arena = 0;
         foreach (var (v, start) in first.OrderByDescending(kv => kv.Key.Type.Bytes).ThenBy(kv => kv.Key.Id))
         {
-            long bytes = Align(Math.Max(v.Type.Bytes, 1));
+            long bytes = CopyOffset(v);
+            if (copies is not null && copies.TryGetValue(v, out var copy))
+                bytes += Align(v.Type.Elements * copy.Size());
             int end = last[v];
             var conflicts = placed.Where(p => p.First <= end && start <= p.Last).OrderBy(p => p.Offset).ToList();
             long offset = 0, bestOffset = -1, bestGap = long.MaxValue;
@@ -68,6 +75,9 @@ public static class MemoryPlanner
         CheckNoAliasing(schedule, buffers);
         return new MemoryPlan(schedule, buffers, arena);
     }
+
+    /// <summary>Where a value's copy starts in its buffer: after the value, aligned.</summary>
+    public static long CopyOffset(Value root) => Align(Math.Max(root.Type.Bytes, 1));
 
     /// <summary>Throws when a node's output overlaps one of its inputs in memory (views and constants aside).</summary>
     public static void CheckNoAliasing(IReadOnlyList<Node> schedule,

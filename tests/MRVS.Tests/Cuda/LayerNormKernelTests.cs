@@ -1,4 +1,5 @@
 using MRVS.Backends.Cuda.Devices;
+using MRVS.Core.Tensors;
 
 namespace MRVS.Tests.Cuda;
 
@@ -6,7 +7,9 @@ namespace MRVS.Tests.Cuda;
 /// kernels/layer_norm.cu launched directly, on the emulation and on a GPU when there is one, against a float64
 /// reference: fresh random rows of awkward widths, with and without the fused residual, from one thread to the whole
 /// 128-thread block per row (kernels/include/mrvs_rows.h; the backend picks the group by the row length), scalar and
-/// 128-bit loads; rows longer than the group's registers are swept from memory.
+/// 128-bit loads; rows longer than the group's registers are swept from memory. Each launch also stores the 16-bit copy
+/// (fp16 or bf16, in turn) the backend keeps beside a float32 value that GEMMs and other kernels both read: exactly the
+/// float32 result rounded once, as cast_narrow would round it.
 /// </summary>
 public class LayerNormKernelTests
 {
@@ -39,10 +42,16 @@ public class LayerNormKernelTests
         using var dg = new DeviceArray<float>(device, gamma);
         using var db = new DeviceArray<float>(device, beta);
         using var dy = new DeviceArray<float>(device, rows * n);
+        using var copy = new DeviceArray<ushort>(device, rows * n);
+        var copyType = residual ? DType.BF16 : DType.F16;
         device.LaunchAndWait("layer_norm", Dim3.Blocks(rows, (uint)(128 / group)), new Dim3(128), 0,
-            a => a.Ptr(dx.Ptr).Ptr(residual ? dr.Ptr : 0).Ptr(dg.Ptr).Ptr(db.Ptr).Ptr(dy.Ptr).Add(0)
-                .Add((long)rows).Add(n).Add(group).Add(vector4 ? 1 : 0).Add(eps));
+            a => a.Ptr(dx.Ptr).Ptr(residual ? dr.Ptr : 0).Ptr(dg.Ptr).Ptr(db.Ptr).Ptr(dy.Ptr).Add(0).Ptr(copy.Ptr)
+                .Add(residual ? 2 : 1).Add((long)rows).Add(n).Add(group).Add(vector4 ? 1 : 0).Add(eps));
         var y = dy.Download();
+        var copied = copy.Download();
+        for (int i = 0; i < y.Length; i++)
+            Assert.That(copied[i], Is.EqualTo(ReducedPrecision.Narrow(y[i], copyType)),
+                $"{copyType} copy, element {i}");
 
         var expected = Reference(x, r, gamma, beta, rows, n, eps);
         double tolerance = 1e-5 * Math.Max(1, expected.Max(Math.Abs));

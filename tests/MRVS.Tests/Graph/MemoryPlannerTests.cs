@@ -98,6 +98,26 @@ public class MemoryPlannerTests
         Assert.That(plan.ArenaBytes, Is.LessThanOrEqualTo(2 * 4096));
     }
 
+    /// <summary>A value the backend keeps a copy of (IBackend.StoredCopies) holds it in its own buffer, after the value
+    /// at CopyOffset: the buffer grows by the copy, aligned, and nothing else is placed over it.</summary>
+    [Test]
+    public void ACopyLivesInItsValuesBufferAfterTheValue()
+    {
+        var g = new ComputeGraph();
+        var x = g.Input("x", DType.F32, 1000);
+        var copied = g.Add(new UnaryOp(UnaryKind.Relu), "copied", x);
+        var other = g.Add(new UnaryOp(UnaryKind.Relu), "other", x);
+        var sum = g.Add(new BinaryOp(BinaryKind.Add), "sum", copied, other);
+        g.Tap("sum", sum);
+        var plain = MemoryPlanner.Plan(g, [sum]);
+        var plan = MemoryPlanner.Plan(g, [sum], copies: new Dictionary<Value, DType> { [copied] = DType.BF16 });
+        Assert.That(MemoryPlanner.CopyOffset(copied), Is.EqualTo(4096));
+        Assert.That(plan.Buffers[copied].Bytes, Is.EqualTo(4096 + 2048));
+        Assert.That(plan.Buffers[other].Bytes, Is.EqualTo(plain.Buffers[other].Bytes));
+        var (a, b) = (plan.Buffers[copied], plan.Buffers[other]);
+        Assert.That(a.Offset + a.Bytes <= b.Offset || b.Offset + b.Bytes <= a.Offset, "live together, apart");
+    }
+
     [Test]
     public void KeptOutputsLiveToTheEndAndNothingIsPlacedOverThem()
     {
