@@ -136,14 +136,17 @@ __device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ va
             mrvs_msda_fma(acc, a * fy * fx, mrvs_msda_corner(level, y0 + 1, x0 + 1, h, w, pixel_stride, valid, vec));
         }
     }
-    const float v[4] = {acc.x, acc.y, acc.z, acc.w};
     const long long first = item * d + c0;
     if (vec)
     {
+        const float v[4] = {acc.x, acc.y, acc.z, acc.w};
         mrvs_store4(y, first, v, type);
         return;
     }
-    for (int c = 0; c < valid && c < MRVS_MSDA_CHANNELS; c++) mrvs_store(y, first + c, v[c], type);
+    if (valid > 0) mrvs_store(y, first, acc.x, type);
+    if (valid > 1) mrvs_store(y, first + 1, acc.y, type);
+    if (valid > 2) mrvs_store(y, first + 2, acc.z, type);
+    if (valid > 3) mrvs_store(y, first + 3, acc.w, type);
 }
 
 // The block's run of `run` × per_block consecutive items: a pass of per_block items, `run` passes.
