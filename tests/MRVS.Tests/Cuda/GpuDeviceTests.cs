@@ -58,13 +58,7 @@ public class GpuDeviceTests(string kind)
             for (int row = 0; row < m; row++)
                 for (int col = 0; col < n; col++)
                 {
-                    double sum = 0, magnitude = 0;
-                    for (int j = 0; j < k; j++)
-                    {
-                        double product = a[i * m * k + row * k + j] * b[transposeB ? col * k + j : j * n + col];
-                        sum += product;
-                        magnitude += Math.Abs(product);
-                    }
+                    var (sum, magnitude) = Product(a, b, i, row, col, m, n, k, transposeB);
                     Assert.That(c[i * m * n + row * n + col],
                         Is.EqualTo(alpha * sum).Within(roundoff * alpha * magnitude + 1e-6), $"C[{i}, {row}, {col}]");
                 }
@@ -111,13 +105,7 @@ public class GpuDeviceTests(string kind)
                 for (int col = 0; col < n; col++)
                 {
                     int at = i * m * n + row * n + col;
-                    double sum = 0, magnitude = 0;
-                    for (int j = 0; j < k; j++)
-                    {
-                        double product = a[i * m * k + row * k + j] * b[transposeB ? col * k + j : j * n + col];
-                        sum += product;
-                        magnitude += Math.Abs(product);
-                    }
+                    var (sum, magnitude) = Product(a, b, i, row, col, m, n, k, transposeB);
                     double expected = alpha * sum + (residual ? residualValues[at] : 0) + (bias ? biasValues[col] : 0);
                     Assert.That(c[at], Is.EqualTo(relu ? Math.Max(expected, 0) : expected)
                         .Within(1e-5 * (magnitude + 2) + 1e-6), $"C[{i}, {row}, {col}] ({epilogue})");
@@ -170,13 +158,7 @@ public class GpuDeviceTests(string kind)
             for (int row = 0; row < m; row++)
                 for (int col = 0; col < n; col++)
                 {
-                    double sum = 0, magnitude = 0;
-                    for (int j = 0; j < k; j++)
-                    {
-                        double product = a[i * m * k + row * k + j] * b[transposeB ? col * k + j : j * n + col];
-                        sum += product;
-                        magnitude += Math.Abs(product);
-                    }
+                    var (sum, magnitude) = Product(a, b, i, row, col, m, n, k, transposeB);
                     double expected = alpha * sum + biasValues[i * n + col];
                     Assert.That(c[i * m * n + row * n + col], Is.EqualTo(relu ? Math.Max(expected, 0) : expected)
                         .Within(roundoff * (alpha * magnitude + Math.Abs(expected)) + 1e-6), $"C[{i}, {row}, {col}]");
@@ -286,6 +268,21 @@ public class GpuDeviceTests(string kind)
         Assert.That(many, Is.GreaterThan(2 * one), $"{n} elements took {many} ms, one element {one} ms");
         Assert.That(many, Is.LessThanOrEqualTo(host.Elapsed.TotalMilliseconds), "the device time lies within the call");
         Assert.That(y.Download(), Is.All.EqualTo(2f));
+    }
+
+    /// <summary>Row <paramref name="row"/> of A[i] times column <paramref name="col"/> of op(B) in float64, and the sum
+    /// of the products' magnitudes (what the rounding error scales with).</summary>
+    private static (double Sum, double Magnitude) Product(double[] a, double[] b, int i, int row, int col, int m, int n,
+        int k, bool transposeB)
+    {
+        double sum = 0, magnitude = 0;
+        for (int j = 0; j < k; j++)
+        {
+            double product = a[i * m * k + row * k + j] * b[transposeB ? col * k + j : j * n + col];
+            sum += product;
+            magnitude += Math.Abs(product);
+        }
+        return (sum, magnitude);
     }
 
     private double[] RandomValues(int count, DType type) =>
