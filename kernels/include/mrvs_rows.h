@@ -48,6 +48,14 @@ __device__ __forceinline__ float mrvs_row_reduce(float v, int g, float* scratch)
     return v;
 }
 
+// Stores e[0..W) as elements j.. of y in store type `type`: one store of W elements.
+template <int W>
+__device__ __forceinline__ void mrvs_store_run(void* __restrict__ y, int j, const float* e, int type)
+{
+    if constexpr (W == 4) mrvs_store4(y, j, e, type);
+    else mrvs_store(y, j, e[0], type);
+}
+
 // One sweep over this thread's elements of the row [a (+ b)] → visit(value&, j) for every element j < len, chunk
 // by chunk of g·MRVS_ROW_SLOTS elements; the values come from v when `cached` (the row fits the registers and an
 // earlier sweep loaded them) and are loaded otherwise; with y (the row's start) non-null the visited values are stored
@@ -86,16 +94,8 @@ __device__ __forceinline__ void mrvs_row_sweep(float (&v)[MRVS_ROW_SLOTS], const
             if (!in) continue;
 #pragma unroll
             for (int k = 0; k < W; k++) visit(e[k], j + k);
-            if (y)
-            {
-                if constexpr (W == 4) mrvs_store4(y, j, e, type);
-                else mrvs_store(y, j, e[0], type);
-            }
-            if (copy)
-            {
-                if constexpr (W == 4) mrvs_store4(copy, j, e, copy_type);
-                else mrvs_store(copy, j, e[0], copy_type);
-            }
+            if (y) mrvs_store_run<W>(y, j, e, type);
+            if (copy) mrvs_store_run<W>(copy, j, e, copy_type);
         }
     }
 }

@@ -174,13 +174,12 @@ public sealed unsafe class EmulatedDevice : IGpuDevice
                 ApplyEpilogue(epilogue, wc, ci, m, n, i * strideC, i * epilogue.BiasStride);
                 continue;
             }
-            // Into a 16-bit C the bias is in C's type too (IGpuDevice.Gemm); the sums stay float32 until C is rounded.
-            var bias = epilogue.Bias == 0 ? null : Widen((ushort*)epilogue.Bias + i * epilogue.BiasStride, n, output);
-            for (int j = 0; j < wc.Length; j++)
-            {
-                float v = bias is null ? wc[j] : wc[j] + bias[j % n];
-                ((ushort*)c)[i * strideC + j] = ReducedPrecision.Narrow(epilogue.Relu && !(v > 0f) ? 0f : v, output);
-            }
+            // Into a 16-bit C the bias is in C's type too (IGpuDevice.Gemm), widened exactly: the same epilogue in
+            // float32 on the product, then C rounded once.
+            var bias = epilogue.Bias == 0 ? [] : Widen((ushort*)epilogue.Bias + i * epilogue.BiasStride, n, output);
+            fixed (float* pc = wc, pbias = bias)
+                ApplyEpilogue(epilogue with { Bias = (nint)pbias }, null, pc, m, n, 0, 0);
+            for (int j = 0; j < wc.Length; j++) ((ushort*)c)[i * strideC + j] = ReducedPrecision.Narrow(wc[j], output);
         }
     }
 

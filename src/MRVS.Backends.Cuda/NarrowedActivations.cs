@@ -43,22 +43,22 @@ internal static class NarrowedActivations
     /// Linear and by the residual add after it), whose producer can store a second, 16-bit copy in the same pass
     /// (<see cref="ICudaKernel.WritesCopy"/>: the LayerNorms): the GEMM reads take the copy, rounded once as
     /// cast_narrow would round it before each of them, so their numbers are the same without the casts' launches and
-    /// float32 re-reads; every other read, and a caller, gets the float32 value. Values <see cref="Plan"/> narrowed
-    /// have no copy.
+    /// float32 re-reads; every other read, and a caller, gets the float32 value. A value that only GEMMs read and no
+    /// caller asked for has no copy: <see cref="Plan"/> narrows it (every producer of a copy can store narrowed).
     /// </summary>
     public static StoredCopies Copies(IReadOnlyList<Node> schedule, IReadOnlySet<Value> outputs, DType operands)
     {
         if (operands == DType.F32) return StoredCopies.None;
-        var narrowed = Plan(schedule, outputs, operands);
+        var kept = outputs.Select(MemoryPlanner.Root).ToHashSet();
         var types = new Dictionary<Value, DType>();
         var copyReads = new HashSet<(Node, int)>();
         foreach (var (v, list) in Reads(schedule))
         {
-            if (v.Producer is not { } n || v.DType != DType.F32 || narrowed.ContainsKey(v)
+            if (v.Producer is not { } n || v.DType != DType.F32
                 || KernelLaunches.KernelOf(n.Op) is not { } producer || !producer.WritesCopy(n))
                 continue;
             var gemmReads = list.Where(r => TakesNarrowed(r.Node, r.Input)).ToList();
-            if (gemmReads.Count == 0) continue;
+            if (gemmReads.Count == 0 || (gemmReads.Count == list.Count && !kept.Contains(v))) continue;
             types[v] = operands;
             copyReads.UnionWith(gemmReads);
         }
