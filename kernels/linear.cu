@@ -1,8 +1,10 @@
-// linear: the epilogue of a Linear after the GEMM (cuBLAS, or the CPU GEMM in emulation): out = act(y + bias) +
-// residual, bias broadcast over rows; out is y itself (in place, float32) or, for a value that only a GEMM reads in the
-// backend's fp16 / bf16 mode (the feed-forward's hidden), a separate 16-bit tensor: type (mrvs_half.h) 0 float32, 1
-// half, 2 bfloat16, rounded once as it is stored, as cast_narrow would round it. Layout: y, out and residual
-// [rows, n], bias [n]; bias and residual may be null.
+// linear: the epilogue of a Linear after the GEMM (cuBLAS, or the CPU GEMM in emulation), in place: y = act(y + bias)
+// + residual, bias broadcast over rows, y read and stored in `type` (mrvs_half.h): float32, or in the backend's fp16 /
+// bf16 mode, for a Linear whose result only a GEMM reads (the feed-forward's hidden), the GEMMs' 16-bit type. There
+// the GEMM has already added the bias and stored its result in 16 bits (bias null here), as PyTorch's autocast Linear
+// does before its activation: the pass reads 2 bytes and stores 2 per element, not 4 and 2 after a float32 product
+// (a third of the 16-bit feed-forward's hidden traffic). Layout: y and residual [rows, n], bias [n]; bias and residual
+// may be null, the residual only with float32.
 // act: 0 none, 1 relu, 2 gelu (erf), 3 sigmoid, 4 tanh (MRVS.Core.Graph.Ops.Activation). The residual comes from the
 // graph fusion pass (a Linear followed by an add), added last as the separate add did. Only for the forms the GEMM's
 // own epilogue (cuBLASLt) cannot apply, chosen in src/MRVS.Backends.Cuda/Ops/Linear.cs: the exact erf GELU
@@ -55,10 +57,9 @@ __device__ __forceinline__ float linear_activation(float v, int act)
     }
 }
 
-// y and out may be the same memory (no __restrict__): each thread reads its element before it writes it.
-extern "C" __global__ void __launch_bounds__(256) linear(const float* y, const float* __restrict__ bias,
-                                                         const float* __restrict__ residual, void* out,
-                                                         long long rows, int n, int rows_per_block, int act, int type)
+extern "C" __global__ void __launch_bounds__(256) linear(void* __restrict__ y, const float* __restrict__ bias,
+                                                         const float* __restrict__ residual, long long rows, int n,
+                                                         int rows_per_block, int act, int type)
 {
     const int cols = n < 256 ? (n + 31) / 32 * 32 : 256, lanes = 256 / cols;
     const int c = blockIdx.x * cols + threadIdx.x % cols;
@@ -69,8 +70,8 @@ extern "C" __global__ void __launch_bounds__(256) linear(const float* y, const f
     for (long long r = first + threadIdx.x / cols; r < end; r += lanes)
     {
         const long long i = r * n + c;
-        const float v = linear_activation(y[i] + b, act);
-        mrvs_store(out, i, residual ? v + residual[i] : v, type);
+        const float v = linear_activation(mrvs_load(y, i, type) + b, act);
+        mrvs_store(y, i, residual ? v + residual[i] : v, type);
     }
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(linear)

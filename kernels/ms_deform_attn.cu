@@ -11,18 +11,19 @@
 // Layout: value [N, S, M, D] (levels concatenated, row-major inside a level), shapes [L, 2] (h, w) and starts [L]
 // int32 in device memory; order [Lq] int32 or null; y [N, Lq, M*D] in store type `type` (mrvs_half.h: float32, or the
 // GEMMs' 16-bit type where only the output projection's GEMM reads it).
-// Launch: grid (ceil(N*Lq*M / (per_block*run))), block (128) with G = ceil(D / 4) threads per (image, query, head),
+// Launch: grid (ceil(N*Lq*M / (per_block*run))), block (128) with G = ceil(D / 4) threads per (image, head, query),
 // per_block = 128 / G items per pass (the last 128 % G threads idle) and `run` passes over consecutive items per block
-// (16 from the host: 32 queries × 8 heads at D = 32). Neighbouring queries sample neighbouring places, so a block's run
-// shares the value sectors its gathers touch (DCNv4 also gives a block several queries); the run was chosen by the
-// emulator's per-block sector counts on the trained demo model against the blocks left to fill the GPU. When the
-// queries are the value's own pixels (the encoder), `order` (int32 [lq], the host's) takes them in tiles of 8 rows × 4
-// columns of their level, so that a run is a patch, not a strip whose samples the strips above and below also read.
+// (16 from the host: 256 queries of one head at D = 32). Items run image, head, query (query fastest): a head reads
+// only its own D channels of a value pixel, so a block gains nothing from holding several heads of a query, and all
+// its items' gathers can share sectors when they are one head's neighbouring queries (DCNv4 also gives a block
+// several queries). When the queries are the value's own pixels (the encoder), `order` (int32 [lq], the host's) takes
+// them in tiles of 16 × 16 of their level, so that a run is a patch whose samples at every level overlap, not a strip
+// whose samples the strips above and below also read; the run was chosen by the emulator's per-block sector counts
+// against the blocks left to fill the GPU (RESULTS.md).
 // Each thread owns 4 consecutive channels, read as one 128-bit load per corner when D % 4 == 0 (scalar loads
 // otherwise), so the index and bilinear-weight math runs once per 4 channels, not once per channel; the G threads of
-// an item are adjacent lanes, so a corner's D channels are one contiguous, coalesced read. Heads are the fastest
-// index: a pass covers 128 / (G*M) consecutive queries of every head. Index math in 32 bits (N·Lq·M < 2^31, checked
-// by MsDeformAttnOp): 64-bit divisions took 8 registers more (64 on sm_90).
+// an item are adjacent lanes, so a corner's D channels are one contiguous, coalesced read. Index math in 32 bits
+// (N·Lq·M < 2^31, checked by MsDeformAttnOp): 64-bit divisions took 8 registers more (64 on sm_90).
 // Borrowed from DCNv4's flash_deform_attn (github:OpenGVLab/DCNv4): several channels per thread with vector loads,
 // levels and points as template parameters (ms_deform_attn_fused_l4p4: the 4 levels × 4 points of every released
 // SOC and SOC++, the P samples of a level unrolled so their 4·P corner loads are in flight together; the plain
@@ -59,9 +60,9 @@ __device__ __forceinline__ void mrvs_msda_fma(float4& acc, float a, float4 v)
     acc.w += a * v.w;
 }
 
-// One item (image, query, head), channels [c0, c0 + 4) of it, at `position` in the launch's order: an image's queries
-// in `order` (a permutation of its lq queries) when given, else as stored. L, P > 0: compile-time levels and points
-// (the softmax and point loops fully unrolled); 0: the run-time `levels` / `points`.
+// One item (image, head, query), channels [c0, c0 + 4) of it, at `position` in the launch's order: an image's
+// queries in `order` (a permutation of its lq queries) when given, else as stored. L, P > 0: compile-time levels and
+// points (the softmax and point loops fully unrolled); 0: the run-time `levels` / `points`.
 template <int L, int P, bool Fused>
 __device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ value, const int* __restrict__ table,
     const int* __restrict__ order, const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits,
@@ -70,8 +71,8 @@ __device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ va
 {
     if (L > 0) levels = L;
     if (P > 0) points = P;
-    // 32-bit index math (see the header).
-    const int slot = (int)position / m, head = (int)position - slot * m, b = slot / lq, at = slot - b * lq;
+    // 32-bit index math (see the header). Items run (image, head, query): a block's run is one head's queries.
+    const int slot = (int)position / lq, at = (int)position - slot * lq, b = slot / m, head = slot - b * m;
     const int samples = levels * points, valid = d - c0;
     const long long query = (long long)b * lq + (order ? order[at] : at), item = query * m + head;
     const bool vec = d % MRVS_MSDA_CHANNELS == 0;

@@ -116,6 +116,14 @@ __device__ __forceinline__ void* mrvs_element(void* y, long long i, int type)
     return (char*)y + i * (type == MRVS_STORE_F32 ? 4 : 2);
 }
 
+// Element i of y stored as `type`, widened to float (exact).
+__device__ __forceinline__ float mrvs_load(const void* y, long long i, int type)
+{
+    if (type == MRVS_STORE_F32) return ((const float*)y)[i];
+    const unsigned short bits = ((const unsigned short*)y)[i];
+    return type == MRVS_STORE_F16 ? mrvs_half_to_float(mrvs_half{bits}) : mrvs_bf16_to_float(mrvs_bf16{bits});
+}
+
 // Stores v as element i of y in `type`.
 __device__ __forceinline__ void mrvs_store(void* __restrict__ y, long long i, float v, int type)
 {

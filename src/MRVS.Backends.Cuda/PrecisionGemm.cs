@@ -10,7 +10,8 @@ namespace MRVS.Backends.Cuda;
 /// Constants get their 16-bit copy once, kept; an activation is either already stored in the 16-bit type by the kernel
 /// that produced it (<see cref="NarrowedActivations"/>: a value only GEMMs read) or narrowed on every call, into a
 /// scratch of its own, by kernels/cast.cu's cast_narrow. Both round once from float32, the same way. Only GEMM inputs
-/// are rounded: every other kernel computes in float32, and what is stored in 16 bits no other kernel reads.
+/// are rounded: every other kernel computes in float32, and what is stored in 16 bits no other kernel reads, but for
+/// the Linear's activation pass, which applies its activation in place to a GEMM's 16-bit result (Ops/Linear.cs).
 /// </summary>
 public sealed class PrecisionGemm : IDisposable
 {

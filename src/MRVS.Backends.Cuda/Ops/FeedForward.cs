@@ -11,8 +11,9 @@ namespace MRVS.Backends.Cuda.Ops;
 /// kernels/linear.cu; both in linear_few_rows on a few float32 rows) block of rows by block of rows, the hidden
 /// activations in the shared scratch, at most <see cref="ScratchFloats"/> floats of them.
 /// With fp16 / bf16 GEMMs the hidden block is stored in the GEMMs' 16-bit type (it is read only as the second GEMM's
-/// operand), rounded once as cast_narrow would, by the first GEMM itself when its epilogue takes the activation (ReLU,
-/// none; the bias then rounded to 16 bits too, <see cref="Devices.IGpuDevice.Gemm"/>), else by the GELU pass: no cast
+/// operand) by the first GEMM itself, bias added (the bias rounded to 16 bits too, <see
+/// cref="Devices.IGpuDevice.Gemm"/>) and, when its epilogue takes it, the activation (ReLU, none); a GELU pass then
+/// works on those 16-bit values in place, as PyTorch's autocast applies GELU to its Linear's 16-bit result: no cast
 /// launch, no float32 round trip.
 /// </summary>
 public sealed class FeedForward : CudaKernel<FeedForwardOp>
@@ -30,11 +31,8 @@ public sealed class FeedForward : CudaKernel<FeedForwardOp>
         int inner = x[1].Dim(1), hidden = x[1].Dim(0), n = x[3].Dim(0), m = (int)(x[0].Elements / inner);
         int block = (int)Math.Clamp(ScratchFloats / hidden, 1, m);
         var operands = k.Gemm.Operands;
-        bool narrow = operands != DType.F32, pass = !Linear.InGemmEpilogue(op.Activation, residual: false);
-        // The pass's float32 input, then the 16-bit block 256-aligned.
-        long floatBytes = !narrow || pass ? ((long)block * hidden * sizeof(float) + 255) / 256 * 256 : 0;
-        long narrowedBytes = narrow ? (long)block * hidden * operands.Size() : 0;
-        nint scratch = k.Scratch(floatBytes + narrowedBytes), narrowed = narrow ? scratch + (nint)floatBytes : 0;
+        bool narrow = operands != DType.F32;
+        nint scratch = k.Scratch((long)block * hidden * operands.Size()), narrowed = narrow ? scratch : 0;
         var hiddenType = new TensorType(narrow ? operands : DType.F32, [block, hidden]);
         int inputSize = x[0].Type.DType.Size();
         var t = x.ToArray(); // the rows' callback cannot capture a span

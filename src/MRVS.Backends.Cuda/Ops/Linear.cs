@@ -56,8 +56,9 @@ public sealed class Linear : CudaKernel<LinearOp>
     /// LN(act(x·Wᵀ + bias) + residual): linear_few_rows when it takes the shape and saves a launch, else the GEMM with
     /// its epilogue, or a plain GEMM and kernels/linear.cu, then the LayerNorm in place when <paramref name="norm"/> is
     /// given. With <paramref name="narrowed"/> the result goes there in the GEMMs' 16-bit type, without a residual or
-    /// a LayerNorm: stored so by the GEMM itself for a form its epilogue takes (<paramref name="output"/> unused), else
-    /// by the pass (<paramref name="output"/> then only holds the GEMM's float32 product).
+    /// a LayerNorm (<paramref name="output"/> unused): stored so by the GEMM itself, with the activation for a form
+    /// its epilogue takes, else the pass applies it there in place to the GEMM's 16-bit x·Wᵀ + bias (PyTorch
+    /// autocast's rounding).
     /// </summary>
     internal static void Rows(KernelLaunches k, DeviceTensor input, nint weight, nint bias, nint residual,
         nint output, int m, int n, int inner, Activation act, nint narrowed = 0, LayerNorm.Norm? norm = null)
@@ -78,8 +79,13 @@ public sealed class Linear : CudaKernel<LinearOp>
         }
         else
         {
-            k.Gemm.Run(input.Ptr, weight, output, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0, aType: inputType);
-            int store = StoreType(narrowed == 0 ? DType.F32 : k.Gemm.Operands);
+            // 16-bit: the GEMM stores x·Wᵀ + bias in the operands' type, as PyTorch's autocast Linear does, and the
+            // pass applies the activation to those values in place (half the bytes of a float32 product).
+            DType type = narrowed == 0 ? DType.F32 : k.Gemm.Operands;
+            nint target = narrowed == 0 ? output : narrowed, passBias = narrowed == 0 ? bias : 0;
+            k.Gemm.Run(input.Ptr, weight, target, m, n, inner, transposeB: true, 1f, 1, 0, 0, 0,
+                narrowed == 0 ? default : new GemmEpilogue(bias), inputType, type);
+            int store = StoreType(type);
             // As the kernel: a block covers cols columns with 256 / cols lanes of rows, each thread ≤ 32 rows.
             int cols = n < Threads ? (n + 31) / 32 * 32 : (int)Threads, lanes = (int)Threads / cols;
             uint columnBlocks = Dim3.Blocks(n, Threads).X;
@@ -87,8 +93,8 @@ public sealed class Linear : CudaKernel<LinearOp>
             long rowsPerThreadForGrid = ((m + Dim3.MaxGridYz - 1) / Dim3.MaxGridYz + lanes - 1) / lanes;
             int rowsPerBlock = lanes * (int)Math.Max(rowsPerThread, rowsPerThreadForGrid);
             k.Launch("linear", new Dim3(columnBlocks, (uint)((m + rowsPerBlock - 1) / rowsPerBlock)),
-                new Dim3(Threads), a => a.Ptr(output).Ptr(bias).Ptr(residual).Ptr(narrowed == 0 ? output : narrowed)
-                    .Add((long)m).Add(n).Add(rowsPerBlock).Add((int)act).Add(store));
+                new Dim3(Threads), a => a.Ptr(target).Ptr(passBias).Ptr(residual).Add((long)m).Add(n)
+                    .Add(rowsPerBlock).Add((int)act).Add(store));
         }
         if (norm is { } nm) LayerNorm.Rows(k, output, 0, nm, output, DType.F32, m, n);
     }

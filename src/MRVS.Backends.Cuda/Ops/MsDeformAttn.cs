@@ -6,22 +6,22 @@ using MRVS.Core.Graph.Ops;
 namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
-/// kernels/ms_deform_attn.cu for <see cref="MsDeformAttnOp"/>: ceil(D / 4) threads per (image, query, head), as many
-/// items as fit a block of 128 per pass, 16 passes over consecutive items per block; the fused form at 4 levels × 4
-/// points runs the entry with both unrolled. The level table is uploaded once per op, with the queries' order in tiles
-/// (<see cref="QueryTiles"/>) for the encoder's queries, which are the value's own pixels. Stored in 16 bits where only
-/// GEMMs read the result (the output projection's; <see cref="NarrowedActivations"/>).
+/// kernels/ms_deform_attn.cu for <see cref="MsDeformAttnOp"/>: ceil(D / 4) threads per (image, head, query), as many
+/// items as fit a block of 128 per pass, 16 passes over consecutive items (one head's queries) per block; the fused
+/// form at 4 levels × 4 points runs the entry with both unrolled. The level table is uploaded once per op, with the
+/// queries' order in tiles (<see cref="QueryTiles"/>) for the encoder's queries, which are the value's own pixels.
+/// Stored in 16 bits where only GEMMs read the result (the output projection's; <see cref="NarrowedActivations"/>).
 /// </summary>
 public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
 {
-    // Passes per block: 16 × 16 items = 32 queries × 8 heads at D = 32 (RESULTS.md, "gather": 1, 8, 16 and 32 measured
-    // by the counters on the trained demo model; 16 still gives SOC++ at 8 × 360×640 about 1,200 blocks per encoder
-    // layer, more than an H100 holds at once at this kernel's 8 blocks per SM).
+    // Passes per block: 16 × 16 items = 256 queries of one head at D = 32 (RESULTS.md, "gather": 1, 8, 16 and 32
+    // measured by the counters on the trained demo model; 16 still gives SOC++ at 8 × 360×640 about 1,200 blocks per
+    // encoder layer, more than an H100 holds at once at this kernel's 8 blocks per SM).
     private const int BlockThreads = 128, ChannelsPerThread = 4, Run = 16;
 
-    /// <summary>A block's run of 32 queries covers a tile of 8 rows × 4 columns of its level (measured against 4 × 8:
-    /// RESULTS.md).</summary>
-    private const int TileRows = 8, TileColumns = 4;
+    /// <summary>A block's run of 256 queries of one head covers a tile of 16 × 16 pixels of its level (RESULTS.md).
+    /// </summary>
+    private const int TileRows = 16, TileColumns = 16;
 
     protected override void Launch(KernelLaunches k, MsDeformAttnOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
