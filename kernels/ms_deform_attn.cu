@@ -9,17 +9,21 @@
 //          ref.xy + off / P * ref.wh * 0.5 (4-d boxes), so neither the softmax nor the locations are launched or
 //          written.
 // Layout: value [N, S, M, D] (levels concatenated, row-major inside a level), shapes [L, 2] (h, w) and starts [L]
-// int32 in device memory; order [Lq] int32 or null; y [N, Lq, M*D] in store type `type` (mrvs_half.h: float32, or the
-// GEMMs' 16-bit type where only the output projection's GEMM reads it).
-// Launch: grid (ceil(N*Lq*M / (per_block*run))), block (128) with G = ceil(D / 4) threads per (image, head, query),
-// per_block = 128 / G items per pass (the last 128 % G threads idle) and `run` passes over consecutive items per block
-// (16 from the host: 256 queries of one head at D = 32). Items run image, head, query (query fastest): a head reads
-// only its own D channels of a value pixel, so a block gains nothing from holding several heads of a query, and all
-// its items' gathers can share sectors when they are one head's neighbouring queries (DCNv4 also gives a block
-// several queries). When the queries are the value's own pixels (the encoder), `order` (int32 [lq], the host's) takes
-// them in tiles of 16 × 16 of their level, so that a run is a patch whose samples at every level overlap, not a strip
-// whose samples the strips above and below also read; the run was chosen by the emulator's per-block sector counts
-// against the blocks left to fill the GPU (RESULTS.md).
+// int32 in device memory; order [Lq] and regions [R + 1] int32, or null; y [N, Lq, M*D] in store type `type`
+// (mrvs_half.h: float32, or the GEMMs' 16-bit type where only the output projection's GEMM reads it).
+// Launch: block (128) with G = ceil(D / 4) threads per (image, head, query) item, per_block = 128 / G items at a time
+// (the last 128 % G threads idle). A block holds one head's queries: a head reads only its own D channels of a value
+// pixel, so a block gains nothing from several heads of a query, and its items' gathers share sectors when they are
+// one head's neighbouring queries (DCNv4 also gives a block several queries).
+//   encoder (the queries are the value's own pixels): grid (N * M * R), block (image, head, region) takes the
+//   region's queries, `order[regions[r] .. regions[r + 1])` (the host's): a region is an area of the image, 12 × 16
+//   pixels of level 0 and the pixels of every coarser level whose centres fall in it. A coarse query samples the finer
+//   levels around its own place, at a spacing of 2, 4, 8 level-0 pixels, so that alone in a block it shares none of
+//   its gathers: with the fine queries of the same area in its block, those pixels are read once for all of them.
+//   Runs of one level's pixels had each coarse query read its 4·P corners of every finer level alone: most of the
+//   value's re-reads, for a quarter of the queries (RESULTS.md);
+//   otherwise (the decoder's queries, the given form): grid (ceil(N*Lq*M / (per_block*run))), `run` passes of
+//   per_block consecutive items (image, head, query) per block (16 from the host: 256 queries at D = 32).
 // Each thread owns 4 consecutive channels, read as one 128-bit load per corner when D % 4 == 0 (scalar loads
 // otherwise), so the index and bilinear-weight math runs once per 4 channels, not once per channel; the G threads of
 // an item are adjacent lanes, so a corner's D channels are one contiguous, coalesced read. Index math in 32 bits
@@ -60,21 +64,18 @@ __device__ __forceinline__ void mrvs_msda_fma(float4& acc, float a, float4 v)
     acc.w += a * v.w;
 }
 
-// One item (image, head, query), channels [c0, c0 + 4) of it, at `position` in the launch's order: an image's
-// queries in `order` (a permutation of its lq queries) when given, else as stored. L, P > 0: compile-time levels and
-// points (the softmax and point loops fully unrolled); 0: the run-time `levels` / `points`.
+// One item: image b, head `head`, query `at` of the image, channels [c0, c0 + 4) of it. L, P > 0: compile-time
+// levels and points (the softmax and point loops fully unrolled); 0: the run-time `levels` / `points`.
 template <int L, int P, bool Fused>
 __device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ value, const int* __restrict__ table,
-    const int* __restrict__ order, const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits,
-    const float* __restrict__ ref, void* __restrict__ y, int type, long long position, int c0, int s, int m, int d,
-    int lq, int levels, int points, int ref_dims)
+    const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits, const float* __restrict__ ref,
+    void* __restrict__ y, int type, int b, int head, int at, int c0, int s, int m, int d, int lq, int levels,
+    int points, int ref_dims)
 {
     if (L > 0) levels = L;
     if (P > 0) points = P;
-    // 32-bit index math (see the header). Items run (image, head, query): a block's run is one head's queries.
-    const int slot = (int)position / lq, at = (int)position - slot * lq, b = slot / m, head = slot - b * m;
     const int samples = levels * points, valid = d - c0;
-    const long long query = (long long)b * lq + (order ? order[at] : at), item = query * m + head;
+    const long long query = (long long)b * lq + at, item = query * m + head;
     const bool vec = d % MRVS_MSDA_CHANNELS == 0;
     // Fused: the query's projection row holds the M heads' offset pairs, then their logits.
     const float* off = Fused ? loc_or_off + query * 3 * m * samples + 2LL * head * samples
@@ -150,55 +151,82 @@ __device__ __forceinline__ void ms_deform_attn_item(const float* __restrict__ va
     if (valid > 3) mrvs_store(y, first + 3, acc.w, type);
 }
 
-// The block's run of `run` × per_block consecutive items: a pass of per_block items, `run` passes.
+// The block's items. With `regions` (int32 [region_count + 1], offsets into `order`, a permutation of an image's lq
+// queries), block (image, head, region) takes the region's queries of that head, per_block at a time; without, the
+// block takes `run` passes of per_block consecutive items (image, head, query), the queries as stored.
 template <int L, int P, bool Fused>
 __device__ __forceinline__ void ms_deform_attn_core(const float* __restrict__ value, const int* __restrict__ table,
-    const int* __restrict__ order, const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits,
-    const float* __restrict__ ref, void* __restrict__ y, int type, long long items, int run, int s, int m, int d,
-    int lq, int levels, int points, int ref_dims)
+    const int* __restrict__ order, const int* __restrict__ regions, int region_count,
+    const float* __restrict__ loc_or_off, const float* __restrict__ w_or_logits, const float* __restrict__ ref,
+    void* __restrict__ y, int type, long long items, int run, int s, int m, int d, int lq, int levels, int points,
+    int ref_dims)
 {
     const int groups = (d + MRVS_MSDA_CHANNELS - 1) / MRVS_MSDA_CHANNELS, per_block = MRVS_MSDA_THREADS / groups;
     const int slot = threadIdx.x / groups, c0 = threadIdx.x % groups * MRVS_MSDA_CHANNELS;
     if (slot >= per_block) return;
-    const long long first = (long long)blockIdx.x * per_block * run + slot;
-    for (int r = 0; r < run; r++)
+    // One loop for both (the item inlined once: twice took 8 registers more). 32-bit index math (see the header).
+    int first, end, b = 0, head = 0;
+    if (regions)
     {
-        const long long item = first + (long long)r * per_block;
-        if (item >= items) return;
-        ms_deform_attn_item<L, P, Fused>(value, table, order, loc_or_off, w_or_logits, ref, y, type, item, c0, s, m, d,
+        const int region = blockIdx.x % region_count, image_head = blockIdx.x / region_count;
+        b = image_head / m;
+        head = image_head - b * m;
+        first = regions[region];
+        end = regions[region + 1];
+    }
+    else
+    {
+        const long long run_first = (long long)blockIdx.x * per_block * run, run_end = run_first + per_block * run;
+        if (run_first >= items) return;
+        first = (int)run_first;
+        end = (int)(run_end < items ? run_end : items);
+    }
+    for (int i = first + slot; i < end; i += per_block)
+    {
+        int at = i;
+        if (regions) at = order[i];
+        else
+        {
+            const int image_head = i / lq;
+            at = i - image_head * lq;
+            b = image_head / m;
+            head = image_head - b * m;
+        }
+        ms_deform_attn_item<L, P, Fused>(value, table, loc_or_off, w_or_logits, ref, y, type, b, head, at, c0, s, m, d,
             lq, levels, points, ref_dims);
     }
 }
 
 // Given form, any L and P (upstream's core: fixtures, tests).
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn(const float* __restrict__ value,
-    const int* __restrict__ table, const int* __restrict__ order, const float* __restrict__ loc,
-    const float* __restrict__ weights, void* __restrict__ y, int type, long long items, int run, int s, int m, int d,
-    int lq, int levels, int points)
+    const int* __restrict__ table, const int* __restrict__ order, const int* __restrict__ regions, int region_count,
+    const float* __restrict__ loc, const float* __restrict__ weights, void* __restrict__ y, int type, long long items,
+    int run, int s, int m, int d, int lq, int levels, int points)
 {
-    ms_deform_attn_core<0, 0, false>(value, table, order, loc, weights, nullptr, y, type, items, run, s, m, d, lq,
-        levels, points, 0);
+    ms_deform_attn_core<0, 0, false>(value, table, order, regions, region_count, loc, weights, nullptr, y, type, items,
+        run, s, m, d, lq, levels, points, 0);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn)
 
 // Fused form, any L and P.
 extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused(const float* __restrict__ value,
-    const int* __restrict__ table, const int* __restrict__ order, const float* __restrict__ projection,
-    const float* __restrict__ ref, void* __restrict__ y, int type, long long items, int run, int s, int m, int d,
-    int lq, int levels, int points, int ref_dims)
+    const int* __restrict__ table, const int* __restrict__ order, const int* __restrict__ regions, int region_count,
+    const float* __restrict__ projection, const float* __restrict__ ref, void* __restrict__ y, int type,
+    long long items, int run, int s, int m, int d, int lq, int levels, int points, int ref_dims)
 {
-    ms_deform_attn_core<0, 0, true>(value, table, order, projection, nullptr, ref, y, type, items, run, s, m, d, lq,
-        levels, points, ref_dims);
+    ms_deform_attn_core<0, 0, true>(value, table, order, regions, region_count, projection, nullptr, ref, y, type,
+        items, run, s, m, d, lq, levels, points, ref_dims);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused)
 
-// Fused form at 4 levels × 4 points (every released SOC / SOC++ encoder and decoder layer).
-extern "C" __global__ void __launch_bounds__(128) ms_deform_attn_fused_l4p4(const float* __restrict__ value,
-    const int* __restrict__ table, const int* __restrict__ order, const float* __restrict__ projection,
-    const float* __restrict__ ref, void* __restrict__ y, int type, long long items, int run, int s, int m, int d,
-    int lq, int levels, int points, int ref_dims)
+// Fused form at 4 levels × 4 points (every released SOC / SOC++ encoder and decoder layer). 9 blocks per SM: 56
+// registers on sm_90 either way; without the bound sm_80 took 67 (44 % occupancy), with it 56 and no spill.
+extern "C" __global__ void __launch_bounds__(128, 9) ms_deform_attn_fused_l4p4(const float* __restrict__ value,
+    const int* __restrict__ table, const int* __restrict__ order, const int* __restrict__ regions, int region_count,
+    const float* __restrict__ projection, const float* __restrict__ ref, void* __restrict__ y, int type,
+    long long items, int run, int s, int m, int d, int lq, int levels, int points, int ref_dims)
 {
-    ms_deform_attn_core<4, 4, true>(value, table, order, projection, nullptr, ref, y, type, items, run, s, m, d, lq,
-        levels, points, ref_dims);
+    ms_deform_attn_core<4, 4, true>(value, table, order, regions, region_count, projection, nullptr, ref, y, type,
+        items, run, s, m, d, lq, levels, points, ref_dims);
 }
 MRVS_EXPORT_INDEPENDENT_KERNEL(ms_deform_attn_fused_l4p4)

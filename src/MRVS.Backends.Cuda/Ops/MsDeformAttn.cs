@@ -9,19 +9,19 @@ namespace MRVS.Backends.Cuda.Ops;
 /// kernels/ms_deform_attn.cu for <see cref="MsDeformAttnOp"/>: ceil(D / 4) threads per (image, head, query), as many
 /// items as fit a block of 128 per pass, 16 passes over consecutive items (one head's queries) per block; the fused
 /// form at 4 levels × 4 points runs the entry with both unrolled. The level table is uploaded once per op, with the
-/// queries' order in tiles (<see cref="QueryTiles"/>) for the encoder's queries, which are the value's own pixels.
+/// encoder's queries, which are the value's own pixels, in regions of the image (<see cref="QueryRegions"/>).
 /// Stored in 16 bits where only GEMMs read the result (the output projection's; <see cref="NarrowedActivations"/>).
 /// </summary>
 public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
 {
-    // Passes per block: 16 × 16 items = 256 queries of one head at D = 32 (RESULTS.md, "gather": 1, 8, 16 and 32
-    // measured by the counters on the trained demo model; 16 still gives SOC++ at 8 × 360×640 about 1,200 blocks per
-    // encoder layer, more than an H100 holds at once at this kernel's 8 blocks per SM).
+    // Passes per block where the queries are not the value's pixels: 16 × 16 items = 256 queries of one head at
+    // D = 32 (RESULTS.md, "gather": 1, 8, 16 and 32 measured by the counters on the trained demo model).
     private const int BlockThreads = 128, ChannelsPerThread = 4, Run = 16;
 
-    /// <summary>A block's run of 256 queries of one head covers a tile of 16 × 16 pixels of its level (RESULTS.md).
-    /// </summary>
-    private const int TileRows = 16, TileColumns = 16;
+    /// <summary>The encoder's block takes the queries of an area of 12 × 16 level-0 pixels, about 255 queries of
+    /// one head over the four levels (RESULTS.md: 16 × 16 measured too); SOC++ at 8 × 360×640 gets 1,280 blocks per
+    /// encoder layer, more than an H100 holds at once at this kernel's 9 blocks per SM.</summary>
+    private const int RegionRows = 12, RegionColumns = 16;
 
     protected override void Launch(KernelLaunches k, MsDeformAttnOp op, ReadOnlySpan<DeviceTensor> x, DeviceTensor y)
     {
@@ -32,44 +32,65 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
         long items = (long)n * lq * m;
         int groups = (d + ChannelsPerThread - 1) / ChannelsPerThread, perBlock = BlockThreads / groups;
         long itemsPerBlock = (long)perBlock * Run;
-        var grid = new Dim3((uint)((items + itemsPerBlock - 1) / itemsPerBlock));
+        // The order and the regions' offsets, made (lazily) when the table is first uploaded.
+        nint table = k.LevelTable(op, op.LevelShapes, QueryRegions(op.LevelShapes));
+        bool regions = lq == s;
+        int regionCount = RegionCount(op.LevelShapes);
+        nint orderPtr = regions ? table + 3 * levels * sizeof(int) : 0;
+        nint regionsPtr = regions ? orderPtr + s * sizeof(int) : 0;
+        var grid = new Dim3(regions ? (uint)((long)n * m * regionCount)
+            : (uint)((items + itemsPerBlock - 1) / itemsPerBlock));
         var block = new Dim3(BlockThreads);
-        nint table = k.LevelTable(op, op.LevelShapes, QueryTiles(op.LevelShapes));
-        nint order = lq == s ? table + 3 * levels * sizeof(int) : 0;
         nint pv = v.Ptr, p1 = x[1].Ptr, p2 = x[2].Ptr, py = y.Ptr;
         int store = KernelLaunches.StoreType(y.Type.DType);
         if (!fused)
         {
             k.Launch("ms_deform_attn", grid, block,
-                a => a.Ptr(pv).Ptr(table).Ptr(order).Ptr(p1).Ptr(p2).Ptr(py).Add(store).Add(items).Add(Run).Add(s)
-                    .Add(m).Add(d).Add(lq).Add(levels).Add(points));
+                a => a.Ptr(pv).Ptr(table).Ptr(orderPtr).Ptr(regionsPtr).Add(regionCount).Ptr(p1).Ptr(p2).Ptr(py)
+                    .Add(store).Add(items).Add(Run).Add(s).Add(m).Add(d).Add(lq).Add(levels).Add(points));
             return;
         }
         int refDims = x[2].Dim(3);
         k.Launch(levels == 4 && points == 4 ? "ms_deform_attn_fused_l4p4" : "ms_deform_attn_fused", grid, block,
-            a => a.Ptr(pv).Ptr(table).Ptr(order).Ptr(p1).Ptr(p2).Ptr(py).Add(store).Add(items).Add(Run).Add(s).Add(m)
-                .Add(d).Add(lq).Add(levels).Add(points).Add(refDims));
+            a => a.Ptr(pv).Ptr(table).Ptr(orderPtr).Ptr(regionsPtr).Add(regionCount).Ptr(p1).Ptr(p2).Ptr(py)
+                .Add(store).Add(items).Add(Run).Add(s).Add(m).Add(d).Add(lq).Add(levels).Add(points).Add(refDims));
     }
 
     /// <summary>
-    /// The pixels of every level in tiles of <see cref="TileRows"/> × <see cref="TileColumns"/> (tiles row by row,
-    /// pixels row by row inside a tile; partial tiles at the edges), as indices into the concatenated levels: the order
-    /// in which the kernel takes the encoder's queries, so that a block's run is a square-ish patch whose samples
-    /// share value pixels, not a strip of one row that shares them with the blocks of the rows above and below.
+    /// The encoder's queries (every pixel of every level, as indices into the concatenated levels) grouped by area of
+    /// the image: regions of <see cref="RegionRows"/> × <see cref="RegionColumns"/> pixels of level 0 (partial at the
+    /// edges), each with the pixels of every level whose centres fall in it; regions row by row, inside a region level
+    /// by level and pixels row by row. Yields that order, then the <see cref="RegionCount"/> + 1 offsets of the
+    /// regions in it (first 0, last the query count): the blocks the kernel runs.
     /// </summary>
-    internal static IEnumerable<int> QueryTiles(int[][] shapes)
+    internal static IEnumerable<int> QueryRegions(int[][] shapes)
     {
         var starts = MsDeformAttnOp.LevelStarts(shapes);
+        var (h0, w0, columns) = (shapes[0][0], shapes[0][1], Blocks(shapes[0][1], RegionColumns));
+        var regions = Enumerable.Range(0, RegionCount(shapes)).Select(_ => new List<int>()).ToArray();
+        int rows = regions.Length / columns;
         for (int l = 0; l < shapes.Length; l++)
         {
             int h = shapes[l][0], w = shapes[l][1];
-            for (int ty = 0; ty < h; ty += TileRows)
-                for (int tx = 0; tx < w; tx += TileColumns)
-                    for (int y = ty; y < Math.Min(h, ty + TileRows); y++)
-                        for (int x = tx; x < Math.Min(w, tx + TileColumns); x++)
-                            yield return starts[l] + y * w + x;
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    // The pixel's centre in level-0 pixels.
+                    int ry = Math.Min(rows - 1, (int)((y + 0.5) * h0 / h / RegionRows));
+                    int rx = Math.Min(columns - 1, (int)((x + 0.5) * w0 / w / RegionColumns));
+                    regions[ry * columns + rx].Add(starts[l] + y * w + x);
+                }
         }
+        foreach (var query in regions.SelectMany(r => r)) yield return query;
+        int offset = 0;
+        yield return offset;
+        foreach (var region in regions) yield return offset += region.Count;
     }
+
+    internal static int RegionCount(int[][] shapes) =>
+        Blocks(shapes[0][0], RegionRows) * Blocks(shapes[0][1], RegionColumns);
+
+    private static int Blocks(int count, int size) => (count + size - 1) / size;
 
     public override bool WritesNarrowed(Node node) => true;
 }

@@ -300,11 +300,13 @@ public static class KernelParityCases
         // Fused form: softmax and locations inside; the models' 4 levels × 4 points (unrolled entry) at head dim 32
         // (released models) and 16 (tiny), the run-time entry at 3 levels × 3 points and head dim 5 and 8; 2-d
         // references (encoder) and 4-d boxes (decoder); offsets of a few pixels and references past the borders;
-        // every pixel a query (the encoder's self-attention: the kernel takes them in tiles, partial at the edges).
-        int[][] four = [[6, 9], [3, 5], [2, 3], [1, 2]];
+        // every pixel a query (the encoder's self-attention: the kernel takes them by regions of the image, one region
+        // for these small levels, 3 × 3 regions, partial at the edges, for the larger ones).
+        int[][] four = [[6, 9], [3, 5], [2, 3], [1, 2]], large = [[26, 35], [13, 18], [7, 9], [4, 5]];
         foreach (var (lv, points, heads, d, lq, refDims) in new[]
                  { (four, 4, 8, 32, 5, 2), (four, 4, 8, 32, 3, 4), (four, 4, 4, 16, 7, 2), (levels, 3, 2, 5, 4, 2),
-                     (levels, 3, 3, 8, 2, 4), (four, 4, 8, 32, 77, 2), (levels, 3, 2, 5, 32, 2) })
+                     (levels, 3, 3, 8, 2, 4), (four, 4, 8, 32, 77, 2), (levels, 3, 2, 5, 32, 2),
+                     (large, 4, 2, 32, 1227, 2) })
         {
             int s = lv.Sum(x => x[0] * x[1]), samples = heads * lv.Length * points;
             yield return Case($"ms_deform_attn fused, {lv.Length} levels × {points} points, {heads} heads of {d}, " +
