@@ -7,10 +7,10 @@ namespace MRVS.Backends.Cuda.Ops;
 
 /// <summary>
 /// kernels/ms_deform_attn.cu for <see cref="MsDeformAttnOp"/>: ceil(D / 4) threads per (image, head, query), as many
-/// items as fit a block of 128 per pass, 16 passes over consecutive items (one head's queries) per block; the fused
-/// form at 4 levels × 4 points runs the entry with both unrolled. The level table is uploaded once per op, with the
-/// encoder's queries, which are the value's own pixels, in regions of the image (<see cref="QueryRegions"/>).
-/// Stored in 16 bits where only GEMMs read the result (the output projection's; <see cref="NarrowedActivations"/>).
+/// items as fit a block of 128 at a time, one head's queries per block: the encoder's (the value's own pixels) by
+/// regions of the image (<see cref="QueryRegions"/>, uploaded once per op with the level table), others in runs of
+/// 16 passes. The fused form at 4 levels × 4 points runs the entry with both unrolled. Stored in 16 bits where only
+/// GEMMs read the result (the output projection's; <see cref="NarrowedActivations"/>).
 /// </summary>
 public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
 {
@@ -63,7 +63,7 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
     /// by level and pixels row by row. Yields that order, then the <see cref="RegionCount"/> + 1 offsets of the
     /// regions in it (first 0, last the query count): the blocks the kernel runs.
     /// </summary>
-    internal static IEnumerable<int> QueryRegions(int[][] shapes)
+    private static IEnumerable<int> QueryRegions(int[][] shapes)
     {
         var starts = MsDeformAttnOp.LevelStarts(shapes);
         var (h0, w0, columns) = (shapes[0][0], shapes[0][1], Blocks(shapes[0][1], RegionColumns));
@@ -87,7 +87,7 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
         foreach (var region in regions) yield return offset += region.Count;
     }
 
-    internal static int RegionCount(int[][] shapes) =>
+    private static int RegionCount(int[][] shapes) =>
         Blocks(shapes[0][0], RegionRows) * Blocks(shapes[0][1], RegionColumns);
 
     private static int Blocks(int count, int size) => (count + size - 1) / size;
