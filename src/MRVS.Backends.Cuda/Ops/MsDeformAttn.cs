@@ -32,10 +32,11 @@ public sealed class MsDeformAttn : CudaKernel<MsDeformAttnOp>
         long items = (long)n * lq * m;
         int groups = (d + ChannelsPerThread - 1) / ChannelsPerThread, perBlock = BlockThreads / groups;
         long itemsPerBlock = (long)perBlock * Run;
-        // The order and the regions' offsets, made (lazily) when the table is first uploaded.
-        nint table = k.LevelTable(op, op.LevelShapes, QueryRegions(op.LevelShapes));
+        // The encoder's order and regions' offsets, made (lazily) when the table is first uploaded; the decoder's
+        // table has none.
         bool regions = lq == s;
-        int regionCount = RegionCount(op.LevelShapes);
+        nint table = k.LevelTable(op, op.LevelShapes, regions ? QueryRegions(op.LevelShapes) : null);
+        int regionCount = regions ? RegionCount(op.LevelShapes) : 0;
         nint orderPtr = regions ? table + 3 * levels * sizeof(int) : 0;
         nint regionsPtr = regions ? orderPtr + s * sizeof(int) : 0;
         var grid = new Dim3(regions ? (uint)((long)n * m * regionCount)
